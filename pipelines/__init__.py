@@ -1,0 +1,1 @@
+"""Chorus: patient experience from every channel, in one DuckDB store."""

@@ -1,0 +1,428 @@
+"""File ingestion: layout detection, the ingest ledger, per-file replacement and row quarantine.
+
+Every source uses the same loop. A file is identified by its path under the landing folder and its
+SHA-256. A file already loaded with the same content is skipped; a changed file replaces exactly its own
+rows (delete by ``source_file``, insert) in one transaction; a file that fails leaves what was there and
+gets a ledger row whose error names the file and the problem. Rows read = rows loaded + rows quarantined
+is checked for every file before it commits.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+# Extensions Chorus looks at in a landing folder; anything else (README, .DS_Store) is ignored.
+DATA_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".json", ".pdf", ".html", ".htm", ".docx", ".md"}
+
+
+class FileRejected(Exception):
+    """A whole file cannot be loaded. The message names the file and says what is wrong."""
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    """One file in a landing sub-folder."""
+
+    path: Path
+    rel_path: str
+    source: str
+    sha256: str
+    bytes: int
+
+    @classmethod
+    def from_path(cls, path: Path, landing_dir: Path, source: str) -> LandingFile:
+        return cls(
+            path=path,
+            rel_path=path.relative_to(landing_dir).as_posix(),
+            source=source,
+            sha256=sha256_of(path),
+            bytes=path.stat().st_size,
+        )
+
+    @property
+    def suffix(self) -> str:
+        return self.path.suffix.lower()
+
+    def text_encoding(self) -> str:
+        """``utf-8`` (BOM or not) when the bytes decode as UTF-8, else ``cp1252`` (Excel's default)."""
+        return detect_text_encoding(self.path)
+
+    def csv_header(self) -> list[str]:
+        """The first CSV row, trimmed and lower-cased; empty for an empty file."""
+        return read_csv_header(self.path, self.text_encoding())
+
+    @contextmanager
+    def utf8_path(self) -> Iterator[Path]:
+        """A path DuckDB can read as UTF-8: the file itself, or a transcoded temporary copy."""
+        encoding = self.text_encoding()
+        if encoding == "utf-8":
+            yield self.path
+            return
+        with tempfile.TemporaryDirectory(prefix="chorus-") as tmp:
+            target = Path(tmp) / self.path.name
+            with self.path.open("r", encoding=encoding, newline="") as src, target.open(
+                "w", encoding="utf-8", newline=""
+            ) as dst:
+                while chunk := src.read(1 << 20):
+                    dst.write(chunk)
+            yield target
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def detect_text_encoding(path: Path, probe_bytes: int = 4 << 20) -> str:
+    """UTF-8 when the first ``probe_bytes`` decode (a split multi-byte tail is allowed), else cp1252."""
+    with path.open("rb") as handle:
+        head = handle.read(probe_bytes)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(head, final=False)
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def normalise_header(name: str) -> str:
+    """Header cell as compared by layouts: BOM and spaces stripped, lower case."""
+    return name.replace("\ufeff", "").replace("\xa0", " ").strip().lower()
+
+
+def read_csv_header(path: Path, encoding: str = "utf-8") -> list[str]:
+    """The first row of a CSV file, normalised; ``[]`` for an empty file."""
+    with path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as handle:
+        first = handle.readline()
+    if not first.strip():
+        return []
+    return [normalise_header(cell) for cell in next(csv.reader(io.StringIO(first)))]
+
+
+@dataclass(frozen=True)
+class LoadCounts:
+    """What a layout's loader did with one file."""
+
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int = 0
+
+
+Loader = Callable[[duckdb.DuckDBPyConnection, LandingFile], LoadCounts]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One recognised file layout of a source: how to spot it and how to load it.
+
+    ``signature`` lists header columns (normalised) that identify a CSV layout; ``sniff`` recognises
+    files with no header or no CSV at all. ``tables`` are the tables whose rows this layout writes, keyed
+    by ``source_file`` so a changed file can replace exactly its own rows.
+    """
+
+    name: str
+    source: str
+    description: str
+    tables: tuple[str, ...]
+    load: Loader
+    signature: frozenset[str] = frozenset()
+    suffixes: frozenset[str] = frozenset({".csv", ".txt"})
+    sniff: Callable[[LandingFile], bool] | None = None
+
+    def matches(self, landing_file: LandingFile, header: Sequence[str] | None) -> bool:
+        if landing_file.suffix not in self.suffixes:
+            return False
+        if self.sniff is not None:
+            return self.sniff(landing_file)
+        return header is not None and bool(self.signature) and self.signature.issubset(header)
+
+
+def detect_layout(landing_file: LandingFile, layouts: Sequence[Layout]) -> Layout:
+    """The layout whose content signature the file carries, or a ``FileRejected`` that says what was expected."""
+    if landing_file.bytes == 0:
+        raise FileRejected(f"{landing_file.rel_path}: the file is empty (0 bytes)")
+    header: list[str] | None = None
+    if landing_file.suffix in {".csv", ".txt"}:
+        try:
+            header = landing_file.csv_header()
+        except (UnicodeDecodeError, csv.Error) as exc:
+            raise FileRejected(f"{landing_file.rel_path}: the header row cannot be read ({exc})") from exc
+        if not header:
+            raise FileRejected(f"{landing_file.rel_path}: the file has no header row (first line is blank)")
+        duplicated = sorted({c for c in header if c and header.count(c) > 1})
+        if duplicated and not any(layout.sniff for layout in layouts):
+            raise FileRejected(
+                f"{landing_file.rel_path}: duplicated header column(s) {', '.join(duplicated)}"
+            )
+    for layout in layouts:
+        if layout.matches(landing_file, header):
+            return layout
+    raise FileRejected(unknown_layout_message(landing_file, header, layouts))
+
+
+def unknown_layout_message(
+    landing_file: LandingFile, header: Sequence[str] | None, layouts: Sequence[Layout]
+) -> str:
+    """Which layouts were expected and, for the closest CSV layout, which columns were missing."""
+    names = ", ".join(layout.name for layout in layouts) or "none"
+    message = f"{landing_file.rel_path}: layout not recognised for source '{landing_file.source}'; expected one of: {names}"
+    csv_layouts = [layout for layout in layouts if layout.signature and layout.sniff is None]
+    if header is not None and csv_layouts:
+        closest = max(csv_layouts, key=lambda layout: len(layout.signature.intersection(header)))
+        missing = sorted(closest.signature.difference(header))
+        message += f". Closest is '{closest.name}', missing column(s): {', '.join(missing)}"
+        if header:
+            message += f"; the file's first columns are: {', '.join(header[:8])}"
+    elif landing_file.suffix not in {s for layout in layouts for s in layout.suffixes}:
+        message += f". Files of type '{landing_file.suffix or '(none)'}' are not read here"
+    return message
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A cheap per-row rule, run in SQL. ``fails`` is true for a row that breaks it (NULL = passes)."""
+
+    name: str
+    column: str
+    fails: str
+    message: str
+
+
+def passing_rows(rules: Sequence[RowRule]) -> str:
+    """SQL predicate that keeps rows breaking none of ``rules``."""
+    if not rules:
+        return "TRUE"
+    return "NOT (" + " OR ".join(f"coalesce(({rule.fails}), FALSE)" for rule in rules) + ")"
+
+
+def quarantine_rows(
+    con: duckdb.DuckDBPyConnection,
+    candidates: str,
+    rules: Sequence[RowRule],
+    landing_file: LandingFile,
+    row_column: str = "source_row",
+) -> int:
+    """Write every (row, rule) failure of ``candidates`` to ``quarantine.rows``; return rows rejected.
+
+    ``candidates`` is a table or sub-query holding the file's rows with a ``source_row`` column. A row
+    breaking two rules is quarantined under both and counted once.
+    """
+    if not rules:
+        return 0
+    for rule in rules:
+        con.execute(
+            f"""
+            INSERT INTO quarantine.rows
+                (source, source_file, file_sha256, source_row, column_name, rule, value, message)
+            SELECT ?, ?, ?, {row_column}, ?, ?, CAST({rule.column} AS VARCHAR), ?
+            FROM {candidates} WHERE coalesce(({rule.fails}), FALSE)
+            """,
+            [landing_file.source, landing_file.rel_path, landing_file.sha256, rule.column, rule.name, rule.message],
+        )
+    row = con.execute(
+        f"SELECT count(*) FROM {candidates} WHERE NOT ({passing_rows(rules)})"
+    ).fetchone()
+    return int(row[0])
+
+
+@dataclass
+class IngestOutcome:
+    """What happened to one landing file in one run."""
+
+    rel_path: str
+    status: str  # loaded | skipped | failed | unrecognised | other (belongs to another asset)
+    layout: str | None = None
+    counts: LoadCounts | None = None
+    error: str | None = None
+
+
+@dataclass
+class IngestReport:
+    """All outcomes of one asset's pass over its landing folder."""
+
+    outcomes: list[IngestOutcome] = field(default_factory=list)
+
+    def by_status(self, status: str) -> list[IngestOutcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def failed(self) -> list[IngestOutcome]:
+        return self.by_status("failed")
+
+    def summary_markdown(self) -> str:
+        lines = ["| file | layout | status | read | loaded | quarantined | error |", "|---|---|---|---|---|---|---|"]
+        for o in self.outcomes:
+            if o.status == "other":
+                continue
+            c = o.counts
+            lines.append(
+                f"| {o.rel_path} | {o.layout or ''} | {o.status} | {c.rows_read if c else ''} | "
+                f"{c.rows_loaded if c else ''} | {c.rows_quarantined if c else ''} | {(o.error or '').replace('|', '/')} |"
+            )
+        return "\n".join(lines)
+
+
+def landing_files(landing_dir: Path, source: str) -> list[Path]:
+    """Data files of one source, sorted by path so runs are deterministic."""
+    folder = landing_dir / source
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith(".")
+    )
+
+
+def _ledger_row(con: duckdb.DuckDBPyConnection, rel_path: str) -> tuple | None:
+    return con.execute(
+        "SELECT sha256, status, layout FROM meta.ingest_ledger WHERE path = ?", [rel_path]
+    ).fetchone()
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    landing_file: LandingFile,
+    layout: str | None,
+    started: datetime,
+    status: str,
+    counts: LoadCounts | None = None,
+    error: str | None = None,
+) -> None:
+    con.execute(
+        """
+        INSERT OR REPLACE INTO meta.ingest_ledger
+            (path, source, sha256, bytes, layout, rows_read, rows_loaded, rows_quarantined,
+             started_at, finished_at, status, error)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp, ?, ?)
+        """,
+        [
+            landing_file.rel_path,
+            landing_file.source,
+            landing_file.sha256,
+            landing_file.bytes,
+            layout,
+            counts.rows_read if counts else None,
+            counts.rows_loaded if counts else None,
+            counts.rows_quarantined if counts else None,
+            started,
+            status,
+            error,
+        ],
+    )
+
+
+def _duplicate_of(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> str | None:
+    row = con.execute(
+        "SELECT path FROM meta.ingest_ledger WHERE sha256 = ? AND path <> ? AND status = 'loaded' ORDER BY path LIMIT 1",
+        [landing_file.sha256, landing_file.rel_path],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def describe_error(landing_file: LandingFile, exc: BaseException) -> str:
+    """One readable line naming the file, for the ledger and the asset failure."""
+    if isinstance(exc, FileRejected):
+        return str(exc)
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"{landing_file.rel_path}: {type(exc).__name__}: {text}"
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, layout: Layout) -> LoadCounts:
+    """Replace one file's rows in one transaction; raise (after rollback) if anything fails."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table in layout.tables:
+            if _table_exists(con, table):
+                con.execute(f"DELETE FROM {table} WHERE source_file = ?", [landing_file.rel_path])
+        con.execute("DELETE FROM quarantine.rows WHERE source_file = ?", [landing_file.rel_path])
+        counts = layout.load(con, landing_file)
+        if counts.rows_read != counts.rows_loaded + counts.rows_quarantined:
+            raise FileRejected(
+                f"{landing_file.rel_path}: reconciliation failed: rows read {counts.rows_read} != "
+                f"loaded {counts.rows_loaded} + quarantined {counts.rows_quarantined}"
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return counts
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, name = qualified.split(".", 1)
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+    )
+
+
+def ingest_source(
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    source: str,
+    layouts: Sequence[Layout],
+    source_layouts: Sequence[Layout] | None = None,
+    log: Callable[[str], None] | None = None,
+    paths: Iterable[Path] | None = None,
+) -> IngestReport:
+    """Load every new or changed file of ``source`` whose layout is one of ``layouts``.
+
+    ``source_layouts`` is every layout the source knows (default ``layouts``): a file matching one of
+    those but not ``layouts`` belongs to another asset and is left alone; a file matching none is
+    recorded in the ledger as failed with a message saying what was expected.
+    """
+    source_layouts = list(source_layouts or layouts)
+    own = {layout.name for layout in layouts}
+    report = IngestReport()
+    files = list(paths) if paths is not None else landing_files(landing_dir, source)
+    for index, path in enumerate(files, start=1):
+        started = datetime.now()
+        landing_file = LandingFile.from_path(path, landing_dir, source)
+        previous = _ledger_row(con, landing_file.rel_path)
+        if previous and previous[0] == landing_file.sha256 and previous[1] == "loaded":
+            status = "skipped" if previous[2] in own else "other"
+            report.outcomes.append(IngestOutcome(landing_file.rel_path, status, previous[2]))
+            continue
+        layout: Layout | None = None
+        try:
+            layout = detect_layout(landing_file, source_layouts)
+            if layout.name not in own:
+                report.outcomes.append(IngestOutcome(landing_file.rel_path, "other", layout.name))
+                continue
+            duplicate = _duplicate_of(con, landing_file)
+            if duplicate:
+                raise FileRejected(
+                    f"{landing_file.rel_path}: identical content to {duplicate}, which is already loaded; "
+                    "remove one copy"
+                )
+            if log:
+                log(f"[{index}/{len(files)}] loading {landing_file.rel_path} as {layout.name}")
+            counts = ingest_file(con, landing_file, layout)
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded, then reported by the caller
+            error = describe_error(landing_file, exc)
+            _record(con, landing_file, layout.name if layout else None, started, "failed", error=error)
+            # A file no layout recognises is not this asset's failure, but it is in the ledger and the report.
+            status = "failed" if layout else "unrecognised"
+            report.outcomes.append(IngestOutcome(landing_file.rel_path, status, layout.name if layout else None, error=error))
+            if log:
+                log(f"FAILED {error}")
+            continue
+        _record(con, landing_file, layout.name, started, "loaded", counts)
+        report.outcomes.append(IngestOutcome(landing_file.rel_path, "loaded", layout.name, counts))
+    return report

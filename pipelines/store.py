@@ -1,0 +1,62 @@
+"""The DuckDB store: opening the working file and creating its schemas.
+
+Connections are short-lived: open in a ``with`` block, fetch results before it ends. Only the pipeline
+opens the working file; analysts read the published snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+STORE_DDL = (Path(__file__).parent / "store.sql").read_text()
+SCHEMAS: tuple[str, ...] = ("raw", "staged", "quarantine", "ref", "marts", "meta")
+
+
+def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the schemas and the house tables (ledger, quarantine) if they are missing."""
+    con.execute(STORE_DDL)
+
+
+@contextmanager
+def open_store(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open a warehouse file, creating it and its schemas on first use, and always close it."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            ensure_store(con)
+        yield con
+    finally:
+        con.close()
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, qualified_name: str) -> bool:
+    """Whether ``schema.table`` exists in the connected database."""
+    schema, name = qualified_name.split(".", 1)
+    row = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def row_count(con: duckdb.DuckDBPyConnection, qualified_name: str) -> int:
+    """Rows in a table, 0 when it does not exist yet."""
+    if not table_exists(con, qualified_name):
+        return 0
+    return int(con.execute(f"SELECT count(*) FROM {qualified_name}").fetchone()[0])
+
+
+def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path, **params: object) -> None:
+    """Run a ``.sql`` file kept next to the code that needs it; ``$name`` placeholders bind ``params``."""
+    sql = path.read_text()
+    if params:
+        con.execute(sql, params)
+    else:
+        con.execute(sql)

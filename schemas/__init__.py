@@ -1,0 +1,1 @@
+"""Pydantic models shared by the Chorus pipeline: settings, canonical records and vocabularies."""
