@@ -1,6 +1,5 @@
 """The Dagster resource that gives assets their settings and a connection to the working store."""
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager

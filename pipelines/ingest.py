@@ -426,3 +426,69 @@ def ingest_source(
         _record(con, landing_file, layout.name, started, "loaded", counts)
         report.outcomes.append(IngestOutcome(landing_file.rel_path, "loaded", layout.name, counts))
     return report
+
+
+def _csv_error_message(landing_file: LandingFile, exc: duckdb.Error, header_lines: int) -> str:
+    """Turn DuckDB's multi-line CSV error into one sentence naming the file, line and problem."""
+    import re
+
+    text = str(exc)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    where = f"line {line.group(1)}" if line else "somewhere in the file"
+    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if fields:
+        problem = f"expected {fields.group(1)} fields, found {fields.group(2)} (a ragged or truncated row)"
+    elif "unterminated quote" in text:
+        problem = "a quoted value is never closed (truncated file?)"
+    elif "Invalid unicode" in text or "invalid unicode" in text:
+        problem = "bytes that are not valid text in the detected encoding"
+    else:
+        problem = text.strip().splitlines()[0]
+    return f"{landing_file.rel_path}: malformed CSV at {where}: {problem}"
+
+
+def stage_csv(
+    con: duckdb.DuckDBPyConnection,
+    landing_file: LandingFile,
+    target: str,
+    columns: Sequence[str] | None = None,
+    header: bool = True,
+) -> int:
+    """Read a CSV as all-text into temp table ``target`` with a 1-based ``source_row``; return rows read.
+
+    Column names are the normalised header (or ``columns`` for header-less files). Parsing is strict:
+    a ragged, truncated or badly quoted row fails the file with the line number, never a silent skip.
+    cp1252 files (Excel's default) are transcoded; a UTF-8 BOM is ignored.
+    """
+    if columns is None:
+        columns = landing_file.csv_header()
+    if not columns:
+        raise FileRejected(f"{landing_file.rel_path}: the file has no header row")
+    spec = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in columns) + "}"
+    with landing_file.utf8_path() as path:
+        try:
+            con.execute(
+                f"""
+                CREATE OR REPLACE TEMP TABLE {target} AS
+                SELECT row_number() OVER () AS source_row, *
+                FROM read_csv(?, auto_detect = false, columns = {spec}, delim = ',', quote = '"',
+                              escape = '"', header = false, skip = {1 if header else 0},
+                              strict_mode = true, encoding = 'utf-8')
+                """,
+                [str(path)],
+            )
+        except duckdb.Error as exc:
+            raise FileRejected(_csv_error_message(landing_file, exc, 1 if header else 0)) from exc
+    rows = int(con.execute(f"SELECT count(*) FROM {target}").fetchone()[0])
+    if rows == 0:
+        raise FileRejected(f"{landing_file.rel_path}: the file has a header but no data rows")
+    return rows
+
+
+def reject_missing_columns(landing_file: LandingFile, header: Sequence[str], required: Iterable[str], layout: str) -> None:
+    """Fail the file when columns its layout needs are absent, naming them."""
+    missing = sorted(set(required).difference(header))
+    if missing:
+        raise FileRejected(
+            f"{landing_file.rel_path}: recognised as {layout} but missing required column(s): {', '.join(missing)}"
+        )

@@ -1,0 +1,145 @@
+"""The ``chorus`` command line: run the pipeline, regenerate the sample, inspect the store.
+
+Exit codes are meant for schedulers: 0 success, 1 the run failed (some asset or blocking check),
+2 bad usage or settings.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Chorus: patient experience from every channel.")
+
+DEFAULT_SAMPLE = Path("data/sample")
+
+
+def _settings():  # noqa: ANN202 - imported lazily to keep --help fast
+    from schemas.settings import ChorusSettings
+
+    return ChorusSettings()
+
+
+def _ensure_sample(landing: Path) -> None:
+    """The embedded sample is generated on first use (deterministic), so a fresh clone just works."""
+    from pipelines.sample import generate_sample
+
+    if landing.resolve() == DEFAULT_SAMPLE.resolve() and not (landing / "reference").exists():
+        typer.echo(f"Generating the sample data in {landing}/ (first run) ...")
+        generate_sample(landing)
+
+
+@app.command()
+def sample(out: Path = typer.Option(DEFAULT_SAMPLE, help="Folder to write the sample landing files to.")) -> None:
+    """Regenerate the synthetic sample data (fixed seed, real published formats)."""
+    from pipelines.sample import generate_sample
+
+    written = generate_sample(out)
+    for source, count in written.items():
+        typer.echo(f"  {source:<12} {count:>3} file(s)")
+    typer.echo(f"Sample data written to {out}/")
+
+
+@app.command()
+def run(
+    source: list[str] = typer.Option(None, "--source", "-s", help="Only these sources' assets and what depends on them."),
+) -> None:
+    """Materialise every asset (or one source's) against CHORUS_LANDING_DIR and print what was built."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    settings = _settings()
+    _ensure_sample(settings.landing_dir)
+    if not settings.landing_dir.is_dir():
+        typer.echo(f"error: landing folder {settings.landing_dir} does not exist (set CHORUS_LANDING_DIR)", err=True)
+        raise typer.Exit(2)
+    definitions = defs()
+    graph = definitions.resolve_asset_graph()
+    keys = graph.get_all_asset_keys()
+    if source:
+        groups = set(source)
+        unknown = groups - {graph.get(k).group_name for k in keys}
+        if unknown:
+            typer.echo(f"error: unknown source(s) {', '.join(sorted(unknown))}", err=True)
+            raise typer.Exit(2)
+        selection = dg.AssetSelection.groups(*groups).downstream()
+    else:
+        selection = dg.AssetSelection.all()
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    job = dg.define_asset_job("chorus_cli_run", selection=selection)
+    resolved = dg.Definitions.merge(definitions, dg.Definitions(jobs=[job])).resolve_job_def("chorus_cli_run")
+    result = resolved.execute_in_process(instance=instance, raise_on_error=False)
+    _print_summary(settings)
+    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    failed_checks = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed
+    ]
+    for event in failures:
+        typer.echo(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip().splitlines()[0]}", err=True)
+    for check in failed_checks:
+        typer.echo(f"CHECK FAILED {check.asset_key.to_user_string()} {check.check_name}: {check.description or ''}", err=True)
+    if not result.success:
+        raise typer.Exit(1)
+
+
+def _print_summary(settings) -> None:  # noqa: ANN001
+    from pipelines.store import open_store
+
+    with open_store(settings.warehouse) as con:
+        tables = con.execute(
+            """SELECT schema_name || '.' || table_name, estimated_size FROM duckdb_tables()
+               WHERE schema_name IN ('staged', 'ref', 'marts', 'quarantine', 'meta') ORDER BY 1"""
+        ).fetchall()
+        counts = [(t, con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t, _ in tables]
+        failed = con.execute("SELECT path, error FROM meta.ingest_ledger WHERE status = 'failed' ORDER BY path").fetchall()
+    typer.echo("\nTables built (rows):")
+    for table, count in counts:
+        typer.echo(f"  {table:<45} {count:>10,}")
+    for path, error in failed:
+        typer.echo(f"  file not loaded: {error or path}")
+    typer.echo(f"\nWorking store:   {settings.warehouse}")
+    if settings.published.exists():
+        typer.echo(f"Published store: {settings.published}  (open read-only: duckdb -readonly {settings.published})")
+    typer.echo("Dagster UI:      make ui   -> http://127.0.0.1:3000")
+    typer.echo(
+        "Query:           .venv/bin/python -c \"import duckdb; "
+        f"print(duckdb.connect('{settings.published if settings.published.exists() else settings.warehouse}', read_only=True)"
+        ".sql('SHOW ALL TABLES'))\""
+    )
+
+
+@app.command()
+def status() -> None:
+    """Per source: files, rows read / loaded / quarantined, failures, last refresh."""
+    from pipelines.store import open_store
+
+    settings = _settings()
+    if not settings.warehouse.exists():
+        typer.echo(f"No store yet at {settings.warehouse}: run `chorus run` first.", err=True)
+        raise typer.Exit(1)
+    with open_store(settings.warehouse) as con:
+        rows = con.execute(
+            """SELECT source, count(*) AS files, count(*) FILTER (status = 'failed') AS failed,
+                      sum(rows_read), sum(rows_loaded), sum(rows_quarantined), max(finished_at)
+               FROM meta.ingest_ledger GROUP BY 1 ORDER BY 1"""
+        ).fetchall()
+    typer.echo(f"{'source':<12} {'files':>5} {'failed':>6} {'read':>10} {'loaded':>10} {'quarant.':>8}  last refresh")
+    for source, files, failed, read, loaded, quarantined, last in rows:
+        typer.echo(f"{source:<12} {files:>5} {failed:>6} {read or 0:>10,} {loaded or 0:>10,} {quarantined or 0:>8,}  {last}")
+    if any(r[2] for r in rows):
+        raise typer.Exit(1)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

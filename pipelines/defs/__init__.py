@@ -1,0 +1,1 @@
+"""Dagster definitions, one folder per source or stage; loaded by ``pipelines.definitions``."""

@@ -1,0 +1,1 @@
+"""Reference data: geography, population and deprivation every view joins on."""

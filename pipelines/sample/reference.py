@@ -1,0 +1,149 @@
+"""Reference sample files in the real published layouts, for the synthetic ICS."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from pipelines.sample.ics import SyntheticICS, list_by_sex_and_age
+
+
+def _write(path: Path, rows: list[list[object]], header: list[str] | None = None, quote_all: bool = False) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL, lineterminator="\n")
+        if header:
+            writer.writerow(header)
+        writer.writerows(rows)
+
+
+def write_epraccur(ics: SyntheticICS, path: Path) -> None:
+    """ODS epraccur: 27 quoted fields, no header; one closed practice and one non-GP setting included."""
+    rows = []
+    for index, p in enumerate(ics.practices):
+        closed = index == 5
+        fields = [""] * 27
+        fields[0], fields[1], fields[2], fields[3] = p.code, p.name, ics.region_code, ics.icb_code
+        fields[4], fields[7], fields[9] = "THE HEALTH CENTRE", "SYNTHETIC TOWN", p.postcode
+        fields[10] = p.open_date.strftime("%Y%m%d")
+        fields[11] = "20230331" if closed else ""
+        fields[12] = "C" if closed else "A"
+        fields[13], fields[14], fields[15] = "B", p.sub_icb, "20220701"
+        fields[16] = "20230331" if closed else ""
+        fields[17] = f"0113 496 0{index:03d}"
+        fields[21], fields[23], fields[25] = "0", p.sub_icb, "4"
+        rows.append(fields)
+    extra = [""] * 27
+    extra[:4] = ["X99901", "RIVERSIDE OUT OF HOURS SERVICE (SYNTHETIC)", ics.region_code, ics.icb_code]
+    extra[9], extra[10], extra[12], extra[14], extra[25] = "ZZ1 9ZZ", "20150401", "A", "ZA1", "8"
+    rows.append(extra)
+    _write(path, rows, quote_all=True)
+
+
+def write_practice_maps(ics: SyntheticICS, folder: Path) -> None:
+    """gp-reg-pat-prac-map in the CCG era (April 2021, before the ZA0 merger) and the ICB era (April 2024)."""
+    ccg_rows, icb_rows = [], []
+    sub = {s.code: s for s in ics.sub_icbs}
+    for p in ics.practices:
+        ccg = p.old_ccg
+        ccg_name = "NHS Riverside North CCG (SYNTHETIC)" if ccg == "ZA0" else sub[p.sub_icb].ccg_name
+        ccg_ons = "E38999990" if ccg == "ZA0" else sub[p.sub_icb].ons_code
+        ccg_rows.append(["GP_PRAC_PAT_LIST", "01-Apr-21", p.code, p.name, p.postcode, p.pcn_code, p.pcn_name,
+                         ccg_ons, ccg, ccg_name, ics.icb_ons_code, ics.icb_code, "Synthetic Riverside STP (SYNTHETIC)",
+                         ics.region_ons_code, ics.region_code, ics.region_name])  # fmt: skip
+        icb_rows.append(["GP_PRAC_PAT_LIST", "2024-04-01", p.code, p.name, p.postcode, p.pcn_code, p.pcn_name,
+                         sub[p.sub_icb].ons_code, p.sub_icb, sub[p.sub_icb].name, ics.icb_ons_code, ics.icb_code,
+                         ics.icb_name, ics.region_ons_code, ics.region_code, ics.region_name])  # fmt: skip
+    _write(folder / "gp-reg-pat-prac-map-2021-04.csv", ccg_rows,
+           ["PUBLICATION", "EXTRACT_DATE", "PRACTICE_CODE", "PRACTICE_NAME", "PRACTICE_POSTCODE", "PCN_CODE",
+            "PCN_NAME", "ONS_CCG_CODE", "CCG_CODE", "CCG_NAME", "ONS_STP_CODE", "STP_CODE", "STP_NAME",
+            "ONS_COMM_REGION_CODE", "COMM_REGION_CODE", "COMM_REGION_NAME"])  # fmt: skip
+    _write(folder / "gp-reg-pat-prac-map-2024-04.csv", icb_rows,
+           ["PUBLICATION", "EXTRACT_DATE", "PRACTICE_CODE", "PRACTICE_NAME", "PRACTICE_POSTCODE", "PCN_CODE",
+            "PCN_NAME", "ONS_SUB_ICB_LOCATION_CODE", "SUB_ICB_LOCATION_CODE", "SUB_ICB_LOCATION_NAME",
+            "ONS_ICB_CODE", "ICB_CODE", "ICB_NAME", "ONS_COMM_REGION_CODE", "COMM_REGION_CODE",
+            "COMM_REGION_NAME"])  # fmt: skip
+
+
+def write_registrations(ics: SyntheticICS, folder: Path) -> None:
+    """Practice totals (01JAN2024 dates, CCG-style headers) and single-year-of-age files by sex (ICB era)."""
+    sub = {s.code: s for s in ics.sub_icbs}
+    totals, by_sex = [], {"MALE": [], "FEMALE": []}
+    for p in ics.practices:
+        counts = list_by_sex_and_age(p)
+        totals.append(["GP_PRAC_PAT_LIST", "01JAN2024", "GP", p.sub_icb, sub[p.sub_icb].ons_code, p.code,
+                       p.postcode, "ALL", "ALL", sum(counts.values())])  # fmt: skip
+        for (sex, age), n in sorted(counts.items()):
+            by_sex[sex].append(["GP_PRAC_PAT_LIST", "2024-01-01", "GP", p.sub_icb, sub[p.sub_icb].ons_code,
+                                p.code, p.postcode, sex, "95+" if age == 95 else str(age), n])  # fmt: skip
+    _write(folder / "gp-reg-pat-prac-all.csv", totals,
+           ["PUBLICATION", "EXTRACT_DATE", "TYPE", "CCG_CODE", "ONS_CCG_CODE", "CODE", "POSTCODE", "SEX", "AGE",
+            "NUMBER_OF_PATIENTS"])  # fmt: skip
+    header = ["PUBLICATION", "EXTRACT_DATE", "TYPE", "SUB_ICB_LOCATION_CODE", "ONS_SUB_ICB_LOCATION_CODE",
+              "ORG_CODE", "POSTCODE", "SEX", "AGE", "NUMBER_OF_PATIENTS"]  # fmt: skip
+    for sex, rows in by_sex.items():
+        _write(folder / f"gp-reg-pat-prac-sing-age-{sex.lower()}.csv", rows, header)
+
+
+def write_fingertips_deprivation(ics: SyntheticICS, path: Path) -> None:
+    """Fingertips indicator 93553 export: England row then one row per practice."""
+    header = ["Indicator ID", "Indicator Name", "Parent Code", "Parent Name", "Area Code", "Area Name", "Area Type",
+              "Sex", "Age", "Category Type", "Category", "Time period", "Value", "Lower CI 95.0 limit",
+              "Upper CI 95.0 limit", "Lower CI 99.8 limit", "Upper CI 99.8 limit", "Count", "Denominator",
+              "Value note", "Recent Trend", "Compared to England value or percentiles", "Compared to percentiles",
+              "Time period Sortable", "New data", "Compared to goal", "Time period range"]  # fmt: skip
+    name = "Deprivation score (IMD 2019)"
+    rows = [[93553, name, "", "", "E92000001", "England", "England", "Persons", "All ages", "", "", 2019,
+             21.7220870988933, "", "", "", "", "", "", "", "Cannot be calculated", "Not compared", "Not compared",
+             20190000, "", "", "1y"]]  # fmt: skip
+    for p in ics.practices:
+        rows.append([93553, name, "E92000001", "England", p.code, p.name.title(), "GP", "Persons", "All ages",
+                     "", "", 2019, p.imd_score, "", "", "", "", "", "", "", "Cannot be calculated",
+                     "Not compared", "Not compared", 20190000, "", "", "1y"])  # fmt: skip
+    _write(path, rows, header)
+
+
+def write_lsoa_deprivation(ics: SyntheticICS, path: Path) -> None:
+    """IoD2019 File 1 data sheet as CSV, for the synthetic LSOAs."""
+    header = ["LSOA code (2011)", "LSOA name (2011)", "Local Authority District code (2019)",
+              "Local Authority District name (2019)", "Index of Multiple Deprivation (IMD) Rank",
+              "Index of Multiple Deprivation (IMD) Decile"]  # fmt: skip
+    names = dict(ics.local_authorities)
+    rows = [[code, name, la, names[la], rank, min(10, (rank - 1) * 10 // 32844 + 1)] for code, name, la, rank in ics.lsoas]
+    _write(path, rows, header)
+
+
+def write_etr(ics: SyntheticICS, path: Path) -> None:
+    """ODS etr.csv: unquoted, no header, 24 fields; field 4 is the ICB."""
+    rows = []
+    for trust in ics.trusts:
+        fields = [""] * 24
+        fields[0], fields[1], fields[2], fields[3] = trust.code, trust.name, ics.region_code, ics.icb_code
+        fields[4], fields[7], fields[9], fields[10], fields[21] = "1 HOSPITAL ROAD", "SYNTHETIC TOWN", "ZZ1 1ZZ", "20040401", "0"
+        rows.append(fields)
+    _write(path, rows)
+
+
+def write_crosswalk(ics: SyntheticICS, path: Path) -> None:
+    """A CCG → ICB list as third parties keep them, junk row included (it must be quarantined)."""
+    rows = [[s.code, ics.icb_code, ics.icb_name] for s in ics.sub_icbs]
+    rows.insert(1, ["ZA0", ics.icb_code, ics.icb_name])
+    rows.append(["n/a not SBS client at present", ics.icb_code, ics.icb_name])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8-sig") as handle:  # these lists come from Excel, with a BOM
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["CCG Code", "ICB Code", "ICB NAME"])
+        writer.writerows(rows)
+
+
+def write_reference(ics: SyntheticICS, folder: Path) -> list[Path]:
+    """Every reference file of the sample; returns the paths written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_epraccur(ics, folder / "epraccur.csv")
+    write_practice_maps(ics, folder)
+    write_registrations(ics, folder)
+    write_fingertips_deprivation(ics, folder / "fingertips_93553_imd2019.csv")
+    write_lsoa_deprivation(ics, folder / "IMD2019_File1_IMD2019.csv")
+    write_crosswalk(ics, folder / "ccg_icb_crosswalk.csv")
+    write_etr(ics, folder / "etr.csv")
+    return sorted(folder.glob("*.csv"))

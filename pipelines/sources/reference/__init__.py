@@ -1,0 +1,1 @@
+"""Reference data readers: ODS practices, NHS Digital geography and registrations, deprivation, crosswalks."""

@@ -1,0 +1,89 @@
+"""Shared fixtures: the real published files in ../shared/data, a landing folder, a store under tmp_path."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data``: real NHS files. Skips (saying why) only when the folder is genuinely absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real-data folder {SHARED_DATA} is absent on this machine")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def all_definitions() -> dg.Definitions:
+    from pipelines.definitions import defs
+
+    return defs()
+
+
+def materialize(
+    definitions: dg.Definitions,
+    landing: Path,
+    warehouse: Path,
+    groups: Iterable[str] | None = None,
+    published: Path | None = None,
+) -> dg.ExecuteInProcessResult:
+    """Materialise the assets (of ``groups``, with their checks) against ``landing`` into ``warehouse``."""
+    from pipelines.chorus_resource import ChorusResource
+
+    graph = definitions.resolve_asset_graph()
+    keys = [k for k in graph.get_all_asset_keys() if groups is None or graph.get(k).group_name in set(groups)]
+    selection = dg.AssetSelection.assets(*keys)
+    job = dg.define_asset_job("test_job", selection=selection)
+    resources = {
+        "chorus": ChorusResource(
+            landing_dir=str(landing),
+            warehouse=str(warehouse),
+            published=str(published or warehouse.with_name("published.duckdb")),
+        )
+    }
+    merged = dg.Definitions.merge(definitions, dg.Definitions(jobs=[job], resources=resources))
+    return merged.resolve_job_def("test_job").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
+
+
+def failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
+    return [
+        f"{e.event_specific_data.asset_key.to_user_string()}:{e.event_specific_data.check_name}"
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed
+    ]
+
+
+def step_failures(result: dg.ExecuteInProcessResult) -> dict[str, str]:
+    return {
+        e.step_key: e.event_specific_data.error.message
+        for e in result.all_events
+        if e.event_type_value == "STEP_FAILURE"
+    }
+
+
+def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture(scope="session")
+def sample_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generated sample landing folder (generated once per test session)."""
+    from pipelines.sample import generate_sample
+
+    folder = tmp_path_factory.mktemp("sample")
+    generate_sample(folder)
+    return folder
