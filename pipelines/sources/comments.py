@@ -1,0 +1,32 @@
+"""The shared comments table every qualitative source writes to (see ``comments.sql``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from schemas.people import ensure_people_vocabulary
+
+COMMENTS_SQL = (Path(__file__).parent / "comments.sql").read_text()
+
+# Answers that say nothing (kept, flagged): compared after lower-casing and trimming punctuation.
+NON_SUBSTANTIVE = ("", "did not answer", "n/a", "na", "n a", "none", "nothing", "no comment", "no comments",
+                   "nil", "-", ".", "no", "not applicable", "nothing to add")  # fmt: skip
+
+NON_SUBSTANTIVE_SQL = (
+    "({col} IS NULL OR regexp_replace(lower(trim(replace({col}, chr(160), ' '))), '[^a-z/ -]', '', 'g') IN ("
+    + ", ".join(f"'{v}'" for v in NON_SUBSTANTIVE)
+    + "))"
+)
+
+
+def ensure_comment_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``raw.comment_text`` and ``staged.comments`` and the people vocabulary macros."""
+    con.execute(COMMENTS_SQL)
+    ensure_people_vocabulary(con)
+
+
+def is_substantive_sql(text_column: str) -> str:
+    """SQL: whether a comment says something (not 'Did not answer', 'N/A', 'nothing' …)."""
+    return "NOT " + NON_SUBSTANTIVE_SQL.replace("{col}", text_column)
