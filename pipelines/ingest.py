@@ -341,8 +341,33 @@ def describe_error(landing_file: LandingFile, exc: BaseException) -> str:
     return f"{landing_file.rel_path}: {type(exc).__name__}: {text}"
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, layout: Layout) -> LoadCounts:
-    """Replace one file's rows in one transaction; raise (after rollback) if anything fails."""
+@dataclass
+class AuditResult:
+    """What an audit (e.g. a Great Expectations suite) found in a file's new rows, before they commit."""
+
+    passed: bool
+    summary: str = ""
+    records: list[dict] = field(default_factory=list)  # rows for meta.validation_results
+
+
+Audit = Callable[[duckdb.DuckDBPyConnection, LandingFile, Layout], AuditResult]
+AuditRecorder = Callable[[duckdb.DuckDBPyConnection, LandingFile, Layout, AuditResult], None]
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    landing_file: LandingFile,
+    layout: Layout,
+    audit: Audit | None = None,
+    record_audit: AuditRecorder | None = None,
+) -> LoadCounts:
+    """Replace one file's rows in one transaction; raise (after rollback) if anything fails.
+
+    Write-audit-publish: ``audit`` sees the new rows inside the transaction; if it fails, the
+    transaction rolls back (the previous good version stays) and the file is rejected with its summary.
+    ``record_audit`` stores the audit's results after the transaction ends, pass or fail.
+    """
+    result: AuditResult | None = None
     con.execute("BEGIN TRANSACTION")
     try:
         for table in layout.tables:
@@ -355,10 +380,19 @@ def ingest_file(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, layou
                 f"{landing_file.rel_path}: reconciliation failed: rows read {counts.rows_read} != "
                 f"loaded {counts.rows_loaded} + quarantined {counts.rows_quarantined}"
             )
+        result = audit(con, landing_file, layout) if audit else None
+        if result is not None and not result.passed:
+            raise FileRejected(
+                f"{landing_file.rel_path}: validation failed, nothing from this file was kept: {result.summary}"
+            )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
+        if result is not None and record_audit:
+            record_audit(con, landing_file, layout, result)
         raise
+    if result is not None and record_audit:
+        record_audit(con, landing_file, layout, result)
     return counts
 
 
@@ -380,6 +414,8 @@ def ingest_source(
     source_layouts: Sequence[Layout] | None = None,
     log: Callable[[str], None] | None = None,
     paths: Iterable[Path] | None = None,
+    audit: Audit | None = None,
+    record_audit: AuditRecorder | None = None,
 ) -> IngestReport:
     """Load every new or changed file of ``source`` whose layout is one of ``layouts``.
 
@@ -413,7 +449,7 @@ def ingest_source(
                 )
             if log:
                 log(f"[{index}/{len(files)}] loading {landing_file.rel_path} as {layout.name}")
-            counts = ingest_file(con, landing_file, layout)
+            counts = ingest_file(con, landing_file, layout, audit, record_audit)
         except Exception as exc:  # noqa: BLE001 - every failure is recorded, then reported by the caller
             error = describe_error(landing_file, exc)
             _record(con, landing_file, layout.name if layout else None, started, "failed", error=error)
