@@ -1,0 +1,1 @@
+"""Free-text processing for patient comments: offline PII redaction and theme/sentiment models."""
