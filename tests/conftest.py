@@ -46,14 +46,21 @@ def materialize(
     selection = dg.AssetSelection.assets(*keys)
     job = dg.define_asset_job("test_job", selection=selection)
     resources = {
+        **(definitions.resources or {}),
         "chorus": ChorusResource(
             landing_dir=str(landing),
             warehouse=str(warehouse),
             published=str(published or warehouse.with_name("published.duckdb")),
-        )
+        ),
     }
-    merged = dg.Definitions.merge(definitions, dg.Definitions(jobs=[job], resources=resources))
-    return merged.resolve_job_def("test_job").execute_in_process(
+    scoped = dg.Definitions(
+        assets=definitions.assets,
+        asset_checks=definitions.asset_checks,
+        jobs=[job],
+        resources=resources,
+        executor=dg.in_process_executor,
+    )
+    return scoped.resolve_job_def("test_job").execute_in_process(
         instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
     )
 
