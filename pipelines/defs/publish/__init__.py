@@ -1,0 +1,1 @@
+"""Publishing the analyst-facing store."""

@@ -1,0 +1,41 @@
+"""The published store: marts and reference copied to a read-only DuckDB file and Parquet, atomically."""
+
+import dagster as dg
+import duckdb
+
+from pipelines.asset_metadata import markdown_table
+from pipelines.chorus_resource import ChorusResource
+from pipelines.marts import MART_TABLES
+from pipelines.publish import STORAGE_COMPATIBILITY, publish_store
+
+
+@dg.asset(
+    key=["published_store"],
+    group_name="publish",
+    description=(
+        "Copies `marts` and `ref` (never `raw`, `staged` or `quarantine`) into CHORUS_PUBLISHED through a "
+        f"temporary file written for DuckDB clients from {STORAGE_COMPATIBILITY} on, then an atomic replace; "
+        "also one Parquet file per table. Analysts open this file read-only; a refresh never waits for them."
+    ),
+    kinds={"duckdb", "parquet"},
+    deps=[dg.AssetKey(["marts", name]) for name in MART_TABLES],
+    pool="duckdb_writer",
+)
+def published_store(context: dg.AssetExecutionContext, chorus: ChorusResource) -> dg.MaterializeResult:
+    settings = chorus.settings()
+    with chorus.connect():
+        pass  # creates the working store and its schemas on a first run
+    tables = publish_store(settings.warehouse, settings.published, settings.parquet_path)
+    context.log.info(f"published {len(tables)} tables to {settings.published}")
+    with duckdb.connect(str(settings.published), read_only=True) as con:
+        size = con.execute("SELECT sum(estimated_size) FROM duckdb_tables()").fetchone()[0]
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(settings.published)),
+            "parquet_folder": dg.MetadataValue.path(str(settings.parquet_path)),
+            "tables": len(tables),
+            "dagster/row_count": sum(t.rows for t in tables),
+            "estimated_rows_in_file": int(size or 0),
+            "contents": dg.MetadataValue.md(markdown_table(["table", "rows"], [(t.name, t.rows) for t in tables])),
+        }
+    )

@@ -1,0 +1,84 @@
+"""Publishing: copy the analyst-facing schemas into a separate read-only DuckDB file, atomically.
+
+Analysts and BI tools open the published file, never the working store, so a refresh never waits for
+them and they never see a half-written state. The copy is written to a temporary file in a format older
+DuckDB clients (DBeaver, ODBC, R) can open, then swapped in with ``os.replace``: a reader holding the old
+file keeps its snapshot until it reconnects. ``raw``, ``staged`` and ``quarantine`` are never copied.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts", "ref")
+STORAGE_COMPATIBILITY = "v1.4.0"
+# Reference tables that are internal bookkeeping, not useful to analysts.
+NOT_PUBLISHED = {"ref.area_deprivation"}
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    name: str
+    rows: int
+    parquet: Path | None
+
+
+def _quote(text: str | None) -> str:
+    return "NULL" if text is None else "'" + text.replace("'", "''") + "'"
+
+
+def published_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = PUBLISHED_SCHEMAS) -> list[tuple[str, str, str | None]]:
+    """(schema, table, comment) of every table that leaves the warehouse."""
+    rows = con.execute(
+        f"""SELECT schema_name, table_name, comment FROM duckdb_tables()
+            WHERE database_name = current_database() AND schema_name IN ({", ".join(_quote(s) for s in schemas)})
+            ORDER BY 1, 2"""
+    ).fetchall()
+    return [r for r in rows if f"{r[0]}.{r[1]}" not in NOT_PUBLISHED]
+
+
+def publish_store(
+    working: Path, published: Path, parquet_dir: Path | None = None, schemas: tuple[str, ...] = PUBLISHED_SCHEMAS
+) -> list[PublishedTable]:
+    """Copy ``schemas`` of ``working`` into ``published`` (atomic swap) and optionally Parquet per table."""
+    published.parent.mkdir(parents=True, exist_ok=True)
+    tmp = published.with_name(published.name + ".tmp")
+    for stale in (tmp, Path(str(tmp) + ".wal")):
+        stale.unlink(missing_ok=True)
+    out: list[PublishedTable] = []
+    with duckdb.connect(str(working)) as con:
+        tables = published_tables(con, schemas)
+        con.execute(f"ATTACH {_quote(str(tmp))} AS snap (STORAGE_VERSION '{STORAGE_COMPATIBILITY}')")
+        try:
+            for schema in schemas:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS snap.{schema}")
+            for schema, table, comment in tables:
+                con.execute(f"CREATE TABLE snap.{schema}.{table} AS SELECT * FROM {schema}.{table}")
+                if comment:
+                    con.execute(f"COMMENT ON TABLE snap.{schema}.{table} IS {_quote(comment)}")
+                for column, column_comment in con.execute(
+                    """SELECT column_name, comment FROM duckdb_columns()
+                       WHERE database_name = current_database() AND schema_name = ? AND table_name = ? AND comment IS NOT NULL""",
+                    [schema, table],
+                ).fetchall():
+                    con.execute(f'COMMENT ON COLUMN snap.{schema}.{table}."{column}" IS {_quote(column_comment)}')
+                rows = int(con.execute(f"SELECT count(*) FROM {schema}.{table}").fetchone()[0])
+                parquet = None
+                if parquet_dir is not None:
+                    parquet_dir.mkdir(parents=True, exist_ok=True)
+                    parquet = parquet_dir / f"{schema}.{table}.parquet"
+                    tmp_parquet = parquet.with_name(parquet.name + ".tmp")
+                    con.execute(f"COPY {schema}.{table} TO {_quote(str(tmp_parquet))} (FORMAT parquet)")
+                    os.replace(tmp_parquet, parquet)
+                out.append(PublishedTable(f"{schema}.{table}", rows, parquet))
+            con.execute("CHECKPOINT snap")
+        finally:
+            con.execute("DETACH snap")
+    # A WAL left by a crashed writer of the published file would be replayed onto the new file: remove it.
+    Path(str(published) + ".wal").unlink(missing_ok=True)
+    os.replace(tmp, published)
+    return out
