@@ -12,7 +12,9 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Chorus: patient experience from every channel.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Chorus: patient experience from every channel."
+)
 
 DEFAULT_SAMPLE = Path("data/sample")
 
@@ -33,7 +35,9 @@ def _ensure_sample(landing: Path) -> None:
 
 
 @app.command()
-def sample(out: Path = typer.Option(DEFAULT_SAMPLE, help="Folder to write the sample landing files to.")) -> None:
+def sample(
+    out: Path = typer.Option(DEFAULT_SAMPLE, help="Folder to write the sample landing files to."),
+) -> None:
     """Regenerate the synthetic sample data (fixed seed, real published formats)."""
     from pipelines.sample import generate_sample
 
@@ -45,7 +49,9 @@ def sample(out: Path = typer.Option(DEFAULT_SAMPLE, help="Folder to write the sa
 
 @app.command()
 def run(
-    source: list[str] = typer.Option(None, "--source", "-s", help="Only these sources' assets and what depends on them."),
+    source: list[str] = typer.Option(
+        None, "--source", "-s", help="Only these sources' assets and what depends on them."
+    ),
 ) -> None:
     """Materialise every asset (or one source's) against CHORUS_LANDING_DIR and print what was built."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -56,7 +62,9 @@ def run(
     settings = _settings()
     _ensure_sample(settings.landing_dir)
     if not settings.landing_dir.is_dir():
-        typer.echo(f"error: landing folder {settings.landing_dir} does not exist (set CHORUS_LANDING_DIR)", err=True)
+        typer.echo(
+            f"error: landing folder {settings.landing_dir} does not exist (set CHORUS_LANDING_DIR)", err=True
+        )
         raise typer.Exit(2)
     definitions = defs()
     graph = definitions.resolve_asset_graph()
@@ -70,11 +78,84 @@ def run(
         selection = dg.AssetSelection.groups(*groups).downstream()
     else:
         selection = dg.AssetSelection.all()
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    job = dg.define_asset_job("chorus_cli_run", selection=selection)
-    resolved = dg.Definitions.merge(definitions, dg.Definitions(jobs=[job])).resolve_job_def("chorus_cli_run")
-    result = resolved.execute_in_process(instance=instance, raise_on_error=False)
+    result = _execute(definitions, selection, "chorus_cli_run")
     _print_summary(settings)
+    if not _report_failures(result):
+        raise typer.Exit(1)
+
+
+def _instance():  # noqa: ANN202 - dagster imported lazily
+    """The persistent instance under DAGSTER_HOME (runs show in the UI), else an ephemeral one."""
+    import dagster as dg
+
+    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie or a reused pid of a non-Python process counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # no /proc (macOS): trust kill(0)
+    return stat.rsplit(")", 1)[1].split()[0] != "Z" and (b"python" in cmdline or b"chorus" in cmdline)
+
+
+def recover_crashed_cli_runs(instance) -> list[str]:  # noqa: ANN001
+    """Mark CLI runs whose process died (SIGKILL, OOM) as failed and free their pool slots.
+
+    A run started by this CLI executes in this process, not under the daemon, so run monitoring never
+    sees it die: its ``duckdb_writer`` slot would stay claimed and the next run would wait forever.
+    Each CLI run is tagged with its host and pid; a run on this host whose pid is gone is over.
+    """
+    import socket
+
+    import dagster as dg
+
+    recovered = []
+    active = dg.RunsFilter(
+        statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.NOT_STARTED],
+        tags={CLI_HOST_TAG: socket.gethostname()},
+    )
+    for run in instance.get_runs(filters=active):
+        pid = run.tags.get(CLI_PID_TAG, "")
+        if not pid.isdigit() or _pid_alive(int(pid)):
+            continue
+        instance.report_run_failed(run, f"the chorus process (pid {pid}) ended without finishing the run")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        recovered.append(run.run_id)
+    return recovered
+
+
+CLI_HOST_TAG = "chorus/cli_host"
+CLI_PID_TAG = "chorus/cli_pid"
+
+
+def _execute(definitions, selection, job_name: str):  # noqa: ANN001, ANN202
+    """Run ``selection`` in this process, after freeing what crashed earlier CLI runs left behind."""
+    import socket
+
+    import dagster as dg
+
+    instance = _instance()
+    for run_id in recover_crashed_cli_runs(instance):
+        typer.echo(
+            f"note: run {run_id} was interrupted earlier; marked failed and its pool slot freed", err=True
+        )
+    job = dg.define_asset_job(job_name, selection=selection)
+    resolved = dg.Definitions.merge(definitions, dg.Definitions(jobs=[job])).resolve_job_def(job_name)
+    tags = {CLI_HOST_TAG: socket.gethostname(), CLI_PID_TAG: str(os.getpid())}
+    return resolved.execute_in_process(instance=instance, raise_on_error=False, tags=tags)
+
+
+def _report_failures(result) -> bool:  # noqa: ANN001
+    """Print failed steps and checks, one line each; True when the run succeeded."""
     failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     failed_checks = [
         e.event_specific_data
@@ -82,11 +163,38 @@ def run(
         if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed
     ]
     for event in failures:
-        typer.echo(f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip().splitlines()[0]}", err=True)
+        typer.echo(
+            f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip().splitlines()[0]}",
+            err=True,
+        )
     for check in failed_checks:
-        typer.echo(f"CHECK FAILED {check.asset_key.to_user_string()} {check.check_name}: {check.description or ''}", err=True)
-    if not result.success:
+        typer.echo(
+            f"CHECK FAILED {check.asset_key.to_user_string()} {check.check_name}: {check.description or ''}",
+            err=True,
+        )
+    return bool(result.success)
+
+
+@app.command()
+def publish() -> None:
+    """Copy marts and ref from the working store into CHORUS_PUBLISHED (atomic swap) and Parquet."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    settings = _settings()
+    if not settings.warehouse.exists():
+        typer.echo(f"error: no working store at {settings.warehouse}: run `chorus run` first", err=True)
+        raise typer.Exit(2)
+    # Through Dagster, not publish_store directly: the step takes the duckdb_writer pool slot (so it
+    # never races a refresh) and the materialisation shows in the UI.
+    result = _execute(defs(), dg.AssetSelection.assets(dg.AssetKey("published_store")), "chorus_cli_publish")
+    if not _report_failures(result):
         raise typer.Exit(1)
+    typer.echo(
+        f"Published store: {settings.published}  (open read-only: duckdb -readonly {settings.published})"
+    )
 
 
 def _print_summary(settings) -> None:  # noqa: ANN001
@@ -98,7 +206,9 @@ def _print_summary(settings) -> None:  # noqa: ANN001
                WHERE schema_name IN ('staged', 'ref', 'marts', 'quarantine', 'meta') ORDER BY 1"""
         ).fetchall()
         counts = [(t, con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t, _ in tables]
-        failed = con.execute("SELECT path, error FROM meta.ingest_ledger WHERE status = 'failed' ORDER BY path").fetchall()
+        failed = con.execute(
+            "SELECT path, error FROM meta.ingest_ledger WHERE status = 'failed' ORDER BY path"
+        ).fetchall()
     typer.echo("\nTables built (rows):")
     for table, count in counts:
         typer.echo(f"  {table:<45} {count:>10,}")
@@ -106,10 +216,12 @@ def _print_summary(settings) -> None:  # noqa: ANN001
         typer.echo(f"  file not loaded: {error or path}")
     typer.echo(f"\nWorking store:   {settings.warehouse}")
     if settings.published.exists():
-        typer.echo(f"Published store: {settings.published}  (open read-only: duckdb -readonly {settings.published})")
+        typer.echo(
+            f"Published store: {settings.published}  (open read-only: duckdb -readonly {settings.published})"
+        )
     typer.echo("Dagster UI:      make ui   -> http://127.0.0.1:3000")
     typer.echo(
-        "Query:           .venv/bin/python -c \"import duckdb; "
+        'Query:           .venv/bin/python -c "import duckdb; '
         f"print(duckdb.connect('{settings.published if settings.published.exists() else settings.warehouse}', read_only=True)"
         ".sql('SHOW ALL TABLES'))\""
     )
@@ -130,9 +242,13 @@ def status() -> None:
                       sum(rows_read), sum(rows_loaded), sum(rows_quarantined), max(finished_at)
                FROM meta.ingest_ledger GROUP BY 1 ORDER BY 1"""
         ).fetchall()
-    typer.echo(f"{'source':<12} {'files':>5} {'failed':>6} {'read':>10} {'loaded':>10} {'quarant.':>8}  last refresh")
+    typer.echo(
+        f"{'source':<12} {'files':>5} {'failed':>6} {'read':>10} {'loaded':>10} {'quarant.':>8}  last refresh"
+    )
     for source, files, failed, read, loaded, quarantined, last in rows:
-        typer.echo(f"{source:<12} {files:>5} {failed:>6} {read or 0:>10,} {loaded or 0:>10,} {quarantined or 0:>8,}  {last}")
+        typer.echo(
+            f"{source:<12} {files:>5} {failed:>6} {read or 0:>10,} {loaded or 0:>10,} {quarantined or 0:>8,}  {last}"
+        )
     if any(r[2] for r in rows):
         raise typer.Exit(1)
 

@@ -1,0 +1,1 @@
+"""Automation: the nightly refresh, the landing-folder sensor, freshness and automation conditions."""

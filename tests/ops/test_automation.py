@@ -1,0 +1,153 @@
+"""Automation: the nightly schedule, the landing sensor's cursor and run keys, freshness, conditions."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.chorus_resource import ChorusResource
+from pipelines.defs.automation.schedules import nightly_refresh
+from pipelines.defs.automation.sensors import landing_sensor
+from schemas.settings import SOURCES
+
+
+def test_nightly_schedule_runs_at_two_in_the_morning_uk_time(all_definitions: dg.Definitions) -> None:
+    schedule = all_definitions.resolve_schedule_def("nightly_refresh")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Europe/London"
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    job = all_definitions.resolve_job_def(schedule.job_name)
+    graph = all_definitions.resolve_asset_graph()
+    executable = {k for k in graph.get_all_asset_keys() if graph.get(k).is_executable}
+    assert executable <= set(job.asset_layer.selected_asset_keys), "the nightly job must refresh every asset"
+    assert nightly_refresh.name == "nightly_refresh"
+
+
+def test_sensors_are_on_by_default(all_definitions: dg.Definitions) -> None:
+    for name in ("landing_sensor", "chorus_automation_conditions"):
+        assert all_definitions.resolve_sensor_def(name).default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_ingest_assets_have_a_36_hour_freshness_policy(all_definitions: dg.Definitions) -> None:
+    graph = all_definitions.resolve_asset_graph()
+    source_assets = [
+        k
+        for k in graph.get_all_asset_keys()
+        if graph.get(k).group_name in SOURCES and graph.get(k).is_executable
+    ]
+    assert source_assets
+    for key in source_assets:
+        policy = graph.get(key).freshness_policy
+        assert policy is not None, key
+        assert policy.fail_window.to_timedelta().total_seconds() == 36 * 3600, key
+
+
+def test_derived_assets_are_eager_and_nothing_uses_auto_materialize_policy(
+    all_definitions: dg.Definitions,
+) -> None:
+    graph = all_definitions.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.group_name in ("marts", "publish") and node.is_executable:
+            assert node.automation_condition is not None, key
+            assert node.automation_condition.get_label() == "eager", key
+    assert graph.get(dg.AssetKey("published_store")).automation_condition is not None
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+@pytest.fixture
+def landing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A landing folder with reference files (the sensor reads CHORUS_LANDING_DIR at tick time)."""
+    folder = tmp_path / "landing"
+    _write(folder / "reference" / "epraccur.csv", "a,b\n1,2\n")
+    _write(folder / "reference" / "etr.csv", "c,d\n3,4\n")
+    _write(folder / "reference" / "README.txt.bak", "not a data file")
+    monkeypatch.setenv("CHORUS_LANDING_DIR", str(folder))
+    return folder
+
+
+def tick(definitions: dg.Definitions, cursor: str | None) -> dg.SensorResult:
+    context = dg.build_sensor_context(
+        cursor=cursor, definitions=definitions, resources={"chorus": ChorusResource()}
+    )
+    result = landing_sensor(context)
+    assert isinstance(result, dg.SensorResult)
+    return result
+
+
+def test_sensor_requests_new_sources_then_nothing_then_only_what_changed(
+    all_definitions: dg.Definitions, landing: Path
+) -> None:
+    graph = all_definitions.resolve_asset_graph()
+    first = tick(all_definitions, None)
+    assert len(first.run_requests) == 1
+    request = first.run_requests[0]
+    assert request.tags["chorus/sources"] == "reference"
+    selected = set(request.asset_selection)
+    reference = {k for k in graph.get_all_asset_keys() if graph.get(k).group_name == "reference"}
+    assert reference <= selected
+    cursor = json.loads(first.cursor)
+    assert set(cursor["reference"]) == {"reference/epraccur.csv", "reference/etr.csv"}
+
+    second = tick(all_definitions, first.cursor)
+    assert not second.run_requests
+    assert second.skip_reason
+
+    # Touching a file without changing its content is not a change (content hash, not mtime).
+    (landing / "reference" / "etr.csv").write_text("c,d\n3,4\n")
+    assert not tick(all_definitions, second.cursor).run_requests
+
+    (landing / "reference" / "etr.csv").write_text("c,d\n3,5\n")
+    third = tick(all_definitions, second.cursor)
+    assert len(third.run_requests) == 1
+    assert third.run_requests[0].run_key != request.run_key
+    assert third.run_requests[0].tags["chorus/sources"] == "reference"
+
+    # Evaluating the same change again (a retried tick) gives the same run key: no duplicate work.
+    again = tick(all_definitions, second.cursor)
+    assert again.run_requests[0].run_key == third.run_requests[0].run_key
+
+
+def test_sensor_selects_only_the_changed_source_and_its_downstream(
+    all_definitions: dg.Definitions, landing: Path
+) -> None:
+    """With two sources watched, changing one file requests only that source's group (plus downstream)."""
+    graph = all_definitions.resolve_asset_graph()
+    groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    other = next((s for s in SOURCES if s != "reference" and s in groups), None)
+    if other is None:
+        pytest.skip("only the reference source has assets so far")
+    _write(landing / other / "new.csv", "x\n1\n")
+    first = tick(all_definitions, None)
+    assert set(first.run_requests[0].tags["chorus/sources"].split(",")) == {"reference", other}
+
+    (landing / other / "new.csv").write_text("x\n2\n")
+    second = tick(all_definitions, first.cursor)
+    assert second.run_requests[0].tags["chorus/sources"] == other
+    selected = set(second.run_requests[0].asset_selection)
+    expected = dg.AssetSelection.groups(other).downstream().resolve(graph)
+    assert selected == {k for k in expected if graph.get(k).is_executable}
+    assert not any(graph.get(k).group_name == "reference" for k in selected)
+
+
+def test_sensor_treats_a_removed_file_as_a_change(all_definitions: dg.Definitions, landing: Path) -> None:
+    first = tick(all_definitions, None)
+    (landing / "reference" / "etr.csv").unlink()
+    second = tick(all_definitions, first.cursor)
+    assert len(second.run_requests) == 1
+    assert "reference/etr.csv" not in json.loads(second.cursor)["reference"]
+
+
+def test_sensor_skips_when_the_landing_folder_is_missing(
+    all_definitions: dg.Definitions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHORUS_LANDING_DIR", str(tmp_path / "nowhere"))
+    result = tick(all_definitions, None)
+    assert not result.run_requests
+    assert result.skip_reason is not None
+    assert "does not exist" in (result.skip_reason.skip_message or "")
