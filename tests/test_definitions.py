@@ -9,7 +9,8 @@ def test_code_location_loads(all_definitions: dg.Definitions) -> None:
 
 def test_every_asset_has_description_group_and_kinds(all_definitions: dg.Definitions) -> None:
     graph = all_definitions.resolve_asset_graph()
-    keys = list(graph.get_all_asset_keys())
+    # Our own assets (a dependency on a table no asset builds yet shows as external and is skipped).
+    keys = [k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable]
     assert len(keys) >= 10
     missing = []
     for key in keys:

@@ -1,0 +1,113 @@
+"""Marts assets: thin wrappers over ``pipelines.marts.build``; each reports its table's metadata."""
+
+from collections.abc import Callable
+
+import dagster as dg
+import duckdb
+
+from pipelines.asset_metadata import query_markdown, table_metadata
+from pipelines.chorus_resource import ChorusResource
+from pipelines.marts import build
+
+GROUP = "marts"
+UPSTREAM_GROUPS = ("reference", "gpps", "fft", "complaints", "healthwatch", "stories", "text")
+
+
+def _mart(
+    name: str,
+    builder: Callable[[duckdb.DuckDBPyConnection], int],
+    description: str,
+    deps: list[dg.AssetKey | str],
+    highlights_sql: str | None = None,
+) -> dg.AssetsDefinition:
+    key = dg.AssetKey(["marts", name])
+
+    @dg.asset(
+        key=key,
+        group_name=GROUP,
+        description=description,
+        kinds={"duckdb", "sql", "python"},
+        deps=deps,
+        pool="duckdb_writer",
+        automation_condition=dg.AutomationCondition.eager(),
+    )
+    def _build(chorus: ChorusResource) -> dg.MaterializeResult:
+        with chorus.connect() as con:
+            builder(con)
+            metadata = table_metadata(con, f"marts.{name}")
+            if highlights_sql:
+                metadata["highlights"] = dg.MetadataValue.md(query_markdown(con, highlights_sql))
+        return dg.MaterializeResult(metadata=metadata)
+
+    return _build
+
+
+def _source_tables() -> list[dg.AssetKey]:
+    """The staged tables the marts read (external to this group, resolved by key)."""
+    return [
+        dg.AssetKey(["staged", "gpps_results"]),
+        dg.AssetKey(["staged", "survey_responses"]),
+        dg.AssetKey(["staged", "fft_scores"]),
+        dg.AssetKey(["ref", "practice_deprivation"]),
+        dg.AssetKey(["ref", "registered_population"]),
+        dg.AssetKey(["staged", "comment_sentiment"]),
+        dg.AssetKey(["staged", "comment_themes"]),
+    ]
+
+
+metric_by_group = _mart(
+    "metric_by_group",
+    build.build_metric_by_group,
+    "Every metric by geography (practice → England), period and demographic group: value, numerator, denominator, "
+    "unweighted and effective n, 95% and 99.8% intervals, gap from the overall value and from the best group with "
+    "significance, and disclosure control. Sources: GPPS published results and respondent-level extracts, FFT, "
+    "comment sentiment.",
+    _source_tables(),
+    highlights_sql="""SELECT geography_code, period, metric_id, dimension, group_value, round(value, 3) AS value,
+                             round(diff_from_overall, 3) AS gap FROM marts.metric_by_group
+                      WHERE worse_than_overall AND geography_level = 'icb' ORDER BY diff_from_overall LIMIT 10""",
+)
+deprivation_gradient = _mart(
+    "deprivation_gradient",
+    build.build_deprivation_gradient,
+    "Slope (SII) and relative (RII) index of inequality across practice deprivation quintiles, PHE method with "
+    "seeded Monte-Carlo intervals, and the direction of each gradient.",
+    [metric_by_group.key],
+    highlights_sql="""SELECT geography_code, period, metric_id, round(sii, 3) AS sii, round(rii, 3) AS rii, direction
+                      FROM marts.deprivation_gradient WHERE direction <> 'no_clear_gradient' ORDER BY sii LIMIT 10""",
+)
+variation = _mart(
+    "variation",
+    build.build_variation,
+    "How each ICB's sub-ICB locations and practices vary: PHE funnel significance against the ICB and England, "
+    "range and best-to-worst ratio.",
+    [metric_by_group.key],
+    highlights_sql="""SELECT icb_code, period, metric_id, unit_level, max(units) AS units, round(max(range), 3) AS range,
+                             round(max(best_to_worst_ratio), 2) AS best_to_worst, count(*) FILTER (vs_icb LIKE 'Low%') AS low_outliers
+                      FROM marts.variation GROUP BY ALL ORDER BY range DESC LIMIT 10""",
+)
+representation = _mart(
+    "representation",
+    build.build_representation,
+    "Who we are not hearing from: each channel's share of voices by age band and sex against the registered "
+    "population, representation ratio with interval, under-represented flag (ratio < 0.8 and significant).",
+    _source_tables(),
+    highlights_sql="""SELECT channel, geography_code, period, dimension, group_value, round(representation_ratio, 2) AS ratio
+                      FROM marts.representation WHERE under_represented ORDER BY representation_ratio LIMIT 10""",
+)
+triangulation = _mart(
+    "triangulation",
+    build.build_triangulation,
+    "Numbers joined to stories: per geography × group × framework theme, the survey gaps, complaints, comment volume "
+    "and negativity, Healthwatch findings and redacted example comments (cells of 10+), ranked by convergent evidence.",
+    [metric_by_group.key, *_source_tables()],
+    highlights_sql="""SELECT geography_code, dimension, group_value, theme, round(survey_worst_gap, 3) AS survey_gap,
+                             comments, round(negative_share, 2) AS negative_share, methods_agreeing_worse
+                      FROM marts.triangulation ORDER BY convergent_rank LIMIT 10""",
+)
+data_dictionary = _mart(
+    "data_dictionary",
+    build.build_data_dictionary,
+    "Every published table and column (marts and ref) with its description, type and source.",
+    [metric_by_group.key, deprivation_gradient.key, variation.key, representation.key, triangulation.key],
+)

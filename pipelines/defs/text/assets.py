@@ -1,0 +1,99 @@
+"""Text stage assets: redaction first, then themes and sentiment, for every comment from every source."""
+
+import dagster as dg
+
+from pipelines.asset_metadata import query_markdown, table_metadata
+from pipelines.chorus_resource import ChorusResource
+from pipelines.text.coding import code_comments, ensure_text_tables
+from pipelines.text.framework import all_labels
+from pipelines.text.redaction import rescan_for_pii
+
+GROUP = "text"
+KEYS = {
+    name: dg.AssetKey(["staged", name])
+    for name in ("comment_text", "comment_redactions", "comment_themes", "comment_sentiment")
+}
+# The ingest assets that write staged.comments (their own tables are the asset keys).
+COMMENT_WRITERS = [
+    dg.AssetKey(["staged", "fft_comments"]),
+    dg.AssetKey(["staged", "complaints"]),
+    dg.AssetKey(["staged", "healthwatch_findings"]),
+    dg.AssetKey(["staged", "healthwatch_reviews"]),
+    dg.AssetKey(["staged", "stories"]),
+]
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(KEYS["comment_text"], group_name=GROUP, kinds={"duckdb", "python"}, deps=COMMENT_WRITERS,
+                     description="Every comment's text after redaction of personal data (NHS numbers, postcodes, "
+                     "phones, emails, URLs, NI numbers, dates of birth). The raw text never leaves raw."),
+        dg.AssetSpec(KEYS["comment_redactions"], group_name=GROUP, kinds={"duckdb"}, deps=COMMENT_WRITERS,
+                     description="The kinds of personal data removed from each comment, never the values."),
+        dg.AssetSpec(KEYS["comment_themes"], group_name=GROUP, kinds={"duckdb", "python"}, deps=COMMENT_WRITERS,
+                     description="Comment × theme on the NHS Qualitative Data Categorisation framework v7 (shipped "
+                     "linear model, per-label thresholds) plus keyword topics such as equality, diversity & inclusion."),
+        dg.AssetSpec(KEYS["comment_sentiment"], group_name=GROUP, kinds={"duckdb", "python"}, deps=COMMENT_WRITERS,
+                     description="Comment sentiment, 1 very positive … 5 very negative and 3 classes, read with the question."),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec("no_pii_survives", asset=KEYS["comment_text"], blocking=True,
+                          description="Re-scan of every redacted comment finds no NHS number, postcode, phone, email, URL, "
+                          "NI number or date of birth outside a placeholder."),
+        dg.AssetCheckSpec("every_comment_coded", asset=KEYS["comment_themes"], blocking=True,
+                          description="Every comment has redacted text, at least one theme and a sentiment (or is empty)."),
+        dg.AssetCheckSpec("labels_in_framework", asset=KEYS["comment_themes"],
+                          description="Every theme label is a framework v7 sub-category or a keyword topic."),
+    ],
+    pool="duckdb_writer",
+)
+def coded_comments(context: dg.AssetExecutionContext, chorus: ChorusResource):  # noqa: ANN201 - yields results
+    """Redact and code new comments in batches (incremental by comment and file version)."""
+    with chorus.connect() as con:
+        from pipelines.sources.comments import ensure_comment_tables
+
+        ensure_comment_tables(con)
+        ensure_text_tables(con)
+        summary = code_comments(con, progress=lambda done, total: context.log.info(f"coded {done:,} of {total:,} comments"))
+        context.log.info(f"coded {summary.coded:,} comments, {summary.redactions:,} redactions")
+        for name, key in KEYS.items():
+            metadata = table_metadata(con, f"staged.{name}")
+            if name == "comment_themes":
+                metadata["label_counts"] = dg.MetadataValue.md(query_markdown(
+                    con, "SELECT category, label, count(*) AS comments FROM staged.comment_themes GROUP BY ALL ORDER BY comments DESC LIMIT 40"))
+                metadata["coded_sample"] = dg.MetadataValue.md(query_markdown(
+                    con, """SELECT t.text_redacted, string_agg(DISTINCT m.label, '; ') AS themes, s.sentiment_class
+                            FROM staged.comment_text t JOIN staged.comment_themes m USING (comment_id)
+                            JOIN staged.comment_sentiment s USING (comment_id)
+                            GROUP BY ALL ORDER BY hash(t.text_redacted) LIMIT 8"""))
+            if name == "comment_redactions":
+                metadata["kinds"] = dg.MetadataValue.md(query_markdown(
+                    con, "SELECT kind, sum(occurrences) AS found FROM staged.comment_redactions GROUP BY 1 ORDER BY 2 DESC"))
+            yield dg.MaterializeResult(asset_key=key, metadata=metadata | {"coded_this_run": summary.coded})
+        texts = con.execute("SELECT comment_id, text_redacted FROM staged.comment_text").fetchall()
+        leaks = [(cid, kinds) for cid, text in texts if (kinds := rescan_for_pii(text or ""))]
+        uncoded = con.execute(
+            """SELECT count(*) FROM raw.comment_text r
+               WHERE NOT EXISTS (SELECT 1 FROM staged.comment_text t WHERE t.comment_id = r.comment_id)
+                  OR (NOT EXISTS (SELECT 1 FROM staged.comment_themes m WHERE m.comment_id = r.comment_id)
+                      AND length(trim(coalesce(r.text, ''))) > 0)"""
+        ).fetchone()[0]
+        labels = {r[0] for r in con.execute("SELECT DISTINCT label FROM staged.comment_themes").fetchall()}
+    unknown = sorted(labels - set(all_labels()))
+    yield dg.AssetCheckResult(
+        check_name="no_pii_survives", asset_key=KEYS["comment_text"], passed=not leaks,
+        metadata={"comments_scanned": len(texts), "comments_with_pii": len(leaks),
+                  "examples": dg.MetadataValue.json([{"comment_id": c, "kinds": k} for c, k in leaks[:10]])},
+        description=f"{len(leaks)} of {len(texts)} redacted comments still contain personal data" if leaks
+        else f"{len(texts)} redacted comments re-scanned: none contains personal data",
+    )  # fmt: skip
+    yield dg.AssetCheckResult(
+        check_name="every_comment_coded", asset_key=KEYS["comment_themes"], passed=uncoded == 0,
+        metadata={"uncoded_comments": int(uncoded)},
+        description=f"{uncoded} comments have no redacted text or no theme" if uncoded else "every comment is coded",
+    )  # fmt: skip
+    yield dg.AssetCheckResult(
+        check_name="labels_in_framework", asset_key=KEYS["comment_themes"], passed=not unknown,
+        metadata={"labels_used": len(labels), "unknown_labels": dg.MetadataValue.json(unknown)},
+        description=f"labels outside the framework: {', '.join(unknown)}" if unknown else f"{len(labels)} labels, all in the framework",
+    )  # fmt: skip

@@ -1,0 +1,408 @@
+"""Build the marts from the staged and reference tables. Plain functions: each takes a connection,
+writes one ``marts`` table with comments on the table and every column, and returns its row count."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipelines.marts.metric_by_group import OUTPUT_COMMENTS, empty_estimates, finalise_estimates
+from pipelines.stats import (
+    funnel_limits_proportion,
+    funnel_significance,
+    slope_index_of_inequality,
+    wilson_interval,
+)
+from pipelines.store import table_exists
+
+HERE = Path(__file__).parent
+
+
+def _sql(name: str) -> str:
+    return (HERE / name).read_text()
+
+
+def write_mart(
+    con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, description: str, columns: dict[str, str]
+) -> int:
+    """Replace ``marts.<name>`` with ``frame`` and document it (COMMENT ON the table and its columns)."""
+    con.register("_mart_frame", frame)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE marts.{name} AS SELECT * FROM _mart_frame")
+    finally:
+        con.unregister("_mart_frame")
+    con.execute(f"COMMENT ON TABLE marts.{name} IS {_literal(description)}")
+    for column, text in columns.items():
+        if column in frame.columns:
+            con.execute(f'COMMENT ON COLUMN marts.{name}."{column}" IS {_literal(text)}')
+    return len(frame)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def comment_negative_view(con: duckdb.DuckDBPyConnection) -> None:
+    """``_comment_negative``: sentiment from the text stage when coded, else the source's own rating."""
+    if table_exists(con, "staged.comment_sentiment"):
+        con.execute(
+            """CREATE OR REPLACE TEMP VIEW _comment_negative AS
+               SELECT c.comment_id, coalesce(s.sentiment_class = 'negative', c.rating >= 4) AS is_negative
+               FROM staged.comments c LEFT JOIN staged.comment_sentiment s USING (comment_id)"""
+        )
+    else:
+        con.execute(
+            """CREATE OR REPLACE TEMP VIEW _comment_negative AS
+               SELECT comment_id, rating >= 4 AS is_negative FROM staged.comments WHERE rating IS NOT NULL"""
+        )
+
+
+def metric_estimates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every source's cells, before intervals and disclosure control."""
+    con.execute(_sql("geography.sql"))
+    frames = [empty_estimates()]
+    if table_exists(con, "staged.gpps_results") and table_exists(con, "ref.gpps_measures"):
+        frames.append(con.execute(_sql("gpps_published_estimates.sql")).df())
+    if table_exists(con, "staged.survey_responses") and table_exists(con, "ref.practice_deprivation"):
+        frames.append(con.execute(_sql("gpps_respondent_estimates.sql")).df())
+    if table_exists(con, "staged.fft_scores") and table_exists(con, "ref.nhs_trusts"):
+        frames.append(con.execute(_sql("fft_estimates.sql")).df())
+    if table_exists(con, "staged.comments") and table_exists(con, "ref.practice_deprivation"):
+        comment_negative_view(con)
+        frames.append(con.execute(_sql("comment_estimates.sql")).df())
+    frames = [f for f in frames if not f.empty] or [empty_estimates()]
+    return pd.concat(frames, ignore_index=True)
+
+
+def build_metric_by_group(con: duckdb.DuckDBPyConnection) -> int:
+    """``marts.metric_by_group``."""
+    frame = finalise_estimates(metric_estimates(con))
+    return write_mart(
+        con,
+        "metric_by_group",
+        frame,
+        "Every metric by geography, period and demographic group: value, intervals (95%, 99.8%), gaps from the "
+        "geography's overall value and from the best group with significance, and disclosure control.",
+        OUTPUT_COMMENTS,
+    )
+
+
+GRADIENT_COMMENTS = {
+    "geography_level": "icb or england",
+    "geography_code": "ODS code of the geography",
+    "period": "survey year / year of the data",
+    "metric_id": "metric (see marts.metric_by_group)",
+    "source": "where the group values come from",
+    "groups": "number of deprivation quintiles used (1 = most deprived)",
+    "sii": "slope index of inequality: modelled value at the least deprived end minus the most deprived end",
+    "sii_lower_95": "lower 95% limit of the SII (seeded Monte-Carlo, PHE method)",
+    "sii_upper_95": "upper 95% limit of the SII",
+    "rii": "relative index of inequality: least deprived / most deprived modelled value",
+    "rii_lower_95": "lower 95% limit of the RII",
+    "rii_upper_95": "upper 95% limit of the RII",
+    "direction": "worse_in_more_deprived, better_in_more_deprived or no_clear_gradient (SII interval spans 0)",
+}
+
+
+def build_deprivation_gradient(con: duckdb.DuckDBPyConnection) -> int:
+    """``marts.deprivation_gradient``: SII / RII across practice deprivation quintiles (PHE phe_sii)."""
+    rows = con.execute(
+        """SELECT geography_level, geography_code, period, metric_id, source, group_value, value, n_eff,
+                  denominator, higher_is_better
+           FROM marts.metric_by_group
+           WHERE dimension = 'deprivation_quintile' AND group_value IN ('1', '2', '3', '4', '5')
+             AND geography_level IN ('england', 'icb', 'sub_icb') AND NOT suppressed AND value IS NOT NULL
+           ORDER BY geography_level, geography_code, period, metric_id, source, group_value"""
+    ).df()
+    out = []
+    for key, block in rows.groupby(["geography_level", "geography_code", "period", "metric_id", "source"]):
+        if len(block) != 5:
+            continue  # PHE needs every quintile present
+        p = block["value"].to_numpy()
+        se = np.sqrt(np.clip(p * (1 - p), 1e-9, None) / block["n_eff"].to_numpy())
+        result = slope_index_of_inequality(p, se, block["denominator"].to_numpy(), repetitions=10_000)
+        if np.isnan(result.sii):
+            continue
+        lower, upper = result.sii_lower[0], result.sii_upper[0]
+        higher_better = bool(block["higher_is_better"].iloc[0])
+        if lower > 0 or upper < 0:
+            # SII > 0: values rise towards the least deprived end.
+            worse_deprived = (result.sii > 0) == higher_better
+            direction = "worse_in_more_deprived" if worse_deprived else "better_in_more_deprived"
+        else:
+            direction = "no_clear_gradient"
+        out.append(
+            dict(zip(["geography_level", "geography_code", "period", "metric_id", "source"], key, strict=True))
+            | {"groups": 5, "sii": result.sii, "sii_lower_95": lower, "sii_upper_95": upper, "rii": result.rii,
+               "rii_lower_95": result.rii_lower[0], "rii_upper_95": result.rii_upper[0], "direction": direction}
+        )  # fmt: skip
+    frame = pd.DataFrame(out, columns=list(GRADIENT_COMMENTS))
+    return write_mart(
+        con,
+        "deprivation_gradient",
+        frame,
+        "Slope and relative index of inequality across practice deprivation quintiles (PHE method, seeded "
+        "Monte-Carlo intervals) per geography, period and metric, with the direction of the gradient.",
+        GRADIENT_COMMENTS,
+    )
+
+
+VARIATION_COMMENTS = {
+    "icb_code": "the ICB whose parts are compared",
+    "period": "survey year / month of the data",
+    "metric_id": "metric",
+    "source": "where the values come from",
+    "unit_level": "sub_icb or practice: what varies",
+    "unit_code": "ODS code of the sub-ICB location or practice",
+    "value": "the unit's value",
+    "unweighted_n": "respondents behind the value",
+    "icb_value": "the ICB's value (published, or pooled from the units)",
+    "england_value": "England's value where known",
+    "vs_icb": "funnel significance against the ICB value (PHE labels: High/Low (0.025 / 0.001), Not significant)",
+    "vs_england": "funnel significance against the England value",
+    "units": "units compared in this ICB",
+    "range": "best minus worst unit value",
+    "best_to_worst_ratio": "best unit value / worst unit value",
+}
+
+
+def build_variation(con: duckdb.DuckDBPyConnection) -> int:
+    """``marts.variation``: how an ICB's sub-ICB locations and practices vary, with funnel significance."""
+    con.execute(_sql("geography.sql"))
+    units = con.execute(
+        """SELECT m.geography_level AS unit_level, m.geography_code AS unit_code, m.period, m.metric_id, m.source,
+                  m.value, m.unweighted_n, m.n_eff,
+                  coalesce(g.icb_code, s.icb_code) AS icb_code
+           FROM marts.metric_by_group m
+           LEFT JOIN (SELECT DISTINCT practice_code, icb_code FROM _practice_geo) g
+                  ON m.geography_level = 'practice' AND g.practice_code = m.geography_code
+           LEFT JOIN (SELECT DISTINCT sub_icb_code, icb_code FROM _practice_geo) s
+                  ON m.geography_level = 'sub_icb' AND s.sub_icb_code = m.geography_code
+           WHERE m.dimension = 'overall' AND m.geography_level IN ('practice', 'sub_icb') AND NOT m.suppressed
+             AND m.value IS NOT NULL AND m.n_eff > 0 AND m.metric_id NOT LIKE '%per_10k'"""
+    ).df()
+    reference = con.execute(
+        """SELECT geography_level, geography_code, period, metric_id, source, value FROM marts.metric_by_group
+           WHERE dimension = 'overall' AND geography_level IN ('icb', 'england') AND NOT suppressed"""
+    ).df()
+    icb_values = reference[reference.geography_level == "icb"].set_index(["geography_code", "period", "metric_id", "source"])["value"]
+    england = reference[reference.geography_level == "england"].set_index(["period", "metric_id", "source"])["value"]
+    out = []
+    for (icb, period, metric, source, level), block in units.dropna(subset=["icb_code"]).groupby(
+        ["icb_code", "period", "metric_id", "source", "unit_level"]
+    ):
+        if len(block) < 2:
+            continue
+        n = block["n_eff"].to_numpy()
+        x = np.clip(block["value"].to_numpy(), 0, 1) * n
+        icb_value = icb_values.get((icb, period, metric, source), float(x.sum() / n.sum()))
+        vs_icb = funnel_significance(x, n, funnel_limits_proportion(n, icb_value, multiplier=1.0))
+        eng = england.get((period, metric, source))
+        vs_eng = (
+            funnel_significance(x, n, funnel_limits_proportion(n, eng, multiplier=1.0)) if eng is not None else [None] * len(block)
+        )
+        values = block["value"].to_numpy()
+        best, worst = values.max(), values.min()
+        for (_, unit), significance_icb, significance_eng in zip(block.iterrows(), vs_icb, vs_eng, strict=True):
+            out.append({
+                "icb_code": icb, "period": period, "metric_id": metric, "source": source, "unit_level": level,
+                "unit_code": unit["unit_code"], "value": unit["value"], "unweighted_n": unit["unweighted_n"],
+                "icb_value": icb_value, "england_value": eng, "vs_icb": str(significance_icb),
+                "vs_england": None if significance_eng is None else str(significance_eng), "units": len(block),
+                "range": best - worst, "best_to_worst_ratio": best / worst if worst > 0 else None,
+            })  # fmt: skip
+    frame = pd.DataFrame(out, columns=list(VARIATION_COMMENTS))
+    return write_mart(
+        con,
+        "variation",
+        frame,
+        "Variation within each ICB: every sub-ICB location and practice against the ICB and England with PHE funnel "
+        "significance, plus the range and best-to-worst ratio ('30% variation in access between CCGs').",
+        VARIATION_COMMENTS,
+    )
+
+
+REPRESENTATION_COMMENTS = {
+    "channel": "whose voices: gpps_respondents or a comments channel (survey_comment, complaint, story …)",
+    "geography_level": "icb or sub_icb",
+    "geography_code": "ODS code",
+    "period": "year of the voices",
+    "dimension": "age_band or sex",
+    "group_value": "the group",
+    "voices": "respondents / comments from this group (rounded to 5; NULL when 1–7)",
+    "voices_total": "all voices with a stated value in this dimension (rounded to 5)",
+    "share_of_voices": "the group's share of voices",
+    "population_share": "the group's share of the registered population (adults 16+ for age bands)",
+    "representation_ratio": "share of voices / share of population (1 = heard in proportion)",
+    "ratio_lower_95": "lower 95% limit (Wilson on the share of voices)",
+    "ratio_upper_95": "upper 95% limit",
+    "under_represented": "ratio below 0.8 and its upper limit below 1: a group we are not hearing from",
+}
+
+
+def build_representation(con: duckdb.DuckDBPyConnection) -> int:
+    """``marts.representation``: share of voices against share of the registered population."""
+    con.execute(_sql("geography.sql"))
+    if not table_exists(con, "ref.registered_population"):
+        return write_mart(con, "representation", pd.DataFrame(columns=list(REPRESENTATION_COMMENTS)), "", REPRESENTATION_COMMENTS)
+    population = con.execute(_sql("population_shares.sql")).df()
+    voices = [con.execute(_sql("voices_gpps.sql")).df()] if table_exists(con, "staged.survey_responses") else []
+    if table_exists(con, "staged.comments"):
+        voices.append(con.execute(_sql("voices_comments.sql")).df())
+    if not voices:
+        return write_mart(con, "representation", pd.DataFrame(columns=list(REPRESENTATION_COMMENTS)), "", REPRESENTATION_COMMENTS)
+    v = pd.concat(voices, ignore_index=True)
+    v["voices_total"] = v.groupby(["channel", "geography_level", "geography_code", "period", "dimension"])["voices"].transform("sum")
+    merged = v.merge(population, on=["geography_level", "geography_code", "dimension", "group_value"], how="inner")
+    share = merged["voices"] / merged["voices_total"]
+    lower, upper = wilson_interval(merged["voices"].to_numpy(), merged["voices_total"].to_numpy(), 0.95)
+    merged["share_of_voices"] = share
+    merged["representation_ratio"] = share / merged["population_share"]
+    merged["ratio_lower_95"] = lower / merged["population_share"]
+    merged["ratio_upper_95"] = upper / merged["population_share"]
+    merged["under_represented"] = (merged["representation_ratio"] < 0.8) & (merged["ratio_upper_95"] < 1)
+    # Disclosure: voices are counts of people below national level.
+    from pipelines.disclosure import suppress_and_round_counts
+
+    voices_pub, reason = suppress_and_round_counts(merged["voices"].to_numpy())
+    total_pub, _ = suppress_and_round_counts(merged["voices_total"].to_numpy())
+    hidden = reason != ""
+    merged["voices"] = voices_pub
+    merged["voices_total"] = total_pub
+    for column in ("share_of_voices", "representation_ratio", "ratio_lower_95", "ratio_upper_95"):
+        merged.loc[hidden, column] = np.nan
+    merged.loc[hidden, "under_represented"] = False
+    frame = merged[list(REPRESENTATION_COMMENTS)]
+    return write_mart(
+        con,
+        "representation",
+        frame,
+        "Who we are not hearing from: each channel's share of voices by age band and sex against the registered "
+        "population's, with a representation ratio and its interval.",
+        REPRESENTATION_COMMENTS,
+    )
+
+
+TRIANGULATION_COMMENTS = {
+    "geography_level": "icb or sub_icb",
+    "geography_code": "ODS code",
+    "dimension": "overall, age_band, sex, ethnicity_band, deprivation_quintile",
+    "group_value": "the group",
+    "theme": "framework v7 category (or a keyword topic such as Equality, diversity & inclusion)",
+    "survey_measures": "GPPS measures mapped to this theme with a group result",
+    "survey_worst_gap": "the group's largest gap from the geography's overall value among those measures (proportion points)",
+    "survey_gap_significant": "that gap is significant at 95%",
+    "comments": "coded comments from this group on this theme, every channel (rounded to 5; NULL when 1–7)",
+    "negative_comments": "of which negative (rounded to 5; NULL when 1–7)",
+    "complaints": "complaints on this theme (rounded to 5; NULL when 1–7)",
+    "healthwatch_findings": "Healthwatch findings and reviews on this theme (rounded to 5; NULL when 1–7)",
+    "stories": "patient stories on this theme (rounded to 5; NULL when 1–7)",
+    "negative_share": "share of this group's comments on the theme that are negative (NULL under 10 comments)",
+    "overall_negative_share": "the same share for everyone in the geography",
+    "example_comments": "up to three redacted negative comments, each prefixed with its comment_id (only cells of 10+)",
+    "methods_agreeing_worse": "how many methods say this group fares worse on this theme (survey gap, comment negativity)",
+    "convergent_rank": "rank of the cell by agreement then by survey gap (1 = strongest convergent evidence)",
+}
+
+
+def build_triangulation(con: duckdb.DuckDBPyConnection) -> int:
+    """``marts.triangulation``: survey gaps joined to what people say, per geography × group × theme."""
+    from pipelines.disclosure import MIN_COMMENTS_FOR_BREAKDOWN, suppress_and_round_counts
+
+    levels = ("icb", "sub_icb")
+    survey_sql = """
+        SELECT m.geography_level, m.geography_code, m.dimension, m.group_value, g.theme,
+               count(*) AS survey_measures, min(m.diff_from_overall) AS survey_worst_gap,
+               bool_or(m.diff_from_overall_significant AND m.diff_from_overall < 0) AS survey_gap_significant
+        FROM marts.metric_by_group m
+        JOIN (SELECT DISTINCT measure_id, theme FROM ref.gpps_measures) g ON g.measure_id = m.metric_id
+        WHERE m.source = 'gpps_respondents' AND m.geography_level IN ('icb', 'sub_icb') AND NOT m.suppressed
+          AND m.period = (SELECT max(period) FROM marts.metric_by_group WHERE source = 'gpps_respondents')
+        GROUP BY ALL"""
+    if table_exists(con, "ref.gpps_measures"):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _tri_survey AS {survey_sql}")
+    else:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _tri_survey (geography_level VARCHAR, geography_code VARCHAR, dimension VARCHAR, "
+            "group_value VARCHAR, theme VARCHAR, survey_measures BIGINT, survey_worst_gap DOUBLE, survey_gap_significant BOOLEAN)"
+        )
+    if table_exists(con, "staged.comment_themes") and table_exists(con, "staged.comments"):
+        comment_negative_view(con)
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _tri_comments AS
+               WITH c AS (
+                   SELECT c.comment_id, c.source, c.channel, c.icb_code, c.sub_icb_code, n.is_negative, t.category,
+                          x.text_redacted, 'All' AS overall, coalesce(c.age_band, 'Not stated') AS age_band,
+                          coalesce(c.sex, 'Not stated') AS sex, coalesce(c.ethnicity_band, 'Not stated') AS ethnicity_band,
+                          coalesce(CAST(d.deprivation_quintile AS VARCHAR), 'Unknown') AS deprivation_quintile
+                   FROM staged.comments c
+                   JOIN staged.comment_themes t USING (comment_id)
+                   LEFT JOIN staged.comment_text x USING (comment_id)
+                   LEFT JOIN _comment_negative n USING (comment_id)
+                   LEFT JOIN ref.practice_deprivation d ON d.practice_code = c.practice_code
+                   WHERE c.is_substantive
+               ), long AS (
+                   UNPIVOT c ON overall, age_band, sex, ethnicity_band, deprivation_quintile
+                   INTO NAME dimension VALUE group_value
+               )
+               SELECT *, 'icb' AS geography_level, icb_code AS geography_code FROM long WHERE icb_code IS NOT NULL
+               UNION ALL SELECT *, 'sub_icb', sub_icb_code FROM long WHERE sub_icb_code IS NOT NULL"""
+        )
+    else:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _tri_comments (comment_id VARCHAR, source VARCHAR, channel VARCHAR, is_negative BOOLEAN, "
+            "category VARCHAR, text_redacted VARCHAR, dimension VARCHAR, group_value VARCHAR, geography_level VARCHAR, "
+            "geography_code VARCHAR)"
+        )
+    frame = con.execute(_sql("triangulation.sql")).df()
+    frame = frame[frame["geography_level"].isin(levels)].reset_index(drop=True)
+    # Disclosure: counts of comments / complaints rounded, 1–7 suppressed; shares and quotes only from 10+.
+    few = ~(frame["comments"].fillna(0) >= MIN_COMMENTS_FOR_BREAKDOWN)
+    for column in ("comments", "negative_comments", "complaints", "healthwatch_findings", "stories"):
+        published, _ = suppress_and_round_counts(frame[column].fillna(0).to_numpy())
+        frame[column] = published
+    frame.loc[few, "negative_share"] = np.nan
+    frame["example_comments"] = frame["example_comments"].where(~few, None)
+    frame["convergent_rank"] = (
+        frame.assign(_gap=frame["survey_worst_gap"].fillna(0))
+        .sort_values(["methods_agreeing_worse", "_gap"], ascending=[False, True])
+        .reset_index()
+        .reset_index()
+        .set_index("index")["level_0"]
+        + 1
+    )
+    frame = frame[list(TRIANGULATION_COMMENTS)]
+    return write_mart(
+        con,
+        "triangulation",
+        frame,
+        "Numbers joined to stories: per geography, group and theme, the survey gaps, complaint and comment volumes, "
+        "negative share and redacted example comments (cells of 10+ only), ranked by convergent evidence.",
+        TRIANGULATION_COMMENTS,
+    )
+
+
+def build_data_dictionary(con: duckdb.DuckDBPyConnection) -> int:
+    """``marts.data_dictionary``: every published table and column with its description and type."""
+    frame = con.execute(
+        """SELECT c.schema_name || '.' || c.table_name AS table_name, c.column_name, c.data_type,
+                  coalesce(c.comment, '') AS description, coalesce(t.comment, '') AS table_description,
+                  CASE c.schema_name WHEN 'marts' THEN 'Chorus marts' ELSE 'reference data (see README: Sources)' END AS source
+           FROM duckdb_columns() c
+           JOIN duckdb_tables() t USING (database_name, schema_name, table_name)
+           WHERE c.database_name = current_database() AND c.schema_name IN ('marts', 'ref')
+             AND c.table_name <> 'data_dictionary'
+           ORDER BY 1, c.column_index"""
+    ).df()
+    return write_mart(
+        con,
+        "data_dictionary",
+        frame,
+        "Every published table and column with its description, type and source.",
+        {"table_name": "schema.table", "column_name": "column", "data_type": "DuckDB type",
+         "description": "what the column holds", "table_description": "what the table holds",
+         "source": "where it comes from"},  # fmt: skip
+    )

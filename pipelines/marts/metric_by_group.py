@@ -1,0 +1,202 @@
+"""``marts.metric_by_group``: every metric × geography × period × demographic group, with intervals,
+gaps and disclosure control.
+
+Sources contribute *estimates* (one row per cell: numerator, denominator, unweighted n, effective n,
+optionally a published value and interval). ``finalise_estimates`` turns them into published rows:
+95% and 99.8% Wilson intervals on the effective n, the gap from the geography's overall value and from
+the best group with significance, and disclosure control (DESIGN.md section 8). Plain pandas / numpy:
+the frames are one row per cell, not per record.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipelines.disclosure import (
+    MIN_COMMENTS_FOR_BREAKDOWN,
+    MIN_SURVEY_BASE,
+    percentage_from_rounded,
+    suppress_and_round_counts,
+)
+from pipelines.stats import two_group_difference, wilson_interval
+
+ESTIMATE_COLUMNS: dict[str, str] = {
+    "geography_level": "VARCHAR",  # practice | pcn | sub_icb | icb | england | trust | site
+    "geography_code": "VARCHAR",
+    "period": "VARCHAR",  # survey year '2025', month '2025-03', or financial year '2024-25'
+    "metric_id": "VARCHAR",
+    "metric_name": "VARCHAR",
+    "source": "VARCHAR",  # gpps_published | gpps_respondents | fft | complaints | comments
+    "dimension": "VARCHAR",  # overall | age_band | sex | ethnicity | ethnicity_band | deprivation_quintile …
+    "group_value": "VARCHAR",
+    "numerator": "DOUBLE",
+    "denominator": "DOUBLE",
+    "unweighted_n": "DOUBLE",
+    "n_eff": "DOUBLE",
+    "value": "DOUBLE",  # only when published by the source (GPPS); else numerator / denominator
+    "lower_95": "DOUBLE",
+    "upper_95": "DOUBLE",
+    "count_based": "BOOLEAN",  # numerator and denominator count people, comments or complaints
+    "higher_is_better": "BOOLEAN",
+}
+
+# Groups that are not comparable populations: never the "best group", never flagged.
+NON_GROUPS = ("Not stated", "Prefer not to say", "Unknown", "Unmapped")
+
+OUTPUT_COMMENTS: dict[str, str] = {
+    "geography_level": "practice, pcn, sub_icb, icb, england (or trust/site for FFT)",
+    "geography_code": "ODS code of the geography (E92000001 for England)",
+    "period": "survey year, month (YYYY-MM) or financial year of the data",
+    "metric_id": "stable metric id (GPPS measure ids from ref.gpps_measures, fft_positive, complaints_per_10k …)",
+    "metric_name": "what the metric measures, in words",
+    "source": "where the numbers come from: gpps_published, gpps_respondents, fft, complaints, comments",
+    "dimension": "overall, age_band, sex, ethnicity, ethnicity_band, deprivation_quintile …",
+    "group_value": "the group within the dimension ('All' for overall)",
+    "value": "the metric: a proportion 0–1, or a rate per 10,000 for complaints_per_10k; NULL when suppressed",
+    "numerator": "published numerator (counts rounded to 5, weighted sums for surveys); NULL when suppressed",
+    "denominator": "published denominator, same rules as numerator",
+    "unweighted_n": "respondents / comments / records behind the cell (rounded to 5 for counts)",
+    "n_eff": "effective sample size (Kish for weighted surveys)",
+    "lower_95": "lower 95% confidence limit (Wilson on n_eff; GPPS published limits where given)",
+    "upper_95": "upper 95% confidence limit",
+    "lower_998": "lower 99.8% confidence limit",
+    "upper_998": "upper 99.8% confidence limit",
+    "diff_from_overall": "value minus the same geography's overall value",
+    "diff_from_overall_significant": "the gap from overall is significant at 95% (z-test on n_eff)",
+    "best_group": "the group with the best value in this geography, period, metric and dimension",
+    "diff_from_best": "value minus the best group's value (negative = worse when higher is better)",
+    "diff_from_best_significant": "the gap from the best group is significant at 95%",
+    "worse_than_overall": "significantly worse than the geography's overall value",
+    "higher_is_better": "whether a higher value is the better experience",
+    "suppressed": "the value is withheld by disclosure control",
+    "suppression_reason": "small_count (1–7), small_base (<10 respondents/comments), secondary, or empty",
+}
+
+
+def empty_estimates() -> pd.DataFrame:
+    """An estimates frame with the right columns and no rows."""
+    return pd.DataFrame({c: pd.Series(dtype="object" if t in {"VARCHAR"} else ("boolean" if t == "BOOLEAN" else "float64"))
+                         for c, t in ESTIMATE_COLUMNS.items()})  # fmt: skip
+
+
+def _conform(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column, kind in ESTIMATE_COLUMNS.items():
+        if column not in out:
+            out[column] = np.nan if kind == "DOUBLE" else None
+        if kind == "DOUBLE":
+            out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
+    out["count_based"] = out["count_based"].fillna(False).astype(bool)
+    out["higher_is_better"] = out["higher_is_better"].fillna(True).astype(bool)
+    return out[list(ESTIMATE_COLUMNS)]
+
+
+def finalise_estimates(estimates: pd.DataFrame) -> pd.DataFrame:
+    """Intervals, gaps and disclosure control for a frame of ``ESTIMATE_COLUMNS`` rows."""
+    e = _conform(estimates).reset_index(drop=True)
+    if e.empty:
+        return e.assign(**{c: pd.Series(dtype=float) for c in ("lower_998", "upper_998")})
+    # Values and effective sizes: unweighted n where the source is not weighted.
+    e["value"] = e["value"].where(e["value"].notna(), e["numerator"] / e["denominator"].where(e["denominator"] > 0))
+    e["n_eff"] = e["n_eff"].where(e["n_eff"].notna(), e["denominator"])
+    proportion = ~e["metric_id"].str.endswith("_per_10k")
+    x = (e["value"] * e["n_eff"]).to_numpy()
+    lo95, hi95 = wilson_interval(x, e["n_eff"].to_numpy(), 0.95)
+    lo998, hi998 = wilson_interval(x, e["n_eff"].to_numpy(), 0.998)
+    e["lower_95"] = e["lower_95"].where(e["lower_95"].notna(), pd.Series(np.where(proportion, lo95, np.nan)))
+    e["upper_95"] = e["upper_95"].where(e["upper_95"].notna(), pd.Series(np.where(proportion, hi95, np.nan)))
+    e["lower_998"] = np.where(proportion, lo998, np.nan)
+    e["upper_998"] = np.where(proportion, hi998, np.nan)
+
+    _disclose(e)
+    _gaps(e)
+    return _blank_suppressed(e)
+
+
+def _gaps(e: pd.DataFrame) -> None:
+    """Gap from the geography's overall value and from the best group, with significance."""
+    cell = ["geography_level", "geography_code", "period", "metric_id", "source"]
+    overall = e[e["dimension"] == "overall"][[*cell, "value", "n_eff"]].rename(
+        columns={"value": "overall_value", "n_eff": "overall_n_eff"}
+    )
+    merged = e[cell].merge(overall.drop_duplicates(cell), on=cell, how="left")
+    diff, _, _, _, sig = two_group_difference(
+        e["value"].to_numpy(), e["n_eff"].to_numpy(), merged["overall_value"].to_numpy(), merged["overall_n_eff"].to_numpy()
+    )
+    is_group = (e["dimension"] != "overall").to_numpy()
+    e["diff_from_overall"] = np.where(is_group, diff, np.nan)
+    e["diff_from_overall_significant"] = is_group & np.asarray(sig, dtype=bool)
+    sign = np.where(e["higher_is_better"], 1.0, -1.0)
+    e["worse_than_overall"] = e["diff_from_overall_significant"] & (sign * e["diff_from_overall"] < 0)
+
+    # Best group: among real groups with enough people behind them.
+    eligible = is_group & (e["_reason"] == "").to_numpy() & ~e["group_value"].fillna("").str.startswith(NON_GROUPS).to_numpy()
+    eligible &= (e["unweighted_n"].fillna(0) >= np.where(e["count_based"], MIN_COMMENTS_FOR_BREAKDOWN, MIN_SURVEY_BASE)).to_numpy()
+    group_key = [*cell, "dimension"]
+    scored = e.assign(_score=np.where(eligible, sign * e["value"], np.nan))
+    best_index = scored.dropna(subset=["_score"]).groupby(group_key)["_score"].idxmax()
+    best = e.loc[best_index, [*group_key, "group_value", "value", "n_eff"]].rename(
+        columns={"group_value": "best_group", "value": "best_value", "n_eff": "best_n_eff"}
+    )
+    with_best = e[group_key].merge(best, on=group_key, how="left")
+    diff_b, _, _, _, sig_b = two_group_difference(
+        e["value"].to_numpy(), e["n_eff"].to_numpy(), with_best["best_value"].to_numpy(), with_best["best_n_eff"].to_numpy()
+    )
+    e["best_group"] = np.where(is_group, with_best["best_group"], None)
+    e["diff_from_best"] = np.where(is_group, diff_b, np.nan)
+    e["diff_from_best_significant"] = is_group & np.asarray(sig_b, dtype=bool)
+
+
+def _disclose(e: pd.DataFrame) -> None:
+    """DESIGN.md section 8: counts 1–7 suppressed, others rounded to 5 (below England); survey cells on
+    fewer than 10 respondents and comment breakdowns on fewer than 10 comments suppressed; one
+    suppressed group in a dimension whose overall is published takes the next smallest with it."""
+    below_national = (e["geography_level"] != "england").to_numpy()
+    counts = e["count_based"].to_numpy()
+    reason = np.full(len(e), "", dtype=object)
+
+    # Survey (weighted) cells: the base rule.
+    small_base = ~counts & ~(e["unweighted_n"].fillna(0).to_numpy() >= MIN_SURVEY_BASE)
+    reason[small_base] = "small_base"
+
+    # Count cells: round numerator / denominator / n, suppress 1–7, recompute value from rounded counts.
+    if counts.any():
+        idx = np.flatnonzero(counts & below_national)
+        num, num_reason = suppress_and_round_counts(e.loc[idx, "numerator"].fillna(0).to_numpy())
+        den, _ = suppress_and_round_counts(e.loc[idx, "denominator"].fillna(0).to_numpy())
+        n_pub, _ = suppress_and_round_counts(e.loc[idx, "unweighted_n"].fillna(0).to_numpy())
+        e.loc[idx, "numerator"] = num
+        e.loc[idx, "denominator"] = den
+        e.loc[idx, "unweighted_n"] = n_pub
+        rate = e.loc[idx, "metric_id"].str.endswith("_per_10k").to_numpy()
+        e.loc[idx, "value"] = np.where(rate, e.loc[idx, "value"], percentage_from_rounded(num, den, 1.0))
+        small = num_reason == "small_count"
+        reason[idx[small]] = "small_count"
+        breakdown = (e.loc[idx, "dimension"] != "overall").to_numpy()
+        too_few = breakdown & ~(np.nan_to_num(e.loc[idx, "denominator"].to_numpy(), nan=0) >= MIN_COMMENTS_FOR_BREAKDOWN)
+        reason[idx[too_few & (reason[idx] == "")]] = "small_base"
+
+    # Secondary suppression within each set of groups whose overall is published.
+    e["_reason"] = reason
+    cell = ["geography_level", "geography_code", "period", "metric_id", "source", "dimension"]
+    for _, block in e[(e["dimension"] != "overall") & e["count_based"]].groupby(cell):
+        hidden = block["_reason"] != ""
+        if hidden.sum() == 1 and len(block) > 1:
+            candidates = block[~hidden & (block["numerator"].fillna(0) > 0)]
+            if candidates.empty:
+                candidates = block[~hidden]
+            pick = candidates["numerator"].idxmin()
+            e.loc[pick, "_reason"] = "secondary"
+
+
+def _blank_suppressed(e: pd.DataFrame) -> pd.DataFrame:
+    """Withhold every figure of a suppressed cell; keep why."""
+    suppressed = e["_reason"] != ""
+    for column in ("value", "numerator", "lower_95", "upper_95", "lower_998", "upper_998", "diff_from_overall", "diff_from_best"):
+        e.loc[suppressed, column] = np.nan
+    e.loc[suppressed & e["count_based"], ["denominator", "unweighted_n"]] = np.nan
+    e.loc[suppressed, ["diff_from_overall_significant", "diff_from_best_significant", "worse_than_overall"]] = False
+    e["suppressed"] = suppressed
+    e["suppression_reason"] = e.pop("_reason")
+    return e[[c for c in OUTPUT_COMMENTS if c in e.columns]]

@@ -1,0 +1,115 @@
+"""The text stage: redact every comment, then code its themes and sentiment, in batches.
+
+Reads ``raw.comment_text`` (the only place raw text lives) joined to ``staged.comments`` (for the
+question), and writes only redacted text and codes: ``staged.comment_text``, ``staged.comment_redactions``
+(kinds found, never values), ``staged.comment_themes`` and ``staged.comment_sentiment``. Incremental: a
+comment is (re)coded when its (comment_id, file_sha256) is new, so nightly runs code only new files'
+comments, and memory stays flat however many comments there are (``batch_size`` at a time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipelines.text.framework import category_of, keyword_topics
+from pipelines.text.model import ThemeSentimentModel, sentiment3
+from pipelines.text.redaction import redact
+
+TABLES_SQL = (Path(__file__).parent / "coding.sql").read_text()
+
+
+@dataclass(frozen=True)
+class CodingSummary:
+    coded: int
+    removed: int  # code rows dropped because their comment's file changed or went
+    redactions: int
+
+
+def ensure_text_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the text stage's tables if they are missing."""
+    con.execute(TABLES_SQL)
+
+
+def code_comments(
+    con: duckdb.DuckDBPyConnection,
+    model: ThemeSentimentModel | None = None,
+    batch_size: int = 20_000,
+    progress: Callable[[int, int], None] | None = None,
+) -> CodingSummary:
+    """Redact and code every comment not yet coded in its current version; drop codes of comments gone."""
+    ensure_text_tables(con)
+    model = model or ThemeSentimentModel.load()
+    removed = 0
+    for table in ("staged.comment_text", "staged.comment_redactions", "staged.comment_themes", "staged.comment_sentiment"):
+        removed += con.execute(
+            f"""DELETE FROM {table} t WHERE NOT EXISTS (
+                    SELECT 1 FROM raw.comment_text r WHERE r.comment_id = t.comment_id AND r.file_sha256 = t.file_sha256)"""
+        ).fetchone()[0]
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _to_code AS
+           SELECT row_number() OVER (ORDER BY r.comment_id) AS batch_row, r.comment_id, r.file_sha256, r.text, c.question
+           FROM raw.comment_text r LEFT JOIN staged.comments c USING (comment_id)
+           WHERE NOT EXISTS (SELECT 1 FROM staged.comment_text t WHERE t.comment_id = r.comment_id AND t.file_sha256 = r.file_sha256)"""
+    )
+    total = int(con.execute("SELECT count(*) FROM _to_code").fetchone()[0])
+    done = redactions = 0
+    # Batches by row number: the connection also writes, so a single open cursor cannot be streamed.
+    for start in range(0, total, batch_size):
+        batch = con.execute(
+            "SELECT comment_id, file_sha256, text, question FROM _to_code WHERE batch_row > ? AND batch_row <= ?",
+            [start, start + batch_size],
+        ).fetchall()
+        redactions += _code_batch(con, model, batch)
+        done += len(batch)
+        if progress:
+            progress(done, total)
+    return CodingSummary(coded=done, removed=removed, redactions=redactions)
+
+
+def _code_batch(con: duckdb.DuckDBPyConnection, model: ThemeSentimentModel, batch: list[tuple]) -> int:
+    """Redact, code and write one batch; returns the number of redactions made."""
+    ids = [row[0] for row in batch]
+    shas = [row[1] for row in batch]
+    results = [redact(row[2] or "") for row in batch]
+    texts = [r.text for r in results]
+    predictions = model.predict_arrays(texts, [row[3] for row in batch])
+    labels = np.array(predictions.labels)
+    con.register("_text_batch", pd.DataFrame({
+        "comment_id": ids, "file_sha256": shas, "text_redacted": texts,
+        "redaction_count": [len(r.kinds) for r in results],
+    }))  # fmt: skip
+    con.execute("INSERT INTO staged.comment_text SELECT * FROM _text_batch")
+    kinds = [(i, s, k) for i, s, r in zip(ids, shas, results, strict=True) for k in r.kinds]
+    if kinds:
+        frame = pd.DataFrame(kinds, columns=["comment_id", "file_sha256", "kind"])
+        con.register("_kinds", frame)
+        con.execute("INSERT INTO staged.comment_redactions SELECT comment_id, file_sha256, kind, count(*) FROM _kinds GROUP BY ALL")
+        con.unregister("_kinds")
+    rows, cols = np.nonzero(predictions.theme_mask)
+    theme_frame = pd.DataFrame({
+        "comment_id": np.array(ids)[rows], "file_sha256": np.array(shas)[rows], "label": labels[cols],
+        "category": [category_of(label) for label in labels[cols]], "probability": predictions.theme_proba[rows, cols],
+        "method": "model",
+    })  # fmt: skip
+    topic_rows = [(i, s, topic, topic, 1.0, "keyword_rule") for i, s, t in zip(ids, shas, texts, strict=True) for topic in keyword_topics(t)]
+    if topic_rows:
+        theme_frame = pd.concat([theme_frame, pd.DataFrame(topic_rows, columns=theme_frame.columns)], ignore_index=True)
+    con.register("_themes", theme_frame)
+    con.execute("INSERT INTO staged.comment_themes SELECT * FROM _themes")
+    sentiment = predictions.sentiment.astype(int)
+    con.register("_sentiment", pd.DataFrame({
+        "comment_id": ids, "file_sha256": shas,
+        "sentiment_score": np.where(sentiment > 0, sentiment, None),
+        "sentiment_class": [sentiment3(int(s)) if s > 0 else None for s in sentiment],
+        "confidence": predictions.sentiment_proba.max(axis=1),
+    }))  # fmt: skip
+    con.execute("INSERT INTO staged.comment_sentiment SELECT * FROM _sentiment")
+    for name in ("_text_batch", "_themes", "_sentiment"):
+        con.unregister(name)
+    return len(kinds)

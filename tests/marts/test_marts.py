@@ -1,0 +1,143 @@
+"""Marts from tiny hand-computed inputs: intervals, gaps, disclosure, representation, publish contents."""
+
+import math
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from pipelines.marts import build
+from pipelines.marts.metric_by_group import finalise_estimates
+from pipelines.store import ensure_store
+
+
+def cell(**kw: object) -> dict:
+    base = dict(geography_level="icb", geography_code="QZ9", period="2025", metric_id="phone_access",
+                metric_name="phone", source="gpps_respondents", dimension="age_band")  # fmt: skip
+    return base | kw
+
+
+def wilson(x: float, n: float, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson written out by hand (DESIGN.md section 7)."""
+    root = z * math.sqrt(z * z + 4 * x * (1 - x / n))
+    return (2 * x + z * z - root) / (2 * (n + z * z)), (2 * x + z * z + root) / (2 * (n + z * z))
+
+
+def test_survey_cells_intervals_gaps_and_small_bases() -> None:
+    frame = finalise_estimates(pd.DataFrame([
+        cell(dimension="overall", group_value="All", numerator=600, denominator=1000, unweighted_n=1000, n_eff=800),
+        cell(group_value="16-24", numerator=40, denominator=100, unweighted_n=100, n_eff=80),
+        cell(group_value="65-74", numerator=140, denominator=200, unweighted_n=200, n_eff=160),
+        cell(group_value="85+", numerator=5, denominator=8, unweighted_n=9, n_eff=8),
+    ])).set_index("group_value")  # fmt: skip
+    young = frame.loc["16-24"]
+    assert young["value"] == pytest.approx(0.4)
+    lower, upper = wilson(0.4 * 80, 80)
+    assert young["lower_95"] == pytest.approx(lower, abs=1e-12) and young["upper_95"] == pytest.approx(upper, abs=1e-12)
+    assert young["lower_998"] < young["lower_95"] < young["upper_95"] < young["upper_998"]
+    assert young["diff_from_overall"] == pytest.approx(-0.2)
+    assert bool(young["diff_from_overall_significant"]) and bool(young["worse_than_overall"])
+    assert young["best_group"] == "65-74" and bool(young["diff_from_best_significant"])
+    # 9 respondents: below the GPPS rule of 10, withheld, and never the best group.
+    old = frame.loc["85+"]
+    assert bool(old["suppressed"]) and old["suppression_reason"] == "small_base" and math.isnan(old["value"])
+    assert not bool(frame.loc["65-74"]["suppressed"])
+
+
+@pytest.mark.parametrize(
+    ("count", "published", "reason"),
+    [(0, 0.0, ""), (1, None, "small_count"), (7, None, "small_count"), (8, 10.0, ""), (9, 10.0, ""), (10, 10.0, ""),
+     (12, 10.0, ""), (13, 15.0, "")],
+)  # fmt: skip
+def test_count_cells_follow_the_disclosure_rule(count: int, published: float | None, reason: str) -> None:
+    frame = finalise_estimates(pd.DataFrame([
+        cell(source="comments", metric_id="comments_negative_story", dimension="overall", group_value="All",
+             numerator=count, denominator=400, unweighted_n=400, count_based=True, higher_is_better=False),
+    ]))  # fmt: skip
+    row = frame.iloc[0]
+    assert row["suppression_reason"] == reason
+    if published is None:
+        assert math.isnan(row["numerator"]) and math.isnan(row["value"])
+    else:
+        assert row["numerator"] == published
+        assert row["value"] == pytest.approx(published / 400)  # from the rounded counts
+
+
+def test_secondary_suppression_protects_a_single_hidden_group() -> None:
+    frame = finalise_estimates(pd.DataFrame([
+        cell(source="comments", metric_id="comments_negative_story", dimension="overall", group_value="All",
+             numerator=123, denominator=400, unweighted_n=400, count_based=True, higher_is_better=False),
+        cell(source="comments", metric_id="comments_negative_story", dimension="sex", group_value="Male",
+             numerator=5, denominator=150, unweighted_n=150, count_based=True, higher_is_better=False),
+        cell(source="comments", metric_id="comments_negative_story", dimension="sex", group_value="Female",
+             numerator=118, denominator=250, unweighted_n=250, count_based=True, higher_is_better=False),
+    ])).set_index("group_value")  # fmt: skip
+    assert frame.loc["All", "numerator"] == 125  # 123 rounds to 125
+    assert frame.loc["Male", "suppression_reason"] == "small_count"
+    assert frame.loc["Female", "suppression_reason"] == "secondary"  # else 125 − Female would reveal Male
+    assert frame["value"].isna().sum() == 2
+
+
+@pytest.fixture
+def tiny_store(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    """Two practices in one ICB, registered population and a handful of comments, by hand."""
+    from pipelines.sources.comments import ensure_comment_tables
+    from pipelines.sources.reference.layouts import ensure_reference_tables
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_store(con)
+    ensure_reference_tables(con)
+    ensure_comment_tables(con)
+    con.execute(
+        """INSERT INTO ref.practice_geography BY NAME
+           SELECT DATE '2024-04-01' AS extract_date, 'ICB' AS geography_era, p AS practice_code, 'U1' AS pcn_code,
+                  s AS sub_icb_code, 'QZ9' AS icb_code
+           FROM (VALUES ('X90001', 'ZA1'), ('X90002', 'ZB2')) v(p, s)"""
+    )
+    con.execute(
+        """INSERT INTO ref.registered_population BY NAME
+           SELECT DATE '2024-04-01' AS extract_date, p AS practice_code, sex, '20' AS age, band AS age_band, n AS patients
+           FROM (VALUES ('X90001', 'MALE', '16-24', 500), ('X90001', 'FEMALE', '16-24', 500),
+                        ('X90001', 'MALE', '65-74', 500), ('X90001', 'FEMALE', '65-74', 500),
+                        ('X90002', 'MALE', '16-24', 500), ('X90002', 'FEMALE', '16-24', 500),
+                        ('X90002', 'MALE', '65-74', 500), ('X90002', 'FEMALE', '65-74', 500)) v(p, sex, band, n)"""
+    )
+    con.execute((Path(build.__file__).parents[1] / "sources/reference/derived.sql").read_text())
+    con.execute("CREATE OR REPLACE TABLE ref.practice_deprivation (practice_code VARCHAR, deprivation_quintile INTEGER)")
+    con.execute("INSERT INTO ref.practice_deprivation VALUES ('X90001', 1), ('X90002', 5)")
+    # 40 comments from 65-74 and 10 from 16-24 (the young are under-heard: 20% of voices, 50% of patients).
+    rows = [(f"c{i}", "65-74" if i < 40 else "16-24", "X90001" if i % 2 else "X90002", 4 if i % 4 == 0 else 1) for i in range(50)]
+    con.executemany(
+        """INSERT INTO staged.comments (comment_id, source, channel, practice_code, sub_icb_code, icb_code, comment_date,
+                                        text_ref, is_substantive, rating, age_band, sex)
+           VALUES (?, 'fft', 'survey_comment', ?, NULL, 'QZ9', DATE '2025-03-01', ?, TRUE, ?, ?, 'Female')""",
+        [(cid, practice, cid, rating, band) for cid, band, practice, rating in rows],
+    )
+    yield con
+    con.close()
+
+
+def test_representation_flags_the_group_we_do_not_hear(tiny_store: duckdb.DuckDBPyConnection) -> None:
+    build.build_representation(tiny_store)
+    rows = tiny_store.execute(
+        """SELECT group_value, voices, voices_total, population_share, representation_ratio, under_represented
+           FROM marts.representation WHERE geography_level = 'icb' AND dimension = 'age_band' ORDER BY group_value"""
+    ).fetchall()
+    assert rows[0][:4] == ("16-24", 10.0, 50.0, 0.5)
+    assert rows[0][4] == pytest.approx(0.4) and rows[0][5] is True  # 10/50 ÷ 0.5
+    assert rows[1][0] == "65-74" and rows[1][4] == pytest.approx(1.6) and rows[1][5] is False
+
+
+def test_metric_by_group_from_comments_and_dictionary(tiny_store: duckdb.DuckDBPyConnection) -> None:
+    build.build_metric_by_group(tiny_store)
+    overall = tiny_store.execute(
+        """SELECT numerator, denominator, value FROM marts.metric_by_group
+           WHERE metric_id = 'comments_negative_survey_comment' AND geography_level = 'icb' AND dimension = 'overall'"""
+    ).fetchone()
+    assert overall == (15.0, 50.0, pytest.approx(0.3))  # 13 negative (i % 4 == 0) rounds to 15
+    build.build_data_dictionary(tiny_store)
+    described = tiny_store.execute(
+        "SELECT count(*), count(*) FILTER (description = '') FROM marts.data_dictionary WHERE table_name = 'marts.metric_by_group'"
+    ).fetchone()
+    assert described[0] >= 20 and described[1] == 0
