@@ -1,0 +1,70 @@
+"""Complaints checks: the returns' arithmetic, unique keys, every subject mapped to a framework theme."""
+
+from pipelines.asset_checks import sql_row_check
+from pipelines.sources.complaints.layouts import FRAMEWORK_CATEGORIES
+
+_summary = """SELECT organisation_code, period_start, source_file,
+                     max(value) FILTER (WHERE measure = 'brought_forward') AS bf,
+                     max(value) FILTER (WHERE measure = 'new_received') AS new,
+                     max(value) FILTER (WHERE measure = 'upheld') AS upheld,
+                     max(value) FILTER (WHERE measure = 'partially_upheld') AS partly,
+                     max(value) FILTER (WHERE measure = 'not_upheld') AS not_upheld,
+                     max(value) FILTER (WHERE measure = 'resolved') AS resolved,
+                     max(value) FILTER (WHERE measure = 'carried_forward') AS cf
+              FROM staged.complaint_returns WHERE measure_group = 'summary' GROUP BY ALL"""
+
+returns_arithmetic = sql_row_check(
+    asset="staged.complaint_returns",
+    name="returns_arithmetic_holds",
+    description="Resolved = upheld + partially upheld + not upheld and carried forward = brought forward + new - resolved",
+    failing_rows_sql=f"SELECT * FROM ({_summary}) WHERE resolved <> upheld + partly + not_upheld OR cf <> bf + new - resolved",
+    blocking=True,
+)
+returns_unique = sql_row_check(
+    asset="staged.complaint_returns",
+    name="one_value_per_organisation_period_measure",
+    description="One value per organisation, period, measure group and measure",
+    failing_rows_sql="""SELECT organisation_code, period_start, measure_group, measure, count(*) AS n
+                        FROM staged.complaint_returns GROUP BY ALL HAVING n > 1""",
+    blocking=True,
+)
+returns_subjects_mapped = sql_row_check(
+    asset="staged.complaint_returns",
+    name="subject_areas_mapped_to_themes",
+    description="Every subject area in the returns has a row in ref.complaint_subject_themes",
+    failing_rows_sql="""SELECT DISTINCT measure AS subject FROM staged.complaint_returns
+                        WHERE measure_group = 'subject_area' AND framework_category IS NULL""",
+)
+complaints_unique = sql_row_check(
+    asset="staged.complaints",
+    name="complaint_id_unique",
+    description="Each complaint (organisation / reference) appears once",
+    failing_rows_sql="SELECT complaint_id, count(*) AS n, list(source_file) AS files FROM staged.complaints GROUP BY 1 HAVING n > 1",
+    blocking=True,
+)
+complaints_subjects_mapped = sql_row_check(
+    asset="staged.complaints",
+    name="subjects_mapped_to_themes",
+    description="Every register subject maps to a feedback framework theme (else add it to subject_themes.csv)",
+    failing_rows_sql="""SELECT DISTINCT s AS subject FROM (SELECT unnest(framework_categories) AS s FROM staged.complaints)
+                        WHERE s LIKE 'Unmapped:%'""",
+)
+complaints_have_description = sql_row_check(
+    asset="staged.complaints",
+    name="description_in_comments",
+    description="Every complaint's description is one row of staged.comments and raw.comment_text",
+    failing_rows_sql="""SELECT k.complaint_id, count(DISTINCT c.comment_id) AS comments, count(DISTINCT t.comment_id) AS texts
+                        FROM staged.complaints k LEFT JOIN staged.comments c ON c.comment_id = k.comment_id
+                        LEFT JOIN raw.comment_text t ON t.comment_id = k.comment_id
+                        GROUP BY 1 HAVING comments <> 1 OR texts <> 1""",
+    blocking=True,
+)
+themes_in_framework = sql_row_check(
+    asset="ref.complaint_subject_themes",
+    name="categories_in_framework_v7",
+    description="Every theme is a category of the feedback framework v7 (or the EDI keyword topic)",
+    failing_rows_sql="SELECT subject, category FROM ref.complaint_subject_themes WHERE category NOT IN ("
+    + ", ".join("'" + c.replace("'", "''") + "'" for c in FRAMEWORK_CATEGORIES)
+    + ")",
+    blocking=True,
+)

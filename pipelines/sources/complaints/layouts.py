@@ -1,0 +1,409 @@
+"""Complaints layouts, driven by a header-mapping table kept as data (``header_map.csv``).
+
+The published KO41 column spellings are not known here, so no header is written in code: each column of
+a return is looked up in the mapping (exact header, or a ``prefix: *`` row that says the rest of the
+header is a breakdown category). A renamed header is a one-row change to ``header_map.csv``, or to an extra
+mapping file named by ``CHORUS_COMPLAINTS_HEADER_MAP`` (same columns) for a local layout.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.ingest import (
+    FileRejected,
+    LandingFile,
+    Layout,
+    LoadCounts,
+    RowRule,
+    passing_rows,
+    quarantine_rows,
+    stage_csv,
+)
+from pipelines.sources.comments import ensure_comment_tables, is_substantive_sql
+from pipelines.sources.fft.comments import age_band_sql, clean_text_sql
+from pipelines.sources.fft.common import (
+    PRACTICE_CODE_RE,
+    ensure_geography_views,
+    geography_sql,
+    resolve_dates,
+)
+
+HERE = Path(__file__).parent
+TABLES_SQL = (HERE / "tables.sql").read_text()
+HEADER_MAP = HERE / "header_map.csv"
+SUBJECT_THEMES = HERE / "subject_themes.csv"
+EXTRA_MAP_VARIABLE = "CHORUS_COMPLAINTS_HEADER_MAP"
+SUMMARY_FIELDS = ("brought_forward", "new_received", "upheld", "partially_upheld", "not_upheld", "resolved",
+                  "carried_forward")  # fmt: skip
+# Feedback framework v7 categories (DESIGN.md section 6) plus the EDI keyword topic v7 lacks.
+FRAMEWORK_CATEGORIES = ("General", "Staff", "Access to medical care & support", "Communication & involvement",
+                        "Mental Health specifics", "Patient journey & service coordination", "Medication & pain",
+                        "Activities", "Environment, equipment & catering", "Service location, travel & transport",
+                        "Equality, Diversity & Inclusion")  # fmt: skip
+ODS_CODE = r"^([A-Z][0-9]{5}|R[A-Z0-9]{2}([A-Z0-9]{2})?|[A-Z0-9]{3,5})$"
+
+
+@dataclass(frozen=True)
+class HeaderRule:
+    """One row of the header map."""
+
+    layout: str
+    header: str
+    field: str
+    breakdown: str
+    category: str
+
+
+def header_rules(layout: str) -> list[HeaderRule]:
+    """The packaged mapping plus the extra file named by ``CHORUS_COMPLAINTS_HEADER_MAP`` (its rows first)."""
+    paths = [Path(p) for p in [os.environ.get(EXTRA_MAP_VARIABLE, "")] if p] + [HEADER_MAP]
+    rules: list[HeaderRule] = []
+    for path in paths:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            for row in csv.DictReader(handle):
+                if row["layout"].strip() == layout:
+                    rules.append(HeaderRule(layout, row["header"].strip().lower(), row["field"].strip(),
+                                            (row.get("breakdown") or "").strip(), (row.get("category") or "").strip()))  # fmt: skip
+    return rules
+
+
+def map_header(column: str, rules: list[HeaderRule]) -> HeaderRule | None:
+    """The rule for one normalised header: an exact row first, then a ``prefix: *`` row."""
+    for rule in rules:
+        if not rule.header.endswith("*") and rule.header == column:
+            return rule
+    for rule in rules:
+        prefix = rule.header[:-1].strip()
+        if rule.header.endswith("*") and column.startswith(prefix) and column[len(prefix) :].strip():
+            category = column[len(prefix) :].strip()
+            return HeaderRule(rule.layout, column, rule.field, rule.breakdown, category)
+    return None
+
+
+def ensure_complaint_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the complaints tables, the shared comments tables and ``ref.complaint_subject_themes``."""
+    con.execute(TABLES_SQL)
+    ensure_comment_tables(con)
+    load_subject_themes(con)
+
+
+def load_subject_themes(con: duckdb.DuckDBPyConnection) -> int:
+    """(Re)load ``ref.complaint_subject_themes`` from the packaged CSV; returns its rows."""
+    with SUBJECT_THEMES.open(newline="", encoding="utf-8") as handle:
+        rows = [(r["subject"], r["subject"].strip().lower(), r["framework"], r["category"], r["subcategory"])
+                for r in csv.DictReader(handle)]  # fmt: skip
+    con.execute(
+        """CREATE OR REPLACE TABLE ref.complaint_subject_themes (subject VARCHAR, subject_key VARCHAR PRIMARY KEY,
+           framework VARCHAR, category VARCHAR, subcategory VARCHAR)"""
+    )
+    con.executemany("INSERT INTO ref.complaint_subject_themes VALUES (?, ?, ?, ?, ?)", rows)
+    con.execute(
+        "COMMENT ON TABLE ref.complaint_subject_themes IS 'KO41 / local complaint subjects → feedback framework v7 "
+        "category and sub-category (DESIGN.md section 9); edit subject_themes.csv to change it.'"
+    )
+    return len(rows)
+
+
+def _quoted(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _mapped_columns(f: LandingFile, layout: str) -> tuple[list[str], dict[str, HeaderRule]]:
+    header = f.csv_header()
+    rules = header_rules(layout)
+    mapped = {c: r for c in header if c and (r := map_header(c, rules)) is not None}
+    return header, mapped
+
+
+def _sniff(layout: str, needed: set[str]):  # noqa: ANN202 - returns a sniff function
+    def sniff(f: LandingFile) -> bool:
+        try:
+            _header, mapped = _mapped_columns(f, layout)
+        except (UnicodeDecodeError, csv.Error):
+            return False
+        return needed.issubset({r.field for r in mapped.values()})
+
+    return sniff
+
+
+def _reject_unmapped(
+    f: LandingFile, header: list[str], mapped: dict[str, HeaderRule], required: tuple[str, ...], what: str
+) -> None:
+    fields = {r.field for r in mapped.values()}
+    missing = [field for field in required if field not in fields]
+    unmapped = [c for c in header if c and c not in mapped]
+    if missing or unmapped:
+        parts = []
+        if missing:
+            parts.append(f"no column for {', '.join(missing)}")
+        if unmapped:
+            parts.append(f"header(s) not in the mapping: {', '.join(unmapped)}")
+        raise FileRejected(
+            f"{f.rel_path}: {what}: {'; '.join(parts)}. Add a row to pipelines/sources/complaints/header_map.csv "
+            f"(or the file named by {EXTRA_MAP_VARIABLE})"
+        )
+
+
+def _number(column: str) -> str:
+    return f"try_cast(replace(trim({column}), ',', '') AS DOUBLE)"
+
+
+RETURN_RULES = [
+    RowRule("period_readable", "period_label", "period_start IS NULL",
+            "period is not a financial year quarter such as '2025-26 Q1' (or a year '2025-26')"),
+    RowRule("organisation_code_shape", "organisation_code",
+            f"organisation_code IS NULL OR NOT regexp_full_match(organisation_code, '{ODS_CODE[1:-1]}')",
+            "organisation code is not an ODS code"),
+    RowRule("counts_are_whole_numbers", "bad_counts", "len(bad_counts) > 0",
+            "a count is not a non-negative whole number"),
+    RowRule("resolved_equals_outcomes", "resolved", "resolved <> upheld + partially_upheld + not_upheld",
+            "resolved is not upheld + partially upheld + not upheld"),
+    RowRule("carried_forward_balances", "carried_forward",
+            "carried_forward <> brought_forward + new_received - resolved",
+            "carried forward is not brought forward + new - resolved"),
+    RowRule("breakdowns_cover_total", "short_breakdowns", "len(short_breakdowns) > 0",
+            "a breakdown adds up to fewer than the new complaints (each complaint counts at least once)"),
+]  # fmt: skip
+
+
+def load_complaint_returns(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
+    """A KO41a/KO41b-style return (one row per organisation and period) → ``staged.complaint_returns``."""
+    ensure_complaint_tables(con)
+    header, mapped = _mapped_columns(f, "returns")
+    _reject_unmapped(f, header, mapped, ("organisation_code", "period", *SUMMARY_FIELDS), "complaints return")
+    rows_read = stage_csv(con, f, "_ret")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _ret_map (header VARCHAR, field VARCHAR, measure_group VARCHAR, measure VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO _ret_map VALUES (?, ?, ?, ?)",
+        [(c, r.field, r.breakdown or None, r.category or None) for c, r in mapped.items()],
+    )
+    columns = ", ".join(_quoted(c) for c in header if c)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _ret_long AS
+            SELECT u.source_row, u.header, m.field, m.measure_group, m.measure,
+                   nullif(trim(replace(u.value, chr(160), ' ')), '') AS value_text
+            FROM (UNPIVOT (SELECT source_row, {columns} FROM _ret) ON {columns} INTO NAME header VALUE value) u
+            JOIN _ret_map m USING (header)"""
+    )
+    # UNPIVOT skips NULL cells; a blank count is read as not given, which the arithmetic rules then ignore.
+    ident = ", ".join(
+        f"max(value_text) FILTER (WHERE field = '{field}') AS {field}"
+        for field in ("organisation_code", "organisation_name", "form", "period")
+    )
+    summary = ", ".join(
+        f"CAST(max({_number('value_text')}) FILTER (WHERE measure_group = 'summary' AND measure = '{m}') AS BIGINT) AS {m}"
+        for m in SUMMARY_FIELDS
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _ret_typed AS
+        WITH wide AS (
+            SELECT source_row, {ident}, {summary},
+                   list(header) FILTER (WHERE measure_group IS NOT NULL AND value_text IS NOT NULL AND (
+                        {_number("value_text")} IS NULL OR {_number("value_text")} < 0
+                        OR {_number("value_text")} <> floor({_number("value_text")}))) AS bad_count_list
+            FROM _ret_long GROUP BY source_row
+        ), groups AS (
+            SELECT source_row, measure_group, sum({_number("value_text")}) AS group_total
+            FROM _ret_long WHERE measure_group NOT IN ('summary') GROUP BY ALL
+        ), parsed AS (
+            SELECT w.*, upper(trim(organisation_code)) AS org,
+                   regexp_extract(period, '(20[0-9]{{2}})\\s*[-/]\\s*[0-9]{{2,4}}', 1) AS fy,
+                   regexp_extract(lower(period), 'q\\s*([1-4])', 1) AS q
+            FROM wide w
+        )
+        SELECT p.source_row, org AS organisation_code, trim(organisation_name) AS organisation_name,
+               coalesce(CASE WHEN lower(form) LIKE '%ko41b%' THEN 'KO41b' WHEN lower(form) LIKE '%ko41a%' THEN 'KO41a' END,
+                        CASE WHEN lower('{f.path.name.replace("'", "")}') LIKE '%ko41b%' THEN 'KO41b'
+                             WHEN lower('{f.path.name.replace("'", "")}') LIKE '%ko41a%' THEN 'KO41a' END,
+                        CASE WHEN regexp_full_match(org, '{PRACTICE_CODE_RE[1:-1]}') THEN 'KO41b' ELSE 'KO41a' END) AS form,
+               trim(period) AS period_label,
+               CASE WHEN fy <> '' THEN make_date(CAST(fy AS INTEGER), 4, 1)
+                    + to_months(3 * (coalesce(try_cast(nullif(q, '') AS INTEGER), 1) - 1)) END AS period_start,
+               CASE WHEN fy <> '' THEN make_date(CAST(fy AS INTEGER), 4, 1)
+                    + to_months(CASE WHEN q <> '' THEN 3 * CAST(q AS INTEGER) ELSE 12 END) - INTERVAL 1 DAY END::DATE AS period_end,
+               {", ".join(f"p.{m}" for m in SUMMARY_FIELDS)},
+               coalesce(bad_count_list, []) AS bad_counts,
+               coalesce((SELECT list(g.measure_group ORDER BY g.measure_group) FROM groups g
+                         WHERE g.source_row = p.source_row AND g.group_total < p.new_received), []) AS short_breakdowns,
+               CASE WHEN regexp_full_match(org, '{PRACTICE_CODE_RE[1:-1]}') THEN org END AS practice_code,
+               CASE WHEN NOT regexp_full_match(org, '{PRACTICE_CODE_RE[1:-1]}') THEN left(org, 3) END AS trust_code
+        FROM parsed p
+        """
+    )
+    quarantined = quarantine_rows(con, "_ret_typed", RETURN_RULES, f)
+    ensure_geography_views(con)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _ret_keep AS
+            {geography_sql(f"(SELECT *, period_start AS geo_date FROM _ret_typed WHERE {passing_rows(RETURN_RULES)})")}"""
+    )
+    con.execute(
+        f"""INSERT INTO staged.complaint_returns BY NAME
+            SELECT k.form, k.organisation_code, k.organisation_name, k.practice_code, k.trust_code,
+                   k.geo_sub_icb_code AS sub_icb_code, k.geo_icb_code AS icb_code, k.period_label, k.period_start,
+                   k.period_end, l.measure_group, l.measure, CAST({_number("l.value_text")} AS BIGINT) AS value,
+                   t.category AS framework_category, t.subcategory AS framework_subcategory, l.header,
+                   ? AS source_file, ? AS file_sha256, k.source_row
+            FROM _ret_keep k JOIN _ret_long l USING (source_row)
+            LEFT JOIN ref.complaint_subject_themes t
+                   ON l.measure_group = 'subject_area' AND t.subject_key = lower(l.measure)
+            WHERE l.measure_group IS NOT NULL""",
+        [f.rel_path, f.sha256],
+    )
+    return LoadCounts(rows_read, rows_read - quarantined, quarantined)
+
+
+OUTCOME_SQL = """CASE regexp_replace(lower(trim(coalesce(outcome, ''))), '[^a-z ]', '', 'g')
+    WHEN 'upheld' THEN 'Upheld' WHEN 'partially upheld' THEN 'Partially upheld' WHEN 'partly upheld' THEN 'Partially upheld'
+    WHEN 'not upheld' THEN 'Not upheld' WHEN 'withdrawn' THEN 'Withdrawn'
+    WHEN 'open' THEN 'Open' WHEN 'ongoing' THEN 'Open' WHEN 'under investigation' THEN 'Open'
+    WHEN '' THEN CASE WHEN closed_date IS NULL THEN 'Open' END
+END"""
+REGISTER_FIELDS = ("complaint_reference", "date_received", "date_closed", "organisation_code", "service_area",
+                   "subjects", "outcome", "complainant_status", "patient_age", "patient_sex", "patient_ethnicity",
+                   "postcode_district", "description")  # fmt: skip
+REGISTER_RULES = [
+    RowRule("complaint_reference_present", "complaint_reference", "complaint_reference IS NULL",
+            "the complaint has no reference"),
+    RowRule("complaint_reference_unique", "complaint_reference", "occurrence > 1",
+            "the complaint reference appears earlier in the same file"),
+    RowRule("received_date_readable", "date_received", "received_date IS NULL", "date received is missing or unreadable"),
+    RowRule("closed_date_readable", "date_closed", "date_closed IS NOT NULL AND closed_date IS NULL",
+            "date closed is unreadable"),
+    RowRule("closed_after_received", "date_closed", "closed_date < received_date", "closed before it was received"),
+    RowRule("organisation_code_shape", "organisation_code",
+            f"organisation_code IS NULL OR NOT regexp_full_match(organisation_code, '{ODS_CODE[1:-1]}')",
+            "organisation code is not an ODS code"),
+    RowRule("outcome_known", "outcome", "outcome_value IS NULL",
+            "outcome is not Upheld, Partially upheld, Not upheld, Withdrawn or Open"),
+]  # fmt: skip
+
+
+def load_complaints_register(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
+    """A local complaints register → ``staged.complaints`` + descriptions in ``staged.comments``."""
+    ensure_complaint_tables(con)
+    header, mapped = _mapped_columns(f, "register")
+    _reject_unmapped(f, header, mapped, ("complaint_reference", "date_received", "organisation_code", "description"),
+                     "complaints register")  # fmt: skip
+    rows_read = stage_csv(con, f, "_reg_c")
+    by_field: dict[str, str] = {}
+    for column, rule in mapped.items():
+        by_field.setdefault(rule.field, column)
+    select = ", ".join(
+        f"{clean_text_sql(_quoted(by_field[field])) if field in by_field else 'NULL::VARCHAR'} AS {field}"
+        for field in REGISTER_FIELDS
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _reg_fields AS SELECT source_row, {select} FROM _reg_c")
+    resolve_dates(con, "_reg_fields", "date_received")
+    con.execute("CREATE OR REPLACE TEMP TABLE _reg_received AS SELECT * FROM _dates")
+    resolve_dates(con, "_reg_fields", "date_closed")
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _reg_typed AS
+        SELECT r.*, upper(r.organisation_code) AS org, rc.resolved_date AS received_date, cl.resolved_date AS closed_date,
+               coalesce(rc.date_ambiguous, FALSE) OR coalesce(cl.date_ambiguous, FALSE) AS date_ambiguous,
+               row_number() OVER (PARTITION BY upper(r.organisation_code), r.complaint_reference ORDER BY r.source_row) AS occurrence,
+               list_filter(list_transform(regexp_split_to_array(coalesce(r.subjects, ''), '\\s*[;|]\\s*'), lambda s: trim(s)),
+                           lambda s: s <> '') AS subject_list
+        FROM _reg_fields r
+        LEFT JOIN _reg_received rc ON rc.key = r.source_row
+        LEFT JOIN _dates cl ON cl.key = r.source_row
+        """
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _reg_typed AS
+            SELECT * EXCLUDE (organisation_code), org AS organisation_code, {OUTCOME_SQL} AS outcome_value,
+                   CASE WHEN regexp_full_match(org, '{PRACTICE_CODE_RE[1:-1]}') THEN org END AS practice_code,
+                   CASE WHEN NOT regexp_full_match(org, '{PRACTICE_CODE_RE[1:-1]}') THEN left(org, 3) END AS trust_code,
+                   org || '/' || complaint_reference AS complaint_id,
+                   'complaints:' || org || '/' || complaint_reference || ':description' AS comment_id,
+                   received_date AS geo_date
+            FROM _reg_typed"""
+    )
+    quarantined = quarantine_rows(con, "_reg_typed", REGISTER_RULES, f)
+    ensure_geography_views(con)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _reg_keep AS
+            {geography_sql(f"(SELECT * FROM _reg_typed WHERE {passing_rows(REGISTER_RULES)})")}"""
+    )
+    age = age_band_sql("patient_age")
+    # Each subject through the ref map, in the order recorded; a subject with no row stays visible as Unmapped.
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _reg_themes AS
+           SELECT u.source_row, list(coalesce(t.category, 'Unmapped: ' || u.subject) ORDER BY u.i) AS categories,
+                  list(coalesce(t.subcategory, 'Unmapped: ' || u.subject) ORDER BY u.i) AS subcategories
+           FROM (SELECT source_row, unnest(subject_list) AS subject, generate_subscripts(subject_list, 1) AS i
+                 FROM _reg_keep) u
+           LEFT JOIN ref.complaint_subject_themes t ON t.subject_key = lower(u.subject)
+           GROUP BY u.source_row"""
+    )
+    con.execute(
+        f"""
+        INSERT INTO staged.complaints BY NAME
+        SELECT k.complaint_id, k.complaint_reference, k.organisation_code, k.practice_code, k.trust_code,
+               k.geo_sub_icb_code AS sub_icb_code, k.geo_icb_code AS icb_code, k.received_date, k.closed_date,
+               k.date_ambiguous, CAST(k.closed_date - k.received_date AS INTEGER) AS days_to_close, k.service_area,
+               k.subject_list AS subjects,
+               coalesce(th.categories, []) AS framework_categories,
+               coalesce(th.subcategories, []) AS framework_subcategories,
+               k.outcome_value AS outcome, k.complainant_status,
+               {age} AS age_band, harmonise('sex', k.patient_sex) AS sex,
+               harmonise('ethnicity', k.patient_ethnicity) AS ethnicity,
+               harmonise_band('ethnicity', k.patient_ethnicity) AS ethnicity_band,
+               upper(k.postcode_district) AS postcode_district, k.comment_id,
+               ? AS source_file, ? AS file_sha256, k.source_row
+        FROM _reg_keep k LEFT JOIN _reg_themes th USING (source_row)
+        """,
+        [f.rel_path, f.sha256],
+    )
+    con.execute(
+        """INSERT INTO raw.comment_text BY NAME
+           SELECT comment_id, 'complaints' AS source, description AS text, ? AS source_file, ? AS file_sha256, source_row
+           FROM _reg_keep""",
+        [f.rel_path, f.sha256],
+    )
+    con.execute(
+        f"""INSERT INTO staged.comments BY NAME
+            SELECT comment_id, 'complaints' AS source, 'complaint' AS channel, complaint_id AS source_record_id,
+                   organisation_code, practice_code, trust_code, geo_sub_icb_code AS sub_icb_code, geo_icb_code AS icb_code,
+                   received_date AS comment_date, date_ambiguous, 'Complaint description' AS question,
+                   comment_id AS text_ref, {is_substantive_sql("description")} AS is_substantive,
+                   NULL AS rating, NULL AS rating_as_published,
+                   {age} AS age_band, harmonise('sex', patient_sex) AS sex, NULL AS gender_identity,
+                   harmonise('ethnicity', patient_ethnicity) AS ethnicity,
+                   harmonise_band('ethnicity', patient_ethnicity) AS ethnicity_band,
+                   NULL AS disability, NULL AS carer, NULL AS sexual_orientation, NULL AS religion,
+                   ? AS source_file, ? AS file_sha256, source_row
+            FROM _reg_keep""",
+        [f.rel_path, f.sha256],
+    )
+    return LoadCounts(rows_read, rows_read - quarantined, quarantined)
+
+
+RETURNS = Layout(
+    name="complaints_ko41_returns",
+    source="complaints",
+    description="KO41a / KO41b-style written complaints return, one row per organisation and period; headers "
+    "read through header_map.csv",
+    tables=("staged.complaint_returns",),
+    load=load_complaint_returns,
+    sniff=_sniff("returns", {"organisation_code", "new_received"}),
+)
+REGISTER = Layout(
+    name="complaints_register",
+    source="complaints",
+    description="Local complaints register, one row per complaint with subjects, outcome, dates, demographics and "
+    "description; headers read through header_map.csv",
+    tables=("staged.complaints", "raw.comment_text", "staged.comments"),
+    load=load_complaints_register,
+    sniff=_sniff("register", {"complaint_reference", "date_received", "description"}),
+)
+COMPLAINT_LAYOUTS: tuple[Layout, ...] = (RETURNS, REGISTER)

@@ -1,0 +1,1 @@
+"""Friends and Family Test readers: NHS England monthly workbooks and comment-level exports."""

@@ -1,0 +1,120 @@
+"""SQL helpers shared by the FFT and complaints readers: mixed-order dates and geography lookups."""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines.store import table_exists
+
+# Day/month order of a d/m/Y-or-m/d/Y date. A part above 12 settles the order for that row; when both
+# parts are 12 or less the file's dominant order (from its settled rows) is used and the row is flagged.
+# Real exports mix the two (the public labelled FFT set has 30/09/2021 beside 1/18/2022).
+DATE_PARTS_MACROS = r"""
+CREATE OR REPLACE MACRO chorus_date_parts(v) AS
+    regexp_extract(trim(replace(CAST(v AS VARCHAR), chr(160), ' ')),
+                   '^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})', ['a', 'b', 'y']);
+CREATE OR REPLACE MACRO chorus_iso_date(v) AS
+    try_strptime(left(trim(CAST(v AS VARCHAR)), 10), '%Y-%m-%d')::DATE;
+CREATE OR REPLACE MACRO chorus_year(y) AS
+    CASE WHEN length(y) = 2 THEN 2000 + CAST(y AS INTEGER) ELSE CAST(y AS INTEGER) END;
+"""
+
+
+def ensure_date_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the ``chorus_date_parts`` / ``chorus_iso_date`` macros used by :func:`resolve_dates_sql`."""
+    con.execute(DATE_PARTS_MACROS)
+
+
+def resolve_dates(
+    con: duckdb.DuckDBPyConnection, table: str, text_column: str, key: str = "source_row"
+) -> None:
+    """Create temp table ``_dates`` (``key``, ``resolved_date``, ``date_ambiguous``, ``date_order``) for ``table``.
+
+    ISO dates (2025-07-01, with or without a time) are read as they are. Slash dates: a first part
+    above 12 means d/m/Y, a second part above 12 means m/d/Y; otherwise the file's majority order of
+    settled rows decides (d/m/Y, the UK order, on a tie) and ``date_ambiguous`` is TRUE unless day = month.
+    """
+    ensure_date_macros(con)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _dates AS
+        WITH parts AS (
+            SELECT {key} AS key, {text_column} AS date_text, chorus_iso_date({text_column}) AS iso,
+                   chorus_date_parts({text_column}) AS p
+            FROM {table}
+        ), nums AS (
+            SELECT key, date_text, iso, try_cast(nullif(p.a, '') AS INTEGER) AS a,
+                   try_cast(nullif(p.b, '') AS INTEGER) AS b,
+                   CASE WHEN p.y <> '' THEN chorus_year(p.y) END AS y
+            FROM parts
+        ), majority AS (
+            SELECT coalesce(sum(CASE WHEN b > 12 THEN 1 ELSE 0 END), 0)
+                   > coalesce(sum(CASE WHEN a > 12 THEN 1 ELSE 0 END), 0) AS month_first
+            FROM nums
+        )
+        SELECT key,
+               coalesce(iso,
+                   CASE WHEN a > 12 OR (b <= 12 AND NOT m.month_first) THEN try_cast(make_date(y, b, a) AS DATE)
+                        ELSE try_cast(make_date(y, a, b) AS DATE) END) AS resolved_date,
+               iso IS NULL AND a IS NOT NULL AND a <= 12 AND b <= 12 AND a <> b AS date_ambiguous,
+               CASE WHEN iso IS NOT NULL THEN 'iso' WHEN a > 12 THEN 'd/m/Y' WHEN b > 12 THEN 'm/d/Y'
+                    WHEN a IS NULL THEN NULL WHEN m.month_first THEN 'm/d/Y (file majority)'
+                    ELSE 'd/m/Y (file majority)' END AS date_order
+        FROM nums, majority m
+        """
+    )
+
+
+def ensure_geography_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp views ``_trust_geo`` (trust_code, icb_code) and ``_practice_geo`` (versions), empty when absent.
+
+    FFT and complaints join organisations to geography at load time; the reference tables may not be
+    loaded yet in a fresh store, and then geography stays NULL rather than failing the file.
+    """
+    if table_exists(con, "ref.nhs_trusts"):
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW _trust_geo AS SELECT trust_code, any_value(icb_code) AS icb_code FROM ref.nhs_trusts GROUP BY 1"
+        )
+    else:
+        con.execute(
+            "CREATE OR REPLACE TEMP VIEW _trust_geo AS SELECT NULL::VARCHAR AS trust_code, NULL::VARCHAR AS icb_code WHERE FALSE"
+        )
+    if table_exists(con, "ref.practice_geography_versions"):
+        con.execute(
+            """CREATE OR REPLACE TEMP VIEW _practice_geo AS
+               SELECT practice_code, sub_icb_code, icb_code, valid_from, valid_to FROM ref.practice_geography_versions"""
+        )
+    else:
+        con.execute(
+            """CREATE OR REPLACE TEMP VIEW _practice_geo AS
+               SELECT NULL::VARCHAR AS practice_code, NULL::VARCHAR AS sub_icb_code, NULL::VARCHAR AS icb_code,
+                      NULL::DATE AS valid_from, NULL::DATE AS valid_to WHERE FALSE"""
+        )
+
+
+def geography_sql(rows: str, key: str = "source_row") -> str:
+    """SQL: ``rows`` (with ``key``, ``practice_code``, ``trust_code``, ``geo_date``) + sub_icb_code, icb_code.
+
+    A practice takes the geography version valid on the date (the first version for earlier dates);
+    a trust or site takes its trust's ICB from ODS.
+    """
+    return f"""
+        SELECT r.*, pg.sub_icb_code AS geo_sub_icb_code, coalesce(pg.icb_code, tg.icb_code) AS geo_icb_code
+        FROM {rows} r
+        LEFT JOIN (
+            SELECT r2.{key} AS k, g.sub_icb_code, g.icb_code
+            FROM {rows} r2 JOIN _practice_geo g ON g.practice_code = r2.practice_code
+            QUALIFY row_number() OVER (
+                PARTITION BY r2.{key}
+                ORDER BY CASE WHEN g.valid_from <= r2.geo_date THEN 0 ELSE 1 END,
+                         CASE WHEN g.valid_from <= r2.geo_date THEN g.valid_from END DESC NULLS LAST,
+                         g.valid_from) = 1
+        ) pg ON pg.k = r.{key}
+        LEFT JOIN _trust_geo tg ON tg.trust_code = r.trust_code
+    """
+
+
+# ODS code shapes, for deciding what kind of organisation a code names.
+PRACTICE_CODE_RE = "^[A-Z][0-9]{5}$"
+TRUST_CODE_RE = "^R[A-Z0-9]{2}$"
+SITE_CODE_RE = "^R[A-Z0-9]{2}[A-Z0-9]{2}$"
