@@ -1,0 +1,58 @@
+"""Story checks: one story one comment, bridge and feedback loop consistent, services placed."""
+
+from pipelines.asset_checks import sql_row_check
+
+story_unique = sql_row_check(
+    asset="staged.stories",
+    name="story_id_unique",
+    description="Each story appears once, across files",
+    failing_rows_sql="""SELECT story_id, count(*) AS n, string_agg(source_file, ', ') AS files
+                        FROM staged.stories GROUP BY 1 HAVING n > 1""",
+    blocking=True,
+)
+story_in_comments = sql_row_check(
+    asset="staged.stories",
+    name="every_story_one_comment_with_text",
+    description="Every story has exactly one staged.comments row (channel story) and its text in raw.comment_text",
+    failing_rows_sql="""SELECT s.story_id,
+                               (SELECT count(*) FROM staged.comments c WHERE c.comment_id = s.comment_id) AS comments,
+                               (SELECT count(*) FROM raw.comment_text t WHERE t.comment_id = s.comment_id) AS texts
+                        FROM staged.stories s WHERE comments <> 1 OR texts <> 1""",
+    blocking=True,
+)
+bridge_matches = sql_row_check(
+    asset="staged.stories",
+    name="services_match_bridge",
+    description="Each story's services count equals its rows in staged.story_services",
+    failing_rows_sql="""SELECT s.story_id, s.services, count(v.service_no) AS bridge_rows
+                        FROM staged.stories s LEFT JOIN staged.story_services v USING (story_id)
+                        GROUP BY ALL HAVING s.services <> bridge_rows""",
+    blocking=True,
+)
+feedback_loop_consistent = sql_row_check(
+    asset="staged.stories",
+    name="responses_consistent",
+    description="responded = (response count > 0), the count equals staged.story_responses rows, and no "
+    "response is dated before the story",
+    failing_rows_sql="""SELECT s.story_id, s.responded, s.response_count, count(r.response_no) AS responses,
+                               s.published_date, min(r.response_date) AS first_response
+                        FROM staged.stories s LEFT JOIN staged.story_responses r USING (story_id)
+                        GROUP BY ALL
+                        HAVING s.responded IS DISTINCT FROM (s.response_count > 0) OR s.response_count <> responses
+                            OR first_response < s.published_date""",
+    blocking=True,
+)
+rating_range = sql_row_check(
+    asset="staged.stories",
+    name="rating_in_range",
+    description="Ratings derived from criticality are 1 (very positive) … 5 (very negative)",
+    failing_rows_sql="SELECT story_id, criticality, rating FROM staged.stories WHERE rating NOT BETWEEN 1 AND 5",
+    blocking=True,
+)
+services_placed = sql_row_check(
+    asset="staged.stories",
+    name="story_services_placed",
+    description="Every service with an ODS code reaches an ICB through the reference geography",
+    failing_rows_sql="""SELECT story_id, service_no, organisation_code, service_name FROM staged.story_services
+                        WHERE organisation_code IS NOT NULL AND NOT geography_matched""",
+)

@@ -1,0 +1,493 @@
+"""Story layouts (DESIGN.md section 4, "Patient stories").
+
+- ``care_opinion_api_v2``: a JSON export of the Care Opinion API v2 ``/opinions`` endpoint, as the API
+  returns it (an array of opinions; an object holding the array under ``opinions`` / ``items`` is accepted
+  too). Each opinion: ``id``, ``title``, ``body`` (Markdown), ``dateOfPublication``, ``dateOfSubmission``,
+  ``criticality``, ``authorRole``, ``authorAgeGroup``, ``submissionRoute``, ``tags`` (with ``polarity``),
+  ``healthServices`` (NACS / ODS codes) and ``responses`` — embedded, or as ``links`` (``rel``, ``id``).
+- ``story_collection_csv``: a local story collection, one row per story: id, date, title, story text,
+  service ODS code(s) separated by ``;`` or ``|``, author role, age group, optional demographics and
+  response date.
+
+A story is one row however many services it names: services go to the bridge ``staged.story_services``,
+and the story's sub-ICB / ICB are set only when its services agree. Whether the organisation responded
+(count, first date, days taken) is kept. Text (title + body as plain text) goes to ``raw.comment_text``
+and one ``staged.comments`` row (channel ``story``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipelines.ingest import (
+    FileRejected,
+    LandingFile,
+    Layout,
+    LoadCounts,
+    RowRule,
+    passing_rows,
+    quarantine_rows,
+    stage_csv,
+)
+from pipelines.sources.comments import ensure_comment_tables, is_substantive_sql
+from pipelines.sources.healthwatch.documents import markdown_inline_to_text, markdown_to_text
+from pipelines.sources.stories.geography import geography_sql
+
+SOURCE = "stories"
+HERE = Path(__file__).parent
+TABLES_SQL = (HERE / "tables.sql").read_text()
+
+# Care Opinion criticality, 0 … 5, and the comments rating it maps to (1 very positive … 5 very negative):
+# a story that criticises nothing is read as positive, a strongly critical one as very negative.
+CRITICALITY = {
+    "notcritical": 0, "minimallycritical": 1, "mildlycritical": 2, "moderatelycritical": 3,
+    "stronglycritical": 4, "verystronglycritical": 5,
+}  # fmt: skip
+CRITICALITY_RATING = {0: 1, 1: 2, 2: 3, 3: 4, 4: 5, 5: 5}
+
+
+def ensure_story_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the story tables and the shared comment tables if missing."""
+    con.execute(TABLES_SQL)
+    ensure_comment_tables(con)
+
+
+def parse_date(value: Any) -> date | None:
+    """ISO dates and timestamps (``2024-03-05T10:22:31Z``), or UK day-first ``05/03/2024``; else None."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%d %B %Y", "%d %b %Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def criticality_level(value: Any) -> int | None:
+    """Care Opinion criticality as 0 … 5 from its words (any case / spacing) or a number."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float) or str(value).strip().isdigit():
+        level = int(value)
+        return level if 0 <= level <= 5 else None
+    return CRITICALITY.get(re.sub(r"[^a-z]", "", str(value).lower()))
+
+
+def _polarity(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        return "positive" if value > 0 else "negative" if value < 0 else "neutral"
+    text = str(value).strip().lower()
+    return {"+": "positive", "-": "negative", "pos": "positive", "neg": "negative"}.get(text, text)
+
+
+@dataclass
+class Story:
+    """One story in the shape both layouts load."""
+
+    source_row: int
+    story_id: str | None
+    source_format: str
+    payload: str
+    title: str | None = None
+    body_markdown: str | None = None
+    published: Any = None
+    submitted: Any = None
+    criticality: str | None = None
+    author_role: str | None = None
+    author_age_group: str | None = None
+    submission_route: str | None = None
+    sex: str | None = None
+    ethnicity: str | None = None
+    disability: str | None = None
+    services: list[tuple[str | None, str | None, str | None]] = field(default_factory=list)
+    tags: list[tuple[str | None, str | None, str | None]] = field(default_factory=list)
+    responses: list[tuple[str | None, date | None, str | None, int | None]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """Title and body as plain text: what the text stage redacts and codes."""
+        parts = [markdown_inline_to_text(self.title or ""), markdown_to_text(self.body_markdown)]
+        return "\n".join(p for p in parts if p)
+
+
+def _first(obj: dict, *keys: str) -> Any:
+    for key in keys:
+        if key in obj and obj[key] not in (None, ""):
+            return obj[key]
+    return None
+
+
+def _links(opinion: dict, rel: str) -> list[dict]:
+    return [link for link in opinion.get("links") or [] if isinstance(link, dict) and rel in str(link.get("rel", "")).lower()]
+
+
+def opinions_of(data: Any) -> list[dict] | None:
+    """The opinion objects of a Care Opinion export, or None when the JSON is not one."""
+    if isinstance(data, dict):
+        data = _first(data, "opinions", "items", "data", "results")
+    if not isinstance(data, list) or not data or not all(isinstance(o, dict) for o in data):
+        return None
+    if not any("dateOfPublication" in o or "body" in o for o in data[:20]):
+        return None
+    return data
+
+
+def story_from_opinion(opinion: dict, source_row: int) -> Story:
+    """One Care Opinion API v2 opinion as a ``Story``."""
+    raw_id = _first(opinion, "id", "opinionId")
+    services = []
+    for service in _first(opinion, "healthServices", "healthservices", "services") or []:
+        if isinstance(service, dict):
+            code = _first(service, "nacsCode", "nacs", "odsCode", "code", "id")
+            services.append((str(code).strip().upper() if code else None, _first(service, "name", "title"),
+                             _first(service, "type", "serviceType")))  # fmt: skip
+    if not services:
+        services = [(str(link.get("id")).strip().upper(), link.get("title"), None) for link in _links(opinion, "healthservice")]
+    tags = []
+    for tag in opinion.get("tags") or []:
+        if isinstance(tag, dict):
+            tags.append((_first(tag, "name", "label", "tag"), _first(tag, "group", "tagGroup", "type"), _polarity(tag.get("polarity"))))
+        elif isinstance(tag, str):
+            tags.append((tag, None, None))
+    responses = []
+    embedded = opinion.get("responses")
+    if isinstance(embedded, list) and embedded:
+        for response in embedded:
+            if isinstance(response, dict):
+                body = _first(response, "body", "text")
+                responses.append((str(_first(response, "id") or "") or None,
+                                  parse_date(_first(response, "dateOfPublication", "date", "published")),
+                                  _first(response, "responderName", "authorName", "responder", "author"),
+                                  len(body) if isinstance(body, str) else None))  # fmt: skip
+    else:
+        responses = [(str(link.get("id")), None, None, None) for link in _links(opinion, "response")]
+    criticality = opinion.get("criticality")
+    return Story(
+        source_row=source_row,
+        story_id=f"care_opinion:{raw_id}" if raw_id not in (None, "") else None,
+        source_format="care_opinion_api_v2",
+        payload=json.dumps(opinion, ensure_ascii=False, sort_keys=True),
+        title=_first(opinion, "title"),
+        body_markdown=_first(opinion, "body"),
+        published=_first(opinion, "dateOfPublication", "published"),
+        submitted=_first(opinion, "dateOfSubmission", "submitted"),
+        criticality=None if criticality is None else str(criticality),
+        author_role=_first(opinion, "authorRole"),
+        author_age_group=_first(opinion, "authorAgeGroup"),
+        submission_route=_first(opinion, "submissionRoute"),
+        services=services,
+        tags=tags,
+        responses=responses,
+    )
+
+
+def _read_json(f: LandingFile) -> Any:
+    try:
+        return json.loads(f.path.read_text(encoding="utf-8-sig"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise FileRejected(f"{f.rel_path}: not valid JSON ({exc})") from exc
+
+
+def _looks_like_care_opinion(f: LandingFile) -> bool:
+    try:
+        return opinions_of(json.loads(f.path.read_text(encoding="utf-8-sig"))) is not None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
+
+
+# --- CSV collections -------------------------------------------------------------------------------
+
+CSV_COLUMNS: dict[str, tuple[str, ...]] = {
+    "story_id": ("story_id", "story id", "id"),
+    "story": ("story", "story_text", "story text", "narrative"),
+    "date": ("date", "date_published", "date published", "published", "story_date"),
+}
+CSV_OPTIONAL: dict[str, tuple[str, ...]] = {
+    "title": ("title",),
+    "codes": ("service_codes", "ods_codes", "ods_code", "ods code", "organisation_code", "service_code"),
+    "names": ("service_names", "service_name", "service", "services"),
+    "collection": ("collection",),
+    "author_role": ("author_role", "author role", "role"),
+    "age": ("age_group", "age group", "age", "age_band"),
+    "sex": ("sex", "gender"),
+    "ethnicity": ("ethnicity", "ethnic group"),
+    "disability": ("disability",),
+    "response_date": ("response_date", "response date", "date responded"),
+    "responder": ("responder", "responded_by", "responded by"),
+}
+
+
+def _csv_columns(header: list[str]) -> dict[str, str | None] | None:
+    def pick(names: tuple[str, ...]) -> str | None:
+        return next((h for h in header if h in names), None)
+
+    required = {key: pick(names) for key, names in CSV_COLUMNS.items()}
+    if any(v is None for v in required.values()):
+        return None
+    return required | {key: pick(names) for key, names in CSV_OPTIONAL.items()}
+
+
+def _looks_like_collection(f: LandingFile) -> bool:
+    return _csv_columns(f.csv_header()) is not None
+
+
+def _split_codes(value: str | None) -> list[str]:
+    return [part.strip() for part in re.split(r"[;|]", value or "") if part.strip()]
+
+
+def stories_from_csv(con: duckdb.DuckDBPyConnection, f: LandingFile) -> list[Story]:
+    """Rows of a story collection CSV (read strictly by ``stage_csv``) as ``Story`` objects."""
+    columns = _csv_columns(f.csv_header()) or {}
+    stage_csv(con, f, "_stcsv")
+    result = con.execute("SELECT * FROM _stcsv ORDER BY source_row")
+    names = [d[0] for d in result.description]
+    stories = []
+    for values in result.fetchall():
+        row = dict(zip(names, values, strict=True))
+
+        def get(key: str, row: dict = row) -> str | None:
+            name = columns.get(key)
+            value = row.get(name) if name else None
+            return value.strip() if isinstance(value, str) and value.strip() else None
+
+        collection = get("collection") or re.sub(r"[^A-Za-z0-9_-]+", "-", f.path.stem)
+        codes, service_names = _split_codes(get("codes")), _split_codes(get("names"))
+        services = [(code.upper(), service_names[i] if i < len(service_names) else None, None) for i, code in enumerate(codes)]
+        if not services and service_names:
+            services = [(None, name, None) for name in service_names]
+        response_date = get("response_date")
+        stories.append(
+            Story(
+                source_row=int(row["source_row"]),
+                story_id=f"{collection}:{get('story_id')}" if get("story_id") else None,
+                source_format="csv_collection",
+                payload=json.dumps({k: v for k, v in row.items() if k != "source_row"}, ensure_ascii=False),
+                title=get("title"),
+                body_markdown=get("story"),
+                published=get("date"),
+                author_role=get("author_role"),
+                author_age_group=get("age"),
+                sex=get("sex"),
+                ethnicity=get("ethnicity"),
+                disability=get("disability"),
+                services=services,
+                responses=[(None, parse_date(response_date), get("responder"), None)] if response_date else [],
+            )
+        )
+    return stories
+
+
+# --- loading ---------------------------------------------------------------------------------------
+
+
+def _stage_stories(con: duckdb.DuckDBPyConnection, stories: list[Story]) -> None:
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _st (
+               source_row BIGINT, story_id VARCHAR, source_format VARCHAR, payload VARCHAR, text VARCHAR,
+               published_text VARCHAR, published_date DATE, submitted_date DATE, criticality VARCHAR,
+               criticality_level INTEGER, rating INTEGER, author_role VARCHAR, author_age_group VARCHAR,
+               submission_route VARCHAR, sex VARCHAR, ethnicity VARCHAR, disability VARCHAR)"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _st_services (source_row BIGINT, service_no INTEGER, organisation_code VARCHAR,
+               service_name VARCHAR, service_type VARCHAR)"""
+    )
+    con.execute("CREATE OR REPLACE TEMP TABLE _st_tags (source_row BIGINT, tag VARCHAR, tag_group VARCHAR, polarity VARCHAR)")
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _st_responses (source_row BIGINT, response_no INTEGER, response_id VARCHAR,
+               response_date DATE, responder VARCHAR, characters INTEGER)"""
+    )
+    rows, services, tags, responses = [], [], [], []
+    for s in stories:
+        level = criticality_level(s.criticality)
+        rows.append((s.source_row, s.story_id, s.source_format, s.payload, s.text,
+                     None if s.published is None else str(s.published), parse_date(s.published), parse_date(s.submitted),
+                     s.criticality, level, CRITICALITY_RATING.get(level) if level is not None else None,
+                     s.author_role, s.author_age_group, s.submission_route, s.sex, s.ethnicity, s.disability))  # fmt: skip
+        services += [(s.source_row, i, *service) for i, service in enumerate(s.services, start=1)]
+        tags += [(s.source_row, *tag) for tag in s.tags]
+        responses += [(s.source_row, i, *response) for i, response in enumerate(s.responses, start=1)]
+    con.executemany(f"INSERT INTO _st VALUES ({', '.join('?' * 17)})", rows)
+    if services:
+        con.executemany("INSERT INTO _st_services VALUES (?, ?, ?, ?, ?)", services)
+    if tags:
+        con.executemany("INSERT INTO _st_tags VALUES (?, ?, ?, ?)", tags)
+    if responses:
+        con.executemany("INSERT INTO _st_responses VALUES (?, ?, ?, ?, ?, ?)", responses)
+
+
+STORY_RULES = [
+    RowRule("story_id_present", "story_id", "story_id IS NULL", "the story has no id"),
+    RowRule("story_id_unique", "story_id", "_n > 1", "the story id appears more than once in the file"),
+    RowRule("published_date_format", "published_text", "published_date IS NULL",
+            "date of publication is missing or not a date (ISO 2024-03-05[T10:22:31Z] or 05/03/2024)"),
+    RowRule("story_has_text", "text", "text IS NULL OR trim(text) = ''", "the story has neither title nor body"),
+]  # fmt: skip
+
+
+def _load_stories(con: duckdb.DuckDBPyConnection, f: LandingFile, stories: list[Story]) -> LoadCounts:
+    if not stories:
+        raise FileRejected(f"{f.rel_path}: the file holds no stories")
+    _stage_stories(con, stories)
+    con.execute("CREATE OR REPLACE TEMP TABLE _st_checked AS SELECT *, count(*) OVER (PARTITION BY story_id) AS _n FROM _st")
+    quarantined = quarantine_rows(con, "_st_checked", STORY_RULES, f)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _st_ok AS SELECT * FROM _st_checked WHERE {passing_rows(STORY_RULES)}")
+    params = [f.rel_path, f.sha256]
+    con.execute(
+        "INSERT INTO raw.story_records BY NAME SELECT story_id, payload, ? AS source_file, ? AS file_sha256, source_row FROM _st_ok",
+        params,
+    )
+    con.execute(
+        """INSERT INTO raw.comment_text BY NAME
+           SELECT 'stories:' || story_id AS comment_id, 'stories' AS source, text, ? AS source_file, ? AS file_sha256, source_row
+           FROM _st_ok""",
+        params,
+    )
+    con.execute(
+        """INSERT INTO staged.story_services BY NAME
+           SELECT s.story_id, v.service_no, v.organisation_code, v.service_name, v.service_type,
+                  ? AS source_file, ? AS file_sha256, v.source_row
+           FROM _st_services v JOIN _st_ok s USING (source_row)""",
+        params,
+    )
+    con.execute(
+        """INSERT INTO staged.story_tags BY NAME
+           SELECT s.story_id, t.tag, t.tag_group, t.polarity, ? AS source_file, ? AS file_sha256, t.source_row
+           FROM _st_tags t JOIN _st_ok s USING (source_row)""",
+        params,
+    )
+    con.execute(
+        """INSERT INTO staged.story_responses BY NAME
+           SELECT s.story_id, r.response_no, r.response_id, r.response_date, r.responder, r.characters,
+                  ? AS source_file, ? AS file_sha256, r.source_row
+           FROM _st_responses r JOIN _st_ok s USING (source_row)""",
+        params,
+    )
+    con.execute(
+        """INSERT INTO staged.stories BY NAME
+           SELECT s.story_id, 'stories:' || s.story_id AS comment_id, s.source_format, s.published_date,
+                  s.submitted_date, s.criticality, s.criticality_level, s.rating, s.author_role, s.author_age_group,
+                  s.submission_route,
+                  (SELECT count(*) FROM _st_services v WHERE v.source_row = s.source_row) AS services,
+                  (SELECT count(*) FROM _st_responses r WHERE r.source_row = s.source_row) > 0 AS responded,
+                  (SELECT count(*) FROM _st_responses r WHERE r.source_row = s.source_row) AS response_count,
+                  (SELECT min(response_date) FROM _st_responses r WHERE r.source_row = s.source_row) AS first_response_date,
+                  (SELECT count(*) FROM _st_tags t WHERE t.source_row = s.source_row AND t.polarity = 'positive') AS tags_positive,
+                  (SELECT count(*) FROM _st_tags t WHERE t.source_row = s.source_row AND t.polarity = 'negative') AS tags_negative,
+                  ? AS source_file, ? AS file_sha256, s.source_row
+           FROM _st_ok s""",
+        params,
+    )
+    con.execute("UPDATE staged.stories SET days_to_first_response = datediff('day', published_date, first_response_date) WHERE source_file = ?", [f.rel_path])
+    con.execute(
+        f"""INSERT INTO staged.comments BY NAME
+            SELECT 'stories:' || story_id AS comment_id, 'stories' AS source, 'story' AS channel,
+                   story_id AS source_record_id, published_date AS comment_date, 'stories:' || story_id AS text_ref,
+                   {is_substantive_sql("text")} AS is_substantive, rating, criticality AS rating_as_published,
+                   harmonise('age_band', author_age_group) AS age_band, harmonise('sex', sex) AS sex,
+                   harmonise('gender_identity', NULL) AS gender_identity,
+                   harmonise('ethnicity', ethnicity) AS ethnicity, harmonise_band('ethnicity', ethnicity) AS ethnicity_band,
+                   harmonise('disability', disability) AS disability,
+                   harmonise('carer', CASE WHEN lower(author_role) LIKE '%carer%' THEN 'yes' END) AS carer,
+                   'Not stated' AS sexual_orientation, 'Not stated' AS religion,
+                   ? AS source_file, ? AS file_sha256, source_row
+            FROM _st_ok""",
+        params,
+    )
+    apply_story_geography(con, f.rel_path)
+    return LoadCounts(len(stories), len(stories) - quarantined, quarantined)
+
+
+def apply_story_geography(con: duckdb.DuckDBPyConnection, source_file: str | None = None) -> None:
+    """Join every story service to the geography (of one file, or all), then roll it up to the story.
+
+    A story keeps its first service as ``organisation_code``; its sub-ICB / ICB are set only when every
+    matched service agrees, so a story about a practice in one ICB and a hospital in another is not
+    placed in either (the bridge has both).
+    """
+    ensure_story_tables(con)
+    where = "WHERE v.source_file = ?" if source_file else ""
+    params = [source_file] if source_file else []
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _st_geo AS
+            {geography_sql(con, f'''(SELECT v.story_id || '#' || v.service_no AS _geo_key, v.story_id, v.service_no,
+                                            v.organisation_code, s.published_date
+                                     FROM staged.story_services v JOIN staged.stories s USING (story_id) {where})''',
+                           "organisation_code", "published_date")}""",
+        params,
+    )
+    con.execute(
+        """UPDATE staged.story_services v SET practice_code = g.practice_code, trust_code = g.trust_code,
+               sub_icb_code = g.geo_sub_icb_code, icb_code = g.geo_icb_code,
+               geography_matched = g.geo_icb_code IS NOT NULL
+           FROM _st_geo g WHERE v.story_id = g.story_id AND v.service_no = g.service_no"""
+    )
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _st_rollup AS
+           SELECT story_id, arg_min(organisation_code, service_no) AS organisation_code,
+                  arg_min(practice_code, service_no) FILTER (WHERE practice_code IS NOT NULL) AS practice_code,
+                  arg_min(trust_code, service_no) FILTER (WHERE trust_code IS NOT NULL) AS trust_code,
+                  CASE WHEN count(DISTINCT sub_icb_code) = 1 AND count(DISTINCT icb_code) = 1
+                       THEN any_value(sub_icb_code) END AS sub_icb_code,
+                  CASE WHEN count(DISTINCT icb_code) = 1 THEN any_value(icb_code) END AS icb_code,
+                  count(DISTINCT icb_code) AS icbs
+           FROM staged.story_services WHERE story_id IN (SELECT story_id FROM _st_geo) GROUP BY 1"""
+    )
+    con.execute(
+        """UPDATE staged.stories s SET organisation_code = r.organisation_code, practice_code = r.practice_code,
+               trust_code = r.trust_code, sub_icb_code = r.sub_icb_code, icb_code = r.icb_code, icbs = r.icbs
+           FROM _st_rollup r WHERE s.story_id = r.story_id"""
+    )
+    con.execute(
+        """UPDATE staged.comments c SET organisation_code = s.organisation_code, practice_code = s.practice_code,
+               trust_code = s.trust_code, sub_icb_code = s.sub_icb_code, icb_code = s.icb_code
+           FROM staged.stories s WHERE c.source = 'stories' AND c.comment_id = s.comment_id
+             AND s.story_id IN (SELECT story_id FROM _st_rollup)"""
+    )
+
+
+def load_care_opinion(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
+    """A Care Opinion API v2 JSON export (one row read = one opinion)."""
+    ensure_story_tables(con)
+    opinions = opinions_of(_read_json(f))
+    if opinions is None:
+        raise FileRejected(f"{f.rel_path}: JSON is not a Care Opinion opinions export (an array of opinions)")
+    return _load_stories(con, f, [story_from_opinion(o, i) for i, o in enumerate(opinions, start=1)])
+
+
+def load_story_collection(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
+    """A CSV story collection (one row read = one story)."""
+    ensure_story_tables(con)
+    return _load_stories(con, f, stories_from_csv(con, f))
+
+
+_STORY_TABLES = ("raw.story_records", "staged.stories", "staged.story_services", "staged.story_tags",
+                 "staged.story_responses", "raw.comment_text", "staged.comments")  # fmt: skip
+CARE_OPINION = Layout(
+    name="care_opinion_api_v2", source=SOURCE,
+    description="Care Opinion API v2 opinions export (JSON): stories with Markdown bodies, tags, services, responses",
+    tables=_STORY_TABLES, load=load_care_opinion, suffixes=frozenset({".json"}), sniff=_looks_like_care_opinion,
+)  # fmt: skip
+STORY_COLLECTION = Layout(
+    name="story_collection_csv", source=SOURCE,
+    description="Local story collection CSV: story id, date, title, story, service ODS code(s), author, demographics",
+    tables=_STORY_TABLES, load=load_story_collection, sniff=_looks_like_collection,
+)  # fmt: skip
+STORY_LAYOUTS: tuple[Layout, ...] = (CARE_OPINION, STORY_COLLECTION)
