@@ -8,6 +8,7 @@ from pathlib import Path
 from pipelines.sample.healthwatch import write_healthwatch
 from pipelines.sample.complaints import write_complaints
 from pipelines.sample.fft import write_fft
+from pipelines.sample.gpps import write_gpps
 from pipelines.sample.ics import SEED, synthetic_ics
 from pipelines.sample.reference import write_reference
 from pipelines.sample.stories import write_stories
@@ -20,6 +21,7 @@ def generate_sample(out_dir: Path, seed: int = SEED, clean: bool = True) -> dict
     written: dict[str, int] = {}
     writers = {
         "reference": write_reference,
+        "gpps": write_gpps,
         "healthwatch": write_healthwatch,
         "stories": write_stories,
         "fft": write_fft,

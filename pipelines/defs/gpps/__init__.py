@@ -1,0 +1,1 @@
+"""GP Patient Survey assets and checks (group ``gpps``)."""

@@ -1,0 +1,1 @@
+"""GP Patient Survey: layouts, grammar, measure catalogue and weighted outcomes (no Dagster here)."""

@@ -1,0 +1,119 @@
+"""The GPPS measure catalogue: a stable id per headline measure and its question stem in each year.
+
+The catalogue is data (``measures.csv`` next to this module) so an analyst can read and correct it;
+each row covers a span of years in which the measure kept one stem. ``ref.gpps_measures`` holds it
+expanded to one row per measure and survey year.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+
+HERE = Path(__file__).parent
+MEASURES_CSV = HERE / "measures.csv"
+COMPOSITION_CSV = HERE / "composition.csv"
+# The newest survey year the catalogue is expanded to when a row is open-ended.
+LATEST_YEAR = 2026
+
+
+@dataclass(frozen=True)
+class MeasureYear:
+    """One catalogue measure in one survey year."""
+
+    measure_id: str
+    survey_year: int
+    question: str
+    question_number: str
+    wording: str
+    positive_codes: tuple[str, ...]
+    evaluative_codes: tuple[str, ...]
+    summary_code: str
+    series: str
+    comparable_from: int
+    comparable_to: int | None
+    theme: str
+    sub_theme: str | None
+    stem_source: str
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> tuple[MeasureYear, ...]:
+    """Every (measure, year) row of ``measures.csv``."""
+    rows: list[MeasureYear] = []
+    with MEASURES_CSV.open(newline="", encoding="utf-8") as handle:
+        for r in csv.DictReader(handle):
+            start = int(r["year_from"])
+            end = int(r["year_to"]) if r["year_to"] else None
+            for year in range(start, (end or LATEST_YEAR) + 1):
+                rows.append(
+                    MeasureYear(
+                        measure_id=r["measure_id"],
+                        survey_year=year,
+                        question=r["question"].lower(),
+                        question_number=r["question_number"],
+                        wording=r["wording"],
+                        positive_codes=tuple(r["positive_codes"].split("|")),
+                        evaluative_codes=tuple(r["evaluative_codes"].split("|")),
+                        summary_code=r["summary_code"],
+                        series=r["series"],
+                        comparable_from=start,
+                        comparable_to=end,
+                        theme=r["theme"],
+                        sub_theme=r["sub_theme"] or None,
+                        stem_source=r["stem_source"],
+                    )
+                )
+    return tuple(rows)
+
+
+def measures_for_year(year: int | None) -> dict[str, MeasureYear]:
+    """Catalogue measures of one survey year, keyed by the file's question stem."""
+    return {m.question: m for m in catalogue() if m.survey_year == year}
+
+
+def positive_summary_codes(year: int | None) -> dict[str, str]:
+    """qN stem → the code of its published summary ("12" = very + fairly good) in that year."""
+    return {q: m.summary_code for q, m in measures_for_year(year).items() if m.summary_code != "eval"}
+
+
+def load_catalogue(con: duckdb.DuckDBPyConnection) -> int:
+    """(Re)write ``ref.gpps_measures`` and ``ref.gpps_composition_codes`` from the package data."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS ref")
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE ref.gpps_measures (
+            measure_id VARCHAR NOT NULL, survey_year INTEGER NOT NULL, question VARCHAR NOT NULL,
+            question_number VARCHAR, wording VARCHAR, positive_codes VARCHAR[], evaluative_codes VARCHAR[],
+            summary_code VARCHAR, series VARCHAR, comparable_from INTEGER, comparable_to INTEGER,
+            theme VARCHAR, sub_theme VARCHAR, stem_source VARCHAR
+        )
+        """
+    )
+    rows = [
+        (m.measure_id, m.survey_year, m.question, m.question_number, m.wording, list(m.positive_codes),
+         list(m.evaluative_codes), m.summary_code, m.series, m.comparable_from, m.comparable_to, m.theme,
+         m.sub_theme, m.stem_source)
+        for m in catalogue()
+    ]  # fmt: skip
+    con.executemany("INSERT INTO ref.gpps_measures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.execute(
+        "COMMENT ON TABLE ref.gpps_measures IS 'GPPS headline measures: stable id, question stem per survey year, "
+        "positive and evaluative options, comparable years (2024 starts a new series), feedback-framework theme.'"
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE ref.gpps_composition_codes AS
+        SELECT grammar, question, option_code, dimension, raw_label
+        FROM read_csv('{COMPOSITION_CSV}', all_varchar = true, header = true)
+        """
+    )
+    con.execute(
+        "COMMENT ON TABLE ref.gpps_composition_codes IS 'GPPS respondent-composition questions: option code to "
+        "age band / sex / ethnicity label, for both header grammars.'"
+    )
+    return len(rows)

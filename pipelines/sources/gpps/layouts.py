@@ -1,0 +1,526 @@
+"""GPPS layouts: the published results files of every generation, reporting-variable lists and
+respondent-level extracts (DESIGN.md section 4, "GP Patient Survey").
+
+Results files are wide (one row per organisation, ~600-1,100 columns). They are read as all-text into
+DuckDB and reshaped there with one generated ``UNNEST`` of per-row structs (an UNPIVOT that keeps the
+count, percentage, bases and interval of one response option together), so a national file never
+passes through pandas.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+
+from pipelines.ingest import (
+    FileRejected,
+    LandingFile,
+    Layout,
+    LoadCounts,
+    RowRule,
+    _csv_error_message,
+    passing_rows,
+    quarantine_rows,
+)
+from pipelines.sources.gpps import grammar as G
+from pipelines.sources.gpps.catalogue import load_catalogue, measures_for_year, positive_summary_codes
+from schemas.people import ensure_people_vocabulary
+
+HERE = Path(__file__).parent
+TABLES_SQL = (HERE / "tables.sql").read_text()
+HEADER_MAP_CSV = HERE / "respondent_headers.csv"
+PRACTICE_CODE = r"[A-Z][0-9]{5}"
+# A value that never occurs in a real file: blank cells must stay '' (a suppression), distinct from
+# the NULL that stands for a column the file does not have.
+NEVER_NULL = "\x1fchorus-no-null\x1f"
+
+_MACROS = """
+CREATE OR REPLACE MACRO gpps_sentinel(v) AS
+    v IS NOT NULL AND (trim(v) IN ('', '*', '-') OR try_cast(trim(v) AS DOUBLE) IN (-97, -98, -99));
+CREATE OR REPLACE MACRO gpps_num(v) AS
+    CASE WHEN try_cast(trim(v) AS DOUBLE) IN (-97, -98, -99) THEN NULL ELSE try_cast(trim(v) AS DOUBLE) END;
+CREATE OR REPLACE MACRO gpps_bad(v) AS
+    v IS NOT NULL AND trim(v) NOT IN ('', '*', '-') AND try_cast(trim(v) AS DOUBLE) IS NULL;
+"""
+
+
+def ensure_gpps_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the GPPS tables, the catalogue, the people vocabulary and the parsing macros."""
+    con.execute(TABLES_SQL)
+    con.execute(_MACROS)
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Everything an ingest needs before the first file: tables, catalogue, vocabulary."""
+    ensure_gpps_tables(con)
+    load_catalogue(con)
+    ensure_people_vocabulary(con)
+
+
+def survey_year_of(landing_file: LandingFile) -> int | None:
+    """The survey year written in the file name (GPPS_2023_Practice_data…); None when absent."""
+    years = re.findall(r"(?<!\d)(20[1-3]\d)(?!\d)", landing_file.path.name)
+    return int(years[0]) if years else None
+
+
+def _require_year(landing_file: LandingFile) -> int:
+    year = survey_year_of(landing_file)
+    if year is None:
+        raise FileRejected(
+            f"{landing_file.rel_path}: the survey year is not in the file name; name GPPS files as published, "
+            "e.g. GPPS_2023_Practice_data_(weighted)_(csv)_PUBLIC.csv"
+        )
+    return year
+
+
+def read_all_text(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, target: str) -> int:
+    """Read a CSV as all-text into temp table ``target`` with ``source_row``; blank cells stay ''.
+
+    Strict like ``stage_csv`` (a ragged or truncated row fails the file with its line number), but
+    empty fields are kept as '' rather than NULL: for GPPS a blank published value is a suppression.
+    """
+    columns = landing_file.csv_header()
+    spec = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in columns) + "}"
+    with landing_file.utf8_path() as path:
+        try:
+            con.execute(
+                f"""
+                CREATE OR REPLACE TEMP TABLE {target} AS
+                SELECT row_number() OVER () AS source_row, *
+                FROM read_csv(?, auto_detect = false, columns = {spec}, delim = ',', quote = '"',
+                              escape = '"', header = false, skip = 1, strict_mode = true,
+                              encoding = 'utf-8', nullstr = ?)
+                """,
+                [str(path), NEVER_NULL],
+            )
+        except duckdb.Error as exc:
+            raise FileRejected(_csv_error_message(landing_file, exc, 1)) from exc
+    rows = int(con.execute(f"SELECT count(*) FROM {target}").fetchone()[0])
+    if rows == 0:
+        raise FileRejected(f"{landing_file.rel_path}: the file has a header but no data rows")
+    return rows
+
+
+def _ident(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _lit(value: str | None) -> str:
+    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+
+
+def known_practices_sql(year_param: str = "$year") -> str:
+    """Practices in the geography of a survey year: versions overlapping the year, or the first
+    version when the year is older than every extract (ref.practice_geography_versions' own rule)."""
+    return f"""
+        SELECT DISTINCT practice_code FROM ref.practice_geography_versions
+        WHERE (valid_from <= make_date({year_param}, 12, 31)
+               AND (valid_to IS NULL OR valid_to > make_date({year_param}, 1, 1)))
+           OR (valid_from = (SELECT min(valid_from) FROM ref.practice_geography_versions)
+               AND make_date({year_param}, 1, 1) < valid_from)
+    """
+
+
+def _known_practices(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, year: int) -> None:
+    """Temp table ``_gpps_known`` of practice codes valid in ``year``; fails the file with no geography."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ref' AND table_name = 'practice_geography_versions'"
+    ).fetchone()[0]
+    rows = con.execute("SELECT count(*) FROM ref.practice_geography_versions").fetchone()[0] if exists else 0
+    if not rows:
+        raise FileRejected(
+            f"{landing_file.rel_path}: no practice geography is loaded, so practice codes cannot be checked; "
+            "materialise the reference group (ref.practice_geography_versions) first"
+        )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _gpps_known AS {known_practices_sql('$year')}", {"year": year})
+
+
+# --------------------------------------------------------------------------------------------------
+# Published results
+# --------------------------------------------------------------------------------------------------
+
+
+def plan_for(landing_file: LandingFile, header: list[str] | None = None) -> tuple[int, G.HeaderPlan]:
+    """Survey year and header plan of a results file; rejects a header with columns nobody understands."""
+    header = header if header is not None else landing_file.csv_header()
+    year = _require_year(landing_file)
+    generation = G.detect_generation(header, year)
+    if generation is None:
+        raise FileRejected(f"{landing_file.rel_path}: not a GPPS results header (no qN_/.pcteval measures)")
+    plan = G.plan_header(header, generation, positive_summary_codes(year))
+    if plan.unrecognised:
+        shown = ", ".join(plan.unrecognised[:12]) + (" …" if len(plan.unrecognised) > 12 else "")
+        raise FileRejected(
+            f"{landing_file.rel_path}: read as {generation} but {len(plan.unrecognised)} column(s) follow no known "
+            f"GPPS grammar: {shown}. Nothing was loaded; teach pipelines/sources/gpps/grammar.py the new columns."
+        )
+    if not plan.specs:
+        raise FileRejected(f"{landing_file.rel_path}: read as {generation} but it has no measure columns")
+    return year, plan
+
+
+def results_sql(plan: G.HeaderPlan) -> str:
+    """The SELECT that turns ``_gpps_wide`` into one typed row per organisation × spec (``i``)."""
+    structs = []
+    for i, spec in enumerate(plan.specs):
+        fields = [f"i := {i}"] + [
+            f"{name} := {_ident(col) if col else 'NULL::VARCHAR'}"
+            for name, col in zip(("c", "p", "bu", "bw", "lo", "hi"), spec.columns(), strict=True)
+        ]
+        structs.append("struct_pack(" + ", ".join(fields) + ")")
+    cells = ("s.c", "s.p", "s.bu", "s.bw", "s.lo", "s.hi")
+    suppressed = " OR ".join(f"gpps_sentinel({c})" for c in cells)
+    bad = "coalesce(" + ", ".join(f"CASE WHEN gpps_bad({c}) THEN {c} END" for c in cells) + ")"
+    return f"""
+        SELECT source_row, s.i AS i,
+               gpps_num(s.p) AS weighted_proportion, gpps_num(s.c) AS weighted_count,
+               gpps_num(s.bu) AS unweighted_base, gpps_num(s.bw) AS weighted_base,
+               gpps_num(s.lo) AS ci_lower, gpps_num(s.hi) AS ci_upper,
+               {suppressed} AS suppressed, {bad} AS bad_value
+        FROM (SELECT source_row, unnest([{", ".join(structs)}]) AS s FROM _gpps_wide)
+    """
+
+
+def load_results(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
+    """A published GPPS results file, any generation and level, into ``staged.gpps_results``."""
+    prepare(con)
+    year, plan = plan_for(f)
+    measures = measures_for_year(year)
+    if plan.level == "practice":
+        _known_practices(con, f, year)
+    rows_read = read_all_text(con, f, "_gpps_wide")
+    con.execute("CREATE OR REPLACE TEMP TABLE _gpps_spec (i INTEGER, question VARCHAR, response_option VARCHAR, "
+                "option_code VARCHAR, measure_id VARCHAR)")  # fmt: skip
+    con.executemany(
+        "INSERT INTO _gpps_spec VALUES (?, ?, ?, ?, ?)",
+        [
+            (i, s.question, s.response_option, s.option_code,
+             measures[s.question].measure_id if s.question in measures else None)
+            for i, s in enumerate(plan.specs)
+        ],
+    )  # fmt: skip
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _gpps_typed AS {results_sql(plan)}")
+    code = f"nullif(trim({_ident(plan.code_column)}), '')" if plan.code_column else _lit(G.NATIONAL_CODE)
+    name = _ident(plan.name_column) if plan.name_column else ("'England'" if not plan.code_column else "NULL")
+    parents = ", ".join(
+        f"{('nullif(trim(' + _ident(plan.parents[p]) + '), ' + repr('') + ')') if p in plan.parents else 'NULL'} AS {p}"
+        for p in ("pcn_code", "ccg_code", "ics_code")
+    )
+    known = "org_code IN (SELECT practice_code FROM _gpps_known)" if plan.level == "practice" else "TRUE"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _gpps_rows AS
+        WITH bad AS (
+            SELECT t.source_row, arg_min(s.question || ' option ' || s.response_option, t.i) AS bad_cell,
+                   arg_min(t.bad_value, t.i) AS bad_value
+            FROM _gpps_typed t JOIN _gpps_spec s USING (i) WHERE t.bad_value IS NOT NULL GROUP BY 1
+        ), rows AS (
+            SELECT w.source_row, {code} AS org_code, {name} AS org_name, {parents} FROM _gpps_wide w
+        )
+        SELECT rows.*, ({known}) AS known, bad.bad_cell, bad.bad_value
+        FROM rows LEFT JOIN bad USING (source_row)
+        """
+    )
+    rules = [
+        RowRule("org_code_present", "org_code", "org_code IS NULL", f"{plan.code_column} is blank"),
+        RowRule("practice_in_geography", "org_code", "NOT known",
+                f"practice code is not in the practice geography of {year} (ref.practice_geography_versions)"),
+        RowRule("values_numeric", "bad_value", "bad_value IS NOT NULL",
+                "a published value is neither a number nor a suppression marker (-97/-98/-99, *, -, blank)"),
+    ]  # fmt: skip
+    quarantined = quarantine_rows(con, "_gpps_rows", rules, f)
+    con.execute(
+        f"""
+        INSERT INTO staged.gpps_results BY NAME
+        SELECT $year AS survey_year, $generation AS generation, $series AS series, $level AS level,
+               r.org_code, r.org_name, r.pcn_code, r.ccg_code, r.ics_code,
+               s.question, s.measure_id, s.response_option, s.option_code,
+               t.weighted_proportion, t.weighted_count, t.unweighted_base, t.weighted_base,
+               t.ci_lower, t.ci_upper, t.suppressed,
+               $file AS source_file, $sha AS file_sha256, t.source_row
+        FROM _gpps_typed t
+        JOIN (SELECT * FROM _gpps_rows WHERE {passing_rows(rules)}) r USING (source_row)
+        JOIN _gpps_spec s USING (i)
+        """,
+        {"year": year, "generation": plan.generation, "series": G.SERIES[plan.generation], "level": plan.level,
+         "file": f.rel_path, "sha": f.sha256},
+    )  # fmt: skip
+    if plan.context:
+        context = {c: f"gpps_num({_ident(c)})" if c in plan.context else "NULL" for c in G.CONTEXT_COLUMNS}
+        con.execute(
+            f"""
+            INSERT INTO staged.gpps_response_rates BY NAME
+            SELECT $year AS survey_year, $level AS level, r.org_code,
+                   {context["distributed"]} AS distributed, {context["received"]} AS received,
+                   {context["resprate"]} AS response_rate, {context["popsize"]} AS population_size,
+                   $file AS source_file, $sha AS file_sha256, w.source_row
+            FROM _gpps_wide w JOIN (SELECT * FROM _gpps_rows WHERE {passing_rows(rules)}) r USING (source_row)
+            """,
+            {"year": year, "level": plan.level, "file": f.rel_path, "sha": f.sha256},
+        )
+    return LoadCounts(rows_read, rows_read - quarantined, quarantined)
+
+
+def _header_of(landing_file: LandingFile) -> list[str]:
+    try:
+        return landing_file.csv_header()
+    except (UnicodeDecodeError, csv.Error):
+        return []
+
+
+def _sniff_generation(generation: str):  # noqa: ANN202 - returns a predicate
+    def sniff(landing_file: LandingFile) -> bool:
+        header = _header_of(landing_file)
+        return bool(header) and G.detect_generation(header, survey_year_of(landing_file)) == generation
+
+    return sniff
+
+
+# --------------------------------------------------------------------------------------------------
+# List of reporting variables
+# --------------------------------------------------------------------------------------------------
+
+
+def load_variables(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
+    """A year's "list of reporting variables" (Variable, Description) into ``ref.gpps_variables``."""
+    prepare(con)
+    year = _require_year(f)
+    rows_read = read_all_text(con, f, "_gpps_vars")
+    con.execute(
+        """CREATE OR REPLACE TEMP VIEW _gpps_vars_typed AS
+           SELECT source_row, lower(trim(variable)) AS variable, description FROM _gpps_vars"""
+    )
+    rules = [RowRule("variable_present", "variable", "variable = ''", "Variable is blank")]
+    quarantined = quarantine_rows(con, "_gpps_vars_typed", rules, f)
+    con.execute(
+        f"""INSERT INTO ref.gpps_variables BY NAME
+            SELECT $year AS survey_year, variable, description, $file AS source_file, $sha AS file_sha256, source_row
+            FROM _gpps_vars_typed WHERE {passing_rows(rules)}""",
+        {"year": year, "file": f.rel_path, "sha": f.sha256},
+    )
+    return LoadCounts(rows_read, rows_read - quarantined, quarantined)
+
+
+# --------------------------------------------------------------------------------------------------
+# Respondent-level extracts
+# --------------------------------------------------------------------------------------------------
+
+RESPONDENT_FIELDS = ("respondent_id", "practice_code", "survey_year", "weight")
+DEMOGRAPHICS = (
+    "age_band",
+    "sex",
+    "ethnicity",
+    "gender_identity",
+    "disability",
+    "carer",
+    "sexual_orientation",
+    "religion",
+)
+# Demographic columns written as GPPS option codes are decoded with the composition questions.
+CODED_DEMOGRAPHICS = {"age_band": "q48_merged", "sex": "q112", "ethnicity": "q49"}
+
+
+@lru_cache(maxsize=1)
+def header_map() -> dict[str, str]:
+    """Respondent-extract header aliases (config) → the documented canonical names."""
+    with HEADER_MAP_CSV.open(newline="", encoding="utf-8") as handle:
+        return {r["alias"].strip().lower(): r["canonical"] for r in csv.DictReader(handle)}
+
+
+def canonical_header(header: list[str]) -> dict[str, str]:
+    """Each source column → canonical name (unmapped columns are question columns, kept as named)."""
+    mapping = header_map()
+    return {c: mapping.get(c, c) for c in header}
+
+
+def _looks_like_extract(landing_file: LandingFile) -> bool:
+    canonical = set(canonical_header(_header_of(landing_file)).values())
+    return {"respondent_id", "practice_code", "weight"} <= canonical
+
+
+def load_respondents(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
+    """A respondent-level extract (one row per respondent) into ``staged.survey_responses``."""
+    prepare(con)
+    header = f.csv_header()
+    mapping = canonical_header(header)
+    targets = list(mapping.values())
+    duplicated = sorted({t for t in targets if targets.count(t) > 1})
+    if duplicated:
+        raise FileRejected(
+            f"{f.rel_path}: several columns map to {', '.join(duplicated)} (see respondent_headers.csv)"
+        )
+    column = {canonical: source for source, canonical in mapping.items()}
+    year_from_name = survey_year_of(f)
+    if "survey_year" not in column and year_from_name is None:
+        raise FileRejected(f"{f.rel_path}: no survey_year column and no year in the file name")
+    questions = [c for c, canon in mapping.items() if canon not in RESPONDENT_FIELDS + DEMOGRAPHICS]
+    if not questions:
+        raise FileRejected(f"{f.rel_path}: a respondent extract with no question columns")
+    rows_read = read_all_text(con, f, "_gpps_resp")
+    con.execute(
+        """INSERT INTO raw.gpps_respondent_cells BY NAME
+           SELECT $file AS source_file, $sha AS file_sha256, source_row, m.canonical AS column_name,
+                  u.source_column, u.value
+           FROM (UNPIVOT _gpps_resp ON COLUMNS(* EXCLUDE (source_row)) INTO NAME source_column VALUE value) u
+           JOIN (SELECT unnest($sources) AS source_column, unnest($canon) AS canonical) m USING (source_column)""",
+        {"file": f.rel_path, "sha": f.sha256, "sources": list(mapping), "canon": list(mapping.values())},
+    )
+    year_sql = (
+        f"try_cast(trim({_ident(column['survey_year'])}) AS INTEGER)"
+        if "survey_year" in column
+        else str(year_from_name)
+    )
+    demo = []
+    for dim in DEMOGRAPHICS:
+        if dim not in column:
+            demo.append(f"NULL AS {dim}")
+            continue
+        v = f"nullif(trim({_ident(column[dim])}), '')"
+        if dim in CODED_DEMOGRAPHICS:
+            # A code (GPPS option number) is decoded through the composition map, a label is used as is.
+            v = (f"coalesce((SELECT any_value(raw_label) FROM ref.gpps_composition_codes c WHERE c.grammar = 'qn' "
+                 f"AND c.question = '{CODED_DEMOGRAPHICS[dim]}' AND c.option_code = {v}), {v})")  # fmt: skip
+        demo.append(f"{v} AS {dim}_raw")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _gpps_resp_typed AS
+        SELECT source_row, nullif(trim({_ident(column["respondent_id"])}), '') AS respondent_id,
+               upper(trim({_ident(column["practice_code"])})) AS practice_code,
+               {year_sql} AS survey_year,
+               {_ident(column["weight"])} AS weight_text, try_cast(trim({_ident(column["weight"])}) AS DOUBLE) AS weight,
+               {", ".join(demo)}
+        FROM _gpps_resp
+        """
+    )
+    years = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT survey_year FROM _gpps_resp_typed WHERE survey_year IS NOT NULL"
+        ).fetchall()
+    ]
+    _known_practices(con, f, years[0] if years else (year_from_name or 0))
+    if len(years) > 1:
+        # Several years in one extract: a practice is known if it is in the geography of its own year.
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _gpps_known_years AS "
+            + " UNION ALL ".join(
+                f"SELECT {y} AS survey_year, practice_code FROM ({known_practices_sql(str(y))})"
+                for y in years
+            )
+        )
+    else:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _gpps_known_years AS SELECT {years[0] if years else 0} AS survey_year, practice_code FROM _gpps_known"
+        )
+    answers = ", ".join(_ident(q) for q in questions)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _gpps_answers AS
+        SELECT source_row, question, trim(answer) AS answer_text,
+               CASE WHEN trim(answer) IN ('', '*', '-') OR try_cast(trim(answer) AS INTEGER) IN (-97, -98, -99)
+                    THEN NULL ELSE try_cast(trim(answer) AS INTEGER) END AS answer_code,
+               trim(answer) NOT IN ('', '*', '-') AND try_cast(trim(answer) AS INTEGER) IS NULL AS bad
+        FROM (UNPIVOT (SELECT source_row, {answers} FROM _gpps_resp) ON COLUMNS(* EXCLUDE (source_row))
+              INTO NAME question VALUE answer)
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP VIEW _gpps_resp_checked AS
+        SELECT t.*, (SELECT arg_min(question || '=' || answer_text, question) FROM _gpps_answers a
+                     WHERE a.source_row = t.source_row AND a.bad) AS bad_answer,
+               EXISTS (SELECT 1 FROM _gpps_known_years k WHERE k.practice_code = t.practice_code
+                       AND k.survey_year = t.survey_year) AS known
+        FROM _gpps_resp_typed t
+        """
+    )
+    rules = [
+        RowRule("respondent_id_present", "respondent_id", "respondent_id IS NULL", "respondent id is blank"),
+        RowRule("survey_year_integer", "survey_year", "survey_year IS NULL", "survey year is not a whole number"),
+        RowRule("weight_positive", "weight_text", "weight IS NULL OR weight <= 0", "weight is not a positive number"),
+        RowRule("practice_in_geography", "practice_code", "NOT known",
+                "practice code is not in the practice geography of the survey year"),
+        RowRule("answer_codes_integer", "bad_answer", "bad_answer IS NOT NULL", "an answer is not a whole-number code"),
+    ]  # fmt: skip
+    con.execute("CREATE OR REPLACE TEMP TABLE _gpps_resp_checked_t AS SELECT * FROM _gpps_resp_checked")
+    quarantined = quarantine_rows(con, "_gpps_resp_checked_t", rules, f)
+    harmonised = ", ".join(
+        f"harmonise('{d}', t.{d}_raw) AS {d}" if d in column else f"NULL AS {d}" for d in DEMOGRAPHICS
+    )
+    band = "harmonise_band('ethnicity', t.ethnicity_raw)" if "ethnicity" in column else "NULL"
+    con.execute(
+        f"""
+        INSERT INTO staged.survey_responses BY NAME
+        SELECT 'gpps' AS survey, t.survey_year, t.respondent_id, t.practice_code, t.weight,
+               {harmonised}, {band} AS ethnicity_band,
+               a.question, m.measure_id, a.answer_code,
+               CASE WHEN m.measure_id IS NULL OR NOT list_contains(m.evaluative_codes, a.answer_code::VARCHAR) THEN NULL
+                    ELSE list_contains(m.positive_codes, a.answer_code::VARCHAR) END AS is_positive,
+               $file AS source_file, $sha AS file_sha256, t.source_row
+        FROM (SELECT * FROM _gpps_resp_checked_t WHERE {passing_rows(rules)}) t
+        JOIN _gpps_answers a USING (source_row)
+        LEFT JOIN ref.gpps_measures m ON m.survey_year = t.survey_year AND m.question = a.question
+        WHERE a.answer_code IS NOT NULL
+        """,
+        {"file": f.rel_path, "sha": f.sha256},
+    )
+    return LoadCounts(rows_read, rows_read - quarantined, quarantined)
+
+
+# --------------------------------------------------------------------------------------------------
+# Layouts
+# --------------------------------------------------------------------------------------------------
+
+RESULTS_TABLES = ("staged.gpps_results", "staged.gpps_response_rates")
+
+RESPONDENT_EXTRACT = Layout(
+    name="gpps_respondent_extract",
+    source="gpps",
+    description="Respondent-level extract: respondent_id, practice_code, survey_year, weight, age_band, sex, "
+    "ethnicity (+ other demographics) and one column per question holding the answer code; other headers "
+    "mapped by respondent_headers.csv.",
+    tables=("staged.survey_responses", "raw.gpps_respondent_cells"),
+    load=load_respondents,
+    sniff=_looks_like_extract,
+)
+REPORTING_VARIABLES = Layout(
+    name="gpps_reporting_variables",
+    source="gpps",
+    description='The year\'s "list of reporting variables": Variable, Description.',
+    tables=("ref.gpps_variables",),
+    load=load_variables,
+    signature=frozenset({"variable", "description"}),
+)
+RESULTS_2024_ON = Layout(
+    name=G.GEN_C,
+    source="gpps",
+    description="2024+ new series: ad_practicecode / ad_icscode … identifiers, <stem>_<k>.count, .pct, "
+    ".pcteval, .basefulluw/.baseevaluw, .basefullw/.baseevalw, .lowileval/.hiwileval.",
+    tables=RESULTS_TABLES,
+    load=load_results,
+    sniff=_sniff_generation(G.GEN_C),
+)
+RESULTS_2022_2023 = Layout(
+    name=G.GEN_B,
+    source="gpps",
+    description="2022-2023: practice_code, pcn_code, ics_code … identifiers, qN_k counts, qN_kpct, qNbase, "
+    "qN_<codes>base, qNci_lower_wil/upper_wil.",
+    tables=RESULTS_TABLES,
+    load=load_results,
+    sniff=_sniff_generation(G.GEN_B),
+)
+RESULTS_2017_2021 = Layout(
+    name=G.GEN_A,
+    source="gpps",
+    description="2017-2021: Practice_Code, CCG_Code (+2021 STP / CR) identifiers, qN_k counts, qN_kpct, "
+    "qN_12pct summaries, qNbase, qN_<codes>base.",
+    tables=RESULTS_TABLES,
+    load=load_results,
+    sniff=_sniff_generation(G.GEN_A),
+)
+RESULTS_LAYOUTS: tuple[Layout, ...] = (RESULTS_2024_ON, RESULTS_2022_2023, RESULTS_2017_2021)
+GPPS_LAYOUTS: tuple[Layout, ...] = (REPORTING_VARIABLES, RESPONDENT_EXTRACT, *RESULTS_LAYOUTS)
