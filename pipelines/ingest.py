@@ -13,6 +13,7 @@ import codecs
 import csv
 import hashlib
 import io
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -89,15 +90,98 @@ def sha256_of(path: Path) -> str:
 
 
 def detect_text_encoding(path: Path, probe_bytes: int = 4 << 20) -> str:
-    """UTF-8 when the first ``probe_bytes`` decode (a split multi-byte tail is allowed), else cp1252."""
+    """The text encoding of a landing file, from its first ``probe_bytes``.
+
+    ``utf-16`` when it starts with a UTF-16 byte-order mark (Excel's "Unicode text" save); ``utf-8``
+    when the bytes decode (BOM or not; a split multi-byte tail is allowed); else ``cp1252`` (Excel's
+    default on Windows); else ``latin-1`` for the five bytes cp1252 leaves undefined, which latin-1
+    reads as control characters rather than failing.
+    """
     with path.open("rb") as handle:
         head = handle.read(probe_bytes)
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        decoder.decode(head, final=False)
-    except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for encoding in ("utf-8", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            decoder.decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "latin-1"
+
+
+# Magic numbers of files that are not text, whatever their name says: a workbook or PDF saved as .csv.
+BINARY_SIGNATURES: dict[bytes, str] = {
+    b"PK\x03\x04": "an Excel workbook or other zip archive (.xlsx)",
+    b"\xd0\xcf\x11\xe0": "a legacy Excel workbook (.xls)",
+    b"%PDF": "a PDF document",
+}
+
+
+def reject_binary_text_file(landing_file: LandingFile, probe_bytes: int = 8192) -> None:
+    """Fail a .csv/.txt file whose bytes are not text, saying what it looks like instead."""
+    with landing_file.path.open("rb") as handle:
+        head = handle.read(probe_bytes)
+    for magic, what in BINARY_SIGNATURES.items():
+        if head.startswith(magic):
+            raise FileRejected(
+                f"{landing_file.rel_path}: the file is named {landing_file.suffix} but is {what}; "
+                "save or export it as CSV"
+            )
+    # NUL bytes never occur in CSV text; UTF-16 is the one text encoding that has them.
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileRejected(
+            f"{landing_file.rel_path}: the file contains binary data (NUL bytes), not CSV text"
+        )
+
+
+# A cell whose text is a spreadsheet formula (=SUM(B2:B9), =A1*2, =VLOOKUP(...)) or a spreadsheet error
+# value: the file was saved from a workbook with formulas or broken references instead of values.
+FORMULA_CELL = re.compile(
+    rb'(?:^|,)[ \t]*"?[ \t]*(=[ \t]*(?:[A-Za-z_][A-Za-z0-9_.]*[ \t]*\(|\$?[A-Za-z]{1,3}\$?[0-9]{1,7}\b)[^,"\r\n]{0,40}'
+    rb"|#(?:REF!|VALUE!|DIV/0!|NAME\?))",
+    re.MULTILINE,
+)
+
+
+def find_formula_text(path: Path, block: int = 1 << 20) -> tuple[int, str] | None:
+    """The 1-based line number and text of the first spreadsheet formula cell in a CSV, or ``None``.
+
+    Scans bytes in blocks (formula text is ASCII in every encoding Chorus reads), carrying a line's tail
+    over block boundaries so a cell split between two blocks is still seen.
+    """
+    line_offset = 0
+    carry = b""
+    with path.open("rb") as handle:
+        while True:
+            data = handle.read(block)
+            if not data and not carry:
+                return None
+            chunk = carry + data
+            cut = chunk.rfind(b"\n") + 1 if data else len(chunk)
+            if cut == 0:  # no newline in a whole block: keep reading the same line
+                carry = chunk
+                continue
+            scan, carry = chunk[:cut], chunk[cut:]
+            match = FORMULA_CELL.search(scan)
+            if match:
+                line = line_offset + scan.count(b"\n", 0, match.start()) + 1
+                return line, match.group(1).decode("latin-1").strip()
+            line_offset += scan.count(b"\n")
+            if not data:
+                return None
+
+
+def reject_formula_text(landing_file: LandingFile) -> None:
+    """Fail a CSV holding spreadsheet formula text: its numbers are whatever the workbook last showed."""
+    found = find_formula_text(landing_file.path)
+    if found:
+        line, text = found
+        raise FileRejected(
+            f"{landing_file.rel_path}: spreadsheet formula text at line {line} ('{text}'): the file was "
+            "saved from a workbook with formulas or error values instead of values; re-export it with values only"
+        )
 
 
 def normalise_header(name: str) -> str:
@@ -157,20 +241,31 @@ def detect_layout(landing_file: LandingFile, layouts: Sequence[Layout]) -> Layou
     if landing_file.bytes == 0:
         raise FileRejected(f"{landing_file.rel_path}: the file is empty (0 bytes)")
     header: list[str] | None = None
+    duplicated: list[str] = []
     if landing_file.suffix in {".csv", ".txt"}:
+        reject_binary_text_file(landing_file)
         try:
             header = landing_file.csv_header()
         except (UnicodeDecodeError, csv.Error) as exc:
             raise FileRejected(f"{landing_file.rel_path}: the header row cannot be read ({exc})") from exc
-        if not header:
+        if not header or not any(header):
             raise FileRejected(f"{landing_file.rel_path}: the file has no header row (first line is blank)")
         duplicated = sorted({c for c in header if c and header.count(c) > 1})
-        if duplicated and not any(layout.sniff for layout in layouts):
-            raise FileRejected(
-                f"{landing_file.rel_path}: duplicated header column(s) {', '.join(duplicated)}"
-            )
     for layout in layouts:
-        if layout.matches(landing_file, header):
+        try:
+            matched = layout.matches(landing_file, header)
+        except (UnicodeDecodeError, csv.Error):
+            # A sniffer that cannot read the file's first line (e.g. one assuming cp1252 on a latin-1
+            # file) has not recognised it; the next layout may.
+            matched = False
+        if matched:
+            # Only a layout read by its header can have a duplicated header; a header-less layout's first
+            # line is data, where repeated values are normal.
+            if duplicated and layout.sniff is None:
+                raise FileRejected(
+                    f"{landing_file.rel_path}: duplicated header column(s) {', '.join(duplicated)}; "
+                    "each column name must appear once"
+                )
             return layout
     raise FileRejected(unknown_layout_message(landing_file, header, layouts))
 
@@ -494,12 +589,14 @@ def stage_csv(
 
     Column names are the normalised header (or ``columns`` for header-less files). Parsing is strict:
     a ragged, truncated or badly quoted row fails the file with the line number, never a silent skip.
-    cp1252 files (Excel's default) are transcoded; a UTF-8 BOM is ignored.
+    cp1252 / latin-1 / UTF-16 files (Excel's saves) are transcoded; a UTF-8 BOM is ignored. A file
+    holding spreadsheet formula text (``=SUM(``, ``#REF!``) is rejected with the line it is on.
     """
     if columns is None:
         columns = landing_file.csv_header()
     if not columns:
         raise FileRejected(f"{landing_file.rel_path}: the file has no header row")
+    reject_formula_text(landing_file)
     spec = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in columns) + "}"
     with landing_file.utf8_path() as path:
         try:

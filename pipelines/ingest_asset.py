@@ -3,6 +3,11 @@
 The asset is thin: it asks the ingest library to load new or changed files, reports the per-file outcome
 and the table's metadata, and checks that every file's rows reconcile. A file that fails makes the asset
 fail with the file's own message; files that loaded stay loaded, and rows loaded earlier stay in place.
+
+Validation is write-audit-publish inside the asset: each file's new rows are checked against the suite
+kept for their table (``pipelines/validation/suites``) inside the file's transaction, so a file that fails
+its suite never becomes visible. The outcome is reported as the blocking check ``suite_passed``, with a
+Markdown table of expectations, columns, observed values, unexpected counts and failing examples.
 """
 
 
@@ -13,7 +18,13 @@ import duckdb
 
 from pipelines.asset_metadata import query_markdown, table_metadata
 from pipelines.chorus_resource import ChorusResource
-from pipelines.ingest import Layout, ingest_source
+from pipelines.ingest import IngestReport, Layout, ingest_source
+from pipelines.validation.audit import build_audit
+from pipelines.validation.gx_resource import GreatExpectationsResource
+from pipelines.validation.results import ensure_results_table, results_markdown
+from pipelines.validation.suites import suite_for
+
+SUITE_CHECK = "suite_passed"
 
 
 def reconciliation_sql(layout_names: Sequence[str]) -> str:
@@ -56,6 +67,52 @@ def reconciliation_result(con: duckdb.DuckDBPyConnection, layout_names: Sequence
     )
 
 
+def suite_result(
+    con: duckdb.DuckDBPyConnection, report: IngestReport, layouts: Sequence[Layout]
+) -> dg.AssetCheckResult:
+    """``suite_passed``: the latest validation of every file of these layouts now in the landing folder.
+
+    A file whose current content failed its suite fails the check; results of content since replaced
+    (stale SHA-256) do not count. Tables with no suite are named in the description.
+    """
+    ensure_results_table(con)
+    own = {layout.name for layout in layouts}
+    files = [o.rel_path for o in report.outcomes if o.layout in own]
+    tables = sorted({t for layout in layouts for t in layout.tables if suite_for(t) is not None})
+    unsuited = sorted({t for layout in layouts for t in layout.tables if suite_for(t) is None and not t.startswith("raw.")})
+    failing: list[tuple] = []
+    counts = (0, 0)
+    if files and tables:
+        marks = ", ".join("?" for _ in files)
+        table_marks = ", ".join("?" for _ in tables)
+        current = f"""
+            FROM meta.validation_results r JOIN meta.ingest_ledger l ON l.path = r.source_file AND l.sha256 = r.file_sha256
+            WHERE r.source_file IN ({marks}) AND r.table_name IN ({table_marks})"""
+        params = [*files, *tables]
+        failing = con.execute(
+            f"SELECT DISTINCT r.source_file {current} AND NOT r.success ORDER BY 1", params
+        ).fetchall()
+        row = con.execute(f"SELECT count(DISTINCT r.source_file), count(*) {current}", params).fetchone()
+        counts = (int(row[0]), int(row[1]))
+    metadata: dict[str, object] = {
+        "files_validated": counts[0],
+        "expectations_evaluated": counts[1],
+        "files_failing": len(failing),
+        "expectations": dg.MetadataValue.md(results_markdown(con, files, tables)),
+    }
+    if unsuited:
+        metadata["tables_without_suite"] = ", ".join(unsuited)
+    if failing:
+        description = f"{len(failing)} file(s) failed their suite and were not published: " + ", ".join(
+            f[0] for f in failing
+        )
+    elif tables:
+        description = f"Every file's rows passed the suite(s) for {', '.join(tables)}"
+    else:
+        description = "No suite is registered for " + (", ".join(unsuited) or "these tables")
+    return dg.AssetCheckResult(check_name=SUITE_CHECK, passed=not failing, metadata=metadata, description=description)
+
+
 def source_ingest_asset(
     *,
     table: str,
@@ -68,8 +125,13 @@ def source_ingest_asset(
     prepare: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
     deps: Sequence[dg.AssetKey | str] = (),
     preview_order: str | None = None,
+    validate: bool = True,
 ) -> dg.AssetsDefinition:
-    """An asset that loads a source's files of ``layouts`` into ``table`` (key = ``schema/table``)."""
+    """An asset that loads a source's files of ``layouts`` into ``table`` (key = ``schema/table``).
+
+    ``validate``: run the suites registered for the layouts' tables on each file's new rows before they
+    commit (write-audit-publish) and report the blocking check ``suite_passed``.
+    """
     key = dg.AssetKey(table.split("."))
     layout_names = [layout.name for layout in layouts]
     formats = "\n".join(f"- `{layout.name}`: {layout.description}" for layout in layouts)
@@ -87,21 +149,43 @@ def source_ingest_asset(
                 asset=key,
                 description="For every file: rows read = rows loaded + rows quarantined (nothing dropped silently).",
                 blocking=True,
-            )
+            ),
+            *(
+                [
+                    dg.AssetCheckSpec(
+                        SUITE_CHECK,
+                        asset=key,
+                        description="Every file's new rows passed the expectation suite for their table before "
+                        "they were published (a failing file is rolled back; its previous version stays).",
+                        blocking=True,
+                    )
+                ]
+                if validate
+                else []
+            ),
         ],
     )
-    def _ingest(context: dg.AssetExecutionContext, chorus: ChorusResource) -> dg.MaterializeResult:
+    def _ingest(context: dg.AssetExecutionContext, chorus: ChorusResource, gx: GreatExpectationsResource):  # noqa: ANN202 - yields check results, then the materialisation
         settings = chorus.settings()
+        audit, record_audit = build_audit(gx) if validate else (None, None)
         with chorus.connect() as con:
             if prepare:
                 prepare(con)
             report = ingest_source(
-                con, settings.landing_dir, source, layouts, source_layouts, log=context.log.info
+                con,
+                settings.landing_dir,
+                source,
+                layouts,
+                source_layouts,
+                log=context.log.info,
+                audit=audit,
+                record_audit=record_audit,
             )
             for outcome in report.by_status("unrecognised"):
                 context.log.warning(outcome.error or outcome.rel_path)
             metadata = table_metadata(con, table, order_by=preview_order)
             check = reconciliation_result(con, layout_names)
+            checks = [check, suite_result(con, report, layouts)] if validate else [check]
         metadata["files"] = dg.MetadataValue.md(report.summary_markdown())
         metadata["files_loaded"] = len(report.by_status("loaded"))
         metadata["files_unchanged"] = len(report.by_status("skipped"))
@@ -109,10 +193,13 @@ def source_ingest_asset(
             o.counts.rows_quarantined for o in report.by_status("loaded") if o.counts
         )
         if report.failed:
+            # Report the checks first, so the UI shows which expectations failed and why, then fail the step:
+            # downstream assets do not run, and the rolled-back files left the published rows as they were.
+            yield from checks
             raise dg.Failure(
                 description="\n".join(o.error or o.rel_path for o in report.failed),
                 metadata=metadata,
             )
-        return dg.MaterializeResult(metadata=metadata, check_results=[check])
+        yield dg.MaterializeResult(metadata=metadata, check_results=checks)
 
     return _ingest

@@ -1,0 +1,1 @@
+"""Validation: expectation suites kept in code, run by Great Expectations (or SQL for huge batches)."""

@@ -1,0 +1,133 @@
+"""The validation report: data health per source and file, as HTML (one page) and Markdown (the UI)."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from pipelines.asset_metadata import markdown_table
+from pipelines.validation.results import ensure_results_table
+
+# One row per file in the ledger: its status, its counts, and its current content's failed expectations.
+FILES_SQL = """
+WITH current AS (
+    SELECT r.* FROM meta.validation_results r
+    JOIN meta.ingest_ledger l ON l.path = r.source_file AND l.sha256 = r.file_sha256
+), failed AS (
+    SELECT source_file,
+           count(*) FILTER (WHERE NOT success) AS failed_expectations,
+           count(*) AS expectations,
+           string_agg(CASE WHEN NOT success THEN table_name || ' ' || replace(expectation, 'expect_', '')
+                      || CASE WHEN column_name <> '' THEN ' [' || column_name || ']' ELSE '' END
+                      || CASE WHEN unexpected_count > 0 THEN ': ' || unexpected_count || ' unexpected' ELSE '' END
+                      || CASE WHEN coalesce(observed_value, '') <> '' THEN ' (observed ' || observed_value || ')' ELSE '' END
+                      END, '; ') AS failures
+    FROM current GROUP BY 1
+)
+SELECT l.source, l.path, l.layout, l.status, l.rows_read, l.rows_loaded, l.rows_quarantined,
+       coalesce(f.expectations, 0), coalesce(f.failed_expectations, 0),
+       coalesce(f.failures, CASE WHEN l.status = 'failed' THEN l.error END) AS problem, l.finished_at
+FROM meta.ingest_ledger l LEFT JOIN failed f ON f.source_file = l.path
+ORDER BY l.source, l.path
+"""
+
+HEADERS = [
+    "source", "file", "layout", "status", "read", "loaded", "quarantined", "expectations", "failed", "problem", "at",
+]  # fmt: skip
+
+
+@dataclass
+class Report:
+    """The report's rows and its per-source summary."""
+
+    rows: list[tuple]
+    generated_at: datetime
+
+    def by_source(self) -> dict[str, dict[str, int]]:
+        summary: dict[str, dict[str, int]] = {}
+        for row in self.rows:
+            s = summary.setdefault(row[0], {"files": 0, "passed": 0, "failed": 0, "quarantined_rows": 0})
+            s["files"] += 1
+            s["passed" if row[3] == "loaded" and not row[8] else "failed"] += 1
+            s["quarantined_rows"] += int(row[6] or 0)
+        return summary
+
+    @property
+    def failed_files(self) -> int:
+        return sum(s["failed"] for s in self.by_source().values())
+
+
+def build_report(con: duckdb.DuckDBPyConnection) -> Report:
+    """Read the ledger and the latest validation results."""
+    ensure_results_table(con)
+    return Report(rows=con.execute(FILES_SQL).fetchall(), generated_at=datetime.now())
+
+
+def report_markdown(report: Report) -> str:
+    """Per source: files passed / failed and rows quarantined; then every failing file with its reason."""
+    summary = [
+        (s, v["files"], v["passed"], v["failed"], v["quarantined_rows"])
+        for s, v in report.by_source().items()
+    ]
+    text = markdown_table(["source", "files", "passed", "failed", "rows quarantined"], summary)
+    failing = [(r[0], r[1], r[3], r[8], r[9]) for r in report.rows if r[3] != "loaded" or r[8]]
+    if failing:
+        text += "\n\n**Files not published**\n\n" + markdown_table(
+            ["source", "file", "status", "failed expectations", "reason"], failing
+        )
+    return text
+
+
+def report_html(report: Report) -> str:
+    """One self-contained HTML page: a summary per source and a table of every file, failures highlighted."""
+
+    def cell(value: object) -> str:
+        return "" if value is None else html.escape(str(value))
+
+    parts = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Chorus validation report</title>",
+        "<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#212b32}table{border-collapse:collapse;"
+        "margin-bottom:2rem}td,th{border:1px solid #d8dde0;padding:.3rem .6rem;text-align:left;vertical-align:top}"
+        "th{background:#f0f4f5}tr.fail{background:#fde8e8}tr.pass td.status{color:#007f3b}"
+        "tr.fail td.status{color:#d5281b;font-weight:bold}</style></head><body>",
+        "<h1>Chorus validation report</h1>",
+        f"<p>Generated {report.generated_at:%Y-%m-%d %H:%M}. A file is <b>passed</b> when it loaded and its "
+        "current content met every expectation; failed files were not published (the previous version stays).</p>",
+        "<h2>By source</h2><table><tr><th>source</th><th>files</th><th>passed</th><th>failed</th>"
+        "<th>rows quarantined</th></tr>",
+    ]
+    for source, v in report.by_source().items():
+        css = "fail" if v["failed"] else "pass"
+        parts.append(
+            f"<tr class='{css}'><td>{cell(source)}</td><td>{v['files']}</td><td>{v['passed']}</td>"
+            f"<td class='status'>{v['failed']}</td><td>{v['quarantined_rows']}</td></tr>"
+        )
+    parts.append("</table>")
+    for source in report.by_source():
+        parts.append(f"<h2>{cell(source)}</h2><table><tr>")
+        parts += [f"<th>{h}</th>" for h in HEADERS[1:]]
+        parts.append("</tr>")
+        for row in (r for r in report.rows if r[0] == source):
+            ok = row[3] == "loaded" and not row[8]
+            status = "passed" if ok else row[3] if row[3] != "loaded" else "failed expectations"
+            values = [
+                row[1],
+                row[2],
+                status,
+                *row[4:10],
+                row[10].strftime("%Y-%m-%d %H:%M") if row[10] else "",
+            ]
+            parts.append(f"<tr class='{'pass' if ok else 'fail'}'>")
+            parts += [
+                f"<td class='status'>{cell(v)}</td>" if i == 2 else f"<td>{cell(v)}</td>"
+                for i, v in enumerate(values)
+            ]
+            parts.append("</tr>")
+        parts.append("</table>")
+    if not report.rows:
+        parts.append("<p>No files have been ingested yet.</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)

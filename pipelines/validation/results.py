@@ -1,0 +1,107 @@
+"""``meta.validation_results``: every expectation outcome of every file's latest validation."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+import duckdb
+
+from pipelines.asset_metadata import markdown_table
+from pipelines.validation.expectations import Outcome
+
+RESULTS_DDL = """
+CREATE TABLE IF NOT EXISTS meta.validation_results (
+    source            VARCHAR NOT NULL,
+    source_file       VARCHAR NOT NULL,   -- relative to the landing folder, as in meta.ingest_ledger.path
+    file_sha256       VARCHAR NOT NULL,   -- the content validated (join to the ledger to tell stale results)
+    layout            VARCHAR,
+    table_name        VARCHAR NOT NULL,
+    expectation       VARCHAR NOT NULL,
+    column_name       VARCHAR,
+    observed_value    VARCHAR,
+    unexpected_count  BIGINT,
+    examples          VARCHAR,            -- JSON list of a few failing values
+    success           BOOLEAN NOT NULL,
+    engine            VARCHAR,            -- gx | sql | catalogue
+    published         BOOLEAN,            -- whether the file's rows were kept (the whole file passed)
+    validated_at      TIMESTAMP NOT NULL
+);
+"""
+
+COLUMNS = (
+    "source", "source_file", "file_sha256", "layout", "table_name", "expectation", "column_name",
+    "observed_value", "unexpected_count", "examples", "success", "engine", "published", "validated_at",
+)  # fmt: skip
+
+
+def ensure_results_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``meta.validation_results`` if it is missing."""
+    con.execute(RESULTS_DDL)
+
+
+def outcome_record(
+    outcome: Outcome, *, source: str, source_file: str, sha256: str, layout: str, table: str, at: datetime
+) -> dict:
+    """One ``meta.validation_results`` row (``published`` is filled in when the file's fate is known)."""
+    return {
+        "source": source,
+        "source_file": source_file,
+        "file_sha256": sha256,
+        "layout": layout,
+        "table_name": table,
+        "expectation": outcome.expectation,
+        "column_name": outcome.column,
+        "observed_value": outcome.observed,
+        "unexpected_count": outcome.unexpected_count,
+        "examples": json.dumps(outcome.examples),
+        "success": outcome.success,
+        "engine": outcome.engine,
+        "published": None,
+        "validated_at": at,
+    }
+
+
+def replace_results(
+    con: duckdb.DuckDBPyConnection, source_file: str, records: Sequence[dict], published: bool
+) -> None:
+    """Replace a file's previous results with ``records`` (a file has one current validation)."""
+    ensure_results_table(con)
+    con.execute("DELETE FROM meta.validation_results WHERE source_file = ?", [source_file])
+    if records:
+        placeholders = ", ".join("?" for _ in COLUMNS)
+        con.executemany(
+            f"INSERT INTO meta.validation_results ({', '.join(COLUMNS)}) VALUES ({placeholders})",
+            [[{**r, "published": published}[c] for c in COLUMNS] for r in records],
+        )
+
+
+def results_markdown(
+    con: duckdb.DuckDBPyConnection, files: Sequence[str], tables: Sequence[str], limit: int = 60
+) -> str:
+    """Markdown table of the latest outcomes for ``files`` and ``tables``: failures first, then passes."""
+    ensure_results_table(con)
+    if not files or not tables:
+        return "_no validation results_"
+    rows = con.execute(
+        f"""
+        SELECT source_file, table_name, expectation, column_name, observed_value, unexpected_count,
+               array_to_string(CAST(json_extract_string(examples, '$[*]') AS VARCHAR[])[1:3], '; '),
+               CASE WHEN success THEN 'pass' ELSE 'FAIL' END
+        FROM meta.validation_results
+        WHERE source_file IN ({", ".join("?" for _ in files)}) AND table_name IN ({", ".join("?" for _ in tables)})
+        ORDER BY success, source_file, table_name, expectation, column_name
+        LIMIT {int(limit) + 1}
+        """,
+        [*files, *tables],
+    ).fetchall()
+    if not rows:
+        return "_no validation results_"
+    text = markdown_table(
+        ["file", "table", "expectation", "column", "observed", "unexpected", "examples", "result"],
+        rows[:limit],
+    )
+    if len(rows) > limit:
+        text += f"\n\n_first {limit} outcomes shown; all are in meta.validation_results_"
+    return text

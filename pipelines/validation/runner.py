@@ -1,0 +1,175 @@
+"""Run a ``TableSuite`` on one landing file's rows: catalogue checks, then GX on a frame or SQL.
+
+1. Required columns and types are read from DuckDB's catalogue (authoritative; a frame's dtypes are not,
+   and an all-NULL VARCHAR column has no string dtype at all). A missing column stops the suite there.
+2. The file's row count decides the engine: up to ``suite.frame_limit`` rows, only the columns the suite
+   needs are pulled as a pandas frame and Great Expectations validates it (its payloads carry counts and
+   example values); above it, the same expectations are computed by aggregate SQL in DuckDB, so a national
+   GPPS file is never dragged through pandas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import duckdb
+import pandas as pd
+
+from pipelines.validation.expectations import Expect, Outcome, TableSuite
+
+FrameValidator = Callable[[str, pd.DataFrame, Sequence[Expect]], list[Outcome]]
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(value: object) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """Column name -> DuckDB type of ``schema.table`` ({} when it does not exist)."""
+    schema, name = table.split(".", 1)
+    rows = con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
+        [schema, name],
+    ).fetchall()
+    return {c: t for c, t in rows}
+
+
+def catalogue_outcomes(suite: TableSuite, actual: dict[str, str]) -> list[Outcome]:
+    """Required columns exist and have their declared DuckDB type (``DECIMAL`` matches any precision)."""
+    outcomes = []
+    for column, wanted in suite.columns.items():
+        if column not in actual:
+            outcomes.append(
+                Outcome("expect_column_to_exist", column, False, observed="missing", engine="catalogue")
+            )
+            continue
+        got = actual[column]
+        ok = got == wanted or (wanted == "DECIMAL" and got.startswith("DECIMAL"))
+        outcomes.append(Outcome("expect_column_type", column, ok, observed=got, engine="catalogue"))
+    return outcomes
+
+
+def _failing_predicate(e: Expect) -> str | None:
+    """SQL that is true for a row breaking a per-row expectation (GX semantics: NULLs pass most rules)."""
+    k = e.kwargs
+    if e.type == "expect_column_values_to_not_be_null":
+        return f"{_q(k['column'])} IS NULL"
+    if e.type == "expect_column_values_to_be_in_set":
+        values = ", ".join(_lit(v) for v in k["value_set"]) or "NULL"
+        return f"{_q(k['column'])} IS NOT NULL AND {_q(k['column'])} NOT IN ({values})"
+    if e.type == "expect_column_values_to_be_between":
+        parts = []
+        if k.get("min_value") is not None:
+            parts.append(f"{_q(k['column'])} < {_lit(k['min_value'])}")
+        if k.get("max_value") is not None:
+            parts.append(f"{_q(k['column'])} > {_lit(k['max_value'])}")
+        return " OR ".join(parts) or "FALSE"
+    if e.type == "expect_column_values_to_match_regex":
+        # GX uses re.search: a partial match passes, as regexp_matches does.
+        return f"{_q(k['column'])} IS NOT NULL AND NOT regexp_matches(CAST({_q(k['column'])} AS VARCHAR), {_lit(k['regex'])})"
+    if e.type == "expect_column_pair_values_a_to_be_greater_than_b":
+        op = ">=" if k.get("or_equal") else ">"
+        a, b = _q(k["column_A"]), _q(k["column_B"])
+        return f"{a} IS NOT NULL AND {b} IS NOT NULL AND NOT ({a} {op} {b})"
+    return None
+
+
+def sql_outcomes(
+    con: duckdb.DuckDBPyConnection,
+    rows_sql: str,
+    params: list,
+    expectations: Sequence[Expect],
+    examples: int = 5,
+) -> list[Outcome]:
+    """The same expectations as GX would run, computed by aggregate SQL over ``rows_sql``."""
+    outcomes = []
+    for e in expectations:
+        k = e.kwargs
+        if e.type == "expect_table_row_count_to_be_between":
+            n = int(con.execute(f"SELECT count(*) FROM ({rows_sql})", params).fetchone()[0])
+            ok = (k.get("min_value") is None or n >= k["min_value"]) and (
+                k.get("max_value") is None or n <= k["max_value"]
+            )
+            outcomes.append(Outcome(e.type, "", ok, observed=str(n), engine="sql"))
+            continue
+        if e.type in {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}:
+            cols = [k["column"]] if "column" in k else list(k["column_list"])
+            key = ", ".join(_q(c) for c in cols)
+            shown = (
+                _q(cols[0])
+                if len(cols) == 1
+                else "'(' || concat_ws(', ', "
+                + ", ".join(f"CAST({_q(c)} AS VARCHAR)" for c in cols)
+                + ") || ')'"
+            )
+            not_null = " AND ".join(f"{_q(c)} IS NOT NULL" for c in cols)
+            failing = f"SELECT {shown} AS v, count(*) OVER (PARTITION BY {key}) AS n FROM ({rows_sql}) WHERE {not_null}"
+        else:
+            predicate = _failing_predicate(e)
+            if e.type == "expect_column_pair_values_a_to_be_greater_than_b":
+                shown = f"'(' || CAST({_q(k['column_A'])} AS VARCHAR) || ', ' || CAST({_q(k['column_B'])} AS VARCHAR) || ')'"
+            else:
+                shown = f"CAST({_q(k['column'])} AS VARCHAR)"
+            failing = f"SELECT {shown} AS v, 2 AS n FROM ({rows_sql}) WHERE {predicate}"
+        count = int(con.execute(f"SELECT count(*) FROM ({failing}) WHERE n > 1", params).fetchone()[0])
+        sample = con.execute(
+            f"SELECT coalesce(v, 'NULL'), count(*) AS c FROM ({failing}) WHERE n > 1 GROUP BY 1 ORDER BY c DESC, 1 LIMIT {examples}",
+            params,
+        ).fetchall()
+        outcomes.append(
+            Outcome(
+                e.type,
+                e.label,
+                count == 0,
+                unexpected_count=count,
+                examples=[str(v) for v, _ in sample],
+                engine="sql",
+            )
+        )
+    return outcomes
+
+
+def run_suite(
+    con: duckdb.DuckDBPyConnection,
+    suite: TableSuite,
+    source_file: str,
+    frame_validator: FrameValidator | None,
+    examples: int = 5,
+) -> list[Outcome]:
+    """Validate the rows of ``suite.table`` that came from ``source_file``.
+
+    ``frame_validator`` is Great Expectations (``gx_engine.validate_frame``); ``None`` means SQL only.
+    """
+    actual = table_columns(con, suite.table)
+    outcomes = catalogue_outcomes(suite, actual)
+    missing = [c for c in suite.needed_columns() if c not in actual]
+    if missing:
+        # The expectations cannot run on columns the table lacks; the catalogue outcomes already say so.
+        outcomes += [
+            Outcome("expect_column_to_exist", c, False, observed="missing", engine="catalogue")
+            for c in missing
+            if c not in suite.columns
+        ]
+        return outcomes
+    low, high = suite.row_range(con, source_file)
+    expectations = [
+        *suite.expectations,
+        Expect("expect_table_row_count_to_be_between", {"min_value": low, "max_value": high}),
+    ]
+    rows_sql = f"SELECT * FROM {suite.table} WHERE source_file = ?"
+    n = int(
+        con.execute(f"SELECT count(*) FROM {suite.table} WHERE source_file = ?", [source_file]).fetchone()[0]
+    )
+    if frame_validator is None or n > suite.frame_limit:
+        return outcomes + sql_outcomes(con, rows_sql, [source_file], expectations, examples)
+    columns = ", ".join(_q(c) for c in suite.needed_columns()) or "1 AS _row"
+    frame = con.execute(f"SELECT {columns} FROM {suite.table} WHERE source_file = ?", [source_file]).df()
+    return outcomes + frame_validator(suite.table, frame, expectations)

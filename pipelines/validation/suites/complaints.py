@@ -1,0 +1,5 @@
+"""complaints suites: added as the complaints source's tables land (a suite is used only once its table exists)."""
+
+from pipelines.validation.expectations import TableSuite
+
+SUITES: tuple[TableSuite, ...] = ()

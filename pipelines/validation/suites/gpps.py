@@ -1,0 +1,5 @@
+"""gpps suites: added as the gpps source's tables land (a suite is used only once its table exists)."""
+
+from pipelines.validation.expectations import TableSuite
+
+SUITES: tuple[TableSuite, ...] = ()

@@ -1,0 +1,184 @@
+"""Reference suites: what each reference table must look like per file before it is published.
+
+Row rules (``pipelines/sources/reference/layouts.py``) have already quarantined rows with malformed
+codes and dates; these suites are about the file as a whole: the columns and types the marts rely on,
+a plausible number of rows, keys unique within the file, vocabularies, ranges and date order. Ranges are
+set from the real national files (``../shared/data``) with head-room, so a real file passes and a file
+that is clearly something else (a regional extract saved over the national one, a column shifted) fails.
+"""
+
+from pipelines.sources.reference.layouts import ICB_CODE, PRACTICE_CODE, SUB_ICB_CODE
+from pipelines.validation.expectations import TableSuite, between, in_set, matches, not_null, ordered, unique
+
+# ODS prescribing setting codes run 0-26 (4 = GP practice); anything else means a shifted column.
+PRESCRIBING_SETTINGS = (0, 26)
+# England has 32,844 LSOAs (2011); IMD ranks run 1..32,844.
+ENGLAND_LSOAS = 32_844
+
+GP_PRACTICES = TableSuite(
+    table="ref.gp_practices",
+    source="reference",
+    description="ODS epraccur, one row per organisation",
+    columns={
+        "practice_code": "VARCHAR",
+        "practice_name": "VARCHAR",
+        "open_date": "DATE",
+        "close_date": "DATE",
+        "status": "VARCHAR",
+        "prescribing_setting": "INTEGER",
+        "commissioner_code": "VARCHAR",
+        "is_active_gp_practice": "BOOLEAN",
+        "source_row": "BIGINT",
+    },
+    expectations=(
+        not_null("practice_code"),
+        unique("practice_code"),
+        matches("practice_code", r"^[A-Z0-9]{3,8}$"),
+        not_null("status"),
+        in_set("status", ["A", "C", "D", "P"]),
+        between("prescribing_setting", *PRESCRIBING_SETTINGS),
+        ordered("open_date", "close_date"),
+    ),
+    # The national file has ~14-17k organisations; a small ICB's extract a few dozen.
+    rows=(1, 40_000),
+)
+
+PRACTICE_GEOGRAPHY = TableSuite(
+    table="ref.practice_geography",
+    source="reference",
+    description="NHS Digital practice → PCN → sub-ICB → ICB → region, one extract per file",
+    columns={
+        "extract_date": "DATE",
+        "geography_era": "VARCHAR",
+        "practice_code": "VARCHAR",
+        "pcn_code": "VARCHAR",
+        "sub_icb_code": "VARCHAR",
+        "icb_code": "VARCHAR",
+        "region_code": "VARCHAR",
+        "source_row": "BIGINT",
+    },
+    expectations=(
+        not_null("extract_date"),
+        unique("extract_date", "practice_code"),
+        matches("practice_code", PRACTICE_CODE),
+        in_set("geography_era", ["CCG", "ICB"]),
+        not_null("sub_icb_code"),
+        matches("sub_icb_code", SUB_ICB_CODE),
+        not_null("icb_code"),
+        matches("icb_code", ICB_CODE),
+        matches("region_code", r"^Y[0-9A-Z]{2}$"),  # Y56 ...; the synthetic sample uses YZ9
+    ),
+    rows=(1, 12_000),  # ~6,500-7,500 practices nationally
+)
+
+REGISTERED_POPULATION = TableSuite(
+    table="ref.registered_population",
+    source="reference",
+    description="Patients registered per practice, by sex and single year of age (or ALL)",
+    columns={
+        "extract_date": "DATE",
+        "practice_code": "VARCHAR",
+        "sex": "VARCHAR",
+        "age": "VARCHAR",
+        "age_band": "VARCHAR",
+        "patients": "BIGINT",
+        "source_row": "BIGINT",
+    },
+    expectations=(
+        unique("extract_date", "practice_code", "sex", "age"),
+        in_set("sex", ["ALL", "MALE", "FEMALE"]),
+        matches("age", r"^(ALL|[0-9]{1,2}|9[5-9]\+|1[0-9]{2}\+?)$"),
+        in_set(
+            "age_band",
+            ["ALL", "Under 16", "16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+"],
+        ),
+        # The largest practice lists are ~100k patients; 250k means a total was loaded as a practice.
+        between("patients", 0, 250_000),
+    ),
+    rows=(1, 2_000_000),  # single year of age: ~6,600 practices x 96 ages per sex file
+)
+
+AREA_DEPRIVATION = TableSuite(
+    table="ref.area_deprivation",
+    source="reference",
+    description="Fingertips indicator 93553 (IMD 2019 score) per GP practice and England",
+    columns={
+        "indicator_id": "VARCHAR",
+        "area_code": "VARCHAR",
+        "area_type": "VARCHAR",
+        "time_period": "VARCHAR",
+        "imd_score": "DOUBLE",
+        "source_row": "BIGINT",
+    },
+    expectations=(
+        not_null("area_code"),
+        in_set("indicator_id", ["93553"]),
+        # IMD 2019 scores are 0-100 by construction (real practice range 3.4-68.7).
+        between("imd_score", 0, 100),
+        matches("time_period", r"^(19|20)[0-9]{2}"),
+    ),
+    rows=(1, 20_000),
+)
+
+LSOA_DEPRIVATION = TableSuite(
+    table="ref.lsoa_deprivation",
+    source="reference",
+    description="IoD2019 File 1: IMD rank and decile per LSOA",
+    columns={
+        "lsoa_code": "VARCHAR",
+        "imd_rank": "INTEGER",
+        "imd_decile": "INTEGER",
+        "imd_quintile": "INTEGER",
+        "source_row": "BIGINT",
+    },
+    expectations=(
+        not_null("lsoa_code"),
+        unique("lsoa_code"),
+        matches("lsoa_code", r"^[EW]01[0-9]{6}$"),
+        between("imd_rank", 1, ENGLAND_LSOAS),
+        between("imd_decile", 1, 10),
+        between("imd_quintile", 1, 5),
+        ordered("imd_quintile", "imd_decile"),
+    ),
+    rows=(1, 40_000),
+)
+
+NHS_TRUSTS = TableSuite(
+    table="ref.nhs_trusts",
+    source="reference",
+    description="ODS etr: NHS trusts",
+    columns={
+        "trust_code": "VARCHAR",
+        "trust_name": "VARCHAR",
+        "icb_code": "VARCHAR",
+        "open_date": "DATE",
+        "close_date": "DATE",
+        "is_open": "BOOLEAN",
+        "source_row": "BIGINT",
+    },
+    expectations=(
+        not_null("trust_code"),
+        unique("trust_code"),
+        not_null("trust_name"),
+        ordered("open_date", "close_date"),
+    ),
+    rows=(1, 2_000),  # ~230 open trusts nationally, ~1,000 with closed ones
+)
+
+CCG_ICB_CROSSWALK = TableSuite(
+    table="ref.ccg_icb_crosswalk",
+    source="reference",
+    description="CCG → ICB code list",
+    columns={"ccg_code": "VARCHAR", "icb_code": "VARCHAR", "source_row": "BIGINT"},
+    expectations=(
+        unique("ccg_code"),
+        matches("ccg_code", SUB_ICB_CODE),
+        matches("icb_code", ICB_CODE),
+    ),
+    rows=(1, 1_000),  # 191 CCGs at their peak, 106 at the end; third-party lists repeat a few
+)
+
+SUITES: tuple[TableSuite, ...] = (
+    GP_PRACTICES, PRACTICE_GEOGRAPHY, REGISTERED_POPULATION, AREA_DEPRIVATION, LSOA_DEPRIVATION,
+    NHS_TRUSTS, CCG_ICB_CROSSWALK,
+)  # fmt: skip

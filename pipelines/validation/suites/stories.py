@@ -1,0 +1,5 @@
+"""stories suites: added as the stories source's tables land (a suite is used only once its table exists)."""
+
+from pipelines.validation.expectations import TableSuite
+
+SUITES: tuple[TableSuite, ...] = ()

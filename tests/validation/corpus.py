@@ -1,0 +1,575 @@
+"""The bad-input corpus: malformed files generated from the good sample, each with its exact outcome.
+
+Every case builds one file from the generated sample landing folder (so the corpus follows the real
+published formats the sample writes) and says what must happen when it is dropped into a landing folder
+whose good files are already loaded:
+
+- ``rejected``: the whole file fails; the ledger error names the file and contains every ``message``
+  fragment; nothing it holds is published and everything loaded before is unchanged.
+- ``quarantined``: the file loads except the rows breaking a row rule; ``quarantined`` gives the exact
+  row count per rule; every other file's rows are unchanged.
+- ``loaded``: an awkward but readable file (cp1252, BOM, UTF-16) loads; ``sql`` must return ``expect``.
+
+A case whose ``target`` is a sample file's name replaces that file's content: the previous good version
+must stay published when the new one is rejected.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+Builder = Callable[[Path], bytes]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One malformed file and the outcome it must have."""
+
+    name: str
+    source: str
+    target: str
+    build: Builder
+    outcome: str  # rejected | quarantined | loaded
+    message: tuple[str, ...] = ()
+    quarantined: dict[str, int] = field(default_factory=dict)
+    sql: str = ""
+    expect: tuple = ()
+
+    @property
+    def rel_path(self) -> str:
+        return f"{self.source}/{self.target}"
+
+
+# --- helpers: read a sample file as rows, change it, write it back as CSV bytes -------------------------
+
+
+def rows_of(sample: Path, rel: str) -> list[list[str]]:
+    """A sample file's rows (header included when it has one), BOM stripped."""
+    text = (sample / rel).read_text(encoding="utf-8-sig")
+    return [list(r) for r in csv.reader(io.StringIO(text))]
+
+
+def to_csv(rows: list[list[str]], quote_all: bool = False, encoding: str = "utf-8") -> bytes:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL).writerows(
+        rows
+    )
+    return out.getvalue().encode(encoding)
+
+
+def text_of(sample: Path, rel: str) -> str:
+    return (sample / rel).read_text(encoding="utf-8-sig")
+
+
+def edit(rel: str, change: Callable[[list[list[str]]], None], quote_all: bool = False) -> Builder:
+    """A builder that applies ``change`` to a copy of the sample file's rows."""
+
+    def build(sample: Path) -> bytes:
+        rows = rows_of(sample, rel)
+        change(rows)
+        return to_csv(rows, quote_all)
+
+    return build
+
+
+def set_cell(row: int, column: int | str, value: str) -> Callable[[list[list[str]]], None]:
+    """Set one cell; ``row`` counts data rows from 1 after the header, ``column`` by header name or index."""
+
+    def change(rows: list[list[str]]) -> None:
+        index = rows[0].index(column) if isinstance(column, str) else column
+        rows[row][index] = value
+
+    return change
+
+
+def set_cells(*changes: Callable[[list[list[str]]], None]) -> Callable[[list[list[str]]], None]:
+    def change(rows: list[list[str]]) -> None:
+        for c in changes:
+            c(rows)
+
+    return change
+
+
+def duplicate_row(row: int) -> Callable[[list[list[str]]], None]:
+    def change(rows: list[list[str]]) -> None:
+        rows.insert(row + 1, list(rows[row]))
+
+    return change
+
+
+def raw_bytes(data: bytes) -> Builder:
+    return lambda sample: data
+
+
+def from_text(rel: str, change: Callable[[str], str], encoding: str = "utf-8") -> Builder:
+    return lambda sample: change(text_of(sample, rel)).encode(encoding)
+
+
+def copy_of(rel: str) -> Builder:
+    return lambda sample: (sample / rel).read_bytes()
+
+
+def xlsx_bytes() -> bytes:
+    """A minimal Excel workbook (zip) whose only job is to be mistaken for a CSV by its name."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", '<workbook><sheets><sheet name="Sheet1"/></sheets></workbook>')
+    return out.getvalue()
+
+
+EPRACCUR = "reference/epraccur.csv"
+ETR = "reference/etr.csv"
+MAP_CCG = "reference/gp-reg-pat-prac-map-2021-04.csv"
+MAP_ICB = "reference/gp-reg-pat-prac-map-2024-04.csv"
+REG_ALL = "reference/gp-reg-pat-prac-all.csv"
+REG_MALE = "reference/gp-reg-pat-prac-sing-age-male.csv"
+FINGERTIPS = "reference/fingertips_93553_imd2019.csv"
+LSOA = "reference/IMD2019_File1_IMD2019.csv"
+CROSSWALK = "reference/ccg_icb_crosswalk.csv"
+
+UNIQUE = "column_values_to_be_unique"
+VALIDATION = "validation failed, nothing from this file was kept"
+
+
+def _ragged(sample: Path) -> bytes:
+    lines = text_of(sample, CROSSWALK).splitlines()
+    lines[2] += ",EXTRA"
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _truncated_quote(sample: Path) -> bytes:
+    data = (sample / EPRACCUR).read_bytes()
+    return data[: data.index(b"\n", len(data) // 2) + 12]  # stops inside a quoted field of the next row
+
+
+def _truncated_row(sample: Path) -> bytes:
+    data = (sample / REG_ALL).read_bytes()
+    cut = data.index(b"\n", len(data) // 2) + 1
+    return data[: cut + 30]  # the next row cut after 30 bytes: too few fields
+
+
+def _cp1252(sample: Path) -> bytes:
+    rows = rows_of(sample, ETR)
+    rows[0][1] = (
+        "SYNTHETIC CAFÉ ROYAL NHS TRUST – ÉTÉ"  # é and an en dash: both cp1252, neither latin-1 ASCII
+    )
+    return to_csv(rows, encoding="cp1252")
+
+
+def _latin1(sample: Path) -> bytes:
+    rows = rows_of(sample, CROSSWALK)
+    rows[1][2] = "NHS SYNTHETIC ICB \x81"  # 0x81: undefined in cp1252, a control character in latin-1
+    rows[2][2] = "NHS SYNTHETIC MÜNSTER ICB"
+    return to_csv(rows, encoding="latin-1")
+
+
+def _utf16(sample: Path) -> bytes:
+    return text_of(sample, CROSSWALK).encode("utf-16")
+
+
+def _bom(sample: Path) -> bytes:
+    return b"\xef\xbb\xbf" + text_of(sample, FINGERTIPS).encode()
+
+
+def _no_data(sample: Path) -> bytes:
+    return (text_of(sample, LSOA).splitlines()[0] + "\n").encode()
+
+
+def _unknown(sample: Path) -> bytes:
+    return b"Trust,Month,Responses\nRZ1,2024-01,10\n"
+
+
+def _missing_pcn(sample: Path) -> bytes:
+    rows = rows_of(sample, MAP_ICB)
+    drop = rows[0].index("PCN_CODE")
+    return to_csv([r[:drop] + r[drop + 1 :] for r in rows])
+
+
+def _duplicated_header(sample: Path) -> bytes:
+    rows = rows_of(sample, FINGERTIPS)
+    rows[0][rows[0].index("Count")] = "Value"
+    return to_csv(rows)
+
+
+REFERENCE_CASES: list[Case] = [
+    # --- file-level errors: the file is refused before anything is written -------------------------------
+    Case(
+        "empty_file", "reference", "empty.csv", raw_bytes(b""), "rejected", ("the file is empty (0 bytes)",)
+    ),
+    Case(
+        "blank_first_line",
+        "reference",
+        "blank_header.csv",
+        from_text(CROSSWALK, lambda t: "\n" + t),
+        "rejected",
+        ("no header row (first line is blank)",),
+    ),
+    Case(
+        "header_without_rows",
+        "reference",
+        "IMD2019_File1_IMD2019.csv",
+        _no_data,
+        "rejected",
+        ("the file has a header but no data rows",),
+    ),
+    Case(
+        "unknown_layout",
+        "reference",
+        "mystery.csv",
+        _unknown,
+        "rejected",
+        (
+            "layout not recognised for source 'reference'; expected one of: ods_epraccur, ods_etr",
+            "Closest is",
+        ),
+    ),
+    Case(
+        "missing_signature_column",
+        "reference",
+        "gp-reg-pat-prac-map-2024-04.csv",
+        _missing_pcn,
+        "rejected",
+        ("layout not recognised", "Closest is 'nhsd_practice_map_icb_era', missing column(s): pcn_code"),
+    ),
+    Case(
+        "ragged_row",
+        "reference",
+        "ccg_icb_crosswalk.csv",
+        _ragged,
+        "rejected",
+        ("malformed CSV at line 3", "(a ragged or truncated row)"),
+    ),
+    Case(
+        "truncated_inside_quotes",
+        "reference",
+        "epraccur.csv",
+        _truncated_quote,
+        "rejected",
+        ("malformed CSV at line", "a quoted value is never closed (truncated file?)"),
+    ),
+    Case(
+        "truncated_last_row",
+        "reference",
+        "gp-reg-pat-prac-all.csv",
+        _truncated_row,
+        "rejected",
+        ("malformed CSV at line", "(a ragged or truncated row)"),
+    ),
+    Case(
+        "duplicated_header",
+        "reference",
+        "fingertips_93553_imd2019.csv",
+        _duplicated_header,
+        "rejected",
+        ("duplicated header column(s) value; each column name must appear once",),
+    ),
+    Case(
+        "formula_sum",
+        "reference",
+        "fingertips_93553_imd2019.csv",
+        edit(FINGERTIPS, set_cell(4, "Value", "=AVERAGE(M2:M4)")),
+        "rejected",
+        ("spreadsheet formula text at line 5 ('=AVERAGE(M2:M4)')", "re-export it with values only"),
+    ),
+    Case(
+        "formula_cell_reference",
+        "reference",
+        "gp-reg-pat-prac-all.csv",
+        edit(REG_ALL, set_cell(2, "NUMBER_OF_PATIENTS", "=J2*2")),
+        "rejected",
+        ("spreadsheet formula text at line 3 ('=J2*2')",),
+    ),
+    Case(
+        "spreadsheet_error_value",
+        "reference",
+        "IMD2019_File1_IMD2019.csv",
+        edit(LSOA, set_cell(7, 4, "#REF!")),
+        "rejected",
+        ("spreadsheet formula text at line 8 ('#REF!')",),
+    ),
+    Case(
+        "workbook_named_csv",
+        "reference",
+        "epraccur_export.csv",
+        lambda sample: xlsx_bytes(),
+        "rejected",
+        (
+            "the file is named .csv but is an Excel workbook or other zip archive (.xlsx); save or export it as CSV",
+        ),
+    ),
+    Case(
+        "pdf_named_csv",
+        "reference",
+        "etr_copy.csv",
+        raw_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"),
+        "rejected",
+        ("is a PDF document",),
+    ),
+    Case(
+        "nul_bytes",
+        "reference",
+        "ccg_icb_crosswalk_2.csv",
+        lambda sample: (
+            (sample / CROSSWALK).read_bytes()[:40] + b"\x00\x00\x00" + (sample / CROSSWALK).read_bytes()[40:]
+        ),
+        "rejected",
+        ("the file contains binary data (NUL bytes), not CSV text",),
+    ),
+    Case(
+        "duplicate_under_another_name",
+        "reference",
+        "epraccur (1).csv",
+        copy_of(EPRACCUR),
+        "rejected",
+        ("identical content to reference/epraccur.csv, which is already loaded; remove one copy",),
+    ),
+    # --- suite failures: loaded inside the transaction, audited, rolled back -------------------------------
+    Case(
+        "epraccur_duplicate_practice",
+        "reference",
+        "epraccur.csv",
+        edit(EPRACCUR, duplicate_row(3), quote_all=True),
+        "rejected",
+        (VALIDATION, f"ref.gp_practices {UNIQUE} [practice_code]: 2 unexpected", "e.g. X91004"),
+    ),
+    Case(
+        "epraccur_closed_before_opened",
+        "reference",
+        "epraccur.csv",
+        edit(EPRACCUR, set_cell(6, 11, "19600101"), quote_all=True),
+        "rejected",
+        (VALIDATION, "column_pair_values_a_to_be_greater_than_b [open_date <= close_date]: 1 unexpected"),
+    ),
+    Case(
+        "epraccur_prescribing_setting_out_of_range",
+        "reference",
+        "epraccur.csv",
+        edit(EPRACCUR, set_cell(2, 25, "99"), quote_all=True),
+        "rejected",
+        (VALIDATION, "column_values_to_be_between [prescribing_setting]: 1 unexpected", "e.g. 99"),
+    ),
+    Case(
+        "practice_map_practice_twice",
+        "reference",
+        "gp-reg-pat-prac-map-2021-04.csv",
+        edit(MAP_CCG, duplicate_row(10)),
+        "rejected",
+        (
+            VALIDATION,
+            "ref.practice_geography compound_columns_to_be_unique [extract_date, practice_code]: 2 unexpected",
+        ),
+    ),
+    Case(
+        "registrations_total_as_practice",
+        "reference",
+        "gp-reg-pat-prac-all.csv",
+        edit(REG_ALL, set_cell(5, "NUMBER_OF_PATIENTS", "61234567")),
+        "rejected",
+        (VALIDATION, "column_values_to_be_between [patients]: 1 unexpected", "e.g. 61234567"),
+    ),
+    Case(
+        "registrations_age_twice",
+        "reference",
+        "gp-reg-pat-prac-sing-age-male.csv",
+        edit(REG_MALE, duplicate_row(40)),
+        "rejected",
+        (VALIDATION, "compound_columns_to_be_unique [extract_date, practice_code, sex, age]: 2 unexpected"),
+    ),
+    Case(
+        "lsoa_rank_beyond_england",
+        "reference",
+        "IMD2019_File1_IMD2019.csv",
+        edit(LSOA, set_cell(3, 4, "40000")),
+        "rejected",
+        (VALIDATION, "column_values_to_be_between [imd_rank]: 1 unexpected", "e.g. 40000"),
+    ),
+    Case(
+        "lsoa_twice",
+        "reference",
+        "IMD2019_File1_IMD2019.csv",
+        edit(LSOA, duplicate_row(1)),
+        "rejected",
+        (VALIDATION, f"ref.lsoa_deprivation {UNIQUE} [lsoa_code]: 2 unexpected", "e.g. E01999001"),
+    ),
+    Case(
+        "fingertips_score_over_100",
+        "reference",
+        "fingertips_93553_imd2019.csv",
+        edit(FINGERTIPS, set_cell(3, "Value", "134.5")),
+        "rejected",
+        (VALIDATION, "column_values_to_be_between [imd_score]: 1 unexpected", "e.g. 134.5"),
+    ),
+    Case(
+        "fingertips_time_period_not_a_year",
+        "reference",
+        "fingertips_93553_imd2019.csv",
+        edit(FINGERTIPS, set_cell(2, "Time period", "latest")),
+        "rejected",
+        (VALIDATION, "column_values_to_match_regex [time_period]: 1 unexpected", "e.g. latest"),
+    ),
+    Case(
+        "etr_trust_twice",
+        "reference",
+        "etr.csv",
+        edit(ETR, duplicate_row(1)),
+        "rejected",
+        (VALIDATION, f"ref.nhs_trusts {UNIQUE} [trust_code]: 2 unexpected", "e.g. RZ2"),
+    ),
+    Case(
+        "crosswalk_ccg_twice",
+        "reference",
+        "ccg_icb_crosswalk.csv",
+        edit(CROSSWALK, duplicate_row(1)),
+        "rejected",
+        (VALIDATION, f"ref.ccg_icb_crosswalk {UNIQUE} [ccg_code]: 2 unexpected"),
+    ),
+    Case(
+        "practice_map_region_not_a_region",
+        "reference",
+        "gp-reg-pat-prac-map-2024-04.csv",
+        edit(MAP_ICB, set_cell(8, "COMM_REGION_CODE", "QZ9")),
+        "rejected",
+        (VALIDATION, "column_values_to_match_regex [region_code]: 1 unexpected", "e.g. QZ9"),
+    ),
+    Case(
+        "etr_closed_before_opened",
+        "reference",
+        "etr.csv",
+        edit(ETR, set_cell(1, 11, "19990331")),
+        "rejected",
+        (
+            VALIDATION,
+            "ref.nhs_trusts column_pair_values_a_to_be_greater_than_b [open_date <= close_date]: 1 unexpected",
+        ),
+    ),
+    Case(
+        "crosswalk_every_row_junk",
+        "reference",
+        "ccg_icb_crosswalk_empty.csv",
+        lambda sample: b"CCG Code,ICB Code\nTotal,QE1\nn/a,QE1\n",
+        "rejected",
+        (VALIDATION, "ref.ccg_icb_crosswalk table_row_count_to_be_between (observed 0)"),
+    ),
+    # --- row rules: the bad rows go to quarantine.rows with their rule, the rest of the file loads ----------
+    Case(
+        "registrations_bad_sex_and_count",
+        "reference",
+        "gp-reg-pat-prac-all-2.csv",
+        edit(
+            REG_ALL,
+            set_cells(
+                set_cell(1, "SEX", "UNKNOWN"),
+                set_cell(2, "NUMBER_OF_PATIENTS", "-5"),
+                set_cell(3, "NUMBER_OF_PATIENTS", "n/a"),
+                set_cell(4, "EXTRACT_DATE", "sometime"),
+            ),
+        ),
+        "quarantined",
+        quarantined={"sex_known": 1, "patients_count": 2, "extract_date_format": 1},
+    ),
+    Case(
+        "epraccur_unknown_status",
+        "reference",
+        "epraccur-2.csv",
+        edit(
+            EPRACCUR,
+            set_cells(
+                *(set_cell(i, 0, f"X9{i:04d}") for i in range(67)),  # a different file: new codes
+                set_cell(4, 12, "X"),
+                set_cell(5, 10, "31/02/2020"),
+            ),
+            quote_all=True,
+        ),
+        "quarantined",
+        quarantined={"status_known": 1, "open_date_format": 1},
+    ),
+    Case(
+        "lsoa_decile_eleven",
+        "reference",
+        "IMD2019_File1_IMD2019-extra.csv",
+        edit(LSOA, set_cells(set_cell(2, 5, "11"), set_cell(3, 0, "S01000001"))),
+        "quarantined",
+        quarantined={"decile_range": 1, "lsoa_code_shape": 1},
+    ),
+    Case(
+        "fingertips_other_indicator",
+        "reference",
+        "fingertips_other.csv",
+        edit(FINGERTIPS, set_cells(set_cell(2, "Indicator ID", "90366"), set_cell(3, "Value", "high"))),
+        "quarantined",
+        quarantined={"indicator_is_imd2019": 1, "value_numeric": 1},
+    ),
+    Case(
+        "practice_map_bad_codes",
+        "reference",
+        "gp-reg-pat-prac-map-2024-10.csv",
+        edit(
+            MAP_ICB,
+            set_cells(
+                *(set_cell(i, "EXTRACT_DATE", "2024-10-01") for i in range(1, 67)),
+                set_cell(1, "PRACTICE_CODE", "X9100"),
+                set_cell(2, "ICB_CODE", "QZ99"),
+                set_cell(3, "SUB_ICB_LOCATION_CODE", ""),
+            ),
+        ),
+        "quarantined",
+        quarantined={"practice_code_shape": 1, "icb_code_shape": 1, "sub_icb_code_shape": 1},
+    ),
+    Case(
+        "crosswalk_junk_rows",
+        "reference",
+        "ccg_icb_crosswalk_third_party.csv",
+        lambda sample: b"CCG Code,ICB Code\n00K,QE1\nTotal,\nn/a,QE1\n99X,Q1\n",
+        "quarantined",
+        # "Total," has a blank ICB code: read as NULL, which the shape rule lets through (the CCG rule catches it).
+        quarantined={"ccg_code_shape": 2, "icb_code_shape": 1},
+    ),
+    # --- awkward but readable: encodings Excel writes ---------------------------------------------------
+    Case(
+        "cp1252_trust_names",
+        "reference",
+        "etr.csv",
+        _cp1252,
+        "loaded",
+        sql="SELECT trust_name FROM ref.nhs_trusts WHERE source_file = 'reference/etr.csv' AND source_row = 1",
+        expect=(("SYNTHETIC CAFÉ ROYAL NHS TRUST – ÉTÉ",),),
+    ),
+    Case(
+        "latin1_control_byte",
+        "reference",
+        "ccg_icb_crosswalk.csv",
+        _latin1,
+        "loaded",
+        quarantined={"ccg_code_shape": 1},  # the sample's own "n/a not SBS client" row
+        sql="SELECT icb_name FROM ref.ccg_icb_crosswalk WHERE source_file = 'reference/ccg_icb_crosswalk.csv' "
+        "AND source_row = 2",
+        expect=(("NHS SYNTHETIC MÜNSTER ICB",),),
+    ),
+    Case(
+        "utf16_with_bom",
+        "reference",
+        "ccg_icb_crosswalk.csv",
+        _utf16,
+        "loaded",
+        quarantined={"ccg_code_shape": 1},
+        sql="SELECT count(*), min(ccg_code) FROM ref.ccg_icb_crosswalk WHERE source_file = 'reference/ccg_icb_crosswalk.csv'",
+        expect=((4, "ZA0"),),
+    ),
+    Case(
+        "utf8_bom_on_a_header_layout",
+        "reference",
+        "fingertips_93553_imd2019.csv",
+        _bom,
+        "loaded",
+        sql="SELECT count(*) FROM ref.area_deprivation WHERE source_file = 'reference/fingertips_93553_imd2019.csv'",
+        expect=((67,),),
+    ),
+]
+
+CASES: list[Case] = [*REFERENCE_CASES]
