@@ -115,9 +115,27 @@ def _quoted(column: str) -> str:
 
 
 def _mapped_columns(f: LandingFile, layout: str) -> tuple[list[str], dict[str, HeaderRule]]:
+    """The normalised header and the rule for each mapped column; breakdown categories keep the file's casing."""
     header = f.csv_header()
+    encoding = "utf-8-sig" if f.text_encoding() == "utf-8" else f.text_encoding()
+    with f.path.open(newline="", encoding=encoding) as handle:
+        published = [c.replace("\xa0", " ").strip() for c in next(csv.reader(handle), [])]
     rules = header_rules(layout)
-    mapped = {c: r for c in header if c and (r := map_header(c, rules)) is not None}
+    mapped: dict[str, HeaderRule] = {}
+    for index, column in enumerate(header):
+        rule = map_header(column, rules) if column else None
+        if rule is None:
+            continue
+        if (
+            rule.breakdown != "summary"
+            and rule.category
+            and index < len(published)
+            and published[index].lower().endswith(rule.category)
+        ):
+            rule = HeaderRule(
+                rule.layout, rule.header, rule.field, rule.breakdown, published[index][-len(rule.category) :]
+            )
+        mapped[column] = rule
     return header, mapped
 
 
