@@ -1,0 +1,728 @@
+"""Multi-label theme coding (QDC framework v7) and sentiment for free-text patient comments.
+
+Design choices, and why:
+
+* Cheap linear models over sparse TF-IDF features (word 1-2 grams, char 2-5 grams inside words, and
+  question-type x word interactions).  On ~15k labelled comments this is within a few points of the
+  transformer ensembles pxtextmining reports, trains in about a minute on two cores and predicts tens of
+  thousands of comments a second.
+* The shipped model is plain arrays + JSON (``vocabulary.json``, ``weights.npz``, ``model.json``): no
+  pickle, so loading a model file can never execute code, and nothing is downloaded at run time.
+  Inference needs numpy + scipy only; scikit-learn is used for training.
+* The question is a feature: "Nothing" answering "What could we do better?" is praise, answering "What
+  was good?" it is a complaint.  A linear model cannot flip a word's meaning with an additive question
+  flag, so words are also emitted conjoined with the question type ("improve|nothing").
+* Per-label thresholds are tuned on out-of-fold predictions (folds grouped by respondent), because a
+  single 0.5 cut-off badly under-predicts rare labels.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from pipelines.text.framework import (
+    EMPTY_LABEL,
+    FRAMEWORK_VERSION,
+    KEYWORD_TOPICS,
+    SUBCATEGORY_TO_CATEGORY,
+    V7_LABELS,
+    keyword_topics,
+)
+
+DEFAULT_MODEL_DIR = Path(__file__).with_name("model")
+FORMAT_VERSION = 1
+
+SENTIMENT_CLASSES: tuple[int, ...] = (1, 2, 3, 4, 5)
+SENTIMENT3_NAMES: tuple[str, ...] = ("positive", "neutral", "negative")
+QUESTION_TYPES: tuple[str, ...] = ("improve", "good", "why", "describe", "other", "unknown")
+
+_WORD_RE = re.compile(r"[^\W_]+")
+# Answers that mean "no answer" - coded without asking the model (and they carry no sentiment).
+_NO_ANSWER_RE = re.compile(r"^\s*(?:did not answer|no answer|n/?a|-+|\.+)?\s*[.!]*\s*$", re.IGNORECASE)
+
+
+def question_type(question: str | None) -> str:
+    """Coarse type of the survey question a comment answers.
+
+    The type, not the wording, is the feature: trusts phrase the same FFT follow-up question many ways.
+    """
+    if question is None or (isinstance(question, float) and math.isnan(question)):
+        return "unknown"
+    q = str(question).lower()
+    if not q.strip():
+        return "unknown"
+    if "improve" in q or "better" in q or "could we do" in q or "change" in q:
+        return "improve"
+    if "good" in q or "best" in q or "like" in q or "well" in q:
+        return "good"
+    if "satisfied" in q or "describe" in q or "tell us" in q:
+        return "describe"
+    if "why" in q or "reason" in q:
+        return "why"
+    if re.search(r"\bq\d+\b", q):  # opaque codes such as "Trust A - Q1" say nothing about the question
+        return "unknown"
+    return "other"
+
+
+def _length_bucket(n_words: int) -> str:
+    """Word-count bucket: very short answers mean different things to different questions."""
+    for cut, name in ((0, "0"), (1, "1"), (2, "2"), (5, "3-5"), (10, "6-10"), (25, "11-25")):
+        if n_words <= cut:
+            return name
+    return "26+"
+
+
+def sentiment3(score: int | float | None) -> str | None:
+    """5-point sentiment (1 very positive ... 5 very negative) to positive / neutral / negative."""
+    if score is None or (isinstance(score, float) and math.isnan(score)):
+        return None
+    s = int(score)
+    return "positive" if s <= 2 else ("neutral" if s == 3 else "negative")
+
+
+def is_empty_comment(text: str | None) -> bool:
+    """True for missing, blank or "did not answer"-style comments."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return True
+    return bool(_NO_ANSWER_RE.match(str(text)))
+
+
+# --------------------------------------------------------------------------------------------------
+# Features
+# --------------------------------------------------------------------------------------------------
+
+BLOCKS: tuple[str, ...] = ("word", "char", "qword", "qtype")
+
+
+@dataclass
+class FeatureSpace:
+    """Fixed-vocabulary TF-IDF over four blocks, each l2-normalised then weighted.
+
+    Implemented in pure Python + numpy (not sklearn) so that it is (a) rebuilt exactly from JSON,
+    (b) fast: char n-grams are computed once per distinct word and cached, so the per-comment cost is a
+    handful of dict look-ups per word.
+    """
+
+    vocab: dict[str, list[str]]
+    idf: dict[str, np.ndarray]
+    block_weights: dict[str, float]
+    char_ngram: tuple[int, int] = (2, 5)
+    _index: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
+    _offsets: dict[str, int] = field(default_factory=dict, repr=False)
+    _char_cache: dict[str, list[int]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        off = 0
+        for b in BLOCKS:
+            self._index[b] = {t: i + off for i, t in enumerate(self.vocab[b])}
+            self._offsets[b] = off
+            off += len(self.vocab[b])
+        self.n_features = off
+        self._block_of_col = np.zeros(off, dtype=np.int8)
+        idf_all = np.ones(off, dtype=np.float32)
+        w_all = np.ones(len(BLOCKS), dtype=np.float32)
+        for k, b in enumerate(BLOCKS):
+            s = self._offsets[b]
+            self._block_of_col[s : s + len(self.vocab[b])] = k
+            idf_all[s : s + len(self.vocab[b])] = self.idf[b]
+            w_all[k] = self.block_weights.get(b, 1.0)
+        self._idf_all = idf_all
+        self._block_w = w_all
+
+    # -- tokenisation ------------------------------------------------------------------------------
+    @staticmethod
+    def tokens(text: str, qtype: str, char_ngram: tuple[int, int]) -> dict[str, list[str]]:
+        """All raw tokens of one comment by block (used to build the vocabulary)."""
+        words = _WORD_RE.findall(text.lower())
+        out: dict[str, list[str]] = {"word": [], "char": [], "qword": [], "qtype": [qtype]}
+        out["word"] = words + [a + " " + b for a, b in zip(words, words[1:], strict=False)]
+        lo, hi = char_ngram
+        for w in set(words):
+            p = " " + w + " "
+            for n in range(lo, hi + 1):
+                out["char"].extend(p[i : i + n] for i in range(len(p) - n + 1))
+        bucket = "len=" + _length_bucket(len(words))
+        out["qword"] = [bucket, qtype + "|" + bucket]
+        if qtype != "unknown":
+            out["qword"].extend(qtype + "|" + w for w in words)
+        return out
+
+    def _char_ids(self, word: str) -> list[int]:
+        ids = self._char_cache.get(word)
+        if ids is None:
+            g = self._index["char"].get
+            p = " " + word + " "
+            lo, hi = self.char_ngram
+            ids = [
+                j
+                for n in range(lo, hi + 1)
+                for i in range(len(p) - n + 1)
+                if (j := g(p[i : i + n])) is not None
+            ]
+            if len(self._char_cache) > 500_000:  # bound memory on huge, messy corpora
+                self._char_cache.clear()
+            self._char_cache[word] = ids
+        return ids
+
+    def transform(self, texts: Sequence[str], qtypes: Sequence[str]) -> sp.csr_matrix:
+        """Sparse float32 feature matrix (n_texts x n_features)."""
+        wi = self._index["word"].get
+        qi = self._index["qword"].get
+        ti = self._index["qtype"]
+        indices: list[int] = []
+        indptr = [0]
+        for text, qtype in zip(texts, qtypes, strict=True):
+            words = _WORD_RE.findall(text.lower())
+            for w in words:
+                j = wi(w)
+                if j is not None:
+                    indices.append(j)
+                indices.extend(self._char_ids(w))
+            for a, b in zip(words, words[1:], strict=False):
+                j = wi(a + " " + b)
+                if j is not None:
+                    indices.append(j)
+            bucket = "len=" + _length_bucket(len(words))
+            for tok in (bucket, qtype + "|" + bucket):
+                j = qi(tok)
+                if j is not None:
+                    indices.append(j)
+            if qtype != "unknown":
+                pre = qtype + "|"
+                for w in words:
+                    j = qi(pre + w)
+                    if j is not None:
+                        indices.append(j)
+            j = ti.get(qtype)
+            if j is not None:
+                indices.append(j)
+            indptr.append(len(indices))
+        n = len(indptr) - 1
+        ind = np.asarray(indices, dtype=np.int32)
+        ptr = np.asarray(indptr, dtype=np.int64)
+        X = sp.csr_matrix((np.ones(len(ind), dtype=np.float32), ind, ptr), shape=(n, self.n_features))
+        X.sum_duplicates()
+        # Sublinear tf (1 + log tf) stops one repeated word dominating a long comment.
+        X.data = (1.0 + np.log(X.data)) * self._idf_all[X.indices]
+        # l2-normalise each block separately, so long comments' many char n-grams cannot drown the
+        # word and question features, then weight the blocks.
+        rows = np.repeat(np.arange(n), np.diff(X.indptr))
+        blk = self._block_of_col[X.indices].astype(np.int64)
+        key = rows * len(BLOCKS) + blk
+        norms = np.sqrt(np.bincount(key, weights=X.data.astype(np.float64) ** 2, minlength=n * len(BLOCKS)))
+        X.data = (X.data / norms[key] * self._block_w[blk]).astype(np.float32)
+        return X
+
+    # -- fitting / persistence --------------------------------------------------------------------
+    @classmethod
+    def fit(
+        cls,
+        texts: Sequence[str],
+        qtypes: Sequence[str],
+        *,
+        min_df: dict[str, int] | None = None,
+        max_features: dict[str, int] | None = None,
+        block_weights: dict[str, float] | None = None,
+        char_ngram: tuple[int, int] = (2, 5),
+    ) -> FeatureSpace:
+        """Build vocabularies (document frequency >= min_df, most frequent max_features) and idf."""
+        min_df = {"word": 2, "char": 3, "qword": 3, "qtype": 1, **(min_df or {})}
+        max_features = {"word": 40_000, "char": 60_000, "qword": 15_000, "qtype": 100, **(max_features or {})}
+        block_weights = {"word": 1.0, "char": 1.0, "qword": 0.5, "qtype": 0.3, **(block_weights or {})}
+        df: dict[str, dict[str, int]] = {b: {} for b in BLOCKS}
+        for text, qtype in zip(texts, qtypes, strict=True):
+            for b, toks in cls.tokens(text, qtype, char_ngram).items():
+                d = df[b]
+                for t in set(toks):
+                    d[t] = d.get(t, 0) + 1
+        n = len(texts)
+        vocab: dict[str, list[str]] = {}
+        idf: dict[str, np.ndarray] = {}
+        for b in BLOCKS:
+            items = [(t, c) for t, c in df[b].items() if c >= min_df[b]]
+            items.sort(key=lambda tc: (-tc[1], tc[0]))  # deterministic: by frequency, then text
+            items = items[: max_features[b]]
+            items.sort(key=lambda tc: tc[0])
+            vocab[b] = [t for t, _ in items]
+            counts = np.array([c for _, c in items], dtype=np.float64)
+            # sklearn's smoothed idf, so figures are comparable with TfidfVectorizer baselines.
+            idf[b] = (np.log((1.0 + n) / (1.0 + counts)) + 1.0).astype(np.float32)
+        return cls(vocab=vocab, idf=idf, block_weights=block_weights, char_ngram=char_ngram)
+
+    def settings(self) -> dict[str, Any]:
+        """JSON-able settings (the vocabulary itself goes to vocabulary.json, idf to weights.npz)."""
+        return {
+            "blocks": list(BLOCKS),
+            "block_sizes": {b: len(self.vocab[b]) for b in BLOCKS},
+            "block_weights": self.block_weights,
+            "char_ngram": list(self.char_ngram),
+            "word_ngram": [1, 2],
+            "token_pattern": _WORD_RE.pattern,
+            "tf": "1+log(tf)",
+            "idf": "log((1+n)/(1+df))+1",
+            "normalisation": "l2 per block, then block weight",
+            "question_types": list(QUESTION_TYPES),
+        }
+
+
+# --------------------------------------------------------------------------------------------------
+# Model
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coding:
+    """The coding of one comment."""
+
+    themes: tuple[str, ...]  # v7 sub-categories, most probable first; never empty
+    categories: tuple[str, ...]  # their v7 categories, de-duplicated
+    topics: tuple[str, ...]  # keyword-rule topics (e.g. "Equality, diversity & inclusion")
+    theme_probabilities: dict[str, float]  # every v7 sub-category
+    sentiment: int | None  # 1 very positive ... 5 very negative; None for an empty comment
+    sentiment3: str | None  # "positive" / "neutral" / "negative"
+    sentiment_probabilities: tuple[float, ...]  # P(1) ... P(5)
+    question_type: str
+
+
+@dataclass
+class Predictions:
+    """Batched predictions as arrays (rows align with the input texts)."""
+
+    labels: tuple[str, ...]
+    theme_proba: np.ndarray  # (n, n_labels) float32
+    theme_mask: np.ndarray  # (n, n_labels) bool: label assigned (thresholds + at-least-one rule)
+    sentiment_proba: np.ndarray  # (n, 5) float32
+    sentiment: np.ndarray  # (n,) int8, 1..5 (0 for an empty comment)
+    sentiment3: np.ndarray  # (n,) int8: 0 positive, 1 neutral, 2 negative, -1 empty
+    empty: np.ndarray  # (n,) bool
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class ThemeSentimentModel:
+    """Linear multi-label theme model + 5-class sentiment model over one FeatureSpace.
+
+    Theme probability for label k is the mean over the ensemble members m of
+    ``sigmoid(a_mk * (x . w_mk + b_mk) + c_mk)`` (a=1, c=0 for logistic regression; Platt-scaled for
+    margin classifiers), so every member is just a weight matrix.
+    """
+
+    def __init__(
+        self,
+        features: FeatureSpace,
+        labels: Sequence[str],
+        theme_coef: np.ndarray,  # (members, n_features, n_labels)
+        theme_intercept: np.ndarray,  # (members, n_labels)
+        theme_platt: np.ndarray,  # (members, 2, n_labels): scale a, shift c
+        thresholds: np.ndarray,  # (n_labels,)
+        sentiment_coef: np.ndarray,  # (n_features, 5)
+        sentiment_intercept: np.ndarray,  # (5,)
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        self.features = features
+        self.labels = tuple(labels)
+        self.theme_coef = np.ascontiguousarray(theme_coef, dtype=np.float32)
+        self.theme_intercept = np.asarray(theme_intercept, dtype=np.float32)
+        self.theme_platt = np.asarray(theme_platt, dtype=np.float32)
+        self.thresholds = np.asarray(thresholds, dtype=np.float32)
+        self.sentiment_coef = np.ascontiguousarray(sentiment_coef, dtype=np.float32)
+        self.sentiment_intercept = np.asarray(sentiment_intercept, dtype=np.float32)
+        self.meta = dict(meta or {})
+        # One stacked matrix so prediction is a single sparse x dense product.
+        m = self.theme_coef.shape[0]
+        self._W = np.ascontiguousarray(
+            np.concatenate([self.theme_coef[i] for i in range(m)] + [self.sentiment_coef], axis=1)
+        )
+
+    # -- prediction --------------------------------------------------------------------------------
+    def predict_arrays(self, texts: Sequence[str | None], questions: Sequence[str | None] | None = None) -> Predictions:
+        """Batched prediction: theme probability matrix, assigned-label mask and sentiment arrays."""
+        n = len(texts)
+        if questions is None:
+            questions = [None] * n
+        elif len(questions) != n:
+            raise ValueError(f"{len(questions)} questions for {n} texts")
+        qtypes = [question_type(q) for q in questions]
+        empty = np.array([is_empty_comment(t) for t in texts], dtype=bool)
+        clean = ["" if e else str(t) for t, e in zip(texts, empty, strict=True)]
+        # Identical (text, question type) pairs are common ("Nothing", "No") - score each once.
+        uniq: dict[tuple[str, str], int] = {}
+        inverse = np.empty(n, dtype=np.int64)
+        for i, key in enumerate(zip(clean, qtypes, strict=True)):
+            inverse[i] = uniq.setdefault(key, len(uniq))
+        keys = list(uniq)
+        X = self.features.transform([k[0] for k in keys], [k[1] for k in keys])
+        Z = np.asarray(X @ self._W)
+        L = len(self.labels)
+        m = self.theme_coef.shape[0]
+        P = np.zeros((len(keys), L), dtype=np.float32)
+        for i in range(m):
+            z = Z[:, i * L : (i + 1) * L] + self.theme_intercept[i]
+            P += _sigmoid(self.theme_platt[i, 0] * z + self.theme_platt[i, 1])
+        P /= m
+        S = _softmax(Z[:, m * L :] + self.sentiment_intercept).astype(np.float32)
+        P, S = P[inverse], S[inverse]
+        mask = self.thresholds <= P
+        # A comment no label reaches still gets its most probable label: every comment is coded.
+        none = ~mask.any(axis=1)
+        mask[none, P[none].argmax(axis=1)] = True
+        if empty.any():
+            e_idx = self.labels.index(EMPTY_LABEL)
+            P[empty] = 0.0
+            P[empty, e_idx] = 1.0
+            mask[empty] = False
+            mask[empty, e_idx] = True
+        sent = (S.argmax(axis=1) + 1).astype(np.int8)
+        s3 = np.stack([S[:, 0] + S[:, 1], S[:, 2], S[:, 3] + S[:, 4]], axis=1).argmax(axis=1).astype(np.int8)
+        sent[empty] = 0
+        s3[empty] = -1
+        return Predictions(self.labels, P, mask, S, sent, s3, empty)
+
+    def predict(self, texts: Sequence[str | None], questions: Sequence[str | None] | None = None) -> list[Coding]:
+        """Code each comment: v7 themes, keyword topics and sentiment."""
+        pr = self.predict_arrays(texts, questions)
+        qs = questions if questions is not None else [None] * len(texts)
+        out: list[Coding] = []
+        for i, text in enumerate(texts):
+            idx = np.flatnonzero(pr.theme_mask[i])
+            idx = idx[np.argsort(-pr.theme_proba[i, idx], kind="stable")]
+            themes = tuple(self.labels[j] for j in idx)
+            cats = tuple(dict.fromkeys(SUBCATEGORY_TO_CATEGORY[t] for t in themes))
+            empty = bool(pr.empty[i])
+            out.append(
+                Coding(
+                    themes=themes,
+                    categories=cats,
+                    topics=tuple(keyword_topics(None if empty else str(text))),
+                    theme_probabilities={lab: round(float(p), 4) for lab, p in zip(self.labels, pr.theme_proba[i], strict=True)},
+                    sentiment=None if empty else int(pr.sentiment[i]),
+                    sentiment3=None if empty else SENTIMENT3_NAMES[int(pr.sentiment3[i])],
+                    sentiment_probabilities=tuple(round(float(p), 4) for p in pr.sentiment_proba[i]),
+                    question_type=question_type(qs[i]),
+                )
+            )
+        return out
+
+    @property
+    def label_set(self) -> tuple[str, ...]:
+        """Everything a coding can carry: the trained v7 labels then the keyword topics."""
+        return self.labels + tuple(KEYWORD_TOPICS)
+
+    # -- persistence -------------------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write vocabulary.json, weights.npz (float16 weights, compressed) and model.json to ``path``."""
+        d = Path(path)
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "vocabulary.json").write_text(json.dumps(self.features.vocab, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        # float16 halves the size; weights are O(1) and probabilities move by < 1e-3.
+        np.savez_compressed(
+            d / "weights.npz",
+            theme_coef=self.theme_coef.astype(np.float16),
+            theme_intercept=self.theme_intercept,
+            theme_platt=self.theme_platt,
+            thresholds=self.thresholds,
+            sentiment_coef=self.sentiment_coef.astype(np.float16),
+            sentiment_intercept=self.sentiment_intercept,
+            **{f"idf_{b}": self.features.idf[b] for b in BLOCKS},
+        )
+        meta = {
+            "format_version": FORMAT_VERSION,
+            "framework": FRAMEWORK_VERSION,
+            "labels": list(self.labels),
+            "keyword_topics": list(KEYWORD_TOPICS),
+            "thresholds": {lab: round(float(t), 4) for lab, t in zip(self.labels, self.thresholds, strict=True)},
+            "sentiment_classes": list(SENTIMENT_CLASSES),
+            "features": self.features.settings(),
+            **{k: v for k, v in self.meta.items() if k not in {"labels", "thresholds", "features"}},
+        }
+        (d / "model.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
+        return d
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> ThemeSentimentModel:
+        """Load a model directory (default: the model shipped inside the package); never unpickles."""
+        d = Path(path) if path is not None else DEFAULT_MODEL_DIR
+        meta = json.loads((d / "model.json").read_text(encoding="utf-8"))
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"unsupported model format {meta.get('format_version')!r} in {d}")
+        vocab = json.loads((d / "vocabulary.json").read_text(encoding="utf-8"))
+        with np.load(d / "weights.npz", allow_pickle=False) as w:
+            arrays = {k: w[k] for k in w.files}
+        fs = meta["features"]
+        features = FeatureSpace(
+            vocab={b: vocab[b] for b in BLOCKS},
+            idf={b: arrays[f"idf_{b}"] for b in BLOCKS},
+            block_weights={k: float(v) for k, v in fs["block_weights"].items()},
+            char_ngram=tuple(fs["char_ngram"]),  # type: ignore[arg-type]
+        )
+        return cls(
+            features,
+            meta["labels"],
+            arrays["theme_coef"],
+            arrays["theme_intercept"],
+            arrays["theme_platt"],
+            arrays["thresholds"],
+            arrays["sentiment_coef"],
+            arrays["sentiment_intercept"],
+            meta=meta,
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# Training
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TrainSettings:
+    """Hyper-parameters; the defaults were chosen on grouped validation folds (bench/text_quality.py)."""
+
+    C_theme: float = 8.0
+    C_sentiment: float = 4.0
+    ensemble: tuple[str, ...] = ("lr", "svm")  # "lr" = LogisticRegression, "svm" = LinearSVC + Platt
+    C_svm: float = 0.3
+    n_folds: int = 3  # grouped folds for out-of-fold threshold tuning
+    min_positives_for_tuning: int = 4
+    default_threshold: float = 0.4
+    threshold_bounds: tuple[float, float] = (0.08, 0.85)
+    min_df: dict[str, int] = field(default_factory=dict)
+    max_features: dict[str, int] = field(default_factory=dict)
+    block_weights: dict[str, float] = field(default_factory=dict)
+    char_ngram: tuple[int, int] = (2, 5)
+    class_weight: str | None = "balanced"  # up-weights the rare positives in each binary fit (macro-F1)
+    n_jobs: int = 2
+    seed: int = 0
+
+
+def _fit_binary(X: sp.csr_matrix, y: np.ndarray, kind: str, s: TrainSettings) -> tuple[np.ndarray, float, float, float]:
+    """Fit one binary member; returns (coef, intercept, platt scale, platt shift)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+
+    if y.min() == y.max():  # no positives (or no negatives): a constant, very confident model
+        return np.zeros(X.shape[1], np.float32), (8.0 if y[0] else -8.0), 1.0, 0.0
+    if kind == "lr":
+        m = LogisticRegression(C=s.C_theme, solver="liblinear", max_iter=200, class_weight=s.class_weight)
+        m.fit(X, y)
+        return m.coef_[0].astype(np.float32), float(m.intercept_[0]), 1.0, 0.0
+    if kind == "svm":
+        m = LinearSVC(C=s.C_svm, max_iter=3000, class_weight=s.class_weight)
+        m.fit(X, y)
+        z = m.decision_function(X)
+        a, c = _platt(z, y)
+        return m.coef_[0].astype(np.float32), float(m.intercept_[0]), a, c
+    raise ValueError(f"unknown ensemble member {kind!r}")
+
+
+def _platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Platt scaling fitted on margins.  Margins on the training data are over-confident, so the fit is
+    regularised (Platt's target smoothing) and the scale capped - the per-label thresholds, tuned
+    out-of-fold on the final calibrated output, absorb what is left."""
+    from sklearn.linear_model import LogisticRegression
+
+    m = LogisticRegression(C=1.0)
+    m.fit(z.reshape(-1, 1), y)
+    return float(min(m.coef_[0, 0], 6.0)), float(m.intercept_[0])
+
+
+def _fit_themes(X: sp.csr_matrix, Y: np.ndarray, s: TrainSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fit every (member, label); Y entries -1 (unknown) are left out of that label's fit."""
+    from joblib import Parallel, delayed
+
+    L = Y.shape[1]
+    jobs = [(k, j) for k in s.ensemble for j in range(L)]
+
+    def one(kind: str, j: int) -> tuple[np.ndarray, float, float, float]:
+        keep = Y[:, j] >= 0
+        return _fit_binary(X[keep], Y[keep, j].astype(np.int8), kind, s)
+
+    res = Parallel(n_jobs=s.n_jobs, prefer="threads")(delayed(one)(k, j) for k, j in jobs)
+    M = len(s.ensemble)
+    coef = np.zeros((M, X.shape[1], L), np.float32)
+    icpt = np.zeros((M, L), np.float32)
+    platt = np.zeros((M, 2, L), np.float32)
+    for (k, j), (w, b, a, c) in zip(jobs, res, strict=True):
+        mi = s.ensemble.index(k)
+        coef[mi, :, j], icpt[mi, j], platt[mi, 0, j], platt[mi, 1, j] = w, b, a, c
+    return coef, icpt, platt
+
+
+def _theme_proba(X: sp.csr_matrix, coef: np.ndarray, icpt: np.ndarray, platt: np.ndarray) -> np.ndarray:
+    P = np.zeros((X.shape[0], coef.shape[2]), np.float64)
+    for i in range(coef.shape[0]):
+        P += _sigmoid(platt[i, 0] * (np.asarray(X @ coef[i]) + icpt[i]) + platt[i, 1])
+    return P / coef.shape[0]
+
+
+def tune_thresholds(P: np.ndarray, Y: np.ndarray, s: TrainSettings) -> np.ndarray:
+    """Per-label F1-optimal threshold on out-of-fold probabilities (rows with a known label only).
+
+    Labels with too few positives to tune keep the default; tuned values are clipped to bounds so one
+    lucky fold cannot push a threshold to an extreme.
+    """
+    grid = np.round(np.arange(0.05, 0.91, 0.01), 2)
+    out = np.full(Y.shape[1], s.default_threshold, np.float32)
+    for j in range(Y.shape[1]):
+        known = Y[:, j] >= 0
+        y, p = Y[known, j] == 1, P[known, j]
+        if y.sum() < s.min_positives_for_tuning:
+            continue
+        pred = p[:, None] >= grid[None, :]
+        tp = (pred & y[:, None]).sum(0)
+        f1 = 2 * tp / (pred.sum(0) + y.sum())
+        # Prefer the middle of a plateau of equally good cut-offs, not its edge.
+        best = np.flatnonzero(f1 >= f1.max() - 1e-9)
+        out[j] = float(np.clip(grid[best[len(best) // 2]], *s.threshold_bounds))
+    return out
+
+
+def multilabel_scores(Y_true: np.ndarray, Y_pred: np.ndarray, labels: Sequence[str]) -> dict[str, Any]:
+    """Micro/macro F1 and a per-label table.  Macro averages labels with >= 1 true positive example."""
+    yt, yp = Y_true.astype(bool), Y_pred.astype(bool)
+    tp = (yt & yp).sum(0)
+    fp = (~yt & yp).sum(0)
+    fn = (yt & ~yp).sum(0)
+    support = yt.sum(0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prec = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
+        rec = np.where(support > 0, tp / support, 0.0)
+        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+    present = support > 0
+    micro = 2 * tp.sum() / max(1, 2 * tp.sum() + fp.sum() + fn.sum())
+    return {
+        "micro_f1": float(micro),
+        "macro_f1": float(f1[present].mean()) if present.any() else float("nan"),
+        "n_labels_in_macro": int(present.sum()),
+        "samples_exact_match": float((yt == yp).all(1).mean()),
+        "per_label": [
+            {"label": lab, "support": int(s_), "precision": float(p_), "recall": float(r_), "f1": float(f_)}
+            for lab, s_, p_, r_, f_ in zip(labels, support, prec, rec, f1, strict=True)
+        ],
+    }
+
+
+def _clean_texts(texts: Iterable[Any]) -> list[str]:
+    return ["" if is_empty_comment(t) else str(t) for t in texts]
+
+
+def train(
+    df: Any,
+    *,
+    text_col: str = "text",
+    question_col: str | None = "question",
+    labels_col: str = "labels",
+    complete_col: str | None = "labels_complete",
+    sentiment_col: str | None = "sentiment",
+    group_col: str | None = "group",
+    settings: TrainSettings | None = None,
+    labels: Sequence[str] = V7_LABELS,
+    verbose: bool = False,
+) -> ThemeSentimentModel:
+    """Train themes + sentiment from a DataFrame.
+
+    Columns: ``text_col`` (comment), ``question_col`` (question text, optional), ``labels_col`` (list of
+    v7 labels, or None when the row has no theme coding), ``complete_col`` (bool; False = the listed
+    labels are positives but absent labels are *unknown*, not negative - single-code legacy data),
+    ``sentiment_col`` (1-5 or NaN), ``group_col`` (respondent id: out-of-fold folds never split one).
+    """
+    s = settings or TrainSettings()
+    t0 = time.perf_counter()
+    n = len(df)
+    texts = _clean_texts(df[text_col].tolist())
+    qtypes = [question_type(q) for q in (df[question_col].tolist() if question_col and question_col in df else [None] * n)]
+    groups = np.asarray(df[group_col].astype(str).tolist() if group_col and group_col in df else [str(i) for i in range(n)])
+    features = FeatureSpace.fit(
+        [t for t in texts if t], [q for t, q in zip(texts, qtypes, strict=True) if t],
+        min_df=s.min_df, max_features=s.max_features, block_weights=s.block_weights, char_ngram=s.char_ngram,
+    )
+    X_all = features.transform(texts, qtypes)
+    nonempty = np.array([bool(t) for t in texts])
+
+    # Theme targets: 1 / 0 / -1 (unknown).  Empty comments are coded by rule, so not trained on.
+    lab_index = {lab: j for j, lab in enumerate(labels)}
+    raw = df[labels_col].tolist()
+    complete = df[complete_col].astype(bool).to_numpy() if complete_col and complete_col in df else np.ones(n, bool)
+    Y = np.full((n, len(labels)), -1, np.int8)
+    has = np.zeros(n, bool)
+    for i, labs in enumerate(raw):
+        if labs is None or (isinstance(labs, float) and math.isnan(labs)) or not nonempty[i]:
+            continue
+        labs = [lab for lab in labs if lab in lab_index]
+        if not labs:
+            continue
+        has[i] = True
+        if complete[i]:
+            Y[i] = 0
+        for lab in labs:
+            Y[i, lab_index[lab]] = 1
+    rows = np.flatnonzero(has)
+    X, Yt, G = X_all[rows], Y[rows], groups[rows]
+
+    # Out-of-fold probabilities (grouped by respondent) to tune thresholds honestly.
+    from sklearn.model_selection import GroupKFold
+
+    oof = np.zeros(Yt.shape, np.float64)
+    for tr, va in GroupKFold(n_splits=s.n_folds).split(X, groups=G):
+        c, b, pl = _fit_themes(X[tr], Yt[tr], s)
+        oof[va] = _theme_proba(X[va], c, b, pl)
+    thresholds = tune_thresholds(oof, Yt, s)
+    comp = complete[rows]
+    oof_pred = oof[comp] >= thresholds
+    none = ~oof_pred.any(1)
+    oof_pred[none, oof[comp][none].argmax(1)] = True
+    oof_scores = multilabel_scores(Yt[comp] == 1, oof_pred, labels)
+    coef, icpt, platt = _fit_themes(X, Yt, s)
+    t_theme = time.perf_counter() - t0
+
+    # Sentiment: multinomial logistic regression on the 5-point scale (3-class is derived by summing).
+    from sklearn.linear_model import LogisticRegression
+
+    sent_coef = np.zeros((features.n_features, 5), np.float32)
+    sent_icpt = np.zeros(5, np.float32)
+    n_sent = 0
+    if sentiment_col and sentiment_col in df:
+        sv = np.asarray(df[sentiment_col].to_numpy(dtype=float, na_value=np.nan))
+        ok = nonempty & np.isin(sv, SENTIMENT_CLASSES)
+        n_sent = int(ok.sum())
+        if n_sent:
+            m = LogisticRegression(C=s.C_sentiment, max_iter=2000)
+            m.fit(X_all[ok], sv[ok].astype(int))
+            for k, cls in enumerate(m.classes_):
+                sent_coef[:, int(cls) - 1] = m.coef_[k] if len(m.classes_) > 2 else (m.coef_[0] if k else -m.coef_[0])
+                sent_icpt[int(cls) - 1] = m.intercept_[k] if len(m.classes_) > 2 else 0.0
+            missing = [c for c in SENTIMENT_CLASSES if c not in set(m.classes_.astype(int))]
+            sent_icpt[[c - 1 for c in missing]] = -30.0  # a class never seen is never predicted
+    meta = {
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "training": {
+            "n_rows": n,
+            "n_theme_rows": int(len(rows)),
+            "n_theme_rows_partial": int((~comp).sum()),
+            "n_sentiment_rows": n_sent,
+            "seconds_themes": round(t_theme, 1),
+            "seconds_total": round(time.perf_counter() - t0, 1),
+            "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(s).items()},
+        },
+        "metrics": {"oof_thresholds_tuned_in_sample": {k: v for k, v in oof_scores.items() if k != "per_label"}},
+    }
+    if verbose:
+        print(f"trained in {meta['training']['seconds_total']} s; OOF micro-F1 {oof_scores['micro_f1']:.3f}")
+    return ThemeSentimentModel(features, labels, coef, icpt, platt, thresholds, sent_coef, sent_icpt, meta)
