@@ -103,14 +103,28 @@ def _masked(text: str) -> str:
     return re.sub(r"\d+", "#", clean(text))
 
 
-def _running_lines(pages: list[list[_Line]]) -> set[str]:
-    """Lines (digits masked) that recur on at least half of the pages: running headers and footers."""
+def _edge_key(line: _Line) -> tuple[str, int]:
+    return _masked(line.text), round(line.y / 3)
+
+
+def _edges(lines: list[_Line], body: float) -> list[_Line]:
+    """The top-most and bottom-most lines of a page, when set no larger than body text."""
+    if not lines:
+        return []
+    ordered = sorted(lines, key=lambda line: line.y)
+    return [line for line in {id(x): x for x in (ordered[0], ordered[-1])}.values() if line.size <= body * 1.05]
+
+
+def _running_lines(pages: list[list[_Line]], body: float) -> set[tuple[str, int]]:
+    """Running headers and footers: the same words (digits masked) at the same height, at the top or
+    bottom edge of at least half of the pages, in a font no larger than the body text. Body text that
+    happens to repeat, and headings, are not edges of that kind and are kept."""
     if len(pages) < 2:
         return set()
-    counts: Counter[str] = Counter()
+    counts: Counter[tuple[str, int]] = Counter()
     for page in pages:
-        counts.update({_masked(line.text) for line in page})
-    return {text for text, n in counts.items() if n >= max(2, len(pages) / 2)}
+        counts.update({_edge_key(line) for line in _edges(page, body)})
+    return {key for key, n in counts.items() if n >= max(2, len(pages) / 2)}
 
 
 def _body_size(pages: list[list[_Line]]) -> float:
@@ -122,11 +136,12 @@ def _body_size(pages: list[list[_Line]]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 0.0
 
 
-def _pdf_page_blocks(lines: list[_Line], page_number: int, running: set[str], body: float) -> list[Block]:
+def _pdf_page_blocks(lines: list[_Line], page_number: int, running: set[tuple[str, int]], body: float) -> list[Block]:
+    edges = {id(line) for line in _edges(lines, body)}
     kept = [
         line
         for line in lines
-        if _masked(line.text) not in running and not PAGE_NUMBER_RE.match(clean(line.text))
+        if not (id(line) in edges and _edge_key(line) in running) and not PAGE_NUMBER_RE.match(clean(line.text))
     ]
     if not kept:
         return []
@@ -169,8 +184,8 @@ def pdf_blocks(path: Path) -> list[Block]:
 
     reader = pypdf.PdfReader(str(path))
     pages = [_pdf_lines(page) for page in reader.pages]
-    running = _running_lines(pages)
     body = _body_size(pages)
+    running = _running_lines(pages, body)
     blocks: list[Block] = []
     for number, lines in enumerate(pages, start=1):
         blocks.extend(_pdf_page_blocks(lines, number, running, body))

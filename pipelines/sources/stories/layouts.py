@@ -444,7 +444,8 @@ def apply_story_geography(con: duckdb.DuckDBPyConnection, source_file: str | Non
            SELECT story_id, arg_min(organisation_code, service_no) AS organisation_code,
                   arg_min(practice_code, service_no) FILTER (WHERE practice_code IS NOT NULL) AS practice_code,
                   arg_min(trust_code, service_no) FILTER (WHERE trust_code IS NOT NULL) AS trust_code,
-                  CASE WHEN count(DISTINCT sub_icb_code) = 1 AND count(DISTINCT icb_code) = 1
+                  -- A trust has no sub-ICB: a story naming one is not placed in the practice's sub-ICB.
+                  CASE WHEN count(DISTINCT sub_icb_code) = 1 AND count(sub_icb_code) = count(*)
                        THEN any_value(sub_icb_code) END AS sub_icb_code,
                   CASE WHEN count(DISTINCT icb_code) = 1 THEN any_value(icb_code) END AS icb_code,
                   count(DISTINCT icb_code) AS icbs
