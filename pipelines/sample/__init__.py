@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from pipelines.sample.healthwatch import write_healthwatch
 from pipelines.sample.complaints import write_complaints
 from pipelines.sample.fft import write_fft
 from pipelines.sample.gpps import write_gpps
+from pipelines.sample.healthwatch import write_healthwatch
 from pipelines.sample.ics import SEED, synthetic_ics
 from pipelines.sample.reference import write_reference
 from pipelines.sample.stories import write_stories
