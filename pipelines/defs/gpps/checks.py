@@ -4,6 +4,12 @@ to the geography of their year, one row per key, and the catalogue found in the 
 from pipelines.asset_checks import sql_row_check
 
 RESULTS = "staged.gpps_results"
+# Catalogue stems missing from the loaded list of reporting variables of their year (also used by tests).
+CATALOGUE_IN_VARIABLES_SQL = """SELECT m.survey_year, m.measure_id, m.question FROM ref.gpps_measures m
+                        WHERE m.survey_year IN (SELECT survey_year FROM ref.gpps_variables)
+                          AND NOT EXISTS (SELECT 1 FROM ref.gpps_variables v WHERE v.survey_year = m.survey_year
+                                          AND (v.variable IN (m.question || 'base', m.question || '.basefulluw')
+                                               OR starts_with(v.variable, m.question || '_')))"""
 
 proportions_in_range = sql_row_check(
     asset=RESULTS,
@@ -76,11 +82,7 @@ catalogue_in_variables = sql_row_check(
     asset="ref.gpps_variables",
     name="catalogue_matches_reporting_variables",
     description="Every catalogue stem of a year with a loaded list of reporting variables is in that list",
-    failing_rows_sql="""SELECT m.survey_year, m.measure_id, m.question FROM ref.gpps_measures m
-                        WHERE m.survey_year IN (SELECT survey_year FROM ref.gpps_variables)
-                          AND NOT EXISTS (SELECT 1 FROM ref.gpps_variables v WHERE v.survey_year = m.survey_year
-                                          AND (v.variable IN (m.question || 'base', m.question || '.basefulluw')
-                                               OR starts_with(v.variable, m.question || '_')))""",
+    failing_rows_sql=CATALOGUE_IN_VARIABLES_SQL,
 )
 responses_positive_weight = sql_row_check(
     asset="staged.survey_responses",

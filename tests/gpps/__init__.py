@@ -1,0 +1,1 @@
+"""GPPS tests: every header generation, the catalogue, respondent extracts and weighted outcomes."""
