@@ -542,6 +542,9 @@ def ingest_source(
                     f"{landing_file.rel_path}: identical content to {duplicate}, which is already loaded; "
                     "remove one copy"
                 )
+            if landing_file.suffix in {".csv", ".txt"}:
+                # Every source, whatever reads its CSVs: formula text means the numbers are not values.
+                reject_formula_text(landing_file)
             if log:
                 log(f"[{index}/{len(files)}] loading {landing_file.rel_path} as {layout.name}")
             counts = ingest_file(con, landing_file, layout, audit, record_audit)
@@ -589,14 +592,12 @@ def stage_csv(
 
     Column names are the normalised header (or ``columns`` for header-less files). Parsing is strict:
     a ragged, truncated or badly quoted row fails the file with the line number, never a silent skip.
-    cp1252 / latin-1 / UTF-16 files (Excel's saves) are transcoded; a UTF-8 BOM is ignored. A file
-    holding spreadsheet formula text (``=SUM(``, ``#REF!``) is rejected with the line it is on.
+    cp1252 / latin-1 / UTF-16 files (Excel's saves) are transcoded; a UTF-8 BOM is ignored.
     """
     if columns is None:
         columns = landing_file.csv_header()
     if not columns:
         raise FileRejected(f"{landing_file.rel_path}: the file has no header row")
-    reject_formula_text(landing_file)
     spec = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in columns) + "}"
     with landing_file.utf8_path() as path:
         try:

@@ -572,4 +572,46 @@ REFERENCE_CASES: list[Case] = [
     ),
 ]
 
-CASES: list[Case] = [*REFERENCE_CASES]
+GPPS_NATIONAL_2023 = "gpps/GPPS_2023_National_data_(weighted)_(csv)_PUBLIC.csv"
+GPPS_VARIABLES = "gpps/GPPS_2023_list_of_reporting_variables.csv"
+GPPS_RESPONDENTS = "gpps/gpps_2023_respondent_extract.csv"
+
+GPPS_CASES: list[Case] = [
+    Case(
+        "gpps_national_formula",
+        "gpps",
+        "GPPS_2023_National_data_(weighted)_(csv)_PUBLIC.csv",
+        edit(GPPS_NATIONAL_2023, set_cell(1, "q3_1", "=SUM(F2:F3)")),
+        "rejected",
+        ("spreadsheet formula text at line 2 ('=SUM(F2:F3)')",),
+    ),
+    Case(
+        "gpps_national_header_only",
+        "gpps",
+        "GPPS_2023_National_data_(weighted)_(csv)_PUBLIC.csv",
+        lambda sample: (text_of(sample, GPPS_NATIONAL_2023).splitlines()[0] + "\n").encode(),
+        "rejected",
+        ("the file has a header but no data rows",),
+    ),
+    Case(
+        "gpps_variable_listed_twice",
+        "gpps",
+        "GPPS_2023_list_of_reporting_variables.csv",
+        edit(GPPS_VARIABLES, duplicate_row(3)),
+        "rejected",
+        (
+            VALIDATION,
+            "ref.gpps_variables compound_columns_to_be_unique [survey_year, variable]: 2 unexpected",
+        ),
+    ),
+    Case(
+        "gpps_respondent_weight_shifted",
+        "gpps",
+        "gpps_2023_respondent_extract.csv",
+        edit(GPPS_RESPONDENTS, set_cell(2, "weight", "250")),
+        "rejected",
+        (VALIDATION, "staged.survey_responses column_values_to_be_between [weight]"),
+    ),
+]
+
+CASES: list[Case] = [*REFERENCE_CASES, *GPPS_CASES]

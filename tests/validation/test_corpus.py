@@ -27,6 +27,10 @@ def source_layouts(source: str) -> Sequence[Layout]:
         from pipelines.sources.reference.layouts import REFERENCE_LAYOUTS
 
         return REFERENCE_LAYOUTS
+    if source == "gpps":
+        from pipelines.sources.gpps.layouts import GPPS_LAYOUTS
+
+        return GPPS_LAYOUTS
     raise KeyError(source)
 
 
@@ -35,9 +39,18 @@ def prepare(con: duckdb.DuckDBPyConnection, source: str) -> None:
         from pipelines.sources.reference.layouts import ensure_reference_tables
 
         ensure_reference_tables(con)
+    if source == "gpps":
+        from pipelines.sources.gpps.layouts import prepare as prepare_gpps
+
+        prepare_gpps(con)
 
 
-SOURCES = sorted({case.source for case in CASES})
+# Reference first: other sources' loaders look practices and trusts up in it.
+SOURCES = [
+    s
+    for s in ("reference", "gpps", "fft", "complaints", "healthwatch", "stories")
+    if any(c.source == s for c in CASES)
+]
 WATCHED_SCHEMAS = ("raw", "staged", "ref", "quarantine")
 
 
@@ -86,6 +99,11 @@ def loaded(
                 con, sample_landing, source, source_layouts(source), audit=audit, record_audit=record
             )
             assert not report.failed, report.summary_markdown()
+            if source == "reference":
+                # GPPS checks practice codes against the derived, versioned geography.
+                from pipelines.sources.reference import layouts
+
+                con.execute((Path(layouts.__file__).parent / "derived.sql").read_text())
         baseline = snapshot(con)
         good_ledger = ledger(con)
     return {"warehouse": warehouse, "baseline": baseline, "ledger": good_ledger, "sample": sample_landing}

@@ -1,5 +1,119 @@
-"""gpps suites: added as the gpps source's tables land (a suite is used only once its table exists)."""
+"""GP Patient Survey suites: published results (every header generation), response rates, variables, respondents.
 
-from pipelines.validation.expectations import TableSuite
+``staged.gpps_results`` is the largest table in the store (a national practice file is millions of rows
+after the reshape), so its suite usually runs as SQL over the file's rows (``frame_limit``); smaller files
+(national, ICS, PCN levels) go through Great Expectations. Row-count ranges depend on the file's level.
+"""
 
-SUITES: tuple[TableSuite, ...] = ()
+import duckdb
+
+from pipelines.validation.expectations import TableSuite, between, in_set, not_null, ordered, unique
+
+LEVELS = ["practice", "pcn", "ccg", "stp", "ics", "region", "national"]
+YEARS = (2017, 2035)  # the comparable series starts with the 2017 redesign
+
+
+def results_rows(con: duckdb.DuckDBPyConnection, table: str, source_file: str) -> tuple[int, int]:
+    """Rows expected from one results file, by its level: national files are small, practice files huge."""
+    row = con.execute(f"SELECT min(level) FROM {table} WHERE source_file = ?", [source_file]).fetchone()
+    level = row[0] if row else None
+    if level == "national":
+        return (1, 100_000)  # one organisation: questions x options
+    if level in {"region", "ics", "stp", "ccg"}:
+        return (1, 5_000_000)
+    return (1, 60_000_000)  # ~6,500 practices x ~700 question-option pairs (2024+)
+
+
+GPPS_RESULTS = TableSuite(
+    table="staged.gpps_results",
+    source="gpps",
+    description="GPPS published results, one row per year, organisation, question and option",
+    columns={
+        "survey_year": "INTEGER",
+        "level": "VARCHAR",
+        "org_code": "VARCHAR",
+        "question": "VARCHAR",
+        "response_option": "VARCHAR",
+        "weighted_proportion": "DOUBLE",
+        "weighted_count": "DOUBLE",
+        "unweighted_base": "DOUBLE",
+        "ci_lower": "DOUBLE",
+        "ci_upper": "DOUBLE",
+        "suppressed": "BOOLEAN",
+        "source_row": "BIGINT",
+    },
+    expectations=(
+        between("survey_year", *YEARS),
+        in_set("level", LEVELS),
+        not_null("org_code"),
+        unique("survey_year", "level", "org_code", "question", "response_option"),
+        between("weighted_proportion", 0, 1),
+        between("ci_lower", 0, 1),
+        between("ci_upper", 0, 1),
+        between("weighted_count", 0, None),
+        between("unweighted_base", 0, None),
+        ordered("ci_lower", "weighted_proportion"),
+        ordered("weighted_proportion", "ci_upper"),
+    ),
+    rows=results_rows,
+)
+
+GPPS_RESPONSE_RATES = TableSuite(
+    table="staged.gpps_response_rates",
+    source="gpps",
+    description="Questionnaires distributed and received per organisation and year",
+    columns={
+        "survey_year": "INTEGER",
+        "level": "VARCHAR",
+        "org_code": "VARCHAR",
+        "distributed": "DOUBLE",
+        "received": "DOUBLE",
+        "response_rate": "DOUBLE",
+        "source_row": "BIGINT",
+    },
+    expectations=(
+        between("survey_year", *YEARS),
+        in_set("level", LEVELS),
+        unique("survey_year", "level", "org_code"),
+        between("distributed", 0, None),
+        between("received", 0, None),
+        between("response_rate", 0, 1),
+        ordered("received", "distributed"),
+    ),
+    rows=(0, 100_000),  # a file may carry no response-rate columns at all
+)
+
+GPPS_VARIABLES = TableSuite(
+    table="ref.gpps_variables",
+    source="gpps",
+    description='The published "list of reporting variables" per year',
+    columns={"survey_year": "INTEGER", "variable": "VARCHAR", "source_row": "BIGINT"},
+    expectations=(between("survey_year", *YEARS), not_null("variable"), unique("survey_year", "variable")),
+    rows=(10, 20_000),
+)
+
+SURVEY_RESPONSES = TableSuite(
+    table="staged.survey_responses",
+    source="gpps",
+    description="Respondent-level answers with weight and harmonised demographics",
+    columns={
+        "survey": "VARCHAR",
+        "survey_year": "INTEGER",
+        "respondent_id": "VARCHAR",
+        "practice_code": "VARCHAR",
+        "weight": "DOUBLE",
+        "question": "VARCHAR",
+        "answer_code": "INTEGER",
+        "source_row": "BIGINT",
+    },
+    expectations=(
+        in_set("survey", ["gpps"]),
+        between("survey_year", *YEARS),
+        unique("survey_year", "respondent_id", "question"),
+        between("weight", 0, 100),  # design weights are ~0.1-20; 100 means a shifted column
+        between("answer_code", -99, 999),
+    ),
+    rows=(1, 100_000_000),
+)
+
+SUITES: tuple[TableSuite, ...] = (GPPS_RESULTS, GPPS_RESPONSE_RATES, GPPS_VARIABLES, SURVEY_RESPONSES)
