@@ -65,7 +65,7 @@ def coded_comments(context: dg.AssetExecutionContext, chorus: ChorusResource):  
                     con, """SELECT t.text_redacted, string_agg(DISTINCT m.label, '; ') AS themes, s.sentiment_class
                             FROM staged.comment_text t JOIN staged.comment_themes m USING (comment_id)
                             JOIN staged.comment_sentiment s USING (comment_id)
-                            GROUP BY ALL ORDER BY hash(t.text_redacted) LIMIT 8"""))
+                            GROUP BY t.comment_id, t.text_redacted, s.sentiment_class ORDER BY hash(t.comment_id) LIMIT 8"""))
             if name == "comment_redactions":
                 metadata["kinds"] = dg.MetadataValue.md(query_markdown(
                     con, "SELECT kind, sum(occurrences) AS found FROM staged.comment_redactions GROUP BY 1 ORDER BY 2 DESC"))
