@@ -1,0 +1,167 @@
+"""Benchmark: ingest a national-size GPPS practice file (issue 3, item 7). Not a test.
+
+Generates 6,500 practices × the full 2023 column list (1,001 columns), then times, each in its own
+subprocess so peak memory (ru_maxrss) is per method:
+
+- ours: the whole ingest, file → ``staged.gpps_results`` (ledger, quarantine, reconciliation included);
+- floor: DuckDB ``CREATE TABLE … AS SELECT * FROM read_csv(…)`` into one wide typed table;
+- pandas: ``read_csv`` + ``melt`` + ``to_numeric`` into the same long table, as an analyst would.
+
+Targets: ours within 1.5× of the floor, at least 2.5× faster than pandas, peak under 1 GB.
+Run: ``.venv/bin/python bench/gpps_ingest.py [--practices 6500] [--repeat 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def generate(path: Path, practices: int) -> None:
+    """A 2023-layout practice file of ``practices`` rows: synthetic practices X0nnnn, real column list."""
+    import numpy as np
+
+    sys.path.insert(0, str(REPO))
+    from pipelines.sample.gpps import columns_2023, fmt
+
+    header = columns_2023()
+    ids = {"practice_code", "practice_name", "pcn_code", "pcn_name", "ics_code", "ics_code_ons", "ics_name",
+           "cr_code", "cr_name"}  # fmt: skip
+    rng = np.random.default_rng(7)
+    measure_cols = [c for c in header if c not in ids]
+    with path.open("w", encoding="utf-8") as out:
+        out.write(",".join(header) + "\n")
+        for i in range(practices):
+            values = rng.random(len(measure_cols))
+            cells = {
+                "practice_code": f"X{i:05d}", "practice_name": f"PRACTICE {i} (SYNTHETIC)", "pcn_code": f"UZ{i // 6:04d}",
+                "pcn_name": "SYNTHETIC PCN", "ics_code": "QZ9", "ics_code_ons": "E54999999",
+                "ics_name": "SYNTHETIC ICB", "cr_code": "YZ9", "cr_name": "SYNTHETIC REGION",
+            }  # fmt: skip
+            for col, v in zip(measure_cols, values, strict=True):
+                if col.endswith("base") or col in ("distributed", "received"):
+                    cells[col] = str(int(v * 400))
+                elif "pct" in col or "_wil" in col or col == "resprate":
+                    cells[col] = "-99" if v < 0.01 else fmt(round(float(v), 6))
+                else:
+                    cells[col] = fmt(round(float(v) * 150, 6))
+            out.write(",".join(cells[c] for c in header) + "\n")
+
+
+def run_ours(csv_path: str, workdir: str) -> dict[str, float]:
+    sys.path.insert(0, str(REPO))
+    from pipelines.ingest import ingest_source
+    from pipelines.sources.gpps import layouts as L
+    from pipelines.sources.reference.layouts import ensure_reference_tables
+    from pipelines.store import open_store
+
+    landing = Path(workdir) / "landing"
+    (landing / "gpps").mkdir(parents=True)
+    target = landing / "gpps" / "GPPS_2023_Practice_data_(weighted)_(csv)_PUBLIC.csv"
+    target.symlink_to(csv_path)
+    warehouse = Path(workdir) / "w.duckdb"
+    with open_store(warehouse) as con:
+        # A geography that knows every practice, so the practice check runs on every row.
+        ensure_reference_tables(con)
+        con.execute(
+            "CREATE OR REPLACE TABLE ref.practice_geography_versions AS SELECT 'X' || lpad(i::VARCHAR, 5, '0') "
+            "AS practice_code, DATE '2023-01-01' AS valid_from, NULL::DATE AS valid_to FROM range(100000) t(i)"
+        )
+        L.prepare(con)
+        start = time.perf_counter()
+        report = ingest_source(con, landing, "gpps", L.GPPS_LAYOUTS)
+        elapsed = time.perf_counter() - start
+        assert not report.failed, report.summary_markdown()
+        rows = con.execute("SELECT count(*) FROM staged.gpps_results").fetchone()[0]
+    return {"seconds": elapsed, "rows": rows}
+
+
+def run_floor(csv_path: str, workdir: str) -> dict[str, float]:
+    import duckdb
+
+    with duckdb.connect(str(Path(workdir) / "floor.duckdb")) as con:
+        start = time.perf_counter()
+        con.execute(f"CREATE TABLE wide AS SELECT * FROM read_csv('{csv_path}')")
+        elapsed = time.perf_counter() - start
+        rows = con.execute("SELECT count(*) FROM wide").fetchone()[0]
+    return {"seconds": elapsed, "rows": rows}
+
+
+def run_pandas(csv_path: str, workdir: str) -> dict[str, float]:
+    import pandas as pd
+
+    start = time.perf_counter()
+    wide = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    ids = ["practice_code", "practice_name", "pcn_code", "pcn_name", "ics_code", "ics_code_ons", "ics_name",
+           "cr_code", "cr_name"]  # fmt: skip
+    long = wide.melt(id_vars=ids, var_name="variable", value_name="text")
+    long["value"] = pd.to_numeric(long["text"], errors="coerce")
+    long["suppressed"] = long["value"].isin([-97, -98, -99]) | long["text"].isin(["", "*", "-"])
+    long.loc[long["suppressed"], "value"] = float("nan")
+    elapsed = time.perf_counter() - start
+    return {"seconds": elapsed, "rows": len(long)}
+
+
+METHODS = {"ours": run_ours, "floor": run_floor, "pandas": run_pandas}
+
+
+def child(method: str, csv_path: str, workdir: str) -> None:
+    """Run one method and print its figures and this process's peak memory as JSON."""
+    figures = METHODS[method](csv_path, workdir)
+    figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(figures))
+
+
+def measure(method: str, csv_path: Path) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix=f"bench-{method}-") as workdir:
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", method, str(csv_path), workdir],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--practices", type=int, default=6500)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per method; the best time is reported")
+    parser.add_argument("--child", nargs=3, metavar=("METHOD", "CSV", "WORKDIR"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-gpps-") as tmp:
+        csv_path = Path(tmp) / "national_2023.csv"
+        start = time.perf_counter()
+        generate(csv_path, args.practices)
+        print(f"generated {args.practices} practices × 1,001 columns, {csv_path.stat().st_size / 1e6:.1f} MB "
+              f"in {time.perf_counter() - start:.1f} s")  # fmt: skip
+        results: dict[str, dict[str, float]] = {}
+        for method in ("floor", "ours", "pandas"):
+            runs = [measure(method, csv_path) for _ in range(args.repeat)]
+            best = min(runs, key=lambda r: r["seconds"])
+            best["peak_mb"] = max(r["peak_mb"] for r in runs)
+            results[method] = best
+            print(
+                f"{method:>6}: {best['seconds']:6.2f} s  peak {best['peak_mb']:7.0f} MB  rows {int(best['rows']):,}"
+            )
+    ours, floor, pandas_ = results["ours"], results["floor"], results["pandas"]
+    vs_floor = ours["seconds"] / floor["seconds"]
+    vs_pandas = pandas_["seconds"] / ours["seconds"]
+    print(f"ours / floor  = {vs_floor:.2f}×  (target ≤ 1.5×) {'OK' if vs_floor <= 1.5 else 'MISSED'}")
+    print(f"pandas / ours = {vs_pandas:.2f}×  (target ≥ 2.5×) {'OK' if vs_pandas >= 2.5 else 'MISSED'}")
+    print(
+        f"ours peak     = {ours['peak_mb']:.0f} MB (target < 1024 MB) {'OK' if ours['peak_mb'] < 1024 else 'MISSED'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
