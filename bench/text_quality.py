@@ -1,0 +1,145 @@
+"""Held-out quality of the theme/sentiment model vs a plain TF-IDF + LinearSVC baseline (same split, same run).
+
+Split: the v6 framework file by *respondent* (GroupShuffleSplit), so no respondent - and hence no comment
+id - is on both sides.  Phase-1 comments whose normalised text equals a test comment are dropped from
+training.  Thresholds are tuned on grouped out-of-fold predictions inside the training part only.
+
+Usage: .venv/bin/python bench/text_quality.py [--data ../shared/data/pxtextmining] [--out DIR] [--no-phase1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from pipelines.text.framework import V7_LABELS  # noqa: E402
+from pipelines.text.model import (  # noqa: E402
+    SENTIMENT3_NAMES,
+    TrainSettings,
+    is_empty_comment,
+    multilabel_scores,
+    sentiment3,
+    train,
+)
+from pipelines.text.train import V6_FILE, _norm_text, evaluate, keyword_topic_check, load_phase1, load_v6  # noqa: E402
+
+
+def baseline(train_df: pd.DataFrame, test_df: pd.DataFrame) -> dict[str, float]:
+    """pxtextmining-style reference: default TF-IDF + one-vs-rest LinearSVC, v6 data only, 0 cut-off."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.svm import LinearSVC
+
+    def rows(df: pd.DataFrame) -> np.ndarray:
+        has = np.array([isinstance(v, list) and len(v) > 0 for v in df["labels"]])
+        return np.flatnonzero(has & ~df["text"].map(is_empty_comment).to_numpy())
+
+    def ymat(df: pd.DataFrame, idx: np.ndarray) -> np.ndarray:
+        Y = np.zeros((len(idx), len(V7_LABELS)), bool)
+        for r, i in enumerate(idx):
+            for lab in df["labels"].iloc[i]:
+                Y[r, V7_LABELS.index(lab)] = True
+        return Y
+
+    tr, te = rows(train_df), rows(test_df)
+    vec = TfidfVectorizer()
+    Xtr = vec.fit_transform(train_df["text"].iloc[tr].astype(str))
+    Xte = vec.transform(test_df["text"].iloc[te].astype(str))
+    Ytr, Yte = ymat(train_df, tr), ymat(test_df, te)
+    present = Ytr.any(0)
+    clf = OneVsRestClassifier(LinearSVC()).fit(Xtr, Ytr[:, present])
+    pred = np.zeros_like(Yte)
+    pred[:, present] = clf.predict(Xte).astype(bool)
+    sc = multilabel_scores(Yte, pred, V7_LABELS)
+    # Sentiment baseline: TF-IDF + LinearSVC straight on the 3 classes.
+    def s3(df: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
+        sv = df["sentiment"].to_numpy(dtype=float)
+        ok = np.isin(sv, [1, 2, 3, 4, 5]) & ~df["text"].map(is_empty_comment).to_numpy()
+        return df["text"][ok].astype(str), np.array([SENTIMENT3_NAMES.index(sentiment3(v)) for v in sv[ok]])
+
+    xs, ys = s3(train_df)
+    xt, yt = s3(test_df)
+    v2 = TfidfVectorizer()
+    sacc = float((LinearSVC().fit(v2.fit_transform(xs), ys).predict(v2.transform(xt)) == yt).mean())
+    return {"micro_f1": sc["micro_f1"], "macro_f1": sc["macro_f1"], "sentiment_accuracy_3class": sacc}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "pxtextmining"))
+    ap.add_argument("--out", default=None, help="write evaluation JSON + Markdown here")
+    ap.add_argument("--no-phase1", action="store_true")
+    ap.add_argument("--test-size", type=float, default=0.2)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    from sklearn.model_selection import GroupShuffleSplit
+
+    v6 = load_v6(args.data)
+    tr_idx, te_idx = next(GroupShuffleSplit(n_splits=1, test_size=args.test_size, random_state=args.seed).split(v6, groups=v6["group"]))
+    train_v6, test = v6.iloc[tr_idx].reset_index(drop=True), v6.iloc[te_idx].reset_index(drop=True)
+    assert not set(train_v6["group"]) & set(test["group"]), "respondent on both sides"
+    assert not set(train_v6["comment_id"]) & set(test["comment_id"]), "comment id on both sides"
+    parts = [train_v6]
+    if not args.no_phase1:
+        parts.append(load_phase1(args.data, exclude_texts=set(test["text"].dropna().map(_norm_text)), complete=True))
+    train_df = pd.concat(parts, ignore_index=True)
+    print(f"train rows {len(train_df)} (v6 {len(train_v6)}, phase-1 {len(train_df) - len(train_v6)}); test rows {len(test)} "
+          f"({test['group'].nunique()} respondents)")
+
+    t0 = time.perf_counter()
+    model = train(train_df, settings=TrainSettings())
+    t_train = time.perf_counter() - t0
+
+    texts = test["text"].tolist() * 10
+    qs = test["question"].tolist() * 10
+    model.features._char_cache.clear()
+    t0 = time.perf_counter()
+    model.predict_arrays(texts, qs)
+    t_pred = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    model.features.transform([str(t) if not is_empty_comment(t) else "" for t in texts], ["why"] * len(texts))
+    t_feat = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    base = baseline(train_v6, test)
+    t_base = time.perf_counter() - t0
+    edi = keyword_topic_check(Path(args.data) / V6_FILE)
+    extra = {
+        "baseline_tfidf_linearsvc_v6": base,
+        "keyword_rule_edi_vs_v6_label": edi,
+        "train_seconds": round(t_train, 1),
+        "baseline_train_seconds": round(t_base, 1),
+        "predict_comments_per_second": round(len(texts) / t_pred),
+        "features_only_comments_per_second_no_dedup": round(len(texts) / t_feat),
+    }
+    rep = evaluate(model, test, out_dir=args.out, name="text_quality_heldout", extra=extra)
+    rep_all = evaluate(model, test, substantive_only=False)
+    th, se = rep["themes"], rep["sentiment"]
+    print(f"\nHeld-out (substantive comments, n={rep['n_theme_rows_scored']}):")
+    print(f"  theme micro-F1 {th['micro_f1']:.3f}  macro-F1 {th['macro_f1']:.3f} ({th['n_labels_in_macro']} labels)  "
+          f"sentiment 3-class acc {se['accuracy_3class']:.3f} (n={se['n']}), 5-class {se['accuracy_5class']:.3f}")
+    print(f"  all comments incl. empty/'did not answer' (n={rep_all['n_theme_rows_scored']}): micro-F1 "
+          f"{rep_all['themes']['micro_f1']:.3f} macro-F1 {rep_all['themes']['macro_f1']:.3f}")
+    print(f"  baseline TF-IDF+LinearSVC (v6 only): micro-F1 {base['micro_f1']:.3f} macro-F1 {base['macro_f1']:.3f} "
+          f"sentiment 3-class {base['sentiment_accuracy_3class']:.3f}")
+    print(f"  OOF (thresholds tuned in-sample) {model.meta['metrics']['oof_thresholds_tuned_in_sample']}")
+    print(f"  train {t_train:.1f} s; predict {extra['predict_comments_per_second']}/s (with batch dedup), "
+          f"features alone {extra['features_only_comments_per_second_no_dedup']}/s")
+    print(f"  EDI keyword rule vs v6 label: {edi}")
+    print("\n  per-label F1 (support):")
+    for r in sorted(th["per_label"], key=lambda r: -r["support"]):
+        print(f"    {r['label'][:55]:55s} {r['support']:4d}  P {r['precision']:.2f} R {r['recall']:.2f} F1 {r['f1']:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
