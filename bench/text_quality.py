@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     assert not set(train_v6["comment_id"]) & set(test["comment_id"]), "comment id on both sides"
     parts = [train_v6]
     if not args.no_phase1:
-        parts.append(load_phase1(args.data, exclude_texts=set(test["text"].dropna().map(_norm_text)), complete=True))
+        parts.append(load_phase1(args.data, exclude_texts=set(test["text"].dropna().map(_norm_text)), complete=True, sentiment=True))
     train_df = pd.concat(parts, ignore_index=True)
     print(f"train rows {len(train_df)} (v6 {len(train_v6)}, phase-1 {len(train_df) - len(train_v6)}); test rows {len(test)} "
           f"({test['group'].nunique()} respondents)")

@@ -190,7 +190,7 @@ def load_training_data(data_dir: str | Path, *, phase1: bool = True, exclude_tex
     """v6 data plus (optionally) the soundly-mapped phase-1 data, as one training frame."""
     frames = [load_v6(data_dir)]
     if phase1:
-        frames.append(load_phase1(data_dir, exclude_texts=exclude_texts))
+        frames.append(load_phase1(data_dir, exclude_texts=exclude_texts, complete=True, sentiment=True))
     return pd.concat(frames, ignore_index=True)
 
 

@@ -1,0 +1,167 @@
+"""Tests for the shipped theme/sentiment model, the v7 framework maps and training from a small CSV."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipelines.text.framework import (
+    FRAMEWORK_V7,
+    KEYWORD_TOPICS,
+    V6_TO_V7,
+    V7_LABELS,
+    all_labels,
+    keyword_topics,
+    phase1_labels,
+    v6_to_v7,
+)
+from pipelines.text.model import DEFAULT_MODEL_DIR, ThemeSentimentModel, TrainSettings, question_type
+from pipelines.text.train import evaluate, frame_from_csv
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO.parent / "shared" / "data" / "pxtextmining"
+V6 = DATA / "v6framework_train.csv"
+
+
+def _need_data() -> None:
+    if not V6.exists():
+        pytest.skip(f"pxtextmining data absent: {V6} does not exist")
+
+
+@pytest.fixture(scope="module")
+def model() -> ThemeSentimentModel:
+    return ThemeSentimentModel.load()
+
+
+# -- framework ------------------------------------------------------------------------------------
+
+
+def test_framework_has_32_subcategories_in_10_categories() -> None:
+    assert len(FRAMEWORK_V7) == 10
+    assert len(V7_LABELS) == 32 == len(set(V7_LABELS))
+    assert "Staffing levels & responsiveness" in FRAMEWORK_V7["Staff"]
+
+
+def test_v6_map_covers_every_v6_column_and_merges() -> None:
+    assert v6_to_v7(["Number & deployment of staff", "Staff responsiveness"]) == ["Staffing levels & responsiveness"]
+    assert all(v is None or v in V7_LABELS for v in V6_TO_V7.values())
+    if V6.exists():
+        cols = list(pd.read_csv(V6, nrows=0).columns)
+        label_cols = cols[cols.index("Comment sentiment") + 1 :]
+        assert set(label_cols) <= set(V6_TO_V7), set(label_cols) - set(V6_TO_V7)
+    # Every v7 label except the rule-coded empty label is reachable from v6 data.
+    assert set(V7_LABELS) == {v for v in V6_TO_V7.values() if v}
+
+
+def test_phase1_and_keyword_rules() -> None:
+    assert phase1_labels("SA") == ["Staff manner & personal attributes"]
+    assert phase1_labels("cc") == []
+    assert phase1_labels("ep", "No parking spaces at all") == ["Parking"]
+    assert keyword_topics("There was no interpreter and I am deaf") == ["Equality, diversity & inclusion"]
+    assert keyword_topics("Lovely staff") == []
+
+
+def test_question_type() -> None:
+    assert question_type("What could we do better?") == "improve"
+    assert question_type("How could we improve?") == "improve"
+    assert question_type("What was good?") == "good"
+    assert question_type("FFT Why?") == "why"
+    assert question_type(None) == question_type("Trust A - Q1") == "unknown"
+
+
+# -- shipped model --------------------------------------------------------------------------------
+
+
+def test_shipped_model_is_plain_arrays_and_json() -> None:
+    files = {p.name for p in DEFAULT_MODEL_DIR.iterdir()}
+    assert {"vocabulary.json", "weights.npz", "model.json"} <= files
+    assert not [f for f in files if f.endswith((".pkl", ".pickle", ".joblib", ".sav"))]
+    with np.load(DEFAULT_MODEL_DIR / "weights.npz", allow_pickle=False) as w:
+        assert all(w[k].dtype != object for k in w.files)
+    meta = json.loads((DEFAULT_MODEL_DIR / "model.json").read_text())
+    assert meta["labels"] == list(V7_LABELS)
+    assert sum(p.stat().st_size for p in DEFAULT_MODEL_DIR.iterdir()) < 15_000_000
+
+
+def test_label_set_is_framework_plus_topics(model: ThemeSentimentModel) -> None:
+    assert model.labels == V7_LABELS
+    assert model.label_set == all_labels() == V7_LABELS + tuple(KEYWORD_TOPICS)
+
+
+def test_known_comments(model: ThemeSentimentModel) -> None:
+    texts = [
+        "The receptionist was rude and I couldn't get through on the phone",
+        "Nothing, everything was great",
+        "Nothing",
+        "The food was cold",
+        "There was no interpreter for my mother who is deaf",
+        "",
+    ]
+    questions = ["What could we do better?", "What could we do better?", "What was good?", None, None, None]
+    c = model.predict(texts, questions)
+    assert {"Staff manner & personal attributes", "Contacting services"} & set(c[0].themes)
+    assert c[0].sentiment3 == "negative"
+    assert c[1].sentiment3 == "positive" and "Positive experience & gratitude" in c[1].themes
+    assert c[2].sentiment3 == "negative"  # "Nothing" was good
+    assert "Food & drink provision & facilities" in c[3].themes and c[3].sentiment3 == "negative"
+    assert "Equality, diversity & inclusion" in c[4].topics
+    assert c[5].themes == ("Labelling not possible",) and c[5].sentiment is None
+    assert all(len(x.themes) >= 1 for x in c)  # every comment gets at least its most probable label
+    assert all(x.categories for x in c)
+
+
+def test_array_api_shapes(model: ThemeSentimentModel) -> None:
+    pr = model.predict_arrays(["Lovely staff", "Long wait", "Lovely staff"], ["FFT Why?"] * 3)
+    assert pr.theme_proba.shape == (3, 32) and pr.sentiment_proba.shape == (3, 5)
+    assert pr.theme_mask.any(axis=1).all()
+    np.testing.assert_allclose(pr.sentiment_proba.sum(axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_array_equal(pr.theme_proba[0], pr.theme_proba[2])
+    with pytest.raises(ValueError):
+        model.predict_arrays(["a"], ["q1", "q2"])
+
+
+def test_save_load_round_trip(model: ThemeSentimentModel, tmp_path: Path) -> None:
+    model.save(tmp_path)
+    again = ThemeSentimentModel.load(tmp_path)
+    texts = ["Staff were kind", "Parking was impossible"]
+    a, b = model.predict_arrays(texts), again.predict_arrays(texts)
+    np.testing.assert_allclose(a.theme_proba, b.theme_proba, atol=1e-6)
+    np.testing.assert_array_equal(a.sentiment, b.sentiment)
+
+
+# -- training -------------------------------------------------------------------------------------
+
+
+def test_training_on_small_csv_beats_majority_baseline(tmp_path: Path) -> None:
+    _need_data()
+    raw = pd.read_csv(V6)
+    raw = raw[raw["FFT answer"].notna() & (raw["FFT answer"] != "Did not answer")]
+    resp = raw["Respondent ID"].drop_duplicates().sample(frac=1.0, random_state=1)
+    test_resp = set(resp.iloc[:150])
+    train_csv, test_csv = tmp_path / "train.csv", tmp_path / "test.csv"
+    raw[~raw["Respondent ID"].isin(test_resp)].head(600).to_csv(train_csv, index=False)
+    raw[raw["Respondent ID"].isin(test_resp)].to_csv(test_csv, index=False)
+
+    from pipelines.text.train import train_from_csv
+
+    m = train_from_csv(train_csv, settings=TrainSettings(ensemble=("svm",), n_folds=3), out_dir=tmp_path / "m")
+    assert (tmp_path / "m" / "weights.npz").exists()
+    test = frame_from_csv(
+        test_csv, text_col="FFT answer", label_map="v6", sentiment_col="Comment sentiment",
+        question_col="FFT question", group_col="Respondent ID",
+    )
+    rep = evaluate(m, test, out_dir=tmp_path / "report", name="small")
+    assert (tmp_path / "report" / "small.md").read_text().startswith("# Theme")
+    # Majority baselines: always predict the most frequent label / sentiment class.
+    labelled = [labs for labs in test["labels"] if isinstance(labs, list)]
+    top = pd.Series([lab for labs in labelled for lab in labs]).value_counts().index[0]
+    tp = sum(top in labs for labs in labelled)
+    n_true = sum(len(labs) for labs in labelled)
+    majority_micro = 2 * tp / (len(labelled) + n_true)
+    s3 = test["sentiment"].dropna().map(lambda v: 0 if v <= 2 else (1 if v == 3 else 2))
+    assert rep["themes"]["micro_f1"] > majority_micro + 0.1
+    assert rep["sentiment"]["accuracy_3class"] > s3.value_counts(normalize=True).max()
