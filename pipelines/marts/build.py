@@ -70,6 +70,8 @@ def metric_estimates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         frames.append(con.execute(_sql("gpps_respondent_estimates.sql")).df())
     if table_exists(con, "staged.fft_scores") and table_exists(con, "ref.nhs_trusts"):
         frames.append(con.execute(_sql("fft_estimates.sql")).df())
+    if table_exists(con, "staged.complaint_returns") and table_exists(con, "staged.complaints"):
+        frames.append(con.execute(_sql("complaints_estimates.sql")).df())
     if table_exists(con, "staged.comments") and table_exists(con, "ref.practice_deprivation"):
         comment_negative_view(con)
         frames.append(con.execute(_sql("comment_estimates.sql")).df())

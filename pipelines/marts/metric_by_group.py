@@ -19,7 +19,7 @@ from pipelines.disclosure import (
     percentage_from_rounded,
     suppress_and_round_counts,
 )
-from pipelines.stats import two_group_difference, wilson_interval
+from pipelines.stats import rate_interval, two_group_difference, wilson_interval
 
 ESTIMATE_COLUMNS: dict[str, str] = {
     "geography_level": "VARCHAR",  # practice | pcn | sub_icb | icb | england | trust | site
@@ -67,7 +67,7 @@ OUTPUT_COMMENTS: dict[str, str] = {
     "best_group": "the group with the best value in this geography, period, metric and dimension",
     "diff_from_best": "value minus the best group's value (negative = worse when higher is better)",
     "diff_from_best_significant": "the gap from the best group is significant at 95%",
-    "worse_than_overall": "significantly worse than the geography's overall value",
+    "worse_than_overall": "worse than the geography's overall value at 99.8% (the flag analysts act on; few false alarms across many groups)",
     "higher_is_better": "whether a higher value is the better experience",
     "suppressed": "the value is withheld by disclosure control",
     "suppression_reason": "small_count (1–7), small_base (<10 respondents/comments), secondary, or empty",
@@ -108,6 +108,14 @@ def finalise_estimates(estimates: pd.DataFrame) -> pd.DataFrame:
     e["upper_95"] = e["upper_95"].where(e["upper_95"].notna(), pd.Series(np.where(proportion, hi95, np.nan)))
     e["lower_998"] = np.where(proportion, lo998, np.nan)
     e["upper_998"] = np.where(proportion, hi998, np.nan)
+    if (~proportion).any():
+        # Rates per 10,000: Byar / exact Poisson limits on the count (PHE phe_rate).
+        rate = ~proportion.to_numpy()
+        x_rate, n_rate = e.loc[rate, "numerator"].to_numpy(), e.loc[rate, "denominator"].to_numpy()
+        for conf, lo_col, hi_col in ((0.95, "lower_95", "upper_95"), (0.998, "lower_998", "upper_998")):
+            _, lo, hi = rate_interval(x_rate, n_rate, 10_000, conf)
+            e.loc[rate, lo_col] = lo
+            e.loc[rate, hi_col] = hi
 
     _disclose(e)
     _gaps(e)
@@ -128,7 +136,12 @@ def _gaps(e: pd.DataFrame) -> None:
     e["diff_from_overall"] = np.where(is_group, diff, np.nan)
     e["diff_from_overall_significant"] = is_group & np.asarray(sig, dtype=bool)
     sign = np.where(e["higher_is_better"], 1.0, -1.0)
-    e["worse_than_overall"] = e["diff_from_overall_significant"] & (sign * e["diff_from_overall"] < 0)
+    # Flag at 99.8%: a table of many groups × measures would flag ~5% of equal groups at 95%.
+    *_, sig_998 = two_group_difference(
+        e["value"].to_numpy(), e["n_eff"].to_numpy(), merged["overall_value"].to_numpy(),
+        merged["overall_n_eff"].to_numpy(), conf=0.998,
+    )
+    e["worse_than_overall"] = is_group & np.asarray(sig_998, dtype=bool) & (sign * e["diff_from_overall"] < 0)
 
     # Best group: among real groups with enough people behind them.
     eligible = is_group & (e["_reason"] == "").to_numpy() & ~e["group_value"].fillna("").str.startswith(NON_GROUPS).to_numpy()
@@ -170,7 +183,8 @@ def _disclose(e: pd.DataFrame) -> None:
         e.loc[idx, "denominator"] = den
         e.loc[idx, "unweighted_n"] = n_pub
         rate = e.loc[idx, "metric_id"].str.endswith("_per_10k").to_numpy()
-        e.loc[idx, "value"] = np.where(rate, e.loc[idx, "value"], percentage_from_rounded(num, den, 1.0))
+        # Published values come from the published (rounded) counts.
+        e.loc[idx, "value"] = np.where(rate, percentage_from_rounded(num, den, 10_000.0), percentage_from_rounded(num, den, 1.0))
         small = num_reason == "small_count"
         reason[idx[small]] = "small_count"
         breakdown = (e.loc[idx, "dimension"] != "overall").to_numpy()

@@ -1,0 +1,89 @@
+"""On the sample, the whole pipeline surfaces the inequalities the generator planted — and only those."""
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from tests.conftest import failed_checks, materialize, query, step_failures
+
+PLANTED_NOT = ("Male", "Female", "White", "Mixed", "Black", "Other", "45-54", "55-64", "65-74", "75-84")
+
+
+@pytest.fixture(scope="module")
+def built(all_definitions: dg.Definitions, sample_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    warehouse = tmp_path_factory.mktemp("story") / "w.duckdb"
+    result = materialize(all_definitions, sample_landing, warehouse)
+    assert result.success, step_failures(result)
+    assert not failed_checks(result)
+    return warehouse.with_name("published.duckdb")
+
+
+def gaps(published: Path, metric: str, dimension: str) -> dict[str, tuple]:
+    rows = query(
+        published,
+        """SELECT group_value, diff_from_overall, diff_from_overall_significant, worse_than_overall
+           FROM marts.metric_by_group
+           WHERE geography_level = 'icb' AND source = 'gpps_respondents' AND metric_id = ? AND dimension = ?
+             AND NOT suppressed""",
+        [metric, dimension],
+    )
+    return {r[0]: r[1:] for r in rows}
+
+
+def test_phone_access_gaps_for_the_planted_groups_are_found(built: Path) -> None:
+    ethnicity = gaps(built, "phone_access", "ethnicity")
+    gap, significant, flagged = ethnicity["Asian or Asian British: Bangladeshi"]
+    assert gap < -0.08 and significant and flagged
+    deprivation = gaps(built, "phone_access", "deprivation_quintile")
+    assert deprivation["1"][0] < -0.05 and deprivation["1"][1]
+    assert deprivation["5"][0] > 0
+    age = gaps(built, "phone_access", "age_band")
+    assert age["16-24"][0] < -0.04 and age["16-24"][1]
+    assert age["16-24"][0] < age["65-74"][0]
+
+
+def test_deprivation_gradient_points_the_planted_way(built: Path) -> None:
+    rows = query(
+        built,
+        """SELECT direction, sii, sii_lower_95 FROM marts.deprivation_gradient
+           WHERE geography_level = 'icb' AND metric_id = 'phone_access' AND source = 'gpps_respondents'""",
+    )
+    assert rows and rows[0][0] == "worse_in_more_deprived" and rows[0][2] > 0
+
+
+def test_nothing_planted_as_noise_is_flagged(built: Path) -> None:
+    flagged = query(
+        built,
+        f"""SELECT metric_id, dimension, group_value FROM marts.metric_by_group
+            WHERE geography_level = 'icb' AND source = 'gpps_respondents' AND worse_than_overall
+              AND group_value IN ({", ".join(f"'{g}'" for g in PLANTED_NOT)})""",
+    )
+    assert flagged == []
+
+
+def test_young_respondents_are_the_ones_we_do_not_hear(built: Path) -> None:
+    rows = dict(
+        query(
+            built,
+            """SELECT group_value, under_represented FROM marts.representation
+               WHERE channel = 'gpps_respondents' AND geography_level = 'icb' AND dimension = 'age_band'""",
+        )
+    )
+    assert rows["16-24"] is True
+    assert not any(rows[band] for band in ("45-54", "55-64", "65-74"))
+
+
+def test_stories_explain_the_gap(built: Path) -> None:
+    """Triangulation joins the Asian group's survey gap to what people say, with traceable examples."""
+    rows = query(
+        built,
+        """SELECT theme, survey_worst_gap, comments, example_comments FROM marts.triangulation
+           WHERE geography_level = 'icb' AND dimension = 'ethnicity_band' AND group_value = 'Asian'
+             AND survey_worst_gap < 0 AND comments >= 10""",
+    )
+    assert rows
+    examples = [e for r in rows if r[3] for e in r[3]]
+    assert examples and all(":" in e for e in examples)  # each prefixed with its comment_id
+    texts = query(built, "SELECT count(*) FROM marts.triangulation WHERE comments < 10 AND example_comments IS NOT NULL")
+    assert texts == [(0,)]
