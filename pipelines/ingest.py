@@ -189,13 +189,18 @@ def normalise_header(name: str) -> str:
     return name.replace("\ufeff", "").replace("\xa0", " ").strip().lower()
 
 
-def read_csv_header(path: Path, encoding: str = "utf-8") -> list[str]:
-    """The first row of a CSV file, normalised; ``[]`` for an empty file."""
+def read_first_row(path: Path, encoding: str = "utf-8") -> list[str]:
+    """The first CSV row of a file as written (BOM dropped); ``[]`` for an empty file."""
     with path.open("r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as handle:
         first = handle.readline()
     if not first.strip():
         return []
-    return [normalise_header(cell) for cell in next(csv.reader(io.StringIO(first)))]
+    return next(csv.reader(io.StringIO(first)))
+
+
+def read_csv_header(path: Path, encoding: str = "utf-8") -> list[str]:
+    """The first row of a CSV file, normalised; ``[]`` for an empty file."""
+    return [normalise_header(cell) for cell in read_first_row(path, encoding)]
 
 
 @dataclass(frozen=True)

@@ -174,3 +174,21 @@ def test_etr_trusts(tmp_path: Path, shared_data: Path) -> None:
     assert one(w, "SELECT trust_name, icb_code FROM ref.nhs_trusts WHERE trust_code = 'R0A'") == (
         "MANCHESTER UNIVERSITY NHS FOUNDATION TRUST", "QOP"
     )
+
+
+def test_crosswalk_blank_icb_and_cp1252_epraccur_are_handled(tmp_path: Path) -> None:
+    """A blank ICB is quarantined (not a constraint error); an Excel-saved cp1252 epraccur is still detected."""
+    landing = tmp_path / "landing" / "reference"
+    landing.mkdir(parents=True)
+    landing.joinpath("xw.csv").write_text("CCG Code,ICB Code,ICB NAME\n16C,QHM,North East\n00K,,Nowhere\n")
+    fields = ["A81001", "SURGERY CAFÉ ÉTÉ", "Y63", "QHM", "", "", "", "", "", "TS18 1HU", "19740401", "",
+              "A", "B", "16C", "20130401", "", "", "", "", "", "0", "", "16C", "", "4", ""]  # fmt: skip
+    landing.joinpath("epraccur.csv").write_bytes((",".join(f'"{v}"' for v in fields) + "\n").encode("cp1252"))
+    warehouse = tmp_path / "w.duckdb"
+    with open_store(warehouse) as con:
+        report = ingest_source(con, tmp_path / "landing", "reference", REFERENCE_LAYOUTS)
+        quarantined = con.execute("SELECT rule, source_row FROM quarantine.rows").fetchall()
+        name = con.execute("SELECT practice_name FROM ref.gp_practices").fetchone()
+    assert not report.failed, [o.error for o in report.failed]
+    assert quarantined == [("icb_code_shape", 2)]
+    assert name == ("SURGERY CAFÉ ÉTÉ",)

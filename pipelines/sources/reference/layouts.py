@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import duckdb
@@ -15,6 +14,7 @@ from pipelines.ingest import (
     RowRule,
     passing_rows,
     quarantine_rows,
+    read_first_row,
     reject_missing_columns,
     stage_csv,
 )
@@ -50,9 +50,7 @@ def ensure_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _first_fields(landing_file: LandingFile) -> list[str]:
-    with landing_file.path.open("r", encoding="utf-8-sig" if landing_file.text_encoding() == "utf-8" else "cp1252", newline="") as handle:
-        line = handle.readline()
-    return next(csv.reader([line]), []) if line.strip() else []
+    return read_first_row(landing_file.path, landing_file.text_encoding())
 
 
 def _looks_like_epraccur(landing_file: LandingFile) -> bool:
@@ -408,10 +406,10 @@ def load_ccg_icb_crosswalk(con: duckdb.DuckDBPyConnection, f: LandingFile) -> Lo
         """
     )
     rules = [
-        RowRule("ccg_code_shape", "ccg_code", f"NOT regexp_full_match(ccg_code, '{SUB_ICB_CODE[1:-1]}')",
+        RowRule("ccg_code_shape", "ccg_code", f"ccg_code IS NULL OR NOT regexp_full_match(ccg_code, '{SUB_ICB_CODE[1:-1]}')",
                 "CCG code is not 3 characters (00K) or 5 (W2U3Z)"),
-        RowRule("icb_code_shape", "icb_code", f"NOT regexp_full_match(icb_code, '{ICB_CODE[1:-1]}')",
-                "ICB code is not Q and two characters"),
+        RowRule("icb_code_shape", "icb_code", f"icb_code IS NULL OR NOT regexp_full_match(icb_code, '{ICB_CODE[1:-1]}')",
+                "ICB code is blank or not Q and two characters"),
     ]  # fmt: skip
     quarantined = quarantine_rows(con, "_xw_typed", rules, f)
     con.execute(
