@@ -11,12 +11,12 @@ and among younger patients, interpreter complaints among Bangladeshi patients.
 
 from __future__ import annotations
 
-import csv
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 
+from pipelines.sample.csv_files import write_csv
 from pipelines.sample.ics import SEED, SyntheticICS
 
 PERIOD = "2025-26 Q1"
@@ -76,15 +76,6 @@ def return_header() -> list[str]:
             + [f"Profession: {p}" for p in PROFESSIONS])  # fmt: skip
 
 
-def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
 def write_register(ics: SyntheticICS, path: Path, rng: np.random.Generator, n: int = 180) -> Path:
     """A record-level complaints register across practices and trust sites."""
     header = ["Complaint Reference", "Date Received", "Date Closed", "Organisation Code", "Service Area", "Subjects",
@@ -117,7 +108,7 @@ def write_register(ics: SyntheticICS, path: Path, rng: np.random.Generator, n: i
                      code, "General practice" if gp else "Inpatients", "; ".join(subjects), outcome,
                      str(rng.choice(["Patient", "Relative/Carer"])), age,
                      str(rng.choice(["Male", "Female"])), ethnicity, f"ZZ{1 + i % 3}", text])  # fmt: skip
-    return _write(path, header, rows)
+    return write_csv(path, rows, header, lineterminator="\r\n")
 
 
 def write_complaints(ics: SyntheticICS, folder: Path) -> list[Path]:
@@ -127,7 +118,7 @@ def write_complaints(ics: SyntheticICS, folder: Path) -> list[Path]:
     ko41a = [_return_row(rng, code, name, "KO41a", 30) for code, name in sites]
     ko41b = [_return_row(rng, p.code, p.name, "KO41b", 4 + int(6 * p.deprivation)) for p in ics.practices]
     return [
-        _write(folder / "ko41a_2025-26_q1.csv", return_header(), ko41a),
-        _write(folder / "ko41b_2025-26_q1.csv", return_header(), ko41b),
+        write_csv(folder / "ko41a_2025-26_q1.csv", ko41a, return_header(), lineterminator="\r\n"),
+        write_csv(folder / "ko41b_2025-26_q1.csv", ko41b, return_header(), lineterminator="\r\n"),
         write_register(ics, folder / "complaints_register_2025-26.csv", rng),
     ]

@@ -14,7 +14,6 @@ and both groups score worse.
 
 from __future__ import annotations
 
-import csv
 import re
 import shutil
 import tempfile
@@ -24,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipelines.sample.csv_files import write_csv
 from pipelines.sample.ics import PLANTED, SEED, SyntheticICS
 
 MONTH = date(2025, 7, 1)
@@ -272,12 +272,7 @@ def write_trust_upload(ics: SyntheticICS, path: Path, rng: np.random.Generator, 
                      str(rng.choice(["Heterosexual", "Gay or lesbian", "Bisexual", "Prefer not to say"], p=[0.85, 0.05, 0.04, 0.06])),
                      str(rng.choice(["No", "Yes", "Prefer not to say"], p=[0.75, 0.2, 0.05])),
                      str(rng.choice(["Christian", "Muslim", "No religion", "Hindu"], p=[0.4, 0.15, 0.4, 0.05]))])  # fmt: skip
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
+    return write_csv(path, rows, header, lineterminator="\r\n")
 
 
 def write_public_labelled(ics: SyntheticICS, path: Path, rng: np.random.Generator, n: int = 160) -> Path:
@@ -300,12 +295,7 @@ def write_public_labelled(ics: SyntheticICS, path: Path, rng: np.random.Generato
         respondent = f"{trust.code} PTS {i}"
         rows.append([f"{respondent} - Q1", trust.code, respondent, written, "PTS\xa0 - Patient Transport", "",
                      score if i % 25 else 6, question, text or "Did not answer", "", "", "", ""])  # fmt: skip
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
+    return write_csv(path, rows, header, lineterminator="\r\n")
 
 
 def write_fft(ics: SyntheticICS, folder: Path) -> list[Path]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipelines.sample.csv_files import write_csv
 from pipelines.sample.ics import PLANTED, SEED, SyntheticICS
 
 HW = {
@@ -226,11 +227,8 @@ def write_reviews(ics: SyntheticICS, path: Path, seed: int = SEED) -> None:
     # A review with a star rating outside 1-5 (exports do carry these): it must be quarantined, not loaded.
     rows.append(["HW-R9999", practices[0].name.title(), practices[0].code, HW["E06999902"], "05/05/2025", 6, "",
                  "Great service.", "35-44", "Female", "Indian", "No"])  # fmt: skip
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["Review ID", "Service name", "ODS code", "Local Healthwatch", "Date", "Star rating",
-                         "Review title", "Review text", "Age group", "Sex", "Ethnicity", "Disability"])  # fmt: skip
-        writer.writerows(rows)
+    write_csv(path, rows, ["Review ID", "Service name", "ODS code", "Local Healthwatch", "Date", "Star rating",
+                           "Review title", "Review text", "Age group", "Sex", "Ethnicity", "Disability"])  # fmt: skip
 
 
 def write_lookup(ics: SyntheticICS, path: Path) -> None:
@@ -250,10 +248,8 @@ def write_healthwatch(ics: SyntheticICS, folder: Path) -> list[Path]:
     reports = folder / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     register = _register_rows()
-    with (folder / "healthwatch-report-register.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["File", "Local Healthwatch", "Local authority", "Publication date", "Service type", "Title"])
-        writer.writerows(register)
+    write_csv(folder / "healthwatch-report-register.csv", register,
+              ["File", "Local Healthwatch", "Local authority", "Publication date", "Service type", "Title"])
     write_pdf(reports / register[0][0], register[0][5], register[0][1], PHONE_REPORT)
     write_html(reports / register[1][0], register[1][5], register[1][1], DISCHARGE_REPORT)
     write_docx(reports / register[2][0], register[2][5], ENTER_VIEW_REPORT)

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
+from pipelines.sample.csv_files import write_csv
 from pipelines.sample.ics import SyntheticICS, list_by_sex_and_age
-
-
-def _write(path: Path, rows: list[list[object]], header: list[str] | None = None, quote_all: bool = False) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL, lineterminator="\n")
-        if header:
-            writer.writerow(header)
-        writer.writerows(rows)
 
 
 def write_epraccur(ics: SyntheticICS, path: Path) -> None:
@@ -37,7 +28,7 @@ def write_epraccur(ics: SyntheticICS, path: Path) -> None:
     extra[:4] = ["X99901", "RIVERSIDE OUT OF HOURS SERVICE (SYNTHETIC)", ics.region_code, ics.icb_code]
     extra[9], extra[10], extra[12], extra[14], extra[25] = "ZZ1 9ZZ", "20150401", "A", "ZA1", "8"
     rows.append(extra)
-    _write(path, rows, quote_all=True)
+    write_csv(path, rows, quote_all=True)
 
 
 def write_practice_maps(ics: SyntheticICS, folder: Path) -> None:
@@ -54,11 +45,11 @@ def write_practice_maps(ics: SyntheticICS, folder: Path) -> None:
         icb_rows.append(["GP_PRAC_PAT_LIST", "2024-04-01", p.code, p.name, p.postcode, p.pcn_code, p.pcn_name,
                          sub[p.sub_icb].ons_code, p.sub_icb, sub[p.sub_icb].name, ics.icb_ons_code, ics.icb_code,
                          ics.icb_name, ics.region_ons_code, ics.region_code, ics.region_name])  # fmt: skip
-    _write(folder / "gp-reg-pat-prac-map-2021-04.csv", ccg_rows,
+    write_csv(folder / "gp-reg-pat-prac-map-2021-04.csv", ccg_rows,
            ["PUBLICATION", "EXTRACT_DATE", "PRACTICE_CODE", "PRACTICE_NAME", "PRACTICE_POSTCODE", "PCN_CODE",
             "PCN_NAME", "ONS_CCG_CODE", "CCG_CODE", "CCG_NAME", "ONS_STP_CODE", "STP_CODE", "STP_NAME",
             "ONS_COMM_REGION_CODE", "COMM_REGION_CODE", "COMM_REGION_NAME"])  # fmt: skip
-    _write(folder / "gp-reg-pat-prac-map-2024-04.csv", icb_rows,
+    write_csv(folder / "gp-reg-pat-prac-map-2024-04.csv", icb_rows,
            ["PUBLICATION", "EXTRACT_DATE", "PRACTICE_CODE", "PRACTICE_NAME", "PRACTICE_POSTCODE", "PCN_CODE",
             "PCN_NAME", "ONS_SUB_ICB_LOCATION_CODE", "SUB_ICB_LOCATION_CODE", "SUB_ICB_LOCATION_NAME",
             "ONS_ICB_CODE", "ICB_CODE", "ICB_NAME", "ONS_COMM_REGION_CODE", "COMM_REGION_CODE",
@@ -76,13 +67,13 @@ def write_registrations(ics: SyntheticICS, folder: Path) -> None:
         for (sex, age), n in sorted(counts.items()):
             by_sex[sex].append(["GP_PRAC_PAT_LIST", "2024-01-01", "GP", p.sub_icb, sub[p.sub_icb].ons_code,
                                 p.code, p.postcode, sex, "95+" if age == 95 else str(age), n])  # fmt: skip
-    _write(folder / "gp-reg-pat-prac-all.csv", totals,
+    write_csv(folder / "gp-reg-pat-prac-all.csv", totals,
            ["PUBLICATION", "EXTRACT_DATE", "TYPE", "CCG_CODE", "ONS_CCG_CODE", "CODE", "POSTCODE", "SEX", "AGE",
             "NUMBER_OF_PATIENTS"])  # fmt: skip
     header = ["PUBLICATION", "EXTRACT_DATE", "TYPE", "SUB_ICB_LOCATION_CODE", "ONS_SUB_ICB_LOCATION_CODE",
               "ORG_CODE", "POSTCODE", "SEX", "AGE", "NUMBER_OF_PATIENTS"]  # fmt: skip
     for sex, rows in by_sex.items():
-        _write(folder / f"gp-reg-pat-prac-sing-age-{sex.lower()}.csv", rows, header)
+        write_csv(folder / f"gp-reg-pat-prac-sing-age-{sex.lower()}.csv", rows, header)
 
 
 def write_fingertips_deprivation(ics: SyntheticICS, path: Path) -> None:
@@ -100,7 +91,7 @@ def write_fingertips_deprivation(ics: SyntheticICS, path: Path) -> None:
         rows.append([93553, name, "E92000001", "England", p.code, p.name.title(), "GP", "Persons", "All ages",
                      "", "", 2019, p.imd_score, "", "", "", "", "", "", "", "Cannot be calculated",
                      "Not compared", "Not compared", 20190000, "", "", "1y"])  # fmt: skip
-    _write(path, rows, header)
+    write_csv(path, rows, header)
 
 
 def write_lsoa_deprivation(ics: SyntheticICS, path: Path) -> None:
@@ -110,7 +101,7 @@ def write_lsoa_deprivation(ics: SyntheticICS, path: Path) -> None:
               "Index of Multiple Deprivation (IMD) Decile"]  # fmt: skip
     names = dict(ics.local_authorities)
     rows = [[code, name, la, names[la], rank, min(10, (rank - 1) * 10 // 32844 + 1)] for code, name, la, rank in ics.lsoas]
-    _write(path, rows, header)
+    write_csv(path, rows, header)
 
 
 def write_etr(ics: SyntheticICS, path: Path) -> None:
@@ -121,7 +112,7 @@ def write_etr(ics: SyntheticICS, path: Path) -> None:
         fields[0], fields[1], fields[2], fields[3] = trust.code, trust.name, ics.region_code, ics.icb_code
         fields[4], fields[7], fields[9], fields[10], fields[21] = "1 HOSPITAL ROAD", "SYNTHETIC TOWN", "ZZ1 1ZZ", "20040401", "0"
         rows.append(fields)
-    _write(path, rows)
+    write_csv(path, rows)
 
 
 def write_crosswalk(ics: SyntheticICS, path: Path) -> None:
@@ -129,11 +120,8 @@ def write_crosswalk(ics: SyntheticICS, path: Path) -> None:
     rows = [[s.code, ics.icb_code, ics.icb_name] for s in ics.sub_icbs]
     rows.insert(1, ["ZA0", ics.icb_code, ics.icb_name])
     rows.append(["n/a not SBS client at present", ics.icb_code, ics.icb_name])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8-sig") as handle:  # these lists come from Excel, with a BOM
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["CCG Code", "ICB Code", "ICB NAME"])
-        writer.writerows(rows)
+    # These lists come from Excel, with a BOM.
+    write_csv(path, rows, ["CCG Code", "ICB Code", "ICB NAME"], encoding="utf-8-sig")
 
 
 def write_reference(ics: SyntheticICS, folder: Path) -> list[Path]:

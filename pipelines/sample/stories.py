@@ -9,13 +9,13 @@ responses from the organisation, some none. Every name says SYNTHETIC.
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 
+from pipelines.sample.csv_files import write_csv
 from pipelines.sample.ics import SEED, SyntheticICS
 
 CRITICALITY = ("not critical", "minimally critical", "mildly critical", "moderately critical", "strongly critical")
@@ -127,11 +127,8 @@ def write_collection(ics: SyntheticICS, path: Path, seed: int = SEED) -> None:
                      story, practice.code, practice.name.title(), "patient", age, str(rng.choice(["Female", "Male"])),
                      ethnicity, str(rng.choice(["No", "Yes", ""])),
                      answered if responded else "", "Practice manager" if responded else ""])  # fmt: skip
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["story_id", "date", "title", "story", "service_codes", "service_names", "author_role",
-                         "age_group", "sex", "ethnicity", "disability", "response_date", "responder"])  # fmt: skip
-        writer.writerows(rows)
+    write_csv(path, rows, ["story_id", "date", "title", "story", "service_codes", "service_names", "author_role",
+                           "age_group", "sex", "ethnicity", "disability", "response_date", "responder"])  # fmt: skip
 
 
 def write_stories(ics: SyntheticICS, folder: Path) -> list[Path]:
