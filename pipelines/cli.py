@@ -253,6 +253,44 @@ def status() -> None:
         raise typer.Exit(1)
 
 
+@app.command()
+def report(
+    icb: str = typer.Option(None, "--icb", help="Only this ICB (ODS code, e.g. QWE); default every ICB."),
+    out: Path = typer.Option(None, "--out", help="Folder for the HTML files (default CHORUS_REPORT_DIR)."),
+) -> None:
+    """Write the inequalities report: one self-contained HTML page per ICB, from the published store."""
+    from pipelines.report import render_all_reports, render_icb_report
+    from pipelines.report.data import list_icbs
+
+    settings = _settings()
+    out_dir = out or settings.report_path
+    if not settings.published.exists():
+        typer.echo(f"error: no published store at {settings.published}: run `chorus run` first", err=True)
+        raise typer.Exit(2)
+    try:
+        icbs = list_icbs(settings.published)
+        if icb is not None and icb not in icbs:
+            known = ", ".join(icbs) or "none"
+            typer.echo(f"error: ICB {icb} is not in the published store (ICBs present: {known})", err=True)
+            raise typer.Exit(2)
+        paths = (
+            [render_icb_report(settings.published, icb, out_dir)]
+            if icb
+            else render_all_reports(settings.published, out_dir)
+        )
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one line a person understands, for schedulers
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        typer.echo(f"error: report failed: {type(exc).__name__}: {first}", err=True)
+        raise typer.Exit(1) from None
+    for path in paths:
+        typer.echo(f"  {path}")
+    if not icb:
+        typer.echo(f"Index: {out_dir / 'index.html'}")
+    typer.echo(f"Wrote {len(paths)} report(s); open in any browser, no network needed.")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -1,0 +1,1 @@
+"""The inequalities report: self-contained HTML per ICB from the published store."""

@@ -1,0 +1,66 @@
+"""Asset ``inequalities_report``: one self-contained HTML page per ICB, rebuilt after every publish."""
+
+import base64
+
+import dagster as dg
+
+from pipelines.chorus_resource import ChorusResource
+from pipelines.report import render_all_reports
+from pipelines.report.charts import gradient_chart, groups_chart, to_png
+from pipelines.report.data import list_icbs, load_icb
+
+
+def _png_markdown(title: str, png: bytes) -> str:
+    return f"**{title}**\n\n![{title}](data:image/png;base64,{base64.b64encode(png).decode()})"
+
+
+def _key_charts(published, icb: str) -> str:  # noqa: ANN001
+    """Two small PNGs (inline data URIs) for the Dagster UI: the deprivation gradient and groups by age."""
+    data = load_icb(published, icb)
+    parts = [f"Key charts for **{data.icb_name}** ({icb}); the full report has every section."]
+    figure = gradient_chart(data.quintiles, data.gradient, max_panels=3)
+    if figure is not None:
+        parts.append(_png_markdown("Deprivation gradient (SII line, 95% intervals)", to_png(figure, dpi=55)))
+    if not data.groups.empty:
+        figure = groups_chart(data.groups, "age_band", data.headline[:2])
+        if figure is not None:
+            parts.append(
+                _png_markdown(
+                    "Headline measures by age band (red = significantly worse)", to_png(figure, dpi=55)
+                )
+            )
+    return "\n\n".join(parts)
+
+
+@dg.asset(
+    key=["inequalities_report"],
+    group_name="report",
+    description=(
+        "The inequalities report: one self-contained HTML file per ICB (inline SVG charts and CSS, no network "
+        "needed) with metric by group and 95% intervals, a PHE funnel plot of practices and sub-ICBs, the "
+        "deprivation gradient (SII/RII), representation ratios and the top convergent triangulation cells with "
+        "redacted example comments; plus index.html. Reads only the published (disclosure-controlled) store."
+    ),
+    kinds={"html", "python"},
+    deps=[dg.AssetKey("published_store")],
+    pool="duckdb_writer",
+    automation_condition=dg.AutomationCondition.eager(),
+)
+def inequalities_report(context: dg.AssetExecutionContext, chorus: ChorusResource) -> dg.MaterializeResult:
+    settings = chorus.settings()
+    if not settings.published.exists():
+        raise dg.Failure(f"no published store at {settings.published}: materialise published_store first")
+    out_dir = settings.report_path
+    paths = render_all_reports(settings.published, out_dir)
+    context.log.info(f"wrote {len(paths)} ICB report(s) and index.html to {out_dir}")
+    metadata: dict[str, dg.MetadataValue] = {
+        "path": dg.MetadataValue.path(str(out_dir / "index.html")),
+        "reports": dg.MetadataValue.md(
+            "\n".join(f"- `{p}`" for p in paths) or "no ICB in the published store"
+        ),
+        "icbs": dg.MetadataValue.int(len(paths)),
+    }
+    icbs = list_icbs(settings.published)
+    if icbs:
+        metadata["key_charts"] = dg.MetadataValue.md(_key_charts(settings.published, icbs[0]))
+    return dg.MaterializeResult(metadata=metadata)

@@ -1,0 +1,255 @@
+"""What the inequalities report reads: one ICB's rows from the published marts, as pandas frames.
+
+Everything comes from the published (disclosure-controlled) store, opened read-only; nothing here
+recomputes a statistic the marts already hold. A table missing from the file (an older store, a tiny
+test store) gives an empty frame and the section says so instead of failing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+# Survey measures shown as dot-and-whisker charts, in order of preference (the first four present).
+HEADLINE_MEASURES: tuple[str, ...] = (
+    "overall_experience",
+    "phone_access",
+    "making_appointment",
+    "needs_met",
+    "appointment_offered",
+    "reception_helpful",
+    "confidence_trust",
+    "involved_in_decisions",
+    "website_ease",
+)
+HEADLINE_COUNT = 4
+
+# Short names for charts; anything else falls back to the mart's metric_name or the id.
+SHORT_NAMES: dict[str, str] = {
+    "overall_experience": "Good overall experience",
+    "phone_access": "Easy to get through by phone",
+    "making_appointment": "Good experience of making an appointment",
+    "needs_met": "Needs were met",
+    "appointment_offered": "Satisfied with appointment offered",
+    "reception_helpful": "Reception team helpful",
+    "confidence_trust": "Confidence and trust in professional",
+    "involved_in_decisions": "Involved in decisions",
+    "website_ease": "Practice website easy to use",
+    "comments_negative_survey_comment": "Survey comments negative",
+    "comments_negative_complaint": "Complaints negative",
+    "comments_negative_review": "Reviews negative",
+    "comments_negative_story": "Stories negative",
+    "comments_negative_report_finding": "Report findings negative",
+}
+
+# Dimensions in the order an analyst reads them; labels for headings.
+DIMENSIONS: dict[str, str] = {
+    "age_band": "Age band",
+    "sex": "Sex",
+    "deprivation_quintile": "Deprivation quintile of practice (1 = most deprived)",
+    "ethnicity_band": "Ethnic group (broad)",
+    "ethnicity": "Ethnic group (detailed)",
+    "disability": "Disability",
+}
+
+# Groups that are not comparable populations (the marts never flag them either).
+NON_GROUPS: tuple[str, ...] = ("Not stated", "Prefer not to say", "Unknown", "Unmapped")
+
+CHANNEL_NAMES: dict[str, str] = {
+    "gpps_respondents": "GP Patient Survey respondents",
+    "survey_comment": "Survey free-text comments",
+    "complaint": "Complaints",
+    "review": "Reviews",
+    "story": "Patient stories",
+    "report_finding": "Healthwatch report findings",
+}
+
+
+def metric_label(metric_id: str, metric_name: str | None = None) -> str:
+    """A short human name for a metric."""
+    if metric_id in SHORT_NAMES:
+        return SHORT_NAMES[metric_id]
+    if metric_name and metric_name != metric_id:
+        return metric_name
+    return metric_id.replace("_", " ").capitalize()
+
+
+@dataclass
+class IcbData:
+    """One ICB's slice of every mart the report draws."""
+
+    icb_code: str
+    icb_name: str
+    groups: pd.DataFrame  # metric_by_group: headline measures by group at ICB level, latest period
+    group_period: str | None
+    group_source: str | None
+    headline: list[str]
+    quintiles: pd.DataFrame  # metric_by_group: deprivation quintile values matching the gradients
+    gradient: pd.DataFrame  # deprivation_gradient rows for the ICB
+    variation: pd.DataFrame  # variation rows for the ICB with n_eff joined
+    representation: pd.DataFrame  # representation rows at ICB level, latest period per channel
+    triangulation: pd.DataFrame  # triangulation rows at ICB level, ranked
+    unit_names: dict[str, str] = field(default_factory=dict)  # practice / sub-ICB code -> name
+    published_at: str = ""
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        f"{s}.{t}" for s, t in con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()
+    }
+
+
+def _df(con: duckdb.DuckDBPyConnection, tables: set[str], needs: str, sql: str, params: list) -> pd.DataFrame:
+    if needs not in tables:
+        return pd.DataFrame()
+    return con.execute(sql, params).df()
+
+
+def list_icbs(published_db: Path) -> list[str]:
+    """Every ICB code present in the published marts."""
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        tables = _tables(con)
+        parts = []
+        if "marts.metric_by_group" in tables:
+            parts.append("SELECT geography_code FROM marts.metric_by_group WHERE geography_level = 'icb'")
+        if "marts.variation" in tables:
+            parts.append("SELECT icb_code FROM marts.variation")
+        for name in ("representation", "triangulation"):
+            if f"marts.{name}" in tables:
+                parts.append(f"SELECT geography_code FROM marts.{name} WHERE geography_level = 'icb'")
+        if not parts:
+            return []
+        rows = con.execute(f"SELECT DISTINCT * FROM ({' UNION '.join(parts)}) ORDER BY 1").fetchall()
+    return [r[0] for r in rows if r[0]]
+
+
+def _icb_name(con: duckdb.DuckDBPyConnection, tables: set[str], icb: str) -> str:
+    for table, sql in (
+        ("ref.ccg_icb_crosswalk", "SELECT max(icb_name) FROM ref.ccg_icb_crosswalk WHERE icb_code = ?"),
+        ("ref.practice_geography", "SELECT max(icb_name) FROM ref.practice_geography WHERE icb_code = ?"),
+    ):
+        if table in tables:
+            name = con.execute(sql, [icb]).fetchone()[0]
+            if name:
+                return str(name)
+    return icb
+
+
+def _unit_names(con: duckdb.DuckDBPyConnection, tables: set[str], icb: str) -> dict[str, str]:
+    names: dict[str, str] = {}
+    if "ref.practice_geography" in tables:
+        for sql in (
+            "SELECT practice_code, arg_max(practice_name, extract_date) FROM ref.practice_geography "
+            "WHERE icb_code = ? GROUP BY 1",
+            "SELECT sub_icb_code, arg_max(sub_icb_name, extract_date) FROM ref.practice_geography "
+            "WHERE icb_code = ? GROUP BY 1",
+        ):
+            names.update({c: n for c, n in con.execute(sql, [icb]).fetchall() if c and n})
+    return names
+
+
+def load_icb(published_db: Path, icb: str) -> IcbData:
+    """Read everything the report shows for ``icb`` from the published file (read-only)."""
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        tables = _tables(con)
+        mbg = "marts.metric_by_group"
+        # The survey source with demographic breakdowns, latest period.
+        latest = _df(
+            con,
+            tables,
+            mbg,
+            """SELECT source, max(period) AS period FROM marts.metric_by_group
+               WHERE geography_level = 'icb' AND geography_code = ? AND dimension <> 'overall'
+                 AND source LIKE 'gpps%' GROUP BY 1 ORDER BY (source = 'gpps_respondents') DESC LIMIT 1""",
+            [icb],
+        )
+        group_source = group_period = None
+        groups = pd.DataFrame()
+        headline: list[str] = []
+        if not latest.empty:
+            group_source, group_period = str(latest.source[0]), str(latest.period[0])
+            groups = con.execute(
+                """SELECT * FROM marts.metric_by_group
+                   WHERE geography_level = 'icb' AND geography_code = ? AND source = ? AND period = ?
+                   ORDER BY metric_id, dimension, group_value""",
+                [icb, group_source, group_period],
+            ).df()
+            present = set(groups.metric_id)
+            headline = [m for m in HEADLINE_MEASURES if m in present][:HEADLINE_COUNT]
+            if not headline:
+                headline = sorted(present)[:HEADLINE_COUNT]
+        gradient = _df(
+            con,
+            tables,
+            "marts.deprivation_gradient",
+            """SELECT * FROM marts.deprivation_gradient WHERE geography_level = 'icb' AND geography_code = ?
+               ORDER BY direction = 'no_clear_gradient', abs(sii) DESC""",
+            [icb],
+        )
+        quintiles = _df(
+            con,
+            tables,
+            mbg,
+            """SELECT metric_id, metric_name, period, source, group_value, value, lower_95, upper_95, denominator,
+                      n_eff, higher_is_better, suppressed
+               FROM marts.metric_by_group
+               WHERE geography_level = 'icb' AND geography_code = ? AND dimension = 'deprivation_quintile'
+                 AND group_value IN ('1', '2', '3', '4', '5')
+               ORDER BY metric_id, period, source, group_value""",
+            [icb],
+        )
+        neff_join = (
+            """LEFT JOIN (SELECT geography_level, geography_code, period, metric_id, source, n_eff,
+                                 higher_is_better
+                          FROM marts.metric_by_group WHERE dimension = 'overall') m
+                 ON m.geography_level = v.unit_level AND m.geography_code = v.unit_code AND m.period = v.period
+                AND m.metric_id = v.metric_id AND m.source = v.source"""
+            if mbg in tables
+            else "LEFT JOIN (SELECT NULL::DOUBLE AS n_eff, TRUE AS higher_is_better) m ON TRUE"
+        )
+        variation = _df(
+            con,
+            tables,
+            "marts.variation",
+            f"""SELECT v.*, m.n_eff, coalesce(m.higher_is_better, TRUE) AS higher_is_better
+                FROM marts.variation v {neff_join}
+                WHERE v.icb_code = ? ORDER BY v.period, v.metric_id, v.unit_level, v.unit_code""",
+            [icb],
+        )
+        representation = _df(
+            con,
+            tables,
+            "marts.representation",
+            """SELECT * FROM marts.representation r
+               WHERE geography_level = 'icb' AND geography_code = ?
+                 AND period = (SELECT max(period) FROM marts.representation x
+                               WHERE x.channel = r.channel AND x.geography_level = 'icb'
+                                 AND x.geography_code = r.geography_code)
+               ORDER BY channel, dimension, group_value""",
+            [icb],
+        )
+        triangulation = _df(
+            con,
+            tables,
+            "marts.triangulation",
+            """SELECT * FROM marts.triangulation
+               WHERE geography_level = 'icb' AND geography_code = ? ORDER BY convergent_rank""",
+            [icb],
+        )
+        return IcbData(
+            icb_code=icb,
+            icb_name=_icb_name(con, tables, icb),
+            groups=groups,
+            group_period=group_period,
+            group_source=group_source,
+            headline=headline,
+            quintiles=quintiles,
+            gradient=gradient,
+            variation=variation,
+            representation=representation,
+            triangulation=triangulation,
+            unit_names=_unit_names(con, tables, icb),
+        )

@@ -1,0 +1,585 @@
+"""The inequalities report: one self-contained HTML file per ICB, plus an index page.
+
+Self-contained means no network: charts are inline SVG, the CSS is inline, there is no JavaScript and
+no web font. Every value comes from the published marts (already disclosure-controlled); a suppressed
+value is shown as '*' with a footnote, and comment text is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from pipelines.report import charts
+from pipelines.report.data import (
+    CHANNEL_NAMES,
+    DIMENSIONS,
+    NON_GROUPS,
+    IcbData,
+    list_icbs,
+    load_icb,
+    metric_label,
+)
+
+SUPPRESSED = '<span class="sup" title="suppressed by disclosure control">*</span>'
+SUPPRESSION_NOTE = (
+    "* Suppressed by disclosure control: fewer than 10 respondents or comments behind the value, a count of "
+    "1–7, or secondary suppression to stop a hidden value being worked out from the others. Counts are "
+    "rounded to the nearest 5."
+)
+TOP_TRIANGULATION = 10
+
+CSS = """
+:root { --blue:#005EB8; --dark:#003087; --bright:#0072CE; --light:#41B6E6; --aqua:#00A499;
+        --yellow:#FFB81C; --red:#DA291C; --grey:#425563; --pale:#E8EDEE; }
+* { box-sizing: border-box; }
+body { margin:0; font-family: Frutiger, Arial, "Liberation Sans", Helvetica, sans-serif; color:#212b32;
+       background:#f0f4f5; line-height:1.45; font-size:16px; }
+header { background:var(--blue); color:white; padding:20px 32px 16px; }
+header h1 { margin:0 0 4px; font-size:28px; }
+header p { margin:0; opacity:.92; }
+nav { background:var(--dark); padding:8px 32px; }
+nav a { color:white; margin-right:18px; font-size:14px; text-decoration:none; }
+nav a:hover { text-decoration:underline; }
+main { max-width:1180px; margin:0 auto; padding:16px 24px 48px; }
+section { background:white; border-radius:4px; padding:20px 24px; margin:18px 0;
+          border-top:4px solid var(--blue); }
+h2 { color:var(--dark); margin:0 0 6px; font-size:22px; }
+h3 { color:var(--dark); margin:18px 0 4px; font-size:17px; }
+p.lede { color:var(--grey); margin:0 0 12px; }
+svg.chart { max-width:100%; height:auto; display:block; margin:6px 0; }
+.pair { display:flex; flex-wrap:wrap; gap:12px; align-items:flex-start; } .pair figure { flex:1 1 520px; }
+figure { margin:8px 0 14px; }
+figcaption { color:var(--grey); font-size:14px; }
+table { border-collapse:collapse; width:100%; font-size:14px; margin:8px 0; }
+th { background:var(--pale); color:var(--dark); text-align:left; padding:6px 8px; border-bottom:2px solid var(--blue); }
+td { padding:5px 8px; border-bottom:1px solid var(--pale); vertical-align:top; }
+td.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
+tr.worse td:first-child { border-left:4px solid var(--red); }
+.tag { display:inline-block; padding:1px 7px; border-radius:10px; font-size:12px; font-weight:bold; color:white; }
+.tag.worse { background:var(--red); } .tag.better { background:var(--aqua); } .tag.ns { background:var(--grey); }
+.tag.warn { background:var(--yellow); color:#212b32; }
+.sup { font-weight:bold; color:var(--grey); }
+.findings { display:grid; grid-template-columns:repeat(auto-fit, minmax(250px, 1fr)); gap:12px; }
+.finding { background:var(--pale); border-left:5px solid var(--blue); padding:10px 14px; font-size:15px; }
+.finding.red { border-left-color:var(--red); } .finding.aqua { border-left-color:var(--aqua); }
+.finding.yellow { border-left-color:var(--yellow); }
+.finding b { color:var(--dark); display:block; font-size:13px; text-transform:uppercase; letter-spacing:.03em; }
+blockquote { margin:4px 0 8px; padding:6px 12px; border-left:3px solid var(--light); background:#f7fafb;
+             font-size:14px; }
+blockquote .cid { display:block; font-family:ui-monospace, "DejaVu Sans Mono", monospace; font-size:11px;
+                  color:var(--grey); }
+details summary { cursor:pointer; color:var(--bright); font-size:14px; margin:6px 0; }
+.note { font-size:13px; color:var(--grey); }
+footer { max-width:1180px; margin:0 auto; padding:0 24px 32px; font-size:13px; color:var(--grey); }
+.empty { color:var(--grey); font-style:italic; }
+td.quotes { width:40%; }
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _missing(value: object) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _pct(value: object, digits: int = 1) -> str:
+    return SUPPRESSED if _missing(value) else f"{float(value) * 100:.{digits}f}%"
+
+
+def _pts(value: object) -> str:
+    return SUPPRESSED if _missing(value) else f"{float(value) * 100:+.1f} pts"
+
+
+def _count(value: object) -> str:
+    return SUPPRESSED if _missing(value) else f"{int(round(float(value))):,}"
+
+
+def _ratio(value: object) -> str:
+    return SUPPRESSED if _missing(value) else f"{float(value):.2f}"
+
+
+def _figure(fig: Figure | None, chart_id: str, caption: str, alt: str) -> str:
+    if fig is None:
+        return ""
+    svg = charts.to_svg(fig, chart_id).replace("<svg", f'<svg role="img" aria-label="{_e(alt)}"', 1)
+    return f"<figure>{svg}<figcaption>{caption}</figcaption></figure>"
+
+
+@dataclass
+class Section:
+    anchor: str
+    title: str
+    body: str
+
+
+# ---------------------------------------------------------------- metric by group
+
+
+def _group_tag(row: pd.Series) -> str:
+    if row.group_value in NON_GROUPS or _missing(row.value):
+        return ""
+    if bool(row.diff_from_overall_significant):
+        return (
+            '<span class="tag worse">worse</span>'
+            if bool(row.worse_than_overall)
+            else '<span class="tag better">better</span>'
+        )
+    return '<span class="tag ns">n.s.</span>'
+
+
+def section_groups(d: IcbData) -> Section:
+    lede = (
+        f"Headline GP Patient Survey measures for {_e(d.icb_name)} by group ({_e(d.group_period)}, "
+        f"source <code>{_e(d.group_source)}</code>). Dot = the group's value, line = its 95% confidence "
+        "interval, dashed line = the ICB overall. <b style='color:#DA291C'>Red</b> groups are "
+        "significantly worse than the ICB overall, <b style='color:#00A499'>green</b> significantly better."
+    )
+    if d.groups.empty or not d.headline:
+        return Section(
+            "groups",
+            "Experience by group",
+            f'<p class="empty">No group-level survey results for {_e(d.icb_code)}.</p>',
+        )
+    parts = [f'<p class="lede">{lede}</p>', _figure(charts.groups_legend(), "legend", "", "legend")]
+    dimensions = [x for x in DIMENSIONS if x in set(d.groups.dimension)]
+    dimensions += sorted(set(d.groups.dimension) - set(DIMENSIONS) - {"overall"})
+    for i, dimension in enumerate(dimensions):
+        fig = charts.groups_chart(d.groups, dimension, d.headline)
+        if fig is None:
+            continue
+        title = charts.dimension_title(dimension)
+        parts.append(f"<h3>{_e(title)}</h3>")
+        parts.append(_figure(fig, f"g{i}", "", f"{title}: headline measures by group with 95% intervals"))
+        parts.append(_groups_table(d, dimension))
+    return Section("groups", "Experience by group", "".join(parts))
+
+
+def _groups_table(d: IcbData, dimension: str) -> str:
+    block = d.groups[(d.groups.dimension == dimension) & d.groups.metric_id.isin(d.headline)]
+    rows = []
+    for _, r in block.sort_values(["metric_id", "group_value"]).iterrows():
+        rows.append(
+            f"<tr><td>{_e(metric_label(r.metric_id))}</td><td>{_e(r.group_value)}</td>"
+            f'<td class="num">{_pct(r.value)}</td>'
+            f'<td class="num">{_pct(r.lower_95)} – {_pct(r.upper_95)}</td>'
+            f'<td class="num">{_count(r.unweighted_n)}</td><td class="num">{_pts(r.diff_from_overall)}</td>'
+            f"<td>{_group_tag(r)}</td></tr>"
+        )
+    return (
+        "<details><summary>Data table</summary><table><tr><th>Measure</th><th>Group</th><th>Value</th>"
+        "<th>95% CI</th><th>Respondents</th><th>Gap from overall</th><th>vs overall</th></tr>"
+        + "".join(rows)
+        + "</table></details>"
+    )
+
+
+# ---------------------------------------------------------------- funnel
+
+
+def _funnel_choices(v: pd.DataFrame, headline: list[str]) -> list[tuple[str, str, str, str]]:
+    """(metric, period, source, level) to draw: practices for up to two headline metrics, latest period."""
+    if v.empty:
+        return []
+    choices = []
+    preferred = [m for m in ("phone_access", "overall_experience", *headline) if m in set(v.metric_id)]
+    if not preferred:
+        preferred = list(v.groupby("metric_id").size().sort_values(ascending=False).index)
+    for metric in dict.fromkeys(preferred):
+        for level in ("practice", "sub_icb"):
+            block = v[(v.metric_id == metric) & (v.unit_level == level)]
+            if block.empty:
+                continue
+            period = block.period.max()
+            sources = block[block.period == period].source
+            source = "gpps_published" if "gpps_published" in set(sources) else sources.iloc[0]
+            choices.append((metric, period, source, level))
+        if len({c[0] for c in choices}) >= 2:
+            break
+    return choices
+
+
+def _outlier_table(block: pd.DataFrame, what: str, names: dict[str, str]) -> str:
+    outliers = block[block.vs_icb.fillna("Not significant") != "Not significant"].copy()
+    if outliers.empty:
+        return ""
+    outliers["_gap"] = (outliers.value - outliers.icb_value).abs()
+    rows = "".join(
+        f"<tr><td>{_e(r.unit_code)}</td><td>{_e(names.get(r.unit_code, ''))}</td>"
+        f'<td class="num">{_pct(r.value)}</td><td class="num">{_count(r.unweighted_n)}</td>'
+        f"<td>{_e(r.vs_icb)}</td><td>{_e(r.vs_england or '')}</td></tr>"
+        for _, r in outliers.sort_values("_gap", ascending=False).iterrows()
+    )
+    return (
+        f"<details><summary>{len(outliers)} {what} outside the 95% limits</summary><table><tr>"
+        "<th>Code</th><th>Name</th><th>Value</th><th>Respondents</th><th>vs ICB (PHE label)</th>"
+        f"<th>vs England</th></tr>{rows}</table></details>"
+    )
+
+
+def section_funnel(d: IcbData) -> Section:
+    v = d.variation
+    choices = _funnel_choices(v, d.headline)
+    if not choices:
+        return Section(
+            "funnel",
+            "Variation between practices",
+            '<p class="empty">No practice or sub-ICB variation in the published marts for this ICB.</p>',
+        )
+    parts = [
+        '<p class="lede">Each dot is a practice (or sub-ICB location) against the ICB value, with the PHE '
+        "95% and 99.8% funnel limits for its number of respondents. Points outside the 99.8% limits are "
+        "labelled; they are very unlikely to differ from the ICB by chance alone.</p>"
+    ]
+    for metric in dict.fromkeys(c[0] for c in choices):
+        figures, tables = [], []
+        for i, (m, period, source, level) in enumerate(choices):
+            if m != metric:
+                continue
+            block = v[
+                (v.metric_id == m) & (v.period == period) & (v.source == source) & (v.unit_level == level)
+            ]
+            what = "practices" if level == "practice" else "sub-ICB locations"
+            title = f"{metric_label(m)}: {len(block)} {what}, {period} ({source})"
+            fig = charts.funnel_chart(block, title, d.unit_names)
+            if fig is None:
+                continue
+            row0 = block.iloc[0]
+            caption = (
+                f"ICB value {_pct(row0.icb_value)}"
+                + ("" if _missing(row0.england_value) else f", England {_pct(row0.england_value)}")
+                + f". Range {_pts(row0['range']).replace('+', '')}"
+                + (
+                    ""
+                    if _missing(row0.best_to_worst_ratio)
+                    else f", best-to-worst ratio {row0.best_to_worst_ratio:.2f}"
+                )
+                + "."
+            )
+            figures.append(_figure(fig, f"f{i}", caption, title))
+            tables.append(_outlier_table(block, what, d.unit_names))
+        if figures:
+            parts.append(f'<h3>{_e(metric_label(metric))}</h3><div class="pair">{"".join(figures)}</div>')
+            parts.extend(tables)
+    return Section("funnel", "Variation between practices", "".join(parts))
+
+
+# ---------------------------------------------------------------- deprivation gradient
+
+
+def section_gradient(d: IcbData) -> Section:
+    g = d.gradient
+    if g.empty:
+        return Section(
+            "gradient",
+            "Deprivation gradient",
+            '<p class="empty">No deprivation gradient in the published marts for this ICB.</p>',
+        )
+    fig = charts.gradient_chart(d.quintiles, g)
+    worse = g[g.direction == "worse_in_more_deprived"]
+    caption = (
+        "Dots: each practice deprivation quintile's value with its 95% interval, placed at the midpoint of "
+        "its share of respondents. Line: the slope index of inequality (SII), the modelled gap between the "
+        "least and the most deprived end; red when experience is significantly worse in more deprived areas. "
+        "The relative index (RII) is the least deprived end's value divided by the most deprived end's."
+    )
+    parts = [
+        '<p class="lede">Does experience get worse with deprivation? '
+        f"{len(worse)} of {len(g)} measures have a significant gradient against the more deprived.</p>",
+        _figure(fig, "d0", caption, "Deprivation gradient: quintile values and SII lines"),
+    ]
+    rows = "".join(
+        f'<tr class="{"worse" if r.direction == "worse_in_more_deprived" else ""}">'
+        f"<td>{_e(metric_label(r.metric_id))}</td><td>{_e(r.period)}</td><td>{_e(r.source)}</td>"
+        f'<td class="num">{_pts(r.sii)}</td><td class="num">{_pts(r.sii_lower_95)} to {_pts(r.sii_upper_95)}</td>'
+        f'<td class="num">{_ratio(r.rii)}</td><td class="num">{_ratio(r.rii_lower_95)} to {_ratio(r.rii_upper_95)}</td>'
+        f"<td>{_e(str(r.direction).replace('_', ' '))}</td></tr>"
+        for _, r in g.iterrows()
+    )
+    parts.append(
+        "<details open><summary>SII and RII for every measure</summary><table><tr><th>Measure</th><th>Period</th>"
+        "<th>Source</th><th>SII</th><th>95% CI</th><th>RII</th><th>95% CI</th><th>Direction</th></tr>"
+        f"{rows}</table></details>"
+    )
+    return Section("gradient", "Deprivation gradient", "".join(parts))
+
+
+# ---------------------------------------------------------------- representation
+
+
+def section_representation(d: IcbData) -> Section:
+    rep = d.representation
+    if rep.empty:
+        return Section(
+            "representation",
+            "Who we are not hearing from",
+            '<p class="empty">No representation figures in the published marts for this ICB.</p>',
+        )
+    fig = charts.representation_chart(rep)
+    flagged = rep[rep.under_represented.fillna(False).astype(bool)]
+    parts = [
+        "<p class=\"lede\">Each channel's share of voices from a group divided by that group's share of the "
+        "registered population. Below the red dashed line (0.8) with an interval below 1, the group is "
+        "flagged as under-represented.</p>",
+        _figure(fig, "r0", "", "Representation ratios by channel and group"),
+    ]
+    if len(flagged):
+        rows = "".join(
+            f'<tr class="worse"><td>{_e(CHANNEL_NAMES.get(r.channel, r.channel))}</td><td>{_e(r.period)}</td>'
+            f"<td>{_e(DIMENSIONS.get(r.dimension, r.dimension))}</td><td>{_e(r.group_value)}</td>"
+            f'<td class="num">{_count(r.voices)}</td><td class="num">{_pct(r.share_of_voices)}</td>'
+            f'<td class="num">{_pct(r.population_share)}</td><td class="num">{_ratio(r.representation_ratio)} '
+            f"({_ratio(r.ratio_lower_95)}–{_ratio(r.ratio_upper_95)})</td></tr>"
+            for _, r in flagged.iterrows()
+        )
+        parts.append(
+            "<h3>Flagged groups</h3><table><tr><th>Channel</th><th>Period</th><th>Dimension</th><th>Group</th>"
+            "<th>Voices</th><th>Share of voices</th><th>Share of population</th><th>Ratio (95% CI)</th></tr>"
+            f"{rows}</table>"
+        )
+    else:
+        parts.append("<p>No group is flagged as under-represented.</p>")
+    suppressed = int(rep.representation_ratio.isna().sum())
+    if suppressed:
+        parts.append(f'<p class="note">{suppressed} group(s) with too few voices to show are marked *.</p>')
+    return Section("representation", "Who we are not hearing from", "".join(parts))
+
+
+# ---------------------------------------------------------------- triangulation
+
+
+def top_convergent(tri: pd.DataFrame, n: int = TOP_TRIANGULATION) -> pd.DataFrame:
+    """The ICB's strongest convergent cells: real groups where at least one method says worse."""
+    if tri.empty:
+        return tri
+    keep = (tri.dimension != "overall") & ~tri.group_value.isin(NON_GROUPS) & (tri.methods_agreeing_worse > 0)
+    return tri[keep].sort_values("convergent_rank").head(n)
+
+
+def _examples(value: object) -> str:
+    if value is None or (not isinstance(value, (list, tuple)) and _missing(value)):
+        return '<span class="note">none shown</span>'
+    items = list(value)
+    if not items:
+        return '<span class="note">none shown</span>'
+    out = []
+    for item in items:
+        text = str(item)
+        cid, _, body = text.partition(": ")
+        if not body:
+            cid, body = "", text
+        out.append(
+            f'<blockquote><span class="cid">{_e(cid)}</span>{_e(body).replace(chr(10), "<br>")}</blockquote>'
+        )
+    return "".join(out)
+
+
+def section_triangulation(d: IcbData) -> Section:
+    top = top_convergent(d.triangulation)
+    if top.empty:
+        return Section(
+            "triangulation",
+            "Numbers and voices together",
+            '<p class="empty">No convergent triangulation cells for this ICB.</p>',
+        )
+    rows = []
+    for _, r in top.iterrows():
+        gap = "" if _missing(r.survey_worst_gap) else _pts(r.survey_worst_gap)
+        sig = ' <span class="tag worse">sig.</span>' if bool(r.survey_gap_significant) and gap else ""
+        no_comments = not _missing(r.comments) and float(r.comments) == 0
+        neg = "–" if no_comments else _pct(r.negative_share, 0)
+        overall = (
+            ""
+            if _missing(r.overall_negative_share)
+            else f" <span class='note'>vs {_pct(r.overall_negative_share, 0)}</span>"
+        )
+        rows.append(
+            f'<tr class="worse"><td class="num">{int(r.convergent_rank)}</td>'
+            f"<td><b>{_e(r.group_value)}</b><br><span class='note'>{_e(DIMENSIONS.get(r.dimension, r.dimension))}</span></td>"
+            f'<td>{_e(r.theme)}</td><td class="num">{int(r.methods_agreeing_worse)}</td>'
+            f'<td class="num">{gap or "–"}{sig}</td><td class="num">{_count(r.comments)}</td>'
+            f'<td class="num">{neg}{overall}</td><td class="num">{_count(r.complaints)}</td>'
+            f'<td class="num">{_count(r.stories)}</td><td class="quotes">{_examples(r.example_comments)}</td></tr>'
+        )
+    body = (
+        '<p class="lede">Where the survey and what people tell us agree that a group fares worse. Ranked by '
+        "the number of methods agreeing, then by the survey gap. Example comments are redacted and only "
+        "drawn from cells of 10 or more comments; each is traceable to its source record by its id.</p>"
+        "<table><tr><th>Rank</th><th>Group</th><th>Theme</th><th>Methods agreeing</th><th>Survey gap</th>"
+        "<th>Comments</th><th>Negative share</th><th>Complaints</th><th>Stories</th><th>Example comments</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+    return Section("triangulation", "Numbers and voices together", body)
+
+
+# ---------------------------------------------------------------- key findings
+
+
+def key_findings(d: IcbData) -> str:
+    cards = []
+    if not d.groups.empty:
+        worse = d.groups[
+            d.groups.metric_id.isin(d.headline)
+            & d.groups.worse_than_overall.fillna(False).astype(bool)
+            & ~d.groups.group_value.isin(NON_GROUPS)
+        ]
+        if len(worse):
+            w = worse.sort_values("diff_from_overall").iloc[0]
+            cards.append(
+                ("red", "Biggest group gap", f"{_e(w.group_value)} ({_e(DIMENSIONS.get(w.dimension, w.dimension))}): "
+                 f"{_e(metric_label(w.metric_id).lower())} {_pct(w.value)}, {_pts(w.diff_from_overall)} below the ICB. "
+                 f"{len(worse)} significantly worse group results on headline measures.")
+            )  # fmt: skip
+    if not d.gradient.empty:
+        worse = d.gradient[d.gradient.direction == "worse_in_more_deprived"]
+        if len(worse):
+            g = worse.iloc[0]
+            cards.append(
+                ("red", "Deprivation gradient", f"{_e(metric_label(g.metric_id))}: {_pts(g.sii).replace('+', '')} "
+                 f"between the least and most deprived (RII {g.rii:.2f}). {len(worse)} measure(s) worse in more deprived areas.")
+            )  # fmt: skip
+    if not d.variation.empty:
+        outer = d.variation[d.variation.vs_icb.fillna("").str.contains("0.001")]
+        latest = d.variation.period.max()
+        outer = outer[outer.period == latest]
+        cards.append(
+            ("yellow", "Variation", f"{outer.unit_code.nunique()} practice(s) or sub-ICBs outside the 99.8% funnel "
+             f"limits on at least one measure in {_e(latest)}.")
+        )  # fmt: skip
+    if not d.representation.empty:
+        flagged = d.representation[d.representation.under_represented.fillna(False).astype(bool)]
+        if len(flagged):
+            names = sorted(
+                {
+                    f"{r.group_value} ({CHANNEL_NAMES.get(r.channel, r.channel).lower()})"
+                    for _, r in flagged.iterrows()
+                }
+            )
+            cards.append(("yellow", "Not hearing from", _e("; ".join(names))))
+        else:
+            cards.append(("aqua", "Not hearing from", "No group is significantly under-represented."))
+    top = top_convergent(d.triangulation, 1)
+    if len(top):
+        t = top.iloc[0]
+        cards.append(
+            ("red", "Strongest convergent evidence", f"{_e(t.group_value)} on {_e(t.theme)}: "
+             f"{int(t.methods_agreeing_worse)} method(s) agree.")
+        )  # fmt: skip
+    if not cards:
+        return '<p class="empty">No findings: the published marts hold nothing for this ICB.</p>'
+    return (
+        '<div class="findings">'
+        + "".join(f'<div class="finding {c}"><b>{t}</b>{body}</div>' for c, t, body in cards)
+        + "</div>"
+    )
+
+
+# ---------------------------------------------------------------- page
+
+
+def _page(title: str, subtitle: str, nav: list[tuple[str, str]], body: str) -> str:
+    links = "".join(f'<a href="{_e(href)}">{_e(text)}</a>' for href, text in nav)
+    return (
+        '<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title><style>{CSS}</style></head><body>"
+        f"<header><h1>{_e(title)}</h1><p>{subtitle}</p></header><nav>{links}</nav>"
+        f"<main>{body}</main>"
+        f"<footer><p>{_e(SUPPRESSION_NOTE)}</p><p>Generated by Chorus on {datetime.now(UTC):%d %B %Y %H:%M} UTC "
+        "from the published store. Intervals are 95% unless stated; gaps are in percentage points (pts). "
+        "Statistics follow the PHE/OHID Fingertips methods.</p></footer></body></html>\n"
+    )
+
+
+def build_icb_html(d: IcbData, published_db: Path) -> str:
+    sections = [
+        Section("findings", "Key findings", key_findings(d)),
+        section_groups(d),
+        section_funnel(d),
+        section_gradient(d),
+        section_representation(d),
+        section_triangulation(d),
+    ]
+    body = "".join(f'<section id="{s.anchor}"><h2>{_e(s.title)}</h2>{s.body}</section>' for s in sections)
+    nav = [("index.html", "All ICBs")] + [(f"#{s.anchor}", s.title) for s in sections]
+    subtitle = (
+        f"{_e(d.icb_code)} · Patient experience inequalities · from <code>{_e(published_db.name)}</code>"
+    )
+    return _page(f"{d.icb_name}", subtitle, nav, body)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def report_filename(icb_code: str) -> str:
+    safe = "".join(ch for ch in icb_code if ch.isalnum() or ch in "-_") or "icb"
+    return f"inequalities_{safe}.html"
+
+
+def render_icb_report(published_db: Path, icb_code: str, out_dir: Path) -> Path:
+    """Write the self-contained inequalities report for one ICB; returns the HTML file's path."""
+    published_db, out_dir = Path(published_db), Path(out_dir)
+    if not published_db.exists():
+        raise FileNotFoundError(f"no published store at {published_db}")
+    data = load_icb(published_db, icb_code)
+    path = out_dir / report_filename(icb_code)
+    _write_atomic(path, build_icb_html(data, published_db))
+    return path
+
+
+def render_index(published_db: Path, reports: list[tuple[str, str, Path]], out_dir: Path) -> Path:
+    rows = "".join(
+        f'<tr><td><a href="{_e(path.name)}">{_e(code)}</a></td><td>{_e(name)}</td></tr>'
+        for code, name, path in reports
+    )
+    body = (
+        '<section><h2>Inequalities reports by ICB</h2><p class="lede">One self-contained page per Integrated '
+        "Care Board: open it in any browser, no network needed.</p>"
+        f"<table><tr><th>ICB</th><th>Name</th></tr>{rows}</table></section>"
+    )
+    path = Path(out_dir) / "index.html"
+    _write_atomic(
+        path,
+        _page("Chorus inequalities reports", f"from <code>{_e(Path(published_db).name)}</code>", [], body),
+    )
+    return path
+
+
+def render_all_reports(published_db: Path, out_dir: Path) -> list[Path]:
+    """One report per ICB present in the published marts, plus ``index.html``; returns the ICB reports."""
+    published_db, out_dir = Path(published_db), Path(out_dir)
+    if not published_db.exists():
+        raise FileNotFoundError(f"no published store at {published_db}")
+    written = []
+    for code in list_icbs(published_db):
+        data = load_icb(published_db, code)
+        path = out_dir / report_filename(code)
+        _write_atomic(path, build_icb_html(data, published_db))
+        written.append((code, data.icb_name, path))
+    render_index(published_db, written, out_dir)
+    return [p for _, _, p in written]

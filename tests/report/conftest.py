@@ -1,0 +1,138 @@
+"""A tiny hand-made published store: a few rows in each mart, one ICB, with suppressed cells and a comment
+that needs escaping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+ICB = "QAA"
+HOSTILE_COMMENT = 'c-1: The <script>alert("x")</script> receptionist & I <b>argued</b> about the phone queue'
+
+
+def _groups() -> pd.DataFrame:
+    rows = []
+
+    def add(metric, dimension, group, value, lo, hi, n, diff, sig, worse, suppressed=False):  # noqa: ANN001
+        rows.append(
+            {
+                "geography_level": "icb", "geography_code": ICB, "period": "2024", "metric_id": metric,
+                "metric_name": metric, "source": "gpps_respondents", "dimension": dimension, "group_value": group,
+                "value": None if suppressed else value, "numerator": None, "denominator": None if suppressed else n,
+                "unweighted_n": n, "n_eff": n, "lower_95": None if suppressed else lo,
+                "upper_95": None if suppressed else hi, "lower_998": None, "upper_998": None,
+                "diff_from_overall": None if suppressed else diff, "diff_from_overall_significant": sig,
+                "best_group": None, "diff_from_best": None, "diff_from_best_significant": False,
+                "worse_than_overall": worse, "higher_is_better": True, "suppressed": suppressed,
+                "suppression_reason": "small_base" if suppressed else "",
+            }
+        )  # fmt: skip
+
+    for metric, base in (("phone_access", 0.60), ("overall_experience", 0.80)):
+        add(metric, "overall", "All", base, base - 0.02, base + 0.02, 2000, None, False, False)
+        add(metric, "age_band", "16-24", base - 0.1, base - 0.15, base - 0.05, 300, -0.1, True, True)
+        add(metric, "age_band", "25-34", base, base - 0.04, base + 0.04, 400, 0.0, False, False)
+        add(metric, "age_band", "85+", None, None, None, 6, None, False, False, suppressed=True)
+        add(metric, "sex", "Female", base + 0.01, base - 0.02, base + 0.04, 1000, 0.01, False, False)
+        add(metric, "sex", "Male", base - 0.01, base - 0.04, base + 0.02, 950, -0.01, False, False)
+        for q, shift in zip("12345", (-0.12, -0.05, 0.0, 0.05, 0.1), strict=True):
+            add(metric, "deprivation_quintile", q, base + shift, base + shift - 0.03, base + shift + 0.03,
+                400, shift, abs(shift) > 0.04, shift < -0.04)  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def _practices() -> pd.DataFrame:
+    rows = []
+    for i in range(12):
+        n = 40 + 15 * i
+        value = 0.6 + (0.25 if i == 3 else -0.3 if i == 7 else 0.01 * (i % 3))
+        label = "High (0.001)" if i == 3 else "Low (0.001)" if i == 7 else "Not significant"
+        rows.append(
+            {"icb_code": ICB, "period": "2024", "metric_id": "phone_access", "source": "gpps_published",
+             "unit_level": "practice", "unit_code": f"P{i:05d}", "value": value, "unweighted_n": n,
+             "icb_value": 0.6, "england_value": 0.62, "vs_icb": label, "vs_england": label, "units": 12,
+             "range": 0.55, "best_to_worst_ratio": 2.8}
+        )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def build_published(path: Path) -> Path:
+    groups = _groups()
+    practices = _practices()
+    mbg_practice = practices.rename(columns={"unit_level": "geography_level", "unit_code": "geography_code"})
+    mbg_practice = mbg_practice.assign(dimension="overall", group_value="All", n_eff=mbg_practice.unweighted_n,
+                                       higher_is_better=True)  # fmt: skip
+    gradient = pd.DataFrame(
+        [
+            {"geography_level": "icb", "geography_code": ICB, "period": "2024", "metric_id": m,
+             "source": "gpps_respondents", "groups": 5, "sii": 0.22, "sii_lower_95": 0.15, "sii_upper_95": 0.29,
+             "rii": 1.4, "rii_lower_95": 1.2, "rii_upper_95": 1.6, "direction": "worse_in_more_deprived"}
+            for m in ("phone_access", "overall_experience")
+        ]
+    )  # fmt: skip
+    representation = pd.DataFrame(
+        [
+            {"channel": "gpps_respondents", "geography_level": "icb", "geography_code": ICB, "period": "2024",
+             "dimension": "age_band", "group_value": g, "voices": v, "voices_total": 1000.0, "share_of_voices": s,
+             "population_share": p, "representation_ratio": r, "ratio_lower_95": lo, "ratio_upper_95": hi,
+             "under_represented": u}
+            for g, v, s, p, r, lo, hi, u in (
+                ("16-24", 50.0, 0.05, 0.15, 0.33, 0.25, 0.43, True),
+                ("25-34", 200.0, 0.2, 0.2, 1.0, 0.9, 1.1, False),
+                ("85+", None, None, 0.03, None, None, None, False),
+            )
+        ]
+    )  # fmt: skip
+    triangulation = pd.DataFrame(
+        [
+            {"geography_level": "icb", "geography_code": ICB, "dimension": "age_band", "group_value": "16-24",
+             "theme": "Access to medical care & support", "survey_measures": 2, "survey_worst_gap": -0.1,
+             "survey_gap_significant": True, "comments": 25.0, "negative_comments": 20.0, "complaints": None,
+             "healthwatch_findings": 0.0, "stories": 5.0, "negative_share": 0.8, "overall_negative_share": 0.5,
+             "example_comments": [HOSTILE_COMMENT, "c-2: Could not get through at 8am"],
+             "methods_agreeing_worse": 2, "convergent_rank": 1},
+            {"geography_level": "icb", "geography_code": ICB, "dimension": "overall", "group_value": "All",
+             "theme": "Access to medical care & support", "survey_measures": 2, "survey_worst_gap": None,
+             "survey_gap_significant": False, "comments": 100.0, "negative_comments": 50.0, "complaints": 10.0,
+             "healthwatch_findings": 0.0, "stories": 5.0, "negative_share": 0.5, "overall_negative_share": 0.5,
+             "example_comments": None, "methods_agreeing_worse": 0, "convergent_rank": 2},
+        ]
+    )  # fmt: skip
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA marts; CREATE SCHEMA ref")
+        frames = {
+            "metric_by_group": pd.concat([groups, mbg_practice], ignore_index=True)[list(groups.columns)],
+            "deprivation_gradient": gradient,
+            "variation": practices,
+            "representation": representation,
+            "triangulation": triangulation,
+        }
+        for name, frame in frames.items():
+            con.register("_frame", frame)
+            con.execute(f"CREATE TABLE marts.{name} AS SELECT * FROM _frame")
+            con.unregister("_frame")
+        con.execute("ALTER TABLE marts.triangulation ALTER example_comments TYPE VARCHAR[]")
+        con.execute(
+            "CREATE TABLE ref.ccg_icb_crosswalk AS SELECT 'X1' AS ccg_code, ? AS icb_code, "
+            "'NHS Test & Sample ICB' AS icb_name",
+            [ICB],
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_published(tmp_path_factory.mktemp("published") / "published.duckdb")
+
+
+@pytest.fixture(scope="session")
+def tiny_report(tiny_published: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from pipelines.report import render_all_reports
+
+    out = tmp_path_factory.mktemp("reports")
+    paths = render_all_reports(tiny_published, out)
+    assert len(paths) == 1
+    return paths[0]

@@ -1,0 +1,138 @@
+"""The inequalities report on a tiny hand-made published store: sections, no network, '*', escaping."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from typer.testing import CliRunner
+
+from tests.report.conftest import ICB, build_published
+
+SECTIONS = ("findings", "groups", "funnel", "gradient", "representation", "triangulation")
+
+
+@pytest.fixture(scope="module")
+def page(tiny_report: Path) -> str:
+    return tiny_report.read_text(encoding="utf-8")
+
+
+def test_one_file_per_icb_and_an_index(tiny_report: Path) -> None:
+    assert tiny_report.name == f"inequalities_{ICB}.html"
+    index = (tiny_report.parent / "index.html").read_text(encoding="utf-8")
+    assert f'href="{tiny_report.name}"' in index
+    assert "NHS Test &amp; Sample ICB" in index
+
+
+def test_every_section_is_there_with_a_chart(page: str) -> None:
+    for anchor in SECTIONS:
+        assert f'<section id="{anchor}">' in page, anchor
+    for heading in ("Experience by group", "Variation between practices", "Deprivation gradient",
+                    "Who we are not hearing from", "Numbers and voices together"):  # fmt: skip
+        assert heading in page
+    # Inline SVG charts: groups (legend + age + sex + quintile), a funnel, the gradient, representation.
+    assert page.count("<svg") >= 6
+    for empty in ("No group-level survey results", "No practice or sub-ICB variation", "No deprivation gradient",
+                  "No representation figures", "No convergent triangulation cells"):  # fmt: skip
+        assert empty not in page
+
+
+def test_nothing_is_fetched_from_the_network(page: str) -> None:
+    lowered = page.lower()
+    for needle in (
+        'src="http',
+        "src='http",
+        'href="http',
+        "href='http",
+        "@import",
+        "<script src",
+        "url(http",
+    ):
+        assert needle not in lowered, needle
+    assert "<script" not in lowered.replace("&lt;script", "")  # no JavaScript at all
+    assert "<link" not in lowered
+
+
+def test_ids_are_unique_across_charts(page: str) -> None:
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+
+
+def test_suppressed_cells_show_a_star_and_a_footnote(page: str) -> None:
+    star = re.compile(r"<td[^>]*>\s*<span class=\"sup\"[^>]*>\*</span>")
+    assert star.search(page)
+    # The suppressed 85+ row of the groups table shows '*' for its value.
+    row = re.search(r"<tr><td>[^<]*</td><td>85\+</td>(.*?)</tr>", page)
+    assert row and '<span class="sup"' in row.group(1)
+    assert "Suppressed by disclosure control" in page
+    assert "None" not in re.sub(r"<[^>]+>", "", page.split("<main>")[1])  # no raw NULLs in the text
+
+
+def test_comments_are_html_escaped(page: str) -> None:
+    assert '<script>alert("x")</script>' not in page
+    assert (
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; receptionist &amp; I &lt;b&gt;argued&lt;/b&gt;"
+        in page
+    )
+    assert "c-2" in page and "Could not get through at 8am" in page
+
+
+def test_flagged_and_outliers_are_reported(page: str) -> None:
+    assert "Flagged groups" in page  # 16-24 under-represented
+    assert "P00003" in page and "P00007" in page  # funnel outliers at 99.8%
+    assert "RII 1.40" in page
+
+
+def test_render_one_icb_and_missing_marts(tmp_path: Path) -> None:
+    import duckdb
+
+    from pipelines.report import render_icb_report
+
+    published = build_published(tmp_path / "p.duckdb")
+    with duckdb.connect(str(published)) as con:
+        con.execute("DROP TABLE marts.variation; DROP TABLE marts.triangulation")
+    path = render_icb_report(published, ICB, tmp_path / "out")
+    text = path.read_text(encoding="utf-8")
+    assert "No practice or sub-ICB variation" in text and "No convergent triangulation cells" in text
+    assert "Deprivation gradient" in text
+
+
+def test_cli_report(tiny_published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines.cli import app
+
+    monkeypatch.setenv("CHORUS_PUBLISHED", str(tiny_published))
+    monkeypatch.setenv("CHORUS_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    runner = CliRunner()
+    result = runner.invoke(app, ["report", "--icb", ICB, "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "r" / f"inequalities_{ICB}.html").exists()
+    result = runner.invoke(app, ["report", "--icb", "NOPE", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2
+    assert "NOPE is not in the published store" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    monkeypatch.setenv("CHORUS_PUBLISHED", str(tmp_path / "missing.duckdb"))
+    result = runner.invoke(app, ["report"])
+    assert result.exit_code == 2 and "no published store" in result.output
+
+
+def test_asset_writes_reports_and_key_charts(tiny_published: Path, tmp_path: Path) -> None:
+    from pipelines.chorus_resource import ChorusResource
+    from pipelines.defs.report.assets import inequalities_report
+
+    chorus = ChorusResource(published=str(tiny_published), warehouse=str(tmp_path / "w" / "chorus.duckdb"))
+    result = dg.materialize([inequalities_report], resources={"chorus": chorus})
+    assert result.success
+    assert (tmp_path / "w" / "reports" / f"inequalities_{ICB}.html").exists()
+    assert (tmp_path / "w" / "reports" / "index.html").exists()
+    metadata = result.asset_materializations_for_node("inequalities_report")[0].metadata
+    assert metadata["icbs"].value == 1
+    assert "data:image/png;base64," in metadata["key_charts"].value
+
+
+def test_asset_is_in_the_code_location(all_definitions: dg.Definitions) -> None:
+    node = all_definitions.resolve_asset_graph().get(dg.AssetKey("inequalities_report"))
+    assert node.group_name == "report"
+    assert dg.AssetKey("published_store") in node.parent_keys
+    assert {"html", "python"} <= set(node.kinds)
