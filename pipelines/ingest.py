@@ -23,6 +23,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.store import table_exists
+
 # Extensions Chorus looks at in a landing folder; anything else (README, .DS_Store) is ignored.
 DATA_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".json", ".pdf", ".html", ".htm", ".docx", ".md"}
 
@@ -471,7 +473,7 @@ def ingest_file(
     con.execute("BEGIN TRANSACTION")
     try:
         for table in layout.tables:
-            if _table_exists(con, table):
+            if table_exists(con, table):
                 con.execute(f"DELETE FROM {table} WHERE source_file = ?", [landing_file.rel_path])
         con.execute("DELETE FROM quarantine.rows WHERE source_file = ?", [landing_file.rel_path])
         counts = layout.load(con, landing_file)
@@ -494,16 +496,6 @@ def ingest_file(
     if result is not None and record_audit:
         record_audit(con, landing_file, layout, result)
     return counts
-
-
-def _table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, name = qualified.split(".", 1)
-    return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [schema, name],
-        ).fetchone()[0]
-    )
 
 
 def ingest_source(

@@ -39,18 +39,19 @@ def open_store(path: Path | str, read_only: bool = False) -> Iterator[duckdb.Duc
 def table_exists(con: duckdb.DuckDBPyConnection, qualified_name: str) -> bool:
     """Whether ``schema.table`` exists in the connected database."""
     schema, name = qualified_name.split(".", 1)
-    row = con.execute(
+    # fetchall: DuckDB 2 refuses new work (e.g. register) while a result is only partly fetched.
+    rows = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
         [schema, name],
-    ).fetchone()
-    return bool(row and row[0])
+    ).fetchall()
+    return bool(rows[0][0])
 
 
 def row_count(con: duckdb.DuckDBPyConnection, qualified_name: str) -> int:
     """Rows in a table, 0 when it does not exist yet."""
     if not table_exists(con, qualified_name):
         return 0
-    return int(con.execute(f"SELECT count(*) FROM {qualified_name}").fetchone()[0])
+    return int(con.execute(f"SELECT count(*) FROM {qualified_name}").fetchall()[0][0])
 
 
 def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path, **params: object) -> None:

@@ -75,6 +75,8 @@ def metric_estimates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if table_exists(con, "staged.comments") and table_exists(con, "ref.practice_deprivation"):
         comment_negative_view(con)
         frames.append(con.execute(_sql("comment_estimates.sql")).df())
+        if table_exists(con, "staged.comment_themes"):
+            frames.append(con.execute(_sql("theme_estimates.sql")).df())
     frames = [f for f in frames if not f.empty] or [empty_estimates()]
     return pd.concat(frames, ignore_index=True)
 

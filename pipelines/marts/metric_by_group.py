@@ -68,7 +68,7 @@ OUTPUT_COMMENTS: dict[str, str] = {
     "diff_from_best": "value minus the best group's value (negative = worse when higher is better)",
     "diff_from_best_significant": "the gap from the best group is significant at 95%",
     "worse_than_overall": "worse than the geography's overall value at 99.8% (the flag analysts act on; few false alarms across many groups)",
-    "higher_is_better": "whether a higher value is the better experience",
+    "higher_is_better": "whether a higher value is the better experience (NULL: neither, e.g. theme shares)",
     "suppressed": "the value is withheld by disclosure control",
     "suppression_reason": "small_count (1–7), small_base (<10 respondents/comments), secondary, or empty",
 }
@@ -82,13 +82,16 @@ def empty_estimates() -> pd.DataFrame:
 
 def _conform(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
+    if "higher_is_better" not in out:
+        out["higher_is_better"] = True
     for column, kind in ESTIMATE_COLUMNS.items():
         if column not in out:
             out[column] = np.nan if kind == "DOUBLE" else None
         if kind == "DOUBLE":
             out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
     out["count_based"] = out["count_based"].fillna(False).astype(bool)
-    out["higher_is_better"] = out["higher_is_better"].fillna(True).astype(bool)
+    # NULL polarity = neither direction is better (e.g. how often a theme is mentioned): no "worse", no "best".
+    out["higher_is_better"] = out["higher_is_better"].astype("boolean")
     return out[list(ESTIMATE_COLUMNS)]
 
 
@@ -135,7 +138,8 @@ def _gaps(e: pd.DataFrame) -> None:
     is_group = (e["dimension"] != "overall").to_numpy()
     e["diff_from_overall"] = np.where(is_group, diff, np.nan)
     e["diff_from_overall_significant"] = is_group & np.asarray(sig, dtype=bool)
-    sign = np.where(e["higher_is_better"], 1.0, -1.0)
+    polarity = e["higher_is_better"]
+    sign = np.where(polarity.isna(), 0.0, np.where(polarity.fillna(True), 1.0, -1.0))
     # Flag at 99.8%: a table of many groups × measures would flag ~5% of equal groups at 95%.
     *_, sig_998 = two_group_difference(
         e["value"].to_numpy(), e["n_eff"].to_numpy(), merged["overall_value"].to_numpy(),
@@ -147,7 +151,7 @@ def _gaps(e: pd.DataFrame) -> None:
     eligible = is_group & (e["_reason"] == "").to_numpy() & ~e["group_value"].fillna("").str.startswith(NON_GROUPS).to_numpy()
     eligible &= (e["unweighted_n"].fillna(0) >= np.where(e["count_based"], MIN_COMMENTS_FOR_BREAKDOWN, MIN_SURVEY_BASE)).to_numpy()
     group_key = [*cell, "dimension"]
-    scored = e.assign(_score=np.where(eligible, sign * e["value"], np.nan))
+    scored = e.assign(_score=np.where(eligible & (sign != 0), sign * e["value"], np.nan))
     best_index = scored.dropna(subset=["_score"]).groupby(group_key)["_score"].idxmax()
     best = e.loc[best_index, [*group_key, "group_value", "value", "n_eff"]].rename(
         columns={"group_value": "best_group", "value": "best_value", "n_eff": "best_n_eff"}
