@@ -141,3 +141,39 @@ def test_metric_by_group_from_comments_and_dictionary(tiny_store: duckdb.DuckDBP
         "SELECT count(*), count(*) FILTER (description = '') FROM marts.data_dictionary WHERE table_name = 'marts.metric_by_group'"
     ).fetchone()
     assert described[0] >= 20 and described[1] == 0
+
+
+def _write_metric_rows(con: duckdb.DuckDBPyConnection, cells: list[dict]) -> None:
+    build.write_mart(con, "metric_by_group", finalise_estimates(pd.DataFrame(cells)), "test", {})
+
+
+def test_deprivation_gradient_from_a_straight_line(tmp_path: Path) -> None:
+    """Equal populations, p = 0.50 … 0.70 from most to least deprived: SII 0.25, RII 0.725 / 0.475 by hand."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_store(con)
+    cells = [cell(dimension="deprivation_quintile", group_value=str(q), numerator=(0.45 + 0.05 * q) * 2000,
+                  denominator=2000, unweighted_n=2000, n_eff=2000) for q in range(1, 6)]  # fmt: skip
+    _write_metric_rows(con, cells)
+    build.build_deprivation_gradient(con)
+    row = con.execute("SELECT sii, rii, sii_lower_95, sii_upper_95, direction FROM marts.deprivation_gradient").fetchone()
+    assert row[0] == pytest.approx(0.25, abs=1e-9)
+    assert row[1] == pytest.approx(0.725 / 0.475, abs=1e-9)
+    assert 0 < row[2] < 0.25 < row[3]
+    assert row[4] == "worse_in_more_deprived"
+
+
+def test_variation_funnels_units_against_their_icb(tiny_store: duckdb.DuckDBPyConnection) -> None:
+    cells = [
+        cell(geography_level="icb", dimension="overall", group_value="All", numerator=1000, denominator=2000, unweighted_n=2000, n_eff=2000),
+        cell(geography_level="sub_icb", geography_code="ZA1", dimension="overall", group_value="All", numerator=700, denominator=1000, unweighted_n=1000, n_eff=1000),
+        cell(geography_level="sub_icb", geography_code="ZB2", dimension="overall", group_value="All", numerator=300, denominator=1000, unweighted_n=1000, n_eff=1000),
+    ]  # fmt: skip
+    _write_metric_rows(tiny_store, cells)
+    build.build_variation(tiny_store)
+    rows = tiny_store.execute(
+        "SELECT unit_code, vs_icb, icb_value, units, range, best_to_worst_ratio FROM marts.variation ORDER BY unit_code"
+    ).fetchall()
+    assert [r[0] for r in rows] == ["ZA1", "ZB2"]
+    assert rows[0][1] == "High (0.001)" and rows[1][1] == "Low (0.001)"
+    assert rows[0][2] == pytest.approx(0.5) and rows[0][3] == 2
+    assert rows[0][4] == pytest.approx(0.4) and rows[0][5] == pytest.approx(0.7 / 0.3)
