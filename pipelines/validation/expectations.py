@@ -26,6 +26,7 @@ SUPPORTED = frozenset(
         "expect_column_values_to_be_unique",
         "expect_compound_columns_to_be_unique",
         "expect_column_pair_values_a_to_be_greater_than_b",
+        "expect_column_pair_values_to_be_equal",
         "expect_table_row_count_to_be_between",
     }
 )
@@ -55,6 +56,8 @@ class Expect:
         """The column(s) it is about, as shown in results."""
         if "column_list" in self.kwargs:
             return ", ".join(self.kwargs["column_list"])
+        if self.type == "expect_column_pair_values_to_be_equal":
+            return f"{self.kwargs['column_A']} = {self.kwargs['column_B']}"
         if "column_A" in self.kwargs:
             return f"{self.kwargs['column_B']} <= {self.kwargs['column_A']}"
         return self.kwargs.get("column", "")
@@ -95,12 +98,51 @@ def ordered(lower: str, upper: str) -> Expect:
     )
 
 
+def equal(a: str, b: str) -> Expect:
+    """``a = b`` on every row where both are present (e.g. a total and the sum of its parts)."""
+    return Expect(
+        "expect_column_pair_values_to_be_equal",
+        {"column_A": a, "column_B": b, "ignore_row_if": "either_value_is_missing"},
+    )
+
+
+def one_of(values: Sequence[str], unmapped: bool = False) -> str:
+    """A regex matching exactly one of ``values`` (and 'Unmapped: ...' when ``unmapped``), for ``matches``.
+
+    Harmonised vocabulary columns hold a known value or 'Unmapped: <as written>' (visible, never dropped):
+    a value set cannot say "or anything flagged unmapped", a regex can.
+    """
+    special = set(".^$*+?()[]{}|\\")
+    options = ["".join("\\" + ch if ch in special else ch for ch in v) for v in sorted(set(values))]
+    if unmapped:
+        options.append("Unmapped: .+")
+    return "^(" + "|".join(options) + ")$"
+
+
 def row_count(low: int, high: int) -> Expect:
     return Expect("expect_table_row_count_to_be_between", {"min_value": low, "max_value": high})
 
 
 RowCountRule = Callable[[duckdb.DuckDBPyConnection, str, str], tuple[int, int]]
 """(connection, table, source_file) -> (min, max) rows expected for that file's level and year."""
+
+
+@dataclass(frozen=True)
+class Derived:
+    """Expectations on a relation computed from the file's rows, for rules across rows or columns.
+
+    ``sql`` is a SELECT over ``rows`` (the file's rows of the suite's table), e.g. one row per return with
+    its summary items side by side, so "resolved = upheld + partially upheld + not upheld" becomes an
+    ``equal`` on two columns. It runs through the same engines as the table's own expectations.
+    """
+
+    name: str
+    sql: str
+    expectations: tuple[Expect, ...]
+
+    def relation(self, table: str) -> str:
+        """The SQL with ``rows`` bound to ``table``'s rows of one file (one ``?``: the source file)."""
+        return f"WITH rows AS (SELECT * FROM {table} WHERE source_file = ?) SELECT * FROM ({self.sql})"
 
 
 @dataclass(frozen=True)
@@ -119,6 +161,7 @@ class TableSuite:
     rows: tuple[int, int] | RowCountRule = (1, 10_000_000)
     frame_limit: int = 200_000
     description: str = ""
+    derived: tuple[Derived, ...] = ()
 
     @property
     def name(self) -> str:

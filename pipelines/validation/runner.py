@@ -79,6 +79,9 @@ def _failing_predicate(e: Expect) -> str | None:
         op = ">=" if k.get("or_equal") else ">"
         a, b = _q(k["column_A"]), _q(k["column_B"])
         return f"{a} IS NOT NULL AND {b} IS NOT NULL AND NOT ({a} {op} {b})"
+    if e.type == "expect_column_pair_values_to_be_equal":
+        a, b = _q(k["column_A"]), _q(k["column_B"])
+        return f"{a} IS NOT NULL AND {b} IS NOT NULL AND {a} <> {b}"
     return None
 
 
@@ -114,7 +117,10 @@ def sql_outcomes(
             failing = f"SELECT {shown} AS v, count(*) OVER (PARTITION BY {key}) AS n FROM ({rows_sql}) WHERE {not_null}"
         else:
             predicate = _failing_predicate(e)
-            if e.type == "expect_column_pair_values_a_to_be_greater_than_b":
+            if e.type in {
+                "expect_column_pair_values_a_to_be_greater_than_b",
+                "expect_column_pair_values_to_be_equal",
+            }:
                 shown = f"'(' || CAST({_q(k['column_A'])} AS VARCHAR) || ', ' || CAST({_q(k['column_B'])} AS VARCHAR) || ')'"
             else:
                 shown = f"CAST({_q(k['column'])} AS VARCHAR)"
@@ -168,8 +174,19 @@ def run_suite(
     n = int(
         con.execute(f"SELECT count(*) FROM {suite.table} WHERE source_file = ?", [source_file]).fetchone()[0]
     )
-    if frame_validator is None or n > suite.frame_limit:
-        return outcomes + sql_outcomes(con, rows_sql, [source_file], expectations, examples)
-    columns = ", ".join(_q(c) for c in suite.needed_columns()) or "1 AS _row"
-    frame = con.execute(f"SELECT {columns} FROM {suite.table} WHERE source_file = ?", [source_file]).df()
-    return outcomes + frame_validator(suite.table, frame, expectations)
+    use_sql = frame_validator is None or n > suite.frame_limit
+    if use_sql:
+        outcomes += sql_outcomes(con, rows_sql, [source_file], expectations, examples)
+    else:
+        columns = ", ".join(_q(c) for c in suite.needed_columns()) or "1 AS _row"
+        frame = con.execute(f"SELECT {columns} FROM {suite.table} WHERE source_file = ?", [source_file]).df()
+        outcomes += frame_validator(suite.table, frame, expectations)
+    for derived in suite.derived:
+        # Rules across rows or columns: the same engines on a relation computed from the file's rows.
+        relation = derived.relation(suite.table)
+        if use_sql:
+            outcomes += sql_outcomes(con, relation, [source_file], derived.expectations, examples)
+        else:
+            frame = con.execute(relation, [source_file]).df()
+            outcomes += frame_validator(f"{suite.table}__{derived.name}", frame, derived.expectations)
+    return outcomes

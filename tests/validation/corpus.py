@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -614,4 +615,415 @@ GPPS_CASES: list[Case] = [
     ),
 ]
 
-CASES: list[Case] = [*REFERENCE_CASES, *GPPS_CASES]
+
+# GPPS: a file whose survey year (file name) contradicts the header generation of its columns. The content
+# is changed by one value so it is not a byte-identical copy of the file it came from.
+GPPS_NATIONAL_2025 = "gpps/GPPS_2025_National_data_(weighted)_(csv)_PUBLIC.csv"
+
+
+def _retitled(rel: str) -> Builder:
+    def build(sample: Path) -> bytes:
+        rows = rows_of(sample, rel)
+        rows.append(list(rows[-1]))  # one row more: different bytes, same grammar
+        return to_csv(rows)
+
+    return build
+
+
+GPPS_CASES += [
+    Case(
+        "gpps_2019_named_file_with_2024_columns",
+        "gpps",
+        "GPPS_2019_National_data_(weighted)_(csv)_PUBLIC.csv",
+        _retitled(GPPS_NATIONAL_2025),
+        "rejected",
+        (
+            "GPPS_2019_National_data_(weighted)_(csv)_PUBLIC.csv: the survey year 2019 (from the file name) "
+            "contradicts its columns, which are the gpps_results_2024_on header generation",
+            "published for 2024+",
+        ),
+    ),
+    Case(
+        "gpps_2025_named_file_with_qn_columns",
+        "gpps",
+        "GPPS_2025_CCG_data_(weighted)_(csv)_PUBLIC.csv",
+        _retitled("gpps/GPPS_2019_CCG_data_(weighted)_(csv)_PUBLIC.csv"),
+        "rejected",
+        (
+            "the survey year 2025 (from the file name) contradicts its columns, which are the "
+            "gpps_results_2017_2021 header generation",
+            "published for 2017-2021",
+        ),
+    ),
+]
+
+# --- FFT ----------------------------------------------------------------------------------------------------
+
+FFT_INPATIENT = "fft/friends-and-family-test-inpatient-data-july-2025.xlsx"
+FFT_UPLOAD = "fft/fft_comments_upload_2025-07.csv"
+
+
+def workbook_edit(rel: str, change: Callable) -> Builder:
+    """A builder that opens a sample FFT workbook with openpyxl, applies ``change`` and saves it."""
+
+    def build(sample: Path) -> bytes:
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(sample / rel)
+        change(workbook)
+        out = io.BytesIO()
+        workbook.save(out)
+        return out.getvalue()
+
+    return build
+
+
+def header_cell(sheet: object, label: str) -> tuple[int, int]:
+    """(row, column) of the first cell whose text is ``label`` (case-insensitive)."""
+    for row in sheet.iter_rows():  # type: ignore[attr-defined]
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.strip().lower() == label.lower():
+                return cell.row, cell.column
+    raise KeyError(label)
+
+
+def row_of(sheet: object, value: str) -> int:
+    """The first row holding a cell equal to ``value`` (an organisation's code)."""
+    for row in sheet.iter_rows():  # type: ignore[attr-defined]
+        if any(cell.value == value for cell in row):
+            return row[0].row
+    raise KeyError(value)
+
+
+def _star_row(workbook: object) -> None:
+    """Every measure of trust RZ2's row published as '*' (suppressed)."""
+    sheet = workbook["Trusts"]  # type: ignore[index]
+    top, total_col = header_cell(sheet, "Total Responses")
+    row = row_of(sheet, "RZ2")
+    for column in range(total_col, sheet.max_column + 1):
+        if sheet.cell(top, column).value is not None or sheet.cell(top + 1, column).value is not None:
+            sheet.cell(row, column).value = "*"
+
+
+def _pct_over_100(workbook: object) -> None:
+    sheet = workbook["Sites"]  # type: ignore[index]
+    top, col = header_cell(sheet, "Percentage Positive")
+    sheet.cell(top + 2, col).value = 134
+
+
+def _ward_twice(workbook: object) -> None:
+    """Hillcrest Infirmary's first ward repeated under it (an organisation unit listed twice)."""
+    sheet = workbook["Wards"]  # type: ignore[index]
+    row = row_of(sheet, "RZ201")
+    sheet.insert_rows(row + 1)
+    for column in range(1, sheet.max_column + 1):
+        sheet.cell(row + 1, column).value = sheet.cell(row, column).value
+
+
+def _no_data_sheet(sample: Path) -> bytes:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    notes = workbook.active
+    notes.title = "Notes"
+    notes["A1"] = "Inpatient Friends and Family Test (FFT) data - August 2025"
+    trusts = workbook.create_sheet("Trusts")
+    trusts["A1"] = "Inpatient Friends and Family Test (FFT) data - August 2025"
+    trusts["A3"] = "Data for this month will be published next month."
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+FFT_CASES: list[Case] = [
+    Case(
+        "fft_workbook_without_data_sheet",
+        "fft",
+        "friends-and-family-test-inpatient-data-august-2025.xlsx",
+        _no_data_sheet,
+        "rejected",
+        ("no FFT data rows found: no sheet has a 'Total Responses' header followed by data",),
+    ),
+    Case(
+        "fft_star_riddled_row",
+        "fft",
+        "friends-and-family-test-inpatient-data-july-2025.xlsx",
+        workbook_edit(FFT_INPATIENT, _star_row),
+        "loaded",
+        sql="SELECT is_suppressed, total_responses, pct_positive, very_good, len(suppressed_fields) > 10 "
+        "FROM staged.fft_scores WHERE source_file = 'fft/friends-and-family-test-inpatient-data-july-2025.xlsx' "
+        "AND sheet = 'Trusts' AND organisation_code = 'RZ2'",
+        expect=((True, None, None, None, True),),
+    ),
+    Case(
+        "fft_percentage_above_100",
+        "fft",
+        "friends-and-family-test-inpatient-data-july-2025.xlsx",
+        workbook_edit(FFT_INPATIENT, _pct_over_100),
+        "quarantined",
+        quarantined={"percentage_in_range": 1},
+    ),
+    Case(
+        "fft_ward_listed_twice",
+        "fft",
+        "friends-and-family-test-inpatient-data-july-2025.xlsx",
+        workbook_edit(FFT_INPATIENT, _ward_twice),
+        "rejected",
+        (
+            VALIDATION,
+            "staged.fft_scores compound_columns_to_be_unique [setting, period, level, organisation_code, unit]: "
+            "2 unexpected",
+        ),
+    ),
+    Case(
+        "fft_comment_score_out_of_scale",
+        "fft",
+        "fft_comments_upload_2025-07.csv",
+        edit(FFT_UPLOAD, set_cells(set_cell(3, "fft", "9"), set_cell(4, "fft", "excellent!!"))),
+        "loaded",
+        # The comment is kept (nothing good is lost) with its score as published and no rating.
+        sql="SELECT source_record_id, rating, rating_as_published FROM staged.comments "
+        "WHERE source_file = 'fft/fft_comments_upload_2025-07.csv' AND source_row IN (3, 4) ORDER BY source_row",
+        expect=(("C00003", None, "9"), ("C00004", None, "excellent!!")),
+    ),
+    Case(
+        "fft_comment_date_unreadable",
+        "fft",
+        "fft_comments_upload_2025-07.csv",
+        edit(FFT_UPLOAD, set_cell(5, "date", "the 5th")),
+        "quarantined",
+        quarantined={"date_readable": 1},
+    ),
+]
+
+# --- complaints ---------------------------------------------------------------------------------------------
+
+KO41A = "complaints/ko41a_2025-26_q1.csv"
+KO41B = "complaints/ko41b_2025-26_q1.csv"
+REGISTER = "complaints/complaints_register_2025-26.csv"
+
+
+def _add_one(row: int, column: str) -> Callable[[list[list[str]]], None]:
+    def change(rows: list[list[str]]) -> None:
+        index = rows[0].index(column)
+        rows[row][index] = str(int(rows[row][index]) + 1)
+
+    return change
+
+
+def _extra_column(name: str, value: str) -> Callable[[list[list[str]]], None]:
+    def change(rows: list[list[str]]) -> None:
+        rows[0].append(name)
+        for r in rows[1:]:
+            r.append(value)
+
+    return change
+
+
+COMPLAINTS_CASES: list[Case] = [
+    Case(
+        "complaints_return_arithmetic_broken",
+        "complaints",
+        "ko41b_2025-26_q1.csv",
+        edit(KO41B, _add_one(2, "Upheld")),  # upheld + partially + not upheld no longer = resolved
+        "quarantined",
+        quarantined={"resolved_equals_outcomes": 1},
+    ),
+    Case(
+        "complaints_unknown_header",
+        "complaints",
+        "ko41a_2025-26_q1.csv",
+        edit(KO41A, _extra_column("Complaints Withdrawn", "0")),
+        "rejected",
+        (
+            "header(s) not in the mapping: complaints withdrawn",
+            "Add a row to pipelines/sources/complaints/header_map.csv",
+        ),
+    ),
+    Case(
+        "complaints_negative_count",
+        "complaints",
+        "ko41a_2025-26_q1.csv",
+        edit(KO41A, set_cell(3, "Status: Other", "-2")),
+        "quarantined",
+        # -2 is not a count, and the complainant-status breakdown no longer covers the new complaints.
+        quarantined={"counts_are_whole_numbers": 1, "breakdowns_cover_total": 1},
+    ),
+    Case(
+        "complaints_closed_before_received",
+        "complaints",
+        "complaints_register_2025-26.csv",
+        edit(
+            REGISTER,
+            set_cells(set_cell(4, "Date Received", "20/06/2025"), set_cell(4, "Date Closed", "02/05/2025")),
+        ),
+        "quarantined",
+        quarantined={"closed_after_received": 1},
+    ),
+    Case(
+        "complaints_reference_twice",
+        "complaints",
+        "complaints_register_2025-26.csv",
+        edit(REGISTER, duplicate_row(6)),
+        "quarantined",
+        quarantined={"complaint_reference_unique": 1},
+    ),
+]
+
+# --- Healthwatch --------------------------------------------------------------------------------------------
+
+HW_REGISTER = "healthwatch/healthwatch-report-register.csv"
+HW_REVIEWS = "healthwatch/feedback-centre-reviews.csv"
+
+
+def _blank_pdf(sample: Path) -> bytes:
+    """A well-formed PDF whose pages carry no text layer (a scan that needs OCR)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _unregistered_report(sample: Path) -> bytes:
+    text = (sample / "healthwatch/reports/hillcrest-pharmacy-dental-2025.md").read_text(encoding="utf-8")
+    return text.replace("Hillcrest", "Marshbrook").encode()
+
+
+HEALTHWATCH_CASES: list[Case] = [
+    Case(
+        "healthwatch_report_not_in_register",
+        "healthwatch",
+        "reports/marshbrook-pharmacy-2025.md",
+        _unregistered_report,
+        "rejected",
+        (
+            "this report is not in the Healthwatch register (no row with file = 'marshbrook-pharmacy-2025.md')",
+            "a report's place and date are never guessed",
+        ),
+    ),
+    Case(
+        "healthwatch_pdf_without_text",
+        "healthwatch",
+        "reports/saltmarsh-gp-access-2025.pdf",
+        _blank_pdf,
+        "rejected",
+        ("no text could be extracted (a scanned PDF needs OCR first)",),
+    ),
+    Case(
+        "healthwatch_review_seven_stars",
+        "healthwatch",
+        "feedback-centre-reviews.csv",
+        edit(HW_REVIEWS, set_cell(5, "Star rating", "7")),
+        "quarantined",
+        quarantined={"star_rating_1_to_5": 2},  # the sample's own 6-star review, and this one
+    ),
+    Case(
+        "healthwatch_register_bad_date",
+        "healthwatch",
+        "healthwatch-report-register.csv",
+        edit(HW_REGISTER, set_cell(2, "Publication date", "31/13/2024")),
+        "quarantined",
+        quarantined={"publication_date_format": 1},
+    ),
+    Case(
+        "healthwatch_register_file_twice",
+        "healthwatch",
+        "healthwatch-report-register.csv",
+        edit(HW_REGISTER, duplicate_row(1)),
+        "rejected",
+        (
+            VALIDATION,
+            f"staged.healthwatch_register {UNIQUE} [file_key]: 2 unexpected",
+            "e.g. saltmarsh-gp-access-2025.pdf",
+        ),
+    ),
+]
+
+# --- stories ------------------------------------------------------------------------------------------------
+
+CARE_OPINION = "stories/care-opinion-opinions-2024-2025.json"
+COLLECTION = "stories/saltmarsh-community-stories.csv"
+
+
+def _care_opinion(change: Callable[[list], object]) -> Builder:
+    def build(sample: Path) -> bytes:
+        opinions = json.loads(text_of(sample, CARE_OPINION))
+        change(opinions)
+        return json.dumps(opinions, indent=1).encode()
+
+    return build
+
+
+def _unknown_service(opinions: list) -> None:
+    single = next(o for o in opinions if len(o["healthServices"]) == 1)
+    single["healthServices"][0]["nacsCode"] = "X99999"
+    single["healthServices"][0]["name"] = "Unknown Surgery (Synthetic)"
+
+
+def _drop_column(rel: str, name: str) -> Builder:
+    def build(sample: Path) -> bytes:
+        rows = rows_of(sample, rel)
+        drop = rows[0].index(name)
+        return to_csv([r[:drop] + r[drop + 1 :] for r in rows])
+
+    return build
+
+
+STORIES_CASES: list[Case] = [
+    Case(
+        "stories_json_not_care_opinion",
+        "stories",
+        "care-opinion-summary.json",
+        raw_bytes(b'{"organisation": "RZ1", "stories": 36, "responded": 16}'),
+        "rejected",
+        ("layout not recognised for source 'stories'; expected one of: care_opinion_api_v2",),
+    ),
+    Case(
+        "stories_unknown_ods_code",
+        "stories",
+        "care-opinion-opinions-2024-2025.json",
+        _care_opinion(_unknown_service),
+        "loaded",
+        # The story loads (nothing good is lost); its service is kept unmatched, with no geography guessed.
+        sql="SELECT organisation_code, geography_matched, icb_code FROM staged.story_services "
+        "WHERE organisation_code = 'X99999'",
+        expect=(("X99999", False, None),),
+    ),
+    Case(
+        "stories_broken_json",
+        "stories",
+        "care-opinion-opinions-2024-2025.json",
+        lambda sample: (sample / CARE_OPINION).read_bytes()[:5000],
+        "rejected",
+        # Detection reads the JSON to recognise it, so a truncated export is "not recognised".
+        (
+            "layout not recognised for source 'stories'; expected one of: care_opinion_api_v2, story_collection_csv",
+        ),
+    ),
+    Case(
+        "stories_csv_without_body",
+        "stories",
+        "saltmarsh-community-stories.csv",
+        _drop_column(COLLECTION, "story"),
+        "rejected",
+        ("layout not recognised for source 'stories'",),
+    ),
+    Case(
+        "stories_response_before_story",
+        "stories",
+        "saltmarsh-community-stories.csv",
+        edit(COLLECTION, set_cell(2, "response_date", "2025-01-10")),
+        "rejected",
+        (
+            VALIDATION,
+            "staged.stories column_pair_values_a_to_be_greater_than_b [published_date <= first_response_date]",
+        ),
+    ),
+]
+
+FEEDBACK_CASES: list[Case] = [*FFT_CASES, *COMPLAINTS_CASES, *HEALTHWATCH_CASES, *STORIES_CASES]
+CASES = [*REFERENCE_CASES, *GPPS_CASES, *FEEDBACK_CASES]

@@ -13,6 +13,21 @@ REPORTED_ASSETS = [
         "gp_practices", "practice_geography", "registered_population", "area_deprivation", "lsoa_deprivation",
         "nhs_trusts", "ccg_icb_crosswalk",
     )
+] + [
+    dg.AssetKey(key.split("/"))
+    for key in (
+        # GPPS: published results, reporting variables, respondent extracts
+        "staged/gpps_results", "ref/gpps_variables", "staged/survey_responses",
+        # FFT: workbooks (organisation and aggregate rows) and comment exports
+        "staged/fft_scores", "staged/fft_comments",
+        # complaints: KO41 returns and local registers
+        "staged/complaint_returns", "staged/complaints",
+        # Healthwatch: the LA → ICB lookup, the report register, reports (findings) and reviews
+        "ref/local_authority_icb", "staged/healthwatch_register", "staged/healthwatch_findings",
+        "staged/healthwatch_reviews",
+        # stories: Care Opinion exports and CSV collections
+        "staged/stories",
+    )
 ]  # fmt: skip
 
 

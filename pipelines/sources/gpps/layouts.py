@@ -28,6 +28,7 @@ from pipelines.ingest import (
 )
 from pipelines.sources.gpps import grammar as G
 from pipelines.sources.gpps.catalogue import load_catalogue, measures_for_year, positive_summary_codes
+from pipelines.sources.gpps.year_rule import reject_year_contradiction
 from schemas.people import ensure_people_vocabulary
 
 HERE = Path(__file__).parent
@@ -151,6 +152,7 @@ def plan_for(landing_file: LandingFile, header: list[str] | None = None) -> tupl
     generation = G.detect_generation(header, year)
     if generation is None:
         raise FileRejected(f"{landing_file.rel_path}: not a GPPS results header (no qN_/.pcteval measures)")
+    reject_year_contradiction(landing_file, year, generation)
     plan = G.plan_header(header, generation, positive_summary_codes(year))
     if plan.unrecognised:
         shown = ", ".join(plan.unrecognised[:12]) + (" …" if len(plan.unrecognised) > 12 else "")

@@ -6,7 +6,7 @@ import importlib
 
 from pipelines.validation.expectations import TableSuite
 
-SOURCE_MODULES = ("reference", "gpps", "fft", "complaints", "healthwatch", "stories")
+SOURCE_MODULES = ("reference", "gpps", "fft", "complaints", "healthwatch", "stories", "comments")
 
 
 def all_suites() -> dict[str, TableSuite]:

@@ -1,5 +1,157 @@
-"""complaints suites: added as the complaints source's tables land (a suite is used only once its table exists)."""
+"""Complaints suites: KO41a/KO41b-style returns (long form) and local complaints registers.
 
-from pipelines.validation.expectations import TableSuite
+The returns loader quarantines a return whose arithmetic fails (resolved = upheld + partially upheld + not
+upheld; carried forward = brought forward + new - resolved; each breakdown covers the new complaints);
+the suite checks the published rows again, one return per organisation and period side by side, so a
+loader change that let a broken return through would stop the file. Registers: one row per complaint,
+closed on or after it was received, outcomes and demographics from their vocabularies.
+"""
 
-SUITES: tuple[TableSuite, ...] = ()
+from pipelines.validation.expectations import (
+    Derived,
+    TableSuite,
+    between,
+    equal,
+    in_set,
+    matches,
+    not_null,
+    ordered,
+    unique,
+)
+from pipelines.validation.suites._shared import ICB_CODE, ODS_CODE, SUB_ICB_CODE, YEARS, people
+
+MEASURE_GROUPS = [
+    "summary",
+    "age_of_patient",
+    "status_of_complainant",
+    "service_area",
+    "subject_area",
+    "profession",
+]
+SUMMARY = [
+    "brought_forward",
+    "new_received",
+    "upheld",
+    "partially_upheld",
+    "not_upheld",
+    "resolved",
+    "carried_forward",
+]
+OUTCOMES = ["Upheld", "Partially upheld", "Not upheld", "Withdrawn", "Open"]
+
+_SUMMARY_SQL = ",\n".join(f"max(value) FILTER (WHERE measure = '{m}') AS {m}" for m in SUMMARY)
+
+COMPLAINT_RETURNS = TableSuite(
+    table="staged.complaint_returns",
+    source="complaints",
+    description="Written complaints returns in long form, one row per return and item",
+    columns={
+        "form": "VARCHAR",
+        "organisation_code": "VARCHAR",
+        "period_label": "VARCHAR",
+        "period_start": "DATE",
+        "period_end": "DATE",
+        "measure_group": "VARCHAR",
+        "measure": "VARCHAR",
+        "value": "BIGINT",
+        "header": "VARCHAR",
+        "source_row": "BIGINT",
+    },
+    expectations=(
+        in_set("form", ["KO41a", "KO41b"]),
+        not_null("organisation_code"),
+        matches("organisation_code", ODS_CODE),
+        matches("practice_code", r"^[A-Z][0-9]{5}$"),
+        matches("sub_icb_code", SUB_ICB_CODE),
+        matches("icb_code", ICB_CODE),
+        not_null("period_start"),
+        not_null("period_end"),
+        ordered("period_start", "period_end"),
+        in_set("measure_group", MEASURE_GROUPS),
+        not_null("measure"),
+        not_null("value"),
+        between("value", 0, None),
+        unique("form", "organisation_code", "period_start", "measure_group", "measure"),
+    ),
+    derived=(
+        Derived(
+            "return_arithmetic",
+            # One row per return with its summary items side by side, and its smallest breakdown total.
+            f"""WITH summary AS (
+                    SELECT form, organisation_code, period_start, {_SUMMARY_SQL}
+                    FROM rows WHERE measure_group = 'summary' GROUP BY ALL
+                ), breakdowns AS (
+                    SELECT form, organisation_code, period_start, min(total) AS smallest_breakdown
+                    FROM (SELECT form, organisation_code, period_start, measure_group, sum(value) AS total
+                          FROM rows WHERE measure_group <> 'summary' GROUP BY ALL)
+                    GROUP BY ALL
+                )
+                SELECT s.*, upheld + partially_upheld + not_upheld AS outcomes_total,
+                       brought_forward + new_received - resolved AS expected_carried_forward,
+                       b.smallest_breakdown, year(s.period_start) AS period_year
+                FROM summary s LEFT JOIN breakdowns b USING (form, organisation_code, period_start)""",
+            (
+                not_null("new_received"),
+                not_null("resolved"),
+                equal("resolved", "outcomes_total"),
+                equal("carried_forward", "expected_carried_forward"),
+                ordered("new_received", "smallest_breakdown"),  # a complaint can have several subjects
+                between("period_year", *YEARS),
+            ),
+        ),
+    ),
+    rows=(1, 2_000_000),  # ~7,000 practices x ~35 items nationally
+)
+
+COMPLAINTS = TableSuite(
+    table="staged.complaints",
+    source="complaints",
+    description="Local complaints registers, one row per complaint",
+    columns={
+        "complaint_id": "VARCHAR",
+        "complaint_reference": "VARCHAR",
+        "organisation_code": "VARCHAR",
+        "received_date": "DATE",
+        "closed_date": "DATE",
+        "date_ambiguous": "BOOLEAN",
+        "days_to_close": "INTEGER",
+        "service_area": "VARCHAR",
+        "subjects": "VARCHAR[]",
+        "framework_categories": "VARCHAR[]",
+        "outcome": "VARCHAR",
+        "age_band": "VARCHAR",
+        "sex": "VARCHAR",
+        "ethnicity": "VARCHAR",
+        "ethnicity_band": "VARCHAR",
+        "postcode_district": "VARCHAR",
+        "comment_id": "VARCHAR",
+        "source_row": "BIGINT",
+    },
+    expectations=(
+        not_null("complaint_id"),
+        unique("complaint_id"),
+        not_null("complaint_reference"),
+        matches("organisation_code", ODS_CODE),
+        matches("icb_code", ICB_CODE),
+        not_null("received_date"),
+        ordered("received_date", "closed_date"),
+        between("days_to_close", 0, 3_650),
+        in_set("outcome", OUTCOMES),
+        *people("age_band", "sex", "ethnicity", "ethnicity_band"),
+        # The outward code only (never a full postcode: that would identify a household).
+        matches("postcode_district", r"^[A-Z]{1,2}[0-9][0-9A-Z]?$"),
+        unique("comment_id"),
+    ),
+    derived=(
+        Derived(
+            "complaint_dates",
+            """SELECT complaint_id, days_to_close, closed_date - received_date AS days_between_dates,
+                      year(received_date) AS received_year
+               FROM rows""",
+            (equal("days_to_close", "days_between_dates"), between("received_year", *YEARS)),
+        ),
+    ),
+    rows=(1, 1_000_000),
+)
+
+SUITES: tuple[TableSuite, ...] = (COMPLAINT_RETURNS, COMPLAINTS)

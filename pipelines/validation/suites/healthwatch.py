@@ -1,5 +1,166 @@
-"""healthwatch suites: added as the healthwatch source's tables land (a suite is used only once its table exists)."""
+"""Healthwatch suites: the report register, reports and their findings, Feedback Centre-style reviews.
 
-from pipelines.validation.expectations import TableSuite
+The loaders reject a report the register does not describe and quarantine register rows without a file,
+date or place, findings without words and reviews whose stars or dates cannot be read; the suites check
+each file as a whole: one register row per file, one report row per document with its findings counted,
+findings numbered once each, and stars 1-5 that agree with the comments-order rating (6 - stars).
+"""
 
-SUITES: tuple[TableSuite, ...] = ()
+from pipelines.validation.expectations import (
+    Derived,
+    TableSuite,
+    between,
+    equal,
+    in_set,
+    matches,
+    not_null,
+    unique,
+)
+from pipelines.validation.suites._shared import ICB_CODE, LAD_CODE, ODS_CODE, SUB_ICB_CODE
+
+# Healthwatch began in April 2013; a report "published" before then, or decades ahead, is a misread date.
+PUBLISHED = (2013, 2035)
+
+HEALTHWATCH_REGISTER = TableSuite(
+    table="staged.healthwatch_register",
+    source="healthwatch",
+    description="The register describing each report file",
+    columns={
+        "file_name": "VARCHAR",
+        "file_key": "VARCHAR",
+        "local_healthwatch": "VARCHAR",
+        "local_authority": "VARCHAR",
+        "publication_date": "DATE",
+        "service_type": "VARCHAR",
+        "title": "VARCHAR",
+        "source_row": "BIGINT",
+    },
+    expectations=(
+        not_null("file_name"),
+        not_null("file_key"),
+        unique("file_key"),  # a file described twice in one register is ambiguous
+        matches("file_key", r"\.(pdf|html?|docx|md)$"),
+        not_null("local_authority"),
+        not_null("publication_date"),
+        not_null("title"),
+    ),
+    derived=(
+        Derived(
+            "publication_year",
+            "SELECT file_key, year(publication_date) AS publication_year FROM rows",
+            (between("publication_year", *PUBLISHED),),
+        ),
+    ),
+    rows=(1, 20_000),
+)
+
+HEALTHWATCH_REPORTS = TableSuite(
+    table="staged.healthwatch_reports",
+    source="healthwatch",
+    description="One row per report document, with the register's metadata and geography",
+    columns={
+        "report_id": "VARCHAR",
+        "document_format": "VARCHAR",
+        "pages": "INTEGER",
+        "local_authority_code": "VARCHAR",
+        "icb_code": "VARCHAR",
+        "publication_date": "DATE",
+        "register_file": "VARCHAR",
+        "findings": "INTEGER",
+        "findings_quarantined": "INTEGER",
+        "characters": "BIGINT",
+    },
+    expectations=(
+        not_null("report_id"),
+        unique("report_id"),
+        in_set("document_format", ["pdf", "html", "docx", "markdown"]),
+        between("pages", 1, 2_000),
+        not_null("register_file"),
+        not_null("publication_date"),
+        between("findings", 1, None),
+        between("findings_quarantined", 0, None),
+        between("characters", 1, None),
+        matches("local_authority_code", LAD_CODE),
+        matches("sub_icb_code", SUB_ICB_CODE),
+        matches("icb_code", ICB_CODE),
+    ),
+    rows=(1, 1),  # a document is one report
+)
+
+HEALTHWATCH_FINDINGS = TableSuite(
+    table="staged.healthwatch_findings",
+    source="healthwatch",
+    description="Report text split into findings with page and section",
+    columns={
+        "finding_id": "VARCHAR",
+        "report_id": "VARCHAR",
+        "finding_no": "INTEGER",
+        "kind": "VARCHAR",
+        "section": "VARCHAR",
+        "page": "INTEGER",
+        "characters": "INTEGER",
+        "text_ref": "VARCHAR",
+        "source_row": "BIGINT",
+    },
+    expectations=(
+        not_null("finding_id"),
+        unique("finding_id"),
+        not_null("report_id"),
+        unique("report_id", "finding_no"),
+        between("finding_no", 1, None),
+        in_set("kind", ["paragraph", "bullet", "quote"]),
+        between("page", 1, 2_000),
+        between("characters", 1, None),
+        not_null("text_ref"),
+        matches("local_authority_code", LAD_CODE),
+        matches("icb_code", ICB_CODE),
+    ),
+    derived=(
+        Derived(
+            "one_report_per_file",
+            "SELECT count(DISTINCT report_id) AS reports FROM rows",
+            (between("reports", 1, 1),),
+        ),
+    ),
+    rows=(1, 100_000),
+)
+
+HEALTHWATCH_REVIEWS = TableSuite(
+    table="staged.healthwatch_reviews",
+    source="healthwatch",
+    description="Feedback Centre-style star-rated reviews",
+    columns={
+        "review_id": "VARCHAR",
+        "comment_id": "VARCHAR",
+        "service_name": "VARCHAR",
+        "organisation_code": "VARCHAR",
+        "review_date": "DATE",
+        "stars": "INTEGER",
+        "rating": "INTEGER",
+        "source_row": "BIGINT",
+    },
+    expectations=(
+        not_null("review_id"),
+        unique("review_id"),
+        not_null("comment_id"),
+        unique("comment_id"),
+        matches("organisation_code", ODS_CODE),
+        matches("icb_code", ICB_CODE),
+        not_null("review_date"),
+        not_null("stars"),
+        between("stars", 1, 5),
+        between("rating", 1, 5),
+    ),
+    derived=(
+        Derived(
+            "rating_from_stars",
+            "SELECT review_id, rating, 6 - stars AS six_minus_stars, year(review_date) AS review_year FROM rows",
+            (equal("rating", "six_minus_stars"), between("review_year", *PUBLISHED)),
+        ),
+    ),
+    rows=(1, 1_000_000),
+)
+
+SUITES: tuple[TableSuite, ...] = (
+    HEALTHWATCH_REGISTER, HEALTHWATCH_REPORTS, HEALTHWATCH_FINDINGS, HEALTHWATCH_REVIEWS,
+)  # fmt: skip

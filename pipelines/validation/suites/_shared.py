@@ -1,0 +1,45 @@
+"""What several sources' suites share: code shapes, plausible years and the people vocabulary as regexes."""
+
+from pipelines.validation.expectations import Expect, in_set, matches, one_of
+from schemas.people import AGE_BANDS, NOT_STATED, PREFER_NOT, VOCABULARY
+
+# Any ODS organisation code: practice A12345, trust RXX, site RXX01, independent provider NT4 / AXG12 ...
+ODS_CODE = r"^[A-Z0-9]{3,9}$"
+ICB_CODE = r"^Q[A-Z0-9]{2}$"
+SUB_ICB_CODE = r"^([0-9A-Z]{3}|[0-9A-Z]{5})$"
+LAD_CODE = r"^[EWSN][0-9]{8}$"
+# Feedback in Chorus is this century's: FFT began in 2013, Care Opinion in 2005, Healthwatch in 2013.
+YEARS = (2000, 2035)
+
+PEOPLE_COLUMNS = ("age_band", "sex", "gender_identity", "ethnicity", "disability", "carer",
+                  "sexual_orientation", "religion")  # fmt: skip
+
+
+def _values(dimension: str) -> set[str]:
+    values = {value for dim, _raw, value, _band in VOCABULARY if dim == dimension}
+    return values | {NOT_STATED, PREFER_NOT}
+
+
+def vocabulary(dimension: str) -> str:
+    """Regex: a harmonised value of ``dimension`` or 'Unmapped: <as written>' (visible, never dropped)."""
+    values = _values(dimension)
+    if dimension == "age_band":
+        values |= set(AGE_BANDS)
+    return one_of(sorted(values), unmapped=True)
+
+
+def ethnicity_bands() -> list[str]:
+    """The five bands, the two non-answers and 'Unmapped' (what ``harmonise_band`` returns)."""
+    bands = {band for dim, _raw, _value, band in VOCABULARY if dim == "ethnicity" and band}
+    return sorted(bands | {NOT_STATED, PREFER_NOT, "Unmapped"})
+
+
+def people(*columns: str) -> tuple[Expect, ...]:
+    """Each demographic column holds the shared vocabulary (``ethnicity_band`` its bands)."""
+    out = []
+    for column in columns:
+        if column == "ethnicity_band":
+            out.append(in_set(column, ethnicity_bands()))
+        else:
+            out.append(matches(column, vocabulary(column)))
+    return tuple(out)
