@@ -46,15 +46,22 @@ def code_comments(
     ensure_text_tables(con)
     model = model or ThemeSentimentModel.load()
     removed = 0
-    for table in ("staged.comment_text", "staged.comment_redactions", "staged.comment_themes", "staged.comment_sentiment"):
+    for table in (
+        "staged.comment_text",
+        "staged.comment_redactions",
+        "staged.comment_themes",
+        "staged.comment_sentiment",
+    ):
         removed += con.execute(
             f"""DELETE FROM {table} t WHERE NOT EXISTS (
                     SELECT 1 FROM raw.comment_text r WHERE r.comment_id = t.comment_id AND r.file_sha256 = t.file_sha256)"""
         ).fetchone()[0]
+    # Only the row ids of what to code are held (not the text): memory per comment is a few bytes, and
+    # each batch's text is read from raw when its turn comes.
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _to_code AS
-           SELECT row_number() OVER (ORDER BY r.comment_id) AS batch_row, r.comment_id, r.file_sha256, r.text, c.question
-           FROM raw.comment_text r LEFT JOIN staged.comments c USING (comment_id)
+           SELECT row_number() OVER (ORDER BY r.comment_id, r.rowid) AS batch_row, r.rowid AS rid
+           FROM raw.comment_text r
            WHERE NOT EXISTS (SELECT 1 FROM staged.comment_text t WHERE t.comment_id = r.comment_id AND t.file_sha256 = r.file_sha256)"""
     )
     total = int(con.execute("SELECT count(*) FROM _to_code").fetchone()[0])
@@ -62,7 +69,11 @@ def code_comments(
     # Batches by row number: the connection also writes, so a single open cursor cannot be streamed.
     for start in range(0, total, batch_size):
         batch = con.execute(
-            "SELECT comment_id, file_sha256, text, question FROM _to_code WHERE batch_row > ? AND batch_row <= ?",
+            """SELECT r.comment_id, r.file_sha256, r.text, c.question
+               FROM (SELECT batch_row, rid FROM _to_code WHERE batch_row > ? AND batch_row <= ?) k
+               JOIN raw.comment_text r ON r.rowid = k.rid
+               LEFT JOIN staged.comments c ON c.comment_id = r.comment_id
+               ORDER BY k.batch_row""",
             [start, start + batch_size],
         ).fetchall()
         redactions += _code_batch(con, model, batch)
@@ -89,7 +100,9 @@ def _code_batch(con: duckdb.DuckDBPyConnection, model: ThemeSentimentModel, batc
     if kinds:
         frame = pd.DataFrame(kinds, columns=["comment_id", "file_sha256", "kind"])
         con.register("_kinds", frame)
-        con.execute("INSERT INTO staged.comment_redactions SELECT comment_id, file_sha256, kind, count(*) FROM _kinds GROUP BY ALL")
+        con.execute(
+            "INSERT INTO staged.comment_redactions SELECT comment_id, file_sha256, kind, count(*) FROM _kinds GROUP BY ALL"
+        )
         con.unregister("_kinds")
     rows, cols = np.nonzero(predictions.theme_mask)
     theme_frame = pd.DataFrame({
@@ -97,9 +110,15 @@ def _code_batch(con: duckdb.DuckDBPyConnection, model: ThemeSentimentModel, batc
         "category": [category_of(label) for label in labels[cols]], "probability": predictions.theme_proba[rows, cols],
         "method": "model",
     })  # fmt: skip
-    topic_rows = [(i, s, topic, topic, 1.0, "keyword_rule") for i, s, t in zip(ids, shas, texts, strict=True) for topic in keyword_topics(t)]
+    topic_rows = [
+        (i, s, topic, topic, 1.0, "keyword_rule")
+        for i, s, t in zip(ids, shas, texts, strict=True)
+        for topic in keyword_topics(t)
+    ]
     if topic_rows:
-        theme_frame = pd.concat([theme_frame, pd.DataFrame(topic_rows, columns=theme_frame.columns)], ignore_index=True)
+        theme_frame = pd.concat(
+            [theme_frame, pd.DataFrame(topic_rows, columns=theme_frame.columns)], ignore_index=True
+        )
     con.register("_themes", theme_frame)
     con.execute("INSERT INTO staged.comment_themes SELECT * FROM _themes")
     sentiment = predictions.sentiment.astype(int)
