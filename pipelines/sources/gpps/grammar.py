@@ -97,6 +97,7 @@ class HeaderPlan:
     context: list[str]
     specs: list[ResultSpec]
     unrecognised: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)  # the file's columns, in file order
 
 
 def is_dot_grammar(header: Sequence[str]) -> bool:
@@ -265,4 +266,6 @@ def plan_header(
     context = [c for c in CONTEXT_COLUMNS if c in header]
     known = used | ids | set(context)
     unrecognised = [c for c in header if c not in known]
-    return HeaderPlan(generation, level, code_column, name_column, parents, context, specs, unrecognised)
+    return HeaderPlan(
+        generation, level, code_column, name_column, parents, context, specs, unrecognised, list(header)
+    )

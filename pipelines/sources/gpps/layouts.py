@@ -49,8 +49,30 @@ CREATE OR REPLACE MACRO gpps_bad(v) AS
 """
 
 
+def _migrate_wide_results(con: duckdb.DuckDBPyConnection) -> None:
+    """Stores made before ``staged.gpps_organisations``: move the per-organisation columns out of the
+    long table (names, parents, generation, file hash) and keep the slim shape; no file is re-read."""
+    old = con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'staged' "
+        "AND table_name = 'gpps_results' AND column_name = 'file_sha256'"
+    ).fetchone()[0]
+    if not old:
+        return
+    con.execute("ALTER TABLE staged.gpps_results RENAME TO gpps_results_wide_old")
+    con.execute(TABLES_SQL)
+    con.execute(
+        """INSERT INTO staged.gpps_organisations BY NAME
+           SELECT DISTINCT survey_year, generation, series, level, org_code, org_name, pcn_code, ccg_code, ics_code,
+                  source_file, file_sha256, source_row FROM staged.gpps_results_wide_old"""
+    )
+    con.execute("INSERT INTO staged.gpps_results BY NAME SELECT * EXCLUDE (generation, org_name, pcn_code, ccg_code, "
+                "ics_code, file_sha256) FROM staged.gpps_results_wide_old")  # fmt: skip
+    con.execute("DROP TABLE staged.gpps_results_wide_old")
+
+
 def ensure_gpps_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the GPPS tables, the catalogue, the people vocabulary and the parsing macros."""
+    _migrate_wide_results(con)
     con.execute(TABLES_SQL)
     con.execute(_MACROS)
 
@@ -165,47 +187,145 @@ def plan_for(landing_file: LandingFile, header: list[str] | None = None) -> tupl
     return year, plan
 
 
-def results_sql(plan: G.HeaderPlan) -> str:
-    """The SELECT that turns ``_gpps_wide`` into one typed row per organisation × spec (``i``)."""
-    structs = []
-    for i, spec in enumerate(plan.specs):
-        fields = [f"i := {i}"] + [
-            f"{name} := {_ident(col) if col else 'NULL::VARCHAR'}"
-            for name, col in zip(("c", "p", "bu", "bw", "lo", "hi"), spec.columns(), strict=True)
-        ]
-        structs.append("struct_pack(" + ", ".join(fields) + ")")
-    cells = ("s.c", "s.p", "s.bu", "s.bw", "s.lo", "s.hi")
-    suppressed = " OR ".join(f"gpps_sentinel({c})" for c in cells)
-    bad = "coalesce(" + ", ".join(f"CASE WHEN gpps_bad({c}) THEN {c} END" for c in cells) + ")"
-    return f"""
-        SELECT source_row, s.i AS i,
-               gpps_num(s.p) AS weighted_proportion, gpps_num(s.c) AS weighted_count,
-               gpps_num(s.bu) AS unweighted_base, gpps_num(s.bw) AS weighted_base,
-               gpps_num(s.lo) AS ci_lower, gpps_num(s.hi) AS ci_upper,
-               {suppressed} AS suppressed, {bad} AS bad_value
-        FROM (SELECT source_row, unnest([{", ".join(structs)}]) AS s FROM _gpps_wide)
+SENTINELS = "(-97, -98, -99)"
+
+
+def numeric_columns(plan: G.HeaderPlan) -> list[str]:
+    """The columns read as numbers: every cell a result spec uses, plus the survey context columns."""
+    used = {c for spec in plan.specs for c in spec.columns() if c}
+    return [c for c in plan.header if c in used or c in plan.context]
+
+
+def read_typed(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, plan: G.HeaderPlan) -> int | None:
+    """Fast path: read straight into temp table ``_gpps_wide`` with DOUBLE measure columns.
+
+    Identifier columns stay text (blank stays ''), blank measure cells are NULL (a suppression). Returns
+    the rows read, or None when any cell is not a number or a blank ('*', '-', 'n/a', a ragged row …):
+    then the file is read again as all-text (``read_text_wide``), which says which row and cell is wrong.
     """
+    numeric = set(numeric_columns(plan))
+    text = [c for c in plan.header if c not in numeric]
+    spec = (
+        "{" + ", ".join(f"{_lit(c)}: '{'DOUBLE' if c in numeric else 'VARCHAR'}'" for c in plan.header) + "}"
+    )
+    force = ", force_not_null = [" + ", ".join(_lit(c) for c in text) + "]" if text else ""
+    # A failed statement would abort the file's transaction, so a bad cell is not an error here: DuckDB skips
+    # the row and records it in a rejects table, and any rejection sends the file down the all-text path.
+    con.execute("DROP TABLE IF EXISTS _gpps_rejects; DROP TABLE IF EXISTS _gpps_reject_scans")
+    with landing_file.utf8_path() as path:
+        try:
+            con.execute(
+                f"""
+            CREATE OR REPLACE TEMP TABLE _gpps_wide AS
+            SELECT row_number() OVER () AS source_row, *, NULL::VARCHAR AS _bad_cell, NULL::VARCHAR AS _bad_value
+            FROM read_csv(?, auto_detect = false, columns = {spec}, delim = ',', quote = '"',
+                          escape = '"', header = false, skip = 1, strict_mode = true,
+                          encoding = 'utf-8', nullstr = ''{force}, store_rejects = true,
+                          rejects_table = '_gpps_rejects', rejects_scan = '_gpps_reject_scans')
+            """,
+                [str(path)],
+            )
+        except duckdb.Error as exc:  # what the rejects table cannot hold (e.g. bytes that are not UTF-8)
+            raise FileRejected(_csv_error_message(landing_file, exc, 1)) from exc
+    rejected = con.execute("SELECT count(*) FROM _gpps_rejects").fetchone()[0]
+    con.execute("DROP TABLE IF EXISTS _gpps_rejects; DROP TABLE IF EXISTS _gpps_reject_scans")
+    if rejected:
+        con.execute("DROP TABLE _gpps_wide")
+        return None
+    return int(con.execute("SELECT count(*) FROM _gpps_wide").fetchone()[0])
+
+
+def read_text_wide(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, plan: G.HeaderPlan) -> int:
+    """Fallback: read all-text (strict, clear CSV errors), then type it into ``_gpps_wide``.
+
+    A cell that is neither a number nor a suppression marker becomes NULL and names the row's first such
+    cell (in result order) in ``_bad_cell`` / ``_bad_value``, so the row is quarantined, not loaded.
+    """
+    rows = read_all_text(con, landing_file, "_gpps_text")
+    numeric = numeric_columns(plan)
+    label: dict[str, str] = {}
+    for spec in plan.specs:
+        for col in spec.columns():
+            if col and col not in label:
+                label[col] = f"{spec.question} option {spec.response_option}"
+    typed = ", ".join(
+        f"CASE WHEN trim({_ident(c)}) IN ('', '*', '-') THEN NULL ELSE try_cast(trim({_ident(c)}) AS DOUBLE) END AS {_ident(c)}"
+        if c in numeric else _ident(c)
+        for c in plan.header
+    )  # fmt: skip
+    bad = [
+        f"CASE WHEN gpps_bad({_ident(c)}) THEN [{_lit(text)}, {_ident(c)}] END" for c, text in label.items()
+    ]
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _gpps_wide AS
+        SELECT source_row, {typed}, _bad[1] AS _bad_cell, _bad[2] AS _bad_value
+        FROM (SELECT *, coalesce({", ".join(bad)}) AS _bad FROM _gpps_text)
+        """
+    )
+    con.execute("DROP TABLE _gpps_text")
+    return rows
+
+
+def _clean(column: str | None) -> str:
+    """A typed cell with the negative sentinels made NULL; NULL for a column the file does not have."""
+    if column is None:
+        return "NULL::DOUBLE"
+    return f"CASE WHEN {_ident(column)} IN {SENTINELS} THEN NULL ELSE {_ident(column)} END"
+
+
+def results_sql(plan: G.HeaderPlan, measures: dict) -> str:
+    """The SELECT that turns ``_gpps_wide`` into one typed row per organisation × spec.
+
+    One ``unnest`` of parallel lists (an UNPIVOT that keeps the count, percentage, bases and interval of
+    one response option together); each cell is cast once, when the file is read.
+    """
+    specs = plan.specs
+
+    def strings(values: list[str | None]) -> str:
+        return "[" + ", ".join(_lit(v) + "::VARCHAR" if v is None else _lit(v) for v in values) + "]"
+
+    lists = [
+        f"unnest({strings([s.question for s in specs])}) AS question",
+        f"unnest({strings([measures[s.question].measure_id if s.question in measures else None for s in specs])}) AS measure_id",
+        f"unnest({strings([s.response_option for s in specs])}) AS response_option",
+        f"unnest({strings([s.option_code for s in specs])}) AS option_code",
+    ]
+    names = (
+        "weighted_count",
+        "weighted_proportion",
+        "unweighted_base",
+        "weighted_base",
+        "ci_lower",
+        "ci_upper",
+    )
+    for k, name in enumerate(names):
+        lists.append(f"unnest([{', '.join(_clean(s.columns()[k]) for s in specs)}]) AS {name}")
+    suppressed = []
+    for s in specs:
+        cells = [f"{_ident(c)} IS NULL OR {_ident(c)} IN {SENTINELS}" for c in s.columns() if c]
+        suppressed.append("(" + (" OR ".join(cells) or "FALSE") + ")")
+    lists.append(f"unnest([{', '.join(suppressed)}]) AS suppressed")
+    return ", ".join(lists)
 
 
 def load_results(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
-    """A published GPPS results file, any generation and level, into ``staged.gpps_results``."""
+    """A published GPPS results file, any generation and level, into ``staged.gpps_results``.
+
+    Read typed (DOUBLE measures) in one pass; only a file with a non-numeric cell is re-read as all-text
+    to find and quarantine its bad rows. Organisation names, parent codes and the file hash go to
+    ``staged.gpps_organisations`` (one row per organisation), keeping the long table slim.
+    """
     prepare(con)
     year, plan = plan_for(f)
     measures = measures_for_year(year)
     if plan.level == "practice":
         _known_practices(con, f, year)
-    rows_read = read_all_text(con, f, "_gpps_wide")
-    con.execute("CREATE OR REPLACE TEMP TABLE _gpps_spec (i INTEGER, question VARCHAR, response_option VARCHAR, "
-                "option_code VARCHAR, measure_id VARCHAR)")  # fmt: skip
-    con.executemany(
-        "INSERT INTO _gpps_spec VALUES (?, ?, ?, ?, ?)",
-        [
-            (i, s.question, s.response_option, s.option_code,
-             measures[s.question].measure_id if s.question in measures else None)
-            for i, s in enumerate(plan.specs)
-        ],
-    )  # fmt: skip
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _gpps_typed AS {results_sql(plan)}")
+    rows_read = read_typed(con, f, plan)
+    if rows_read is None:
+        rows_read = read_text_wide(con, f, plan)
+    elif rows_read == 0:
+        raise FileRejected(f"{f.rel_path}: the file has a header but no data rows")
     code = f"nullif(trim({_ident(plan.code_column)}), '')" if plan.code_column else _lit(G.NATIONAL_CODE)
     name = _ident(plan.name_column) if plan.name_column else ("'England'" if not plan.code_column else "NULL")
     parents = ", ".join(
@@ -216,15 +336,10 @@ def load_results(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _gpps_rows AS
-        WITH bad AS (
-            SELECT t.source_row, arg_min(s.question || ' option ' || s.response_option, t.i) AS bad_cell,
-                   arg_min(t.bad_value, t.i) AS bad_value
-            FROM _gpps_typed t JOIN _gpps_spec s USING (i) WHERE t.bad_value IS NOT NULL GROUP BY 1
-        ), rows AS (
-            SELECT w.source_row, {code} AS org_code, {name} AS org_name, {parents} FROM _gpps_wide w
-        )
-        SELECT rows.*, ({known}) AS known, bad.bad_cell, bad.bad_value
-        FROM rows LEFT JOIN bad USING (source_row)
+        SELECT *, ({known}) AS known FROM (
+            SELECT source_row, {code} AS org_code, {name} AS org_name, {parents},
+                   _bad_cell AS bad_cell, _bad_value AS bad_value
+            FROM _gpps_wide)
         """
     )
     rules = [
@@ -236,23 +351,38 @@ def load_results(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     ]  # fmt: skip
     quarantined = quarantine_rows(con, "_gpps_rows", rules, f)
     con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _gpps_pass AS SELECT * FROM _gpps_rows WHERE {passing_rows(rules)}"
+    )
+    params = {"year": year, "generation": plan.generation, "series": G.SERIES[plan.generation],
+              "level": plan.level, "file": f.rel_path, "sha": f.sha256}  # fmt: skip
+    con.execute(
+        """
+        INSERT INTO staged.gpps_organisations BY NAME
+        SELECT $year AS survey_year, $generation AS generation, $series AS series, $level AS level,
+               org_code, org_name, pcn_code, ccg_code, ics_code, $file AS source_file, $sha AS file_sha256, source_row
+        FROM _gpps_pass
+        """,
+        params,
+    )
+    # The long rows go straight from the reshape into the permanent table. Rows that passed are picked
+    # before the reshape (6,500 wide rows, not 2.7 M long ones), and only when something was quarantined.
+    wide = "_gpps_wide"
+    if quarantined:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _gpps_keep AS SELECT * FROM _gpps_wide SEMI JOIN _gpps_pass USING (source_row)"
+        )
+        wide = "_gpps_keep"
+    con.execute(
         f"""
         INSERT INTO staged.gpps_results BY NAME
-        SELECT $year AS survey_year, $generation AS generation, $series AS series, $level AS level,
-               r.org_code, r.org_name, r.pcn_code, r.ccg_code, r.ics_code,
-               s.question, s.measure_id, s.response_option, s.option_code,
-               t.weighted_proportion, t.weighted_count, t.unweighted_base, t.weighted_base,
-               t.ci_lower, t.ci_upper, t.suppressed,
-               $file AS source_file, $sha AS file_sha256, t.source_row
-        FROM _gpps_typed t
-        JOIN (SELECT * FROM _gpps_rows WHERE {passing_rows(rules)}) r USING (source_row)
-        JOIN _gpps_spec s USING (i)
+        SELECT $year AS survey_year, $series AS series, $level AS level, {code} AS org_code,
+               {results_sql(plan, measures)}, $file AS source_file, source_row
+        FROM {wide}
         """,
-        {"year": year, "generation": plan.generation, "series": G.SERIES[plan.generation], "level": plan.level,
-         "file": f.rel_path, "sha": f.sha256},
-    )  # fmt: skip
+        {k: params[k] for k in ("year", "series", "level", "file")},
+    )
     if plan.context:
-        context = {c: f"gpps_num({_ident(c)})" if c in plan.context else "NULL" for c in G.CONTEXT_COLUMNS}
+        context = {c: _clean(c) if c in plan.context else "NULL" for c in G.CONTEXT_COLUMNS}
         con.execute(
             f"""
             INSERT INTO staged.gpps_response_rates BY NAME
@@ -260,10 +390,12 @@ def load_results(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
                    {context["distributed"]} AS distributed, {context["received"]} AS received,
                    {context["resprate"]} AS response_rate, {context["popsize"]} AS population_size,
                    $file AS source_file, $sha AS file_sha256, w.source_row
-            FROM _gpps_wide w JOIN (SELECT * FROM _gpps_rows WHERE {passing_rows(rules)}) r USING (source_row)
+            FROM _gpps_wide w JOIN _gpps_pass r USING (source_row)
             """,
             {"year": year, "level": plan.level, "file": f.rel_path, "sha": f.sha256},
         )
+    for temp in ("_gpps_wide", "_gpps_keep", "_gpps_rows", "_gpps_pass"):
+        con.execute(f"DROP TABLE IF EXISTS {temp}")
     return LoadCounts(rows_read, rows_read - quarantined, quarantined)
 
 
@@ -477,7 +609,7 @@ def load_respondents(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCoun
 # Layouts
 # --------------------------------------------------------------------------------------------------
 
-RESULTS_TABLES = ("staged.gpps_results", "staged.gpps_response_rates")
+RESULTS_TABLES = ("staged.gpps_results", "staged.gpps_organisations", "staged.gpps_response_rates")
 
 RESPONDENT_EXTRACT = Layout(
     name="gpps_respondent_extract",

@@ -1,7 +1,7 @@
 -- Respondent composition per organisation and year, from the composition columns of both grammars,
 -- in the shared people vocabulary. Rebuilt whole from staged.gpps_results.
 CREATE OR REPLACE TABLE staged.gpps_respondent_profile AS
-SELECT r.survey_year, r.series, r.level, r.org_code, r.org_name,
+SELECT r.survey_year, r.series, r.level, r.org_code, o.org_name,
        c.dimension, r.option_code,
        c.raw_label,
        CASE WHEN c.dimension = 'ethnicity_band' THEN c.raw_label
@@ -17,6 +17,7 @@ SELECT r.survey_year, r.series, r.level, r.org_code, r.org_name,
        r.suppressed,
        r.source_file
 FROM staged.gpps_results r
+LEFT JOIN staged.gpps_organisations o USING (source_file, source_row)
 JOIN ref.gpps_composition_codes c
   ON c.grammar = CASE WHEN r.series = '2024+' THEN 'dot' ELSE 'qn' END
  AND c.question = r.question AND c.option_code = r.option_code;

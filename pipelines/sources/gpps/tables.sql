@@ -1,12 +1,9 @@
 -- GPPS tables. Every row keeps the file it came from, so a changed file replaces exactly its own rows.
 CREATE TABLE IF NOT EXISTS staged.gpps_results (
     survey_year INTEGER NOT NULL,
-    generation VARCHAR NOT NULL,        -- header generation the file was read as
     series VARCHAR NOT NULL,            -- 2017-2023 or 2024+ (not comparable with each other)
     level VARCHAR NOT NULL,             -- practice, pcn, ccg, stp, ics, region, national
     org_code VARCHAR NOT NULL,          -- practice / PCN / CCG / ICS code; E92000001 for England
-    org_name VARCHAR,
-    pcn_code VARCHAR, ccg_code VARCHAR, ics_code VARCHAR,   -- parents as published on the row
     question VARCHAR NOT NULL,          -- the file's question stem: q28, localgpservicesphone
     measure_id VARCHAR,                 -- catalogue id (ref.gpps_measures) when the stem is a headline measure
     response_option VARCHAR NOT NULL,   -- option code, or 'positive' for the published summary result
@@ -17,11 +14,25 @@ CREATE TABLE IF NOT EXISTS staged.gpps_results (
     weighted_base DOUBLE,               -- 2024+ only
     ci_lower DOUBLE, ci_upper DOUBLE,   -- published 95% Wilson interval
     suppressed BOOLEAN NOT NULL,        -- a published value was -97/-98/-99, '*', '-' or blank
-    source_file VARCHAR NOT NULL, file_sha256 VARCHAR NOT NULL, source_row BIGINT NOT NULL
+    source_file VARCHAR NOT NULL, source_row BIGINT NOT NULL
 );
 COMMENT ON TABLE staged.gpps_results IS 'GPPS published results, every generation, one row per year, organisation, question and response option (or positive summary). Weighted; never sum practices to CCG/ICB.';
 COMMENT ON COLUMN staged.gpps_results.weighted_proportion IS 'Weighted proportion 0-1 as published; NULL when suppressed. Never re-derive % good by summing options.';
 COMMENT ON COLUMN staged.gpps_results.suppressed IS 'True when a published value was a suppression sentinel (-97/-98/-99, *, -, blank): the value is NULL, never 0.';
+
+-- One row per organisation of a results file: what the long table would otherwise repeat on every one of
+-- its ~400 rows (names, parents, header generation, file hash). Join on (source_file, source_row).
+CREATE TABLE IF NOT EXISTS staged.gpps_organisations (
+    survey_year INTEGER NOT NULL,
+    generation VARCHAR NOT NULL,        -- header generation the file was read as
+    series VARCHAR NOT NULL,
+    level VARCHAR NOT NULL,
+    org_code VARCHAR NOT NULL,
+    org_name VARCHAR,
+    pcn_code VARCHAR, ccg_code VARCHAR, ics_code VARCHAR,   -- parents as published on the row
+    source_file VARCHAR NOT NULL, file_sha256 VARCHAR NOT NULL, source_row BIGINT NOT NULL
+);
+COMMENT ON TABLE staged.gpps_organisations IS 'GPPS results files: one row per organisation (name, parents, generation, file hash); staged.gpps_results rows join on source_file and source_row.';
 
 CREATE TABLE IF NOT EXISTS staged.gpps_response_rates (
     survey_year INTEGER NOT NULL, level VARCHAR NOT NULL, org_code VARCHAR NOT NULL,
