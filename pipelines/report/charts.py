@@ -218,11 +218,12 @@ def funnel_chart(units: pd.DataFrame, title: str, names: dict[str, str] | None =
         outer = np.char.find(labels.astype(str), "0.001") >= 0
         flagged = outer if outer.sum() else labels != "Not significant"
         order = np.argsort(-np.abs(values - limits.baseline) * flagged)[: min(12, int(flagged.sum()))]
-        for i in order:
+        # Alternate labels above and below along the x axis so neighbours do not print over each other.
+        for k, i in enumerate(sorted(order, key=lambda j: n[j])):
             ax.annotate(
                 units.unit_code.iloc[i],
                 (n[i], values[i]),
-                xytext=(4, 3),
+                xytext=(4, 3 if k % 2 == 0 else -9),
                 textcoords="offset points",
                 fontsize=7,
                 color=DARK_GREY,

@@ -242,8 +242,9 @@ def section_funnel(d: IcbData) -> Section:
         )
     parts = [
         '<p class="lede">Each dot is a practice (or sub-ICB location) against the ICB value, with the PHE '
-        "95% and 99.8% funnel limits for its number of respondents. Points outside the 99.8% limits are "
-        "labelled; they are very unlikely to differ from the ICB by chance alone.</p>"
+        "95% and 99.8% funnel limits for its effective number of respondents. Red and green points lie "
+        "outside the 95% limits; those outside the 99.8% limits (or, when there are none, the 95% limits) are "
+        "labelled: beyond 99.8% a difference from the ICB is very unlikely to be chance alone.</p>"
     ]
     for metric in dict.fromkeys(c[0] for c in choices):
         figures, tables = [], []
@@ -562,6 +563,11 @@ def render_index(published_db: Path, reports: list[tuple[str, str, Path]], out_d
         "Care Board: open it in any browser, no network needed.</p>"
         f"<table><tr><th>ICB</th><th>Name</th></tr>{rows}</table></section>"
     )
+    if (Path(out_dir) / "validation.html").exists():  # the data-quality page written to the same folder
+        body += (
+            '<section><h2>Data quality</h2><p><a href="validation.html">Validation report</a></p></section>'
+        )
+
     path = Path(out_dir) / "index.html"
     _write_atomic(
         path,
