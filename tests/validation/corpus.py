@@ -528,8 +528,8 @@ REFERENCE_CASES: list[Case] = [
         "ccg_icb_crosswalk_third_party.csv",
         lambda sample: b"CCG Code,ICB Code\n00K,QE1\nTotal,\nn/a,QE1\n99X,Q1\n",
         "quarantined",
-        # "Total," has a blank ICB code: read as NULL, which the shape rule lets through (the CCG rule catches it).
-        quarantined={"ccg_code_shape": 2, "icb_code_shape": 1},
+        # "Total," has a blank ICB code: quarantined by the ICB rule as well as the CCG rule.
+        quarantined={"ccg_code_shape": 2, "icb_code_shape": 2},
     ),
     # --- awkward but readable: encodings Excel writes ---------------------------------------------------
     Case(
