@@ -119,6 +119,7 @@ def build_deprivation_gradient(con: duckdb.DuckDBPyConnection) -> int:
            FROM marts.metric_by_group
            WHERE dimension = 'deprivation_quintile' AND group_value IN ('1', '2', '3', '4', '5')
              AND geography_level IN ('england', 'icb', 'sub_icb') AND NOT suppressed AND value IS NOT NULL
+             AND higher_is_better IS NOT NULL  -- a gradient in how often a theme is mentioned has no direction
            ORDER BY geography_level, geography_code, period, metric_id, source, group_value"""
     ).df()
     out = []
