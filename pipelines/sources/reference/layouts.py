@@ -239,15 +239,15 @@ def load_registered_patients(con: duckdb.DuckDBPyConnection, f: LandingFile) -> 
     reject_missing_columns(
         f, header, ["extract_date", practice, sub_icb, "sex", "age", "number_of_patients"], "registered patients"
     )
-    rows_read = stage_csv(con, f, "_reg")
+    rows_read = stage_csv(con, f, "_registrations")
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP VIEW _reg_typed AS
+        CREATE OR REPLACE TEMP VIEW _registrations_typed AS
         SELECT source_row, extract_date AS extract_date_text, {EXTRACT_DATE_SQL.format(c="extract_date")} AS extract_date,
                trim({practice}) AS practice_code, nullif(trim({sub_icb}), '') AS sub_icb_code,
                upper(trim(sex)) AS sex, upper(trim(age)) AS age, {AGE_BAND_SQL.format(a="age")} AS age_band,
                number_of_patients AS patients_text, try_cast(trim(number_of_patients) AS BIGINT) AS patients
-        FROM _reg
+        FROM _registrations
         """
     )
     rules = [
@@ -260,13 +260,13 @@ def load_registered_patients(con: duckdb.DuckDBPyConnection, f: LandingFile) -> 
         RowRule("patients_count", "patients_text", "patients IS NULL OR patients < 0",
                 "NUMBER_OF_PATIENTS is not a non-negative whole number"),
     ]  # fmt: skip
-    quarantined = quarantine_rows(con, "_reg_typed", rules, f)
+    quarantined = quarantine_rows(con, "_registrations_typed", rules, f)
     con.execute(
         f"""
         INSERT INTO ref.registered_population BY NAME
         SELECT extract_date, practice_code, sub_icb_code, sex, age, age_band, patients,
                ? AS source_file, ? AS file_sha256, source_row
-        FROM _reg_typed WHERE {passing_rows(rules)}
+        FROM _registrations_typed WHERE {passing_rows(rules)}
         """,
         [f.rel_path, f.sha256],
     )
