@@ -49,7 +49,8 @@ gpps_results = source_ingest_asset(
     "2022-2023 and 2024+ header generations) reshaped inside DuckDB to one row per survey year, organisation, "
     "question and response option or positive summary: weighted proportion, weighted count, unweighted and "
     "weighted base, published Wilson bounds, suppressed flag. Practices not in the geography of the survey "
-    "year are quarantined. Also writes staged.gpps_response_rates.",
+    "year are quarantined. Also writes staged.gpps_organisations (one row per organisation: name, parents, "
+    "generation, file hash; join on source_file, source_row) and staged.gpps_response_rates.",
     group=GROUP,
     prepare=L.prepare,
     deps=[GEOGRAPHY, gpps_measures.key],

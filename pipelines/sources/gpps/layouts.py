@@ -1,10 +1,15 @@
 """GPPS layouts: the published results files of every generation, reporting-variable lists and
 respondent-level extracts (DESIGN.md section 4, "GP Patient Survey").
 
-Results files are wide (one row per organisation, ~600-1,100 columns). They are read as all-text into
-DuckDB and reshaped there with one generated ``UNNEST`` of per-row structs (an UNPIVOT that keeps the
-count, percentage, bases and interval of one response option together), so a national file never
-passes through pandas.
+Results files are wide (one row per organisation, ~600-1,100 columns). They are read in one pass with
+typed (DOUBLE) measure columns; a file with any cell that is not a number or blank is read again as
+all-text, so the bad rows are found and quarantined with their cell. The wide rows are reshaped inside
+DuckDB with one ``unnest`` of parallel lists (an UNPIVOT that keeps the count, percentage, bases and
+interval of one response option together) straight into ``staged.gpps_results``, so a national file never
+passes through pandas. As before this change, results files have no ``raw`` table: their raw layer is
+the landing file itself (kept, its SHA-256 in the ledger), and a quarantined row keeps the text of its
+offending cell in ``quarantine.rows``. Names, parents and the file hash sit once per organisation in
+``staged.gpps_organisations`` instead of on each of its ~400 long rows.
 """
 
 from __future__ import annotations

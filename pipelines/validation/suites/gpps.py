@@ -58,6 +58,29 @@ GPPS_RESULTS = TableSuite(
     rows=results_rows,
 )
 
+GPPS_ORGANISATIONS = TableSuite(
+    table="staged.gpps_organisations",
+    source="gpps",
+    description="One row per organisation of a results file: name, parents, generation, file hash",
+    columns={
+        "survey_year": "INTEGER",
+        "generation": "VARCHAR",
+        "level": "VARCHAR",
+        "org_code": "VARCHAR",
+        "org_name": "VARCHAR",
+        "file_sha256": "VARCHAR",
+        "source_row": "BIGINT",
+    },
+    expectations=(
+        between("survey_year", *YEARS),
+        in_set("level", LEVELS),
+        not_null("org_code"),
+        unique("source_row"),
+        unique("survey_year", "level", "org_code"),
+    ),
+    rows=(1, 20_000),  # ~6,500-7,500 practices in a national practice file
+)
+
 GPPS_RESPONSE_RATES = TableSuite(
     table="staged.gpps_response_rates",
     source="gpps",
@@ -116,4 +139,10 @@ SURVEY_RESPONSES = TableSuite(
     rows=(1, 100_000_000),
 )
 
-SUITES: tuple[TableSuite, ...] = (GPPS_RESULTS, GPPS_RESPONSE_RATES, GPPS_VARIABLES, SURVEY_RESPONSES)
+SUITES: tuple[TableSuite, ...] = (
+    GPPS_RESULTS,
+    GPPS_ORGANISATIONS,
+    GPPS_RESPONSE_RATES,
+    GPPS_VARIABLES,
+    SURVEY_RESPONSES,
+)
