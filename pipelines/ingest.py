@@ -166,7 +166,8 @@ def find_formula_text(path: Path, block: int = 1 << 20) -> tuple[int, str] | Non
                 carry = chunk
                 continue
             scan, carry = chunk[:cut], chunk[cut:]
-            match = FORMULA_CELL.search(scan)
+            # Every formula pattern holds '=' or '#': skip the regex on the (usual) blocks with neither.
+            match = FORMULA_CELL.search(scan) if (b"=" in scan or b"#" in scan) else None
             if match:
                 line = line_offset + scan.count(b"\n", 0, match.start()) + 1
                 return line, match.group(1).decode("latin-1").strip()
