@@ -59,3 +59,12 @@ SELECT codes.code AS ccg_code, codes.code AS sub_icb_code, ccg_era.ccg_name, icb
 FROM codes
 LEFT JOIN ccg_era USING (code) LEFT JOIN icb_era USING (code) LEFT JOIN crosswalk USING (code);
 COMMENT ON TABLE ref.sub_icb_continuity IS 'The same ODS code as a CCG (to 30 June 2022) and as a sub-ICB location (from 1 July 2022), with its ICB.';
+
+COMMENT ON COLUMN ref.practice_deprivation.imd_score IS 'IMD 2019 deprivation score of the practice population (Fingertips 93553)';
+COMMENT ON COLUMN ref.practice_deprivation.deprivation_quintile IS 'national quintile of practices by IMD score, PHE quantile method (1 = most deprived)';
+COMMENT ON COLUMN ref.practice_deprivation.deprivation_decile IS 'national decile of practices by IMD score, PHE quantile method (1 = most deprived)';
+COMMENT ON COLUMN ref.practice_geography_versions.valid_from IS 'this geography applies from this date (its extract date)';
+COMMENT ON COLUMN ref.practice_geography_versions.valid_to IS 'until the next extract (NULL = current)';
+COMMENT ON COLUMN ref.sub_icb_continuity.ccg_code IS 'the code as a CCG (to 30 June 2022)';
+COMMENT ON COLUMN ref.sub_icb_continuity.sub_icb_code IS 'the same code as a sub-ICB location (from 1 July 2022)';
+COMMENT ON COLUMN ref.sub_icb_continuity.crosswalk_disagrees IS 'the crosswalk list and the NHS Digital map name different ICBs';

@@ -80,3 +80,47 @@ CREATE TABLE IF NOT EXISTS ref.nhs_trusts (
     source_file VARCHAR, file_sha256 VARCHAR, source_row BIGINT
 );
 COMMENT ON TABLE ref.nhs_trusts IS 'ODS etr: NHS trusts with their ICB, used by FFT, complaints and stories.';
+
+-- Column descriptions: shown in the Dagster UI, the published file and marts.data_dictionary.
+COMMENT ON COLUMN ref.gp_practices.practice_code IS 'ODS organisation code (GP practices: a letter and five digits, e.g. A81001)';
+COMMENT ON COLUMN ref.gp_practices.practice_name IS 'organisation name as ODS publishes it';
+COMMENT ON COLUMN ref.gp_practices.national_grouping IS 'ODS national grouping (region) code';
+COMMENT ON COLUMN ref.gp_practices.high_level_health_geography IS 'high level health geography: the ICB (Q code) in the ICB era';
+COMMENT ON COLUMN ref.gp_practices.postcode IS 'practice postcode';
+COMMENT ON COLUMN ref.gp_practices.open_date IS 'date the organisation opened';
+COMMENT ON COLUMN ref.gp_practices.close_date IS 'date it closed (NULL while open)';
+COMMENT ON COLUMN ref.gp_practices.status IS 'A active, C closed, D dormant, P proposed (ACTIVE/INACTIVE words normalised)';
+COMMENT ON COLUMN ref.gp_practices.status_as_published IS 'status exactly as the file wrote it';
+COMMENT ON COLUMN ref.gp_practices.prescribing_setting IS 'ODS prescribing setting (4 = GP practice)';
+COMMENT ON COLUMN ref.gp_practices.commissioner_code IS 'commissioner: CCG / sub-ICB location code';
+COMMENT ON COLUMN ref.gp_practices.is_active_gp_practice IS 'status active and prescribing setting 4';
+COMMENT ON COLUMN ref.gp_practices.source_file IS 'landing file the row came from';
+COMMENT ON COLUMN ref.practice_geography.extract_date IS 'NHS Digital extract date of this version of the geography';
+COMMENT ON COLUMN ref.practice_geography.geography_era IS 'CCG (CCG_* / STP_* headers) or ICB (SUB_ICB_LOCATION_* / ICB_* headers)';
+COMMENT ON COLUMN ref.practice_geography.practice_code IS 'GP practice ODS code';
+COMMENT ON COLUMN ref.practice_geography.pcn_code IS 'primary care network code';
+COMMENT ON COLUMN ref.practice_geography.sub_icb_code IS 'CCG code (CCG era) or sub-ICB location code (ICB era): the same code carries over';
+COMMENT ON COLUMN ref.practice_geography.sub_icb_ons_code IS 'ONS code of the CCG / sub-ICB location (E38…)';
+COMMENT ON COLUMN ref.practice_geography.icb_code IS 'STP code (CCG era) or ICB code (ICB era), Q + 2 characters';
+COMMENT ON COLUMN ref.practice_geography.icb_ons_code IS 'ONS code of the STP / ICB (E54…)';
+COMMENT ON COLUMN ref.practice_geography.region_code IS 'NHS England commissioning region code (Y…)';
+COMMENT ON COLUMN ref.registered_population.extract_date IS 'NHS Digital extract date';
+COMMENT ON COLUMN ref.registered_population.practice_code IS 'GP practice ODS code';
+COMMENT ON COLUMN ref.registered_population.sub_icb_code IS 'CCG / sub-ICB location code as given in the file';
+COMMENT ON COLUMN ref.registered_population.sex IS 'ALL, MALE or FEMALE';
+COMMENT ON COLUMN ref.registered_population.age IS 'ALL, single year 0 … 94, or 95+';
+COMMENT ON COLUMN ref.registered_population.age_band IS 'ALL or the GPPS age band (Under 16, 16-24 … 85+)';
+COMMENT ON COLUMN ref.registered_population.patients IS 'registered patients';
+COMMENT ON COLUMN ref.area_deprivation.area_code IS 'Fingertips area code (practice ODS code, or E92000001 England)';
+COMMENT ON COLUMN ref.area_deprivation.area_type IS 'Fingertips area type (GP, England …)';
+COMMENT ON COLUMN ref.area_deprivation.imd_score IS 'IMD 2019 deprivation score (higher = more deprived)';
+COMMENT ON COLUMN ref.lsoa_deprivation.lsoa_code IS 'LSOA (2011) code';
+COMMENT ON COLUMN ref.lsoa_deprivation.lad_code IS 'local authority district (2019) code';
+COMMENT ON COLUMN ref.lsoa_deprivation.imd_rank IS 'IMD 2019 rank (1 = most deprived of 32,844)';
+COMMENT ON COLUMN ref.lsoa_deprivation.imd_decile IS 'IMD 2019 decile (1 = most deprived)';
+COMMENT ON COLUMN ref.lsoa_deprivation.imd_quintile IS 'IMD 2019 quintile derived from the decile (1 = most deprived)';
+COMMENT ON COLUMN ref.ccg_icb_crosswalk.ccg_code IS 'CCG / sub-ICB location code (3 or 5 characters)';
+COMMENT ON COLUMN ref.ccg_icb_crosswalk.icb_code IS 'ICB code the list maps it to';
+COMMENT ON COLUMN ref.nhs_trusts.trust_code IS 'NHS trust ODS code (3 characters)';
+COMMENT ON COLUMN ref.nhs_trusts.icb_code IS 'ICB the trust sits in (ODS high level health geography)';
+COMMENT ON COLUMN ref.nhs_trusts.is_open IS 'no close date';
