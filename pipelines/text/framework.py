@@ -214,14 +214,18 @@ def v6_to_v7(labels: list[str] | tuple[str, ...]) -> list[str]:
 # Keyword-rule topics.  Each pattern is a word-start stem (matched with \b on the left, anything on the
 # right) or a phrase; they are deliberately readable so an analyst can audit why a comment was flagged.
 KEYWORD_TOPICS: dict[str, tuple[str, ...]] = {
+    # Pruned against the v6 human EDI label: bare "wheelchair", "disabled", "accessible", "faith",
+    # "language" flagged mostly routine mentions (transport help, "bad language", "no faith in them"),
+    # so only their EDI senses are kept ("disabilit", "first language", "inaccessible" ...).
     "Equality, diversity & inclusion": (
-        "accessib", "inaccessib", "reasonable adjustment", "adjustment", "autis", "asperger", "adhd",
-        "neurodiver", "learning disab", "learning difficult", "deaf", "hard of hearing", "hearing aid",
+        "inaccessib", "not accessible", "wheelchair access", "reasonable adjustment", "adjustments",
+        "autis", "asperger", "neurodiver", "learning disab", "learning difficult", "deaf", "hard of hearing",
         "sign language", "bsl", "blind", "partially sighted", "visually impaired", "braille", "easy read",
-        "disab", "wheelchair", "discriminat", "prejudic", "interpreter", "translat", "language", "racis",
-        "racial", "ethnic", "religio", "cultur", "faith", "muslim", "halal", "kosher", "gender",
-        "transgender", "trans ", "non-binary", "lgbt", "gay", "lesbian", "sexuality", "homophob", "dyslex",
-        "equality", "diversity", "inclusi", "ageis", "too old", "pensioner",
+        "disabilit", "discriminat", "prejudic", "interpreter", "translat", "first language",
+        "language barrier", "speak english", "non-english", "racis", "racial", "ethnic", "religio", "cultur",
+        "my faith", "their faith", "muslim", "halal", "kosher", "gender", "transgender", "trans ",
+        "non-binary", "lgbt", "gay", "lesbian", "sexuality", "homophob", "dyslex", "equality", "diversity",
+        "inclusi", "ageis", "too old", "pensioner",
     ),
     "Privacy & dignity": (
         "privacy", "private room", "dignity", "dignified", "undignified", "confidential", "overheard",

@@ -24,6 +24,7 @@ import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,13 @@ def question_type(question: str | None) -> str:
     return "other"
 
 
+_LENGTH_CUTS = np.array([0, 1, 2, 5, 10, 25])
+_LENGTH_BUCKETS: tuple[str, ...] = ("0", "1", "2", "3-5", "6-10", "11-25", "26+")
+# Separator between comments when a batch is tokenised in one regex pass (a private-use character).
+_SEP = "\ue000"
+_TOKEN_SEP_RE = re.compile(r"[^\W_]+|\ue000")
+
+
 def _length_bucket(n_words: int) -> str:
     """Word-count bucket: very short answers mean different things to different questions."""
     for cut, name in ((0, "0"), (1, "1"), (2, "2"), (5, "3-5"), (10, "6-10"), (25, "11-25")):
@@ -119,7 +127,10 @@ class FeatureSpace:
     char_ngram: tuple[int, int] = (2, 5)
     _index: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
     _offsets: dict[str, int] = field(default_factory=dict, repr=False)
-    _char_cache: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    _char_cache: dict[str, int] = field(default_factory=dict, repr=False)  # word -> row of the word table
+
+    # Words the word table may learn at prediction time before it is reset (bounds memory).
+    MAX_EXTRA_WORDS = 300_000
 
     def __post_init__(self) -> None:
         off = 0
@@ -138,6 +149,7 @@ class FeatureSpace:
             w_all[k] = self.block_weights.get(b, 1.0)
         self._idf_all = idf_all
         self._block_w = w_all
+        self._build_tables()
 
     # -- tokenisation ------------------------------------------------------------------------------
     @staticmethod
@@ -157,60 +169,149 @@ class FeatureSpace:
             out["qword"].extend(qtype + "|" + w for w in words)
         return out
 
-    def _char_ids(self, word: str) -> list[int]:
-        ids = self._char_cache.get(word)
-        if ids is None:
-            g = self._index["char"].get
-            p = " " + word + " "
-            lo, hi = self.char_ngram
-            ids = [
-                j
-                for n in range(lo, hi + 1)
-                for i in range(len(p) - n + 1)
-                if (j := g(p[i : i + n])) is not None
-            ]
-            if len(self._char_cache) > 500_000:  # bound memory on huge, messy corpora
-                self._char_cache.clear()
-            self._char_cache[word] = ids
+    # -- vectorised transform ----------------------------------------------------------------------
+    # A comment's features are a sum over its words of that word's *row* in a word table (its unigram
+    # column and its char n-gram columns), plus bigram, question x word, length and question-type
+    # columns found by integer look-ups.  Python touches each distinct word once (to build its row);
+    # every per-token step is a numpy gather, so the cost per comment is close to the regex's.
+
+    def _word_row(self, word: str) -> list[int]:
+        g = self._index["char"].get
+        p = " " + word + " "
+        lo, hi = self.char_ngram
+        ids = [j for n in range(lo, hi + 1) for i in range(len(p) - n + 1) if (j := g(p[i : i + n])) is not None]
+        j = self._index["word"].get(word)
+        if j is not None:
+            ids.append(j)
         return ids
+
+    def _build_tables(self) -> None:
+        words: set[str] = set()
+        bigrams: list[tuple[str, str, int]] = []
+        for t, j in self._index["word"].items():
+            if " " in t:
+                a, b = t.split(" ", 1)
+                bigrams.append((a, b, j))
+                words.update((a, b))
+            else:
+                words.add(t)
+        qtypes = {q: k for k, q in enumerate(QUESTION_TYPES)}
+        qwords: list[tuple[int, str, int]] = []
+        for t, j in self._index["qword"].items():
+            q, sep, w = t.partition("|")
+            if sep and q in qtypes and not w.startswith("len="):
+                qwords.append((qtypes[q], w, j))
+                words.add(w)
+        table = sorted(words)
+        self._wtab0 = {w: i for i, w in enumerate(table)}
+        self._n_pre = len(table)
+        rows = [self._word_row(w) for w in table]
+        self._tab_ptr0 = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
+        self._tab_ind0 = np.fromiter((j for r in rows for j in r), dtype=np.int32, count=int(self._tab_ptr0[-1]))
+        self._reset_table()
+        n_pre = max(self._n_pre, 1)
+        keys = np.array([self._wtab0[a] * n_pre + self._wtab0[b] for a, b, _ in bigrams], dtype=np.int64)
+        order = np.argsort(keys)
+        self._bi_keys = keys[order]
+        self._bi_cols = np.array([j for _, _, j in bigrams], dtype=np.int32)[order]
+        nq = len(QUESTION_TYPES) + 1  # last row: a question type the model does not know
+        self._qword = np.full((nq, n_pre), -1, np.int32)
+        for k, w, j in qwords:
+            self._qword[k, self._wtab0[w]] = j
+        buckets = _LENGTH_BUCKETS
+        qi, ti = self._index["qword"].get, self._index["qtype"].get
+        self._len_col = np.array([qi("len=" + b, -1) for b in buckets], np.int32)
+        self._qlen_col = np.array(
+            [[qi(q + "|len=" + b, -1) for b in buckets] for q in QUESTION_TYPES] + [[-1] * len(buckets)], np.int32
+        )
+        self._qtype_col = np.array([ti(q, -1) for q in QUESTION_TYPES] + [-1], np.int32)
+        self._qtype_index = qtypes
+
+    def reset_cache(self) -> None:
+        """Forget the words learnt at prediction time (a cold cache, for benchmarks)."""
+        self._reset_table()
+
+    def _reset_table(self) -> None:
+        self._char_cache = dict(self._wtab0)
+        self._char_cache[_SEP] = -2
+        self._tab_ptr = self._tab_ptr0
+        self._tab_ind = self._tab_ind0
+
+    def _add_words(self, new: Iterable[str]) -> None:
+        new = sorted(set(new))
+        if len(self._char_cache) - self._n_pre + len(new) > self.MAX_EXTRA_WORDS:
+            self._reset_table()
+        base = len(self._tab_ptr) - 1
+        rows = [self._word_row(w) for w in new]
+        for k, w in enumerate(new):
+            self._char_cache[w] = base + k
+        ptr = np.cumsum([len(r) for r in rows], dtype=np.int64) + self._tab_ptr[-1]
+        self._tab_ptr = np.concatenate([self._tab_ptr, ptr])
+        self._tab_ind = np.concatenate([self._tab_ind, np.fromiter((j for r in rows for j in r), np.int32)])
 
     def transform(self, texts: Sequence[str], qtypes: Sequence[str]) -> sp.csr_matrix:
         """Sparse float32 feature matrix (n_texts x n_features)."""
-        wi = self._index["word"].get
-        qi = self._index["qword"].get
-        ti = self._index["qtype"]
-        indices: list[int] = []
-        indptr = [0]
-        for text, qtype in zip(texts, qtypes, strict=True):
-            words = _WORD_RE.findall(text.lower())
-            for w in words:
-                j = wi(w)
-                if j is not None:
-                    indices.append(j)
-                indices.extend(self._char_ids(w))
-            for a, b in zip(words, words[1:], strict=False):
-                j = wi(a + " " + b)
-                if j is not None:
-                    indices.append(j)
-            bucket = "len=" + _length_bucket(len(words))
-            for tok in (bucket, qtype + "|" + bucket):
-                j = qi(tok)
-                if j is not None:
-                    indices.append(j)
-            if qtype != "unknown":
-                pre = qtype + "|"
-                for w in words:
-                    j = qi(pre + w)
-                    if j is not None:
-                        indices.append(j)
-            j = ti.get(qtype)
-            if j is not None:
-                indices.append(j)
-            indptr.append(len(indices))
-        n = len(indptr) - 1
-        ind = np.asarray(indices, dtype=np.int32)
-        ptr = np.asarray(indptr, dtype=np.int64)
-        X = sp.csr_matrix((np.ones(len(ind), dtype=np.float32), ind, ptr), shape=(n, self.n_features))
+        n = len(texts)
+        if len(qtypes) != n:
+            raise ValueError(f"{len(qtypes)} question types for {n} texts")
+        if n == 0:
+            return sp.csr_matrix((0, self.n_features), dtype=np.float32)
+        joined = _SEP.join(texts)
+        if joined.count(_SEP) != n - 1:  # a text holding the separator itself: drop it from the texts
+            joined = _SEP.join(t.replace(_SEP, " ") for t in texts)
+        toks = _TOKEN_SEP_RE.findall(joined.lower())
+        if self._char_cache.get(_SEP) != -2:  # the cache was cleared from outside
+            self._reset_table()
+        tab = self._char_cache
+        ids = np.fromiter(map(tab.get, toks, repeat(-1)), dtype=np.int64, count=len(toks))
+        miss = np.flatnonzero(ids == -1)
+        if len(miss):
+            self._add_words(toks[i] for i in miss)
+            tab = self._char_cache
+            ids[miss] = [tab[toks[i]] for i in miss]
+            if (ids == -1).any():  # the table was reset while adding: look everything up again
+                ids = np.fromiter(map(tab.get, toks), dtype=np.int64, count=len(toks))
+        is_sep = ids == -2
+        doc = np.cumsum(is_sep)  # comment index of every token (separators belong to the next comment)
+        word = ~is_sep
+        wid, wdoc = ids[word], doc[word]
+        n_words = np.bincount(wdoc, minlength=n)
+        qt = np.fromiter(
+            (self._qtype_index.get(q, len(QUESTION_TYPES)) for q in qtypes), dtype=np.int64, count=n
+        )
+        # 1. unigram + char n-gram columns: gather each token's table row.
+        ptr = self._tab_ptr
+        starts, lens = ptr[wid], ptr[wid + 1] - ptr[wid]
+        total = int(lens.sum())
+        offs = np.repeat(starts - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens) + np.arange(total)
+        cols = [self._tab_ind[offs].astype(np.int64)]
+        docs = [np.repeat(wdoc, lens)]
+        n_pre = self._n_pre
+        # 2. bigrams of adjacent words in the same comment, both in the pre-built table.
+        if len(ids) > 1 and len(self._bi_keys):
+            a, b = ids[:-1], ids[1:]
+            ok = (a >= 0) & (b >= 0) & (a < n_pre) & (b < n_pre)
+            k = a[ok] * max(n_pre, 1) + b[ok]
+            pos = np.minimum(np.searchsorted(self._bi_keys, k), len(self._bi_keys) - 1)
+            hit = self._bi_keys[pos] == k
+            cols.append(self._bi_cols[pos[hit]].astype(np.int64))
+            docs.append(doc[:-1][ok][hit])
+        # 3. question type x word.
+        known = wid < n_pre
+        qc = np.full(len(wid), -1, np.int64)
+        qc[known] = self._qword[qt[wdoc[known]], wid[known]]
+        cols.append(qc)
+        docs.append(wdoc)
+        # 4. length bucket, question type x length bucket, question type.
+        bucket = np.searchsorted(_LENGTH_CUTS, n_words, side="left")
+        r = np.arange(n)
+        cols += [self._len_col[bucket].astype(np.int64), self._qlen_col[qt, bucket].astype(np.int64), self._qtype_col[qt].astype(np.int64)]
+        docs += [r, r, r]
+        c, d = np.concatenate(cols), np.concatenate(docs)
+        keep = c >= 0
+        X = sp.csr_matrix(
+            (np.ones(int(keep.sum()), np.float32), (d[keep], c[keep])), shape=(n, self.n_features)
+        )  # duplicates are summed: X holds counts
         X.sum_duplicates()
         # Sublinear tf (1 + log tf) stops one repeated word dominating a long comment.
         X.data = (1.0 + np.log(X.data)) * self._idf_all[X.indices]
@@ -336,6 +437,8 @@ class ThemeSentimentModel:
         sentiment_coef: np.ndarray,  # (n_features, 5)
         sentiment_intercept: np.ndarray,  # (5,)
         meta: dict[str, Any] | None = None,
+        sentiment3_coef: np.ndarray | None = None,  # (n_features, 3): positive / neutral / negative head
+        sentiment3_intercept: np.ndarray | None = None,  # (3,)
     ) -> None:
         self.features = features
         self.labels = tuple(labels)
@@ -346,10 +449,13 @@ class ThemeSentimentModel:
         self.sentiment_coef = np.ascontiguousarray(sentiment_coef, dtype=np.float32)
         self.sentiment_intercept = np.asarray(sentiment_intercept, dtype=np.float32)
         self.meta = dict(meta or {})
+        self.sentiment3_coef = None if sentiment3_coef is None else np.ascontiguousarray(sentiment3_coef, dtype=np.float32)
+        self.sentiment3_intercept = None if sentiment3_intercept is None else np.asarray(sentiment3_intercept, dtype=np.float32)
         # One stacked matrix so prediction is a single sparse x dense product.
         m = self.theme_coef.shape[0]
+        extra = [] if self.sentiment3_coef is None else [self.sentiment3_coef]
         self._W = np.ascontiguousarray(
-            np.concatenate([self.theme_coef[i] for i in range(m)] + [self.sentiment_coef], axis=1)
+            np.concatenate([self.theme_coef[i] for i in range(m)] + [self.sentiment_coef] + extra, axis=1)
         )
 
     # -- prediction --------------------------------------------------------------------------------
@@ -378,7 +484,17 @@ class ThemeSentimentModel:
             z = Z[:, i * L : (i + 1) * L] + self.theme_intercept[i]
             P += _sigmoid(self.theme_platt[i, 0] * z + self.theme_platt[i, 1])
         P /= m
-        S = _softmax(Z[:, m * L :] + self.sentiment_intercept).astype(np.float32)
+        S = _softmax(Z[:, m * L : m * L + 5] + self.sentiment_intercept)
+        if self.sentiment3_coef is not None:
+            # The 3-class head decides positive / neutral / negative; the 5-class head splits each
+            # class's mass between its points (1 vs 2, 4 vs 5), so both scales always agree.
+            S3 = _softmax(Z[:, m * L + 5 :] + self.sentiment3_intercept)
+            g_pos, g_neg = S[:, :2].sum(1, keepdims=True), S[:, 3:].sum(1, keepdims=True)
+            S = np.concatenate(
+                [S[:, :2] / np.maximum(g_pos, 1e-12) * S3[:, :1], S3[:, 1:2], S[:, 3:] / np.maximum(g_neg, 1e-12) * S3[:, 2:]],
+                axis=1,
+            )
+        S = S.astype(np.float32)
         P, S = P[inverse], S[inverse]
         mask = self.thresholds <= P
         # A comment no label reaches still gets its most probable label: every comment is coded.
@@ -390,8 +506,9 @@ class ThemeSentimentModel:
             P[empty, e_idx] = 1.0
             mask[empty] = False
             mask[empty, e_idx] = True
-        sent = (S.argmax(axis=1) + 1).astype(np.int8)
         s3 = np.stack([S[:, 0] + S[:, 1], S[:, 2], S[:, 3] + S[:, 4]], axis=1).argmax(axis=1).astype(np.int8)
+        # The 5-point score is the most probable point inside the chosen 3-class group.
+        sent = np.choose(s3, [S[:, :2].argmax(1) + 1, np.full(len(S), 3), S[:, 3:].argmax(1) + 4]).astype(np.int8)
         sent[empty] = 0
         s3[empty] = -1
         return Predictions(self.labels, P, mask, S, sent, s3, empty)
@@ -441,6 +558,11 @@ class ThemeSentimentModel:
             thresholds=self.thresholds,
             sentiment_coef=self.sentiment_coef.astype(np.float16),
             sentiment_intercept=self.sentiment_intercept,
+            **(
+                {}
+                if self.sentiment3_coef is None
+                else {"sentiment3_coef": self.sentiment3_coef.astype(np.float16), "sentiment3_intercept": self.sentiment3_intercept}
+            ),
             **{f"idf_{b}": self.features.idf[b] for b in BLOCKS},
         )
         meta = {
@@ -483,6 +605,8 @@ class ThemeSentimentModel:
             arrays["sentiment_coef"],
             arrays["sentiment_intercept"],
             meta=meta,
+            sentiment3_coef=arrays.get("sentiment3_coef"),
+            sentiment3_intercept=arrays.get("sentiment3_intercept"),
         )
 
 
@@ -497,6 +621,10 @@ class TrainSettings:
 
     C_theme: float = 8.0
     C_sentiment: float = 4.0
+    sentiment3_head: bool = True  # a 3-class head decides positive / neutral / negative
+    C_sentiment3: float = 4.0
+    # Sample weight by the frame's "source" column (e.g. {"phase1": 0.5}); unlisted sources weigh 1.
+    source_weights: dict[str, float] = field(default_factory=dict)
     ensemble: tuple[str, ...] = ("lr", "svm")  # "lr" = LogisticRegression, "svm" = LinearSVC + Platt
     C_svm: float = 0.3
     n_folds: int = 3  # grouped folds for out-of-fold threshold tuning
@@ -512,20 +640,30 @@ class TrainSettings:
     seed: int = 0
 
 
-def _fit_binary(X: sp.csr_matrix, y: np.ndarray, kind: str, s: TrainSettings) -> tuple[np.ndarray, float, float, float]:
+def _fit_binary(
+    X: sp.csr_matrix, y: np.ndarray, kind: str, s: TrainSettings, sample_weight: np.ndarray | None = None
+) -> tuple[np.ndarray, float, float, float]:
     """Fit one binary member; returns (coef, intercept, platt scale, platt shift)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.svm import LinearSVC
 
     if y.min() == y.max():  # no positives (or no negatives): a constant, very confident model
         return np.zeros(X.shape[1], np.float32), (8.0 if y[0] else -8.0), 1.0, 0.0
+    if kind.startswith("nb"):
+        # NB-SVM (Wang & Manning 2012): scale features by the label's smoothed log-count ratio, fit the
+        # linear model there, then fold the ratio into the weights - prediction stays one dot product.
+        p = np.asarray(X[y == 1].sum(0)).ravel() + 1.0
+        q = np.asarray(X[y == 0].sum(0)).ravel() + 1.0
+        r = np.log((p / p.sum()) / (q / q.sum())).astype(np.float32)
+        w_, b_, a_, c_ = _fit_binary(X @ sp.diags(r), y, kind[2:], s, sample_weight)
+        return (w_ * r).astype(np.float32), b_, a_, c_
     if kind == "lr":
         m = LogisticRegression(C=s.C_theme, solver="liblinear", max_iter=200, class_weight=s.class_weight)
-        m.fit(X, y)
+        m.fit(X, y, sample_weight=sample_weight)
         return m.coef_[0].astype(np.float32), float(m.intercept_[0]), 1.0, 0.0
     if kind == "svm":
         m = LinearSVC(C=s.C_svm, max_iter=3000, class_weight=s.class_weight)
-        m.fit(X, y)
+        m.fit(X, y, sample_weight=sample_weight)
         z = m.decision_function(X)
         a, c = _platt(z, y)
         return m.coef_[0].astype(np.float32), float(m.intercept_[0]), a, c
@@ -543,7 +681,9 @@ def _platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(min(m.coef_[0, 0], 6.0)), float(m.intercept_[0])
 
 
-def _fit_themes(X: sp.csr_matrix, Y: np.ndarray, s: TrainSettings) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _fit_themes(
+    X: sp.csr_matrix, Y: np.ndarray, s: TrainSettings, w: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fit every (member, label); Y entries -1 (unknown) are left out of that label's fit."""
     from joblib import Parallel, delayed
 
@@ -552,7 +692,7 @@ def _fit_themes(X: sp.csr_matrix, Y: np.ndarray, s: TrainSettings) -> tuple[np.n
 
     def one(kind: str, j: int) -> tuple[np.ndarray, float, float, float]:
         keep = Y[:, j] >= 0
-        return _fit_binary(X[keep], Y[keep, j].astype(np.int8), kind, s)
+        return _fit_binary(X[keep], Y[keep, j].astype(np.int8), kind, s, None if w is None else w[keep])
 
     res = Parallel(n_jobs=s.n_jobs, prefer="threads")(delayed(one)(k, j) for k, j in jobs)
     M = len(s.ensemble)
@@ -675,13 +815,18 @@ def train(
             Y[i, lab_index[lab]] = 1
     rows = np.flatnonzero(has)
     X, Yt, G = X_all[rows], Y[rows], groups[rows]
+    if s.source_weights and "source" in df:
+        w_all = np.array([s.source_weights.get(str(v), 1.0) for v in df["source"]], dtype=np.float64)
+    else:
+        w_all = None
+    W = None if w_all is None else w_all[rows]
 
     # Out-of-fold probabilities (grouped by respondent) to tune thresholds honestly.
     from sklearn.model_selection import GroupKFold
 
     oof = np.zeros(Yt.shape, np.float64)
     for tr, va in GroupKFold(n_splits=s.n_folds).split(X, groups=G):
-        c, b, pl = _fit_themes(X[tr], Yt[tr], s)
+        c, b, pl = _fit_themes(X[tr], Yt[tr], s, None if W is None else W[tr])
         oof[va] = _theme_proba(X[va], c, b, pl)
     thresholds = tune_thresholds(oof, Yt, s)
     comp = complete[rows]
@@ -689,7 +834,7 @@ def train(
     none = ~oof_pred.any(1)
     oof_pred[none, oof[comp][none].argmax(1)] = True
     oof_scores = multilabel_scores(Yt[comp] == 1, oof_pred, labels)
-    coef, icpt, platt = _fit_themes(X, Yt, s)
+    coef, icpt, platt = _fit_themes(X, Yt, s, W)
     t_theme = time.perf_counter() - t0
 
     # Sentiment: multinomial logistic regression on the 5-point scale (3-class is derived by summing).
@@ -697,19 +842,27 @@ def train(
 
     sent_coef = np.zeros((features.n_features, 5), np.float32)
     sent_icpt = np.zeros(5, np.float32)
+    s3_coef: np.ndarray | None = None
+    s3_icpt: np.ndarray | None = None
     n_sent = 0
     if sentiment_col and sentiment_col in df:
         sv = np.asarray(df[sentiment_col].to_numpy(dtype=float, na_value=np.nan))
         ok = nonempty & np.isin(sv, SENTIMENT_CLASSES)
         n_sent = int(ok.sum())
         if n_sent:
+            sw = None if w_all is None else w_all[ok]
             m = LogisticRegression(C=s.C_sentiment, max_iter=2000)
-            m.fit(X_all[ok], sv[ok].astype(int))
+            m.fit(X_all[ok], sv[ok].astype(int), sample_weight=sw)
             for k, cls in enumerate(m.classes_):
                 sent_coef[:, int(cls) - 1] = m.coef_[k] if len(m.classes_) > 2 else (m.coef_[0] if k else -m.coef_[0])
                 sent_icpt[int(cls) - 1] = m.intercept_[k] if len(m.classes_) > 2 else 0.0
             missing = [c for c in SENTIMENT_CLASSES if c not in set(m.classes_.astype(int))]
             sent_icpt[[c - 1 for c in missing]] = -30.0  # a class never seen is never predicted
+            y3 = np.searchsorted([2, 3], sv[ok].astype(int), side="left")  # 1-2 -> 0, 3 -> 1, 4-5 -> 2
+            if s.sentiment3_head and len(np.unique(y3)) == 3:
+                m3 = LogisticRegression(C=s.C_sentiment3, max_iter=2000)
+                m3.fit(X_all[ok], y3, sample_weight=sw)
+                s3_coef, s3_icpt = m3.coef_.T.astype(np.float32), m3.intercept_.astype(np.float32)
     meta = {
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "training": {
@@ -725,4 +878,7 @@ def train(
     }
     if verbose:
         print(f"trained in {meta['training']['seconds_total']} s; OOF micro-F1 {oof_scores['micro_f1']:.3f}")
-    return ThemeSentimentModel(features, labels, coef, icpt, platt, thresholds, sent_coef, sent_icpt, meta)
+    return ThemeSentimentModel(
+        features, labels, coef, icpt, platt, thresholds, sent_coef, sent_icpt, meta,
+        sentiment3_coef=s3_coef, sentiment3_intercept=s3_icpt,
+    )
