@@ -579,18 +579,24 @@ def _csv_error_message(landing_file: LandingFile, exc: duckdb.Error, header_line
     return f"{landing_file.rel_path}: malformed CSV at {where}: {problem}"
 
 
+# A null string no real cell holds: with it, empty fields are read as '' rather than NULL.
+NEVER_NULL = "\x1fchorus-no-null\x1f"
+
+
 def stage_csv(
     con: duckdb.DuckDBPyConnection,
     landing_file: LandingFile,
     target: str,
     columns: Sequence[str] | None = None,
     header: bool = True,
+    keep_empty: bool = False,
 ) -> int:
     """Read a CSV as all-text into temp table ``target`` with a 1-based ``source_row``; return rows read.
 
     Column names are the normalised header (or ``columns`` for header-less files). Parsing is strict:
     a ragged, truncated or badly quoted row fails the file with the line number, never a silent skip.
     cp1252 / latin-1 / UTF-16 files (Excel's saves) are transcoded; a UTF-8 BOM is ignored.
+    ``keep_empty`` keeps empty fields as '' instead of NULL (for GPPS a blank value is a suppression).
     """
     if columns is None:
         columns = landing_file.csv_header()
@@ -605,9 +611,9 @@ def stage_csv(
                 SELECT row_number() OVER () AS source_row, *
                 FROM read_csv(?, auto_detect = false, columns = {spec}, delim = ',', quote = '"',
                               escape = '"', header = false, skip = {1 if header else 0},
-                              strict_mode = true, encoding = 'utf-8')
+                              strict_mode = true, encoding = 'utf-8', nullstr = ?)
                 """,
-                [str(path)],
+                [str(path), NEVER_NULL if keep_empty else ""],
             )
         except duckdb.Error as exc:
             raise FileRejected(_csv_error_message(landing_file, exc, 1 if header else 0)) from exc

@@ -30,6 +30,7 @@ from pipelines.ingest import (
     _csv_error_message,
     passing_rows,
     quarantine_rows,
+    stage_csv,
 )
 from pipelines.sources.gpps import grammar as G
 from pipelines.sources.gpps.catalogue import load_catalogue, measures_for_year, positive_summary_codes
@@ -42,7 +43,6 @@ HEADER_MAP_CSV = HERE / "respondent_headers.csv"
 PRACTICE_CODE = r"[A-Z][0-9]{5}"
 # A value that never occurs in a real file: blank cells must stay '' (a suppression), distinct from
 # the NULL that stands for a column the file does not have.
-NEVER_NULL = "\x1fchorus-no-null\x1f"
 
 _MACROS = """
 CREATE OR REPLACE MACRO gpps_sentinel(v) AS
@@ -103,34 +103,6 @@ def _require_year(landing_file: LandingFile) -> int:
             "e.g. GPPS_2023_Practice_data_(weighted)_(csv)_PUBLIC.csv"
         )
     return year
-
-
-def read_all_text(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, target: str) -> int:
-    """Read a CSV as all-text into temp table ``target`` with ``source_row``; blank cells stay ''.
-
-    Strict like ``stage_csv`` (a ragged or truncated row fails the file with its line number), but
-    empty fields are kept as '' rather than NULL: for GPPS a blank published value is a suppression.
-    """
-    columns = landing_file.csv_header()
-    spec = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in columns) + "}"
-    with landing_file.utf8_path() as path:
-        try:
-            con.execute(
-                f"""
-                CREATE OR REPLACE TEMP TABLE {target} AS
-                SELECT row_number() OVER () AS source_row, *
-                FROM read_csv(?, auto_detect = false, columns = {spec}, delim = ',', quote = '"',
-                              escape = '"', header = false, skip = 1, strict_mode = true,
-                              encoding = 'utf-8', nullstr = ?)
-                """,
-                [str(path), NEVER_NULL],
-            )
-        except duckdb.Error as exc:
-            raise FileRejected(_csv_error_message(landing_file, exc, 1)) from exc
-    rows = int(con.execute(f"SELECT count(*) FROM {target}").fetchone()[0])
-    if rows == 0:
-        raise FileRejected(f"{landing_file.rel_path}: the file has a header but no data rows")
-    return rows
 
 
 def _ident(column: str) -> str:
@@ -246,7 +218,7 @@ def read_text_wide(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, pl
     A cell that is neither a number nor a suppression marker becomes NULL and names the row's first such
     cell (in result order) in ``_bad_cell`` / ``_bad_value``, so the row is quarantined, not loaded.
     """
-    rows = read_all_text(con, landing_file, "_gpps_text")
+    rows = stage_csv(con, landing_file, "_gpps_text", keep_empty=True)
     numeric = numeric_columns(plan)
     label: dict[str, str] = {}
     for spec in plan.specs:
@@ -428,7 +400,7 @@ def load_variables(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts
     """A year's "list of reporting variables" (Variable, Description) into ``ref.gpps_variables``."""
     prepare(con)
     year = _require_year(f)
-    rows_read = read_all_text(con, f, "_gpps_vars")
+    rows_read = stage_csv(con, f, "_gpps_vars", keep_empty=True)
     con.execute(
         """CREATE OR REPLACE TEMP VIEW _gpps_vars_typed AS
            SELECT source_row, lower(trim(variable)) AS variable, description FROM _gpps_vars"""
@@ -499,7 +471,7 @@ def load_respondents(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCoun
     questions = [c for c, canon in mapping.items() if canon not in RESPONDENT_FIELDS + DEMOGRAPHICS]
     if not questions:
         raise FileRejected(f"{f.rel_path}: a respondent extract with no question columns")
-    rows_read = read_all_text(con, f, "_gpps_resp")
+    rows_read = stage_csv(con, f, "_gpps_resp", keep_empty=True)
     con.execute(
         """INSERT INTO raw.gpps_respondent_cells BY NAME
            SELECT $file AS source_file, $sha AS file_sha256, source_row, m.canonical AS column_name,
