@@ -38,5 +38,6 @@ class ChorusResource(dg.ConfigurableResource):
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short read-write connection to the working store (schemas created on first use)."""
-        with open_store(self.settings().warehouse) as con:
+        settings = self.settings()
+        with open_store(settings.warehouse, memory_limit=settings.memory_limit) as con:
             yield con

@@ -22,12 +22,21 @@ def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @contextmanager
-def open_store(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open a warehouse file, creating it and its schemas on first use, and always close it."""
+def open_store(
+    path: Path | str, read_only: bool = False, memory_limit: str | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open a warehouse file, creating it and its schemas on first use, and always close it.
+
+    ``memory_limit`` (e.g. '3GB') caps DuckDB's memory: big joins and aggregates spill to a temporary
+    folder beside the file instead of growing towards DuckDB's default of 80% of the machine.
+    """
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    config = {"memory_limit": memory_limit} if memory_limit else {}
+    if memory_limit and not read_only:
+        config["temp_directory"] = str(path.parent / f"{path.stem}.tmp")
+    con = duckdb.connect(str(path), read_only=read_only, config=config)
     try:
         if not read_only:
             ensure_store(con)

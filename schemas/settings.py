@@ -31,6 +31,10 @@ class ChorusSettings(BaseSettings):
         default=Path("data/warehouse/published.duckdb"),
         description="The published read-only DuckDB file that analysts and BI tools open.",
     )
+    memory_limit: str = Field(
+        default="3GB",
+        description="DuckDB memory cap for pipeline connections; larger work spills to disk beside the store.",
+    )
     parquet_dir: Path | None = Field(
         default=None,
         description="Folder for Parquet exports of the published tables (default: <published folder>/parquet).",
