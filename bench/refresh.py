@@ -333,6 +333,7 @@ def bench_env(work: Path) -> dict[str, str]:
         "CHORUS_WAREHOUSE": str(work / "warehouse" / "chorus.duckdb"),
         "CHORUS_PUBLISHED": str(work / "warehouse" / "published.duckdb"),
         "GX_ANALYTICS_ENABLED": "false",
+        "CHORUS_LOG_LEVEL": "DEBUG",  # the CLI logs at INFO; DEBUG carries the STEP_SUCCESS durations
     }
     return env
 
