@@ -232,6 +232,7 @@ class FeatureSpace:
         self._reset_table()
 
     def _reset_table(self) -> None:
+        self._tab_matrix: sp.csr_matrix | None = None
         self._char_cache = dict(self._wtab0)
         self._char_cache[_SEP] = -2
         self._tab_ptr = self._tab_ptr0
@@ -279,13 +280,18 @@ class FeatureSpace:
         qt = np.fromiter(
             (self._qtype_index.get(q, len(QUESTION_TYPES)) for q in qtypes), dtype=np.int64, count=n
         )
-        # 1. unigram + char n-gram columns: gather each token's table row.
-        ptr = self._tab_ptr
-        starts, lens = ptr[wid], ptr[wid + 1] - ptr[wid]
-        total = int(lens.sum())
-        offs = np.repeat(starts - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens) + np.arange(total)
-        cols = [self._tab_ind[offs].astype(np.int64)]
-        docs = [np.repeat(wdoc, lens)]
+        # 1. unigram + char n-gram counts: (comment x word) counts times (word x feature) table rows.
+        # scipy's sparse product accumulates each row in a dense buffer - no sort of the ~300 entries
+        # per comment, which is what dominated the cost.
+        ntab = len(self._tab_ptr) - 1
+        if self._tab_matrix is None or self._tab_matrix.shape[0] != ntab:
+            self._tab_matrix = sp.csr_matrix(
+                (np.ones(len(self._tab_ind), np.float32), self._tab_ind, self._tab_ptr), shape=(ntab, self.n_features)
+            )
+        counts = sp.csr_matrix((np.ones(len(wid), np.float32), (wdoc, wid)), shape=(n, ntab))
+        X1 = counts @ self._tab_matrix
+        cols: list[np.ndarray] = []
+        docs: list[np.ndarray] = []
         n_pre = self._n_pre
         # 2. bigrams of adjacent words in the same comment, both in the pre-built table.
         if len(ids) > 1 and len(self._bi_keys):
@@ -309,10 +315,8 @@ class FeatureSpace:
         docs += [r, r, r]
         c, d = np.concatenate(cols), np.concatenate(docs)
         keep = c >= 0
-        X = sp.csr_matrix(
-            (np.ones(int(keep.sum()), np.float32), (d[keep], c[keep])), shape=(n, self.n_features)
-        )  # duplicates are summed: X holds counts
-        X.sum_duplicates()
+        X2 = sp.csr_matrix((np.ones(int(keep.sum()), np.float32), (d[keep], c[keep])), shape=(n, self.n_features))
+        X = (X1 + X2).tocsr()  # counts; X1 and X2 share no column (unigrams vs bigrams / other blocks)
         # Sublinear tf (1 + log tf) stops one repeated word dominating a long comment.
         X.data = (1.0 + np.log(X.data)) * self._idf_all[X.indices]
         # l2-normalise each block separately, so long comments' many char n-grams cannot drown the
@@ -621,10 +625,13 @@ class TrainSettings:
 
     C_theme: float = 8.0
     C_sentiment: float = 4.0
-    sentiment3_head: bool = True  # a 3-class head decides positive / neutral / negative
-    C_sentiment3: float = 4.0
+    sentiment3_head: str | None = "svm"  # a 3-class head ("svm" or "lr") decides pos / neutral / neg
+    C_sentiment3: float = 0.3
     # Sample weight by the frame's "source" column (e.g. {"phase1": 0.5}); unlisted sources weigh 1.
+    # Themes and sentiment apart: the phase-1 criticality scale is a looser proxy for FFT sentiment than
+    # its codes are for themes, so it helps sentiment most at a low weight (held-out 3-class accuracy).
     source_weights: dict[str, float] = field(default_factory=dict)
+    sentiment_source_weights: dict[str, float] = field(default_factory=lambda: {"phase1": 0.3, "care_opinion": 0.3})
     ensemble: tuple[str, ...] = ("lr", "svm")  # "lr" = LogisticRegression, "svm" = LinearSVC + Platt
     C_svm: float = 0.3
     n_folds: int = 3  # grouped folds for out-of-fold threshold tuning
@@ -703,6 +710,33 @@ def _fit_themes(
         mi = s.ensemble.index(k)
         coef[mi, :, j], icpt[mi, j], platt[mi, 0, j], platt[mi, 1, j] = w, b, a, c
     return coef, icpt, platt
+
+
+def _fit_sentiment3(
+    X: sp.csr_matrix, y: np.ndarray, w: np.ndarray | None, groups: np.ndarray, s: TrainSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """3-class sentiment head.  "svm": one-vs-rest LinearSVC, whose margins are turned into
+    probabilities by a softmax temperature fitted on grouped out-of-fold margins (so the confidence
+    reported is honest); "lr": multinomial logistic regression."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+
+    if s.sentiment3_head == "lr":
+        m = LogisticRegression(C=s.C_sentiment3, max_iter=2000).fit(X, y, sample_weight=w)
+        return m.coef_.T.astype(np.float32), m.intercept_.astype(np.float32)
+    if s.sentiment3_head != "svm":
+        raise ValueError(f"unknown sentiment3_head {s.sentiment3_head!r}")
+    from sklearn.model_selection import GroupKFold
+
+    oof = np.zeros((len(y), 3))
+    for tr, va in GroupKFold(n_splits=s.n_folds).split(X, groups=groups):
+        m = LinearSVC(C=s.C_sentiment3).fit(X[tr], y[tr], sample_weight=None if w is None else w[tr])
+        oof[va] = m.decision_function(X[va])
+    temps = np.linspace(0.5, 15, 59)
+    nll = [-np.log(_softmax(t * oof)[np.arange(len(y)), y] + 1e-12).mean() for t in temps]
+    t = float(temps[int(np.argmin(nll))])
+    m = LinearSVC(C=s.C_sentiment3).fit(X, y, sample_weight=w)
+    return (t * m.coef_.T).astype(np.float32), (t * m.intercept_).astype(np.float32)
 
 
 def _theme_proba(X: sp.csr_matrix, coef: np.ndarray, icpt: np.ndarray, platt: np.ndarray) -> np.ndarray:
@@ -820,6 +854,10 @@ def train(
     else:
         w_all = None
     W = None if w_all is None else w_all[rows]
+    if s.sentiment_source_weights and "source" in df:
+        ws_all = np.array([s.sentiment_source_weights.get(str(v), 1.0) for v in df["source"]], dtype=np.float64)
+    else:
+        ws_all = None
 
     # Out-of-fold probabilities (grouped by respondent) to tune thresholds honestly.
     from sklearn.model_selection import GroupKFold
@@ -850,7 +888,7 @@ def train(
         ok = nonempty & np.isin(sv, SENTIMENT_CLASSES)
         n_sent = int(ok.sum())
         if n_sent:
-            sw = None if w_all is None else w_all[ok]
+            sw = None if ws_all is None else ws_all[ok]
             m = LogisticRegression(C=s.C_sentiment, max_iter=2000)
             m.fit(X_all[ok], sv[ok].astype(int), sample_weight=sw)
             for k, cls in enumerate(m.classes_):
@@ -860,9 +898,7 @@ def train(
             sent_icpt[[c - 1 for c in missing]] = -30.0  # a class never seen is never predicted
             y3 = np.searchsorted([2, 3], sv[ok].astype(int), side="left")  # 1-2 -> 0, 3 -> 1, 4-5 -> 2
             if s.sentiment3_head and len(np.unique(y3)) == 3:
-                m3 = LogisticRegression(C=s.C_sentiment3, max_iter=2000)
-                m3.fit(X_all[ok], y3, sample_weight=sw)
-                s3_coef, s3_icpt = m3.coef_.T.astype(np.float32), m3.intercept_.astype(np.float32)
+                s3_coef, s3_icpt = _fit_sentiment3(X_all[ok], y3, sw, groups[ok], s)
     meta = {
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "training": {
