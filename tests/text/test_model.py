@@ -165,3 +165,67 @@ def test_training_on_small_csv_beats_majority_baseline(tmp_path: Path) -> None:
     s3 = test["sentiment"].dropna().map(lambda v: 0 if v <= 2 else (1 if v == 3 else 2))
     assert rep["themes"]["micro_f1"] > majority_micro + 0.1
     assert rep["sentiment"]["accuracy_3class"] > s3.value_counts(normalize=True).max()
+
+
+# -- feature transform and rules -------------------------------------------------------------------
+
+
+def _reference_counts(fs, text: str, qtype: str) -> dict[int, float]:
+    """Plain-Python statement of the features (counts before tf-idf) the vectorised transform builds."""
+    import re
+
+    words = re.findall(r"[^\W_]+", text.lower())
+    toks = {b: [] for b in ("word", "char", "qword", "qtype")}
+    toks["word"] = words + [a + " " + b for a, b in zip(words, words[1:], strict=False)]
+    lo, hi = fs.char_ngram
+    for w in words:
+        p = " " + w + " "
+        toks["char"] += [p[i : i + n] for n in range(lo, hi + 1) for i in range(len(p) - n + 1)]
+    from pipelines.text.model import _length_bucket
+
+    bucket = "len=" + _length_bucket(len(words))
+    toks["qword"] = [bucket, qtype + "|" + bucket] + ([qtype + "|" + w for w in words] if qtype != "unknown" else [])
+    toks["qtype"] = [qtype]
+    out: dict[int, float] = {}
+    for b, ts in toks.items():
+        for t in ts:
+            j = fs._index[b].get(t)
+            if j is not None:
+                out[j] = out.get(j, 0) + 1
+    return out
+
+
+def test_vectorised_transform_matches_reference(model: ThemeSentimentModel) -> None:
+    fs = model.features
+    texts = ["The staff were lovely, lovely staff!", "Waited 3 hours in A&E", "", "zzqx unseenword staff", "No"]
+    qtypes = ["good", "improve", "why", "unknown", "improve"]
+    fs.reset_cache()
+    X = fs.transform(texts, qtypes)
+    for i, (t, q) in enumerate(zip(texts, qtypes, strict=True)):
+        ref = _reference_counts(fs, t, q)
+        row = X.getrow(i)
+        assert set(row.indices.tolist()) == set(ref), t
+        # Values: sublinear tf x idf, l2-normalised within each block, times the block weight.
+        cols = np.array(sorted(ref), dtype=int)
+        v = (1 + np.log([ref[j] for j in cols])) * fs._idf_all[cols]
+        blk = fs._block_of_col[cols]
+        for k in np.unique(blk):
+            v[blk == k] *= fs._block_w[k] / np.linalg.norm(v[blk == k])
+        np.testing.assert_allclose(row.toarray()[0, cols], v, rtol=1e-5)
+    # Same matrix whether the words are new to the cache or already in it, and batch order is irrelevant.
+    again = fs.transform(texts[::-1], qtypes[::-1])
+    np.testing.assert_allclose(X.toarray(), again.toarray()[::-1], atol=1e-6)
+
+
+def test_sentiment_scales_agree(model: ThemeSentimentModel) -> None:
+    pr = model.predict_arrays(["Brilliant care", "Rude and dismissive", "It was ok", "Nothing"], ["FFT Why?"] * 3 + ["What was good?"])
+    groups = {0: {1, 2}, 1: {3}, 2: {4, 5}}
+    assert all(int(s) in groups[int(g)] for s, g in zip(pr.sentiment, pr.sentiment3, strict=True))
+
+
+def test_edi_rule_ignores_routine_mentions() -> None:
+    assert keyword_topics("He pushed me in my wheelchair to the ward") == []
+    assert keyword_topics("There was bad language on the ward") == []
+    assert keyword_topics("I have little faith in them") == []
+    assert keyword_topics("Hard when your first language is not English") == ["Equality, diversity & inclusion"]
+    assert keyword_topics("Staff understood my disability") == ["Equality, diversity & inclusion"]
