@@ -336,30 +336,11 @@ def build_triangulation(con: duckdb.DuckDBPyConnection) -> int:
         )
     if table_exists(con, "staged.comment_themes") and table_exists(con, "staged.comments"):
         comment_negative_view(con)
-        con.execute(
-            """CREATE OR REPLACE TEMP TABLE _tri_comments AS
-               WITH c AS (
-                   SELECT c.comment_id, c.source, c.channel, c.icb_code, c.sub_icb_code, n.is_negative, t.category,
-                          x.text_redacted, 'All' AS overall, coalesce(c.age_band, 'Not stated') AS age_band,
-                          coalesce(c.sex, 'Not stated') AS sex, coalesce(c.ethnicity_band, 'Not stated') AS ethnicity_band,
-                          coalesce(CAST(d.deprivation_quintile AS VARCHAR), 'Unknown') AS deprivation_quintile
-                   FROM staged.comments c
-                   JOIN staged.comment_themes t USING (comment_id)
-                   LEFT JOIN staged.comment_text x USING (comment_id)
-                   LEFT JOIN _comment_negative n USING (comment_id)
-                   LEFT JOIN ref.practice_deprivation d ON d.practice_code = c.practice_code
-                   WHERE c.is_substantive
-               ), long AS (
-                   UNPIVOT c ON overall, age_band, sex, ethnicity_band, deprivation_quintile
-                   INTO NAME dimension VALUE group_value
-               )
-               SELECT *, 'icb' AS geography_level, icb_code AS geography_code FROM long WHERE icb_code IS NOT NULL
-               UNION ALL SELECT *, 'sub_icb', sub_icb_code FROM long WHERE sub_icb_code IS NOT NULL"""
-        )
+        con.execute(_sql("triangulation_comments.sql"))
     else:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _tri_comments (comment_id VARCHAR, source VARCHAR, channel VARCHAR, is_negative BOOLEAN, "
-            "category VARCHAR, text_redacted VARCHAR, dimension VARCHAR, group_value VARCHAR, geography_level VARCHAR, "
+            "text_length BIGINT, category VARCHAR, dimension VARCHAR, group_value VARCHAR, geography_level VARCHAR, "
             "geography_code VARCHAR)"
         )
     frame = con.execute(_sql("triangulation.sql")).df()
@@ -372,8 +353,13 @@ def build_triangulation(con: duckdb.DuckDBPyConnection) -> int:
     frame.loc[few, "negative_share"] = np.nan
     frame["example_comments"] = frame["example_comments"].where(~few, None)
     frame["convergent_rank"] = (
-        frame.assign(_gap=frame["survey_worst_gap"].fillna(0))
-        .sort_values(["methods_agreeing_worse", "_gap"], ascending=[False, True])
+        frame.assign(_gap=frame["survey_worst_gap"].fillna(0), _n=frame["comments"].fillna(0))
+        # Ties broken by volume then by name, so the rank is the same on every run.
+        .sort_values(
+            ["methods_agreeing_worse", "_gap", "_n", "geography_level", "geography_code", "dimension", "group_value", "theme"],
+            ascending=[False, True, False, True, True, True, True, True],
+            kind="mergesort",
+        )
         .reset_index()
         .reset_index()
         .set_index("index")["level_0"]

@@ -2,20 +2,30 @@
 -- Inputs (temp): _tri_survey (survey gaps per theme), _tri_comments (coded comments with group columns).
 WITH comment_cells AS (
     SELECT geography_level, geography_code, dimension, group_value, category AS theme,
-           count(DISTINCT comment_id) AS comments,
-           count(DISTINCT comment_id) FILTER (is_negative) AS negative_comments,
-           count(DISTINCT comment_id) FILTER (channel = 'complaint') AS complaints,
-           count(DISTINCT comment_id) FILTER (source = 'healthwatch') AS healthwatch_findings,
-           count(DISTINCT comment_id) FILTER (channel = 'story') AS stories
+           count(*) AS comments,  -- one row per comment in each cell
+           count(*) FILTER (is_negative) AS negative_comments,
+           count(*) FILTER (channel = 'complaint') AS complaints,
+           count(*) FILTER (source = 'healthwatch') AS healthwatch_findings,
+           count(*) FILTER (channel = 'story') AS stories
     FROM _tri_comments GROUP BY ALL
 ), overall_negative AS (
     SELECT geography_level, geography_code, theme, negative_comments / comments AS overall_negative_share
     FROM comment_cells WHERE dimension = 'overall'
+), picked AS (
+    -- Up to three negative comments of a readable length per cell of 10+ comments; text joined only for these.
+    SELECT geography_level, geography_code, dimension, group_value, category AS theme, comment_id, text_length
+    FROM _tri_comments t
+    WHERE is_negative AND text_length BETWEEN 40 AND 400
+      AND EXISTS (SELECT 1 FROM comment_cells k
+                  WHERE k.geography_level = t.geography_level AND k.geography_code = t.geography_code
+                    AND k.dimension = t.dimension AND k.group_value = t.group_value AND k.theme = t.category
+                    AND k.comments >= 10)
+    QUALIFY row_number() OVER (PARTITION BY geography_level, geography_code, dimension, group_value, category
+                               ORDER BY text_length DESC, comment_id) <= 3
 ), examples AS (
-    SELECT geography_level, geography_code, dimension, group_value, category AS theme,
-           list(comment_id || ': ' || text_redacted ORDER BY length(text_redacted) DESC)[1:3] AS example_comments
-    FROM (SELECT DISTINCT geography_level, geography_code, dimension, group_value, category, comment_id, text_redacted
-          FROM _tri_comments WHERE is_negative AND length(text_redacted) BETWEEN 40 AND 400)
+    SELECT p.geography_level, p.geography_code, p.dimension, p.group_value, p.theme,
+           list(p.comment_id || ': ' || x.text_redacted ORDER BY p.text_length DESC, p.comment_id) AS example_comments
+    FROM picked p JOIN staged.comment_text x USING (comment_id)
     GROUP BY ALL
 ), cells AS (
     SELECT coalesce(c.geography_level, s.geography_level) AS geography_level,
@@ -35,4 +45,3 @@ SELECT cells.*, e.example_comments,
        coalesce(survey_gap_significant AND survey_worst_gap < 0, FALSE)::INTEGER
        + coalesce(comments >= 10 AND negative_share > overall_negative_share + 0.1, FALSE)::INTEGER AS methods_agreeing_worse
 FROM cells LEFT JOIN examples e USING (geography_level, geography_code, dimension, group_value, theme)
-WHERE dimension <> 'overall' OR TRUE
