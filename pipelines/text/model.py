@@ -321,11 +321,11 @@ class FeatureSpace:
         X.data = (1.0 + np.log(X.data)) * self._idf_all[X.indices]
         # l2-normalise each block separately, so long comments' many char n-grams cannot drown the
         # word and question features, then weight the blocks.
-        rows = np.repeat(np.arange(n), np.diff(X.indptr))
-        blk = self._block_of_col[X.indices].astype(np.int64)
-        key = rows * len(BLOCKS) + blk
-        norms = np.sqrt(np.bincount(key, weights=X.data.astype(np.float64) ** 2, minlength=n * len(BLOCKS)))
-        X.data = (X.data / norms[key] * self._block_w[blk]).astype(np.float32)
+        key = np.repeat(np.arange(0, n * len(BLOCKS), len(BLOCKS)), np.diff(X.indptr))
+        key += self._block_of_col[X.indices]
+        norms = np.sqrt(np.bincount(key, weights=np.square(X.data, dtype=np.float64), minlength=n * len(BLOCKS)))
+        scale = (self._block_w[None, :] / np.maximum(norms.reshape(n, len(BLOCKS)), 1e-30)).astype(np.float32).ravel()
+        X.data *= scale[key]
         return X
 
     # -- fitting / persistence --------------------------------------------------------------------
