@@ -42,7 +42,11 @@ def published_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = 
 
 
 def publish_store(
-    working: Path, published: Path, parquet_dir: Path | None = None, schemas: tuple[str, ...] = PUBLISHED_SCHEMAS
+    working: Path,
+    published: Path,
+    parquet_dir: Path | None = None,
+    schemas: tuple[str, ...] = PUBLISHED_SCHEMAS,
+    memory_limit: str | None = None,
 ) -> list[PublishedTable]:
     """Copy ``schemas`` of ``working`` into ``published`` (atomic swap) and optionally Parquet per table."""
     published.parent.mkdir(parents=True, exist_ok=True)
@@ -50,7 +54,7 @@ def publish_store(
     for stale in (tmp, Path(str(tmp) + ".wal")):
         stale.unlink(missing_ok=True)
     out: list[PublishedTable] = []
-    with duckdb.connect(str(working)) as con:
+    with duckdb.connect(str(working), config={"memory_limit": memory_limit} if memory_limit else {}) as con:
         tables = published_tables(con, schemas)
         con.execute(f"ATTACH {_quote(str(tmp))} AS snap (STORAGE_VERSION '{STORAGE_COMPATIBILITY}')")
         try:

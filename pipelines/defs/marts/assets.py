@@ -6,8 +6,10 @@ import dagster as dg
 import duckdb
 
 from pipelines.asset_metadata import query_markdown, table_metadata
+from pipelines.build_fingerprint import inputs_fingerprint, is_current, record_build
 from pipelines.chorus_resource import ChorusResource
 from pipelines.marts import build
+from pipelines.store import table_exists
 
 GROUP = "marts"
 UPSTREAM_GROUPS = ("reference", "gpps", "fft", "complaints", "healthwatch", "stories", "text")
@@ -31,10 +33,17 @@ def _mart(
         pool="duckdb_writer",
         automation_condition=dg.AutomationCondition.eager(),
     )
-    def _build(chorus: ChorusResource) -> dg.MaterializeResult:
+    def _build(context: dg.AssetExecutionContext, chorus: ChorusResource) -> dg.MaterializeResult:
         with chorus.connect() as con:
-            builder(con)
+            fingerprint = inputs_fingerprint(con)
+            unchanged = table_exists(con, f"marts.{name}") and is_current(con, f"marts.{name}", fingerprint)
+            if unchanged:
+                context.log.info(f"marts.{name}: no loaded file and no code changed since the last build; kept")
+            else:
+                builder(con)
+                record_build(con, f"marts.{name}", fingerprint)
             metadata = table_metadata(con, f"marts.{name}")
+            metadata["rebuilt"] = not unchanged
             if highlights_sql:
                 metadata["highlights"] = dg.MetadataValue.md(query_markdown(con, highlights_sql))
         return dg.MaterializeResult(metadata=metadata)

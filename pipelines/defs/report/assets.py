@@ -4,6 +4,7 @@ import base64
 
 import dagster as dg
 
+from pipelines.build_fingerprint import inputs_fingerprint, is_current, record_build
 from pipelines.chorus_resource import ChorusResource
 from pipelines.report import render_all_reports
 from pipelines.report.charts import gradient_chart, groups_chart, to_png
@@ -51,8 +52,17 @@ def inequalities_report(context: dg.AssetExecutionContext, chorus: ChorusResourc
     if not settings.published.exists():
         raise dg.Failure(f"no published store at {settings.published}: materialise published_store first")
     out_dir = settings.report_path
-    paths = render_all_reports(settings.published, out_dir)
-    context.log.info(f"wrote {len(paths)} ICB report(s) and index.html to {out_dir}")
+    with chorus.connect() as con:
+        fingerprint = inputs_fingerprint(con)
+        unchanged = (out_dir / "index.html").exists() and is_current(con, f"inequalities_report:{out_dir}", fingerprint)
+    if unchanged:
+        paths = sorted(out_dir.glob("inequalities_*.html"))
+        context.log.info(f"{out_dir}: inputs unchanged since the last report; kept {len(paths)} report(s)")
+    else:
+        paths = render_all_reports(settings.published, out_dir)
+        with chorus.connect() as con:
+            record_build(con, f"inequalities_report:{out_dir}", fingerprint)
+        context.log.info(f"wrote {len(paths)} ICB report(s) and index.html to {out_dir}")
     metadata: dict[str, dg.MetadataValue] = {
         "path": dg.MetadataValue.path(str(out_dir / "index.html")),
         "reports": dg.MetadataValue.md(

@@ -1,0 +1,63 @@
+"""Skip rebuilding what cannot have changed: a fingerprint of everything a derived table is built from.
+
+Marts, the published store and the report are pure functions of the loaded files and of Chorus's own
+code and shipped model. Their fingerprint is a hash of the ledger's loaded files (path + SHA-256) and of
+the code files given; when it equals the one recorded at the last successful build, the build is skipped.
+A build records its fingerprint only after it has finished, so a crash mid-build means a rebuild next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+
+PIPELINES = Path(__file__).parent
+# The code every derived table depends on: marts SQL/Python, statistics, disclosure, the text model.
+DERIVED_CODE: tuple[Path, ...] = (
+    *sorted((PIPELINES / "marts").glob("*.sql")),
+    *sorted((PIPELINES / "marts").glob("*.py")),
+    PIPELINES / "stats.py",
+    PIPELINES / "disclosure.py",
+    PIPELINES / "publish.py",
+    PIPELINES / "text" / "coding.py",
+    PIPELINES / "text" / "model" / "model.json",
+    *sorted((PIPELINES / "report").glob("*.py")),
+)
+
+
+def inputs_fingerprint(con: duckdb.DuckDBPyConnection, code: Iterable[Path] = DERIVED_CODE) -> str:
+    """SHA-256 over the loaded files in the ledger and the given code files."""
+    digest = hashlib.sha256()
+    for path, sha in con.execute(
+        "SELECT path, sha256 FROM meta.ingest_ledger WHERE status = 'loaded' ORDER BY path"
+    ).fetchall():
+        digest.update(f"{path}\0{sha}\n".encode())
+    for path in code:
+        if path.exists():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _ensure(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS meta.build_fingerprints (
+               build VARCHAR PRIMARY KEY, fingerprint VARCHAR NOT NULL, built_at TIMESTAMP NOT NULL)"""
+    )
+
+
+def is_current(con: duckdb.DuckDBPyConnection, build: str, fingerprint: str) -> bool:
+    """Whether ``build`` last finished with this fingerprint."""
+    _ensure(con)
+    rows = con.execute("SELECT fingerprint FROM meta.build_fingerprints WHERE build = ?", [build]).fetchall()
+    return bool(rows) and rows[0][0] == fingerprint
+
+
+def record_build(con: duckdb.DuckDBPyConnection, build: str, fingerprint: str) -> None:
+    """Remember that ``build`` finished with this fingerprint."""
+    _ensure(con)
+    con.execute(
+        "INSERT OR REPLACE INTO meta.build_fingerprints VALUES (?, ?, current_timestamp)", [build, fingerprint]
+    )
