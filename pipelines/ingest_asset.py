@@ -21,7 +21,8 @@ from pipelines.chorus_resource import ChorusResource
 from pipelines.ingest import IngestReport, Layout, ingest_source
 from pipelines.validation.audit import build_audit
 from pipelines.validation.gx_resource import GreatExpectationsResource
-from pipelines.validation.results import ensure_results_table, results_markdown
+from pipelines.validation.results import engine_summary, ensure_results_table, results_markdown
+from pipelines.validation.runner import ENGINE_RULE
 from pipelines.validation.suites import suite_for
 
 SUITE_CHECK = "suite_passed"
@@ -100,6 +101,11 @@ def suite_result(
         "files_failing": len(failing),
         "expectations": dg.MetadataValue.md(results_markdown(con, files, tables)),
     }
+    engines = engine_summary(con, files, tables)
+    if engines:
+        # Which engine ran (GX for meaningful batches, SQL for small ones; see pipelines/validation/runner).
+        metadata["engines"] = engines
+        metadata["engine_rule"] = ENGINE_RULE
     if unsuited:
         metadata["tables_without_suite"] = ", ".join(unsuited)
     if failing:

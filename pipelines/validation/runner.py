@@ -2,10 +2,31 @@
 
 1. Required columns and types are read from DuckDB's catalogue (authoritative; a frame's dtypes are not,
    and an all-NULL VARCHAR column has no string dtype at all). A missing column stops the suite there.
-2. The file's row count decides the engine: up to ``suite.frame_limit`` rows, only the columns the suite
-   needs are pulled as a pandas frame and Great Expectations validates it (its payloads carry counts and
-   example values); above it, the same expectations are computed by aggregate SQL in DuckDB, so a national
-   GPPS file is never dragged through pandas.
+2. The same expectations then run on one of two engines that give the same outcomes (``tests/validation``
+   runs every suite through both and compares them, outcome by outcome):
+
+   - ``gx``: only the columns the suite needs are pulled as a pandas frame and Great Expectations
+     validates it (its payloads carry counts and example values). Its GX objects are built once per
+     process and suite (``gx_engine``), so a run costs ~tens of milliseconds plus the frame.
+   - ``sql``: the expectations are computed in DuckDB, all failing-row counts in ONE aggregate query over
+     the file's rows (the needed columns, materialised once), example values only for expectations that
+     failed. A tiny file's suite takes a few milliseconds.
+
+   **Which engine runs** (``choose_engine``; the engine is stored with every outcome in
+   ``meta.validation_results.engine`` and shown in the ``suite_passed`` check metadata):
+
+   - no frame validator (``GreatExpectationsResource(enabled=False)``, ``SqlRunner``): ``sql``;
+   - more rows than ``suite.frame_limit`` (200,000): ``sql``, so a national GPPS file is never dragged
+     through pandas;
+   - ``gx_min_rows`` rows or more (the resource's default is 2,000): ``gx`` - meaningful batches keep
+     GX's payloads;
+   - a smaller batch: ``gx`` if GX has not yet validated this suite in this process (the suite's first
+     batch in every run goes through GX, so the integration is exercised on every suite, every run, and
+     the SQL translation is proven against it), ``sql`` afterwards - GX's fixed cost per validation
+     (metric graph, pandas) would dwarf a tiny file's own work (500 one-page reports took minutes).
+
+   ``gx_min_rows=0`` (the ``run_suite`` default) means GX whenever a validator is given and the batch is
+   within ``frame_limit``.
 """
 
 from __future__ import annotations
@@ -85,6 +106,37 @@ def _failing_predicate(e: Expect) -> str | None:
     return None
 
 
+def _failing_rows(e: Expect, rows: str) -> tuple[str, str | None]:
+    """(SELECT of the failing rows of ``rows`` as ``v`` (shown value) and ``n`` (> 1 counts), per-row predicate).
+
+    The predicate is set for per-row rules (counted in the one aggregate scan); uniqueness rules are
+    counted from their window query.
+    """
+    k = e.kwargs
+    if e.type in {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}:
+        cols = [k["column"]] if "column" in k else list(k["column_list"])
+        key = ", ".join(_q(c) for c in cols)
+        shown = (
+            _q(cols[0])
+            if len(cols) == 1
+            else "'(' || concat_ws(', ', " + ", ".join(f"CAST({_q(c)} AS VARCHAR)" for c in cols) + ") || ')'"
+        )
+        not_null = " AND ".join(f"{_q(c)} IS NOT NULL" for c in cols)
+        return (
+            f"SELECT {shown} AS v, count(*) OVER (PARTITION BY {key}) AS n FROM {rows} WHERE {not_null}",
+            None,
+        )
+    predicate = _failing_predicate(e)
+    if e.type in {
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "expect_column_pair_values_to_be_equal",
+    }:
+        shown = f"'(' || CAST({_q(k['column_A'])} AS VARCHAR) || ', ' || CAST({_q(k['column_B'])} AS VARCHAR) || ')'"
+    else:
+        shown = f"CAST({_q(k['column'])} AS VARCHAR)"
+    return f"SELECT {shown} AS v, 2 AS n FROM {rows} WHERE {predicate}", predicate
+
+
 def sql_outcomes(
     con: duckdb.DuckDBPyConnection,
     rows_sql: str,
@@ -92,44 +144,52 @@ def sql_outcomes(
     expectations: Sequence[Expect],
     examples: int = 5,
 ) -> list[Outcome]:
-    """The same expectations as GX would run, computed by aggregate SQL over ``rows_sql``."""
+    """The same expectations as GX would run, computed by aggregate SQL over ``rows_sql``.
+
+    ``rows_sql`` is materialised once; one query counts every expectation's failing rows (per-row rules
+    as filtered counts in a single scan, uniqueness as window subqueries); example values are fetched only
+    for the expectations that failed.
+    """
+    if not expectations:
+        return []
+    cte = f"WITH _rows AS MATERIALIZED ({rows_sql})"
+    failing: list[str | None] = []
+    scan: list[str] = ["count(*) AS _n"]
+    subqueries: list[str] = []
+    for i, e in enumerate(expectations):
+        if e.type == "expect_table_row_count_to_be_between":
+            failing.append(None)
+            continue
+        select, predicate = _failing_rows(e, "_rows")
+        failing.append(select)
+        if predicate is not None:
+            scan.append(f"count(*) FILTER (WHERE {predicate}) AS _c{i}")
+        else:
+            subqueries.append(f"(SELECT count(*) FROM ({select}) WHERE n > 1) AS _c{i}")
+    query = f"{cte}, _scan AS ({'SELECT ' + ', '.join(scan) + ' FROM _rows'}) SELECT * FROM _scan"
+    if subqueries:
+        query += " CROSS JOIN (SELECT " + ", ".join(subqueries) + ")"
+    cursor = con.execute(query, params)
+    names = [d[0] for d in cursor.description]
+    counts = dict(zip(names, cursor.fetchone(), strict=True))
+    n = int(counts["_n"])
     outcomes = []
-    for e in expectations:
+    for i, e in enumerate(expectations):
         k = e.kwargs
         if e.type == "expect_table_row_count_to_be_between":
-            n = int(con.execute(f"SELECT count(*) FROM ({rows_sql})", params).fetchone()[0])
             ok = (k.get("min_value") is None or n >= k["min_value"]) and (
                 k.get("max_value") is None or n <= k["max_value"]
             )
             outcomes.append(Outcome(e.type, "", ok, observed=str(n), engine="sql"))
             continue
-        if e.type in {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}:
-            cols = [k["column"]] if "column" in k else list(k["column_list"])
-            key = ", ".join(_q(c) for c in cols)
-            shown = (
-                _q(cols[0])
-                if len(cols) == 1
-                else "'(' || concat_ws(', ', "
-                + ", ".join(f"CAST({_q(c)} AS VARCHAR)" for c in cols)
-                + ") || ')'"
-            )
-            not_null = " AND ".join(f"{_q(c)} IS NOT NULL" for c in cols)
-            failing = f"SELECT {shown} AS v, count(*) OVER (PARTITION BY {key}) AS n FROM ({rows_sql}) WHERE {not_null}"
-        else:
-            predicate = _failing_predicate(e)
-            if e.type in {
-                "expect_column_pair_values_a_to_be_greater_than_b",
-                "expect_column_pair_values_to_be_equal",
-            }:
-                shown = f"'(' || CAST({_q(k['column_A'])} AS VARCHAR) || ', ' || CAST({_q(k['column_B'])} AS VARCHAR) || ')'"
-            else:
-                shown = f"CAST({_q(k['column'])} AS VARCHAR)"
-            failing = f"SELECT {shown} AS v, 2 AS n FROM ({rows_sql}) WHERE {predicate}"
-        count = int(con.execute(f"SELECT count(*) FROM ({failing}) WHERE n > 1", params).fetchone()[0])
-        sample = con.execute(
-            f"SELECT coalesce(v, 'NULL'), count(*) AS c FROM ({failing}) WHERE n > 1 GROUP BY 1 ORDER BY c DESC, 1 LIMIT {examples}",
-            params,
-        ).fetchall()
+        count = int(counts[f"_c{i}"])
+        sample: list = []
+        if count:
+            sample = con.execute(
+                f"{cte} SELECT coalesce(v, 'NULL'), count(*) AS c FROM ({failing[i]}) WHERE n > 1 "
+                f"GROUP BY 1 ORDER BY c DESC, 1 LIMIT {int(examples)}",
+                params,
+            ).fetchall()
         outcomes.append(
             Outcome(
                 e.type,
@@ -143,16 +203,37 @@ def sql_outcomes(
     return outcomes
 
 
+ENGINE_RULE = (
+    "GX (Great Expectations) validates batches of at least gx_min_rows rows (default 2,000) and each "
+    "suite's first batch in the process; smaller batches after that, and batches over the suite's "
+    "frame_limit, run the same expectations in DuckDB SQL (identical outcomes)."
+)
+
+# Suites GX has validated in this process (by GX name): a later small batch of theirs may run in SQL.
+_PROVEN_BY_GX: set[str] = set()
+
+
+def choose_engine(suite: TableSuite, rows: int, gx_available: bool, gx_min_rows: int = 0) -> str:
+    """``gx`` or ``sql`` for a batch of ``rows`` rows of ``suite`` (the rule is in the module docstring)."""
+    if not gx_available or rows > suite.frame_limit:
+        return "sql"
+    if rows >= gx_min_rows or suite.table not in _PROVEN_BY_GX:
+        return "gx"
+    return "sql"
+
+
 def run_suite(
     con: duckdb.DuckDBPyConnection,
     suite: TableSuite,
     source_file: str,
     frame_validator: FrameValidator | None,
     examples: int = 5,
+    gx_min_rows: int = 0,
 ) -> list[Outcome]:
     """Validate the rows of ``suite.table`` that came from ``source_file``.
 
     ``frame_validator`` is Great Expectations (``gx_engine.validate_frame``); ``None`` means SQL only.
+    ``gx_min_rows``: smaller batches run in SQL once GX has validated this suite in this process.
     """
     actual = table_columns(con, suite.table)
     outcomes = catalogue_outcomes(suite, actual)
@@ -170,23 +251,25 @@ def run_suite(
         *suite.expectations,
         Expect("expect_table_row_count_to_be_between", {"min_value": low, "max_value": high}),
     ]
-    rows_sql = f"SELECT * FROM {suite.table} WHERE source_file = ?"
+    columns = ", ".join(_q(c) for c in suite.needed_columns()) or "1 AS _row"
+    rows_sql = f"SELECT {columns} FROM {suite.table} WHERE source_file = ?"
     n = int(
         con.execute(f"SELECT count(*) FROM {suite.table} WHERE source_file = ?", [source_file]).fetchone()[0]
     )
-    use_sql = frame_validator is None or n > suite.frame_limit
-    if use_sql:
+    engine = choose_engine(suite, n, frame_validator is not None, gx_min_rows)
+    if engine == "sql":
         outcomes += sql_outcomes(con, rows_sql, [source_file], expectations, examples)
     else:
-        columns = ", ".join(_q(c) for c in suite.needed_columns()) or "1 AS _row"
-        frame = con.execute(f"SELECT {columns} FROM {suite.table} WHERE source_file = ?", [source_file]).df()
+        frame = con.execute(rows_sql, [source_file]).df()
         outcomes += frame_validator(suite.table, frame, expectations)
     for derived in suite.derived:
-        # Rules across rows or columns: the same engines on a relation computed from the file's rows.
+        # Rules across rows or columns: the same engine on a relation computed from the file's rows.
         relation = derived.relation(suite.table)
-        if use_sql:
+        if engine == "sql":
             outcomes += sql_outcomes(con, relation, [source_file], derived.expectations, examples)
         else:
             frame = con.execute(relation, [source_file]).df()
             outcomes += frame_validator(f"{suite.table}__{derived.name}", frame, derived.expectations)
+    if engine == "gx":
+        _PROVEN_BY_GX.add(suite.table)
     return outcomes
