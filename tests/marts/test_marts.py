@@ -177,3 +177,57 @@ def test_variation_funnels_units_against_their_icb(tiny_store: duckdb.DuckDBPyCo
     assert rows[0][1] == "High (0.001)" and rows[1][1] == "Low (0.001)"
     assert rows[0][2] == pytest.approx(0.5) and rows[0][3] == 2
     assert rows[0][4] == pytest.approx(0.4) and rows[0][5] == pytest.approx(0.7 / 0.3)
+
+
+def test_triangulation_joins_survey_gaps_to_what_people_say(tiny_store: duckdb.DuckDBPyConnection) -> None:
+    """12 negative comments about access from 16-24s: counted, rounded, quoted (3 of them), ranked first."""
+    from pipelines.text.coding import ensure_text_tables
+
+    ensure_text_tables(tiny_store)
+    tiny_store.execute("DELETE FROM staged.comments")
+    tiny_store.executemany(
+        """INSERT INTO staged.comments (comment_id, source, channel, icb_code, comment_date, text_ref, is_substantive,
+                                        rating, age_band, sex)
+           VALUES (?, 'fft', 'survey_comment', 'QZ9', DATE '2025-03-01', ?, TRUE, 5, '16-24', 'Female')""",
+        [(f"y{i}", f"y{i}") for i in range(12)],
+    )
+    tiny_store.executemany(
+        """INSERT INTO staged.comments (comment_id, source, channel, icb_code, comment_date, text_ref, is_substantive,
+                                        rating, age_band, sex)
+           VALUES (?, 'fft', 'survey_comment', 'QZ9', DATE '2025-03-01', ?, TRUE, 1, '65-74', 'Female')""",
+        [(f"o{i}", f"o{i}") for i in range(30)],
+    )
+    tiny_store.execute(
+        """INSERT INTO staged.comment_text SELECT comment_id, 'sha', 'Could not get through on the phone for days, '
+                  || comment_id, 0 FROM staged.comments"""
+    )
+    tiny_store.execute(
+        """INSERT INTO staged.comment_themes SELECT comment_id, 'sha', 'Contacting services',
+                  'Access to medical care & support', 0.9, 'model' FROM staged.comments"""
+    )
+    tiny_store.execute(
+        """CREATE OR REPLACE TABLE ref.gpps_measures AS
+           SELECT 'phone_access' AS measure_id, 'Access to medical care & support' AS theme"""
+    )
+    _write_metric_rows(tiny_store, [
+        cell(dimension="overall", group_value="All", numerator=600, denominator=1000, unweighted_n=1000, n_eff=800),
+        cell(group_value="16-24", numerator=40, denominator=100, unweighted_n=100, n_eff=80),
+    ])  # fmt: skip
+    build.build_triangulation(tiny_store)
+    row = tiny_store.execute(
+        """SELECT survey_measures, survey_worst_gap, survey_gap_significant, comments, negative_comments,
+                  negative_share, overall_negative_share, methods_agreeing_worse, convergent_rank, example_comments
+           FROM marts.triangulation
+           WHERE geography_level = 'icb' AND dimension = 'age_band' AND group_value = '16-24'
+             AND theme = 'Access to medical care & support'"""
+    ).fetchone()
+    assert row[0] == 1 and row[1] == pytest.approx(-0.2) and row[2] is True
+    assert row[3] == 10.0 and row[4] == 10.0  # 12 rounds to 10
+    assert row[5] == pytest.approx(1.0) and row[6] == pytest.approx(12 / 42)
+    assert row[7] == 2 and row[8] == 1  # survey and comments agree: the strongest convergent cell
+    assert len(row[9]) == 3 and all(e.split(": ", 1)[0].startswith("y") for e in row[9])
+    older = tiny_store.execute(
+        """SELECT comments, example_comments FROM marts.triangulation
+           WHERE geography_level = 'icb' AND dimension = 'age_band' AND group_value = '65-74'"""
+    ).fetchone()
+    assert older == (30.0, None)  # no negative comments to quote
