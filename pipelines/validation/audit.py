@@ -23,21 +23,36 @@ class SuiteRunner(Protocol):
     """Anything that runs a suite on one file's rows (the GX resource, or SQL only in tests)."""
 
     def run_suite(
-        self, con: duckdb.DuckDBPyConnection, suite: TableSuite, source_file: str
+        self,
+        con: duckdb.DuckDBPyConnection,
+        suite: TableSuite,
+        source_file: str,
+        proven: set[str] | None = None,
     ) -> list[Outcome]: ...
 
 
 class SqlRunner:
     """Runs suites in SQL only: the same outcomes without Great Expectations (fast plain-library use)."""
 
-    def run_suite(self, con: duckdb.DuckDBPyConnection, suite: TableSuite, source_file: str) -> list[Outcome]:
+    def run_suite(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        suite: TableSuite,
+        source_file: str,
+        proven: set[str] | None = None,
+    ) -> list[Outcome]:
         from pipelines.validation.runner import run_suite
 
         return run_suite(con, suite, source_file, None)
 
 
 def build_audit(runner: SuiteRunner) -> tuple[Audit, AuditRecorder]:
-    """An ``audit`` / ``record_audit`` pair for ``ingest_source`` that runs the registered suites."""
+    """An ``audit`` / ``record_audit`` pair for ``ingest_source`` that runs the registered suites.
+
+    The pair keeps the suites GX has validated in this pass (``proven``): each suite's first batch goes
+    through GX, later small batches through the SQL engine (``runner.choose_engine``).
+    """
+    proven: set[str] = set()
 
     def audit(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, layout: Layout) -> AuditResult:
         records: list[dict] = []
@@ -49,7 +64,7 @@ def build_audit(runner: SuiteRunner) -> tuple[Audit, AuditRecorder]:
             suite = suite_for(table)
             if suite is None or not table_exists(con, table):
                 continue
-            for outcome in runner.run_suite(con, suite, landing_file.rel_path):
+            for outcome in runner.run_suite(con, suite, landing_file.rel_path, proven=proven):
                 records.append(
                     outcome_record(
                         outcome,

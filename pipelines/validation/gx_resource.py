@@ -20,8 +20,9 @@ class GreatExpectationsResource(dg.ConfigurableResource):
     - ``frame_limit`` caps the rows pulled into pandas per file and table; bigger batches are validated
       in SQL with the same expectations;
     - batches of ``gx_min_rows`` rows or more run through GX;
-    - smaller batches run through GX only for the suite's first batch in the process, then in SQL (same
-      outcomes; GX's fixed cost per validation would dominate a tiny file's ingest);
+    - smaller batches run through GX only for the suite's first batch in the asset run (``proven``, kept
+      by ``audit.build_audit``), then in SQL (same outcomes; GX's fixed cost per validation would
+      dominate a tiny file's ingest);
     - ``enabled=False`` runs every suite in SQL only (same outcomes, no GX payloads).
 
     Every outcome records the engine that produced it (``meta.validation_results.engine``).
@@ -38,7 +39,13 @@ class GreatExpectationsResource(dg.ConfigurableResource):
 
         return validate_frame(name, frame, expectations, examples=self.examples)
 
-    def run_suite(self, con: duckdb.DuckDBPyConnection, suite: TableSuite, source_file: str) -> list[Outcome]:
+    def run_suite(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        suite: TableSuite,
+        source_file: str,
+        proven: set[str] | None = None,
+    ) -> list[Outcome]:
         """The suite's outcomes for the rows of ``suite.table`` loaded from ``source_file``."""
         if self.frame_limit is not None:
             from dataclasses import replace
@@ -51,4 +58,5 @@ class GreatExpectationsResource(dg.ConfigurableResource):
             self.validate_frame if self.enabled else None,
             self.examples,
             gx_min_rows=self.gx_min_rows,
+            proven=proven,
         )

@@ -20,10 +20,12 @@
      through pandas;
    - ``gx_min_rows`` rows or more (the resource's default is 2,000): ``gx`` - meaningful batches keep
      GX's payloads;
-   - a smaller batch: ``gx`` if GX has not yet validated this suite in this process (the suite's first
-     batch in every run goes through GX, so the integration is exercised on every suite, every run, and
-     the SQL translation is proven against it), ``sql`` afterwards - GX's fixed cost per validation
-     (metric graph, pandas) would dwarf a tiny file's own work (500 one-page reports took minutes).
+   - a smaller batch: ``gx`` if GX has not yet validated this suite in this ingest pass (``proven``: one
+     set per ``audit.build_audit``, i.e. per asset execution; the process-wide set otherwise), so each
+     suite's first batch in every run goes through GX - the integration is exercised on every suite,
+     every run, and its SQL translation proven against it - and ``sql`` afterwards: GX's fixed cost per
+     validation (metric graph, pandas) would dwarf a tiny file's own work (500 one-page reports took
+     minutes).
 
    ``gx_min_rows=0`` (the ``run_suite`` default) means GX whenever a validator is given and the batch is
    within ``frame_limit``.
@@ -31,7 +33,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import duckdb
 import pandas as pd
@@ -205,19 +207,21 @@ def sql_outcomes(
 
 ENGINE_RULE = (
     "GX (Great Expectations) validates batches of at least gx_min_rows rows (default 2,000) and each "
-    "suite's first batch in the process; smaller batches after that, and batches over the suite's "
+    "suite's first batch in each asset run; smaller batches after that, and batches over the suite's "
     "frame_limit, run the same expectations in DuckDB SQL (identical outcomes)."
 )
 
-# Suites GX has validated in this process (by GX name): a later small batch of theirs may run in SQL.
+# Suites GX has validated in this process, for callers that keep no ``proven`` set of their own.
 _PROVEN_BY_GX: set[str] = set()
 
 
-def choose_engine(suite: TableSuite, rows: int, gx_available: bool, gx_min_rows: int = 0) -> str:
+def choose_engine(
+    suite: TableSuite, rows: int, gx_available: bool, gx_min_rows: int = 0, proven: Collection[str] = ()
+) -> str:
     """``gx`` or ``sql`` for a batch of ``rows`` rows of ``suite`` (the rule is in the module docstring)."""
     if not gx_available or rows > suite.frame_limit:
         return "sql"
-    if rows >= gx_min_rows or suite.table not in _PROVEN_BY_GX:
+    if rows >= gx_min_rows or suite.table not in proven:
         return "gx"
     return "sql"
 
@@ -229,11 +233,13 @@ def run_suite(
     frame_validator: FrameValidator | None,
     examples: int = 5,
     gx_min_rows: int = 0,
+    proven: set[str] | None = None,
 ) -> list[Outcome]:
     """Validate the rows of ``suite.table`` that came from ``source_file``.
 
     ``frame_validator`` is Great Expectations (``gx_engine.validate_frame``); ``None`` means SQL only.
-    ``gx_min_rows``: smaller batches run in SQL once GX has validated this suite in this process.
+    ``gx_min_rows``: smaller batches run in SQL once GX has validated this suite (its table is in
+    ``proven``; the process-wide set when ``None``).
     """
     actual = table_columns(con, suite.table)
     outcomes = catalogue_outcomes(suite, actual)
@@ -256,7 +262,8 @@ def run_suite(
     n = int(
         con.execute(f"SELECT count(*) FROM {suite.table} WHERE source_file = ?", [source_file]).fetchone()[0]
     )
-    engine = choose_engine(suite, n, frame_validator is not None, gx_min_rows)
+    proven = _PROVEN_BY_GX if proven is None else proven
+    engine = choose_engine(suite, n, frame_validator is not None, gx_min_rows, proven)
     if engine == "sql":
         outcomes += sql_outcomes(con, rows_sql, [source_file], expectations, examples)
     else:
@@ -271,5 +278,5 @@ def run_suite(
             frame = con.execute(relation, [source_file]).df()
             outcomes += frame_validator(f"{suite.table}__{derived.name}", frame, derived.expectations)
     if engine == "gx":
-        _PROVEN_BY_GX.add(suite.table)
+        proven.add(suite.table)
     return outcomes
