@@ -59,6 +59,7 @@ def baseline(train_df: pd.DataFrame, test_df: pd.DataFrame) -> dict[str, float]:
     pred = np.zeros_like(Yte)
     pred[:, present] = clf.predict(Xte).astype(bool)
     sc = multilabel_scores(Yte, pred, V7_LABELS)
+
     # Sentiment baseline: TF-IDF + LinearSVC straight on the 3 classes.
     def s3(df: pd.DataFrame) -> tuple[pd.Series, np.ndarray]:
         sv = df["sentiment"].to_numpy(dtype=float)
@@ -84,16 +85,29 @@ def main(argv: list[str] | None = None) -> int:
     from sklearn.model_selection import GroupShuffleSplit
 
     v6 = load_v6(args.data)
-    tr_idx, te_idx = next(GroupShuffleSplit(n_splits=1, test_size=args.test_size, random_state=args.seed).split(v6, groups=v6["group"]))
+    tr_idx, te_idx = next(
+        GroupShuffleSplit(n_splits=1, test_size=args.test_size, random_state=args.seed).split(
+            v6, groups=v6["group"]
+        )
+    )
     train_v6, test = v6.iloc[tr_idx].reset_index(drop=True), v6.iloc[te_idx].reset_index(drop=True)
     assert not set(train_v6["group"]) & set(test["group"]), "respondent on both sides"
     assert not set(train_v6["comment_id"]) & set(test["comment_id"]), "comment id on both sides"
     parts = [train_v6]
     if not args.no_phase1:
-        parts.append(load_phase1(args.data, exclude_texts=set(test["text"].dropna().map(_norm_text)), complete=True, sentiment=True))
+        parts.append(
+            load_phase1(
+                args.data,
+                exclude_texts=set(test["text"].dropna().map(_norm_text)),
+                complete=True,
+                sentiment=True,
+            )
+        )
     train_df = pd.concat(parts, ignore_index=True)
-    print(f"train rows {len(train_df)} (v6 {len(train_v6)}, phase-1 {len(train_df) - len(train_v6)}); test rows {len(test)} "
-          f"({test['group'].nunique()} respondents)")
+    print(
+        f"train rows {len(train_df)} (v6 {len(train_v6)}, phase-1 {len(train_df) - len(train_v6)}); test rows {len(test)} "
+        f"({test['group'].nunique()} respondents)"
+    )
 
     t0, c0 = time.perf_counter(), time.process_time()
     model = train(train_df, settings=TrainSettings())
@@ -131,20 +145,30 @@ def main(argv: list[str] | None = None) -> int:
     rep_all = evaluate(model, test, substantive_only=False)
     th, se = rep["themes"], rep["sentiment"]
     print(f"\nHeld-out (substantive comments, n={rep['n_theme_rows_scored']}):")
-    print(f"  theme micro-F1 {th['micro_f1']:.3f}  macro-F1 {th['macro_f1']:.3f} ({th['n_labels_in_macro']} labels)  "
-          f"sentiment 3-class acc {se['accuracy_3class']:.3f} (n={se['n']}), 5-class {se['accuracy_5class']:.3f}")
-    print(f"  all comments incl. empty/'did not answer' (n={rep_all['n_theme_rows_scored']}): micro-F1 "
-          f"{rep_all['themes']['micro_f1']:.3f} macro-F1 {rep_all['themes']['macro_f1']:.3f}")
-    print(f"  baseline TF-IDF+LinearSVC (v6 only): micro-F1 {base['micro_f1']:.3f} macro-F1 {base['macro_f1']:.3f} "
-          f"sentiment 3-class {base['sentiment_accuracy_3class']:.3f}")
+    print(
+        f"  theme micro-F1 {th['micro_f1']:.3f}  macro-F1 {th['macro_f1']:.3f} ({th['n_labels_in_macro']} labels)  "
+        f"sentiment 3-class acc {se['accuracy_3class']:.3f} (n={se['n']}), 5-class {se['accuracy_5class']:.3f}"
+    )
+    print(
+        f"  all comments incl. empty/'did not answer' (n={rep_all['n_theme_rows_scored']}): micro-F1 "
+        f"{rep_all['themes']['micro_f1']:.3f} macro-F1 {rep_all['themes']['macro_f1']:.3f}"
+    )
+    print(
+        f"  baseline TF-IDF+LinearSVC (v6 only): micro-F1 {base['micro_f1']:.3f} macro-F1 {base['macro_f1']:.3f} "
+        f"sentiment 3-class {base['sentiment_accuracy_3class']:.3f}"
+    )
     print(f"  OOF (thresholds tuned in-sample) {model.meta['metrics']['oof_thresholds_tuned_in_sample']}")
-    print(f"  train {t_train:.1f} s wall, {c_train:.1f} CPU-s; predict {extra['predict_comments_per_cpu_second']} comments "
-          f"per CPU-s ({extra['predict_comments_per_second']}/s wall) on {len(texts)} real comments, features alone "
-          f"(no dedup, cold cache) {extra['features_only_comments_per_cpu_second_no_dedup']}/CPU-s")
+    print(
+        f"  train {t_train:.1f} s wall, {c_train:.1f} CPU-s; predict {extra['predict_comments_per_cpu_second']} comments "
+        f"per CPU-s ({extra['predict_comments_per_second']}/s wall) on {len(texts)} real comments, features alone "
+        f"(no dedup, cold cache) {extra['features_only_comments_per_cpu_second_no_dedup']}/CPU-s"
+    )
     print(f"  EDI keyword rule vs v6 label: {edi}")
     print("\n  per-label F1 (support):")
     for r in sorted(th["per_label"], key=lambda r: -r["support"]):
-        print(f"    {r['label'][:55]:55s} {r['support']:4d}  P {r['precision']:.2f} R {r['recall']:.2f} F1 {r['f1']:.2f}")
+        print(
+            f"    {r['label'][:55]:55s} {r['support']:4d}  P {r['precision']:.2f} R {r['recall']:.2f} F1 {r['f1']:.2f}"
+        )
     return 0
 
 

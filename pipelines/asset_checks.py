@@ -1,6 +1,5 @@
 """SQL asset checks: a query that returns the offending rows; none means the check passed."""
 
-
 import dagster as dg
 
 from pipelines.asset_metadata import markdown_table

@@ -59,5 +59,6 @@ def record_build(con: duckdb.DuckDBPyConnection, build: str, fingerprint: str) -
     """Remember that ``build`` finished with this fingerprint."""
     _ensure(con)
     con.execute(
-        "INSERT OR REPLACE INTO meta.build_fingerprints VALUES (?, ?, current_timestamp)", [build, fingerprint]
+        "INSERT OR REPLACE INTO meta.build_fingerprints VALUES (?, ?, current_timestamp)",
+        [build, fingerprint],
     )

@@ -1,6 +1,5 @@
 """The Dagster resource that gives assets their settings and a connection to the working store."""
 
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path

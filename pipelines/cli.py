@@ -152,8 +152,12 @@ def _execute(definitions, selection, job_name: str):  # noqa: ANN001, ANN202
     resolved = dg.Definitions.merge(definitions, dg.Definitions(jobs=[job])).resolve_job_def(job_name)
     tags = {CLI_HOST_TAG: socket.gethostname(), CLI_PID_TAG: str(os.getpid())}
     # INFO, not Dagster's DEBUG event stream: the terminal shows each file and step's progress lines.
-    run_config = {"loggers": {"console": {"config": {"log_level": os.environ.get("CHORUS_LOG_LEVEL", "INFO")}}}}
-    return resolved.execute_in_process(instance=instance, raise_on_error=False, tags=tags, run_config=run_config)
+    run_config = {
+        "loggers": {"console": {"config": {"log_level": os.environ.get("CHORUS_LOG_LEVEL", "INFO")}}}
+    }
+    return resolved.execute_in_process(
+        instance=instance, raise_on_error=False, tags=tags, run_config=run_config
+    )
 
 
 def _report_failures(result) -> bool:  # noqa: ANN001

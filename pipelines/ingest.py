@@ -74,9 +74,10 @@ class LandingFile:
             return
         with tempfile.TemporaryDirectory(prefix="chorus-") as tmp:
             target = Path(tmp) / self.path.name
-            with self.path.open("r", encoding=encoding, newline="") as src, target.open(
-                "w", encoding="utf-8", newline=""
-            ) as dst:
+            with (
+                self.path.open("r", encoding=encoding, newline="") as src,
+                target.open("w", encoding="utf-8", newline="") as dst,
+            ):
                 while chunk := src.read(1 << 20):
                     dst.write(chunk)
             yield target
@@ -335,11 +336,16 @@ def quarantine_rows(
             SELECT ?, ?, ?, {row_column}, ?, ?, CAST({rule.column} AS VARCHAR), ?
             FROM {candidates} WHERE coalesce(({rule.fails}), FALSE)
             """,
-            [landing_file.source, landing_file.rel_path, landing_file.sha256, rule.column, rule.name, rule.message],
+            [
+                landing_file.source,
+                landing_file.rel_path,
+                landing_file.sha256,
+                rule.column,
+                rule.name,
+                rule.message,
+            ],
         )
-    row = con.execute(
-        f"SELECT count(*) FROM {candidates} WHERE NOT ({passing_rows(rules)})"
-    ).fetchone()
+    row = con.execute(f"SELECT count(*) FROM {candidates} WHERE NOT ({passing_rows(rules)})").fetchone()
     return int(row[0])
 
 
@@ -368,7 +374,10 @@ class IngestReport:
         return self.by_status("failed")
 
     def summary_markdown(self) -> str:
-        lines = ["| file | layout | status | read | loaded | quarantined | error |", "|---|---|---|---|---|---|---|"]
+        lines = [
+            "| file | layout | status | read | loaded | quarantined | error |",
+            "|---|---|---|---|---|---|---|",
+        ]
         for o in self.outcomes:
             if o.status == "other":
                 continue
@@ -386,7 +395,9 @@ def landing_files(landing_dir: Path, source: str) -> list[Path]:
     if not folder.is_dir():
         return []
     return sorted(
-        p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith(".")
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith(".")
     )
 
 
@@ -551,7 +562,9 @@ def ingest_source(
             _record(con, landing_file, layout.name if layout else None, started, "failed", error=error)
             # A file no layout recognises is not this asset's failure, but it is in the ledger and the report.
             status = "failed" if layout else "unrecognised"
-            report.outcomes.append(IngestOutcome(landing_file.rel_path, status, layout.name if layout else None, error=error))
+            report.outcomes.append(
+                IngestOutcome(landing_file.rel_path, status, layout.name if layout else None, error=error)
+            )
             if log:
                 log(f"FAILED {error}")
             continue
@@ -623,7 +636,9 @@ def stage_csv(
     return rows
 
 
-def reject_missing_columns(landing_file: LandingFile, header: Sequence[str], required: Iterable[str], layout: str) -> None:
+def reject_missing_columns(
+    landing_file: LandingFile, header: Sequence[str], required: Iterable[str], layout: str
+) -> None:
     """Fail the file when columns its layout needs are absent, naming them."""
     missing = sorted(set(required).difference(header))
     if missing:

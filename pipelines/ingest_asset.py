@@ -10,7 +10,6 @@ its suite never becomes visible. The outcome is reported as the blocking check `
 Markdown table of expectations, columns, observed values, unexpected counts and failing examples.
 """
 
-
 from collections.abc import Callable, Sequence
 
 import dagster as dg
@@ -80,7 +79,9 @@ def suite_result(
     own = {layout.name for layout in layouts}
     files = [o.rel_path for o in report.outcomes if o.layout in own]
     tables = sorted({t for layout in layouts for t in layout.tables if suite_for(t) is not None})
-    unsuited = sorted({t for layout in layouts for t in layout.tables if suite_for(t) is None and not t.startswith("raw.")})
+    unsuited = sorted(
+        {t for layout in layouts for t in layout.tables if suite_for(t) is None and not t.startswith("raw.")}
+    )
     failing: list[tuple] = []
     counts = (0, 0)
     if files and tables:
@@ -116,7 +117,9 @@ def suite_result(
         description = f"Every file's rows passed the suite(s) for {', '.join(tables)}"
     else:
         description = "No suite is registered for " + (", ".join(unsuited) or "these tables")
-    return dg.AssetCheckResult(check_name=SUITE_CHECK, passed=not failing, metadata=metadata, description=description)
+    return dg.AssetCheckResult(
+        check_name=SUITE_CHECK, passed=not failing, metadata=metadata, description=description
+    )
 
 
 def source_ingest_asset(

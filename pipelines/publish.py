@@ -31,7 +31,9 @@ def _quote(text: str | None) -> str:
     return "NULL" if text is None else "'" + text.replace("'", "''") + "'"
 
 
-def published_tables(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = PUBLISHED_SCHEMAS) -> list[tuple[str, str, str | None]]:
+def published_tables(
+    con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = PUBLISHED_SCHEMAS
+) -> list[tuple[str, str, str | None]]:
     """(schema, table, comment) of every table that leaves the warehouse."""
     rows = con.execute(
         f"""SELECT schema_name, table_name, comment FROM duckdb_tables()
@@ -69,7 +71,9 @@ def publish_store(
                        WHERE database_name = current_database() AND schema_name = ? AND table_name = ? AND comment IS NOT NULL""",
                     [schema, table],
                 ).fetchall():
-                    con.execute(f'COMMENT ON COLUMN snap.{schema}.{table}."{column}" IS {_quote(column_comment)}')
+                    con.execute(
+                        f'COMMENT ON COLUMN snap.{schema}.{table}."{column}" IS {_quote(column_comment)}'
+                    )
                 rows = int(con.execute(f"SELECT count(*) FROM {schema}.{table}").fetchone()[0])
                 parquet = None
                 if parquet_dir is not None:

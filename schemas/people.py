@@ -62,8 +62,18 @@ def _rows() -> list[tuple[str, str, str, str | None]]:
 
     for dimension in ("age_band", "sex", "gender_identity", "ethnicity", "disability", "carer",
                       "sexual_orientation", "religion"):  # fmt: skip
-        add(dimension, ["not stated", "not known", "unknown", "not recorded", "missing", "blank", "z", "9", "x"], NOT_STATED, NOT_STATED)
-        add(dimension, ["prefer not to say", "prefer not to answer", "refused", "declined"], PREFER_NOT, PREFER_NOT)
+        add(
+            dimension,
+            ["not stated", "not known", "unknown", "not recorded", "missing", "blank", "z", "9", "x"],
+            NOT_STATED,
+            NOT_STATED,
+        )
+        add(
+            dimension,
+            ["prefer not to say", "prefer not to answer", "refused", "declined"],
+            PREFER_NOT,
+            PREFER_NOT,
+        )
     # Age bands: GPPS bands, and common alternative spellings / finer bands rolled up.
     bands = {
         "Under 16": ["under 16", "0-15", "<16", "0 15", "under 18", "0-17", "children", "child"],
@@ -84,11 +94,21 @@ def _rows() -> list[tuple[str, str, str, str | None]]:
     add("gender_identity", ["male", "man", "m"], "Man", "Man")
     add("gender_identity", ["female", "woman", "f"], "Woman", "Woman")
     add("gender_identity", ["non-binary", "non binary", "nonbinary"], "Non-binary", "Non-binary")
-    add("gender_identity", ["other", "in another way", "prefer to self-describe", "prefer to self describe"], "Other", "Other")
+    add(
+        "gender_identity",
+        ["other", "in another way", "prefer to self-describe", "prefer to self describe"],
+        "Other",
+        "Other",
+    )
     add("gender_identity", ["trans", "transgender", "trans woman", "trans man"], "Trans", "Trans")
     for code, group, band in ETHNICITY:
         short = group.split(": ", 1)[1]
-        add("ethnicity", [group, code, f"{band} - {short}", f"{band}: {short}", f"{band} {short}"], group, band)
+        add(
+            "ethnicity",
+            [group, code, f"{band} - {short}", f"{band}: {short}", f"{band} {short}"],
+            group,
+            band,
+        )
     add("ethnicity", ["white british", "british", "white english", "english"], ETHNICITY[0][1], "White")
     add("ethnicity", ["irish"], ETHNICITY[1][1], "White")
     add("ethnicity", ["any other white background", "other white", "white other"], ETHNICITY[4][1], "White")
@@ -105,20 +125,49 @@ def _rows() -> list[tuple[str, str, str, str | None]]:
     add("ethnicity", ["white", "white (all)"], "White (not specified)", "White")
     add("ethnicity", ["mixed", "mixed or multiple ethnic groups"], "Mixed (not specified)", "Mixed")
     add("ethnicity", ["asian", "asian or asian british"], "Asian (not specified)", "Asian")
-    add("ethnicity", ["black", "black or black british", "black, black british, caribbean or african"], "Black (not specified)", "Black")
+    add(
+        "ethnicity",
+        ["black", "black or black british", "black, black british, caribbean or african"],
+        "Black (not specified)",
+        "Black",
+    )
     for dimension in ("disability", "carer"):
         add(dimension, ["yes", "y", "true", "1"], "Yes", "Yes")
         add(dimension, ["no", "n", "false", "0"], "No", "No")
     add("disability", ["yes, limited a lot", "limited a lot"], "Yes", "Yes")
     add("disability", ["yes, limited a little", "limited a little"], "Yes", "Yes")
-    add("sexual_orientation", ["heterosexual", "straight", "heterosexual or straight"], "Heterosexual or straight", "Heterosexual or straight")
+    add(
+        "sexual_orientation",
+        ["heterosexual", "straight", "heterosexual or straight"],
+        "Heterosexual or straight",
+        "Heterosexual or straight",
+    )
     add("sexual_orientation", ["gay", "lesbian", "gay or lesbian"], "Gay or lesbian", "LGB+")
     add("sexual_orientation", ["bisexual"], "Bisexual", "LGB+")
-    add("sexual_orientation", ["other", "other sexual orientation", "pansexual", "asexual", "queer"], "Other sexual orientation", "LGB+")
-    for religion in ("No religion", "Christian", "Buddhist", "Hindu", "Jewish", "Muslim", "Sikh", "Any other religion"):
+    add(
+        "sexual_orientation",
+        ["other", "other sexual orientation", "pansexual", "asexual", "queer"],
+        "Other sexual orientation",
+        "LGB+",
+    )
+    for religion in (
+        "No religion",
+        "Christian",
+        "Buddhist",
+        "Hindu",
+        "Jewish",
+        "Muslim",
+        "Sikh",
+        "Any other religion",
+    ):
         add("religion", [religion, religion.removeprefix("Any ")], religion, religion)
     add("religion", ["none", "atheist", "no religion or belief"], "No religion", "No religion")
-    add("religion", ["christianity", "church of england", "catholic", "roman catholic"], "Christian", "Christian")
+    add(
+        "religion",
+        ["christianity", "church of england", "catholic", "roman catholic"],
+        "Christian",
+        "Christian",
+    )
     add("religion", ["islam"], "Muslim", "Muslim")
     add("religion", ["other", "other religion"], "Any other religion", "Any other religion")
     # First spelling wins where two values claim one (e.g. 'other' in several dimensions is per dimension).

@@ -27,7 +27,9 @@ def test_every_asset_has_description_group_and_kinds(all_definitions: dg.Definit
 def test_every_check_has_a_description(all_definitions: dg.Definitions) -> None:
     graph = all_definitions.resolve_asset_graph()
     undescribed = [
-        str(key) for key in graph.asset_check_keys if not (graph.get_check_spec(key).description or "").strip()
+        str(key)
+        for key in graph.asset_check_keys
+        if not (graph.get_check_spec(key).description or "").strip()
     ]
     assert not undescribed
 

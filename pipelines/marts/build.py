@@ -193,8 +193,12 @@ def build_variation(con: duckdb.DuckDBPyConnection) -> int:
         """SELECT geography_level, geography_code, period, metric_id, source, value FROM marts.metric_by_group
            WHERE dimension = 'overall' AND geography_level IN ('icb', 'england') AND NOT suppressed"""
     ).df()
-    icb_values = reference[reference.geography_level == "icb"].set_index(["geography_code", "period", "metric_id", "source"])["value"]
-    england = reference[reference.geography_level == "england"].set_index(["period", "metric_id", "source"])["value"]
+    icb_values = reference[reference.geography_level == "icb"].set_index(
+        ["geography_code", "period", "metric_id", "source"]
+    )["value"]
+    england = reference[reference.geography_level == "england"].set_index(["period", "metric_id", "source"])[
+        "value"
+    ]
     out = []
     for (icb, period, metric, source, level), block in units.dropna(subset=["icb_code"]).groupby(
         ["icb_code", "period", "metric_id", "source", "unit_level"]
@@ -207,11 +211,15 @@ def build_variation(con: duckdb.DuckDBPyConnection) -> int:
         vs_icb = funnel_significance(x, n, funnel_limits_proportion(n, icb_value, multiplier=1.0))
         eng = england.get((period, metric, source))
         vs_eng = (
-            funnel_significance(x, n, funnel_limits_proportion(n, eng, multiplier=1.0)) if eng is not None else [None] * len(block)
+            funnel_significance(x, n, funnel_limits_proportion(n, eng, multiplier=1.0))
+            if eng is not None
+            else [None] * len(block)
         )
         values = block["value"].to_numpy()
         best, worst = values.max(), values.min()
-        for (_, unit), significance_icb, significance_eng in zip(block.iterrows(), vs_icb, vs_eng, strict=True):
+        for (_, unit), significance_icb, significance_eng in zip(
+            block.iterrows(), vs_icb, vs_eng, strict=True
+        ):
             out.append({
                 "icb_code": icb, "period": period, "metric_id": metric, "source": source, "unit_level": level,
                 "unit_code": unit["unit_code"], "value": unit["value"], "unweighted_n": unit["unweighted_n"],
@@ -252,16 +260,34 @@ def build_representation(con: duckdb.DuckDBPyConnection) -> int:
     """``marts.representation``: share of voices against share of the registered population."""
     con.execute(_sql("geography.sql"))
     if not table_exists(con, "ref.registered_population"):
-        return write_mart(con, "representation", pd.DataFrame(columns=list(REPRESENTATION_COMMENTS)), "", REPRESENTATION_COMMENTS)
+        return write_mart(
+            con,
+            "representation",
+            pd.DataFrame(columns=list(REPRESENTATION_COMMENTS)),
+            "",
+            REPRESENTATION_COMMENTS,
+        )
     population = con.execute(_sql("population_shares.sql")).df()
-    voices = [con.execute(_sql("voices_gpps.sql")).df()] if table_exists(con, "staged.survey_responses") else []
+    voices = (
+        [con.execute(_sql("voices_gpps.sql")).df()] if table_exists(con, "staged.survey_responses") else []
+    )
     if table_exists(con, "staged.comments"):
         voices.append(con.execute(_sql("voices_comments.sql")).df())
     if not voices:
-        return write_mart(con, "representation", pd.DataFrame(columns=list(REPRESENTATION_COMMENTS)), "", REPRESENTATION_COMMENTS)
+        return write_mart(
+            con,
+            "representation",
+            pd.DataFrame(columns=list(REPRESENTATION_COMMENTS)),
+            "",
+            REPRESENTATION_COMMENTS,
+        )
     v = pd.concat(voices, ignore_index=True)
-    v["voices_total"] = v.groupby(["channel", "geography_level", "geography_code", "period", "dimension"])["voices"].transform("sum")
-    merged = v.merge(population, on=["geography_level", "geography_code", "dimension", "group_value"], how="inner")
+    v["voices_total"] = v.groupby(["channel", "geography_level", "geography_code", "period", "dimension"])[
+        "voices"
+    ].transform("sum")
+    merged = v.merge(
+        population, on=["geography_level", "geography_code", "dimension", "group_value"], how="inner"
+    )
     share = merged["voices"] / merged["voices_total"]
     lower, upper = wilson_interval(merged["voices"].to_numpy(), merged["voices_total"].to_numpy(), 0.95)
     merged["share_of_voices"] = share
@@ -356,7 +382,16 @@ def build_triangulation(con: duckdb.DuckDBPyConnection) -> int:
         frame.assign(_gap=frame["survey_worst_gap"].fillna(0), _n=frame["comments"].fillna(0))
         # Ties broken by volume then by name, so the rank is the same on every run.
         .sort_values(
-            ["methods_agreeing_worse", "_gap", "_n", "geography_level", "geography_code", "dimension", "group_value", "theme"],
+            [
+                "methods_agreeing_worse",
+                "_gap",
+                "_n",
+                "geography_level",
+                "geography_code",
+                "dimension",
+                "group_value",
+                "theme",
+            ],
             ascending=[False, True, False, True, True, True, True, True],
             kind="mergesort",
         )
@@ -393,7 +428,12 @@ def build_data_dictionary(con: duckdb.DuckDBPyConnection) -> int:
         "data_dictionary",
         frame,
         "Every published table and column with its description, type and source.",
-        {"table_name": "schema.table", "column_name": "column", "data_type": "DuckDB type",
-         "description": "what the column holds", "table_description": "what the table holds",
-         "source": "where it comes from"},  # fmt: skip
+        {
+            "table_name": "schema.table",
+            "column_name": "column",
+            "data_type": "DuckDB type",
+            "description": "what the column holds",
+            "table_description": "what the table holds",
+            "source": "where it comes from",
+        },  # fmt: skip
     )

@@ -101,7 +101,9 @@ def finalise_estimates(estimates: pd.DataFrame) -> pd.DataFrame:
     if e.empty:
         return e.assign(**{c: pd.Series(dtype=float) for c in ("lower_998", "upper_998")})
     # Values and effective sizes: unweighted n where the source is not weighted.
-    e["value"] = e["value"].where(e["value"].notna(), e["numerator"] / e["denominator"].where(e["denominator"] > 0))
+    e["value"] = e["value"].where(
+        e["value"].notna(), e["numerator"] / e["denominator"].where(e["denominator"] > 0)
+    )
     e["n_eff"] = e["n_eff"].where(e["n_eff"].notna(), e["denominator"])
     proportion = ~e["metric_id"].str.endswith("_per_10k")
     x = (e["value"] * e["n_eff"]).to_numpy()
@@ -133,7 +135,10 @@ def _gaps(e: pd.DataFrame) -> None:
     )
     merged = e[cell].merge(overall.drop_duplicates(cell), on=cell, how="left")
     diff, _, _, _, sig = two_group_difference(
-        e["value"].to_numpy(), e["n_eff"].to_numpy(), merged["overall_value"].to_numpy(), merged["overall_n_eff"].to_numpy()
+        e["value"].to_numpy(),
+        e["n_eff"].to_numpy(),
+        merged["overall_value"].to_numpy(),
+        merged["overall_n_eff"].to_numpy(),
     )
     is_group = (e["dimension"] != "overall").to_numpy()
     e["diff_from_overall"] = np.where(is_group, diff, np.nan)
@@ -142,14 +147,23 @@ def _gaps(e: pd.DataFrame) -> None:
     sign = np.where(polarity.isna(), 0.0, np.where(polarity.fillna(True), 1.0, -1.0))
     # Flag at 99.8%: a table of many groups × measures would flag ~5% of equal groups at 95%.
     *_, sig_998 = two_group_difference(
-        e["value"].to_numpy(), e["n_eff"].to_numpy(), merged["overall_value"].to_numpy(),
-        merged["overall_n_eff"].to_numpy(), conf=0.998,
+        e["value"].to_numpy(),
+        e["n_eff"].to_numpy(),
+        merged["overall_value"].to_numpy(),
+        merged["overall_n_eff"].to_numpy(),
+        conf=0.998,
     )
     e["worse_than_overall"] = is_group & np.asarray(sig_998, dtype=bool) & (sign * e["diff_from_overall"] < 0)
 
     # Best group: among real groups with enough people behind them.
-    eligible = is_group & (e["_reason"] == "").to_numpy() & ~e["group_value"].fillna("").str.startswith(NON_GROUPS).to_numpy()
-    eligible &= (e["unweighted_n"].fillna(0) >= np.where(e["count_based"], MIN_COMMENTS_FOR_BREAKDOWN, MIN_SURVEY_BASE)).to_numpy()
+    eligible = (
+        is_group
+        & (e["_reason"] == "").to_numpy()
+        & ~e["group_value"].fillna("").str.startswith(NON_GROUPS).to_numpy()
+    )
+    eligible &= (
+        e["unweighted_n"].fillna(0) >= np.where(e["count_based"], MIN_COMMENTS_FOR_BREAKDOWN, MIN_SURVEY_BASE)
+    ).to_numpy()
     group_key = [*cell, "dimension"]
     scored = e.assign(_score=np.where(eligible & (sign != 0), sign * e["value"], np.nan))
     best_index = scored.dropna(subset=["_score"]).groupby(group_key)["_score"].idxmax()
@@ -158,7 +172,10 @@ def _gaps(e: pd.DataFrame) -> None:
     )
     with_best = e[group_key].merge(best, on=group_key, how="left")
     diff_b, _, _, _, sig_b = two_group_difference(
-        e["value"].to_numpy(), e["n_eff"].to_numpy(), with_best["best_value"].to_numpy(), with_best["best_n_eff"].to_numpy()
+        e["value"].to_numpy(),
+        e["n_eff"].to_numpy(),
+        with_best["best_value"].to_numpy(),
+        with_best["best_n_eff"].to_numpy(),
     )
     e["best_group"] = np.where(is_group, with_best["best_group"], None)
     e["diff_from_best"] = np.where(is_group, diff_b, np.nan)
@@ -188,11 +205,15 @@ def _disclose(e: pd.DataFrame) -> None:
         e.loc[idx, "unweighted_n"] = n_pub
         rate = e.loc[idx, "metric_id"].str.endswith("_per_10k").to_numpy()
         # Published values come from the published (rounded) counts.
-        e.loc[idx, "value"] = np.where(rate, percentage_from_rounded(num, den, 10_000.0), percentage_from_rounded(num, den, 1.0))
+        e.loc[idx, "value"] = np.where(
+            rate, percentage_from_rounded(num, den, 10_000.0), percentage_from_rounded(num, den, 1.0)
+        )
         small = num_reason == "small_count"
         reason[idx[small]] = "small_count"
         breakdown = (e.loc[idx, "dimension"] != "overall").to_numpy()
-        too_few = breakdown & ~(np.nan_to_num(e.loc[idx, "denominator"].to_numpy(), nan=0) >= MIN_COMMENTS_FOR_BREAKDOWN)
+        too_few = breakdown & ~(
+            np.nan_to_num(e.loc[idx, "denominator"].to_numpy(), nan=0) >= MIN_COMMENTS_FOR_BREAKDOWN
+        )
         reason[idx[too_few & (reason[idx] == "")]] = "small_base"
 
     # Secondary suppression within each set of groups whose overall is published.
@@ -211,10 +232,21 @@ def _disclose(e: pd.DataFrame) -> None:
 def _blank_suppressed(e: pd.DataFrame) -> pd.DataFrame:
     """Withhold every figure of a suppressed cell; keep why."""
     suppressed = e["_reason"] != ""
-    for column in ("value", "numerator", "lower_95", "upper_95", "lower_998", "upper_998", "diff_from_overall", "diff_from_best"):
+    for column in (
+        "value",
+        "numerator",
+        "lower_95",
+        "upper_95",
+        "lower_998",
+        "upper_998",
+        "diff_from_overall",
+        "diff_from_best",
+    ):
         e.loc[suppressed, column] = np.nan
     e.loc[suppressed & e["count_based"], ["denominator", "unweighted_n"]] = np.nan
-    e.loc[suppressed, ["diff_from_overall_significant", "diff_from_best_significant", "worse_than_overall"]] = False
+    e.loc[
+        suppressed, ["diff_from_overall_significant", "diff_from_best_significant", "worse_than_overall"]
+    ] = False
     e["suppressed"] = suppressed
     e["suppression_reason"] = e.pop("_reason")
     return e[[c for c in OUTPUT_COMMENTS if c in e.columns]]

@@ -23,7 +23,9 @@ def write_csv(
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding=encoding) as handle:
-        writer = csv.writer(handle, quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL, lineterminator=lineterminator)
+        writer = csv.writer(
+            handle, quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL, lineterminator=lineterminator
+        )
         if header is not None:
             writer.writerow(header)
         writer.writerows(rows)

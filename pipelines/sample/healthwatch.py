@@ -155,7 +155,9 @@ def write_html(path: Path, title: str, healthwatch: str, sections: list) -> None
                 parts.append(f"<blockquote><p>{text}</p></blockquote>")
         if bullets:
             parts.append("<ul>" + "".join(f"<li>{t}</li>" for t in bullets) + "</ul>")
-    parts.append(f"</article></main><footer><p>&copy; {healthwatch}. Cookie settings.</p></footer></body></html>")
+    parts.append(
+        f"</article></main><footer><p>&copy; {healthwatch}. Cookie settings.</p></footer></body></html>"
+    )
     path.write_text("\n".join(parts), encoding="utf-8")
 
 
@@ -180,7 +182,10 @@ def write_markdown(path: Path, title: str, sections: list) -> None:  # noqa: ANN
     for heading, items in sections:
         lines += [f"## {heading}", ""]
         for kind, text in items:
-            lines += [{"p": "", "b": "- ", "q": "> "}[kind] + text.replace("pharmacies", "**pharmacies**"), ""]
+            lines += [
+                {"p": "", "b": "- ", "q": "> "}[kind] + text.replace("pharmacies", "**pharmacies**"),
+                "",
+            ]
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
@@ -205,9 +210,17 @@ def write_reviews(ics: SyntheticICS, path: Path, seed: int = SEED) -> None:
     for n in range(60):
         practice = practices[int(rng.integers(0, len(practices)))]
         young = rng.random() < 0.3 + 0.3 * practice.deprivation
-        age = str(rng.choice(["16-24", "25-34"])) if young else str(rng.choice(["45-54", "55-64", "65-74", "75-84"]))
+        age = (
+            str(rng.choice(["16-24", "25-34"]))
+            if young
+            else str(rng.choice(["45-54", "55-64", "65-74", "75-84"]))
+        )
         bangladeshi = rng.random() < practice.minority_share * 0.4
-        ethnicity = "Bangladeshi" if bangladeshi else str(rng.choice(["White British", "Indian", "Other White", "Prefer not to say"]))
+        ethnicity = (
+            "Bangladeshi"
+            if bangladeshi
+            else str(rng.choice(["White British", "Indian", "Other White", "Prefer not to say"]))
+        )
         if bangladeshi and rng.random() < 0.7:
             key = "interpreter"
         elif rng.random() < 0.2 + 0.5 * practice.deprivation + (0.25 if young else 0):
@@ -248,8 +261,11 @@ def write_healthwatch(ics: SyntheticICS, folder: Path) -> list[Path]:
     reports = folder / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     register = _register_rows()
-    write_csv(folder / "healthwatch-report-register.csv", register,
-              ["File", "Local Healthwatch", "Local authority", "Publication date", "Service type", "Title"])
+    write_csv(
+        folder / "healthwatch-report-register.csv",
+        register,
+        ["File", "Local Healthwatch", "Local authority", "Publication date", "Service type", "Title"],
+    )
     write_pdf(reports / register[0][0], register[0][5], register[0][1], PHONE_REPORT)
     write_html(reports / register[1][0], register[1][5], register[1][1], DISCHARGE_REPORT)
     write_docx(reports / register[2][0], register[2][5], ENTER_VIEW_REPORT)

@@ -97,9 +97,15 @@ class SyntheticICS:
 
 
 SUB_ICBS = (
-    SubICB("ZA1", "NHS Synthetic Riverside ICB - ZA1 (SYNTHETIC)", "E38999991", "NHS Riverside CCG (SYNTHETIC)"),
-    SubICB("ZB2", "NHS Synthetic Riverside ICB - ZB2 (SYNTHETIC)", "E38999992", "NHS Hillcrest CCG (SYNTHETIC)"),
-    SubICB("ZC3", "NHS Synthetic Riverside ICB - ZC3 (SYNTHETIC)", "E38999993", "NHS Saltmarsh CCG (SYNTHETIC)"),
+    SubICB(
+        "ZA1", "NHS Synthetic Riverside ICB - ZA1 (SYNTHETIC)", "E38999991", "NHS Riverside CCG (SYNTHETIC)"
+    ),
+    SubICB(
+        "ZB2", "NHS Synthetic Riverside ICB - ZB2 (SYNTHETIC)", "E38999992", "NHS Hillcrest CCG (SYNTHETIC)"
+    ),
+    SubICB(
+        "ZC3", "NHS Synthetic Riverside ICB - ZC3 (SYNTHETIC)", "E38999993", "NHS Saltmarsh CCG (SYNTHETIC)"
+    ),
 )
 PLACE_WORDS = (
     "Alder", "Beech", "Cedar", "Elm", "Hazel", "Holly", "Juniper", "Larch", "Maple", "Oak", "Rowan", "Willow",

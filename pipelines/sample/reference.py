@@ -100,7 +100,10 @@ def write_lsoa_deprivation(ics: SyntheticICS, path: Path) -> None:
               "Local Authority District name (2019)", "Index of Multiple Deprivation (IMD) Rank",
               "Index of Multiple Deprivation (IMD) Decile"]  # fmt: skip
     names = dict(ics.local_authorities)
-    rows = [[code, name, la, names[la], rank, min(10, (rank - 1) * 10 // 32844 + 1)] for code, name, la, rank in ics.lsoas]
+    rows = [
+        [code, name, la, names[la], rank, min(10, (rank - 1) * 10 // 32844 + 1)]
+        for code, name, la, rank in ics.lsoas
+    ]
     write_csv(path, rows, header)
 
 
@@ -110,7 +113,13 @@ def write_etr(ics: SyntheticICS, path: Path) -> None:
     for trust in ics.trusts:
         fields = [""] * 24
         fields[0], fields[1], fields[2], fields[3] = trust.code, trust.name, ics.region_code, ics.icb_code
-        fields[4], fields[7], fields[9], fields[10], fields[21] = "1 HOSPITAL ROAD", "SYNTHETIC TOWN", "ZZ1 1ZZ", "20040401", "0"
+        fields[4], fields[7], fields[9], fields[10], fields[21] = (
+            "1 HOSPITAL ROAD",
+            "SYNTHETIC TOWN",
+            "ZZ1 1ZZ",
+            "20040401",
+            "0",
+        )
         rows.append(fields)
     write_csv(path, rows)
 

@@ -18,7 +18,13 @@ import numpy as np
 from pipelines.sample.csv_files import write_csv
 from pipelines.sample.ics import SEED, SyntheticICS
 
-CRITICALITY = ("not critical", "minimally critical", "mildly critical", "moderately critical", "strongly critical")
+CRITICALITY = (
+    "not critical",
+    "minimally critical",
+    "mildly critical",
+    "moderately critical",
+    "strongly critical",
+)
 
 PHONE = [
     ("Impossible to get through", "I rang the surgery **every morning for a week** at 8am. By the time I got "
@@ -44,13 +50,18 @@ GOOD = [
 ]  # fmt: skip
 TAGS = {
     "phone": [("telephone access", "what was bad", "negative"), ("appointments", "what was bad", "negative")],
-    "interpreter": [("interpreter", "what was bad", "negative"), ("communication", "what was bad", "negative")],
+    "interpreter": [
+        ("interpreter", "what was bad", "negative"),
+        ("communication", "what was bad", "negative"),
+    ],
     "good": [("kind staff", "what was good", "positive"), ("listening", "what was good", "positive")],
 }
 
 
 def _opinion(n: int, kind: str, rng: np.random.Generator, services: list[dict], published: date) -> dict:
-    title, body, level = [PHONE, INTERPRETER, GOOD][["phone", "interpreter", "good"].index(kind)][n % (2 if kind != "good" else 3)]
+    title, body, level = [PHONE, INTERPRETER, GOOD][["phone", "interpreter", "good"].index(kind)][
+        n % (2 if kind != "good" else 3)
+    ]
     age = {"phone": ["16-24", "25-34", "18-24"], "interpreter": ["45-54", "55-64", "65-74"],
            "good": ["45-54", "55-64", "65-74", "75-84", "85 or over"]}[kind]  # fmt: skip
     role = "relative" if kind == "interpreter" else str(rng.choice(["patient", "patient", "carer"]))
@@ -112,14 +123,25 @@ def write_collection(ics: SyntheticICS, path: Path, seed: int = SEED) -> None:
         practice = local[int(rng.integers(0, len(local)))]
         bangladeshi = n % 2 == 0
         if bangladeshi:
-            title, story = "Interpreter", (
-                "I asked for a Bengali interpreter at my appointment. They said to bring a family member. "
-                "My husband had to take a day off work.")
+            title, story = (
+                "Interpreter",
+                (
+                    "I asked for a Bengali interpreter at my appointment. They said to bring a family member. "
+                    "My husband had to take a day off work."
+                ),
+            )
             ethnicity, age = "Bangladeshi", str(rng.choice(["35-44", "45-54", "55-64"]))
         else:
-            title, story = "Phones", (
-                "Could not get through on the phone at 8am. Tried for three days then gave up and went to A&E.")
-            ethnicity, age = str(rng.choice(["White British", "Other White", "African"])), str(rng.choice(["18-24", "25-34"]))
+            title, story = (
+                "Phones",
+                (
+                    "Could not get through on the phone at 8am. Tried for three days then gave up and went to A&E."
+                ),
+            )
+            ethnicity, age = (
+                str(rng.choice(["White British", "Other White", "African"])),
+                str(rng.choice(["18-24", "25-34"])),
+            )
         responded = rng.random() < 0.3
         told = date(2025, int(rng.integers(1, 12)), int(rng.integers(1, 28)))
         answered = (told + timedelta(days=int(rng.integers(3, 30)))).isoformat()

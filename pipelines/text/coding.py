@@ -52,7 +52,12 @@ def code_comments(
            WHERE NOT EXISTS (SELECT 1 FROM raw.comment_text r WHERE r.comment_id = t.comment_id AND r.file_sha256 = t.file_sha256)"""
     )
     if con.execute("SELECT count(*) FROM _stale").fetchall()[0][0]:
-        for table in ("staged.comment_text", "staged.comment_redactions", "staged.comment_themes", "staged.comment_sentiment"):
+        for table in (
+            "staged.comment_text",
+            "staged.comment_redactions",
+            "staged.comment_themes",
+            "staged.comment_sentiment",
+        ):
             removed += con.execute(
                 f"""DELETE FROM {table} t USING _stale s
                     WHERE s.comment_id = t.comment_id AND s.file_sha256 = t.file_sha256"""

@@ -183,7 +183,9 @@ class FeatureSpace:
         g = self._index["char"].get
         p = " " + word + " "
         lo, hi = self.char_ngram
-        ids = [j for n in range(lo, hi + 1) for i in range(len(p) - n + 1) if (j := g(p[i : i + n])) is not None]
+        ids = [
+            j for n in range(lo, hi + 1) for i in range(len(p) - n + 1) if (j := g(p[i : i + n])) is not None
+        ]
         j = self._index["word"].get(word)
         if j is not None:
             ids.append(j)
@@ -211,7 +213,9 @@ class FeatureSpace:
         self._n_pre = len(table)
         rows = [self._word_row(w) for w in table]
         self._tab_ptr0 = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
-        self._tab_ind0 = np.fromiter((j for r in rows for j in r), dtype=np.int32, count=int(self._tab_ptr0[-1]))
+        self._tab_ind0 = np.fromiter(
+            (j for r in rows for j in r), dtype=np.int32, count=int(self._tab_ptr0[-1])
+        )
         self._reset_table()
         n_pre = max(self._n_pre, 1)
         keys = np.array([self._wtab0[a] * n_pre + self._wtab0[b] for a, b, _ in bigrams], dtype=np.int64)
@@ -226,7 +230,8 @@ class FeatureSpace:
         qi, ti = self._index["qword"].get, self._index["qtype"].get
         self._len_col = np.array([qi("len=" + b, -1) for b in buckets], np.int32)
         self._qlen_col = np.array(
-            [[qi(q + "|len=" + b, -1) for b in buckets] for q in QUESTION_TYPES] + [[-1] * len(buckets)], np.int32
+            [[qi(q + "|len=" + b, -1) for b in buckets] for q in QUESTION_TYPES] + [[-1] * len(buckets)],
+            np.int32,
         )
         self._qtype_col = np.array([ti(q, -1) for q in QUESTION_TYPES] + [-1], np.int32)
         self._qtype_index = qtypes
@@ -290,7 +295,8 @@ class FeatureSpace:
         ntab = len(self._tab_ptr) - 1
         if self._tab_matrix is None or self._tab_matrix.shape[0] != ntab:
             self._tab_matrix = sp.csr_matrix(
-                (np.ones(len(self._tab_ind), np.float32), self._tab_ind, self._tab_ptr), shape=(ntab, self.n_features)
+                (np.ones(len(self._tab_ind), np.float32), self._tab_ind, self._tab_ptr),
+                shape=(ntab, self.n_features),
             )
         counts = sp.csr_matrix((np.ones(len(wid), np.float32), (wdoc, wid)), shape=(n, ntab))
         X1 = counts @ self._tab_matrix
@@ -315,11 +321,17 @@ class FeatureSpace:
         # 4. length bucket, question type x length bucket, question type.
         bucket = np.searchsorted(_LENGTH_CUTS, n_words, side="left")
         r = np.arange(n)
-        cols += [self._len_col[bucket].astype(np.int64), self._qlen_col[qt, bucket].astype(np.int64), self._qtype_col[qt].astype(np.int64)]
+        cols += [
+            self._len_col[bucket].astype(np.int64),
+            self._qlen_col[qt, bucket].astype(np.int64),
+            self._qtype_col[qt].astype(np.int64),
+        ]
         docs += [r, r, r]
         c, d = np.concatenate(cols), np.concatenate(docs)
         keep = c >= 0
-        X2 = sp.csr_matrix((np.ones(int(keep.sum()), np.float32), (d[keep], c[keep])), shape=(n, self.n_features))
+        X2 = sp.csr_matrix(
+            (np.ones(int(keep.sum()), np.float32), (d[keep], c[keep])), shape=(n, self.n_features)
+        )
         X = (X1 + X2).tocsr()  # counts; X1 and X2 share no column (unigrams vs bigrams / other blocks)
         # Sublinear tf (1 + log tf) stops one repeated word dominating a long comment.
         X.data = (1.0 + np.log(X.data)) * self._idf_all[X.indices]
@@ -327,8 +339,14 @@ class FeatureSpace:
         # word and question features, then weight the blocks.
         key = np.repeat(np.arange(0, n * len(BLOCKS), len(BLOCKS)), np.diff(X.indptr))
         key += self._block_of_col[X.indices]
-        norms = np.sqrt(np.bincount(key, weights=np.square(X.data, dtype=np.float64), minlength=n * len(BLOCKS)))
-        scale = (self._block_w[None, :] / np.maximum(norms.reshape(n, len(BLOCKS)), 1e-30)).astype(np.float32).ravel()
+        norms = np.sqrt(
+            np.bincount(key, weights=np.square(X.data, dtype=np.float64), minlength=n * len(BLOCKS))
+        )
+        scale = (
+            (self._block_w[None, :] / np.maximum(norms.reshape(n, len(BLOCKS)), 1e-30))
+            .astype(np.float32)
+            .ravel()
+        )
         X.data *= scale[key]
         return X
 
@@ -457,8 +475,12 @@ class ThemeSentimentModel:
         self.sentiment_coef = np.ascontiguousarray(sentiment_coef, dtype=np.float32)
         self.sentiment_intercept = np.asarray(sentiment_intercept, dtype=np.float32)
         self.meta = dict(meta or {})
-        self.sentiment3_coef = None if sentiment3_coef is None else np.ascontiguousarray(sentiment3_coef, dtype=np.float32)
-        self.sentiment3_intercept = None if sentiment3_intercept is None else np.asarray(sentiment3_intercept, dtype=np.float32)
+        self.sentiment3_coef = (
+            None if sentiment3_coef is None else np.ascontiguousarray(sentiment3_coef, dtype=np.float32)
+        )
+        self.sentiment3_intercept = (
+            None if sentiment3_intercept is None else np.asarray(sentiment3_intercept, dtype=np.float32)
+        )
         # One stacked matrix so prediction is a single sparse x dense product.
         m = self.theme_coef.shape[0]
         extra = [] if self.sentiment3_coef is None else [self.sentiment3_coef]
@@ -467,7 +489,9 @@ class ThemeSentimentModel:
         )
 
     # -- prediction --------------------------------------------------------------------------------
-    def predict_arrays(self, texts: Sequence[str | None], questions: Sequence[str | None] | None = None) -> Predictions:
+    def predict_arrays(
+        self, texts: Sequence[str | None], questions: Sequence[str | None] | None = None
+    ) -> Predictions:
         """Batched prediction: theme probability matrix, assigned-label mask and sentiment arrays."""
         n = len(texts)
         if questions is None:
@@ -499,7 +523,11 @@ class ThemeSentimentModel:
             S3 = _softmax(Z[:, m * L + 5 :] + self.sentiment3_intercept)
             g_pos, g_neg = S[:, :2].sum(1, keepdims=True), S[:, 3:].sum(1, keepdims=True)
             S = np.concatenate(
-                [S[:, :2] / np.maximum(g_pos, 1e-12) * S3[:, :1], S3[:, 1:2], S[:, 3:] / np.maximum(g_neg, 1e-12) * S3[:, 2:]],
+                [
+                    S[:, :2] / np.maximum(g_pos, 1e-12) * S3[:, :1],
+                    S3[:, 1:2],
+                    S[:, 3:] / np.maximum(g_neg, 1e-12) * S3[:, 2:],
+                ],
                 axis=1,
             )
         S = S.astype(np.float32)
@@ -516,12 +544,16 @@ class ThemeSentimentModel:
             mask[empty, e_idx] = True
         s3 = np.stack([S[:, 0] + S[:, 1], S[:, 2], S[:, 3] + S[:, 4]], axis=1).argmax(axis=1).astype(np.int8)
         # The 5-point score is the most probable point inside the chosen 3-class group.
-        sent = np.choose(s3, [S[:, :2].argmax(1) + 1, np.full(len(S), 3), S[:, 3:].argmax(1) + 4]).astype(np.int8)
+        sent = np.choose(s3, [S[:, :2].argmax(1) + 1, np.full(len(S), 3), S[:, 3:].argmax(1) + 4]).astype(
+            np.int8
+        )
         sent[empty] = 0
         s3[empty] = -1
         return Predictions(self.labels, P, mask, S, sent, s3, empty)
 
-    def predict(self, texts: Sequence[str | None], questions: Sequence[str | None] | None = None) -> list[Coding]:
+    def predict(
+        self, texts: Sequence[str | None], questions: Sequence[str | None] | None = None
+    ) -> list[Coding]:
         """Code each comment: v7 themes, keyword topics and sentiment."""
         pr = self.predict_arrays(texts, questions)
         qs = questions if questions is not None else [None] * len(texts)
@@ -537,7 +569,9 @@ class ThemeSentimentModel:
                     themes=themes,
                     categories=cats,
                     topics=tuple(keyword_topics(None if empty else str(text))),
-                    theme_probabilities={lab: round(float(p), 4) for lab, p in zip(self.labels, pr.theme_proba[i], strict=True)},
+                    theme_probabilities={
+                        lab: round(float(p), 4) for lab, p in zip(self.labels, pr.theme_proba[i], strict=True)
+                    },
                     sentiment=None if empty else int(pr.sentiment[i]),
                     sentiment3=None if empty else SENTIMENT3_NAMES[int(pr.sentiment3[i])],
                     sentiment_probabilities=tuple(round(float(p), 4) for p in pr.sentiment_proba[i]),
@@ -556,7 +590,9 @@ class ThemeSentimentModel:
         """Write vocabulary.json, weights.npz (float16 weights, compressed) and model.json to ``path``."""
         d = Path(path)
         d.mkdir(parents=True, exist_ok=True)
-        (d / "vocabulary.json").write_text(json.dumps(self.features.vocab, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        (d / "vocabulary.json").write_text(
+            json.dumps(self.features.vocab, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+        )
         # float16 halves the size; weights are O(1) and probabilities move by < 1e-3.
         np.savez_compressed(
             d / "weights.npz",
@@ -569,7 +605,10 @@ class ThemeSentimentModel:
             **(
                 {}
                 if self.sentiment3_coef is None
-                else {"sentiment3_coef": self.sentiment3_coef.astype(np.float16), "sentiment3_intercept": self.sentiment3_intercept}
+                else {
+                    "sentiment3_coef": self.sentiment3_coef.astype(np.float16),
+                    "sentiment3_intercept": self.sentiment3_intercept,
+                }
             ),
             **{f"idf_{b}": self.features.idf[b] for b in BLOCKS},
         )
@@ -578,7 +617,9 @@ class ThemeSentimentModel:
             "framework": FRAMEWORK_VERSION,
             "labels": list(self.labels),
             "keyword_topics": list(KEYWORD_TOPICS),
-            "thresholds": {lab: round(float(t), 4) for lab, t in zip(self.labels, self.thresholds, strict=True)},
+            "thresholds": {
+                lab: round(float(t), 4) for lab, t in zip(self.labels, self.thresholds, strict=True)
+            },
             "sentiment_classes": list(SENTIMENT_CLASSES),
             "features": self.features.settings(),
             **{k: v for k, v in self.meta.items() if k not in {"labels", "thresholds", "features"}},
@@ -635,7 +676,9 @@ class TrainSettings:
     # Themes and sentiment apart: the phase-1 criticality scale is a looser proxy for FFT sentiment than
     # its codes are for themes, so it helps sentiment most at a low weight (held-out 3-class accuracy).
     source_weights: dict[str, float] = field(default_factory=dict)
-    sentiment_source_weights: dict[str, float] = field(default_factory=lambda: {"phase1": 0.3, "care_opinion": 0.3})
+    sentiment_source_weights: dict[str, float] = field(
+        default_factory=lambda: {"phase1": 0.3, "care_opinion": 0.3}
+    )
     # "lr" = LogisticRegression, "svm" = LinearSVC + Platt, "nblr" / "nbsvm" = the same on NB log-count-ratio
     # scaled features.  Logistic regression alone beat every mix on grouped out-of-fold macro-F1
     # (0.543 vs 0.524 for lr+svm, 0.485 svm, 0.478 nbsvm) at equal micro-F1, and is half the model.
@@ -828,11 +871,20 @@ def train(
     t0 = time.perf_counter()
     n = len(df)
     texts = _clean_texts(df[text_col].tolist())
-    qtypes = [question_type(q) for q in (df[question_col].tolist() if question_col and question_col in df else [None] * n)]
-    groups = np.asarray(df[group_col].astype(str).tolist() if group_col and group_col in df else [str(i) for i in range(n)])
+    qtypes = [
+        question_type(q)
+        for q in (df[question_col].tolist() if question_col and question_col in df else [None] * n)
+    ]
+    groups = np.asarray(
+        df[group_col].astype(str).tolist() if group_col and group_col in df else [str(i) for i in range(n)]
+    )
     features = FeatureSpace.fit(
-        [t for t in texts if t], [q for t, q in zip(texts, qtypes, strict=True) if t],
-        min_df=s.min_df, max_features=s.max_features, block_weights=s.block_weights, char_ngram=s.char_ngram,
+        [t for t in texts if t],
+        [q for t, q in zip(texts, qtypes, strict=True) if t],
+        min_df=s.min_df,
+        max_features=s.max_features,
+        block_weights=s.block_weights,
+        char_ngram=s.char_ngram,
     )
     X_all = features.transform(texts, qtypes)
     nonempty = np.array([bool(t) for t in texts])
@@ -840,7 +892,9 @@ def train(
     # Theme targets: 1 / 0 / -1 (unknown).  Empty comments are coded by rule, so not trained on.
     lab_index = {lab: j for j, lab in enumerate(labels)}
     raw = df[labels_col].tolist()
-    complete = df[complete_col].astype(bool).to_numpy() if complete_col and complete_col in df else np.ones(n, bool)
+    complete = (
+        df[complete_col].astype(bool).to_numpy() if complete_col and complete_col in df else np.ones(n, bool)
+    )
     Y = np.full((n, len(labels)), -1, np.int8)
     has = np.zeros(n, bool)
     for i, labs in enumerate(raw):
@@ -862,7 +916,9 @@ def train(
         w_all = None
     W = None if w_all is None else w_all[rows]
     if s.sentiment_source_weights and "source" in df:
-        ws_all = np.array([s.sentiment_source_weights.get(str(v), 1.0) for v in df["source"]], dtype=np.float64)
+        ws_all = np.array(
+            [s.sentiment_source_weights.get(str(v), 1.0) for v in df["source"]], dtype=np.float64
+        )
     else:
         ws_all = None
 
@@ -899,7 +955,9 @@ def train(
             m = LogisticRegression(C=s.C_sentiment, max_iter=2000)
             m.fit(X_all[ok], sv[ok].astype(int), sample_weight=sw)
             for k, cls in enumerate(m.classes_):
-                sent_coef[:, int(cls) - 1] = m.coef_[k] if len(m.classes_) > 2 else (m.coef_[0] if k else -m.coef_[0])
+                sent_coef[:, int(cls) - 1] = (
+                    m.coef_[k] if len(m.classes_) > 2 else (m.coef_[0] if k else -m.coef_[0])
+                )
                 sent_icpt[int(cls) - 1] = m.intercept_[k] if len(m.classes_) > 2 else 0.0
             missing = [c for c in SENTIMENT_CLASSES if c not in set(m.classes_.astype(int))]
             sent_icpt[[c - 1 for c in missing]] = -30.0  # a class never seen is never predicted
@@ -917,11 +975,22 @@ def train(
             "seconds_total": round(time.perf_counter() - t0, 1),
             "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(s).items()},
         },
-        "metrics": {"oof_thresholds_tuned_in_sample": {k: v for k, v in oof_scores.items() if k != "per_label"}},
+        "metrics": {
+            "oof_thresholds_tuned_in_sample": {k: v for k, v in oof_scores.items() if k != "per_label"}
+        },
     }
     if verbose:
         print(f"trained in {meta['training']['seconds_total']} s; OOF micro-F1 {oof_scores['micro_f1']:.3f}")
     return ThemeSentimentModel(
-        features, labels, coef, icpt, platt, thresholds, sent_coef, sent_icpt, meta,
-        sentiment3_coef=s3_coef, sentiment3_intercept=s3_icpt,
+        features,
+        labels,
+        coef,
+        icpt,
+        platt,
+        thresholds,
+        sent_coef,
+        sent_icpt,
+        meta,
+        sentiment3_coef=s3_coef,
+        sentiment3_intercept=s3_icpt,
     )

@@ -97,7 +97,11 @@ def frame_from_csv(
             v = raw.at[i, cols[0]]
             names = [p.strip() for p in str(v).split(label_sep) if p.strip()] if isinstance(v, str) else []
         else:
-            names = [str(raw.at[i, c]).strip() for c in cols if isinstance(raw.at[i, c], str) and raw.at[i, c].strip() and raw.at[i, c] != "NA"]
+            names = [
+                str(raw.at[i, c]).strip()
+                for c in cols
+                if isinstance(raw.at[i, c], str) and raw.at[i, c].strip() and raw.at[i, c] != "NA"
+            ]
         mapped = _map_labels(names, label_map, str(texts[i]))
         labels.append(mapped if mapped else None)
     out = pd.DataFrame(
@@ -107,8 +111,12 @@ def frame_from_csv(
             "labels": labels,
             "labels_complete": labels_complete,
             "sentiment": _sentiment(raw[sentiment_col], sentiment_transform) if sentiment_col else np.nan,
-            "group": raw[group_col].tolist() if group_col else [f"{source or Path(path).stem}:{i}" for i in range(len(raw))],
-            "comment_id": raw[id_col].tolist() if id_col else [f"{source or Path(path).stem}:{i}" for i in range(len(raw))],
+            "group": raw[group_col].tolist()
+            if group_col
+            else [f"{source or Path(path).stem}:{i}" for i in range(len(raw))],
+            "comment_id": raw[id_col].tolist()
+            if id_col
+            else [f"{source or Path(path).stem}:{i}" for i in range(len(raw))],
             "source": source or Path(path).stem,
         }
     )
@@ -146,7 +154,11 @@ def load_v6(data_dir: str | Path) -> pd.DataFrame:
 
 
 def load_phase1(
-    data_dir: str | Path, *, exclude_texts: set[str] | None = None, sentiment: bool = False, complete: bool = False
+    data_dir: str | Path,
+    *,
+    exclude_texts: set[str] | None = None,
+    sentiment: bool = False,
+    complete: bool = False,
 ) -> pd.DataFrame:
     """Phase-1 trust + Care Opinion data with the sound short-code maps only.
 
@@ -159,22 +171,45 @@ def load_phase1(
     if (d / PHASE1_FILE).exists():
         frames.append(
             frame_from_csv(
-                d / PHASE1_FILE, text_col="feedback", label_cols="code", label_format="code", label_map="phase1",
-                labels_complete=complete, sentiment_col="criticality" if sentiment else None,
-                sentiment_transform="criticality" if sentiment else None, question_col="question", source="phase1",
+                d / PHASE1_FILE,
+                text_col="feedback",
+                label_cols="code",
+                label_format="code",
+                label_map="phase1",
+                labels_complete=complete,
+                sentiment_col="criticality" if sentiment else None,
+                sentiment_transform="criticality" if sentiment else None,
+                question_col="question",
+                source="phase1",
             )
         )
     if (d / PHASE1_MULTI_FILE).exists():
         frames.append(
             frame_from_csv(
-                d / PHASE1_MULTI_FILE, text_col="feedback", label_cols=[f"cat_{i}" for i in range(1, 7)],
-                label_format="code", label_map="phase1", labels_complete=complete,
-                sentiment_col="crit" if sentiment else None, sentiment_transform="criticality" if sentiment else None,
+                d / PHASE1_MULTI_FILE,
+                text_col="feedback",
+                label_cols=[f"cat_{i}" for i in range(1, 7)],
+                label_format="code",
+                label_map="phase1",
+                labels_complete=complete,
+                sentiment_col="crit" if sentiment else None,
+                sentiment_transform="criticality" if sentiment else None,
                 source="care_opinion",
             )
         )
     if not frames:
-        return pd.DataFrame(columns=["text", "question", "labels", "labels_complete", "sentiment", "group", "comment_id", "source"])
+        return pd.DataFrame(
+            columns=[
+                "text",
+                "question",
+                "labels",
+                "labels_complete",
+                "sentiment",
+                "group",
+                "comment_id",
+                "source",
+            ]
+        )
     df = pd.concat(frames, ignore_index=True)
     norm = df["text"].map(_norm_text)
     keep = ~norm.duplicated()  # Care Opinion stories appear in both phase-1 files
@@ -186,7 +221,9 @@ def load_phase1(
     return df.reset_index(drop=True)
 
 
-def load_training_data(data_dir: str | Path, *, phase1: bool = True, exclude_texts: set[str] | None = None) -> pd.DataFrame:
+def load_training_data(
+    data_dir: str | Path, *, phase1: bool = True, exclude_texts: set[str] | None = None
+) -> pd.DataFrame:
     """v6 data plus (optionally) the soundly-mapped phase-1 data, as one training frame."""
     frames = [load_v6(data_dir)]
     if phase1:
@@ -215,8 +252,15 @@ def train_from_csv(
     positive-only examples.  ``out_dir``: where to write vocabulary.json / weights.npz / model.json.
     """
     df = frame_from_csv(
-        path, text_col=text_col, label_cols=label_cols, label_format=label_format, label_map=label_map,
-        label_sep=label_sep, sentiment_col=sentiment_col, question_col=question_col, group_col=group_col,
+        path,
+        text_col=text_col,
+        label_cols=label_cols,
+        label_format=label_format,
+        label_map=label_map,
+        label_sep=label_sep,
+        sentiment_col=sentiment_col,
+        question_col=question_col,
+        group_col=group_col,
     )
     if extra_phase1_dir is not None:
         df = pd.concat([df, load_phase1(extra_phase1_dir)], ignore_index=True)
@@ -244,7 +288,10 @@ def evaluate(
     questions = df["question"].tolist()
     pr = model.predict_arrays(texts, questions)
     lab_idx = {lab: j for j, lab in enumerate(model.labels)}
-    has = np.array([isinstance(v, list) and len(v) > 0 for v in df["labels"]]) & df["labels_complete"].astype(bool).to_numpy()
+    has = (
+        np.array([isinstance(v, list) and len(v) > 0 for v in df["labels"]])
+        & df["labels_complete"].astype(bool).to_numpy()
+    )
     empty = np.array([is_empty_comment(t) for t in texts])
     rows = np.flatnonzero(has & ~empty) if substantive_only else np.flatnonzero(has)
     Y = np.zeros((len(rows), len(model.labels)), bool)
@@ -260,8 +307,12 @@ def evaluate(
     sent = {
         "n": int(ok.sum()),
         "accuracy_3class": float((s3_true == s3_pred).mean()) if ok.any() else float("nan"),
-        "accuracy_5class": float((sv[ok].astype(int) == pr.sentiment[ok]).mean()) if ok.any() else float("nan"),
-        "mean_abs_error_5point": float(np.abs(sv[ok] - pr.sentiment[ok]).mean()) if ok.any() else float("nan"),
+        "accuracy_5class": float((sv[ok].astype(int) == pr.sentiment[ok]).mean())
+        if ok.any()
+        else float("nan"),
+        "mean_abs_error_5point": float(np.abs(sv[ok] - pr.sentiment[ok]).mean())
+        if ok.any()
+        else float("nan"),
         "confusion_3class": _confusion(s3_true, s3_pred, 3),
     }
     report = {
@@ -306,10 +357,20 @@ def report_markdown(report: dict[str, Any]) -> str:
     ]
     for k, v in report.items():
         if k.startswith("baseline") and isinstance(v, dict):
-            lines.append(f"| {k} | " + ", ".join(f"{a} {b:.3f}" for a, b in v.items() if isinstance(b, float)) + " |")
-    lines += ["", "## Per-label F1", "", "| label | support | precision | recall | F1 |", "|---|---:|---:|---:|---:|"]
+            lines.append(
+                f"| {k} | " + ", ".join(f"{a} {b:.3f}" for a, b in v.items() if isinstance(b, float)) + " |"
+            )
+    lines += [
+        "",
+        "## Per-label F1",
+        "",
+        "| label | support | precision | recall | F1 |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for r in sorted(th["per_label"], key=lambda r: -r["support"]):
-        lines.append(f"| {r['label']} | {r['support']} | {r['precision']:.2f} | {r['recall']:.2f} | {r['f1']:.2f} |")
+        lines.append(
+            f"| {r['label']} | {r['support']} | {r['precision']:.2f} | {r['recall']:.2f} | {r['f1']:.2f} |"
+        )
     lines += ["", "Sentiment confusion (rows true, columns predicted: positive, neutral, negative):", ""]
     lines += ["    " + " ".join(f"{x:6d}" for x in row) for row in se["confusion_3class"]]
     return "\n".join(lines) + "\n"
@@ -318,7 +379,12 @@ def report_markdown(report: dict[str, Any]) -> str:
 def keyword_topic_check(v6_path: str | Path) -> dict[str, float]:
     """Precision / recall of the EDI keyword rule against the v6 human "Equality, Diversity & Inclusion" label."""
     raw = pd.read_csv(v6_path, usecols=["FFT answer", "Equality, Diversity & Inclusion"])
-    flagged = raw["FFT answer"].map(lambda t: "Equality, diversity & inclusion" in keyword_topics(None if (isinstance(t, float) and math.isnan(t)) else str(t)))
+    flagged = raw["FFT answer"].map(
+        lambda t: (
+            "Equality, diversity & inclusion"
+            in keyword_topics(None if (isinstance(t, float) and math.isnan(t)) else str(t))
+        )
+    )
     truth = raw["Equality, Diversity & Inclusion"].fillna(0).astype(int) == 1
     tp = int((flagged & truth).sum())
     return {
@@ -329,7 +395,9 @@ def keyword_topic_check(v6_path: str | Path) -> dict[str, float]:
     }
 
 
-def train_shipped_model(data_dir: str | Path, out_dir: str | Path | None = None, *, settings: TrainSettings | None = None) -> ThemeSentimentModel:
+def train_shipped_model(
+    data_dir: str | Path, out_dir: str | Path | None = None, *, settings: TrainSettings | None = None
+) -> ThemeSentimentModel:
     """Rebuild the model shipped in ``pipelines/text/model/`` from the public pxtextmining data."""
     from pipelines.text.model import DEFAULT_MODEL_DIR
 

@@ -28,12 +28,21 @@ def write_three_page_pdf(path: Path) -> None:
     for page in (1, 2, 3):
         flow += [
             Paragraph(f"Section {page}", styles["Heading1"]),
-            Paragraph(f"Finding A on page {page}: people waited a long time on the phone to book.", styles["BodyText"]),
-            Paragraph(f"Finding B on page {page}: nobody offered an interpreter.", styles["BodyText"], bulletText="\u2022"),
+            Paragraph(
+                f"Finding A on page {page}: people waited a long time on the phone to book.",
+                styles["BodyText"],
+            ),
+            Paragraph(
+                f"Finding B on page {page}: nobody offered an interpreter.",
+                styles["BodyText"],
+                bulletText="\u2022",
+            ),
         ]
         if page < 3:
             flow.append(PageBreak())
-    SimpleDocTemplate(str(path), pagesize=A4, invariant=1).build(flow, onFirstPage=footer, onLaterPages=footer)
+    SimpleDocTemplate(str(path), pagesize=A4, invariant=1).build(
+        flow, onFirstPage=footer, onLaterPages=footer
+    )
 
 
 def test_pdf_with_several_pages_keeps_page_numbers_and_drops_footers(tmp_path: Path) -> None:

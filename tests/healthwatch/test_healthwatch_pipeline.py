@@ -11,7 +11,9 @@ GROUPS = ["reference", "healthwatch", "stories"]
 
 
 @pytest.fixture(scope="module")
-def warehouse(sample_landing: Path, all_definitions: dg.Definitions, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def warehouse(
+    sample_landing: Path, all_definitions: dg.Definitions, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     path = tmp_path_factory.mktemp("hw") / "chorus.duckdb"
     result = materialize(all_definitions, sample_landing, path, groups=GROUPS)
     assert step_failures(result) == {}
@@ -20,9 +22,13 @@ def warehouse(sample_landing: Path, all_definitions: dg.Definitions, tmp_path_fa
 
 
 def test_sample_reports_in_every_format_are_loaded_and_placed(warehouse: Path) -> None:
-    rows = dict(query(warehouse, "SELECT document_format, count(*) FROM staged.healthwatch_reports GROUP BY 1"))
+    rows = dict(
+        query(warehouse, "SELECT document_format, count(*) FROM staged.healthwatch_reports GROUP BY 1")
+    )
     assert rows == {"pdf": 1, "html": 1, "docx": 1, "markdown": 1}
-    assert query(warehouse, "SELECT count(*) FROM staged.healthwatch_reports WHERE icb_code = 'QZ9'") == [(4,)]
+    assert query(warehouse, "SELECT count(*) FROM staged.healthwatch_reports WHERE icb_code = 'QZ9'") == [
+        (4,)
+    ]
     pages = query(
         warehouse,
         "SELECT min(page), max(page) FROM staged.healthwatch_findings WHERE report_id = 'saltmarsh-gp-access-2025.pdf'",

@@ -22,7 +22,9 @@ def _run(landing: Path, warehouse: Path) -> dict[str, str]:
                 L.refresh_report_metadata(con)
             report = ingest_source(con, landing, "healthwatch", layouts, L.HEALTHWATCH_LAYOUTS)
             outcomes |= {
-                o.rel_path: o.status + (f": {o.error}" if o.error else "") for o in report.outcomes if o.status != "other"
+                o.rel_path: o.status + (f": {o.error}" if o.error else "")
+                for o in report.outcomes
+                if o.status != "other"
             }
     return outcomes
 
@@ -31,8 +33,12 @@ def _landing(tmp_path: Path) -> Path:
     folder = tmp_path / "landing" / "healthwatch"
     folder.mkdir(parents=True)
     (folder / "a-lookup.csv").write_text(LOOKUP)
-    (folder / "b-register.csv").write_text(REGISTER_HEADER + "report.md,HW Saltmarsh,Saltmarsh City,31/03/2025,GP,Access\n")
-    (folder / "report.md").write_text("# Access\n\nPeople could not get through on the phone.\n\n- No interpreter\n")
+    (folder / "b-register.csv").write_text(
+        REGISTER_HEADER + "report.md,HW Saltmarsh,Saltmarsh City,31/03/2025,GP,Access\n"
+    )
+    (folder / "report.md").write_text(
+        "# Access\n\nPeople could not get through on the phone.\n\n- No interpreter\n"
+    )
     (folder / "orphan.md").write_text("# Orphan\n\nA report nobody registered.\n")
     return folder.parent
 
@@ -45,7 +51,9 @@ def test_unregistered_report_is_rejected_by_name_and_loads_once_registered(tmp_p
         "failed: healthwatch/orphan.md: this report is not in the Healthwatch register (no row with file = 'orphan.md')"
     )
     with duckdb.connect(str(warehouse)) as con:
-        assert con.execute("SELECT count(*) FROM staged.healthwatch_reports WHERE report_id = 'orphan.md'").fetchone() == (0,)
+        assert con.execute(
+            "SELECT count(*) FROM staged.healthwatch_reports WHERE report_id = 'orphan.md'"
+        ).fetchone() == (0,)
         row = con.execute(
             "SELECT local_authority_code, sub_icb_code, icb_code, publication_date::VARCHAR, findings FROM staged.healthwatch_reports"
         ).fetchone()
@@ -92,4 +100,6 @@ def test_reviews_reverse_stars_and_quarantine_bad_ratings(tmp_path: Path) -> Non
             "SELECT rating, rating_as_published, age_band, ethnicity_band, channel FROM staged.comments ORDER BY source_row"
         ).fetchall()
         assert rows == [(1, "5 stars", "16-24", "Asian", "review"), (5, "1 star", "25-34", "White", "review")]
-        assert con.execute("SELECT source_row, rule FROM quarantine.rows").fetchall() == [(3, "star_rating_1_to_5")]
+        assert con.execute("SELECT source_row, rule FROM quarantine.rows").fetchall() == [
+            (3, "star_rating_1_to_5")
+        ]

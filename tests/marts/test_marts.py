@@ -34,7 +34,9 @@ def test_survey_cells_intervals_gaps_and_small_bases() -> None:
     young = frame.loc["16-24"]
     assert young["value"] == pytest.approx(0.4)
     lower, upper = wilson(0.4 * 80, 80)
-    assert young["lower_95"] == pytest.approx(lower, abs=1e-12) and young["upper_95"] == pytest.approx(upper, abs=1e-12)
+    assert young["lower_95"] == pytest.approx(lower, abs=1e-12) and young["upper_95"] == pytest.approx(
+        upper, abs=1e-12
+    )
     assert young["lower_998"] < young["lower_95"] < young["upper_95"] < young["upper_998"]
     assert young["diff_from_overall"] == pytest.approx(-0.2)
     assert bool(young["diff_from_overall_significant"]) and bool(young["worse_than_overall"])
@@ -104,10 +106,15 @@ def tiny_store(tmp_path: Path) -> duckdb.DuckDBPyConnection:
                         ('X90002', 'MALE', '65-74', 500), ('X90002', 'FEMALE', '65-74', 500)) v(p, sex, band, n)"""
     )
     con.execute((Path(build.__file__).parents[1] / "sources/reference/derived.sql").read_text())
-    con.execute("CREATE OR REPLACE TABLE ref.practice_deprivation (practice_code VARCHAR, deprivation_quintile INTEGER)")
+    con.execute(
+        "CREATE OR REPLACE TABLE ref.practice_deprivation (practice_code VARCHAR, deprivation_quintile INTEGER)"
+    )
     con.execute("INSERT INTO ref.practice_deprivation VALUES ('X90001', 1), ('X90002', 5)")
     # 40 comments from 65-74 and 10 from 16-24 (the young are under-heard: 20% of voices, 50% of patients).
-    rows = [(f"c{i}", "65-74" if i < 40 else "16-24", "X90001" if i % 2 else "X90002", 4 if i % 4 == 0 else 1) for i in range(50)]
+    rows = [
+        (f"c{i}", "65-74" if i < 40 else "16-24", "X90001" if i % 2 else "X90002", 4 if i % 4 == 0 else 1)
+        for i in range(50)
+    ]
     con.executemany(
         """INSERT INTO staged.comments (comment_id, source, channel, practice_code, sub_icb_code, icb_code, comment_date,
                                         text_ref, is_substantive, rating, age_band, sex)
@@ -155,7 +162,9 @@ def test_deprivation_gradient_from_a_straight_line(tmp_path: Path) -> None:
                   denominator=2000, unweighted_n=2000, n_eff=2000) for q in range(1, 6)]  # fmt: skip
     _write_metric_rows(con, cells)
     build.build_deprivation_gradient(con)
-    row = con.execute("SELECT sii, rii, sii_lower_95, sii_upper_95, direction FROM marts.deprivation_gradient").fetchone()
+    row = con.execute(
+        "SELECT sii, rii, sii_lower_95, sii_upper_95, direction FROM marts.deprivation_gradient"
+    ).fetchone()
     assert row[0] == pytest.approx(0.25, abs=1e-9)
     assert row[1] == pytest.approx(0.725 / 0.475, abs=1e-9)
     assert 0 < row[2] < 0.25 < row[3]

@@ -11,7 +11,9 @@ PLANTED_NOT = ("Male", "Female", "White", "Mixed", "Black", "Other", "45-54", "5
 
 
 @pytest.fixture(scope="module")
-def built(all_definitions: dg.Definitions, sample_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built(
+    all_definitions: dg.Definitions, sample_landing: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     warehouse = tmp_path_factory.mktemp("story") / "w.duckdb"
     result = materialize(all_definitions, sample_landing, warehouse)
     assert result.success, step_failures(result)
@@ -85,5 +87,7 @@ def test_stories_explain_the_gap(built: Path) -> None:
     assert rows
     examples = [e for r in rows if r[3] for e in r[3]]
     assert examples and all(":" in e for e in examples)  # each prefixed with its comment_id
-    texts = query(built, "SELECT count(*) FROM marts.triangulation WHERE comments < 10 AND example_comments IS NOT NULL")
+    texts = query(
+        built, "SELECT count(*) FROM marts.triangulation WHERE comments < 10 AND example_comments IS NOT NULL"
+    )
     assert texts == [(0,)]

@@ -23,7 +23,9 @@ def copy_sample(sample_landing: Path, tmp_path: Path) -> Path:
     return landing
 
 
-def test_materialize_twice_is_idempotent(all_definitions: dg.Definitions, sample_landing: Path, tmp_path: Path) -> None:
+def test_materialize_twice_is_idempotent(
+    all_definitions: dg.Definitions, sample_landing: Path, tmp_path: Path
+) -> None:
     landing = copy_sample(sample_landing, tmp_path)
     warehouse = tmp_path / "w.duckdb"
     first = materialize(all_definitions, landing, warehouse, groups=["reference"])
@@ -32,7 +34,9 @@ def test_materialize_twice_is_idempotent(all_definitions: dg.Definitions, sample
     counts = query(warehouse, COUNTS_SQL)
     assert dict(counts)["gp_practices"] == 67 and dict(counts)["deprivation"] == 66
     files = len(list((landing / "reference").iterdir()))
-    ledger = query(warehouse, "SELECT count(*), count(DISTINCT path), min(status), max(status) FROM meta.ingest_ledger")
+    ledger = query(
+        warehouse, "SELECT count(*), count(DISTINCT path), min(status), max(status) FROM meta.ingest_ledger"
+    )
     assert ledger == [(files, files, "loaded", "loaded")]
 
     stamps = query(warehouse, "SELECT path, finished_at FROM meta.ingest_ledger ORDER BY path")
@@ -44,7 +48,9 @@ def test_materialize_twice_is_idempotent(all_definitions: dg.Definitions, sample
     assert query(warehouse, "SELECT path, finished_at FROM meta.ingest_ledger ORDER BY path") == stamps
 
 
-def test_sample_geography_tells_the_merger_story(all_definitions: dg.Definitions, sample_landing: Path, tmp_path: Path) -> None:
+def test_sample_geography_tells_the_merger_story(
+    all_definitions: dg.Definitions, sample_landing: Path, tmp_path: Path
+) -> None:
     landing = copy_sample(sample_landing, tmp_path)
     warehouse = tmp_path / "w.duckdb"
     assert materialize(all_definitions, landing, warehouse, groups=["reference"]).success
@@ -54,7 +60,10 @@ def test_sample_geography_tells_the_merger_story(all_definitions: dg.Definitions
         "SELECT geography_era, sub_icb_code, icb_code FROM ref.practice_geography WHERE practice_code = 'X91002' ORDER BY extract_date",
     )
     assert rows == [("CCG", "ZA0", "QZ9"), ("ICB", "ZA1", "QZ9")]
-    continuity = query(warehouse, "SELECT ccg_code, seen_as_ccg, seen_as_sub_icb, icb_code FROM ref.sub_icb_continuity ORDER BY 1")
+    continuity = query(
+        warehouse,
+        "SELECT ccg_code, seen_as_ccg, seen_as_sub_icb, icb_code FROM ref.sub_icb_continuity ORDER BY 1",
+    )
     assert ("ZA0", True, False, "QZ9") in continuity and ("ZA1", True, True, "QZ9") in continuity
     # The geography of a date: a 2023 survey joins the 2021 extract, 2025 joins the 2024 one.
     spans = query(
@@ -69,17 +78,23 @@ def test_sample_geography_tells_the_merger_story(all_definitions: dg.Definitions
         """SELECT (SELECT sum(patients) FROM ref.registered_population WHERE age <> 'ALL'),
                   (SELECT sum(patients) FROM ref.registered_population WHERE age = 'ALL')""",
     )[0]
-    assert abs(bands - totals) <= 66  # single-year files are drawn per sex, totals are the sum: off by rounding only
+    assert (
+        abs(bands - totals) <= 66
+    )  # single-year files are drawn per sex, totals are the sum: off by rounding only
 
 
-def test_changed_file_replaces_only_its_rows(all_definitions: dg.Definitions, sample_landing: Path, tmp_path: Path) -> None:
+def test_changed_file_replaces_only_its_rows(
+    all_definitions: dg.Definitions, sample_landing: Path, tmp_path: Path
+) -> None:
     landing = copy_sample(sample_landing, tmp_path)
     warehouse = tmp_path / "w.duckdb"
     assert materialize(all_definitions, landing, warehouse, groups=["reference"]).success
     before = dict(query(warehouse, COUNTS_SQL))
     geography_before = query(warehouse, "SELECT * FROM ref.practice_geography ORDER BY ALL")
     crosswalk = landing / "reference" / "ccg_icb_crosswalk.csv"
-    crosswalk.write_text(crosswalk.read_text(encoding="utf-8-sig") + "ZD4,QZ9,NHS Synthetic Riverside ICB\n", encoding="utf-8")
+    crosswalk.write_text(
+        crosswalk.read_text(encoding="utf-8-sig") + "ZD4,QZ9,NHS Synthetic Riverside ICB\n", encoding="utf-8"
+    )
     result = materialize(all_definitions, landing, warehouse, groups=["reference"])
     assert result.success
     after = dict(query(warehouse, COUNTS_SQL))
@@ -107,14 +122,21 @@ def test_corrupted_file_fails_its_asset_and_keeps_previous_rows(
     failures = step_failures(result)
     assert "ref__gp_practices" in failures
     message = failures["ref__gp_practices"]
-    assert "reference/epraccur.csv" in message and "line 11" in message and "expected 27 fields, found 20" in message
+    assert (
+        "reference/epraccur.csv" in message
+        and "line 11" in message
+        and "expected 27 fields, found 20" in message
+    )
     assert query(warehouse, "SELECT * FROM ref.gp_practices ORDER BY ALL") == before
-    assert query(warehouse, "SELECT status, error LIKE '%line 11%' FROM meta.ingest_ledger WHERE path = 'reference/epraccur.csv'") == [
-        ("failed", True)
-    ]
+    assert query(
+        warehouse,
+        "SELECT status, error LIKE '%line 11%' FROM meta.ingest_ledger WHERE path = 'reference/epraccur.csv'",
+    ) == [("failed", True)]
 
 
-def test_wrongly_shaped_file_names_missing_columns(all_definitions: dg.Definitions, sample_landing: Path, tmp_path: Path) -> None:
+def test_wrongly_shaped_file_names_missing_columns(
+    all_definitions: dg.Definitions, sample_landing: Path, tmp_path: Path
+) -> None:
     landing = copy_sample(sample_landing, tmp_path)
     warehouse = tmp_path / "w.duckdb"
     assert materialize(all_definitions, landing, warehouse, groups=["reference"]).success
@@ -123,7 +145,9 @@ def test_wrongly_shaped_file_names_missing_columns(all_definitions: dg.Definitio
     text = path.read_text().replace("ICB_CODE,ICB_NAME", "ICB,ICB_NAME", 1)
     path.write_text(text)
     result = materialize(all_definitions, landing, warehouse, groups=["reference"])
-    error = query(warehouse, "SELECT status, layout, error FROM meta.ingest_ledger WHERE path LIKE '%2024-04%'")[0]
+    error = query(
+        warehouse, "SELECT status, layout, error FROM meta.ingest_ledger WHERE path LIKE '%2024-04%'"
+    )[0]
     assert error[0] == "failed" and error[1] is None
     assert "layout not recognised" in error[2] and "missing column(s): icb_code" in error[2]
     assert query(warehouse, "SELECT count(*) FROM ref.practice_geography") == before

@@ -34,16 +34,27 @@ def one(warehouse: Path, sql: str) -> tuple:
 def test_epraccur_2019(tmp_path: Path, shared_data: Path) -> None:
     w = load_real(tmp_path, shared_data, "ods-epraccur-2019/epraccur.csv")
     assert one(w, "SELECT count(*) FROM ref.gp_practices") == (14357,)
-    assert one(w, "SELECT rows_read, rows_loaded, rows_quarantined FROM meta.ingest_ledger") == (14357, 14357, 0)
-    row = one(w, """SELECT practice_name, commissioner_code, status, prescribing_setting, open_date, close_date,
-                           is_active_gp_practice FROM ref.gp_practices WHERE practice_code = 'A81001'""")
+    assert one(w, "SELECT rows_read, rows_loaded, rows_quarantined FROM meta.ingest_ledger") == (
+        14357,
+        14357,
+        0,
+    )
+    row = one(
+        w,
+        """SELECT practice_name, commissioner_code, status, prescribing_setting, open_date, close_date,
+                           is_active_gp_practice FROM ref.gp_practices WHERE practice_code = 'A81001'""",
+    )
     assert row[:4] == ("THE DENSHAM SURGERY", "00K", "A", 4)
     assert str(row[4]) == "1974-04-01" and row[5] is None and row[6] is True
-    closed = one(w, "SELECT status, close_date, is_active_gp_practice FROM ref.gp_practices WHERE practice_code = 'A81003'")
+    closed = one(
+        w,
+        "SELECT status, close_date, is_active_gp_practice FROM ref.gp_practices WHERE practice_code = 'A81003'",
+    )
     assert closed[0] == "C" and str(closed[1]) == "2017-10-31" and closed[2] is False
     # Active GP practices: status A and prescribing setting 4 (other settings are not GP practices).
     active, total_active = one(
-        w, "SELECT count(*) FILTER (is_active_gp_practice), count(*) FILTER (status = 'A') FROM ref.gp_practices"
+        w,
+        "SELECT count(*) FILTER (is_active_gp_practice), count(*) FILTER (status = 'A') FROM ref.gp_practices",
     )
     assert 6000 < active < total_active
 
@@ -62,18 +73,29 @@ def test_epraccur_status_written_as_words(tmp_path: Path) -> None:
     warehouse = tmp_path / "w.duckdb"
     with open_store(warehouse) as con:
         ingest_source(con, tmp_path / "landing", "reference", REFERENCE_LAYOUTS)
-        rows = con.execute("SELECT practice_code, status, is_active_gp_practice FROM ref.gp_practices ORDER BY 1").fetchall()
+        rows = con.execute(
+            "SELECT practice_code, status, is_active_gp_practice FROM ref.gp_practices ORDER BY 1"
+        ).fetchall()
     assert rows == [("A81001", "A", True), ("A81003", "C", False)]
 
 
 def test_practice_map_ccg_era(tmp_path: Path, shared_data: Path) -> None:
     w = load_real(tmp_path, shared_data, "nhsd-gp-registrations/gp-reg-pat-prac-map_2020-09.csv")
-    assert one(w, "SELECT count(*), count(DISTINCT practice_code) FROM ref.practice_geography") == (6708, 6708)
-    row = one(w, """SELECT extract_date, geography_era, pcn_code, sub_icb_code, icb_code, region_code
-                    FROM ref.practice_geography WHERE practice_code = 'A81001'""")
+    assert one(w, "SELECT count(*), count(DISTINCT practice_code) FROM ref.practice_geography") == (
+        6708,
+        6708,
+    )
+    row = one(
+        w,
+        """SELECT extract_date, geography_era, pcn_code, sub_icb_code, icb_code, region_code
+                    FROM ref.practice_geography WHERE practice_code = 'A81001'""",
+    )
     assert str(row[0]) == "2020-09-01" and row[1:] == ("CCG", "U89141", "16C", "QHM", "Y63")
     # 5-character codes of the 2020/21 CCG mergers are valid and kept.
-    assert one(w, "SELECT count(*) > 0 FROM ref.practice_geography WHERE length(sub_icb_code) = 5") in [(True,), (False,)]
+    assert one(w, "SELECT count(*) > 0 FROM ref.practice_geography WHERE length(sub_icb_code) = 5") in [
+        (True,),
+        (False,),
+    ]
 
 
 def test_practice_map_icb_era_headers_and_iso_dates(tmp_path: Path) -> None:
@@ -105,8 +127,11 @@ def test_practice_map_icb_era_headers_and_iso_dates(tmp_path: Path) -> None:
 def test_registered_patients_totals(tmp_path: Path, shared_data: Path) -> None:
     w = load_real(tmp_path, shared_data, "nhsd-gp-registrations/gp-reg-pat-prac-all_2021-01.csv")
     assert one(w, "SELECT count(*) FROM ref.registered_population") == (6658,)
-    row = one(w, """SELECT extract_date, sub_icb_code, sex, age, age_band, patients FROM ref.registered_population
-                    WHERE practice_code = 'A84002'""")
+    row = one(
+        w,
+        """SELECT extract_date, sub_icb_code, sex, age, age_band, patients FROM ref.registered_population
+                    WHERE practice_code = 'A84002'""",
+    )
     assert (str(row[0]), *row[1:]) == ("2021-01-01", "00L", "ALL", "ALL", "ALL", 5903)
     total = one(w, "SELECT sum(patients) FROM ref.registered_population")[0]
     assert 59_000_000 < total < 62_000_000  # England's registered list, January 2021
@@ -119,7 +144,9 @@ def test_fingertips_deprivation_quintiles_partition_practices(tmp_path: Path, sh
         per_quintile = con.execute(
             "SELECT deprivation_quintile, count(*), min(imd_score), max(imd_score) FROM ref.practice_deprivation GROUP BY 1 ORDER BY 1"
         ).fetchall()
-        deciles = con.execute("SELECT count(DISTINCT deprivation_decile) FROM ref.practice_deprivation").fetchone()[0]
+        deciles = con.execute(
+            "SELECT count(DISTINCT deprivation_decile) FROM ref.practice_deprivation"
+        ).fetchone()[0]
     assert sum(r[1] for r in per_quintile) == 6545
     assert [r[0] for r in per_quintile] == [1, 2, 3, 4, 5]
     assert all(abs(r[1] - 6545 / 5) <= 2 for r in per_quintile), per_quintile
@@ -138,7 +165,9 @@ def test_sql_quintiles_match_phe_quantile(tmp_path: Path, shared_data: Path) -> 
     with open_store(w) as con:
         con.execute((REPO / "pipelines/sources/reference/derived.sql").read_text())
         scores, quintiles, deciles = zip(
-            *con.execute("SELECT imd_score, deprivation_quintile, deprivation_decile FROM ref.practice_deprivation").fetchall(),
+            *con.execute(
+                "SELECT imd_score, deprivation_quintile, deprivation_decile FROM ref.practice_deprivation"
+            ).fetchall(),
             strict=True,
         )
     assert np.array_equal(phe_quantile(np.array(scores), 5, invert=True), np.array(quintiles))
@@ -146,22 +175,31 @@ def test_sql_quintiles_match_phe_quantile(tmp_path: Path, shared_data: Path) -> 
 
 
 @pytest.mark.parametrize(
-    "name", ["imd2019-lsoa/IMD2019_File1_sheet_IMD2019.csv", "imd2019-lsoa/File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx"]
+    "name",
+    [
+        "imd2019-lsoa/IMD2019_File1_sheet_IMD2019.csv",
+        "imd2019-lsoa/File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx",
+    ],
 )
 def test_lsoa_deprivation_csv_and_xlsx(tmp_path: Path, shared_data: Path, name: str) -> None:
     w = load_real(tmp_path, shared_data, name)
     assert one(w, "SELECT count(*), count(DISTINCT lsoa_code) FROM ref.lsoa_deprivation") == (32844, 32844)
-    assert one(w, "SELECT imd_rank, imd_decile, imd_quintile, lad_code FROM ref.lsoa_deprivation WHERE lsoa_code = 'E01000001'") == (
-        29199, 9, 5, "E09000001"
-    )
-    assert one(w, "SELECT min(imd_decile), max(imd_decile), count(*) FILTER (imd_rank = 1) FROM ref.lsoa_deprivation") == (1, 10, 1)
+    assert one(
+        w,
+        "SELECT imd_rank, imd_decile, imd_quintile, lad_code FROM ref.lsoa_deprivation WHERE lsoa_code = 'E01000001'",
+    ) == (29199, 9, 5, "E09000001")
+    assert one(
+        w, "SELECT min(imd_decile), max(imd_decile), count(*) FILTER (imd_rank = 1) FROM ref.lsoa_deprivation"
+    ) == (1, 10, 1)
 
 
 def test_crosswalk_quarantines_junk_row(tmp_path: Path, shared_data: Path) -> None:
     w = load_real(tmp_path, shared_data, "ccg-icb-crosswalk/CCG_ICB_code.csv")
     assert one(w, "SELECT rows_read, rows_loaded, rows_quarantined FROM meta.ingest_ledger") == (249, 248, 1)
     assert one(w, "SELECT rule, value, column_name, source_row FROM quarantine.rows")[:3] == (
-        "ccg_code_shape", "n/a not SBS client at present", "ccg_code"
+        "ccg_code_shape",
+        "n/a not SBS client at present",
+        "ccg_code",
     )
     assert one(w, "SELECT count(DISTINCT icb_code) FROM ref.ccg_icb_crosswalk") == (42,)
     assert one(w, "SELECT icb_code FROM ref.ccg_icb_crosswalk WHERE ccg_code = 'W2U3Z'") is not None
@@ -172,7 +210,8 @@ def test_etr_trusts(tmp_path: Path, shared_data: Path) -> None:
     w = load_real(tmp_path, shared_data, "ods-etr/etr.csv")
     assert one(w, "SELECT count(*) FROM ref.nhs_trusts") == (227,)
     assert one(w, "SELECT trust_name, icb_code FROM ref.nhs_trusts WHERE trust_code = 'R0A'") == (
-        "MANCHESTER UNIVERSITY NHS FOUNDATION TRUST", "QOP"
+        "MANCHESTER UNIVERSITY NHS FOUNDATION TRUST",
+        "QOP",
     )
 
 

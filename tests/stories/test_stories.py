@@ -37,7 +37,9 @@ def warehouse(tmp_path: Path) -> Path:
     with open_store(path) as con:
         con.execute("""CREATE TABLE ref.practice_geography_versions AS SELECT 'X91001' AS practice_code,
                        'ZC3' AS sub_icb_code, 'QZ9' AS icb_code, DATE '2024-04-01' AS valid_from, NULL::DATE AS valid_to""")
-        con.execute("CREATE TABLE ref.nhs_trusts AS SELECT * FROM (VALUES ('RZ1', 'QZ9'), ('RZ2', 'QZ9')) t(trust_code, icb_code)")
+        con.execute(
+            "CREATE TABLE ref.nhs_trusts AS SELECT * FROM (VALUES ('RZ1', 'QZ9'), ('RZ2', 'QZ9')) t(trust_code, icb_code)"
+        )
     return path
 
 
@@ -66,8 +68,13 @@ def test_care_opinion_story_with_two_services_markdown_and_responses(tmp_path: P
             "SELECT organisation_code, practice_code, trust_code, sub_icb_code, icb_code FROM staged.story_services WHERE story_id = 'care_opinion:101' ORDER BY service_no"
         ).fetchall()
         assert bridge == [("X91001", "X91001", None, "ZC3", "QZ9"), ("RZ101", None, "RZ1", None, "QZ9")]
-        text = con.execute("SELECT text FROM raw.comment_text WHERE comment_id = 'stories:care_opinion:101'").fetchone()[0]
-        assert text == "Sent between two places\nThe GP sent me to A&E.\n- waited 6 hours\n- nobody offered an interpreter"
+        text = con.execute(
+            "SELECT text FROM raw.comment_text WHERE comment_id = 'stories:care_opinion:101'"
+        ).fetchone()[0]
+        assert (
+            text
+            == "Sent between two places\nThe GP sent me to A&E.\n- waited 6 hours\n- nobody offered an interpreter"
+        )
         comment = con.execute(
             "SELECT channel, rating, age_band, carer, trust_code, icb_code FROM staged.comments WHERE comment_id = 'stories:care_opinion:101'"
         ).fetchone()
@@ -76,7 +83,9 @@ def test_care_opinion_story_with_two_services_markdown_and_responses(tmp_path: P
             "SELECT responded, response_count, trust_code, rating FROM staged.stories WHERE story_id = 'care_opinion:102'"
         ).fetchone()
         assert linked == (True, 1, "RZ2", 1)
-        assert con.execute("SELECT source_row, rule FROM quarantine.rows").fetchall() == [(3, "published_date_format")]
+        assert con.execute("SELECT source_row, rule FROM quarantine.rows").fetchall() == [
+            (3, "published_date_format")
+        ]
 
 
 def test_csv_collection_with_two_codes_and_no_response(tmp_path: Path, warehouse: Path) -> None:
@@ -104,15 +113,31 @@ def test_rerun_loads_nothing_twice_and_late_reference_geography_is_applied(tmp_p
     warehouse = tmp_path / "w.duckdb"
     _run(tmp_path / "landing", warehouse)  # no reference tables yet: nothing placed
     with duckdb.connect(str(warehouse)) as con:
-        assert con.execute("SELECT count(*) FROM staged.story_services WHERE geography_matched").fetchone() == (0,)
+        assert con.execute(
+            "SELECT count(*) FROM staged.story_services WHERE geography_matched"
+        ).fetchone() == (0,)
         con.execute("CREATE TABLE ref.nhs_trusts AS SELECT 'RZ2' AS trust_code, 'QZ9' AS icb_code")
-        before = [con.execute(f"SELECT count(*) FROM {t}").fetchone() for t in ("staged.stories", "staged.comments", "staged.story_services")]
+        before = [
+            con.execute(f"SELECT count(*) FROM {t}").fetchone()
+            for t in ("staged.stories", "staged.comments", "staged.story_services")
+        ]
     assert _run(tmp_path / "landing", warehouse) == {"stories/opinions.json": "skipped"}
     with duckdb.connect(str(warehouse)) as con:
-        after = [con.execute(f"SELECT count(*) FROM {t}").fetchone() for t in ("staged.stories", "staged.comments", "staged.story_services")]
+        after = [
+            con.execute(f"SELECT count(*) FROM {t}").fetchone()
+            for t in ("staged.stories", "staged.comments", "staged.story_services")
+        ]
         assert after == before
-        assert con.execute("SELECT icb_code FROM staged.comments WHERE comment_id = 'stories:care_opinion:102'").fetchone() == ("QZ9",)
+        assert con.execute(
+            "SELECT icb_code FROM staged.comments WHERE comment_id = 'stories:care_opinion:102'"
+        ).fetchone() == ("QZ9",)
 
 
 def test_criticality_words_and_numbers() -> None:
-    assert [L.criticality_level(v) for v in ("Not critical", "veryStronglyCritical", 3, "7", "unknown")] == [0, 5, 3, None, None]
+    assert [L.criticality_level(v) for v in ("Not critical", "veryStronglyCritical", 3, "7", "unknown")] == [
+        0,
+        5,
+        3,
+        None,
+        None,
+    ]

@@ -47,7 +47,9 @@ def test_framework_has_32_subcategories_in_10_categories() -> None:
 
 
 def test_v6_map_covers_every_v6_column_and_merges() -> None:
-    assert v6_to_v7(["Number & deployment of staff", "Staff responsiveness"]) == ["Staffing levels & responsiveness"]
+    assert v6_to_v7(["Number & deployment of staff", "Staff responsiveness"]) == [
+        "Staffing levels & responsiveness"
+    ]
     assert all(v is None or v in V7_LABELS for v in V6_TO_V7.values())
     if V6.exists():
         cols = list(pd.read_csv(V6, nrows=0).columns)
@@ -148,11 +150,17 @@ def test_training_on_small_csv_beats_majority_baseline(tmp_path: Path) -> None:
 
     from pipelines.text.train import train_from_csv
 
-    m = train_from_csv(train_csv, settings=TrainSettings(ensemble=("svm",), n_folds=3), out_dir=tmp_path / "m")
+    m = train_from_csv(
+        train_csv, settings=TrainSettings(ensemble=("svm",), n_folds=3), out_dir=tmp_path / "m"
+    )
     assert (tmp_path / "m" / "weights.npz").exists()
     test = frame_from_csv(
-        test_csv, text_col="FFT answer", label_map="v6", sentiment_col="Comment sentiment",
-        question_col="FFT question", group_col="Respondent ID",
+        test_csv,
+        text_col="FFT answer",
+        label_map="v6",
+        sentiment_col="Comment sentiment",
+        question_col="FFT question",
+        group_col="Respondent ID",
     )
     rep = evaluate(m, test, out_dir=tmp_path / "report", name="small")
     assert (tmp_path / "report" / "small.md").read_text().startswith("# Theme")
@@ -184,7 +192,9 @@ def _reference_counts(fs, text: str, qtype: str) -> dict[int, float]:
     from pipelines.text.model import _length_bucket
 
     bucket = "len=" + _length_bucket(len(words))
-    toks["qword"] = [bucket, qtype + "|" + bucket] + ([qtype + "|" + w for w in words] if qtype != "unknown" else [])
+    toks["qword"] = [bucket, qtype + "|" + bucket] + (
+        [qtype + "|" + w for w in words] if qtype != "unknown" else []
+    )
     toks["qtype"] = [qtype]
     out: dict[int, float] = {}
     for b, ts in toks.items():
@@ -197,7 +207,13 @@ def _reference_counts(fs, text: str, qtype: str) -> dict[int, float]:
 
 def test_vectorised_transform_matches_reference(model: ThemeSentimentModel) -> None:
     fs = model.features
-    texts = ["The staff were lovely, lovely staff!", "Waited 3 hours in A&E", "", "zzqx unseenword staff", "No"]
+    texts = [
+        "The staff were lovely, lovely staff!",
+        "Waited 3 hours in A&E",
+        "",
+        "zzqx unseenword staff",
+        "No",
+    ]
     qtypes = ["good", "improve", "why", "unknown", "improve"]
     fs.reset_cache()
     X = fs.transform(texts, qtypes)
@@ -218,7 +234,10 @@ def test_vectorised_transform_matches_reference(model: ThemeSentimentModel) -> N
 
 
 def test_sentiment_scales_agree(model: ThemeSentimentModel) -> None:
-    pr = model.predict_arrays(["Brilliant care", "Rude and dismissive", "It was ok", "Nothing"], ["FFT Why?"] * 3 + ["What was good?"])
+    pr = model.predict_arrays(
+        ["Brilliant care", "Rude and dismissive", "It was ok", "Nothing"],
+        ["FFT Why?"] * 3 + ["What was good?"],
+    )
     groups = {0: {1, 2}, 1: {3}, 2: {4, 5}}
     assert all(int(s) in groups[int(g)] for s, g in zip(pr.sentiment, pr.sentiment3, strict=True))
 
@@ -227,5 +246,7 @@ def test_edi_rule_ignores_routine_mentions() -> None:
     assert keyword_topics("He pushed me in my wheelchair to the ward") == []
     assert keyword_topics("There was bad language on the ward") == []
     assert keyword_topics("I have little faith in them") == []
-    assert keyword_topics("Hard when your first language is not English") == ["Equality, diversity & inclusion"]
+    assert keyword_topics("Hard when your first language is not English") == [
+        "Equality, diversity & inclusion"
+    ]
     assert keyword_topics("Staff understood my disability") == ["Equality, diversity & inclusion"]

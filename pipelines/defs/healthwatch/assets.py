@@ -7,7 +7,10 @@ from pipelines.sources.healthwatch import layouts as L
 
 GROUP = "healthwatch"
 # Reviews name practices and trusts: their geography comes from the reference tables.
-REFERENCE_GEOGRAPHY = [dg.AssetKey(["ref", "practice_geography_versions"]), dg.AssetKey(["ref", "nhs_trusts"])]
+REFERENCE_GEOGRAPHY = [
+    dg.AssetKey(["ref", "practice_geography_versions"]),
+    dg.AssetKey(["ref", "nhs_trusts"]),
+]
 
 
 def _ingest(table: str, layouts: list, description: str, **kwargs) -> dg.AssetsDefinition:  # noqa: ANN001

@@ -38,7 +38,9 @@ def _mart(
             fingerprint = inputs_fingerprint(con)
             unchanged = table_exists(con, f"marts.{name}") and is_current(con, f"marts.{name}", fingerprint)
             if unchanged:
-                context.log.info(f"marts.{name}: no loaded file and no code changed since the last build; kept")
+                context.log.info(
+                    f"marts.{name}: no loaded file and no code changed since the last build; kept"
+                )
             else:
                 builder(con)
                 record_build(con, f"marts.{name}", fingerprint)

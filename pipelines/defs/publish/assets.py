@@ -31,7 +31,9 @@ def published_store(context: dg.AssetExecutionContext, chorus: ChorusResource) -
         context.log.info(f"{settings.published}: inputs unchanged since the last publish; left as it is")
         with duckdb.connect(str(settings.published), read_only=True) as published:
             tables = [
-                PublishedTable(f"{s}.{t}", int(published.execute(f"SELECT count(*) FROM {s}.{t}").fetchall()[0][0]), None)
+                PublishedTable(
+                    f"{s}.{t}", int(published.execute(f"SELECT count(*) FROM {s}.{t}").fetchall()[0][0]), None
+                )
                 for s, t, _ in published_tables(published)
             ]
     else:
@@ -51,6 +53,8 @@ def published_store(context: dg.AssetExecutionContext, chorus: ChorusResource) -
             "republished": not unchanged,
             "dagster/row_count": sum(t.rows for t in tables),
             "estimated_rows_in_file": int(size or 0),
-            "contents": dg.MetadataValue.md(markdown_table(["table", "rows"], [(t.name, t.rows) for t in tables])),
+            "contents": dg.MetadataValue.md(
+                markdown_table(["table", "rows"], [(t.name, t.rows) for t in tables])
+            ),
         }
     )

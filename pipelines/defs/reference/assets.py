@@ -1,6 +1,5 @@
 """Reference assets: each reads the real published layout into ``ref``."""
 
-
 from pathlib import Path
 
 import dagster as dg
@@ -103,7 +102,11 @@ def derived_reference(chorus: ChorusResource):  # noqa: ANN201 - yields results
     with chorus.connect() as con:
         L.ensure_reference_tables(con)
         con.execute(DERIVED_SQL.read_text())
-        for table in ("ref.practice_deprivation", "ref.practice_geography_versions", "ref.sub_icb_continuity"):
+        for table in (
+            "ref.practice_deprivation",
+            "ref.practice_geography_versions",
+            "ref.sub_icb_continuity",
+        ):
             metadata = table_metadata(con, table)
             if table == "ref.practice_deprivation":
                 counts = con.execute(

@@ -54,7 +54,9 @@ def inequalities_report(context: dg.AssetExecutionContext, chorus: ChorusResourc
     out_dir = settings.report_path
     with chorus.connect() as con:
         fingerprint = inputs_fingerprint(con)
-        unchanged = (out_dir / "index.html").exists() and is_current(con, f"inequalities_report:{out_dir}", fingerprint)
+        unchanged = (out_dir / "index.html").exists() and is_current(
+            con, f"inequalities_report:{out_dir}", fingerprint
+        )
     if unchanged:
         paths = sorted(out_dir.glob("inequalities_*.html"))
         context.log.info(f"{out_dir}: inputs unchanged since the last report; kept {len(paths)} report(s)")

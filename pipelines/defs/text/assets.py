@@ -25,25 +25,56 @@ COMMENT_WRITERS = [
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(KEYS["comment_text"], group_name=GROUP, kinds={"duckdb", "python"}, deps=COMMENT_WRITERS,
-                     description="Every comment's text after redaction of personal data (NHS numbers, postcodes, "
-                     "phones, emails, URLs, NI numbers, dates of birth). The raw text never leaves raw."),
-        dg.AssetSpec(KEYS["comment_redactions"], group_name=GROUP, kinds={"duckdb"}, deps=COMMENT_WRITERS,
-                     description="The kinds of personal data removed from each comment, never the values."),
-        dg.AssetSpec(KEYS["comment_themes"], group_name=GROUP, kinds={"duckdb", "python"}, deps=COMMENT_WRITERS,
-                     description="Comment × theme on the NHS Qualitative Data Categorisation framework v7 (shipped "
-                     "linear model, per-label thresholds) plus keyword topics such as equality, diversity & inclusion."),
-        dg.AssetSpec(KEYS["comment_sentiment"], group_name=GROUP, kinds={"duckdb", "python"}, deps=COMMENT_WRITERS,
-                     description="Comment sentiment, 1 very positive … 5 very negative and 3 classes, read with the question."),
+        dg.AssetSpec(
+            KEYS["comment_text"],
+            group_name=GROUP,
+            kinds={"duckdb", "python"},
+            deps=COMMENT_WRITERS,
+            description="Every comment's text after redaction of personal data (NHS numbers, postcodes, "
+            "phones, emails, URLs, NI numbers, dates of birth). The raw text never leaves raw.",
+        ),
+        dg.AssetSpec(
+            KEYS["comment_redactions"],
+            group_name=GROUP,
+            kinds={"duckdb"},
+            deps=COMMENT_WRITERS,
+            description="The kinds of personal data removed from each comment, never the values.",
+        ),
+        dg.AssetSpec(
+            KEYS["comment_themes"],
+            group_name=GROUP,
+            kinds={"duckdb", "python"},
+            deps=COMMENT_WRITERS,
+            description="Comment × theme on the NHS Qualitative Data Categorisation framework v7 (shipped "
+            "linear model, per-label thresholds) plus keyword topics such as equality, diversity & inclusion.",
+        ),
+        dg.AssetSpec(
+            KEYS["comment_sentiment"],
+            group_name=GROUP,
+            kinds={"duckdb", "python"},
+            deps=COMMENT_WRITERS,
+            description="Comment sentiment, 1 very positive … 5 very negative and 3 classes, read with the question.",
+        ),
     ],
     check_specs=[
-        dg.AssetCheckSpec("no_pii_survives", asset=KEYS["comment_text"], blocking=True,
-                          description="Re-scan of every redacted comment finds no NHS number, postcode, phone, email, URL, "
-                          "NI number or date of birth outside a placeholder."),
-        dg.AssetCheckSpec("every_comment_coded", asset=KEYS["comment_themes"], blocking=True,
-                          description="Every comment has redacted text, at least one theme and a sentiment (or is empty)."),
-        dg.AssetCheckSpec("labels_in_framework", asset=KEYS["comment_themes"],
-                          description="Every theme label is a framework v7 sub-category or a keyword topic."),
+        dg.AssetCheckSpec(
+            "no_pii_survives",
+            asset=KEYS["comment_text"],
+            blocking=True,
+            description="Re-scan of every redacted comment finds no NHS number, postcode, phone, email, URL, "
+            "NI number or date of birth outside a placeholder.",
+        ),
+        dg.AssetCheckSpec(
+            "every_comment_coded",
+            asset=KEYS["comment_themes"],
+            blocking=True,
+            description="Every comment has redacted text, at least one theme and a sentiment (or is empty).",
+        ),
+        dg.AssetCheckSpec(
+            "labels_in_framework",
+            asset=KEYS["comment_themes"],
+            description="Every theme label is a framework v7 sub-category or a keyword topic.",
+        ),
     ],
     pool="duckdb_writer",
 )
@@ -54,21 +85,35 @@ def coded_comments(context: dg.AssetExecutionContext, chorus: ChorusResource):  
 
         ensure_comment_tables(con)
         ensure_text_tables(con)
-        summary = code_comments(con, progress=lambda done, total: context.log.info(f"coded {done:,} of {total:,} comments"))
+        summary = code_comments(
+            con, progress=lambda done, total: context.log.info(f"coded {done:,} of {total:,} comments")
+        )
         context.log.info(f"coded {summary.coded:,} comments, {summary.redactions:,} redactions")
         for name, key in KEYS.items():
             metadata = table_metadata(con, f"staged.{name}")
             if name == "comment_themes":
-                metadata["label_counts"] = dg.MetadataValue.md(query_markdown(
-                    con, "SELECT category, label, count(*) AS comments FROM staged.comment_themes GROUP BY ALL ORDER BY comments DESC LIMIT 40"))
-                metadata["coded_sample"] = dg.MetadataValue.md(query_markdown(
-                    con, """SELECT t.text_redacted, string_agg(DISTINCT m.label, '; ') AS themes, s.sentiment_class
+                metadata["label_counts"] = dg.MetadataValue.md(
+                    query_markdown(
+                        con,
+                        "SELECT category, label, count(*) AS comments FROM staged.comment_themes GROUP BY ALL ORDER BY comments DESC LIMIT 40",
+                    )
+                )
+                metadata["coded_sample"] = dg.MetadataValue.md(
+                    query_markdown(
+                        con,
+                        """SELECT t.text_redacted, string_agg(DISTINCT m.label, '; ') AS themes, s.sentiment_class
                             FROM staged.comment_text t JOIN staged.comment_themes m USING (comment_id)
                             JOIN staged.comment_sentiment s USING (comment_id)
-                            GROUP BY t.comment_id, t.text_redacted, s.sentiment_class ORDER BY hash(t.comment_id) LIMIT 8"""))
+                            GROUP BY t.comment_id, t.text_redacted, s.sentiment_class ORDER BY hash(t.comment_id) LIMIT 8""",
+                    )
+                )
             if name == "comment_redactions":
-                metadata["kinds"] = dg.MetadataValue.md(query_markdown(
-                    con, "SELECT kind, sum(occurrences) AS found FROM staged.comment_redactions GROUP BY 1 ORDER BY 2 DESC"))
+                metadata["kinds"] = dg.MetadataValue.md(
+                    query_markdown(
+                        con,
+                        "SELECT kind, sum(occurrences) AS found FROM staged.comment_redactions GROUP BY 1 ORDER BY 2 DESC",
+                    )
+                )
             yield dg.MaterializeResult(asset_key=key, metadata=metadata | {"coded_this_run": summary.coded})
         # Re-scan what this run redacted; earlier runs' texts were scanned when they were written.
         texts = con.execute(CODED_THIS_RUN_SQL).fetchall()

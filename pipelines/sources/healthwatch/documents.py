@@ -112,7 +112,9 @@ def _edges(lines: list[_Line], body: float) -> list[_Line]:
     if not lines:
         return []
     ordered = sorted(lines, key=lambda line: line.y)
-    return [line for line in {id(x): x for x in (ordered[0], ordered[-1])}.values() if line.size <= body * 1.05]
+    return [
+        line for line in {id(x): x for x in (ordered[0], ordered[-1])}.values() if line.size <= body * 1.05
+    ]
 
 
 def _running_lines(pages: list[list[_Line]], body: float) -> set[tuple[str, int]]:
@@ -136,12 +138,15 @@ def _body_size(pages: list[list[_Line]]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 0.0
 
 
-def _pdf_page_blocks(lines: list[_Line], page_number: int, running: set[tuple[str, int]], body: float) -> list[Block]:
+def _pdf_page_blocks(
+    lines: list[_Line], page_number: int, running: set[tuple[str, int]], body: float
+) -> list[Block]:
     edges = {id(line) for line in _edges(lines, body)}
     kept = [
         line
         for line in lines
-        if not (id(line) in edges and _edge_key(line) in running) and not PAGE_NUMBER_RE.match(clean(line.text))
+        if not (id(line) in edges and _edge_key(line) in running)
+        and not PAGE_NUMBER_RE.match(clean(line.text))
     ]
     if not kept:
         return []

@@ -42,7 +42,16 @@ HERE = Path(__file__).parent
 TABLES_SQL = (HERE / "tables.sql").read_text()
 
 # Dates as registers and review exports write them: ISO, UK day-first, or with a month name.
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y", "%B %Y", "%Y-%m-%dT%H:%M:%S")
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%B %Y",
+    "%Y-%m-%dT%H:%M:%S",
+)
 LAD_CODE = r"E0[6-9][0-9]{6}"
 
 
@@ -131,7 +140,14 @@ def la_join(alias: str, column: str) -> str:
 
 # --- the register ----------------------------------------------------------------------------------
 
-REGISTER_COLUMNS = ("file", "local healthwatch", "local authority", "publication date", "service type", "title")
+REGISTER_COLUMNS = (
+    "file",
+    "local healthwatch",
+    "local authority",
+    "publication date",
+    "service type",
+    "title",
+)
 
 
 def load_register(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
@@ -185,7 +201,10 @@ DESCRIPTION_COLUMNS = ("local_healthwatch", "local_authority", "publication_date
 def _register_entry(con: duckdb.DuckDBPyConnection, f: LandingFile) -> None:
     """Put the register entry of this document into temp table ``_hw_meta`` or reject the document."""
     key = f.path.name.lower()
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _hw_meta AS SELECT * FROM ({REGISTER_GEO_SQL}) WHERE file_key = ?", [key])
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _hw_meta AS SELECT * FROM ({REGISTER_GEO_SQL}) WHERE file_key = ?",
+        [key],
+    )
     rows = con.execute(
         f"SELECT DISTINCT {', '.join(DESCRIPTION_COLUMNS)}, register_file FROM _hw_meta"
     ).fetchall()
@@ -219,7 +238,9 @@ def load_report(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     try:
         blocks = document_blocks(f.path)
     except Exception as exc:  # noqa: BLE001 - pypdf, python-docx and zipfile raise many types for a bad file
-        raise FileRejected(f"{f.rel_path}: cannot be read as {document_format} ({type(exc).__name__}: {exc})") from exc
+        raise FileRejected(
+            f"{f.rel_path}: cannot be read as {document_format} ({type(exc).__name__}: {exc})"
+        ) from exc
     found = findings(blocks)
     if not found:
         raise FileRejected(
@@ -393,7 +414,9 @@ def load_reviews(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
         RowRule("review_id_unique", "review_id", "_n > 1", "the review id appears more than once in the file"),
     ]  # fmt: skip
     # Duplicate ids are counted first: a window function cannot sit inside the quarantine predicate.
-    con.execute("CREATE OR REPLACE TEMP TABLE _hwrev_checked AS SELECT *, count(*) OVER (PARTITION BY review_id) AS _n FROM _hwrev_typed")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _hwrev_checked AS SELECT *, count(*) OVER (PARTITION BY review_id) AS _n FROM _hwrev_typed"
+    )
     quarantined = quarantine_rows(con, "_hwrev_checked", rules, f)
     con.execute(
         f"""
@@ -455,7 +478,12 @@ REGISTER = Layout(
     description="Register of report files: file, local Healthwatch, local authority, publication date, service type, title",
     tables=("staged.healthwatch_register",), load=load_register, signature=frozenset(REGISTER_COLUMNS),
 )  # fmt: skip
-_REPORT_TABLES = ("staged.healthwatch_reports", "staged.healthwatch_findings", "raw.comment_text", "staged.comments")
+_REPORT_TABLES = (
+    "staged.healthwatch_reports",
+    "staged.healthwatch_findings",
+    "raw.comment_text",
+    "staged.comments",
+)
 REPORT_PDF = Layout(
     name="healthwatch_report_pdf", source=SOURCE, description="Report as PDF (text layer, page numbers kept)",
     tables=_REPORT_TABLES, load=load_report, suffixes=frozenset({".pdf"}), sniff=_by_suffix(".pdf"),

@@ -237,7 +237,10 @@ def load_registered_patients(con: duckdb.DuckDBPyConnection, f: LandingFile) -> 
     practice = "code" if "code" in header else "org_code"
     sub_icb = "sub_icb_location_code" if "sub_icb_location_code" in header else "ccg_code"
     reject_missing_columns(
-        f, header, ["extract_date", practice, sub_icb, "sex", "age", "number_of_patients"], "registered patients"
+        f,
+        header,
+        ["extract_date", practice, sub_icb, "sex", "age", "number_of_patients"],
+        "registered patients",
     )
     rows_read = stage_csv(con, f, "_registrations")
     con.execute(
@@ -425,32 +428,76 @@ def load_ccg_icb_crosswalk(con: duckdb.DuckDBPyConnection, f: LandingFile) -> Lo
 
 def _layout(name: str, description: str, table: str, load, **kwargs) -> Layout:  # noqa: ANN001
     raw_tables = ("raw.reference_epraccur",) if name == "ods_epraccur" else ()
-    return Layout(name=name, source="reference", description=description, tables=(*raw_tables, table), load=load, **kwargs)
+    return Layout(
+        name=name,
+        source="reference",
+        description=description,
+        tables=(*raw_tables, table),
+        load=load,
+        **kwargs,
+    )
 
 
-EPRACCUR = _layout("ods_epraccur", "ODS epraccur.csv (27 fields, no header)", "ref.gp_practices", load_epraccur,
-                   sniff=_looks_like_epraccur)
-PRACTICE_MAP_CCG = _layout("nhsd_practice_map_ccg_era", "NHS Digital gp-reg-pat-prac-map, CCG/STP headers",
-                           "ref.practice_geography", load_practice_map_ccg_era,
-                           signature=frozenset({"practice_code", "pcn_code", "ccg_code", "stp_code"}))
-PRACTICE_MAP_ICB = _layout("nhsd_practice_map_icb_era", "NHS Digital gp-reg-pat-prac-map, sub-ICB/ICB headers",
-                           "ref.practice_geography", load_practice_map_icb_era,
-                           signature=frozenset({"practice_code", "pcn_code", "sub_icb_location_code", "icb_code"}))
-REGISTERED_PATIENTS = _layout("nhsd_registered_patients", "NHS Digital patients registered at a GP practice",
-                              "ref.registered_population", load_registered_patients,
-                              signature=frozenset({"extract_date", "sex", "age", "number_of_patients"}))
-FINGERTIPS_DEPRIVATION = _layout("fingertips_imd2019_score", "Fingertips indicator 93553 export",
-                                 "ref.area_deprivation", load_fingertips_deprivation,
-                                 signature=frozenset({"indicator id", "area code", "area type", "time period", "value"}))
-LSOA_DEPRIVATION_CSV = _layout("iod2019_file1_csv", "IoD2019 File 1 IMD sheet as CSV", "ref.lsoa_deprivation",
-                               load_lsoa_deprivation_csv,
-                               signature=frozenset({"lsoa code (2011)", "index of multiple deprivation (imd) decile"}))
-LSOA_DEPRIVATION_XLSX = _layout("iod2019_file1_xlsx", "IoD2019 File 1 workbook (sheet IMD2019)",
-                                "ref.lsoa_deprivation", load_lsoa_deprivation_xlsx,
-                                suffixes=frozenset({".xlsx"}), sniff=_looks_like_iod_file1)
-ETR = _layout("ods_etr", "ODS etr.csv NHS trusts (no header)", "ref.nhs_trusts", load_etr, sniff=_looks_like_etr)
-CCG_ICB_CROSSWALK = _layout("ccg_icb_crosswalk", "CCG → ICB code list", "ref.ccg_icb_crosswalk",
-                            load_ccg_icb_crosswalk, signature=frozenset({"ccg code", "icb code"}))
+EPRACCUR = _layout(
+    "ods_epraccur",
+    "ODS epraccur.csv (27 fields, no header)",
+    "ref.gp_practices",
+    load_epraccur,
+    sniff=_looks_like_epraccur,
+)
+PRACTICE_MAP_CCG = _layout(
+    "nhsd_practice_map_ccg_era",
+    "NHS Digital gp-reg-pat-prac-map, CCG/STP headers",
+    "ref.practice_geography",
+    load_practice_map_ccg_era,
+    signature=frozenset({"practice_code", "pcn_code", "ccg_code", "stp_code"}),
+)
+PRACTICE_MAP_ICB = _layout(
+    "nhsd_practice_map_icb_era",
+    "NHS Digital gp-reg-pat-prac-map, sub-ICB/ICB headers",
+    "ref.practice_geography",
+    load_practice_map_icb_era,
+    signature=frozenset({"practice_code", "pcn_code", "sub_icb_location_code", "icb_code"}),
+)
+REGISTERED_PATIENTS = _layout(
+    "nhsd_registered_patients",
+    "NHS Digital patients registered at a GP practice",
+    "ref.registered_population",
+    load_registered_patients,
+    signature=frozenset({"extract_date", "sex", "age", "number_of_patients"}),
+)
+FINGERTIPS_DEPRIVATION = _layout(
+    "fingertips_imd2019_score",
+    "Fingertips indicator 93553 export",
+    "ref.area_deprivation",
+    load_fingertips_deprivation,
+    signature=frozenset({"indicator id", "area code", "area type", "time period", "value"}),
+)
+LSOA_DEPRIVATION_CSV = _layout(
+    "iod2019_file1_csv",
+    "IoD2019 File 1 IMD sheet as CSV",
+    "ref.lsoa_deprivation",
+    load_lsoa_deprivation_csv,
+    signature=frozenset({"lsoa code (2011)", "index of multiple deprivation (imd) decile"}),
+)
+LSOA_DEPRIVATION_XLSX = _layout(
+    "iod2019_file1_xlsx",
+    "IoD2019 File 1 workbook (sheet IMD2019)",
+    "ref.lsoa_deprivation",
+    load_lsoa_deprivation_xlsx,
+    suffixes=frozenset({".xlsx"}),
+    sniff=_looks_like_iod_file1,
+)
+ETR = _layout(
+    "ods_etr", "ODS etr.csv NHS trusts (no header)", "ref.nhs_trusts", load_etr, sniff=_looks_like_etr
+)
+CCG_ICB_CROSSWALK = _layout(
+    "ccg_icb_crosswalk",
+    "CCG → ICB code list",
+    "ref.ccg_icb_crosswalk",
+    load_ccg_icb_crosswalk,
+    signature=frozenset({"ccg code", "icb code"}),
+)
 
 REFERENCE_LAYOUTS: tuple[Layout, ...] = (
     EPRACCUR, ETR, PRACTICE_MAP_CCG, PRACTICE_MAP_ICB, REGISTERED_PATIENTS, FINGERTIPS_DEPRIVATION,

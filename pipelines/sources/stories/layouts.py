@@ -135,7 +135,11 @@ def _first(obj: dict, *keys: str) -> Any:
 
 
 def _links(opinion: dict, rel: str) -> list[dict]:
-    return [link for link in opinion.get("links") or [] if isinstance(link, dict) and rel in str(link.get("rel", "")).lower()]
+    return [
+        link
+        for link in opinion.get("links") or []
+        if isinstance(link, dict) and rel in str(link.get("rel", "")).lower()
+    ]
 
 
 def opinions_of(data: Any) -> list[dict] | None:
@@ -159,11 +163,20 @@ def story_from_opinion(opinion: dict, source_row: int) -> Story:
             services.append((str(code).strip().upper() if code else None, _first(service, "name", "title"),
                              _first(service, "type", "serviceType")))  # fmt: skip
     if not services:
-        services = [(str(link.get("id")).strip().upper(), link.get("title"), None) for link in _links(opinion, "healthservice")]
+        services = [
+            (str(link.get("id")).strip().upper(), link.get("title"), None)
+            for link in _links(opinion, "healthservice")
+        ]
     tags = []
     for tag in opinion.get("tags") or []:
         if isinstance(tag, dict):
-            tags.append((_first(tag, "name", "label", "tag"), _first(tag, "group", "tagGroup", "type"), _polarity(tag.get("polarity"))))
+            tags.append(
+                (
+                    _first(tag, "name", "label", "tag"),
+                    _first(tag, "group", "tagGroup", "type"),
+                    _polarity(tag.get("polarity")),
+                )
+            )
         elif isinstance(tag, str):
             tags.append((tag, None, None))
     responses = []
@@ -269,7 +282,10 @@ def stories_from_csv(con: duckdb.DuckDBPyConnection, f: LandingFile) -> list[Sto
 
         collection = get("collection") or re.sub(r"[^A-Za-z0-9_-]+", "-", f.path.stem)
         codes, service_names = _split_codes(get("codes")), _split_codes(get("names"))
-        services = [(code.upper(), service_names[i] if i < len(service_names) else None, None) for i, code in enumerate(codes)]
+        services = [
+            (code.upper(), service_names[i] if i < len(service_names) else None, None)
+            for i, code in enumerate(codes)
+        ]
         if not services and service_names:
             services = [(None, name, None) for name in service_names]
         response_date = get("response_date")
@@ -288,7 +304,9 @@ def stories_from_csv(con: duckdb.DuckDBPyConnection, f: LandingFile) -> list[Sto
                 ethnicity=get("ethnicity"),
                 disability=get("disability"),
                 services=services,
-                responses=[(None, parse_date(response_date), get("responder"), None)] if response_date else [],
+                responses=[(None, parse_date(response_date), get("responder"), None)]
+                if response_date
+                else [],
             )
         )
     return stories
@@ -309,7 +327,9 @@ def _stage_stories(con: duckdb.DuckDBPyConnection, stories: list[Story]) -> None
         """CREATE OR REPLACE TEMP TABLE _st_services (source_row BIGINT, service_no INTEGER, organisation_code VARCHAR,
                service_name VARCHAR, service_type VARCHAR)"""
     )
-    con.execute("CREATE OR REPLACE TEMP TABLE _st_tags (source_row BIGINT, tag VARCHAR, tag_group VARCHAR, polarity VARCHAR)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _st_tags (source_row BIGINT, tag VARCHAR, tag_group VARCHAR, polarity VARCHAR)"
+    )
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _st_responses (source_row BIGINT, response_no INTEGER, response_id VARCHAR,
                response_date DATE, responder VARCHAR, characters INTEGER)"""
@@ -346,9 +366,13 @@ def _load_stories(con: duckdb.DuckDBPyConnection, f: LandingFile, stories: list[
     if not stories:
         raise FileRejected(f"{f.rel_path}: the file holds no stories")
     _stage_stories(con, stories)
-    con.execute("CREATE OR REPLACE TEMP TABLE _st_checked AS SELECT *, count(*) OVER (PARTITION BY story_id) AS _n FROM _st")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _st_checked AS SELECT *, count(*) OVER (PARTITION BY story_id) AS _n FROM _st"
+    )
     quarantined = quarantine_rows(con, "_st_checked", STORY_RULES, f)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _st_ok AS SELECT * FROM _st_checked WHERE {passing_rows(STORY_RULES)}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _st_ok AS SELECT * FROM _st_checked WHERE {passing_rows(STORY_RULES)}"
+    )
     params = [f.rel_path, f.sha256]
     con.execute(
         "INSERT INTO raw.story_records BY NAME SELECT story_id, payload, ? AS source_file, ? AS file_sha256, source_row FROM _st_ok",
@@ -395,7 +419,10 @@ def _load_stories(con: duckdb.DuckDBPyConnection, f: LandingFile, stories: list[
            FROM _st_ok s""",
         params,
     )
-    con.execute("UPDATE staged.stories SET days_to_first_response = datediff('day', published_date, first_response_date) WHERE source_file = ?", [f.rel_path])
+    con.execute(
+        "UPDATE staged.stories SET days_to_first_response = datediff('day', published_date, first_response_date) WHERE source_file = ?",
+        [f.rel_path],
+    )
     con.execute(
         f"""INSERT INTO staged.comments BY NAME
             SELECT 'stories:' || story_id AS comment_id, 'stories' AS source, 'story' AS channel,
@@ -427,10 +454,16 @@ def apply_story_geography(con: duckdb.DuckDBPyConnection, source_file: str | Non
     params = [source_file] if source_file else []
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _st_geo AS
-            {geography_sql(con, f'''(SELECT v.story_id || '#' || v.service_no AS _geo_key, v.story_id, v.service_no,
+            {
+            geography_sql(
+                con,
+                f'''(SELECT v.story_id || '#' || v.service_no AS _geo_key, v.story_id, v.service_no,
                                             v.organisation_code, s.published_date
                                      FROM staged.story_services v JOIN staged.stories s USING (story_id) {where})''',
-                           "organisation_code", "published_date")}""",
+                "organisation_code",
+                "published_date",
+            )
+        }""",
         params,
     )
     con.execute(
