@@ -266,6 +266,10 @@ def write_trust_upload(ics: SyntheticICS, path: Path, rng: np.random.Generator, 
         when = MONTH + timedelta(days=int(rng.integers(0, 31)))
         if i % 17 == 0:
             text = text.replace(" ", "\xa0", 2)  # exports from Excel carry non-breaking spaces
+        if i % 23 == 5:
+            # People write their details into free text; the text stage must take them out (test NHS number
+            # 999 000 0018 and an Ofcom drama-range Leeds number: neither belongs to anyone).
+            text += f" My NHS number is 999 000 0018, please ring me on 0113 496 0{i % 1000:03d}."
         rows.append([f"C{i:05d}", when.strftime("%d/%m/%Y"), location, service, "", score, text,
                      "Overall, how was your experience of our service?", sex,
                      {"Male": "Man", "Female": "Woman"}.get(sex, sex), age, ethnicity,
