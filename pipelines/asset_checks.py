@@ -1,5 +1,7 @@
 """SQL asset checks: a query that returns the offending rows; none means the check passed."""
 
+from collections.abc import Sequence
+
 import dagster as dg
 
 from pipelines.asset_metadata import markdown_table
@@ -40,3 +42,32 @@ def sql_row_check(
         )
 
     return _check
+
+
+def unique_key_check(
+    *,
+    asset: str,
+    name: str,
+    description: str,
+    key: Sequence[str],
+    table: str | None = None,
+    where: str | None = None,
+    show_files: bool = False,
+    blocking: bool = True,
+) -> dg.AssetChecksDefinition:
+    """A check that ``key`` identifies one row of ``table`` (default: the asset's table).
+
+    Failing rows are the duplicated keys with how often they occur (and, with ``show_files``, the files
+    they came from), so the check's metadata says exactly which keys collide and where.
+    """
+    columns = ", ".join(key)
+    files = ", string_agg(DISTINCT source_file, ', ' ORDER BY source_file) AS files" if show_files else ""
+    condition = f" WHERE {where}" if where else ""
+    return sql_row_check(
+        asset=asset,
+        name=name,
+        description=description,
+        failing_rows_sql=f"SELECT {columns}, count(*) AS n{files} FROM {table or asset}{condition} "
+        f"GROUP BY {columns} HAVING n > 1",
+        blocking=blocking,
+    )

@@ -1,6 +1,6 @@
 """Complaints checks: the returns' arithmetic, unique keys, every subject mapped to a framework theme."""
 
-from pipelines.asset_checks import sql_row_check
+from pipelines.asset_checks import sql_row_check, unique_key_check
 from pipelines.sources.complaints.layouts import FRAMEWORK_CATEGORIES
 
 _summary = """SELECT organisation_code, period_start, source_file,
@@ -20,13 +20,12 @@ returns_arithmetic = sql_row_check(
     failing_rows_sql=f"SELECT * FROM ({_summary}) WHERE resolved <> upheld + partly + not_upheld OR cf <> bf + new - resolved",
     blocking=True,
 )
-returns_unique = sql_row_check(
+returns_unique = unique_key_check(
     asset="staged.complaint_returns",
     name="one_value_per_organisation_period_measure",
     description="One value per organisation, period, measure group and measure",
-    failing_rows_sql="""SELECT organisation_code, period_start, measure_group, measure, count(*) AS n
-                        FROM staged.complaint_returns GROUP BY ALL HAVING n > 1""",
-    blocking=True,
+    key=["organisation_code", "period_start", "measure_group", "measure"],
+    show_files=True,
 )
 returns_subjects_mapped = sql_row_check(
     asset="staged.complaint_returns",
@@ -35,12 +34,12 @@ returns_subjects_mapped = sql_row_check(
     failing_rows_sql="""SELECT DISTINCT measure AS subject FROM staged.complaint_returns
                         WHERE measure_group = 'subject_area' AND framework_category IS NULL""",
 )
-complaints_unique = sql_row_check(
+complaints_unique = unique_key_check(
     asset="staged.complaints",
     name="complaint_id_unique",
     description="Each complaint (organisation / reference) appears once",
-    failing_rows_sql="SELECT complaint_id, count(*) AS n, list(source_file) AS files FROM staged.complaints GROUP BY 1 HAVING n > 1",
-    blocking=True,
+    key=["complaint_id"],
+    show_files=True,
 )
 complaints_subjects_mapped = sql_row_check(
     asset="staged.complaints",

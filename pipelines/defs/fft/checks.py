@@ -1,14 +1,13 @@
 """FFT checks: one row per organisation and month, percentages 0-1, suppression honest, comments unique."""
 
-from pipelines.asset_checks import sql_row_check
+from pipelines.asset_checks import sql_row_check, unique_key_check
 
-one_row_per_organisation = sql_row_check(
+one_row_per_organisation = unique_key_check(
     asset="staged.fft_scores",
     name="one_row_per_organisation_month_setting",
     description="One row per setting, month, level, organisation (and ward / speciality) and sheet",
-    failing_rows_sql="""SELECT setting, period, level, organisation_code, ward_name, first_speciality, sheet, count(*) AS n
-                        FROM staged.fft_scores GROUP BY ALL HAVING n > 1""",
-    blocking=True,
+    key=["setting", "period", "level", "organisation_code", "ward_name", "first_speciality", "sheet"],
+    show_files=True,
 )
 percentages_are_proportions = sql_row_check(
     asset="staged.fft_scores",
@@ -47,13 +46,14 @@ selection_within_england = sql_row_check(
                          AND e.aggregate_level IN ('england', 'england_including_is')
                         WHERE s.aggregate_level = 'selection' AND s.total_responses > e.total_responses""",
 )
-fft_comment_ids_unique = sql_row_check(
+fft_comment_ids_unique = unique_key_check(
     asset="staged.fft_comments",
     name="comment_id_unique",
     description="Every FFT comment id appears once in staged.comments",
-    failing_rows_sql="""SELECT comment_id, count(*) AS n, list(source_file) AS files FROM staged.comments
-                        WHERE source = 'fft' GROUP BY 1 HAVING n > 1""",
-    blocking=True,
+    key=["comment_id"],
+    table="staged.comments",
+    where="source = 'fft'",
+    show_files=True,
 )
 fft_comments_have_text = sql_row_check(
     asset="staged.fft_comments",

@@ -1,7 +1,7 @@
 """GPPS checks: proportions in 0-1, bounds bracket values, bases whole and non-negative, practices known
 to the geography of their year, one row per key, and the catalogue found in the files of its years."""
 
-from pipelines.asset_checks import sql_row_check
+from pipelines.asset_checks import sql_row_check, unique_key_check
 
 RESULTS = "staged.gpps_results"
 # Catalogue stems missing from the loaded list of reporting variables of their year (also used by tests).
@@ -46,13 +46,11 @@ suppressed_are_null = sql_row_check(
     failing_rows_sql=f"""SELECT survey_year, org_code, question, response_option, weighted_proportion, source_file
                          FROM {RESULTS} WHERE suppressed AND weighted_proportion = 0 AND weighted_count IS NULL""",
 )
-one_row_per_key = sql_row_check(
+one_row_per_key = unique_key_check(
     asset=RESULTS,
     name="one_row_per_file_org_question_option",
     description="One row per file, organisation, question and response option",
-    failing_rows_sql=f"""SELECT source_file, org_code, question, response_option, count(*) AS n FROM {RESULTS}
-                         GROUP BY ALL HAVING n > 1""",
-    blocking=True,
+    key=["source_file", "org_code", "question", "response_option"],
 )
 practices_known = sql_row_check(
     asset=RESULTS,

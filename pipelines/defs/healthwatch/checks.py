@@ -1,6 +1,6 @@
 """Healthwatch checks: every report placed and dated by the register, findings whole and traceable."""
 
-from pipelines.asset_checks import sql_row_check
+from pipelines.asset_checks import sql_row_check, unique_key_check
 
 register_one_description = sql_row_check(
     asset="staged.healthwatch_register",
@@ -35,12 +35,12 @@ lookup_one_icb = sql_row_check(
                         GROUP BY 1 HAVING icbs > 1""",
     blocking=True,
 )
-findings_unique = sql_row_check(
+findings_unique = unique_key_check(
     asset="staged.healthwatch_findings",
     name="finding_id_unique",
     description="Each finding appears once",
-    failing_rows_sql="SELECT finding_id, count(*) AS n FROM staged.healthwatch_findings GROUP BY 1 HAVING n > 1",
-    blocking=True,
+    key=["finding_id"],
+    show_files=True,
 )
 findings_in_comments = sql_row_check(
     asset="staged.healthwatch_findings",

@@ -1,14 +1,13 @@
 """Reference checks: unique keys, codes in the right shape, one CCG / sub-ICB per practice and extract."""
 
-from pipelines.asset_checks import sql_row_check
+from pipelines.asset_checks import sql_row_check, unique_key_check
 from pipelines.sources.reference.layouts import ICB_CODE, PRACTICE_CODE, SUB_ICB_CODE
 
-gp_practices_unique = sql_row_check(
+gp_practices_unique = unique_key_check(
     asset="ref.gp_practices",
     name="practice_code_unique_per_file",
     description="Each organisation code appears once per epraccur file",
-    failing_rows_sql="SELECT source_file, practice_code, count(*) AS n FROM ref.gp_practices GROUP BY ALL HAVING n > 1",
-    blocking=True,
+    key=["source_file", "practice_code"],
 )
 practice_geography_one_sub_icb = sql_row_check(
     asset="ref.practice_geography",
@@ -27,20 +26,18 @@ practice_geography_code_shapes = sql_row_check(
                             OR NOT regexp_full_match(sub_icb_code, '{SUB_ICB_CODE[1:-1]}')
                             OR NOT regexp_full_match(icb_code, '{ICB_CODE[1:-1]}')""",
 )
-registered_population_unique = sql_row_check(
+registered_population_unique = unique_key_check(
     asset="ref.registered_population",
     name="one_count_per_practice_sex_age",
     description="One patient count per extract date, practice, sex and age",
-    failing_rows_sql="""SELECT extract_date, practice_code, sex, age, count(*) AS n FROM ref.registered_population
-                        GROUP BY ALL HAVING n > 1""",
-    blocking=True,
+    key=["extract_date", "practice_code", "sex", "age"],
+    show_files=True,
 )
-lsoa_unique = sql_row_check(
+lsoa_unique = unique_key_check(
     asset="ref.lsoa_deprivation",
     name="lsoa_code_unique_per_file",
     description="Each LSOA appears once per file",
-    failing_rows_sql="SELECT source_file, lsoa_code, count(*) AS n FROM ref.lsoa_deprivation GROUP BY ALL HAVING n > 1",
-    blocking=True,
+    key=["source_file", "lsoa_code"],
 )
 crosswalk_one_icb = sql_row_check(
     asset="ref.ccg_icb_crosswalk",
@@ -56,10 +53,9 @@ practice_deprivation_quintiles_even = sql_row_check(
                         FROM ref.practice_deprivation GROUP BY 1
                         QUALIFY abs(practices - expected) > greatest(1, 0.01 * sum(count(*)) OVER ())""",
 )
-practice_deprivation_unique = sql_row_check(
+practice_deprivation_unique = unique_key_check(
     asset="ref.practice_deprivation",
     name="one_row_per_practice",
     description="One deprivation row per practice",
-    failing_rows_sql="SELECT practice_code, count(*) AS n FROM ref.practice_deprivation GROUP BY 1 HAVING n > 1",
-    blocking=True,
+    key=["practice_code"],
 )

@@ -1,14 +1,13 @@
 """Story checks: one story one comment, bridge and feedback loop consistent, services placed."""
 
-from pipelines.asset_checks import sql_row_check
+from pipelines.asset_checks import sql_row_check, unique_key_check
 
-story_unique = sql_row_check(
+story_unique = unique_key_check(
     asset="staged.stories",
     name="story_id_unique",
     description="Each story appears once, across files",
-    failing_rows_sql="""SELECT story_id, count(*) AS n, string_agg(source_file, ', ') AS files
-                        FROM staged.stories GROUP BY 1 HAVING n > 1""",
-    blocking=True,
+    key=["story_id"],
+    show_files=True,
 )
 story_in_comments = sql_row_check(
     asset="staged.stories",
