@@ -70,3 +70,20 @@ def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path, **params: object) -
         con.execute(sql, params)
     else:
         con.execute(sql)
+
+
+@contextmanager
+def duckdb_setting(con: duckdb.DuckDBPyConnection, name: str, value: bool | int | str) -> Iterator[None]:
+    """Set a DuckDB setting for the statements inside the block, then put the old value back."""
+    old = con.execute("SELECT current_setting(?)", [name]).fetchone()[0]
+
+    def literal(v: bool | int | str) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        return str(v) if isinstance(v, int) else "'" + str(v).replace("'", "''") + "'"
+
+    con.execute(f"SET {name} = {literal(value)}")
+    try:
+        yield
+    finally:
+        con.execute(f"SET {name} = {literal(old)}")
