@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pipelines.text.framework import category_of, keyword_topics
+from pipelines.text.framework import category_of, keyword_topic_patterns
 from pipelines.text.model import ThemeSentimentModel, sentiment3
 from pipelines.text.redaction import redact
 
@@ -91,53 +91,71 @@ def code_comments(
     return CodingSummary(coded=done, removed=removed, redactions=redactions)
 
 
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _keyword_rule_sql() -> str:
+    """One SELECT per keyword topic over the batch frame, matched by DuckDB's RE2 (constant patterns)."""
+    return " UNION ALL ".join(
+        f"""SELECT comment_id, file_sha256, {_sql_string(topic)} AS label, {_sql_string(topic)} AS category,
+                   1.0 AS probability, 'keyword_rule' AS method
+            FROM _batch WHERE regexp_matches(lower(text_redacted), {_sql_string(pattern)})"""
+        for topic, pattern in keyword_topic_patterns().items()
+    )
+
+
 def _code_batch(con: duckdb.DuckDBPyConnection, model: ThemeSentimentModel, batch: list[tuple]) -> int:
-    """Redact, code and write one batch; returns the number of redactions made."""
+    """Redact, code and write one batch; returns the number of redactions made.
+
+    Per-comment values go to DuckDB as one frame; theme rows as numbers only (row, label index,
+    probability), given their ids and label names by a join - building Python strings per theme row cost
+    more than the inserts themselves.
+    """
     ids = [row[0] for row in batch]
     shas = [row[1] for row in batch]
     results = [redact(row[2] or "") for row in batch]
     texts = [r.text for r in results]
     predictions = model.predict_arrays(texts, [row[3] for row in batch])
-    labels = np.array(predictions.labels)
-    con.register("_text_batch", pd.DataFrame({
-        "comment_id": ids, "file_sha256": shas, "text_redacted": texts,
+    sentiment = predictions.sentiment.astype(int)
+    classes = np.array([None, *(sentiment3(point) for point in range(1, 6))], dtype=object)
+    con.register("_batch", pd.DataFrame({
+        "batch_row": np.arange(len(batch)), "comment_id": ids, "file_sha256": shas, "text_redacted": texts,
         "redaction_count": [len(r.kinds) for r in results],
+        "sentiment_score": pd.Series(sentiment).where(sentiment > 0).astype("Int64"),
+        "sentiment_class": classes[np.clip(sentiment, 0, 5)],
+        "confidence": predictions.sentiment_proba.max(axis=1),
     }))  # fmt: skip
-    con.execute("INSERT INTO staged.comment_text SELECT * FROM _text_batch")
+    con.execute(
+        """INSERT INTO staged.comment_text
+           SELECT comment_id, file_sha256, text_redacted, redaction_count FROM _batch"""
+    )
+    con.execute(
+        """INSERT INTO staged.comment_sentiment
+           SELECT comment_id, file_sha256, sentiment_score, sentiment_class, confidence FROM _batch"""
+    )
     kinds = [(i, s, k) for i, s, r in zip(ids, shas, results, strict=True) for k in r.kinds]
     if kinds:
-        frame = pd.DataFrame(kinds, columns=["comment_id", "file_sha256", "kind"])
-        con.register("_kinds", frame)
+        con.register("_kinds", pd.DataFrame(kinds, columns=["comment_id", "file_sha256", "kind"]))
         con.execute(
             "INSERT INTO staged.comment_redactions SELECT comment_id, file_sha256, kind, count(*) FROM _kinds GROUP BY ALL"
         )
         con.unregister("_kinds")
     rows, cols = np.nonzero(predictions.theme_mask)
-    theme_frame = pd.DataFrame({
-        "comment_id": np.array(ids)[rows], "file_sha256": np.array(shas)[rows], "label": labels[cols],
-        "category": [category_of(label) for label in labels[cols]], "probability": predictions.theme_proba[rows, cols],
-        "method": "model",
-    })  # fmt: skip
-    topic_rows = [
-        (i, s, topic, topic, 1.0, "keyword_rule")
-        for i, s, t in zip(ids, shas, texts, strict=True)
-        for topic in keyword_topics(t)
-    ]
-    if topic_rows:
-        theme_frame = pd.concat(
-            [theme_frame, pd.DataFrame(topic_rows, columns=theme_frame.columns)], ignore_index=True
-        )
-    con.register("_themes", theme_frame)
-    con.execute("INSERT INTO staged.comment_themes SELECT * FROM _themes")
-    sentiment = predictions.sentiment.astype(int)
-    con.register("_sentiment", pd.DataFrame({
-        "comment_id": ids, "file_sha256": shas,
-        "sentiment_score": np.where(sentiment > 0, sentiment, None),
-        "sentiment_class": [sentiment3(int(s)) if s > 0 else None for s in sentiment],
-        "confidence": predictions.sentiment_proba.max(axis=1),
+    con.register("_theme_codes", pd.DataFrame({
+        "batch_row": rows, "label_index": cols, "probability": predictions.theme_proba[rows, cols],
     }))  # fmt: skip
-    con.execute("INSERT INTO staged.comment_sentiment SELECT * FROM _sentiment")
-    for name in ("_text_batch", "_themes", "_sentiment"):
+    con.register("_labels", pd.DataFrame({
+        "label_index": np.arange(len(predictions.labels)), "label": list(predictions.labels),
+        "category": [category_of(label) for label in predictions.labels],
+    }))  # fmt: skip
+    con.execute(
+        f"""INSERT INTO staged.comment_themes
+            SELECT b.comment_id, b.file_sha256, l.label, l.category, t.probability, 'model' AS method
+            FROM _theme_codes t JOIN _batch b USING (batch_row) JOIN _labels l USING (label_index)
+            UNION ALL {_keyword_rule_sql()}"""
+    )
+    for name in ("_batch", "_theme_codes", "_labels"):
         con.unregister(name)
     return len(kinds)
 

@@ -379,6 +379,19 @@ def _keyword_regex() -> re.Pattern[str]:
     return re.compile(r"\b(?:" + groups + ")")
 
 
+def keyword_topic_patterns() -> dict[str, str]:
+    """Each topic's rule as an RE2 pattern for DuckDB's ``regexp_matches(lower(text), pattern)``.
+
+    The same stem trie as :func:`keyword_topics`; RE2 has no look-behind and an ASCII-only ``\\b``, so a
+    word start is "start of text or a character that is not a letter, digit or underscore" - Python's
+    Unicode ``\\b`` before a word.  The text stage matches in SQL: ~5x cheaper than Python's ``re``.
+    """
+    return {
+        topic: r"(?:^|[^\pL\pN_])" + _stem_trie(s.lower() for s in stems).replace("\\ ", " ")
+        for topic, stems in KEYWORD_TOPICS.items()
+    }
+
+
 def keyword_topics(text: str | None) -> list[str]:
     """Keyword topics whose rule matches ``text`` (in KEYWORD_TOPICS order)."""
     if not text:

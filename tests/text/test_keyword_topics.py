@@ -1,11 +1,15 @@
-"""The keyword-topic scan: one combined regex must find exactly what each topic's own rule finds."""
+"""Keyword topics: the combined Python scan, each topic's own rule and the SQL (RE2) rule must agree."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
+import pandas as pd
 import pytest
 
 from pipelines.text import framework
-from pipelines.text.framework import KEYWORD_TOPICS, keyword_matches, keyword_topics
+from pipelines.text.framework import KEYWORD_TOPICS, keyword_matches, keyword_topic_patterns, keyword_topics
 
 SENTENCES = [
     "There was no interpreter and I am deaf",
@@ -40,3 +44,30 @@ def test_overlapping_stems_across_topics_are_refused(monkeypatch: pytest.MonkeyP
             framework._keyword_regex()
     finally:
         framework._keyword_regex.cache_clear()
+
+
+def _sql_topics(texts: list[str]) -> list[list[str]]:
+    """What the text stage's SQL rule finds for each text (DuckDB RE2 on lower(text))."""
+    con = duckdb.connect()
+    con.register("_t", pd.DataFrame({"i": range(len(texts)), "text": texts}))
+    patterns = keyword_topic_patterns()
+    hits = con.execute(
+        "SELECT i, "
+        + ", ".join(f"regexp_matches(lower(text), ${k + 1})" for k in range(len(patterns)))
+        + " FROM _t ORDER BY i",
+        list(patterns.values()),
+    ).fetchall()
+    return [[topic for topic, hit in zip(patterns, row[1:], strict=True) if hit] for row in hits]
+
+
+def test_sql_rule_agrees_with_python_on_hand_written_sentences() -> None:
+    texts = [*SENTENCES, "ñdeaf and _privacy are not word starts", "Über-racist remark", "(deaf) [abuse]"]
+    assert _sql_topics(texts) == [keyword_topics(t) for t in texts]
+
+
+def test_sql_rule_agrees_with_python_on_real_comments(shared_data: Path) -> None:
+    frame = pd.read_csv(shared_data / "pxtextmining" / "v6framework_train.csv", usecols=["FFT answer"])
+    texts = frame["FFT answer"].dropna().astype(str).tolist()
+    python = [keyword_topics(t) for t in texts]
+    assert sum(bool(p) for p in python) > 50  # the rule fires on real comments, so agreement means something
+    assert _sql_topics(texts) == python
