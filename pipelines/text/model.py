@@ -8,8 +8,11 @@ Design choices, and why:
   a second-stage stacker on first-stage probabilities and down-weighting phase-1 data did not help).  Sentiment: a one-vs-rest LinearSVC 3-class head (softmax temperature fitted out-of-fold)
   decides positive / neutral / negative and a multinomial LR 5-class head splits each class into points.
 * Features are built per batch in one regex pass; each distinct word's unigram + char n-gram row is
-  cached in a word table, and a comment's counts are one sparse product (comments x words) @ (words x
-  features), so prediction is a few numpy / scipy passes rather than Python loops over n-grams.
+  cached in a word table.  The char block is a sum of per-word vectors normalised by the words' own
+  norms, so it is linear in the words: prediction scores each table word once ((words x features) @
+  weights, cached) and a comment's char score is one product of its word counts with that table - the
+  n-grams, ~80% of the features, are never built per comment (2x faster than summing n-gram counts per
+  comment, at equal held-out quality on two seeds).
 * The shipped model is plain arrays + JSON (``vocabulary.json``, ``weights.npz``, ``model.json``): no
   pickle, so loading a model file can never execute code, and nothing is downloaded at run time.
   Inference needs numpy + scipy only; scikit-learn is used for training.
@@ -45,7 +48,8 @@ from pipelines.text.framework import (
 )
 
 DEFAULT_MODEL_DIR = Path(__file__).with_name("model")
-FORMAT_VERSION = 1
+# 2: the char block is a sum of per-word vectors with a per-word norm (see FeatureSpace._parts).
+FORMAT_VERSION = 2
 
 SENTIMENT_CLASSES: tuple[int, ...] = (1, 2, 3, 4, 5)
 SENTIMENT3_NAMES: tuple[str, ...] = ("positive", "neutral", "negative")
@@ -114,11 +118,12 @@ def is_empty_comment(text: str | None) -> bool:
 # --------------------------------------------------------------------------------------------------
 
 BLOCKS: tuple[str, ...] = ("word", "char", "qword", "qtype")
+_CHAR_BLOCK = BLOCKS.index("char")
 
 
 @dataclass
 class FeatureSpace:
-    """Fixed-vocabulary TF-IDF over four blocks, each l2-normalised then weighted.
+    """Fixed-vocabulary TF-IDF over four blocks, each normalised then weighted (see ``_parts``).
 
     Implemented in pure Python + numpy (not sklearn) so that it is (a) rebuilt exactly from JSON,
     (b) fast: char n-grams are computed once per distinct word and cached, so the per-comment cost is a
@@ -241,7 +246,8 @@ class FeatureSpace:
         self._reset_table()
 
     def _reset_table(self) -> None:
-        self._tab_matrix: sp.csr_matrix | None = None
+        self._word_tabs: tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray] | None = None
+        self._score_cache: tuple[np.ndarray, np.ndarray] | None = None
         self._char_cache = dict(self._wtab0)
         self._char_cache[_SEP] = -2
         self._tab_ptr = self._tab_ptr0
@@ -259,13 +265,55 @@ class FeatureSpace:
         self._tab_ptr = np.concatenate([self._tab_ptr, ptr])
         self._tab_ind = np.concatenate([self._tab_ind, np.fromiter((j for r in rows for j in r), np.int32)])
 
-    def transform(self, texts: Sequence[str], qtypes: Sequence[str]) -> sp.csr_matrix:
-        """Sparse float32 feature matrix (n_texts x n_features)."""
+    def _word_tables(self) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
+        """Per word-table row: its unigram column (Tu), its char block (Tc) and Tc's squared row norms.
+
+        Tc holds (1 + log count of the n-gram in the word) x idf. Built for new rows only as words are
+        learnt, and rebuilt after the table is reset.
+        """
+        ntab = len(self._tab_ptr) - 1
+        done = 0 if self._word_tabs is None else self._word_tabs[0].shape[0]
+        if done < ntab:
+            lo = int(self._tab_ptr[done])
+            # scipy sorts and prunes index arrays in place: every matrix gets its own copy of them.
+            ptr, ind = self._tab_ptr[done:] - lo, self._tab_ind[lo:].copy()
+            T = sp.csr_matrix((np.ones(len(ind), np.float32), ind, ptr), shape=(ntab - done, self.n_features))
+            T.sum_duplicates()  # an n-gram twice in one word ("banana": "an", "na") counts 2
+            is_char = self._block_of_col[T.indices] == _CHAR_BLOCK
+            char_values = np.where(is_char, (1.0 + np.log(T.data)) * self._idf_all[T.indices], 0.0)
+            Tc = sp.csr_matrix(
+                (char_values, T.indices.copy(), T.indptr.copy()), shape=T.shape, dtype=np.float32
+            )
+            Tu = sp.csr_matrix(
+                (np.where(is_char, 0.0, T.data), T.indices.copy(), T.indptr.copy()),
+                shape=T.shape,
+                dtype=np.float32,
+            )
+            Tc.eliminate_zeros()
+            Tu.eliminate_zeros()
+            n2 = np.asarray(Tc.multiply(Tc).sum(axis=1), dtype=np.float32).ravel()
+            if self._word_tabs is not None:
+                old_u, old_c, old_n2 = self._word_tabs
+                Tu, Tc, n2 = sp.vstack([old_u, Tu], "csr"), sp.vstack([old_c, Tc], "csr"), np.r_[old_n2, n2]
+            self._word_tabs = (Tu, Tc, n2)
+        return self._word_tabs  # type: ignore[return-value]
+
+    def _word_scores(self, W: np.ndarray) -> np.ndarray:
+        """Tc @ W: each table word's char-block contribution to every output, extended as words are learnt."""
+        _, Tc, _ = self._word_tables()
+        cached = self._score_cache
+        if cached is None or cached[0] is not W or cached[1].shape[0] > Tc.shape[0]:
+            cached = (W, np.zeros((0, W.shape[1]), np.float32))
+        S = cached[1]
+        if S.shape[0] < Tc.shape[0]:
+            S = np.vstack([S, np.asarray(Tc[S.shape[0] :] @ W, dtype=np.float32)])
+        self._score_cache = (W, S)
+        return S
+
+    def _counts(self, texts: Sequence[str], qtypes: Sequence[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """(C, X2): comment x word-table counts, and raw counts of the bigram, question x word, length and
+        question-type columns."""
         n = len(texts)
-        if len(qtypes) != n:
-            raise ValueError(f"{len(qtypes)} question types for {n} texts")
-        if n == 0:
-            return sp.csr_matrix((0, self.n_features), dtype=np.float32)
         joined = _SEP.join(texts)
         if joined.count(_SEP) != n - 1:  # a text holding the separator itself: drop it from the texts
             joined = _SEP.join(t.replace(_SEP, " ") for t in texts)
@@ -289,21 +337,12 @@ class FeatureSpace:
         qt = np.fromiter(
             (self._qtype_index.get(q, len(QUESTION_TYPES)) for q in qtypes), dtype=np.int64, count=n
         )
-        # 1. unigram + char n-gram counts: (comment x word) counts times (word x feature) table rows.
-        # scipy's sparse product accumulates each row in a dense buffer - no sort of the ~300 entries
-        # per comment, which is what dominated the cost.
-        ntab = len(self._tab_ptr) - 1
-        if self._tab_matrix is None or self._tab_matrix.shape[0] != ntab:
-            self._tab_matrix = sp.csr_matrix(
-                (np.ones(len(self._tab_ind), np.float32), self._tab_ind, self._tab_ptr),
-                shape=(ntab, self.n_features),
-            )
-        counts = sp.csr_matrix((np.ones(len(wid), np.float32), (wdoc, wid)), shape=(n, ntab))
-        X1 = counts @ self._tab_matrix
+        C = sp.csr_matrix((np.ones(len(wid), np.float32), (wdoc, wid)), shape=(n, len(self._tab_ptr) - 1))
+        C.sum_duplicates()
         cols: list[np.ndarray] = []
         docs: list[np.ndarray] = []
         n_pre = self._n_pre
-        # 2. bigrams of adjacent words in the same comment, both in the pre-built table.
+        # Bigrams of adjacent words in the same comment, both in the pre-built table.
         if len(ids) > 1 and len(self._bi_keys):
             a, b = ids[:-1], ids[1:]
             ok = (a >= 0) & (b >= 0) & (a < n_pre) & (b < n_pre)
@@ -312,13 +351,13 @@ class FeatureSpace:
             hit = self._bi_keys[pos] == k
             cols.append(self._bi_cols[pos[hit]].astype(np.int64))
             docs.append(doc[:-1][ok][hit])
-        # 3. question type x word.
+        # Question type x word.
         known = wid < n_pre
         qc = np.full(len(wid), -1, np.int64)
         qc[known] = self._qword[qt[wdoc[known]], wid[known]]
         cols.append(qc)
         docs.append(wdoc)
-        # 4. length bucket, question type x length bucket, question type.
+        # Length bucket, question type x length bucket, question type.
         bucket = np.searchsorted(_LENGTH_CUTS, n_words, side="left")
         r = np.arange(n)
         cols += [
@@ -332,23 +371,63 @@ class FeatureSpace:
         X2 = sp.csr_matrix(
             (np.ones(int(keep.sum()), np.float32), (d[keep], c[keep])), shape=(n, self.n_features)
         )
-        X = (X1 + X2).tocsr()  # counts; X1 and X2 share no column (unigrams vs bigrams / other blocks)
+        return C, X2
+
+    def _parts(
+        self, texts: Sequence[str], qtypes: Sequence[str]
+    ) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
+        """(X, G, char_scale): the features are X + diag(char_scale) @ G @ Tc.
+
+        X holds the word, question and question-type blocks (sublinear tf x idf, l2-normalised per block,
+        times the block weight). The char block is a sum over the comment's distinct words of
+        (1 + log count) x the word's char vector, scaled by the block weight over sqrt(sum of those
+        words' squared norms) - an l2 norm that treats words as orthogonal - so a comment's char block is
+        linear in per-word vectors and prediction can score each distinct word once (``scores``).
+        """
+        C, X2 = self._counts(texts, qtypes)
+        Tu, _, n2 = self._word_tables()
+        n = len(texts)
+        X = (C @ Tu + X2).tocsr()  # unigram counts; X2 shares no column with them
         # Sublinear tf (1 + log tf) stops one repeated word dominating a long comment.
         X.data = (1.0 + np.log(X.data)) * self._idf_all[X.indices]
-        # l2-normalise each block separately, so long comments' many char n-grams cannot drown the
-        # word and question features, then weight the blocks.
-        key = np.repeat(np.arange(0, n * len(BLOCKS), len(BLOCKS)), np.diff(X.indptr))
+        # l2-normalise each block separately, so long comments' many words cannot drown the question
+        # features, then weight the blocks.
+        nb = len(BLOCKS)
+        key = np.repeat(np.arange(0, n * nb, nb), np.diff(X.indptr))
         key += self._block_of_col[X.indices]
-        norms = np.sqrt(
-            np.bincount(key, weights=np.square(X.data, dtype=np.float64), minlength=n * len(BLOCKS))
-        )
-        scale = (
-            (self._block_w[None, :] / np.maximum(norms.reshape(n, len(BLOCKS)), 1e-30))
-            .astype(np.float32)
-            .ravel()
-        )
+        norms = np.sqrt(np.bincount(key, weights=np.square(X.data, dtype=np.float64), minlength=n * nb))
+        scale = (self._block_w[None, :] / np.maximum(norms.reshape(n, nb), 1e-30)).astype(np.float32).ravel()
         X.data *= scale[key]
-        return X
+        G = C
+        G.data = 1.0 + np.log(G.data)
+        char_norm = np.sqrt(np.asarray(G.multiply(G) @ n2, dtype=np.float64).ravel())
+        char_scale = (self._block_w[_CHAR_BLOCK] / np.maximum(char_norm, 1e-30)).astype(np.float32)
+        return X, G, char_scale
+
+    def transform(self, texts: Sequence[str], qtypes: Sequence[str]) -> sp.csr_matrix:
+        """Sparse float32 feature matrix (n_texts x n_features), as training sees it."""
+        n = len(texts)
+        if len(qtypes) != n:
+            raise ValueError(f"{len(qtypes)} question types for {n} texts")
+        if n == 0:
+            return sp.csr_matrix((0, self.n_features), dtype=np.float32)
+        X, G, char_scale = self._parts(texts, qtypes)
+        _, Tc, _ = self._word_tables()
+        return (X + sp.diags(char_scale) @ (G @ Tc)).tocsr().astype(np.float32)
+
+    def scores(self, texts: Sequence[str], qtypes: Sequence[str], W: np.ndarray) -> np.ndarray:
+        """``transform(texts, qtypes) @ W`` without building the char block (~80% of the features).
+
+        The char block's contribution is (G @ (Tc @ W)) scaled per comment, and Tc @ W is computed once
+        per word the table holds, so the per-comment cost is the words, not their n-grams.
+        """
+        n = len(texts)
+        if len(qtypes) != n:
+            raise ValueError(f"{len(qtypes)} question types for {n} texts")
+        if n == 0:
+            return np.zeros((0, W.shape[1]), np.float32)
+        X, G, char_scale = self._parts(texts, qtypes)
+        return np.asarray(X @ W) + char_scale[:, None] * np.asarray(G @ self._word_scores(W))
 
     # -- fitting / persistence --------------------------------------------------------------------
     @classmethod
@@ -398,6 +477,8 @@ class FeatureSpace:
             "tf": "1+log(tf)",
             "idf": "log((1+n)/(1+df))+1",
             "normalisation": "l2 per block, then block weight",
+            "char_block": "sum over distinct words of (1+log count) x word vector ((1+log n-gram count in the "
+            "word) x idf), over sqrt(sum of the words' squared norms)",
             "question_types": list(QUESTION_TYPES),
         }
 
@@ -507,8 +588,7 @@ class ThemeSentimentModel:
         for i, key in enumerate(zip(clean, qtypes, strict=True)):
             inverse[i] = uniq.setdefault(key, len(uniq))
         keys = list(uniq)
-        X = self.features.transform([k[0] for k in keys], [k[1] for k in keys])
-        Z = np.asarray(X @ self._W)
+        Z = self.features.scores([k[0] for k in keys], [k[1] for k in keys], self._W)
         L = len(self.labels)
         m = self.theme_coef.shape[0]
         P = np.zeros((len(keys), L), dtype=np.float32)
@@ -633,7 +713,10 @@ class ThemeSentimentModel:
         d = Path(path) if path is not None else DEFAULT_MODEL_DIR
         meta = json.loads((d / "model.json").read_text(encoding="utf-8"))
         if meta.get("format_version") != FORMAT_VERSION:
-            raise ValueError(f"unsupported model format {meta.get('format_version')!r} in {d}")
+            raise ValueError(
+                f"unsupported model format {meta.get('format_version')!r} in {d} (this Chorus reads format "
+                f"{FORMAT_VERSION}): retrain it with `chorus text train`"
+            )
         vocab = json.loads((d / "vocabulary.json").read_text(encoding="utf-8"))
         with np.load(d / "weights.npz", allow_pickle=False) as w:
             arrays = {k: w[k] for k in w.files}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +20,13 @@ from pipelines.text.framework import (
     phase1_labels,
     v6_to_v7,
 )
-from pipelines.text.model import DEFAULT_MODEL_DIR, ThemeSentimentModel, TrainSettings, question_type
+from pipelines.text.model import (
+    DEFAULT_MODEL_DIR,
+    FeatureSpace,
+    ThemeSentimentModel,
+    TrainSettings,
+    question_type,
+)
 from pipelines.text.train import evaluate, frame_from_csv
 
 REPO = Path(__file__).resolve().parents[2]
@@ -205,6 +212,41 @@ def _reference_counts(fs, text: str, qtype: str) -> dict[int, float]:
     return out
 
 
+def _reference_vector(fs: FeatureSpace, text: str, qtype: str) -> dict[int, float]:
+    """The documented feature map, written plainly: word / question blocks are sublinear tf x idf,
+    l2-normalised; the char block sums (1 + log word count) x each distinct word's char vector
+    ((1 + log n-gram count in the word) x idf) over sqrt(sum of those words' squared norms)."""
+    counts = _reference_counts(fs, text, qtype)
+    vec: dict[int, float] = {}
+    for k, b in enumerate(("word", "char", "qword", "qtype")):
+        if b == "char":
+            continue
+        cols = [j for j in counts if fs._block_of_col[j] == k]
+        v = {j: (1 + np.log(counts[j])) * fs._idf_all[j] for j in cols}
+        norm = np.sqrt(sum(x * x for x in v.values()))
+        vec.update({j: x * fs._block_w[k] / norm for j, x in v.items()})
+    words = re.findall(r"[^\W_]+", text.lower())
+    lo, hi = fs.char_ngram
+    char: dict[int, float] = {}
+    norm2 = 0.0
+    for w in set(words):
+        p = " " + w + " "
+        grams: dict[int, int] = {}
+        for n in range(lo, hi + 1):
+            for i in range(len(p) - n + 1):
+                j = fs._index["char"].get(p[i : i + n])
+                if j is not None:
+                    grams[j] = grams.get(j, 0) + 1
+        u = {j: (1 + np.log(c)) * fs._idf_all[j] for j, c in grams.items()}
+        g = 1 + np.log(words.count(w))
+        norm2 += g * g * sum(x * x for x in u.values())
+        for j, x in u.items():
+            char[j] = char.get(j, 0.0) + g * x
+    k = fs._block_of_col[next(iter(char))] if char else 0
+    vec.update({j: x * fs._block_w[k] / np.sqrt(norm2) for j, x in char.items()})
+    return vec
+
+
 def test_vectorised_transform_matches_reference(model: ThemeSentimentModel) -> None:
     fs = model.features
     texts = [
@@ -213,24 +255,33 @@ def test_vectorised_transform_matches_reference(model: ThemeSentimentModel) -> N
         "",
         "zzqx unseenword staff",
         "No",
+        "banana banana nana",  # n-grams repeated inside a word and across words
     ]
-    qtypes = ["good", "improve", "why", "unknown", "improve"]
+    qtypes = ["good", "improve", "why", "unknown", "improve", "good"]
     fs.reset_cache()
     X = fs.transform(texts, qtypes)
     for i, (t, q) in enumerate(zip(texts, qtypes, strict=True)):
-        ref = _reference_counts(fs, t, q)
+        ref = _reference_vector(fs, t, q)
         row = X.getrow(i)
         assert set(row.indices.tolist()) == set(ref), t
-        # Values: sublinear tf x idf, l2-normalised within each block, times the block weight.
         cols = np.array(sorted(ref), dtype=int)
-        v = (1 + np.log([ref[j] for j in cols])) * fs._idf_all[cols]
-        blk = fs._block_of_col[cols]
-        for k in np.unique(blk):
-            v[blk == k] *= fs._block_w[k] / np.linalg.norm(v[blk == k])
-        np.testing.assert_allclose(row.toarray()[0, cols], v, rtol=1e-5)
+        np.testing.assert_allclose(row.toarray()[0, cols], [ref[j] for j in cols], rtol=1e-5)
     # Same matrix whether the words are new to the cache or already in it, and batch order is irrelevant.
     again = fs.transform(texts[::-1], qtypes[::-1])
     np.testing.assert_allclose(X.toarray(), again.toarray()[::-1], atol=1e-6)
+
+
+def test_fast_scores_equal_features_times_weights(model: ThemeSentimentModel) -> None:
+    # Prediction never builds the char block; its scores must equal the training features' product.
+    fs = model.features
+    texts = ["The staff were lovely, lovely staff!", "Waited 3 hours in A&E", "", "zzqx unseenword", "No"] * 3
+    qtypes = ["good", "improve", "why", "unknown", "improve"] * 3
+    fs.reset_cache()
+    fast = fs.scores(texts, qtypes, model._W)  # cold cache: every word new
+    fs.reset_cache()
+    np.testing.assert_allclose(fast, np.asarray(fs.transform(texts, qtypes) @ model._W), rtol=1e-4, atol=1e-5)
+    # A warm cache (words already scored) gives the same answer.
+    np.testing.assert_allclose(fs.scores(texts, qtypes, model._W), fast, rtol=1e-5, atol=1e-6)
 
 
 def test_sentiment_scales_agree(model: ThemeSentimentModel) -> None:
