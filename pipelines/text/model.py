@@ -227,6 +227,12 @@ class FeatureSpace:
         order = np.argsort(keys)
         self._bi_keys = keys[order]
         self._bi_cols = np.array([j for _, _, j in bigrams], dtype=np.int32)[order]
+        # Words that start / end some vocabulary bigram: most adjacent pairs fail these cheap look-ups and
+        # never reach the binary search.
+        self._bi_first = np.zeros(n_pre + 1, bool)
+        self._bi_second = np.zeros(n_pre + 1, bool)
+        self._bi_first[[self._wtab0[a] for a, _, _ in bigrams]] = True
+        self._bi_second[[self._wtab0[b] for _, b, _ in bigrams]] = True
         nq = len(QUESTION_TYPES) + 1  # last row: a question type the model does not know
         self._qword = np.full((nq, n_pre), -1, np.int32)
         for k, w, j in qwords:
@@ -345,7 +351,9 @@ class FeatureSpace:
         # Bigrams of adjacent words in the same comment, both in the pre-built table.
         if len(ids) > 1 and len(self._bi_keys):
             a, b = ids[:-1], ids[1:]
-            ok = (a >= 0) & (b >= 0) & (a < n_pre) & (b < n_pre)
+            # Separators (-2) and words learnt at prediction time (>= n_pre) map to the False last slot.
+            ok = self._bi_first[np.where((a >= 0) & (a < n_pre), a, n_pre)]
+            ok &= self._bi_second[np.where((b >= 0) & (b < n_pre), b, n_pre)]
             k = a[ok] * max(n_pre, 1) + b[ok]
             pos = np.minimum(np.searchsorted(self._bi_keys, k), len(self._bi_keys) - 1)
             hit = self._bi_keys[pos] == k
@@ -579,7 +587,8 @@ class ThemeSentimentModel:
             questions = [None] * n
         elif len(questions) != n:
             raise ValueError(f"{len(questions)} questions for {n} texts")
-        qtypes = [question_type(q) for q in questions]
+        memo: dict[Any, str] = {}  # a batch answers a handful of distinct questions
+        qtypes = [memo[q] if q in memo else memo.setdefault(q, question_type(q)) for q in questions]
         empty = np.array([is_empty_comment(t) for t in texts], dtype=bool)
         clean = ["" if e else str(t) for t, e in zip(texts, empty, strict=True)]
         # Identical (text, question type) pairs are common ("Nothing", "No") - score each once.
