@@ -117,6 +117,52 @@ def is_empty_comment(text: str | None) -> bool:
 # Features
 # --------------------------------------------------------------------------------------------------
 
+
+class _IntMap:
+    """Non-negative int64 keys -> int values, looked up for a whole array at once.
+
+    An open-addressing hash table (multiplicative hash, linear probing, load <= 1/3): looking up the
+    ~40 adjacent word pairs of every comment against the bigram vocabulary is a few vectorised passes,
+    ~4x cheaper than a binary search over the sorted keys.
+    """
+
+    def __init__(self, keys: Sequence[int], values: Sequence[int]) -> None:
+        self._bits = max(4, int(math.ceil(math.log2(3 * max(len(keys), 1)))))
+        size = 1 << self._bits
+        table_keys = [-1] * size
+        table_values = [-1] * size
+        slots = self._slots(np.asarray(keys, dtype=np.int64)).tolist()
+        for key, value, slot in zip(keys, values, slots, strict=True):
+            while table_keys[slot] != -1 and table_keys[slot] != key:
+                slot = (slot + 1) & (size - 1)
+            table_keys[slot], table_values[slot] = key, value
+        self._keys = np.array(table_keys, dtype=np.int64)
+        self._values = np.array(table_values, dtype=np.int64)
+        self._n = len(set(keys))
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        hashed = keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)  # wraps mod 2**64 by design
+        return (hashed >> np.uint64(64 - self._bits)).astype(np.int64)
+
+    def get(self, keys: np.ndarray) -> np.ndarray:
+        """The value of each key, -1 where the key is absent."""
+        out = np.full(len(keys), -1, np.int64)
+        slot = self._slots(keys)
+        pending = np.arange(len(keys))
+        mask = len(self._keys) - 1
+        while len(pending):
+            at = slot[pending]
+            stored = self._keys[at]
+            hit = stored == keys[pending]
+            out[pending[hit]] = self._values[at[hit]]
+            pending = pending[~hit & (stored != -1)]  # an empty slot ends the probe: the key is absent
+            slot[pending] = (slot[pending] + 1) & mask
+        return out
+
+
 BLOCKS: tuple[str, ...] = ("word", "char", "qword", "qtype")
 _CHAR_BLOCK = BLOCKS.index("char")
 
@@ -223,16 +269,9 @@ class FeatureSpace:
         )
         self._reset_table()
         n_pre = max(self._n_pre, 1)
-        keys = np.array([self._wtab0[a] * n_pre + self._wtab0[b] for a, b, _ in bigrams], dtype=np.int64)
-        order = np.argsort(keys)
-        self._bi_keys = keys[order]
-        self._bi_cols = np.array([j for _, _, j in bigrams], dtype=np.int32)[order]
-        # Words that start / end some vocabulary bigram: most adjacent pairs fail these cheap look-ups and
-        # never reach the binary search.
-        self._bi_first = np.zeros(n_pre + 1, bool)
-        self._bi_second = np.zeros(n_pre + 1, bool)
-        self._bi_first[[self._wtab0[a] for a, _, _ in bigrams]] = True
-        self._bi_second[[self._wtab0[b] for _, b, _ in bigrams]] = True
+        self._bigrams = _IntMap(
+            [self._wtab0[a] * n_pre + self._wtab0[b] for a, b, _ in bigrams], [j for _, _, j in bigrams]
+        )
         nq = len(QUESTION_TYPES) + 1  # last row: a question type the model does not know
         self._qword = np.full((nq, n_pre), -1, np.int32)
         for k, w, j in qwords:
@@ -349,15 +388,12 @@ class FeatureSpace:
         docs: list[np.ndarray] = []
         n_pre = self._n_pre
         # Bigrams of adjacent words in the same comment, both in the pre-built table.
-        if len(ids) > 1 and len(self._bi_keys):
+        if len(ids) > 1 and len(self._bigrams):
             a, b = ids[:-1], ids[1:]
-            # Separators (-2) and words learnt at prediction time (>= n_pre) map to the False last slot.
-            ok = self._bi_first[np.where((a >= 0) & (a < n_pre), a, n_pre)]
-            ok &= self._bi_second[np.where((b >= 0) & (b < n_pre), b, n_pre)]
-            k = a[ok] * max(n_pre, 1) + b[ok]
-            pos = np.minimum(np.searchsorted(self._bi_keys, k), len(self._bi_keys) - 1)
-            hit = self._bi_keys[pos] == k
-            cols.append(self._bi_cols[pos[hit]].astype(np.int64))
+            ok = (a >= 0) & (b >= 0) & (a < n_pre) & (b < n_pre)
+            found = self._bigrams.get(a[ok] * max(n_pre, 1) + b[ok])
+            hit = found >= 0
+            cols.append(found[hit])
             docs.append(doc[:-1][ok][hit])
         # Question type x word.
         known = wid < n_pre
