@@ -67,8 +67,9 @@ def code_comments(
     # each batch's text is read from raw when its turn comes.
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _to_code AS
-           SELECT row_number() OVER (ORDER BY r.comment_id, r.rowid) AS batch_row, r.rowid AS rid
-           FROM raw.comment_text r
+           SELECT row_number() OVER (ORDER BY r.comment_id, r.rowid) AS batch_row, r.rowid AS rid,
+                  c.rowid AS cid  -- the comment's row in staged.comments (its question), matched once here
+           FROM raw.comment_text r LEFT JOIN staged.comments c ON c.comment_id = r.comment_id
            WHERE NOT EXISTS (SELECT 1 FROM staged.comment_text t WHERE t.comment_id = r.comment_id AND t.file_sha256 = r.file_sha256)"""
     )
     total = int(con.execute("SELECT count(*) FROM _to_code").fetchall()[0][0])
@@ -86,9 +87,9 @@ def code_comments(
         try:
             batch = con.execute(
                 """SELECT r.comment_id, r.file_sha256, r.text, c.question
-                   FROM (SELECT batch_row, rid FROM _to_code WHERE batch_row > ? AND batch_row <= ?) k
+                   FROM (SELECT batch_row, rid, cid FROM _to_code WHERE batch_row > ? AND batch_row <= ?) k
                    JOIN raw.comment_text r ON r.rowid = k.rid
-                   LEFT JOIN staged.comments c ON c.comment_id = r.comment_id
+                   LEFT JOIN staged.comments c ON c.rowid = k.cid
                    ORDER BY k.batch_row""",
                 [start, start + batch_size],
             ).fetchall()
