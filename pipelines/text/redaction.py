@@ -194,14 +194,28 @@ _PHONE_LENIENCY = phonenumbers.Leniency.VALID
 
 def _find_phones(text: str) -> Iterator[_Span]:
     for m in _PHONE_CANDIDATE_RE.finditer(text):
-        candidate = m.group()
-        if sum(c.isdigit() for c in candidate) < 9:  # UK numbers have 9-12 significant digits
-            continue
-        # Give phonenumbers one character of context each side so a closing bracket is seen.
-        lo = max(m.start() - 1, 0)
-        hi = min(m.end() + 1, len(text))
-        for pm in phonenumbers.PhoneNumberMatcher(text[lo:hi], "GB", leniency=_PHONE_LENIENCY):
-            yield lo + pm.start, lo + pm.end, PHONE
+        end = m.end()
+        # The candidate regex is greedy: "Tel 0113 496 0356 2 months" takes the "2" too, and phonenumbers
+        # rejects the whole run. Drop trailing digit groups (at most two) until it accepts one.
+        for _ in range(3):
+            candidate = text[m.start() : end]
+            if sum(c.isdigit() for c in candidate) < 9:  # UK numbers have 9-12 significant digits
+                break
+            # Give phonenumbers one character of context each side so a closing bracket is seen.
+            lo = max(m.start() - 1, 0)
+            hi = min(end + 1, len(text))
+            found = [
+                (lo + pm.start, lo + pm.end)
+                for pm in phonenumbers.PhoneNumberMatcher(text[lo:hi], "GB", leniency=_PHONE_LENIENCY)
+            ]
+            if found:
+                for start, stop in found:
+                    yield start, stop, PHONE
+                break
+            cut = candidate.rstrip().rfind(" ")
+            if cut <= 0:
+                break
+            end = m.start() + cut
 
 
 # ---------------------------------------------------------------------------------------------------------

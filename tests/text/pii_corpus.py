@@ -148,6 +148,10 @@ CORPUS: list[Entry] = [
     _e("contact number 028 9649 6000 please", (PH, "028 9649 6000")),
     _e("you can reach me at 029 2018 0123 during the day", (PH, "029 2018 0123")),
     _e("0114 496 0321 is my landline", (PH, "0114 496 0321")),
+    # A number straight after the phone number (the candidate run swallows it; the phone must survive).
+    _e("Tel 0113 496 0356 2 months later I was discharged", (PH, "0113 496 0356")),
+    _e("Tel +44 113 496 0348 2) Most of them were kind", (PH, "+44 113 496 0348")),
+    _e("ring 0113 496 0893 153 times and still no answer", (PH, "0113 496 0893")),
     _e("Liverpool office 0151 496 0123 was very helpful", (PH, "0151 496 0123")),
     _e("I called 0191 498 0123 and waited 45 minutes", (PH, "0191 498 0123")),
     _e("freephone 0808 157 0123 never picks up", (PH, "0808 157 0123")),
