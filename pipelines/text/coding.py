@@ -9,7 +9,9 @@ comments, and memory stays flat however many comments there are (``batch_size`` 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,28 +83,45 @@ def code_comments(
     # instead of logging every batch's rows to the WAL first (a third less write cost), and a crash
     # loses at most one transaction's batches - the next run codes them again.
     per_transaction = max(1, COMMIT_EVERY // batch_size)
-    for k, start in enumerate(range(0, total, batch_size)):
-        if k % per_transaction == 0:
-            con.begin()
-        try:
-            batch = con.execute(
-                """SELECT r.comment_id, r.file_sha256, r.text, c.question
-                   FROM (SELECT batch_row, rid, cid FROM _to_code WHERE batch_row > ? AND batch_row <= ?) k
-                   JOIN raw.comment_text r ON r.rowid = k.rid
-                   LEFT JOIN staged.comments c ON c.rowid = k.cid
-                   ORDER BY k.batch_row""",
-                [start, start + batch_size],
-            ).fetchall()
-            redactions += _code_batch(con, model, batch)  # type: ignore[arg-type]
-        except BaseException:
-            con.rollback()
-            raise
-        done += len(batch)
-        if k % per_transaction == per_transaction - 1 or done == total:
-            con.commit()
-        if progress:
-            progress(done, total)
+    with _cyclic_gc_paused():
+        for k, start in enumerate(range(0, total, batch_size)):
+            if k % per_transaction == 0:
+                con.begin()
+            try:
+                batch = con.execute(
+                    """SELECT r.comment_id, r.file_sha256, r.text, c.question
+                       FROM (SELECT batch_row, rid, cid FROM _to_code WHERE batch_row > ? AND batch_row <= ?) k
+                       JOIN raw.comment_text r ON r.rowid = k.rid
+                       LEFT JOIN staged.comments c ON c.rowid = k.cid
+                       ORDER BY k.batch_row""",
+                    [start, start + batch_size],
+                ).fetchall()
+                redactions += _code_batch(con, model, batch)  # type: ignore[arg-type]
+            except BaseException:
+                con.rollback()
+                raise
+            done += len(batch)
+            if k % per_transaction == per_transaction - 1 or done == total:
+                con.commit()
+            if progress:
+                progress(done, total)
     return CodingSummary(coded=done, removed=removed, redactions=redactions)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the batch loop.
+
+    Each batch allocates millions of short-lived objects (tokens, ids) that reference counting frees at
+    once; the cyclic collector only re-walks them, ~10% of the stage's CPU. Nothing here builds cycles.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _sql_string(value: str) -> str:
