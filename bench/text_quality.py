@@ -146,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     rep = evaluate(model, test, out_dir=args.out, name="text_quality_heldout", extra=extra)
     rep_all = evaluate(model, test, substantive_only=False)
+    # The same comments with the question withheld (sources without one, e.g. review exports).
+    rep_noq = evaluate(model, test.assign(question=None))
     th, se = rep["themes"], rep["sentiment"]
     print(f"\nHeld-out (substantive comments, n={rep['n_theme_rows_scored']}):")
     print(
@@ -155,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"  all comments incl. empty/'did not answer' (n={rep_all['n_theme_rows_scored']}): micro-F1 "
         f"{rep_all['themes']['micro_f1']:.3f} macro-F1 {rep_all['themes']['macro_f1']:.3f}"
+    )
+    print(
+        f"  same comments, question withheld: micro-F1 {rep_noq['themes']['micro_f1']:.3f} macro-F1 "
+        f"{rep_noq['themes']['macro_f1']:.3f} sentiment 3-class {rep_noq['sentiment']['accuracy_3class']:.3f}"
     )
     print(
         f"  baseline TF-IDF+LinearSVC (v6 only): micro-F1 {base['micro_f1']:.3f} macro-F1 {base['macro_f1']:.3f} "

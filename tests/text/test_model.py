@@ -182,6 +182,27 @@ def test_training_on_small_csv_beats_majority_baseline(tmp_path: Path) -> None:
     assert rep["sentiment"]["accuracy_3class"] > s3.value_counts(normalize=True).max()
 
 
+def test_training_with_partially_coded_source_and_question_copies() -> None:
+    """Phase-1-style rows (one code, absent labels = weak negatives) train alongside exhaustively coded
+    rows; thresholds are tuned on the latter only, and those get a question-less copy."""
+    from pipelines.text.model import _class_weight, train
+
+    good = ["Staff were kind and caring", "Lovely friendly nurses", "Very kind staff"] * 4
+    wait = ["Waited hours to be seen", "Long wait for an appointment", "The wait was too long"] * 4
+    rows = [(t, "What was good?", ["Staff manner & personal attributes"], True, "v6") for t in good]
+    rows += [(t, "What could we do better?", ["Timeliness of care"], True, "v6") for t in wait]
+    rows += [(t + " indeed", None, ["Timeliness of care"], True, "phase1") for t in wait]
+    df = pd.DataFrame(rows, columns=["text", "question", "labels", "labels_complete", "source"])
+    df["group"] = [f"g{i}" for i in range(len(df))]
+    m = train(df, sentiment_col=None, settings=TrainSettings(n_jobs=1, n_folds=2))
+    assert m.meta["training"]["n_theme_rows_unknown_question_copies"] == 24
+    pr = m.predict_arrays(["Waited hours, too long", "Kind caring staff"], [None, None])
+    assert pr.theme_mask[0, m.labels.index("Timeliness of care")]
+    assert pr.theme_mask[1, m.labels.index("Staff manner & personal attributes")]
+    cw = _class_weight(np.array([0, 0, 0, 1]), TrainSettings(class_weight_power=2.0))
+    assert cw == {0: pytest.approx((4 / 6) ** 2), 1: pytest.approx(4.0)}
+
+
 # -- feature transform and rules -------------------------------------------------------------------
 
 
