@@ -23,6 +23,9 @@ DERIVED_CODE: tuple[Path, ...] = (
     PIPELINES / "disclosure.py",
     PIPELINES / "publish.py",
     PIPELINES / "text" / "coding.py",
+    PIPELINES / "text" / "redaction.py",
+    PIPELINES / "text" / "framework.py",
+    PIPELINES / "text" / "model.py",
     PIPELINES / "text" / "model" / "model.json",
     *sorted((PIPELINES / "report").glob("*.py")),
 )

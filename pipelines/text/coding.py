@@ -10,6 +10,7 @@ comments, and memory stays flat however many comments there are (``batch_size`` 
 from __future__ import annotations
 
 import gc
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.text.framework import category_of, keyword_topic_patterns
-from pipelines.text.model import ThemeSentimentModel, sentiment3
+from pipelines.text.model import ThemeSentimentModel, model_dir_fingerprint, sentiment3
 from pipelines.text.redaction import redact
 
 TABLES_SQL = (Path(__file__).parent / "coding.sql").read_text()
@@ -39,20 +40,45 @@ def ensure_text_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(TABLES_SQL)
 
 
+# What decides a comment's coding besides the model's weights: redaction rules, keyword rules, features.
+CODER_SOURCES: tuple[Path, ...] = tuple(
+    Path(__file__).with_name(name) for name in ("redaction.py", "framework.py", "model.py")
+)
+
+
+def coder_version(model: ThemeSentimentModel | None = None) -> str:
+    """A short hash of what codes a comment: the redaction and keyword rules, the feature code and the
+    model (``None``: the shipped model, hashed from its files without loading it)."""
+    digest = hashlib.sha256()
+    for path in CODER_SOURCES:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update((model.fingerprint if model is not None else model_dir_fingerprint()).encode())
+    return digest.hexdigest()[:16]
+
+
 def code_comments(
     con: duckdb.DuckDBPyConnection,
     model: ThemeSentimentModel | None = None,
     batch_size: int = 20_000,
     progress: Callable[[int, int], None] | None = None,
 ) -> CodingSummary:
-    """Redact and code every comment not yet coded in its current version; drop codes of comments gone."""
+    """Redact and code every comment not yet coded in its current version by the current coder; drop
+    codes of comments gone.
+
+    A change to the redaction rules, the keyword rules or the model changes the coder version, and every
+    comment is coded again: a new redaction rule must reach text redacted before it existed.
+    """
     ensure_text_tables(con)
     removed = 0
-    # Codes whose comment (in that file version) is gone: found with one anti-join, deleted only if any.
+    version = coder_version(model)
+    # Codes whose comment (in that file version) is gone, or that an earlier coder wrote: found with one
+    # anti-join, deleted only if any.
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _stale AS
            SELECT t.comment_id, t.file_sha256 FROM staged.comment_text t
-           WHERE NOT EXISTS (SELECT 1 FROM raw.comment_text r WHERE r.comment_id = t.comment_id AND r.file_sha256 = t.file_sha256)"""
+           WHERE t.coded_with IS DISTINCT FROM $version
+              OR NOT EXISTS (SELECT 1 FROM raw.comment_text r WHERE r.comment_id = t.comment_id AND r.file_sha256 = t.file_sha256)""",
+        {"version": version},
     )
     if con.execute("SELECT count(*) FROM _stale").fetchall()[0][0]:
         for table in (
@@ -96,7 +122,7 @@ def code_comments(
                        ORDER BY k.batch_row""",
                     [start, start + batch_size],
                 ).fetchall()
-                redactions += _code_batch(con, model, batch)  # type: ignore[arg-type]
+                redactions += _code_batch(con, model, batch, version)  # type: ignore[arg-type]
             except BaseException:
                 con.rollback()
                 raise
@@ -138,7 +164,9 @@ def _keyword_rule_sql() -> str:
     )
 
 
-def _code_batch(con: duckdb.DuckDBPyConnection, model: ThemeSentimentModel, batch: list[tuple]) -> int:
+def _code_batch(
+    con: duckdb.DuckDBPyConnection, model: ThemeSentimentModel, batch: list[tuple], version: str
+) -> int:
     """Redact, code and write one batch; returns the number of redactions made.
 
     Per-comment values go to DuckDB as one frame; theme rows as numbers only (row, label index,
@@ -165,8 +193,9 @@ def _code_batch(con: duckdb.DuckDBPyConnection, model: ThemeSentimentModel, batc
     )
     con.unregister("_batch")
     con.execute(
-        """INSERT INTO staged.comment_text
-           SELECT comment_id, file_sha256, text_redacted, redaction_count FROM _coded"""
+        """INSERT INTO staged.comment_text (comment_id, file_sha256, text_redacted, redaction_count, coded_with)
+           SELECT comment_id, file_sha256, text_redacted, redaction_count, $version FROM _coded""",
+        {"version": version},
     )
     con.execute(
         """INSERT INTO staged.comment_sentiment

@@ -2,8 +2,11 @@
 CREATE TABLE IF NOT EXISTS staged.comment_text (
     comment_id VARCHAR NOT NULL, file_sha256 VARCHAR NOT NULL,
     text_redacted VARCHAR,            -- personal data replaced by [NHS_NUMBER], [POSTCODE], [PHONE] …
-    redaction_count INTEGER
+    redaction_count INTEGER,
+    coded_with VARCHAR                -- coder version: redaction + keyword rules + model (coding.coder_version)
 );
+-- Warehouses from before the coder version: their comments are recoded once (NULL matches no version).
+ALTER TABLE staged.comment_text ADD COLUMN IF NOT EXISTS coded_with VARCHAR;
 COMMENT ON TABLE staged.comment_text IS 'Comment text after redaction of personal data (the raw text never leaves raw).';
 CREATE TABLE IF NOT EXISTS staged.comment_redactions (
     comment_id VARCHAR NOT NULL, file_sha256 VARCHAR NOT NULL, kind VARCHAR NOT NULL, occurrences INTEGER

@@ -28,6 +28,7 @@ Design choices, and why:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -603,6 +604,7 @@ class ThemeSentimentModel:
         self.sentiment_coef = np.ascontiguousarray(sentiment_coef, dtype=np.float32)
         self.sentiment_intercept = np.asarray(sentiment_intercept, dtype=np.float32)
         self.meta = dict(meta or {})
+        self._fingerprint: str | None = None  # set by load() from the files; else computed from the arrays
         self.sentiment3_coef = (
             None if sentiment3_coef is None else np.ascontiguousarray(sentiment3_coef, dtype=np.float32)
         )
@@ -615,6 +617,23 @@ class ThemeSentimentModel:
         self._W = np.ascontiguousarray(
             np.concatenate([self.theme_coef[i] for i in range(m)] + [self.sentiment_coef] + extra, axis=1)
         )
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 naming exactly this model: of its files when loaded from disk, else of its arrays."""
+        if self._fingerprint is None:
+            digest = hashlib.sha256(json.dumps(self.features.vocab, sort_keys=True).encode())
+            for array in (
+                self._W,
+                self.theme_intercept,
+                self.theme_platt,
+                self.thresholds,
+                self.sentiment_intercept,
+            ):
+                digest.update(np.ascontiguousarray(array).tobytes())
+            digest.update(json.dumps(self.features.settings(), sort_keys=True).encode())
+            self._fingerprint = digest.hexdigest()
+        return self._fingerprint
 
     # -- prediction --------------------------------------------------------------------------------
     def predict_arrays(
@@ -775,7 +794,7 @@ class ThemeSentimentModel:
             block_weights={k: float(v) for k, v in fs["block_weights"].items()},
             char_ngram=tuple(fs["char_ngram"]),  # type: ignore[arg-type]
         )
-        return cls(
+        model = cls(
             features,
             meta["labels"],
             arrays["theme_coef"],
@@ -788,6 +807,18 @@ class ThemeSentimentModel:
             sentiment3_coef=arrays.get("sentiment3_coef"),
             sentiment3_intercept=arrays.get("sentiment3_intercept"),
         )
+        model._fingerprint = model_dir_fingerprint(d)
+        return model
+
+
+def model_dir_fingerprint(path: str | Path | None = None) -> str:
+    """SHA-256 of a model folder's files (default: the shipped model) - what ``fingerprint`` gives once
+    that folder is loaded, without loading it."""
+    d = Path(path) if path is not None else DEFAULT_MODEL_DIR
+    digest = hashlib.sha256()
+    for name in ("model.json", "vocabulary.json", "weights.npz"):
+        digest.update(name.encode() + b"\0" + (d / name).read_bytes())
+    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------------------------------

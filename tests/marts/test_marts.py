@@ -207,8 +207,9 @@ def test_triangulation_joins_survey_gaps_to_what_people_say(tiny_store: duckdb.D
         [(f"o{i}", f"o{i}") for i in range(30)],
     )
     tiny_store.execute(
-        """INSERT INTO staged.comment_text SELECT comment_id, 'sha', 'Could not get through on the phone for days, '
-                  || comment_id, 0 FROM staged.comments"""
+        """INSERT INTO staged.comment_text BY NAME SELECT comment_id, 'sha' AS file_sha256,
+                  'Could not get through on the phone for days, ' || comment_id AS text_redacted,
+                  0 AS redaction_count FROM staged.comments"""
     )
     tiny_store.execute(
         """INSERT INTO staged.comment_themes SELECT comment_id, 'sha', 'Contacting services',

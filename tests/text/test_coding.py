@@ -1,0 +1,106 @@
+"""The text stage over a small store: incremental by comment version, and recoded when the coder changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import duckdb
+import pytest
+
+from pipelines.sources.comments import ensure_comment_tables
+from pipelines.store import ensure_store
+from pipelines.text import coding
+from pipelines.text.coding import code_comments, coder_version
+from pipelines.text.model import ThemeSentimentModel, model_dir_fingerprint
+
+COMMENTS = [
+    ("fft:1", "The nurses were kind and listened to me", "What was good?"),
+    (
+        "fft:2",
+        "Waited four hours, call me on 0113 496 0356 2 days later nobody rang",
+        "What could we do better?",
+    ),
+    ("fft:3", "No interpreter for my mum, she is deaf", "What could we do better?"),
+    ("fft:4", "", "What was good?"),
+]
+TABLES = ("comment_text", "comment_redactions", "comment_themes", "comment_sentiment")
+
+
+@pytest.fixture(scope="module")
+def model() -> ThemeSentimentModel:
+    return ThemeSentimentModel.load()
+
+
+@pytest.fixture
+def store() -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect()
+    ensure_store(con)
+    ensure_comment_tables(con)
+    for cid, text, question in COMMENTS:
+        con.execute(
+            "INSERT INTO raw.comment_text (comment_id, source, text, file_sha256) VALUES (?, 'fft', ?, 'sha1')",
+            [cid, text],
+        )
+        con.execute(
+            """INSERT INTO staged.comments (comment_id, source, channel, question, text_ref, file_sha256)
+               VALUES (?, 'fft', 'survey_comment', ?, ?, 'sha1')""",
+            [cid, question, cid],
+        )
+    yield con
+    con.close()
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return {t: con.execute(f"SELECT count(*) FROM staged.{t}").fetchone()[0] for t in TABLES}
+
+
+def test_codes_once_then_nothing_new(store: duckdb.DuckDBPyConnection, model: ThemeSentimentModel) -> None:
+    first = code_comments(store, model)
+    assert first.coded == len(COMMENTS)
+    counts = _counts(store)
+    assert counts["comment_text"] == counts["comment_sentiment"] == len(COMMENTS)
+    texts = dict(store.execute("SELECT comment_id, text_redacted FROM staged.comment_text").fetchall())
+    assert texts["fft:2"] == "Waited four hours, call me on [PHONE] 2 days later nobody rang"
+    assert store.execute("SELECT DISTINCT coded_with FROM staged.comment_text").fetchall() == [
+        (coder_version(model),)
+    ]
+    again = code_comments(store, model)
+    assert (again.coded, again.removed) == (0, 0)
+    assert _counts(store) == counts
+
+
+def test_a_new_coder_recodes_every_comment_without_duplicates(
+    store: duckdb.DuckDBPyConnection, model: ThemeSentimentModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code_comments(store, model)
+    counts = _counts(store)
+    # Text an earlier coder stored before a redaction rule existed: it must not survive a coder change.
+    store.execute(
+        "UPDATE staged.comment_text SET text_redacted = 'call me on 0113 496 0356 2 days later' WHERE comment_id = 'fft:2'"
+    )
+    monkeypatch.setattr(coding, "coder_version", lambda model=None: "a-newer-coder")
+    summary = code_comments(store, model)
+    assert summary.coded == len(COMMENTS)
+    assert summary.removed == sum(counts.values())  # every old code row replaced, none left beside the new
+    assert _counts(store) == counts
+    text = store.execute(
+        "SELECT text_redacted FROM staged.comment_text WHERE comment_id = 'fft:2'"
+    ).fetchone()[0]
+    assert "[PHONE]" in text and "0113" not in text
+    assert store.execute("SELECT DISTINCT coded_with FROM staged.comment_text").fetchall() == [
+        ("a-newer-coder",)
+    ]
+
+
+def test_shipped_model_version_is_known_without_loading_it(model: ThemeSentimentModel) -> None:
+    # The asset passes no model: the version must equal the one the loaded shipped model gives.
+    assert model.fingerprint == model_dir_fingerprint()
+    assert coder_version(None) == coder_version(model)
+
+
+def test_a_retrained_model_is_a_new_coder(model: ThemeSentimentModel) -> None:
+    other = ThemeSentimentModel(
+        model.features, model.labels, model.theme_coef * 0.5, model.theme_intercept, model.theme_platt,
+        model.thresholds, model.sentiment_coef, model.sentiment_intercept,
+    )  # fmt: skip
+    assert coder_version(other) != coder_version(model)
