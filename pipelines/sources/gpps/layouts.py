@@ -377,7 +377,9 @@ def load_results(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
             "CREATE OR REPLACE TEMP TABLE _gpps_keep AS SELECT * FROM _gpps_wide SEMI JOIN _gpps_pass USING (source_row)"
         )
         wide = "_gpps_keep"
-    insert_results(con, plan, measures, wide, code, {k: params[k] for k in ("year", "series", "level", "file")})
+    insert_results(
+        con, plan, measures, wide, code, {k: params[k] for k in ("year", "series", "level", "file")}
+    )
     if plan.context:
         context = {c: _clean(c) if c in plan.context else "NULL" for c in G.CONTEXT_COLUMNS}
         con.execute(
