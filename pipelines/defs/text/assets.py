@@ -4,7 +4,7 @@ import dagster as dg
 
 from pipelines.asset_metadata import query_markdown, table_metadata
 from pipelines.chorus_resource import ChorusResource
-from pipelines.text.coding import CODED_THIS_RUN_SQL, code_comments, ensure_text_tables
+from pipelines.text.coding import CODED_THIS_RUN_SQL, code_comments, coder_version, ensure_text_tables
 from pipelines.text.framework import all_labels
 from pipelines.text.redaction import rescan_for_pii
 
@@ -88,7 +88,11 @@ def coded_comments(context: dg.AssetExecutionContext, chorus: ChorusResource):  
         summary = code_comments(
             con, progress=lambda done, total: context.log.info(f"coded {done:,} of {total:,} comments")
         )
-        context.log.info(f"coded {summary.coded:,} comments, {summary.redactions:,} redactions")
+        version = coder_version()
+        context.log.info(
+            f"coded {summary.coded:,} comments, {summary.redactions:,} redactions (coder {version}; "
+            f"{summary.removed:,} rows of earlier codings replaced or dropped)"
+        )
         for name, key in KEYS.items():
             metadata = table_metadata(con, f"staged.{name}")
             if name == "comment_themes":
@@ -114,7 +118,15 @@ def coded_comments(context: dg.AssetExecutionContext, chorus: ChorusResource):  
                         "SELECT kind, sum(occurrences) AS found FROM staged.comment_redactions GROUP BY 1 ORDER BY 2 DESC",
                     )
                 )
-            yield dg.MaterializeResult(asset_key=key, metadata=metadata | {"coded_this_run": summary.coded})
+            yield dg.MaterializeResult(
+                asset_key=key,
+                metadata=metadata
+                | {
+                    "coded_this_run": summary.coded,
+                    "recoded_or_removed_rows": summary.removed,
+                    "coder_version": version,
+                },
+            )
         # Re-scan what this run redacted; earlier runs' texts were scanned when they were written.
         texts = con.execute(CODED_THIS_RUN_SQL).fetchall()
         total_texts = con.execute("SELECT count(*) FROM staged.comment_text").fetchall()[0][0]
