@@ -845,10 +845,10 @@ class TrainSettings:
     negative_source_weights: dict[str, float] = field(
         default_factory=lambda: {"phase1": 0.1, "care_opinion": 0.1}
     )
-    # Theme fits also see every exhaustively coded comment a second time with its question unknown.  In
-    # training the "unknown" question type otherwise only marks phase-1 rows, so comments coded without
-    # a question were scored like phase-1 data (seed-0 held-out, question withheld: micro-F1 0.609 ->
-    # 0.674, macro-F1 0.419 -> 0.560).
+    # Theme fits also see every exhaustively coded comment a second time with its question unknown (and
+    # sentiment fits every comment that has a question).  In training the "unknown" question type
+    # otherwise only marks phase-1 rows, so comments coded without a question were scored like phase-1
+    # data (seed-0 held-out, question withheld: micro-F1 0.609 -> 0.674, macro-F1 0.419 -> 0.560).
     unknown_question_copies: bool = True
     sentiment_source_weights: dict[str, float] = field(
         default_factory=lambda: {"phase1": 0.3, "care_opinion": 0.3}
@@ -1167,8 +1167,19 @@ def train(
         n_sent = int(ok.sum())
         if n_sent:
             sw = None if ws_all is None else ws_all[ok]
+            Xs, ys, gs = X_all[ok], sv[ok].astype(int), groups[ok]
+            if s.unknown_question_copies:
+                # As for themes: rows that know their question are also seen without it, so a comment
+                # arriving with no question (a complaint, a story) is not read as phase-1 data.
+                cp = np.flatnonzero(ok & (np.asarray(qtypes, dtype=object) != "unknown"))
+                if len(cp):
+                    Xs = sp.vstack(
+                        [Xs, features.transform([texts[i] for i in cp], ["unknown"] * len(cp))]
+                    ).tocsr()
+                    ys, gs = np.concatenate([ys, sv[cp].astype(int)]), np.concatenate([gs, groups[cp]])
+                    sw = None if sw is None else np.concatenate([sw, ws_all[cp]])
             m = LogisticRegression(C=s.C_sentiment, max_iter=2000)
-            m.fit(X_all[ok], sv[ok].astype(int), sample_weight=sw)
+            m.fit(Xs, ys, sample_weight=sw)
             for k, cls in enumerate(m.classes_):
                 sent_coef[:, int(cls) - 1] = (
                     m.coef_[k] if len(m.classes_) > 2 else (m.coef_[0] if k else -m.coef_[0])
@@ -1176,9 +1187,9 @@ def train(
                 sent_icpt[int(cls) - 1] = m.intercept_[k] if len(m.classes_) > 2 else 0.0
             missing = [c for c in SENTIMENT_CLASSES if c not in set(m.classes_.astype(int))]
             sent_icpt[[c - 1 for c in missing]] = -30.0  # a class never seen is never predicted
-            y3 = np.searchsorted([2, 3], sv[ok].astype(int), side="left")  # 1-2 -> 0, 3 -> 1, 4-5 -> 2
+            y3 = np.searchsorted([2, 3], ys, side="left")  # 1-2 -> 0, 3 -> 1, 4-5 -> 2
             if s.sentiment3_head and len(np.unique(y3)) == 3:
-                s3_coef, s3_icpt = _fit_sentiment3(X_all[ok], y3, sw, groups[ok], s)
+                s3_coef, s3_icpt = _fit_sentiment3(Xs, y3, sw, gs, s)
     meta = {
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "training": {
