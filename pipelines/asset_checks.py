@@ -71,3 +71,34 @@ def unique_key_check(
         f"GROUP BY {columns} HAVING n > 1",
         blocking=blocking,
     )
+
+
+def comment_with_text_check(
+    *,
+    asset: str,
+    name: str,
+    description: str,
+    record_id: str,
+    comment_id: str = "comment_id",
+    table: str | None = None,
+    where: str | None = None,
+) -> dg.AssetChecksDefinition:
+    """A blocking check that every record of ``table`` (default: the asset's table) has exactly one
+    ``staged.comments`` row (matched on ``comment_id``) and, through its ``text_ref``, exactly one
+    ``raw.comment_text`` row: free text is never lost between a source and the shared comments table.
+
+    Failing rows are the record ids with how many comment and text rows each has.
+    """
+    condition = f" WHERE {where}" if where else ""
+    return sql_row_check(
+        asset=asset,
+        name=name,
+        description=description,
+        failing_rows_sql=f"""SELECT r.{record_id}, count(DISTINCT c.comment_id) AS comments,
+                                    count(t.comment_id) AS texts
+                             FROM {table or asset} r
+                             LEFT JOIN staged.comments c ON c.comment_id = r.{comment_id}
+                             LEFT JOIN raw.comment_text t ON t.comment_id = c.text_ref{condition}
+                             GROUP BY 1 HAVING comments <> 1 OR texts <> 1""",
+        blocking=True,
+    )

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.asset_checks import unique_key_check
+from pipelines.asset_checks import comment_with_text_check, unique_key_check
 from pipelines.chorus_resource import ChorusResource
 
 
@@ -32,4 +32,37 @@ def test_unique_key_check_names_the_duplicated_keys_and_their_files(tmp_path: Pa
 
     with duckdb.connect(str(warehouse)) as con:
         con.execute("DELETE FROM staged.things WHERE source_file = 'y.csv'")
+    assert check(chorus=chorus).passed is True
+
+
+def test_comment_with_text_check_names_records_without_exactly_one_comment_and_text(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE SCHEMA staged; CREATE SCHEMA raw")
+        con.execute(
+            "CREATE TABLE staged.stories AS SELECT * FROM (VALUES ('s1', 'c1'), ('s2', 'c2'), ('s3', 'c3')) v(story_id, comment_id)"
+        )
+        # s1 complete; s2 has its comment but no text; s3 has no comment row at all.
+        con.execute(
+            "CREATE TABLE staged.comments AS SELECT * FROM (VALUES ('c1', 't1'), ('c2', 't2')) v(comment_id, text_ref)"
+        )
+        con.execute(
+            "CREATE TABLE raw.comment_text AS SELECT * FROM (VALUES ('t1', 'Kind staff')) v(comment_id, text)"
+        )
+    check = comment_with_text_check(
+        asset="staged.stories",
+        name="story_in_comments",
+        description="One comment and text per story",
+        record_id="story_id",
+    )
+    chorus = ChorusResource(landing_dir=str(tmp_path), warehouse=str(warehouse))
+    result = check(chorus=chorus)
+    assert result.passed is False
+    assert result.metadata["failing_rows"].value == 2
+    examples = result.metadata["examples"].value
+    assert "| s2 | 1 | 0 |" in examples and "| s3 | 0 | 0 |" in examples
+
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("INSERT INTO raw.comment_text VALUES ('t2', 'Long wait')")
+        con.execute("DELETE FROM staged.stories WHERE story_id = 's3'")
     assert check(chorus=chorus).passed is True

@@ -1,6 +1,6 @@
 """Complaints checks: the returns' arithmetic, unique keys, every subject mapped to a framework theme."""
 
-from pipelines.asset_checks import sql_row_check, unique_key_check
+from pipelines.asset_checks import comment_with_text_check, sql_row_check, unique_key_check
 from pipelines.sources.complaints.layouts import FRAMEWORK_CATEGORIES
 
 _summary = """SELECT organisation_code, period_start, source_file,
@@ -48,15 +48,11 @@ complaints_subjects_mapped = sql_row_check(
     failing_rows_sql="""SELECT DISTINCT s AS subject FROM (SELECT unnest(framework_categories) AS s FROM staged.complaints)
                         WHERE s LIKE 'Unmapped:%'""",
 )
-complaints_have_description = sql_row_check(
+complaints_have_description = comment_with_text_check(
     asset="staged.complaints",
     name="description_in_comments",
     description="Every complaint's description is one row of staged.comments and raw.comment_text",
-    failing_rows_sql="""SELECT k.complaint_id, count(DISTINCT c.comment_id) AS comments, count(DISTINCT t.comment_id) AS texts
-                        FROM staged.complaints k LEFT JOIN staged.comments c ON c.comment_id = k.comment_id
-                        LEFT JOIN raw.comment_text t ON t.comment_id = k.comment_id
-                        GROUP BY 1 HAVING comments <> 1 OR texts <> 1""",
-    blocking=True,
+    record_id="complaint_id",
 )
 themes_in_framework = sql_row_check(
     asset="ref.complaint_subject_themes",

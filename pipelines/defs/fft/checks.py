@@ -1,6 +1,6 @@
 """FFT checks: one row per organisation and month, percentages 0-1, suppression honest, comments unique."""
 
-from pipelines.asset_checks import sql_row_check, unique_key_check
+from pipelines.asset_checks import comment_with_text_check, sql_row_check, unique_key_check
 
 one_row_per_organisation = unique_key_check(
     asset="staged.fft_scores",
@@ -55,14 +55,13 @@ fft_comment_ids_unique = unique_key_check(
     where="source = 'fft'",
     show_files=True,
 )
-fft_comments_have_text = sql_row_check(
+fft_comments_have_text = comment_with_text_check(
     asset="staged.fft_comments",
     name="every_comment_has_raw_text",
     description="Every FFT comment's text_ref points at exactly one raw.comment_text row",
-    failing_rows_sql="""SELECT c.comment_id, count(t.comment_id) AS texts FROM staged.comments c
-                        LEFT JOIN raw.comment_text t ON t.comment_id = c.text_ref
-                        WHERE c.source = 'fft' GROUP BY 1 HAVING texts <> 1""",
-    blocking=True,
+    record_id="comment_id",
+    table="staged.comments",
+    where="r.source = 'fft'",
 )
 fft_ratings_in_scale = sql_row_check(
     asset="staged.fft_comments",

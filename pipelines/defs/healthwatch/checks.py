@@ -1,6 +1,6 @@
 """Healthwatch checks: every report placed and dated by the register, findings whole and traceable."""
 
-from pipelines.asset_checks import sql_row_check, unique_key_check
+from pipelines.asset_checks import comment_with_text_check, sql_row_check, unique_key_check
 
 register_one_description = sql_row_check(
     asset="staged.healthwatch_register",
@@ -42,16 +42,12 @@ findings_unique = unique_key_check(
     key=["finding_id"],
     show_files=True,
 )
-findings_in_comments = sql_row_check(
+findings_in_comments = comment_with_text_check(
     asset="staged.healthwatch_findings",
     name="every_finding_in_comments_with_text",
     description="Every finding has exactly one staged.comments row (channel report_finding) and its text in raw.comment_text",
-    failing_rows_sql="""SELECT f.finding_id,
-                               (SELECT count(*) FROM staged.comments c WHERE c.comment_id = f.finding_id) AS comments,
-                               (SELECT count(*) FROM raw.comment_text t WHERE t.comment_id = f.text_ref) AS texts
-                        FROM staged.healthwatch_findings f
-                        WHERE comments <> 1 OR texts <> 1""",
-    blocking=True,
+    record_id="finding_id",
+    comment_id="finding_id",
 )
 report_counts_match = sql_row_check(
     asset="staged.healthwatch_findings",

@@ -1,6 +1,6 @@
 """Story checks: one story one comment, bridge and feedback loop consistent, services placed."""
 
-from pipelines.asset_checks import sql_row_check, unique_key_check
+from pipelines.asset_checks import comment_with_text_check, sql_row_check, unique_key_check
 
 story_unique = unique_key_check(
     asset="staged.stories",
@@ -9,15 +9,11 @@ story_unique = unique_key_check(
     key=["story_id"],
     show_files=True,
 )
-story_in_comments = sql_row_check(
+story_in_comments = comment_with_text_check(
     asset="staged.stories",
     name="every_story_one_comment_with_text",
     description="Every story has exactly one staged.comments row (channel story) and its text in raw.comment_text",
-    failing_rows_sql="""SELECT s.story_id,
-                               (SELECT count(*) FROM staged.comments c WHERE c.comment_id = s.comment_id) AS comments,
-                               (SELECT count(*) FROM raw.comment_text t WHERE t.comment_id = s.comment_id) AS texts
-                        FROM staged.stories s WHERE comments <> 1 OR texts <> 1""",
-    blocking=True,
+    record_id="story_id",
 )
 bridge_matches = sql_row_check(
     asset="staged.stories",
