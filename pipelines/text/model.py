@@ -92,6 +92,37 @@ _LENGTH_BUCKETS: tuple[str, ...] = ("0", "1", "2", "3-5", "6-10", "11-25", "26+"
 # Separator between comments when a batch is tokenised in one regex pass (a private-use character).
 _SEP = "\ue000"
 _TOKEN_SEP_RE = re.compile(r"[^\W_]+|\ue000")
+# For ASCII text ``_WORD_RE`` means "runs of [A-Za-z0-9]": one bytes.translate (lower-case letters and
+# digits kept, everything else a space) and a split give the same tokens 2.5x faster than the regex.
+# \x01 marks the comment boundaries on that path.
+_ASCII_SEP = "\x01"
+_ASCII_TOKEN_TABLE = (
+    bytes((b | 0x20) if chr(b).isalpha() else b if (chr(b).isdigit() or b == 1) else 0x20 for b in range(128))
+    + b" " * 128
+)
+
+
+def _batch_tokens(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """Tokens of ``texts`` as ``_WORD_RE`` finds them in the lower-cased text, comments separated by
+    ``_SEP``, and the index of the text each separated group belongs to (ASCII texts come first)."""
+    is_ascii = [t.isascii() and _ASCII_SEP not in t for t in texts]
+    ascii_texts = [t for t, a in zip(texts, is_ascii, strict=True) if a]
+    other = [t for t, a in zip(texts, is_ascii, strict=True) if not a]
+    order = np.fromiter(
+        (i for a in (True, False) for i, k in enumerate(is_ascii) if k is a), dtype=np.int64, count=len(texts)
+    )
+    toks: list[str] = []
+    if ascii_texts:
+        joined = f" {_ASCII_SEP} ".join(ascii_texts).encode("ascii").translate(_ASCII_TOKEN_TABLE)
+        toks = joined.decode("ascii").replace(_ASCII_SEP, _SEP).split()
+    if other:
+        joined = _SEP.join(other)
+        if joined.count(_SEP) != len(other) - 1:  # a text holding the separator itself: drop it
+            joined = _SEP.join(t.replace(_SEP, " ") for t in other)
+        if toks:
+            toks.append(_SEP)
+        toks += _TOKEN_SEP_RE.findall(joined.lower())
+    return toks, order
 
 
 def _length_bucket(n_words: int) -> str:
@@ -363,10 +394,7 @@ class FeatureSpace:
         """(C, X2): comment x word-table counts, and raw counts of the bigram, question x word, length and
         question-type columns."""
         n = len(texts)
-        joined = _SEP.join(texts)
-        if joined.count(_SEP) != n - 1:  # a text holding the separator itself: drop it from the texts
-            joined = _SEP.join(t.replace(_SEP, " ") for t in texts)
-        toks = _TOKEN_SEP_RE.findall(joined.lower())
+        toks, order = _batch_tokens(texts)
         if self._char_cache.get(_SEP) != -2:  # the cache was cleared from outside
             self._reset_table()
         tab = self._char_cache
@@ -379,7 +407,8 @@ class FeatureSpace:
             if (ids == -1).any():  # the table was reset while adding: look everything up again
                 ids = np.fromiter(map(tab.get, toks), dtype=np.int64, count=len(toks))
         is_sep = ids == -2
-        doc = np.cumsum(is_sep)  # comment index of every token (separators belong to the next comment)
+        # Comment index of every token (separators belong to the next comment), in the caller's order.
+        doc = order[np.cumsum(is_sep)] if len(ids) else np.zeros(0, np.int64)
         word = ~is_sep
         wid, wdoc = ids[word], doc[word]
         n_words = np.bincount(wdoc, minlength=n)

@@ -21,10 +21,13 @@ from pipelines.text.framework import (
     v6_to_v7,
 )
 from pipelines.text.model import (
+    _SEP,
+    _WORD_RE,
     DEFAULT_MODEL_DIR,
     FeatureSpace,
     ThemeSentimentModel,
     TrainSettings,
+    _batch_tokens,
     question_type,
 )
 from pipelines.text.train import evaluate, frame_from_csv
@@ -290,6 +293,39 @@ def test_vectorised_transform_matches_reference(model: ThemeSentimentModel) -> N
     # Same matrix whether the words are new to the cache or already in it, and batch order is irrelevant.
     again = fs.transform(texts[::-1], qtypes[::-1])
     np.testing.assert_allclose(X.toarray(), again.toarray()[::-1], atol=1e-6)
+
+
+def test_batch_tokens_equal_the_word_pattern_on_each_text() -> None:
+    # ASCII texts take a bytes.translate fast path, the rest the regex; both must give the training tokens.
+    texts = [
+        "Café staff’s CARE was 10/10",
+        "PLAIN ascii, text! a_b c-d 3rd",
+        "",
+        "nurse\x01x and \x01",  # the fast path's own separator inside a text
+        "odd  separator",  # the regex path's separator inside a text
+        "Ünïcode ÄÖ 12",
+        "   ",
+        "Last one",
+    ]
+    toks, order = _batch_tokens(texts)
+    groups: list[list[str]] = [[]]
+    for tok in toks:
+        if tok == _SEP:
+            groups.append([])
+        else:
+            groups[-1].append(tok)
+    assert sorted(order.tolist()) == list(range(len(texts)))
+    assert len(groups) == len(texts)
+    for group, i in zip(groups, order, strict=True):
+        assert group == _WORD_RE.findall(texts[i].replace(_SEP, " ").lower()), texts[i]
+
+
+def test_mixed_batch_scores_equal_one_comment_at_a_time(model: ThemeSentimentModel) -> None:
+    texts = ["Lovely café staff", "Rude receptionist", "The nurse’s care", "", "Waited hours"]
+    qtypes = ["good", "improve", "why", "unknown", "improve"]
+    together = model.features.scores(texts, qtypes, model._W)
+    alone = np.vstack([model.features.scores([t], [q], model._W) for t, q in zip(texts, qtypes, strict=True)])
+    np.testing.assert_allclose(together, alone, rtol=1e-5, atol=1e-6)
 
 
 def test_fast_scores_equal_features_times_weights(model: ThemeSentimentModel) -> None:

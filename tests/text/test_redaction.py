@@ -197,6 +197,14 @@ def test_overlaps_report_one_kind() -> None:
     assert redact("jo@www.example.com").kinds == ("EMAIL",)
 
 
+def test_phone_spans_keep_their_brackets_and_stop_at_the_number() -> None:
+    # Brackets stay with the number they enclose; a trailing unrelated number is not part of it.
+    assert redact("call (01134960000) today").text == "call [PHONE] today"
+    assert redact("ring (0113) 496 0000.").text == "ring [PHONE]."
+    assert redact("Tel 01134960203 2 years ago").text == "Tel [PHONE] 2 years ago"
+    assert redact("on +44 (0)113 496 0000 or 0113-496-0001").kinds == ("PHONE", "PHONE")
+
+
 def test_names_off_by_default() -> None:
     assert redact("Dr Smith was very kind").text == "Dr Smith was very kind"
 
