@@ -154,12 +154,21 @@ def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _keyword_candidates_sql() -> str:
+    """The batch's comments that any keyword topic's rule matches (one RE2 pass with every rule: most
+    comments match none, so the per-topic passes below run on a few hundred rows, not the batch)."""
+    any_topic = "|".join(f"(?:{pattern})" for pattern in keyword_topic_patterns().values())
+    return f"""CREATE OR REPLACE TEMP TABLE _keyword_candidates AS
+               SELECT comment_id, file_sha256, text_lower FROM _coded
+               WHERE regexp_matches(text_lower, {_sql_string(any_topic)})"""
+
+
 def _keyword_rule_sql() -> str:
-    """One SELECT per keyword topic over the batch, matched by DuckDB's RE2 (constant patterns)."""
+    """One SELECT per keyword topic over the batch's candidates, matched by DuckDB's RE2 (constant patterns)."""
     return " UNION ALL ".join(
         f"""SELECT comment_id, file_sha256, {_sql_string(topic)} AS label, {_sql_string(topic)} AS category,
                    1.0 AS probability, 'keyword_rule' AS method
-            FROM _coded WHERE regexp_matches(text_lower, {_sql_string(pattern)})"""
+            FROM _keyword_candidates WHERE regexp_matches(text_lower, {_sql_string(pattern)})"""
         for topic, pattern in keyword_topic_patterns().items()
     )
 
@@ -216,6 +225,7 @@ def _code_batch(
         "label_index": np.arange(len(predictions.labels)), "label": list(predictions.labels),
         "category": [category_of(label) for label in predictions.labels],
     }))  # fmt: skip
+    con.execute(_keyword_candidates_sql())
     con.execute(
         f"""INSERT INTO staged.comment_themes
             SELECT b.comment_id, b.file_sha256, l.label, l.category, t.probability, 'model' AS method
@@ -224,7 +234,7 @@ def _code_batch(
     )
     for name in ("_theme_codes", "_labels"):
         con.unregister(name)
-    con.execute("DROP TABLE _coded")
+    con.execute("DROP TABLE _coded; DROP TABLE _keyword_candidates")
     return len(kinds)
 
 

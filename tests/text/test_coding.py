@@ -11,6 +11,7 @@ from pipelines.sources.comments import ensure_comment_tables
 from pipelines.store import ensure_store
 from pipelines.text import coding
 from pipelines.text.coding import code_comments, coder_version
+from pipelines.text.framework import keyword_topics
 from pipelines.text.model import ThemeSentimentModel, model_dir_fingerprint
 
 COMMENTS = [
@@ -104,3 +105,25 @@ def test_a_retrained_model_is_a_new_coder(model: ThemeSentimentModel) -> None:
         model.thresholds, model.sentiment_coef, model.sentiment_intercept,
     )  # fmt: skip
     assert coder_version(other) != coder_version(model)
+
+
+def test_keyword_rule_rows_equal_the_python_rules(
+    store: duckdb.DuckDBPyConnection, model: ThemeSentimentModel
+) -> None:
+    # The stage matches keyword topics in SQL (a gate over every rule, then each topic on the candidates);
+    # it must flag exactly what keyword_topics() flags on the redacted text.
+    store.execute(
+        """INSERT INTO raw.comment_text (comment_id, source, text, file_sha256) VALUES
+           ('fft:5', 'fft', 'Staff were racist and my privacy was ignored', 'sha1'),
+           ('fft:6', 'fft', 'Wheelchair access was poor; I felt unsafe', 'sha1')"""
+    )
+    code_comments(store, model)
+    got = set(
+        store.execute(
+            "SELECT comment_id, label FROM staged.comment_themes WHERE method = 'keyword_rule'"
+        ).fetchall()
+    )
+    texts = store.execute("SELECT comment_id, text_redacted FROM staged.comment_text").fetchall()
+    expected = {(cid, topic) for cid, text in texts for topic in keyword_topics(text)}
+    assert {cid for cid, _ in expected} >= {"fft:3", "fft:5"}  # the rules do fire on these comments
+    assert got == expected
