@@ -102,9 +102,22 @@ _ASCII_TOKEN_TABLE = (
 )
 
 
+# Non-word characters that make most non-ASCII comments non-ASCII (curly quotes, dashes, bullets, £):
+# replaced by a space, which leaves the tokens as they were, such a comment can take the fast path.
+_COMMON_NON_ASCII_PUNCTUATION = "\u2019\u2018\u201c\u201d\u2013\u2014\u2026\u2022\u00a3"
+
+
+def _ascii_punctuated(text: str) -> str:
+    for ch in _COMMON_NON_ASCII_PUNCTUATION:
+        if ch in text:
+            text = text.replace(ch, " ")
+    return text
+
+
 def _batch_tokens(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
     """Tokens of ``texts`` as ``_WORD_RE`` finds them in the lower-cased text, comments separated by
     ``_SEP``, and the index of the text each separated group belongs to (ASCII texts come first)."""
+    texts = [t if t.isascii() else _ascii_punctuated(t) for t in texts]
     is_ascii = [t.isascii() and _ASCII_SEP not in t for t in texts]
     ascii_texts = [t for t, a in zip(texts, is_ascii, strict=True) if a]
     other = [t for t, a in zip(texts, is_ascii, strict=True) if not a]

@@ -21,6 +21,7 @@ from pipelines.text.framework import (
     v6_to_v7,
 )
 from pipelines.text.model import (
+    _COMMON_NON_ASCII_PUNCTUATION,
     _SEP,
     _WORD_RE,
     DEFAULT_MODEL_DIR,
@@ -305,8 +306,9 @@ def test_batch_tokens_equal_the_word_pattern_on_each_text() -> None:
         "odd  separator",  # the regex path's separator inside a text
         "Ünïcode ÄÖ 12",
         "   ",
-        "Last one",
+        "Last one – “quoted” … £5 • done",
     ]
+    assert not any(_WORD_RE.match(ch) for ch in _COMMON_NON_ASCII_PUNCTUATION)  # spaced out on the fast path
     toks, order = _batch_tokens(texts)
     groups: list[list[str]] = [[]]
     for tok in toks:
