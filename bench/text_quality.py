@@ -5,7 +5,6 @@ id - is on both sides.  Phase-1 comments whose normalised text equals a test com
 training.  Thresholds are tuned on grouped out-of-fold predictions inside the training part only.
 
 Usage: .venv/bin/python bench/text_quality.py [--data ../shared/data/pxtextmining] [--out DIR] [--no-phase1]
-       [--no-word-vectors] [--seed N]
 """
 
 from __future__ import annotations
@@ -79,7 +78,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", default=str(REPO.parent / "shared" / "data" / "pxtextmining"))
     ap.add_argument("--out", default=None, help="write evaluation JSON + Markdown here")
     ap.add_argument("--no-phase1", action="store_true")
-    ap.add_argument("--no-word-vectors", action="store_true", help="TF-IDF blocks only (no embedding block)")
     ap.add_argument("--test-size", type=float, default=0.2)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
@@ -112,10 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     t0, c0 = time.perf_counter(), time.process_time()
-    settings = TrainSettings()
-    if args.no_word_vectors:
-        settings.word_vectors = None
-    model = train(train_df, settings=settings)
+    model = train(train_df, settings=TrainSettings())
     t_train, c_train = time.perf_counter() - t0, time.process_time() - c0
 
     # Throughput on every real comment we have (~16k: v6 + phase-1), not a repeated sample - batch

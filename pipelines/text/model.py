@@ -215,38 +215,9 @@ BLOCKS: tuple[str, ...] = ("word", "char", "qword", "qtype")
 _CHAR_BLOCK = BLOCKS.index("char")
 
 
-DEFAULT_WORD_VECTORS = Path(__file__).with_name("word_vectors.npz")
-
-
-@dataclass(frozen=True)
-class WordVectors:
-    """Static word vectors: each word's embedding by a sentence model, computed once offline
-    (``pipelines/text/distil_word_vectors.py``, the model2vec recipe) and shipped as plain arrays.
-
-    They carry what the labelled comments cannot teach: that "courteous" sits near "polite", so a word
-    seen rarely or never in training still moves the scores the right way.
-    """
-
-    words: tuple[str, ...]
-    vectors: np.ndarray  # (len(words), dims) float32
-
-    @classmethod
-    def load(cls, path: str | Path = DEFAULT_WORD_VECTORS) -> WordVectors:
-        """Read a ``words`` + ``vectors`` npz (no pickle)."""
-        with np.load(path, allow_pickle=False) as z:
-            return cls(tuple(z["words"].tolist()), z["vectors"].astype(np.float32))
-
-    def restricted(self, keep: Iterable[str], scale: float = 1.0) -> WordVectors:
-        """Only the words in ``keep`` (e.g. those of the training texts), vectors times ``scale``."""
-        keep = set(keep)
-        idx = [i for i, w in enumerate(self.words) if w in keep]
-        return WordVectors(tuple(self.words[i] for i in idx), self.vectors[idx] * np.float32(scale))
-
-
 @dataclass
 class FeatureSpace:
-    """Fixed-vocabulary TF-IDF over four blocks, each normalised then weighted (see ``_parts``), plus an
-    optional embedding block: the mean of the comment's words' static vectors (``WordVectors``).
+    """Fixed-vocabulary TF-IDF over four blocks, each normalised then weighted (see ``_parts``).
 
     Implemented in pure Python + numpy (not sklearn) so that it is (a) rebuilt exactly from JSON,
     (b) fast: char n-grams are computed once per distinct word and cached, so the per-comment cost is a
@@ -257,9 +228,6 @@ class FeatureSpace:
     idf: dict[str, np.ndarray]
     block_weights: dict[str, float]
     char_ngram: tuple[int, int] = (2, 5)
-    # Restricted to the training texts' words and scaled so a typical comment's mean has norm ~1; its
-    # columns follow the TF-IDF blocks', weighted by block_weights["embed"].
-    word_vectors: WordVectors | None = None
     _index: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
     _offsets: dict[str, int] = field(default_factory=dict, repr=False)
     _char_cache: dict[str, int] = field(default_factory=dict, repr=False)  # word -> row of the word table
@@ -273,12 +241,7 @@ class FeatureSpace:
             self._index[b] = {t: i + off for i, t in enumerate(self.vocab[b])}
             self._offsets[b] = off
             off += len(self.vocab[b])
-        self._n_sparse = off  # columns of the TF-IDF blocks; the embedding block's follow
-        self._vec_index = (
-            {} if self.word_vectors is None else {w: i for i, w in enumerate(self.word_vectors.words)}
-        )
-        self.n_dense = 0 if self.word_vectors is None else self.word_vectors.vectors.shape[1]
-        self.n_features = off + self.n_dense
+        self.n_features = off
         self._block_of_col = np.zeros(off, dtype=np.int8)
         idf_all = np.ones(off, dtype=np.float32)
         w_all = np.ones(len(BLOCKS), dtype=np.float32)
@@ -348,7 +311,6 @@ class FeatureSpace:
         self._wtab0 = {w: i for i, w in enumerate(table)}
         self._n_pre = len(table)
         rows = [self._word_row(w) for w in table]
-        self._vec_row0 = self._vector_rows(table)
         self._tab_ptr0 = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
         self._tab_ind0 = np.fromiter(
             (j for r in rows for j in r), dtype=np.int32, count=int(self._tab_ptr0[-1])
@@ -372,11 +334,6 @@ class FeatureSpace:
         self._qtype_col = np.array([ti(q, -1) for q in QUESTION_TYPES] + [-1], np.int32)
         self._qtype_index = qtypes
 
-    def _vector_rows(self, words: Sequence[str]) -> np.ndarray:
-        """Each word's row in ``word_vectors`` (-1: none)."""
-        get = self._vec_index.get
-        return np.fromiter((get(w, -1) for w in words), dtype=np.int64, count=len(words))
-
     def reset_cache(self) -> None:
         """Forget the words learnt at prediction time (a cold cache, for benchmarks)."""
         self._reset_table()
@@ -388,8 +345,6 @@ class FeatureSpace:
         self._char_cache[_SEP] = -2
         self._tab_ptr = self._tab_ptr0
         self._tab_ind = self._tab_ind0
-        self._vec_row = self._vec_row0
-        self._vec_score_cache: tuple[np.ndarray, np.ndarray] | None = None
 
     def _add_words(self, new: Iterable[str]) -> None:
         new = sorted(set(new))
@@ -399,7 +354,6 @@ class FeatureSpace:
         rows = [self._word_row(w) for w in new]
         for k, w in enumerate(new):
             self._char_cache[w] = base + k
-        self._vec_row = np.concatenate([self._vec_row, self._vector_rows(new)])
         ptr = np.cumsum([len(r) for r in rows], dtype=np.int64) + self._tab_ptr[-1]
         self._tab_ptr = np.concatenate([self._tab_ptr, ptr])
         self._tab_ind = np.concatenate([self._tab_ind, np.fromiter((j for r in rows for j in r), np.int32)])
@@ -416,7 +370,7 @@ class FeatureSpace:
             lo = int(self._tab_ptr[done])
             # scipy sorts and prunes index arrays in place: every matrix gets its own copy of them.
             ptr, ind = self._tab_ptr[done:] - lo, self._tab_ind[lo:].copy()
-            T = sp.csr_matrix((np.ones(len(ind), np.float32), ind, ptr), shape=(ntab - done, self._n_sparse))
+            T = sp.csr_matrix((np.ones(len(ind), np.float32), ind, ptr), shape=(ntab - done, self.n_features))
             T.sum_duplicates()  # an n-gram twice in one word ("banana": "an", "na") counts 2
             is_char = self._block_of_col[T.indices] == _CHAR_BLOCK
             char_values = np.where(is_char, (1.0 + np.log(T.data)) * self._idf_all[T.indices], 0.0)
@@ -438,43 +392,16 @@ class FeatureSpace:
         return self._word_tabs  # type: ignore[return-value]
 
     def _word_scores(self, W: np.ndarray) -> np.ndarray:
-        """Tc @ W: each table word's char-block contribution to every output, extended as words are learnt
-        (cached for this W: the same array object)."""
+        """Tc @ W: each table word's char-block contribution to every output, extended as words are learnt."""
         _, Tc, _ = self._word_tables()
         cached = self._score_cache
         if cached is None or cached[0] is not W or cached[1].shape[0] > Tc.shape[0]:
             cached = (W, np.zeros((0, W.shape[1]), np.float32))
         S = cached[1]
         if S.shape[0] < Tc.shape[0]:
-            S = np.vstack([S, np.asarray(Tc[S.shape[0] :] @ W[: self._n_sparse], dtype=np.float32)])
+            S = np.vstack([S, np.asarray(Tc[S.shape[0] :] @ W, dtype=np.float32)])
         self._score_cache = (W, S)
         return S
-
-    def _vector_scores(self, W: np.ndarray) -> np.ndarray:
-        """Each table word's vector @ W's embedding rows (zero for words without a vector), extended as
-        words are learnt (cached for this W)."""
-        assert self.word_vectors is not None
-        cached = self._vec_score_cache
-        if cached is None or cached[0] is not W or cached[1].shape[0] > len(self._vec_row):
-            cached = (W, np.zeros((0, W.shape[1]), np.float32))
-        S = cached[1]
-        if S.shape[0] < len(self._vec_row):
-            rows = self._vec_row[S.shape[0] :]
-            new = np.zeros((len(rows), W.shape[1]), np.float32)
-            has = rows >= 0
-            new[has] = self.word_vectors.vectors[rows[has]] @ W[self._n_sparse :]
-            S = np.vstack([S, new])
-        self._vec_score_cache = (W, S)
-        return S
-
-    def _mean_weights(self, C: sp.csr_matrix) -> sp.csr_matrix:
-        """The mean-pooling operator of the embedding block: C (raw word counts; words without a vector
-        contribute nothing) with each row over its count of words that have one, times the block weight."""
-        known = C @ (self._vec_row >= 0).astype(np.float32)
-        scale = (self.block_weights.get("embed", 1.0) / np.maximum(known, 1.0)).astype(np.float32)
-        M = C.copy()
-        M.data *= np.repeat(scale, np.diff(M.indptr))
-        return M
 
     def _counts(self, texts: Sequence[str], qtypes: Sequence[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """(C, X2): comment x word-table counts, and raw counts of the bigram, question x word, length and
@@ -532,15 +459,14 @@ class FeatureSpace:
         c, d = np.concatenate(cols), np.concatenate(docs)
         keep = c >= 0
         X2 = sp.csr_matrix(
-            (np.ones(int(keep.sum()), np.float32), (d[keep], c[keep])), shape=(n, self._n_sparse)
+            (np.ones(int(keep.sum()), np.float32), (d[keep], c[keep])), shape=(n, self.n_features)
         )
         return C, X2
 
     def _parts(
         self, texts: Sequence[str], qtypes: Sequence[str]
-    ) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray, sp.csr_matrix | None]:
-        """(X, G, char_scale, M): the features are X + diag(char_scale) @ G @ Tc, then M @ word vectors in
-        the embedding block's columns (M is None without word vectors).
+    ) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
+        """(X, G, char_scale): the features are X + diag(char_scale) @ G @ Tc.
 
         X holds the word, question and question-type blocks (sublinear tf x idf, l2-normalised per block,
         times the block weight). The char block is a sum over the comment's distinct words of
@@ -551,7 +477,6 @@ class FeatureSpace:
         C, X2 = self._counts(texts, qtypes)
         Tu, _, n2 = self._word_tables()
         n = len(texts)
-        M = None if self.word_vectors is None else self._mean_weights(C)
         X = (C @ Tu + X2).tocsr()  # unigram counts; X2 shares no column with them
         # Sublinear tf (1 + log tf) stops one repeated word dominating a long comment.
         X.data = (1.0 + np.log(X.data)) * self._idf_all[X.indices]
@@ -567,7 +492,7 @@ class FeatureSpace:
         G.data = 1.0 + np.log(G.data)
         char_norm = np.sqrt(np.asarray(G.multiply(G) @ n2, dtype=np.float64).ravel())
         char_scale = (self._block_w[_CHAR_BLOCK] / np.maximum(char_norm, 1e-30)).astype(np.float32)
-        return X, G, char_scale, M
+        return X, G, char_scale
 
     def transform(self, texts: Sequence[str], qtypes: Sequence[str]) -> sp.csr_matrix:
         """Sparse float32 feature matrix (n_texts x n_features), as training sees it."""
@@ -576,19 +501,9 @@ class FeatureSpace:
             raise ValueError(f"{len(qtypes)} question types for {n} texts")
         if n == 0:
             return sp.csr_matrix((0, self.n_features), dtype=np.float32)
-        X, G, char_scale, M = self._parts(texts, qtypes)
+        X, G, char_scale = self._parts(texts, qtypes)
         _, Tc, _ = self._word_tables()
-        out = (X + sp.diags(char_scale) @ (G @ Tc)).tocsr().astype(np.float32)
-        if M is None:
-            return out
-        assert self.word_vectors is not None
-        rows = self._vec_row
-        P = sp.csr_matrix(  # word-table row -> its vector's row
-            (np.ones(int((rows >= 0).sum()), np.float32), (np.flatnonzero(rows >= 0), rows[rows >= 0])),
-            shape=(len(rows), len(self.word_vectors.words)),
-        )
-        dense = np.asarray((M @ P) @ self.word_vectors.vectors, dtype=np.float32)
-        return sp.hstack([out, sp.csr_matrix(dense)], format="csr", dtype=np.float32)
+        return (X + sp.diags(char_scale) @ (G @ Tc)).tocsr().astype(np.float32)
 
     def scores(self, texts: Sequence[str], qtypes: Sequence[str], W: np.ndarray) -> np.ndarray:
         """``transform(texts, qtypes) @ W`` without building the char block (~80% of the features).
@@ -601,11 +516,8 @@ class FeatureSpace:
             raise ValueError(f"{len(qtypes)} question types for {n} texts")
         if n == 0:
             return np.zeros((0, W.shape[1]), np.float32)
-        X, G, char_scale, M = self._parts(texts, qtypes)
-        Z = np.asarray(X @ W[: self._n_sparse]) + char_scale[:, None] * np.asarray(G @ self._word_scores(W))
-        if M is not None:
-            Z += np.asarray(M @ self._vector_scores(W))
-        return Z
+        X, G, char_scale = self._parts(texts, qtypes)
+        return np.asarray(X @ W) + char_scale[:, None] * np.asarray(G @ self._word_scores(W))
 
     # -- fitting / persistence --------------------------------------------------------------------
     @classmethod
@@ -618,10 +530,8 @@ class FeatureSpace:
         max_features: dict[str, int] | None = None,
         block_weights: dict[str, float] | None = None,
         char_ngram: tuple[int, int] = (2, 5),
-        word_vectors: WordVectors | None = None,
     ) -> FeatureSpace:
-        """Build vocabularies (document frequency >= min_df, most frequent max_features) and idf; keep the
-        word vectors of the words these texts use, scaled so the median comment's mean vector has norm 1."""
+        """Build vocabularies (document frequency >= min_df, most frequent max_features) and idf."""
         min_df = {"word": 2, "char": 3, "qword": 3, "qtype": 1, **(min_df or {})}
         max_features = {"word": 40_000, "char": 60_000, "qword": 15_000, "qtype": 100, **(max_features or {})}
         block_weights = {"word": 1.0, "char": 1.0, "qword": 0.5, "qtype": 0.3, **(block_weights or {})}
@@ -643,21 +553,7 @@ class FeatureSpace:
             counts = np.array([c for _, c in items], dtype=np.float64)
             # sklearn's smoothed idf, so figures are comparable with TfidfVectorizer baselines.
             idf[b] = (np.log((1.0 + n) / (1.0 + counts)) + 1.0).astype(np.float32)
-        if word_vectors is not None:
-            seen = {w for t in texts for w in _WORD_RE.findall(t.lower())}
-            word_vectors = word_vectors.restricted(seen)
-            unscaled = cls(vocab, idf, {**block_weights, "embed": 1.0}, char_ngram, word_vectors)
-            norms = np.linalg.norm(
-                unscaled.transform(texts, qtypes)[:, unscaled._n_sparse :].toarray(), axis=1
-            )
-            word_vectors = word_vectors.restricted(seen, scale=1.0 / float(np.median(norms[norms > 0])))
-        return cls(
-            vocab=vocab,
-            idf=idf,
-            block_weights=block_weights,
-            char_ngram=char_ngram,
-            word_vectors=word_vectors,
-        )
+        return cls(vocab=vocab, idf=idf, block_weights=block_weights, char_ngram=char_ngram)
 
     def settings(self) -> dict[str, Any]:
         """JSON-able settings (the vocabulary itself goes to vocabulary.json, idf to weights.npz)."""
@@ -674,14 +570,6 @@ class FeatureSpace:
             "char_block": "sum over distinct words of (1+log count) x word vector ((1+log n-gram count in the "
             "word) x idf), over sqrt(sum of the words' squared norms)",
             "question_types": list(QUESTION_TYPES),
-            "embedding": None
-            if self.word_vectors is None
-            else {
-                "words": len(self.word_vectors.words),
-                "dims": self.n_dense,
-                "pooling": "mean of the vectors of the comment's words that have one (every occurrence)",
-                "source": "static word vectors distilled from all-MiniLM-L6-v2 (pipelines/text/distil_word_vectors.py)",
-            },
         }
 
 
@@ -891,10 +779,8 @@ class ThemeSentimentModel:
         """Write vocabulary.json, weights.npz (float16 weights, compressed) and model.json to ``path``."""
         d = Path(path)
         d.mkdir(parents=True, exist_ok=True)
-        wv = self.features.word_vectors
-        vocabulary = {**self.features.vocab, **({} if wv is None else {"embedding": list(wv.words)})}
         (d / "vocabulary.json").write_text(
-            json.dumps(vocabulary, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+            json.dumps(self.features.vocab, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
         )
         # float16 halves the size; weights are O(1) and probabilities move by < 1e-3.
         np.savez_compressed(
@@ -914,7 +800,6 @@ class ThemeSentimentModel:
                 }
             ),
             **{f"idf_{b}": self.features.idf[b] for b in BLOCKS},
-            **({} if wv is None else {"word_vectors": wv.vectors.astype(np.float16)}),
         )
         meta = {
             "format_version": FORMAT_VERSION,
@@ -950,9 +835,6 @@ class ThemeSentimentModel:
             idf={b: arrays[f"idf_{b}"] for b in BLOCKS},
             block_weights={k: float(v) for k, v in fs["block_weights"].items()},
             char_ngram=tuple(fs["char_ngram"]),  # type: ignore[arg-type]
-            word_vectors=WordVectors(tuple(vocab["embedding"]), arrays["word_vectors"].astype(np.float32))
-            if "word_vectors" in arrays
-            else None,
         )
         model = cls(
             features,
@@ -1026,9 +908,6 @@ class TrainSettings:
     max_features: dict[str, int] = field(default_factory=dict)
     block_weights: dict[str, float] = field(default_factory=dict)
     char_ngram: tuple[int, int] = (2, 5)
-    # Static word vectors for the embedding block (None: TF-IDF blocks only); block_weights["embed"]
-    # weighs it (default 1.0).
-    word_vectors: str | None = str(DEFAULT_WORD_VECTORS)
     class_weight: str | None = "balanced"  # up-weights the rare positives in each binary fit (macro-F1)
     # Theme fits use the balanced weights raised to this power (C_theme 4 goes with it).  Alone it raised
     # grouped out-of-fold macro-F1 by ~0.01 on two seeds but not held-out macro-F1; it is kept because it
@@ -1205,14 +1084,6 @@ def multilabel_scores(Y_true: np.ndarray, Y_pred: np.ndarray, labels: Sequence[s
     }
 
 
-def _setting_json(name: str, value: Any) -> Any:
-    """A training setting as model.json records it (the shipped word vectors by their package path, not
-    this machine's)."""
-    if name == "word_vectors" and value == str(DEFAULT_WORD_VECTORS):
-        return "pipelines/text/" + DEFAULT_WORD_VECTORS.name
-    return list(value) if isinstance(value, tuple) else value
-
-
 def _clean_texts(texts: Iterable[Any]) -> list[str]:
     return ["" if is_empty_comment(t) else str(t) for t in texts]
 
@@ -1255,7 +1126,6 @@ def train(
         max_features=s.max_features,
         block_weights=s.block_weights,
         char_ngram=s.char_ngram,
-        word_vectors=WordVectors.load(s.word_vectors) if s.word_vectors else None,
     )
     X_all = features.transform(texts, qtypes)
     nonempty = np.array([bool(t) for t in texts])
@@ -1372,7 +1242,7 @@ def train(
             "n_sentiment_rows": n_sent,
             "seconds_themes": round(t_theme, 1),
             "seconds_total": round(time.perf_counter() - t0, 1),
-            "settings": {k: _setting_json(k, v) for k, v in vars(s).items()},
+            "settings": {k: (list(v) if isinstance(v, tuple) else v) for k, v in vars(s).items()},
         },
         "metrics": {
             "oof_thresholds_tuned_in_sample": {k: v for k, v in oof_scores.items() if k != "per_label"}

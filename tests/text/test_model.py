@@ -28,7 +28,6 @@ from pipelines.text.model import (
     FeatureSpace,
     ThemeSentimentModel,
     TrainSettings,
-    WordVectors,
     _batch_tokens,
     question_type,
 )
@@ -150,8 +149,7 @@ def test_save_load_round_trip(model: ThemeSentimentModel, tmp_path: Path) -> Non
 # -- training -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("word_vectors", [True, False], ids=["with-word-vectors", "tf-idf-only"])
-def test_training_on_small_csv_beats_majority_baseline(tmp_path: Path, word_vectors: bool) -> None:
+def test_training_on_small_csv_beats_majority_baseline(tmp_path: Path) -> None:
     _need_data()
     raw = pd.read_csv(V6)
     raw = raw[raw["FFT answer"].notna() & (raw["FFT answer"] != "Did not answer")]
@@ -163,13 +161,10 @@ def test_training_on_small_csv_beats_majority_baseline(tmp_path: Path, word_vect
 
     from pipelines.text.train import train_from_csv
 
-    settings = TrainSettings(ensemble=("svm",), n_folds=3)
-    if not word_vectors:
-        settings.word_vectors = None
-    m = train_from_csv(train_csv, settings=settings, out_dir=tmp_path / "m")
+    m = train_from_csv(
+        train_csv, settings=TrainSettings(ensemble=("svm",), n_folds=3), out_dir=tmp_path / "m"
+    )
     assert (tmp_path / "m" / "weights.npz").exists()
-    assert m.features.n_dense == (WordVectors.load().vectors.shape[1] if word_vectors else 0)
-    assert ThemeSentimentModel.load(tmp_path / "m").features.n_dense == m.features.n_dense
     test = frame_from_csv(
         test_csv,
         text_col="FFT answer",
@@ -274,13 +269,6 @@ def _reference_vector(fs: FeatureSpace, text: str, qtype: str) -> dict[int, floa
             char[j] = char.get(j, 0.0) + g * x
     k = fs._block_of_col[next(iter(char))] if char else 0
     vec.update({j: x * fs._block_w[k] / np.sqrt(norm2) for j, x in char.items()})
-    # Embedding block: the mean of the vectors of every word occurrence that has one, times its weight.
-    if fs.word_vectors is not None:
-        rows = {w: i for i, w in enumerate(fs.word_vectors.words)}
-        known = [rows[w] for w in words if w in rows]
-        if known:
-            mean = fs.word_vectors.vectors[known].mean(axis=0) * fs.block_weights.get("embed", 1.0)
-            vec.update({fs._n_sparse + d: float(x) for d, x in enumerate(mean) if x != 0})
     return vec
 
 
@@ -340,25 +328,6 @@ def test_mixed_batch_scores_equal_one_comment_at_a_time(model: ThemeSentimentMod
     together = model.features.scores(texts, qtypes, model._W)
     alone = np.vstack([model.features.scores([t], [q], model._W) for t, q in zip(texts, qtypes, strict=True)])
     np.testing.assert_allclose(together, alone, rtol=1e-5, atol=1e-6)
-
-
-def test_shipped_model_carries_word_vectors_of_its_training_words(model: ThemeSentimentModel) -> None:
-    wv = model.features.word_vectors
-    assert wv is not None and wv.vectors.shape == (len(wv.words), model.features.n_dense)
-    shipped = WordVectors.load()
-    assert set(wv.words) <= set(shipped.words)
-    # Restricted and rescaled, not re-derived: each kept row is the distilled row times one constant.
-    i, j = shipped.words.index("rude"), wv.words.index("rude")
-    ratio = wv.vectors[j] / shipped.vectors[i]
-    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-2)
-
-    # Words close in meaning sit close: what the embedding block adds to the TF-IDF blocks.
-    def cos(a: str, b: str) -> float:
-        x, y = shipped.vectors[shipped.words.index(a)], shipped.vectors[shipped.words.index(b)]
-        return float(x @ y / np.linalg.norm(x) / np.linalg.norm(y))
-
-    assert cos("rude", "impolite") > cos("rude", "parking")
-    assert cos("nurse", "nurses") > cos("nurse", "sandwich")
 
 
 def test_fast_scores_equal_features_times_weights(model: ThemeSentimentModel) -> None:
