@@ -5,6 +5,7 @@ id - is on both sides.  Phase-1 comments whose normalised text equals a test com
 training.  Thresholds are tuned on grouped out-of-fold predictions inside the training part only.
 
 Usage: .venv/bin/python bench/text_quality.py [--data ../shared/data/pxtextmining] [--out DIR] [--no-phase1]
+       [--seeds 0,1,2,3,4]
 """
 
 from __future__ import annotations
@@ -79,14 +80,42 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=None, help="write evaluation JSON + Markdown here")
     ap.add_argument("--no-phase1", action="store_true")
     ap.add_argument("--test-size", type=float, default=0.2)
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--seed",
+        "--seeds",
+        dest="seeds",
+        default="0",
+        help="split seed, or several comma-separated (e.g. 0,1,2,3,4): then their mean is printed too - one "
+        "~850-comment test set moves by +-0.01 between reasonable models, so compare means",
+    )
     args = ap.parse_args(argv)
+    seeds = [int(x) for x in str(args.seeds).split(",")]
+    results = [heldout_split(args, seed, suffix=f"_seed{seed}" if len(seeds) > 1 else "") for seed in seeds]
+    if len(seeds) > 1:
+        print(f"\nMean over seeds {args.seeds} (sd between splits):")
+        for key, label in (
+            ("micro_f1", "theme micro-F1"),
+            ("macro_f1", "theme macro-F1"),
+            ("sentiment_accuracy_3class", "sentiment 3-class"),
+            ("baseline_micro_f1", "baseline micro-F1"),
+            ("baseline_macro_f1", "baseline macro-F1"),
+            ("baseline_sentiment_accuracy_3class", "baseline sentiment"),
+        ):
+            values = np.array([r[key] for r in results])
+            print(
+                f"  {label:22s} {values.mean():.3f} (sd {values.std(ddof=1):.3f}): "
+                + " ".join(f"{v:.3f}" for v in values)
+            )
+    return 0
 
+
+def heldout_split(args: argparse.Namespace, seed: int, suffix: str = "") -> dict[str, float]:
+    """Train on one respondent split and print its held-out evaluation; returns the headline figures."""
     from sklearn.model_selection import GroupShuffleSplit
 
     v6 = load_v6(args.data)
     tr_idx, te_idx = next(
-        GroupShuffleSplit(n_splits=1, test_size=args.test_size, random_state=args.seed).split(
+        GroupShuffleSplit(n_splits=1, test_size=args.test_size, random_state=seed).split(
             v6, groups=v6["group"]
         )
     )
@@ -144,12 +173,12 @@ def main(argv: list[str] | None = None) -> int:
         "predict_comments_per_cpu_second": round(len(texts) / c_pred),
         "features_only_comments_per_cpu_second_no_dedup": round(len(texts) / c_feat),
     }
-    rep = evaluate(model, test, out_dir=args.out, name="text_quality_heldout", extra=extra)
+    rep = evaluate(model, test, out_dir=args.out, name="text_quality_heldout" + suffix, extra=extra)
     rep_all = evaluate(model, test, substantive_only=False)
     # The same comments with the question withheld (sources without one, e.g. review exports).
     rep_noq = evaluate(model, test.assign(question=None))
     th, se = rep["themes"], rep["sentiment"]
-    print(f"\nHeld-out (substantive comments, n={rep['n_theme_rows_scored']}):")
+    print(f"\nHeld-out, seed {seed} (substantive comments, n={rep['n_theme_rows_scored']}):")
     print(
         f"  theme micro-F1 {th['micro_f1']:.3f}  macro-F1 {th['macro_f1']:.3f} ({th['n_labels_in_macro']} labels)  "
         f"sentiment 3-class acc {se['accuracy_3class']:.3f} (n={se['n']}), 5-class {se['accuracy_5class']:.3f}"
@@ -178,7 +207,12 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"    {r['label'][:55]:55s} {r['support']:4d}  P {r['precision']:.2f} R {r['recall']:.2f} F1 {r['f1']:.2f}"
         )
-    return 0
+    return {
+        "micro_f1": th["micro_f1"],
+        "macro_f1": th["macro_f1"],
+        "sentiment_accuracy_3class": se["accuracy_3class"],
+        **{f"baseline_{k}": v for k, v in base.items()},
+    }
 
 
 if __name__ == "__main__":
