@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
             ("micro_f1", "theme micro-F1"),
             ("macro_f1", "theme macro-F1"),
             ("sentiment_accuracy_3class", "sentiment 3-class"),
+            ("sentiment_accuracy_3class_no_rating", "  ... rating withheld"),
             ("baseline_micro_f1", "baseline micro-F1"),
             ("baseline_macro_f1", "baseline macro-F1"),
             ("baseline_sentiment_accuracy_3class", "baseline sentiment"),
@@ -177,6 +178,8 @@ def heldout_split(args: argparse.Namespace, seed: int, suffix: str = "") -> dict
     rep_all = evaluate(model, test, substantive_only=False)
     # The same comments with the question withheld (sources without one, e.g. review exports).
     rep_noq = evaluate(model, test.assign(question=None))
+    # ... and with the FFT score withheld (sources that give no rating: complaints, Healthwatch reports).
+    rep_nor = evaluate(model, test.assign(rating=None))
     th, se = rep["themes"], rep["sentiment"]
     print(f"\nHeld-out, seed {seed} (substantive comments, n={rep['n_theme_rows_scored']}):")
     print(
@@ -190,6 +193,9 @@ def heldout_split(args: argparse.Namespace, seed: int, suffix: str = "") -> dict
     print(
         f"  same comments, question withheld: micro-F1 {rep_noq['themes']['micro_f1']:.3f} macro-F1 "
         f"{rep_noq['themes']['macro_f1']:.3f} sentiment 3-class {rep_noq['sentiment']['accuracy_3class']:.3f}"
+    )
+    print(
+        f"  same comments, rating withheld: sentiment 3-class {rep_nor['sentiment']['accuracy_3class']:.3f}"
     )
     print(
         f"  baseline TF-IDF+LinearSVC (v6 only): micro-F1 {base['micro_f1']:.3f} macro-F1 {base['macro_f1']:.3f} "
@@ -211,6 +217,7 @@ def heldout_split(args: argparse.Namespace, seed: int, suffix: str = "") -> dict
         "micro_f1": th["micro_f1"],
         "macro_f1": th["macro_f1"],
         "sentiment_accuracy_3class": se["accuracy_3class"],
+        "sentiment_accuracy_3class_no_rating": rep_nor["sentiment"]["accuracy_3class"],
         **{f"baseline_{k}": v for k, v in base.items()},
     }
 

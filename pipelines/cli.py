@@ -325,6 +325,12 @@ def text_code(
         "--question-col",
         help="Column holding the question answered (sharpens sentiment: 'Nothing' to 'what could be better?').",
     ),
+    rating_col: str = typer.Option(
+        None,
+        "--rating-col",
+        help="Column holding the score given with the comment, 1 very positive .. 5 very negative (FFT order); "
+        "read with the question, it sharpens sentiment.",
+    ),
     model: Path = typer.Option(
         None, "--model", help="Model folder from `chorus text train` (default: the shipped model)."
     ),
@@ -356,7 +362,8 @@ def text_code(
                 progress.update(task, completed=done, total=total, rows=rows)
 
             summary = code_csv(
-                in_csv, out_csv, text_col=text_col, question_col=question_col, model_dir=model, names=names,
+                in_csv, out_csv, text_col=text_col, question_col=question_col, rating_col=rating_col, model_dir=model,
+                names=names,
                 drop_text=drop_text, encoding=encoding, batch_size=batch_size, progress=report,
             )  # fmt: skip
     except CsvInputError as exc:
@@ -389,6 +396,12 @@ def text_train(
     group_col: str = typer.Option(
         None, "--group-col", help="Respondent id: held-out rows never share one with training rows."
     ),
+    rating_col: str = typer.Option(
+        None,
+        "--rating-col",
+        help="Score given with the comment, 1 very positive .. 5 very negative (FFT order): trains the sentiment "
+        "context head.",
+    ),
     holdout: float = typer.Option(
         0.2, "--holdout", help="Share of respondents (rows) held out for the evaluation report; 0 = none."
     ),
@@ -417,7 +430,7 @@ def text_train(
         result = train_csv(
             csv_path, out, text_col=text_col, labels=labels or None, label_format=label_format, label_map=label_map,
             label_sep=label_sep, sentiment_col=sentiment_col, question_col=question_col, group_col=group_col,
-            holdout=holdout, phase1_dir=phase1_dir, refit=not no_refit,
+            rating_col=rating_col, holdout=holdout, phase1_dir=phase1_dir, refit=not no_refit,
         )  # fmt: skip
     except CsvInputError as exc:
         raise _text_error(exc, 2) from None

@@ -1,7 +1,7 @@
 """The text stage: redact every comment, then code its themes and sentiment, in batches.
 
 Reads ``raw.comment_text`` (the only place raw text lives) joined to ``staged.comments`` (for the
-question), and writes only redacted text and codes: ``staged.comment_text``, ``staged.comment_redactions``
+question and the rating given with the comment), and writes only redacted text and codes: ``staged.comment_text``, ``staged.comment_redactions``
 (kinds found, never values), ``staged.comment_themes`` and ``staged.comment_sentiment``. Incremental: a
 comment is (re)coded when its (comment_id, file_sha256) is new, so nightly runs code only new files'
 comments, and memory stays flat however many comments there are (``batch_size`` at a time).
@@ -115,7 +115,7 @@ def code_comments(
                 con.begin()
             try:
                 batch = con.execute(
-                    """SELECT r.comment_id, r.file_sha256, r.text, c.question
+                    """SELECT r.comment_id, r.file_sha256, r.text, c.question, c.rating
                        FROM (SELECT batch_row, rid, cid FROM _to_code WHERE batch_row > ? AND batch_row <= ?) k
                        JOIN raw.comment_text r ON r.rowid = k.rid
                        LEFT JOIN staged.comments c ON c.rowid = k.cid
@@ -186,7 +186,7 @@ def _code_batch(
     shas = [row[1] for row in batch]
     results = [redact(row[2] or "") for row in batch]
     texts = [r.text for r in results]
-    predictions = model.predict_arrays(texts, [row[3] for row in batch])
+    predictions = model.predict_arrays(texts, [row[3] for row in batch], [row[4] for row in batch])
     sentiment = predictions.sentiment.astype(int)
     classes = np.array([None, *(sentiment3(point) for point in range(1, 6))], dtype=object)
     con.register("_batch", pd.DataFrame({

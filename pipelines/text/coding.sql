@@ -25,4 +25,4 @@ CREATE TABLE IF NOT EXISTS staged.comment_sentiment (
     sentiment_class VARCHAR,          -- positive | neutral | negative
     confidence DOUBLE
 );
-COMMENT ON TABLE staged.comment_sentiment IS 'Sentiment of each comment: 5-point score and 3 classes, read with the question it answers.';
+COMMENT ON TABLE staged.comment_sentiment IS 'Sentiment of each comment: 5-point score and 3 classes, read with the question it answers and the rating given with it (staged.comments.rating).';

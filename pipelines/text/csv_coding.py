@@ -70,9 +70,16 @@ def _require_columns(path: Path, columns: list[str], wanted: dict[str, str | Non
 
 
 def code_frame(
-    texts: Sequence[Any], questions: Sequence[Any] | None, model: ThemeSentimentModel, *, names: bool = False
+    texts: Sequence[Any],
+    questions: Sequence[Any] | None,
+    model: ThemeSentimentModel,
+    *,
+    names: bool = False,
+    ratings: Sequence[Any] | None = None,
 ) -> tuple[dict[str, list[Any]], int]:
-    """Redact and code one batch; returns the added columns (aligned with ``texts``) and the redaction count."""
+    """Redact and code one batch; returns the added columns (aligned with ``texts``) and the redaction count.
+
+    ``ratings``: the score given with each comment, 1 very positive ... 5 very negative (blank: none)."""
     raw = ["" if t is None or (isinstance(t, float) and np.isnan(t)) else str(t) for t in texts]
     results = [redact(t, names) for t in raw]
     redacted = [r.text for r in results]
@@ -81,7 +88,7 @@ def code_frame(
         if questions is None
         else [None if q is None or (isinstance(q, float) and np.isnan(q)) else str(q) for q in questions]
     )
-    pr = model.predict_arrays(redacted, qs)
+    pr = model.predict_arrays(redacted, qs, ratings)
     labels = model.labels
     themes: list[str] = []
     categories: list[str] = []
@@ -111,6 +118,7 @@ def code_csv(
     *,
     text_col: str = "text",
     question_col: str | None = None,
+    rating_col: str | None = None,
     model: ThemeSentimentModel | None = None,
     model_dir: str | Path | None = None,
     names: bool = False,
@@ -129,7 +137,9 @@ def code_csv(
     """
     src, dst = Path(in_path), Path(out_path)
     columns = _header(src, encoding)
-    _require_columns(src, columns, {"--text-col": text_col, "--question-col": question_col})
+    _require_columns(
+        src, columns, {"--text-col": text_col, "--question-col": question_col, "--rating-col": rating_col}
+    )
     if model is None:
         model = load_model(model_dir)
     total_bytes = src.stat().st_size
@@ -150,6 +160,7 @@ def code_csv(
                     chunk[question_col].tolist() if question_col else None,
                     model,
                     names=names,
+                    ratings=chunk[rating_col].tolist() if rating_col else None,
                 )
                 kept = [chunk[c].tolist() for c in out_cols]
                 writer.writerows(zip(*kept, *(added[c] for c in ADDED_COLUMNS), strict=True))
@@ -265,6 +276,7 @@ def train_csv(
     sentiment_col: str | None = None,
     question_col: str | None = None,
     group_col: str | None = None,
+    rating_col: str | None = None,
     holdout: float = 0.2,
     phase1_dir: str | Path | None = None,
     refit: bool = True,
@@ -286,7 +298,8 @@ def train_csv(
     columns = _header(path, encoding)
     _require_columns(
         path, columns,
-        {"--text-col": text_col, "--sentiment-col": sentiment_col, "--question-col": question_col, "--group-col": group_col},
+        {"--text-col": text_col, "--sentiment-col": sentiment_col, "--question-col": question_col, "--group-col": group_col,
+         "--rating-col": rating_col},
     )  # fmt: skip
     if not 0 <= holdout < 1:
         raise CsvInputError(f"--holdout must be in [0, 1), got {holdout}")
@@ -296,6 +309,7 @@ def train_csv(
         df = frame_from_csv(
             path, text_col=text_col, label_cols=cols, label_format=fmt, label_map=scheme,  # type: ignore[arg-type]
             label_sep=label_sep, sentiment_col=sentiment_col, question_col=question_col, group_col=group_col,
+            rating_col=rating_col,
         )  # fmt: skip
     except (KeyError, ValueError) as exc:
         raise CsvInputError(str(exc).strip("'\"")) from None

@@ -65,6 +65,7 @@ def frame_from_csv(
     question_col: str | None = None,
     group_col: str | None = None,
     id_col: str | None = None,
+    rating_col: str | None = None,
     source: str | None = None,
 ) -> pd.DataFrame:
     """Read a labelled CSV into the training frame (text, question, labels, labels_complete, sentiment, group).
@@ -73,10 +74,14 @@ def frame_from_csv(
     labels joined by ``label_sep``; "code" - one or more columns each holding one label/code (blank = none).
     ``label_map``: "v6" / "phase1" map that scheme to v7, "v7" checks labels are v7 names.
     ``sentiment_transform``: None (already 1-5) or "criticality" (phase-1 -5..5 scale, 5 = most positive).
+    ``rating_col``: the score given with the comment, 1 very positive ... 5 very negative (FFT order);
+    other values (FFT "don't know") count as no rating.
     """
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     if text_col not in raw:
         raise KeyError(f"{path}: no text column {text_col!r}")
+    if rating_col is not None and rating_col not in raw:
+        raise KeyError(f"{path}: no rating column {rating_col!r}")
     cols: list[str]
     if label_cols is None:
         cols = [c for c in raw.columns if c in V6_TO_V7] if label_map == "v6" else []
@@ -118,6 +123,7 @@ def frame_from_csv(
             if id_col
             else [f"{source or Path(path).stem}:{i}" for i in range(len(raw))],
             "source": source or Path(path).stem,
+            "rating": _sentiment(raw[rating_col], None) if rating_col else np.nan,
         }
     )
     return out
@@ -149,6 +155,7 @@ def load_v6(data_dir: str | Path) -> pd.DataFrame:
         question_col="FFT question",
         group_col="Respondent ID",
         id_col="Comment ID",
+        rating_col="FFT categorical answer",
         source="v6",
     )
 
@@ -208,6 +215,7 @@ def load_phase1(
                 "group",
                 "comment_id",
                 "source",
+                "rating",
             ]
         )
     df = pd.concat(frames, ignore_index=True)
@@ -242,6 +250,7 @@ def train_from_csv(
     sentiment_col: str | None = "Comment sentiment",
     question_col: str | None = "FFT question",
     group_col: str | None = "Respondent ID",
+    rating_col: str | None = "FFT categorical answer",
     extra_phase1_dir: str | Path | None = None,
     settings: TrainSettings | None = None,
     out_dir: str | Path | None = None,
@@ -261,6 +270,7 @@ def train_from_csv(
         sentiment_col=sentiment_col,
         question_col=question_col,
         group_col=group_col,
+        rating_col=rating_col,
     )
     if extra_phase1_dir is not None:
         df = pd.concat([df, load_phase1(extra_phase1_dir)], ignore_index=True)
@@ -286,7 +296,7 @@ def evaluate(
     """
     texts = df["text"].tolist()
     questions = df["question"].tolist()
-    pr = model.predict_arrays(texts, questions)
+    pr = model.predict_arrays(texts, questions, df["rating"].tolist() if "rating" in df else None)
     lab_idx = {lab: j for j, lab in enumerate(model.labels)}
     has = (
         np.array([isinstance(v, list) and len(v) > 0 for v in df["labels"]])

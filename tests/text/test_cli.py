@@ -110,6 +110,10 @@ def test_code_missing_column_exits_2_with_one_line(tmp_path: Path) -> None:
     assert len(lines) == 1, result.output
     assert "'text'" in lines[0] and "'comment'" in lines[0] and "'question'" in lines[0]
     assert not out.exists()
+    no_rating = runner.invoke(
+        app, ["text", "code", str(src), str(out), "--text-col", "comment", "--rating-col", "FFT score"]
+    )
+    assert no_rating.exit_code == 2 and "'FFT score' (given by --rating-col)" in no_rating.output
     missing = runner.invoke(app, ["text", "code", str(tmp_path / "nope.csv"), str(out)])
     assert missing.exit_code == 2 and len(missing.output.strip().splitlines()) == 1
 
@@ -129,6 +133,7 @@ def test_train_on_v6_sample_writes_loadable_model_and_report(tmp_path: Path) -> 
         "FFT question",
         "FFT answer",
         "Comment sentiment",
+        "FFT categorical answer",
         *[c for c in raw.columns if c in V6_TO_V7],
     ]
     src = tmp_path / "labelled.csv"
@@ -137,23 +142,30 @@ def test_train_on_v6_sample_writes_loadable_model_and_report(tmp_path: Path) -> 
     result = runner.invoke(
         app,
         ["text", "train", str(src), "--out", str(out), "--text-col", "comment", "--sentiment-col", "Comment sentiment",
-         "--question-col", "FFT question", "--group-col", "Respondent ID", "--no-refit"],
+         "--question-col", "FFT question", "--group-col", "Respondent ID", "--rating-col", "FFT categorical answer",
+         "--no-refit"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     model = ThemeSentimentModel.load(out)
     assert len(model.labels) > 20
+    # FFT scores 1-5 train the sentiment context head; 6 ("don't know") and 7 count as no rating.
+    scores = pd.to_numeric(small["FFT categorical answer"], errors="coerce")
+    assert model.sentiment_context_coef is not None
+    assert 0 < model.meta["training"]["n_rows_with_rating"] <= int(scores.between(1, 5).sum())
     report = json.loads((out / "evaluation.json").read_text())
     assert report["training"]["label_map"] == "v6" and report["training"]["label_format"] == "onehot"
     assert report["n_theme_rows_scored"] > 0 and 0 < report["themes"]["micro_f1"] <= 1
     assert "micro-F1" in (out / "evaluation.md").read_text()
     coded = tmp_path / "coded.csv"
-    _write(tmp_path / "in.csv", ROWS[:2])
+    _write(tmp_path / "in.csv", [(*r, score) for r, score in zip(ROWS[:3], ("1", "", "5"), strict=True)],
+           header=("id", "comment", "question", "score"))  # fmt: skip
     again = runner.invoke(
         app,
-        ["text", "code", str(tmp_path / "in.csv"), str(coded), "--text-col", "comment", "--model", str(out)],
-    )
+        ["text", "code", str(tmp_path / "in.csv"), str(coded), "--text-col", "comment", "--question-col", "question",
+         "--rating-col", "score", "--model", str(out)],
+    )  # fmt: skip
     assert again.exit_code == 0, again.output
-    assert len(_read(coded)) == 2
+    assert _read(coded)["score"].tolist() == ["1", "", "5"]  # the rating column is kept, row order too
 
 
 def test_train_missing_column_exits_2(tmp_path: Path) -> None:

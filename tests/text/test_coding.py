@@ -70,6 +70,33 @@ def test_codes_once_then_nothing_new(store: duckdb.DuckDBPyConnection, model: Th
     assert _counts(store) == counts
 
 
+def test_sentiment_reads_the_rating_given_with_the_comment(
+    store: duckdb.DuckDBPyConnection, model: ThemeSentimentModel
+) -> None:
+    """The coder passes staged.comments.rating (FFT score) to the model with the question."""
+    assert model.sentiment_context_coef is not None  # the shipped model has the context head
+    text, question = "Not bad", "Why did you give this answer?"
+    for cid, rating in (("fft:5", 1), ("fft:6", 5), ("fft:7", None)):
+        store.execute(
+            "INSERT INTO raw.comment_text (comment_id, source, text, file_sha256) VALUES (?, 'fft', ?, 'sha1')",
+            [cid, text],
+        )
+        store.execute(
+            """INSERT INTO staged.comments (comment_id, source, channel, question, rating, text_ref, file_sha256)
+               VALUES (?, 'fft', 'survey_comment', ?, ?, ?, 'sha1')""",
+            [cid, question, rating, cid],
+        )
+    code_comments(store, model)
+    got = store.execute(
+        """SELECT sentiment_score, sentiment_class, confidence FROM staged.comment_sentiment
+           WHERE comment_id IN ('fft:5', 'fft:6', 'fft:7') ORDER BY comment_id"""
+    ).fetchall()
+    expected = model.predict_arrays([text] * 3, [question] * 3, [1, 5, None])
+    assert [row[0] for row in got] == expected.sentiment.tolist()
+    assert [row[2] for row in got] == pytest.approx(expected.sentiment_proba.max(axis=1).tolist(), abs=1e-6)
+    assert got[0][1] == "positive" and got[1][1] == "negative"  # same words, top vs bottom FFT score
+
+
 def test_a_new_coder_recodes_every_comment_without_duplicates(
     store: duckdb.DuckDBPyConnection, model: ThemeSentimentModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -25,6 +25,7 @@ from pipelines.text.model import (
     _SEP,
     _WORD_RE,
     DEFAULT_MODEL_DIR,
+    SENTIMENT3_NAMES,
     FeatureSpace,
     ThemeSentimentModel,
     TrainSettings,
@@ -205,6 +206,47 @@ def test_training_with_partially_coded_source_and_question_copies() -> None:
     assert pr.theme_mask[1, m.labels.index("Staff manner & personal attributes")]
     cw = _class_weight(np.array([0, 0, 0, 1]), TrainSettings(class_weight_power=2.0))
     assert cw == {0: pytest.approx((4 / 6) ** 2), 1: pytest.approx(4.0)}
+
+
+def test_sentiment_context_head_reads_the_rating(tmp_path: Path) -> None:
+    """Words that do not settle the sentiment are read with the rating given alongside (FFT score)."""
+    from pipelines.text.model import train
+
+    vague = ["It was what it was", "Much as expected", "The visit happened", "Saw the nurse today"]
+    rows = []
+    for k in range(12):
+        for t in vague:
+            rows.append((t, "FFT Why?", ["Labelling not possible"], 1, 1))  # top score: praise
+            rows.append((t, "FFT Why?", ["Labelling not possible"], 5, 5))  # bottom score: complaint
+        rows.append((f"Lovely kind staff {k}", "FFT Why?", ["Staff manner & personal attributes"], 1, None))
+        rows.append(
+            (f"Rude and dismissive staff {k}", "FFT Why?", ["Staff manner & personal attributes"], 5, None)
+        )
+        rows.append((f"It was fine I suppose {k}", "FFT Why?", ["Labelling not possible"], 3, 3))
+    df = pd.DataFrame(rows, columns=["text", "question", "labels", "sentiment", "rating"])
+    df["group"] = [f"g{i}" for i in range(len(df))]
+    m = train(df, settings=TrainSettings(n_jobs=1, n_folds=2))
+    assert m.sentiment_context_coef is not None and m.meta["training"]["n_rows_with_rating"] == 108
+    texts, questions = ["It was what it was"] * 3, ["FFT Why?"] * 3
+    pr = m.predict_arrays(texts, questions, [1, 5, None])
+    assert [SENTIMENT3_NAMES[k] for k in pr.sentiment3[:2]] == ["positive", "negative"]
+    assert pr.sentiment[0] in (1, 2) and pr.sentiment[1] in (4, 5)
+    # Ratings outside 1-5 (FFT "don't know" = 6), blanks, NaN and pandas.NA all mean "no rating".
+    none = m.predict_arrays(texts[:1], questions[:1], [None]).sentiment_proba
+    for missing in (6, "", float("nan"), pd.NA):
+        np.testing.assert_allclose(
+            m.predict_arrays(texts[:1], questions[:1], [missing]).sentiment_proba, none
+        )
+    np.testing.assert_allclose(m.predict_arrays(texts[:1], questions[:1], ["5"]).sentiment_proba,
+                               pr.sentiment_proba[1:2], rtol=1e-5)  # fmt: skip
+    with pytest.raises(ValueError, match="2 ratings for 3 texts"):
+        m.predict_arrays(texts, questions, [1, 2])
+    m.save(tmp_path)
+    again = ThemeSentimentModel.load(tmp_path)
+    np.testing.assert_allclose(
+        again.predict_arrays(texts, questions, [1, 5, None]).sentiment_proba, pr.sentiment_proba, atol=2e-3
+    )
+    assert json.loads((tmp_path / "model.json").read_text())["format_version"] == 3
 
 
 # -- feature transform and rules -------------------------------------------------------------------

@@ -53,7 +53,8 @@ COMMENT_WRITERS = [
             group_name=GROUP,
             kinds={"duckdb", "python"},
             deps=COMMENT_WRITERS,
-            description="Comment sentiment, 1 very positive … 5 very negative and 3 classes, read with the question.",
+            description="Comment sentiment, 1 very positive … 5 very negative and 3 classes, read with the question "
+            "and the rating given with the comment.",
         ),
     ],
     check_specs=[
