@@ -188,6 +188,10 @@ def rating_index(ratings: Sequence[Any] | None, n: int) -> np.ndarray:
 
 
 def _rating_value(rating: Any) -> int:
+    if rating is None:  # the common cases first: DuckDB gives None or int
+        return 0
+    if type(rating) is int:
+        return rating if 1 <= rating <= 5 else 0
     try:
         v = float(rating)
     except (TypeError, ValueError):
