@@ -31,6 +31,8 @@ from pipelines.text.model import (
     TrainSettings,
     _batch_tokens,
     question_type,
+    sentiment_context,
+    sentiment_context_logits,
 )
 from pipelines.text.train import evaluate, frame_from_csv
 
@@ -239,6 +241,19 @@ def test_sentiment_context_head_reads_the_rating(tmp_path: Path) -> None:
         )
     np.testing.assert_allclose(m.predict_arrays(texts[:1], questions[:1], ["5"]).sentiment_proba,
                                pr.sentiment_proba[1:2], rtol=1e-5)  # fmt: skip
+    # Prediction gathers rows of the head's weights; training builds the dense inputs: the same logits.
+    rng = np.random.default_rng(0)
+    logits3, qidx, rating = (
+        rng.normal(size=(50, 3)).astype(np.float32),
+        rng.integers(0, 6, 50),
+        rng.integers(0, 6, 50),
+    )
+    coef, icpt = m.sentiment_context_coef, m.sentiment_context_intercept
+    np.testing.assert_allclose(
+        sentiment_context_logits(logits3, qidx, rating, coef, icpt),
+        sentiment_context(logits3, qidx, rating) @ coef + icpt,
+        rtol=1e-5, atol=1e-5,
+    )  # fmt: skip
     with pytest.raises(ValueError, match="2 ratings for 3 texts"):
         m.predict_arrays(texts, questions, [1, 2])
     m.save(tmp_path)
