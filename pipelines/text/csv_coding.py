@@ -26,6 +26,7 @@ import pandas as pd
 from pipelines.text.framework import SUBCATEGORY_TO_CATEGORY, V6_TO_V7, V7_LABELS, keyword_topics
 from pipelines.text.model import SENTIMENT3_NAMES, ThemeSentimentModel, TrainSettings
 from pipelines.text.redaction import redact
+from pipelines.text.train import RatingError, rating_values
 
 SEP = "; "
 ADDED_COLUMNS: tuple[str, ...] = (
@@ -160,7 +161,11 @@ def code_csv(
                     chunk[question_col].tolist() if question_col else None,
                     model,
                     names=names,
-                    ratings=chunk[rating_col].tolist() if rating_col else None,
+                    ratings=rating_values(
+                        chunk[rating_col].tolist(), path=src, column=rating_col, first_row=rows + 1
+                    )
+                    if rating_col
+                    else None,
                 )
                 kept = [chunk[c].tolist() for c in out_cols]
                 writer.writerows(zip(*kept, *(added[c] for c in ADDED_COLUMNS), strict=True))
@@ -171,6 +176,8 @@ def code_csv(
         os.replace(tmp, dst)
     except UnicodeDecodeError:
         raise CsvInputError(f"{src}: not readable as {encoding}; try --encoding cp1252") from None
+    except RatingError as exc:
+        raise CsvInputError(str(exc)) from None
     finally:
         tmp.unlink(missing_ok=True)
     return CsvCodingSummary(rows=rows, redactions=redactions, out_path=dst)

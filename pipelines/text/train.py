@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +20,7 @@ import pandas as pd
 from pipelines.text.framework import V6_TO_V7, V7_LABELS, keyword_topics, phase1_labels, v6_to_v7
 from pipelines.text.model import (
     SENTIMENT3_NAMES,
+    SENTIMENT_CLASSES,
     ThemeSentimentModel,
     TrainSettings,
     is_empty_comment,
@@ -123,9 +125,53 @@ def frame_from_csv(
             if id_col
             else [f"{source or Path(path).stem}:{i}" for i in range(len(raw))],
             "source": source or Path(path).stem,
-            "rating": _sentiment(raw[rating_col], None) if rating_col else np.nan,
+            "rating": rating_values(raw[rating_col].tolist(), path=path, column=rating_col)
+            if rating_col
+            else None,
         }
     )
+    return out
+
+
+class RatingError(ValueError):
+    """A value in a rating column that is not a rating (names the file, row and column)."""
+
+
+# Written where an FFT rating is expected but meaning "no rating".
+_NO_RATING_RE = re.compile(r"^(?:don'?t know|do not know|not applicable|n/?a|-+)$", re.IGNORECASE)
+
+
+def rating_values(
+    values: Sequence[Any], *, path: str | Path, column: str, first_row: int = 1
+) -> list[int | None]:
+    """Ratings as written in a CSV -> 1 very positive ... 5 very negative (FFT order), or None.
+
+    Numbers 1-5 are taken as they are and other numbers (FFT's 6 "don't know") as no rating; FFT answers
+    ("Very good" ... "Very poor", "Extremely likely" ...) are read as the FFT ingest reads them; blanks and
+    "Don't know" are no rating.  Anything else raises RatingError naming the file, row and column, so a
+    column of the wrong kind is not silently ignored.  ``first_row``: the data row number of ``values[0]``.
+    """
+    from pipelines.sources.fft.comments import fft_scores
+
+    texts = ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip() for v in values]
+    words = fft_scores(texts)
+    out: list[int | None] = []
+    for row, (text, word) in enumerate(zip(texts, words, strict=True), start=first_row):
+        try:
+            number: float | None = float(text)
+        except ValueError:
+            number = None
+        if number is not None and not math.isnan(number):
+            out.append(int(number) if number in SENTIMENT_CLASSES else None)
+        elif word is not None:
+            out.append(int(word))
+        elif not text or _NO_RATING_RE.match(text):
+            out.append(None)
+        else:
+            raise RatingError(
+                f"{path}: row {row}, column {column!r}: {text!r} is not a rating (1-5, an FFT answer such as "
+                "'Very good' or 'Very poor', or blank / 'Don't know')"
+            )
     return out
 
 

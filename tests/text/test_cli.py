@@ -118,6 +118,39 @@ def test_code_missing_column_exits_2_with_one_line(tmp_path: Path) -> None:
     assert missing.exit_code == 2 and len(missing.output.strip().splitlines()) == 1
 
 
+def test_code_reads_fft_answers_as_ratings_and_rejects_other_values(tmp_path: Path) -> None:
+    from pipelines.text.model import ThemeSentimentModel
+    from pipelines.text.train import RatingError, rating_values
+
+    scores = ["Very poor", "1", "Don't know", "", "5.0", "6", "Neither good nor poor", " poor "]
+    assert rating_values(scores, path="f.csv", column="score") == [5, 1, None, None, 5, None, 3, 4]
+    with pytest.raises(RatingError, match=r"f.csv: row 12, column 'score': 'purple' is not a rating"):
+        rating_values(["1", "purple"], path="f.csv", column="score", first_row=11)
+
+    rows = [("a", "Not bad", "Why did you give this answer?", "Very poor"),
+            ("b", "Not bad", "Why did you give this answer?", "Very good"),
+            ("c", "Not bad", "Why did you give this answer?", "Don't know")]  # fmt: skip
+    src = _write(tmp_path / "in.csv", rows, header=("id", "comment", "question", "FFT score"))
+    out = tmp_path / "out.csv"
+    args = ["text", "code", str(src), str(out), "--text-col", "comment", "--question-col", "question"]
+    result = runner.invoke(app, [*args, "--rating-col", "FFT score"])
+    assert result.exit_code == 0, result.output
+    expected = ThemeSentimentModel.load().predict_arrays(["Not bad"] * 3, [rows[0][2]] * 3, [5, 1, None])
+    assert _read(out)["sentiment_score"].tolist() == [str(v) for v in expected.sentiment]
+    assert _read(out)["sentiment_class"].tolist()[:2] == ["negative", "positive"]
+
+    bad = _write(
+        tmp_path / "bad.csv",
+        [*rows, ("d", "Fine", "", "purple")],
+        header=("id", "comment", "question", "FFT score"),
+    )
+    failed = runner.invoke(app, ["text", "code", str(bad), str(tmp_path / "bad_out.csv"), "--text-col", "comment",
+                                 "--rating-col", "FFT score"])  # fmt: skip
+    assert failed.exit_code == 2 and len(failed.output.strip().splitlines()) == 1
+    assert "row 4, column 'FFT score': 'purple' is not a rating" in failed.output
+    assert not (tmp_path / "bad_out.csv").exists()
+
+
 def test_train_on_v6_sample_writes_loadable_model_and_report(tmp_path: Path) -> None:
     v6 = SHARED_DATA / "pxtextmining" / "v6framework_train.csv"
     if not v6.exists():

@@ -17,6 +17,7 @@ unreadable date are quarantined.
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 
 from pipelines.ingest import (
     FileRejected,
@@ -51,6 +52,15 @@ SCORE_SQL = """CASE regexp_replace(lower(trim(coalesce(score, ''))), '[^a-z0-9 ]
     WHEN '4' THEN 4 WHEN 'poor' THEN 4 WHEN 'unlikely' THEN 4
     WHEN '5' THEN 5 WHEN 'very poor' THEN 5 WHEN 'extremely unlikely' THEN 5
 END"""
+
+
+def fft_scores(values: list[str | None]) -> list[int | None]:
+    """``SCORE_SQL`` for Python callers (CSV coding): FFT answers as written ("Very good", "1", "Extremely
+    likely" ...) -> 1 very good ... 5 very poor, None for anything else (blank, "Don't know")."""
+    frame = pd.DataFrame({"i": range(len(values)), "score": pd.Series(values, dtype="string")})
+    with duckdb.connect() as con:
+        con.register("scores", frame)
+        return [row[0] for row in con.execute(f"SELECT {SCORE_SQL} FROM scores ORDER BY i").fetchall()]
 
 
 def age_band_sql(column: str) -> str:
