@@ -11,14 +11,36 @@ PLANTED_NOT = ("Male", "Female", "White", "Mixed", "Black", "Other", "45-54", "5
 
 
 @pytest.fixture(scope="module")
-def built(
+def run(
     all_definitions: dg.Definitions, sample_landing: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
+) -> tuple[dg.ExecuteInProcessResult, Path]:
     warehouse = tmp_path_factory.mktemp("story") / "w.duckdb"
     result = materialize(all_definitions, sample_landing, warehouse)
     assert result.success, step_failures(result)
     assert not failed_checks(result)
-    return warehouse.with_name("published.duckdb")
+    return result, warehouse
+
+
+@pytest.fixture(scope="module")
+def built(run: tuple[dg.ExecuteInProcessResult, Path]) -> Path:
+    return run[1].with_name("published.duckdb")
+
+
+def test_sentiment_metadata_shows_how_much_was_read_with_a_rating(
+    run: tuple[dg.ExecuteInProcessResult, Path],
+) -> None:
+    result, warehouse = run
+    events = result.asset_materializations_for_node("coded_comments")
+    sentiment = next(e for e in events if e.asset_key.path[-1] == "comment_sentiment")
+    table = sentiment.metadata["by_source"].value
+    (fft_rated,) = query(
+        warehouse,
+        """SELECT count(c.rating) FROM staged.comment_sentiment s JOIN staged.comments c USING (comment_id, file_sha256)
+           WHERE c.source = 'fft'""",
+    )[0]
+    assert fft_rated > 0
+    fft_row = next(line for line in table.splitlines() if line.startswith("| fft |"))
+    assert f"| {fft_rated} |" in fft_row
 
 
 def gaps(published: Path, metric: str, dimension: str) -> dict[str, tuple]:

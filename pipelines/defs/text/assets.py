@@ -112,6 +112,19 @@ def coded_comments(context: dg.AssetExecutionContext, chorus: ChorusResource):  
                             GROUP BY t.comment_id, t.text_redacted, s.sentiment_class ORDER BY hash(t.comment_id) LIMIT 8""",
                     )
                 )
+            if name == "comment_sentiment":
+                # How much of the sentiment was read with a rating (FFT score, review stars) beside the words.
+                metadata["by_source"] = dg.MetadataValue.md(
+                    query_markdown(
+                        con,
+                        """SELECT c.source, count(*) AS comments, count(c.rating) AS with_rating,
+                                  count(*) FILTER (WHERE s.sentiment_class = 'positive') AS positive,
+                                  count(*) FILTER (WHERE s.sentiment_class = 'neutral') AS neutral,
+                                  count(*) FILTER (WHERE s.sentiment_class = 'negative') AS negative
+                           FROM staged.comment_sentiment s JOIN staged.comments c USING (comment_id, file_sha256)
+                           GROUP BY 1 ORDER BY 2 DESC""",
+                    )
+                )
             if name == "comment_redactions":
                 metadata["kinds"] = dg.MetadataValue.md(
                     query_markdown(
