@@ -149,6 +149,28 @@ def test_save_load_round_trip(model: ThemeSentimentModel, tmp_path: Path) -> Non
     np.testing.assert_array_equal(a.sentiment, b.sentiment)
 
 
+def test_format_2_model_without_context_head_still_loads(model: ThemeSentimentModel, tmp_path: Path) -> None:
+    """Models trained before the sentiment context head (format 2) load and ignore ratings."""
+    model.save(tmp_path)
+    meta = json.loads((tmp_path / "model.json").read_text())
+    meta["format_version"] = 2
+    meta.pop("sentiment_context", None)
+    (tmp_path / "model.json").write_text(json.dumps(meta))
+    with np.load(tmp_path / "weights.npz") as w:
+        arrays = {k: w[k] for k in w.files if not k.startswith("sentiment_context")}
+    np.savez_compressed(tmp_path / "weights.npz", **arrays)
+    old = ThemeSentimentModel.load(tmp_path)
+    assert old.sentiment_context_coef is None
+    texts, questions = ["Not bad", "Staff were kind"], ["FFT Why?", "FFT Why?"]
+    a, b = old.predict_arrays(texts, questions, [5, 1]), old.predict_arrays(texts, questions)
+    np.testing.assert_array_equal(a.sentiment_proba, b.sentiment_proba)
+    np.testing.assert_allclose(a.theme_proba, model.predict_arrays(texts, questions).theme_proba, atol=1e-3)
+    meta["format_version"] = 1
+    (tmp_path / "model.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="unsupported model format 1 .* reads formats 2, 3"):
+        ThemeSentimentModel.load(tmp_path)
+
+
 # -- training -------------------------------------------------------------------------------------
 
 
