@@ -130,6 +130,19 @@ def test_known_comments(model: ThemeSentimentModel) -> None:
     assert all(x.categories for x in c)
 
 
+def test_labelling_not_possible_stands_alone(model: ThemeSentimentModel) -> None:
+    """ "Labelling not possible" is never printed beside a label: it means no other label applies."""
+    texts = ["Not bad", "Nothing.", "No", "N/A really", "Can't think of anything", "Don't know", "Jail", "ok"]
+    e = model.labels.index("Labelling not possible")
+    for question in ("FFT Why?", "What could we do better?", None):
+        pr = model.predict_arrays(texts, [question] * len(texts))
+        assert not (pr.theme_mask[:, e] & (pr.theme_mask.sum(axis=1) > 1)).any()
+        # It is still given when nothing else passes its threshold ("Don't know").
+        assert pr.theme_mask[texts.index("Don't know")].tolist() == [j == e for j in range(len(model.labels))]
+    raw = model.thresholds <= model.predict_arrays(texts, ["FFT Why?"] * len(texts)).theme_proba
+    assert (raw[:, e] & (raw.sum(axis=1) > 1)).any()  # the case the rule is for does occur
+
+
 def test_array_api_shapes(model: ThemeSentimentModel) -> None:
     pr = model.predict_arrays(["Lovely staff", "Long wait", "Lovely staff"], ["FFT Why?"] * 3)
     assert pr.theme_proba.shape == (3, 32) and pr.sentiment_proba.shape == (3, 5)
