@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -24,6 +25,7 @@ from pipelines.text.model import (
     _COMMON_NON_ASCII_PUNCTUATION,
     _SEP,
     _WORD_RE,
+    BLOCKS,
     DEFAULT_MODEL_DIR,
     SENTIMENT3_NAMES,
     FeatureSpace,
@@ -168,6 +170,8 @@ def test_format_2_model_without_context_head_still_loads(model: ThemeSentimentMo
     meta = json.loads((tmp_path / "model.json").read_text())
     meta["format_version"] = 2
     meta.pop("sentiment_context", None)
+    for key in ("norm_power", "norm_pivot"):  # format 4's pivoted length normalisation
+        meta["features"].pop(key, None)
     (tmp_path / "model.json").write_text(json.dumps(meta))
     with np.load(tmp_path / "weights.npz") as w:
         arrays = {k: w[k] for k in w.files if not k.startswith("sentiment_context")}
@@ -177,10 +181,17 @@ def test_format_2_model_without_context_head_still_loads(model: ThemeSentimentMo
     texts, questions = ["Not bad", "Staff were kind"], ["FFT Why?", "FFT Why?"]
     a, b = old.predict_arrays(texts, questions, [5, 1]), old.predict_arrays(texts, questions)
     np.testing.assert_array_equal(a.sentiment_proba, b.sentiment_proba)
-    np.testing.assert_allclose(a.theme_proba, model.predict_arrays(texts, questions).theme_proba, atol=1e-3)
+    # Formats 2-3 knew only plain l2 normalisation: that is what the loaded features compute.
+    assert old.features.norm_power == 1.0
+    plain = dataclasses.replace(model.features, norm_power=1.0, norm_pivot={})
+    np.testing.assert_allclose(
+        old.features.scores(texts, ["why"] * 2, model._W),
+        plain.scores(texts, ["why"] * 2, model._W),
+        atol=1e-3,
+    )
     meta["format_version"] = 1
     (tmp_path / "model.json").write_text(json.dumps(meta))
-    with pytest.raises(ValueError, match="unsupported model format 1 .* reads formats 2, 3"):
+    with pytest.raises(ValueError, match="unsupported model format 1 .* reads formats 2, 3, 4"):
         ThemeSentimentModel.load(tmp_path)
 
 
@@ -296,10 +307,44 @@ def test_sentiment_context_head_reads_the_rating(tmp_path: Path) -> None:
     np.testing.assert_allclose(
         again.predict_arrays(texts, questions, [1, 5, None]).sentiment_proba, pr.sentiment_proba, atol=2e-3
     )
-    assert json.loads((tmp_path / "model.json").read_text())["format_version"] == 3
+    assert json.loads((tmp_path / "model.json").read_text())["format_version"] == 4
 
 
 # -- feature transform and rules -------------------------------------------------------------------
+
+
+def test_pivoted_length_normalisation() -> None:
+    """norm_power 1 is plain l2 per block; below 1 a block's norm is (norm / pivot) ** (1 - p) and a comment
+    at the pivot keeps norm 1, so long comments keep more weight per word than short ones."""
+    texts = [
+        "kind staff",
+        "the staff were kind and the nurse explained everything",
+        "long wait for the doctor, the ward was cold, the food was poor, parking was impossible and the "
+        "staff never explained the discharge plan to my mum or to me despite asking twice",
+    ]
+    qtypes = ["why"] * len(texts)
+    plain = FeatureSpace.fit(texts * 3, qtypes * 3, min_df={"word": 1, "char": 1, "qword": 1})
+    pivoted = FeatureSpace.fit(
+        texts * 3, qtypes * 3, min_df={"word": 1, "char": 1, "qword": 1}, norm_power=0.5
+    )
+    assert plain.norm_power == 1.0 and plain.norm_pivot == {}
+    assert set(pivoted.norm_pivot) == {"word", "char"}
+    word = slice(pivoted._offsets["word"], pivoted._offsets["word"] + len(pivoted.vocab["word"]))
+
+    def word_norms(fs: FeatureSpace) -> np.ndarray:
+        X = fs.transform(texts, qtypes)[:, word]
+        return np.sqrt(np.asarray(X.multiply(X).sum(1)).ravel())
+
+    np.testing.assert_allclose(word_norms(plain), 1.0, rtol=1e-5)
+    _, _, raw, _, _ = pivoted._raw_parts(texts, qtypes)
+    raw_word = raw[:, BLOCKS.index("word")]
+    np.testing.assert_allclose(word_norms(pivoted), (raw_word / pivoted.norm_pivot["word"]) ** 0.5, rtol=1e-4)
+    assert word_norms(pivoted)[0] < 1.0 < word_norms(pivoted)[2]
+    # The scoring path (char block scored per word) agrees with the explicit features under the pivot.
+    W = np.random.default_rng(0).normal(size=(pivoted.n_features, 3)).astype(np.float32)
+    np.testing.assert_allclose(
+        pivoted.scores(texts, qtypes, W), pivoted.transform(texts, qtypes) @ W, rtol=1e-4, atol=1e-4
+    )
 
 
 def _reference_counts(fs, text: str, qtype: str) -> dict[int, float]:
@@ -332,7 +377,14 @@ def _reference_counts(fs, text: str, qtype: str) -> dict[int, float]:
 def _reference_vector(fs: FeatureSpace, text: str, qtype: str) -> dict[int, float]:
     """The documented feature map, written plainly: word / question blocks are sublinear tf x idf,
     l2-normalised; the char block sums (1 + log word count) x each distinct word's char vector
-    ((1 + log n-gram count in the word) x idf) over sqrt(sum of those words' squared norms)."""
+    ((1 + log n-gram count in the word) x idf) over sqrt(sum of those words' squared norms).  The word and
+    char blocks' norms are pivoted: norm ** p x pivot ** (1 - p)."""
+
+    def pivoted(norm: float, block: str) -> float:
+        if block not in fs.norm_pivot:
+            return norm
+        return norm**fs.norm_power * fs.norm_pivot[block] ** (1 - fs.norm_power)
+
     counts = _reference_counts(fs, text, qtype)
     vec: dict[int, float] = {}
     for k, b in enumerate(("word", "char", "qword", "qtype")):
@@ -340,7 +392,7 @@ def _reference_vector(fs: FeatureSpace, text: str, qtype: str) -> dict[int, floa
             continue
         cols = [j for j in counts if fs._block_of_col[j] == k]
         v = {j: (1 + np.log(counts[j])) * fs._idf_all[j] for j in cols}
-        norm = np.sqrt(sum(x * x for x in v.values()))
+        norm = pivoted(np.sqrt(sum(x * x for x in v.values())), b)
         vec.update({j: x * fs._block_w[k] / norm for j, x in v.items()})
     words = re.findall(r"[^\W_]+", text.lower())
     lo, hi = fs.char_ngram
@@ -360,12 +412,13 @@ def _reference_vector(fs: FeatureSpace, text: str, qtype: str) -> dict[int, floa
         for j, x in u.items():
             char[j] = char.get(j, 0.0) + g * x
     k = fs._block_of_col[next(iter(char))] if char else 0
-    vec.update({j: x * fs._block_w[k] / np.sqrt(norm2) for j, x in char.items()})
+    vec.update({j: x * fs._block_w[k] / pivoted(np.sqrt(norm2), "char") for j, x in char.items()})
     return vec
 
 
 def test_vectorised_transform_matches_reference(model: ThemeSentimentModel) -> None:
     fs = model.features
+    assert fs.norm_power < 1.0 and set(fs.norm_pivot) == {"word", "char"}  # the shipped model pivots
     texts = [
         "The staff were lovely, lovely staff!",
         "Waited 3 hours in A&E",
