@@ -208,6 +208,12 @@ def heldout_split(args: argparse.Namespace, seed: int, suffix: str = "") -> dict
         f"(no dedup, cold cache) {extra['features_only_comments_per_cpu_second_no_dedup']}/CPU-s"
     )
     print(f"  EDI keyword rule vs v6 label: {edi}")
+    print(
+        "  themes by length: "
+        + "; ".join(
+            f"{b['bucket']} (n={b['n']}) R {b['recall']:.2f} F1 {b['f1']:.2f}" for b in th["by_length"]
+        )
+    )
     print("\n  per-label F1 (support):")
     for r in sorted(th["per_label"], key=lambda r: -r["support"]):
         print(

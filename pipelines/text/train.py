@@ -19,6 +19,7 @@ import pandas as pd
 
 from pipelines.text.framework import V6_TO_V7, V7_LABELS, keyword_topics, phase1_labels, v6_to_v7
 from pipelines.text.model import (
+    _WORD_RE,
     SENTIMENT3_NAMES,
     SENTIMENT_CLASSES,
     ThemeSentimentModel,
@@ -355,6 +356,7 @@ def evaluate(
         for lab in df["labels"].iloc[i]:
             Y[r, lab_idx[lab]] = True
     themes = multilabel_scores(Y, pr.theme_mask[rows], model.labels)
+    themes["by_length"] = theme_scores_by_length(Y, pr.theme_mask[rows], [texts[i] for i in rows])
     # Sentiment (rows with a 1-5 score and a non-empty comment).
     sv = df["sentiment"].to_numpy(dtype=float)
     ok = np.isin(sv, [1, 2, 3, 4, 5]) & ~empty
@@ -388,6 +390,38 @@ def evaluate(
     return report
 
 
+# Word-count buckets for the by-length table: long comments carry more themes and are harder to code whole.
+LENGTH_BUCKETS: tuple[tuple[str, int, int], ...] = (
+    ("1-5 words", 1, 5),
+    ("6-15 words", 6, 15),
+    ("16-40 words", 16, 40),
+    ("over 40 words", 41, 10**9),
+)
+
+
+def theme_scores_by_length(
+    Y_true: np.ndarray, Y_pred: np.ndarray, texts: Sequence[Any]
+) -> list[dict[str, Any]]:
+    """Micro precision / recall / F1 of the theme labels per comment-length bucket (``LENGTH_BUCKETS``),
+    with the number of comments and of true labels per comment in each."""
+    n_words = np.array([len(_WORD_RE.findall(str(t))) for t in texts], dtype=int)
+    out = []
+    for name, lo, hi in LENGTH_BUCKETS:
+        m = (n_words >= lo) & (n_words <= hi)
+        tp = int((Y_true[m] & Y_pred[m]).sum())
+        fp = int((~Y_true[m] & Y_pred[m]).sum())
+        fn = int((Y_true[m] & ~Y_pred[m]).sum())
+        out.append({
+            "bucket": name,
+            "n": int(m.sum()),
+            "labels_per_comment": (tp + fn) / int(m.sum()) if m.any() else float("nan"),
+            "precision": tp / (tp + fp) if tp + fp else float("nan"),
+            "recall": tp / (tp + fn) if tp + fn else float("nan"),
+            "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else float("nan"),
+        })  # fmt: skip
+    return out
+
+
 def _confusion(t: np.ndarray, p: np.ndarray, k: int) -> list[list[int]]:
     m = np.zeros((k, k), int)
     np.add.at(m, (t, p), 1)
@@ -416,6 +450,18 @@ def report_markdown(report: dict[str, Any]) -> str:
             lines.append(
                 f"| {k} | " + ", ".join(f"{a} {b:.3f}" for a, b in v.items() if isinstance(b, float)) + " |"
             )
+    lines += [
+        "",
+        "## Themes by comment length",
+        "",
+        "| length | comments | true labels per comment | precision | recall | F1 |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {b['bucket']} | {b['n']} | {b['labels_per_comment']:.2f} | {b['precision']:.2f} | {b['recall']:.2f} "
+        f"| {b['f1']:.2f} |"
+        for b in th.get("by_length", [])
+    ]
     lines += [
         "",
         "## Per-label F1",

@@ -235,6 +235,35 @@ def test_training_on_small_csv_beats_majority_baseline(tmp_path: Path) -> None:
     assert rep["sentiment"]["accuracy_3class"] > s3.value_counts(normalize=True).max()
 
 
+def test_theme_scores_by_length_split_the_micro_counts() -> None:
+    """Each comment falls in one length bucket, and the buckets' counts add up to the micro figures."""
+    from pipelines.text.train import LENGTH_BUCKETS, report_markdown, theme_scores_by_length
+
+    texts = [
+        "Great",
+        "The nurse was kind and the food was good",
+        " ".join(["word"] * 20),
+        " ".join(["w"] * 50),
+    ]
+    Y = np.array([[1, 0], [1, 1], [0, 1], [1, 1]], bool)
+    P = np.array([[1, 1], [1, 0], [0, 1], [0, 1]], bool)
+    rows = theme_scores_by_length(Y, P, texts)
+    assert [r["bucket"] for r in rows] == [b[0] for b in LENGTH_BUCKETS]
+    assert [r["n"] for r in rows] == [1, 1, 1, 1]
+    assert rows[0]["precision"] == 0.5 and rows[0]["recall"] == 1.0  # one false positive
+    assert rows[1]["recall"] == 0.5 and rows[3]["recall"] == 0.5 and rows[3]["labels_per_comment"] == 2.0
+    assert rows[2]["f1"] == 1.0
+    report = {
+        "name": "t",
+        "n_rows": 4,
+        "n_theme_rows_scored": 4,
+        "themes": {"micro_f1": 0.7, "macro_f1": 0.6, "n_labels_in_macro": 2, "per_label": [], "by_length": rows},
+        "sentiment": {"n": 0, "accuracy_3class": 0.0, "accuracy_5class": 0.0, "mean_abs_error_5point": 0.0,
+                      "confusion_3class": [[0] * 3] * 3},
+    }  # fmt: skip
+    assert "| over 40 words | 1 | 2.00 | 1.00 | 0.50 | 0.67 |" in report_markdown(report)
+
+
 def test_training_with_partially_coded_source_and_question_copies() -> None:
     """Phase-1-style rows (one code, absent labels = weak negatives) train alongside exhaustively coded
     rows; thresholds are tuned on the latter only, and those get a question-less copy."""
