@@ -1131,7 +1131,7 @@ def _fit_binary(
         m.fit(X, y, sample_weight=sample_weight)
         return m.coef_[0].astype(np.float32), float(m.intercept_[0]), 1.0, 0.0
     if kind == "svm":
-        m = LinearSVC(C=s.C_svm, max_iter=3000, class_weight=cw)
+        m = LinearSVC(C=s.C_svm, max_iter=3000, class_weight=cw, random_state=s.seed)
         m.fit(X, y, sample_weight=sample_weight)
         z = m.decision_function(X)
         a, c = _platt(z, y)
@@ -1214,7 +1214,9 @@ def _fit_sentiment3(
         sw = None if w is None else w[rows]
         if s.sentiment3_head == "lr":
             return LogisticRegression(C=s.C_sentiment3, max_iter=2000).fit(X[rows], y[rows], sample_weight=sw)
-        return LinearSVC(C=s.C_sentiment3).fit(X[rows], y[rows], sample_weight=sw)
+        # Seeded: liblinear's dual solver visits rows in a random order, so unseeded fits of the same
+        # data differed (by ~1e-5, enough to move a held-out comment or two between runs).
+        return LinearSVC(C=s.C_sentiment3, random_state=s.seed).fit(X[rows], y[rows], sample_weight=sw)
 
     oof = np.zeros((len(y), 3))
     for tr, va in GroupKFold(n_splits=s.n_folds).split(X, groups=groups):

@@ -304,6 +304,11 @@ def test_sentiment_context_head_reads_the_rating(tmp_path: Path) -> None:
     df["group"] = [f"g{i}" for i in range(len(df))]
     m = train(df, settings=TrainSettings(n_jobs=1, n_folds=2))
     assert m.sentiment_context_coef is not None and m.meta["training"]["n_rows_with_rating"] == 108
+    # Training is reproducible: the same rows give the same model, bit for bit.
+    again = train(df, settings=TrainSettings(n_jobs=1, n_folds=2))
+    for a, b in ((m.sentiment3_coef, again.sentiment3_coef), (m.sentiment_context_coef, again.sentiment_context_coef),
+                 (m.theme_coef, again.theme_coef), (m.thresholds, again.thresholds)):  # fmt: skip
+        np.testing.assert_array_equal(a, b)
     texts, questions = ["It was what it was"] * 3, ["FFT Why?"] * 3
     pr = m.predict_arrays(texts, questions, [1, 5, None])
     assert [SENTIMENT3_NAMES[k] for k in pr.sentiment3[:2]] == ["positive", "negative"]
