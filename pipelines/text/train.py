@@ -392,7 +392,7 @@ def evaluate(
 
 # Word-count buckets for the by-length table: long comments carry more themes and are harder to code whole.
 LENGTH_BUCKETS: tuple[tuple[str, int, int], ...] = (
-    ("1-5 words", 1, 5),
+    ("up to 5 words", 0, 5),
     ("6-15 words", 6, 15),
     ("16-40 words", 16, 40),
     ("over 40 words", 41, 10**9),

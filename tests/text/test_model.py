@@ -247,6 +247,9 @@ def test_theme_scores_by_length_split_the_micro_counts() -> None:
     ]
     Y = np.array([[1, 0], [1, 1], [0, 1], [1, 1]], bool)
     P = np.array([[1, 1], [1, 0], [0, 1], [0, 1]], bool)
+    # An emoji-only comment has no words: it counts in the shortest bucket, not in none.
+    with_emoji = theme_scores_by_length(np.r_[Y, [[1, 0]]], np.r_[P, [[1, 0]]], [*texts, "\U0001f60a"])
+    assert [r["n"] for r in with_emoji] == [2, 1, 1, 1] and with_emoji[0]["precision"] == 2 / 3
     rows = theme_scores_by_length(Y, P, texts)
     assert [r["bucket"] for r in rows] == [b[0] for b in LENGTH_BUCKETS]
     assert [r["n"] for r in rows] == [1, 1, 1, 1]
