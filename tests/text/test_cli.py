@@ -188,7 +188,8 @@ def test_train_on_v6_sample_writes_loadable_model_and_report(tmp_path: Path) -> 
     report = json.loads((out / "evaluation.json").read_text())
     assert report["training"]["label_map"] == "v6" and report["training"]["label_format"] == "onehot"
     assert report["n_theme_rows_scored"] > 0 and 0 < report["themes"]["micro_f1"] <= 1
-    assert "micro-F1" in (out / "evaluation.md").read_text()
+    report = (out / "evaluation.md").read_text()
+    assert "micro-F1" in report and "## Themes by comment length" in report and "| over 40 words |" in report
     coded = tmp_path / "coded.csv"
     _write(tmp_path / "in.csv", [(*r, score) for r, score in zip(ROWS[:3], ("1", "", "5"), strict=True)],
            header=("id", "comment", "question", "score"))  # fmt: skip
