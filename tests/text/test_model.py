@@ -28,6 +28,7 @@ from pipelines.text.model import (
     BLOCKS,
     DEFAULT_MODEL_DIR,
     SENTIMENT3_NAMES,
+    SENTIMENT_CONTEXT_SIZE,
     FeatureSpace,
     ThemeSentimentModel,
     TrainSettings,
@@ -35,6 +36,7 @@ from pipelines.text.model import (
     question_type,
     sentiment_context,
     sentiment_context_logits,
+    sentiment_context_size,
 )
 from pipelines.text.train import evaluate, frame_from_csv
 
@@ -331,12 +333,26 @@ def test_sentiment_context_head_reads_the_rating(tmp_path: Path) -> None:
         rng.integers(0, 6, 50),
         rng.integers(0, 6, 50),
     )
+    theme_proba = rng.uniform(size=(50, len(m.labels))).astype(np.float32)
     coef, icpt = m.sentiment_context_coef, m.sentiment_context_intercept
+    assert coef.shape == (sentiment_context_size(len(m.labels)), 3)  # the head reads the themes too
     np.testing.assert_allclose(
-        sentiment_context_logits(logits3, qidx, rating, coef, icpt),
-        sentiment_context(logits3, qidx, rating) @ coef + icpt,
+        sentiment_context_logits(logits3, qidx, rating, coef, icpt, theme_proba),
+        sentiment_context(logits3, qidx, rating, theme_proba) @ coef + icpt,
         rtol=1e-5, atol=1e-5,
     )  # fmt: skip
+    with pytest.raises(ValueError, match="pass theme_proba"):
+        sentiment_context_logits(logits3, qidx, rating, coef, icpt)
+    # A head trained without the themes (format 4) has the base inputs only.
+    base = train(df, settings=TrainSettings(n_jobs=1, n_folds=2, sentiment_context_themes=False))
+    assert base.sentiment_context_coef.shape == (SENTIMENT_CONTEXT_SIZE, 3)
+    np.testing.assert_allclose(
+        sentiment_context_logits(logits3, qidx, rating, base.sentiment_context_coef, icpt),
+        sentiment_context(logits3, qidx, rating) @ base.sentiment_context_coef + icpt,
+        rtol=1e-5, atol=1e-5,
+    )  # fmt: skip
+    assert [SENTIMENT3_NAMES[k] for k in base.predict_arrays(texts, questions, [1, 5, None]).sentiment3[:2]] == [
+        "positive", "negative"]  # fmt: skip
     with pytest.raises(ValueError, match="2 ratings for 3 texts"):
         m.predict_arrays(texts, questions, [1, 2])
     m.save(tmp_path)
@@ -344,7 +360,7 @@ def test_sentiment_context_head_reads_the_rating(tmp_path: Path) -> None:
     np.testing.assert_allclose(
         again.predict_arrays(texts, questions, [1, 5, None]).sentiment_proba, pr.sentiment_proba, atol=2e-3
     )
-    assert json.loads((tmp_path / "model.json").read_text())["format_version"] == 4
+    assert json.loads((tmp_path / "model.json").read_text())["format_version"] == 5
 
 
 # -- feature transform and rules -------------------------------------------------------------------
