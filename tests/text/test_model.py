@@ -363,6 +363,31 @@ def test_sentiment_context_head_reads_the_rating(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "model.json").read_text())["format_version"] == 5
 
 
+def test_sentiment_rows_get_out_of_fold_theme_probabilities() -> None:
+    """The context head learns from theme probabilities of models that never saw the respondent: each row
+    is scored by the fold model that held its group out; a group no fold held out gets their mean."""
+    import scipy.sparse as sp
+
+    from pipelines.text.model import _fold_theme_proba, _sigmoid
+
+    X = sp.csr_matrix(np.eye(4, dtype=np.float32))
+    groups = np.array(["a", "b", "a", "z"])
+
+    def fold(weight: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        coef = np.full((1, 4, 2), weight, np.float32)  # (members, features, labels)
+        return (
+            coef,
+            np.zeros((1, 2), np.float32),
+            np.array([[[1.0, 1.0]], [[0.0, 0.0]]], np.float32).reshape(1, 2, 2),
+        )
+
+    folds = [(np.array(["a"]), fold(1.0)), (np.array(["b"]), fold(-1.0))]
+    P = _fold_theme_proba(X, groups, folds)
+    np.testing.assert_allclose(P[[0, 2]], _sigmoid(np.ones((2, 2))))  # group a: the fold that held a out
+    np.testing.assert_allclose(P[1], _sigmoid(-np.ones(2)))  # group b: the other fold
+    np.testing.assert_allclose(P[3], (_sigmoid(np.ones(2)) + _sigmoid(-np.ones(2))) / 2)  # unseen group
+
+
 # -- feature transform and rules -------------------------------------------------------------------
 
 
