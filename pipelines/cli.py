@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from pathlib import Path
 
 import typer
@@ -426,11 +427,16 @@ def text_train(
         )
         raise typer.Exit(2)
     typer.echo(f"Training on {csv_path} ...", err=True)
+    started = time.perf_counter()
+
+    def step(message: str) -> None:  # training takes minutes on a full file: say what it is doing
+        typer.echo(f"  [{time.perf_counter() - started:5.0f} s] {message}", err=True)
+
     try:
         result = train_csv(
             csv_path, out, text_col=text_col, labels=labels or None, label_format=label_format, label_map=label_map,
             label_sep=label_sep, sentiment_col=sentiment_col, question_col=question_col, group_col=group_col,
-            rating_col=rating_col, holdout=holdout, phase1_dir=phase1_dir, refit=not no_refit,
+            rating_col=rating_col, holdout=holdout, phase1_dir=phase1_dir, refit=not no_refit, progress=step,
         )  # fmt: skip
     except CsvInputError as exc:
         raise _text_error(exc, 2) from None

@@ -290,6 +290,7 @@ def train_csv(
     settings: TrainSettings | None = None,
     seed: int = 0,
     encoding: str = "utf-8-sig",
+    progress: Callable[[str], None] | None = None,
 ) -> TrainResult:
     """Train a model from a labelled CSV into ``out_dir`` and write ``out_dir/evaluation.{json,md}``.
 
@@ -297,6 +298,7 @@ def train_csv(
     respondent id, so one respondent's comments are never on both sides) on the rest.  With ``refit`` the
     saved model is then retrained on every row; otherwise the evaluated model itself is saved.
     ``holdout=0`` skips evaluation on held-out rows and scores the training rows (flagged in the report).
+    ``progress`` is told each training step, prefixed by which model it is for.
     """
     from pipelines.text.model import train
     from pipelines.text.train import frame_from_csv, load_phase1
@@ -326,9 +328,11 @@ def train_csv(
     extra = load_phase1(phase1_dir) if phase1_dir is not None else None
     settings = settings or TrainSettings()
 
-    def fit(frame: pd.DataFrame) -> ThemeSentimentModel:
+    def fit(frame: pd.DataFrame, which: str) -> ThemeSentimentModel:
         return train(
-            pd.concat([frame, extra], ignore_index=True) if extra is not None else frame, settings=settings
+            pd.concat([frame, extra], ignore_index=True) if extra is not None else frame,
+            settings=settings,
+            progress=None if progress is None else (lambda step: progress(f"{which}: {step}")),
         )
 
     out = Path(out_dir)
@@ -342,17 +346,19 @@ def train_csv(
     }
     if holdout > 0:
         train_idx, test_idx = _group_split(df["group"].astype(str).to_numpy(), holdout, seed)
-        evaluated = fit(df.iloc[train_idx].reset_index(drop=True))
+        evaluated = fit(
+            df.iloc[train_idx].reset_index(drop=True), f"model for evaluation ({len(train_idx):,} rows)"
+        )
         test = df.iloc[test_idx].reset_index(drop=True)
         info |= {"evaluation": f"held-out {holdout:.0%} of groups ({len(test)} rows, split by "
                  f"{group_col or 'row'}); model trained on the other {len(train_idx)} rows"}  # fmt: skip
     else:
-        evaluated = fit(df)
+        evaluated = fit(df, f"model ({len(df):,} rows)")
         test = df
         info |= {"evaluation": "on the training rows themselves (--holdout 0): optimistic"}
     from pipelines.text.train import evaluate
 
-    model = fit(df) if (refit and holdout > 0) else evaluated
+    model = fit(df, f"final model (all {len(df):,} rows)") if (refit and holdout > 0) else evaluated
     model.meta["trained_from"] = info
     model.save(out)
     report = evaluate(evaluated, test, out_dir=out, name="evaluation", extra={"training": info})

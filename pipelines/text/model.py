@@ -43,7 +43,7 @@ import json
 import math
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
@@ -1406,7 +1406,7 @@ def train(
     rating_col: str | None = "rating",
     settings: TrainSettings | None = None,
     labels: Sequence[str] = V7_LABELS,
-    verbose: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> ThemeSentimentModel:
     """Train themes + sentiment from a DataFrame.
 
@@ -1415,8 +1415,10 @@ def train(
     labels are positives but absent labels are *unknown*, not negative - single-code legacy data),
     ``sentiment_col`` (1-5 or NaN), ``group_col`` (respondent id: out-of-fold folds never split one),
     ``rating_col`` (the source's own score with the comment, 1 very positive ... 5 very negative; optional).
+    ``progress`` is told each step as it starts (training takes minutes on a trust's full file).
     """
     s = settings or TrainSettings()
+    say = progress or (lambda _message: None)
     t0 = time.perf_counter()
     n = len(df)
     texts = _clean_texts(df[text_col].tolist())
@@ -1438,6 +1440,7 @@ def train(
     )
     X_all = features.transform(texts, qtypes)
     nonempty = np.array([bool(t) for t in texts])
+    say(f"features: {n:,} comments, {features.n_features:,} features")
 
     # Theme targets: 1 / 0 / -1 (unknown).  Empty comments are coded by rule, so not trained on.
     lab_index = {lab: j for j, lab in enumerate(labels)}
@@ -1495,7 +1498,8 @@ def train(
     oof = np.zeros(Yt.shape, np.float64)
     # The fold models are kept to score the sentiment rows out-of-fold too (the context head reads them).
     theme_folds: list[tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]] = []
-    for tr, va in GroupKFold(n_splits=s.n_folds).split(X, groups=G):
+    for k, (tr, va) in enumerate(GroupKFold(n_splits=s.n_folds).split(X, groups=G), start=1):
+        say(f"themes: out-of-fold fit {k} of {s.n_folds} ({len(labels)} labels; tunes the thresholds)")
         c, b, pl = _fit_themes(X[tr], Yt[tr], s, None if W is None else W[tr], None if NW is None else NW[tr])
         oof[va] = _theme_proba(X[va], c, b, pl)
         if s.sentiment_context_themes:
@@ -1505,6 +1509,9 @@ def train(
     none = ~oof_pred.any(1)
     oof_pred[none, oof[tune][none].argmax(1)] = True
     oof_scores = multilabel_scores(Yt[tune] == 1, oof_pred, labels)
+    say(
+        f"themes: final fit, {len(Yt):,} rows with the question-less copies (out-of-fold micro-F1 {oof_scores['micro_f1']:.3f})"
+    )
     coef, icpt, platt = _fit_themes(X, Yt, s, W, NW)
     t_theme = time.perf_counter() - t0
 
@@ -1540,6 +1547,7 @@ def train(
                     qs = np.concatenate([qs, np.full(len(cp), _QTYPE_INDEX["unknown"])])
                     rs = np.concatenate([rs, ratings[cp]])
                     sw = None if sw is None else np.concatenate([sw, ws_all[cp]])
+            say(f"sentiment: 5-point and 3-class heads, {len(ys):,} rows with the question-less copies")
             m = LogisticRegression(C=s.C_sentiment, max_iter=2000)
             m.fit(Xs, ys, sample_weight=sw)
             for k, cls in enumerate(m.classes_):
@@ -1553,6 +1561,7 @@ def train(
             if s.sentiment3_head and len(np.unique(y3)) == 3:
                 s3_coef, s3_icpt, oof3 = _fit_sentiment3(Xs, y3, sw, gs, s)
                 if s.C_sentiment_context is not None:
+                    say("sentiment: context head (question, rating, themes)")
                     theme_oof = _fold_theme_proba(Xs, gs, theme_folds) if theme_folds else None
                     ctx_coef, ctx_icpt = _fit_sentiment_context(oof3, qs, rs, y3, sw, s, theme_oof)
     meta = {
@@ -1572,8 +1581,7 @@ def train(
             "oof_thresholds_tuned_in_sample": {k: v for k, v in oof_scores.items() if k != "per_label"}
         },
     }
-    if verbose:
-        print(f"trained in {meta['training']['seconds_total']} s; OOF micro-F1 {oof_scores['micro_f1']:.3f}")
+    say(f"done in {meta['training']['seconds_total']} s")
     return ThemeSentimentModel(
         features,
         labels,

@@ -179,6 +179,10 @@ def test_train_on_v6_sample_writes_loadable_model_and_report(tmp_path: Path) -> 
          "--no-refit"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
+    # Each training step is announced as it starts (minutes on a full file), the folds counted.
+    for step in ("model for evaluation (", "features: ", "themes: out-of-fold fit 1 of 3", "themes: out-of-fold fit 3 of 3",
+                 "themes: final fit", "sentiment: context head", "done in "):  # fmt: skip
+        assert step in result.output, step
     model = ThemeSentimentModel.load(out)
     assert len(model.labels) > 20
     # FFT scores 1-5 train the sentiment context head; 6 ("don't know") and 7 count as no rating.
