@@ -5,7 +5,7 @@ id - is on both sides.  Phase-1 comments whose normalised text equals a test com
 training.  Thresholds are tuned on grouped out-of-fold predictions inside the training part only.
 
 Usage: .venv/bin/python bench/text_quality.py [--data ../shared/data/pxtextmining] [--out DIR] [--no-phase1]
-       [--seeds 0,1,2,3,4]
+       [--seeds 0,1,2,3,4] [--train-fractions 0.25,0.5,1]
 """
 
 from __future__ import annotations
@@ -88,8 +88,17 @@ def main(argv: list[str] | None = None) -> int:
         help="split seed, or several comma-separated (e.g. 0,1,2,3,4): then their mean is printed too - one "
         "~850-comment test set moves by +-0.01 between reasonable models, so compare means",
     )
+    ap.add_argument(
+        "--train-fractions",
+        default=None,
+        help="learning curve instead: train on these shares of each split's training respondents "
+        "(e.g. 0.25,0.5,1) and score the same held-out comments",
+    )
     args = ap.parse_args(argv)
     seeds = [int(x) for x in str(args.seeds).split(",")]
+    if args.train_fractions:
+        learning_curve(args, seeds, [float(x) for x in args.train_fractions.split(",")])
+        return 0
     results = [heldout_split(args, seed, suffix=f"_seed{seed}" if len(seeds) > 1 else "") for seed in seeds]
     if len(seeds) > 1:
         print(f"\nMean over seeds {args.seeds} (sd between splits):")
@@ -110,8 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def heldout_split(args: argparse.Namespace, seed: int, suffix: str = "") -> dict[str, float]:
-    """Train on one respondent split and print its held-out evaluation; returns the headline figures."""
+def respondent_split(
+    args: argparse.Namespace, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """(v6, train_v6, test, phase1 or None) for one held-out split by respondent."""
     from sklearn.model_selection import GroupShuffleSplit
 
     v6 = load_v6(args.data)
@@ -123,17 +134,42 @@ def heldout_split(args: argparse.Namespace, seed: int, suffix: str = "") -> dict
     train_v6, test = v6.iloc[tr_idx].reset_index(drop=True), v6.iloc[te_idx].reset_index(drop=True)
     assert not set(train_v6["group"]) & set(test["group"]), "respondent on both sides"
     assert not set(train_v6["comment_id"]) & set(test["comment_id"]), "comment id on both sides"
-    parts = [train_v6]
+    phase1 = None
     if not args.no_phase1:
-        parts.append(
-            load_phase1(
-                args.data,
-                exclude_texts=set(test["text"].dropna().map(_norm_text)),
-                complete=True,
-                sentiment=True,
-            )
+        phase1 = load_phase1(
+            args.data, exclude_texts=set(test["text"].dropna().map(_norm_text)), complete=True, sentiment=True
         )
-    train_df = pd.concat(parts, ignore_index=True)
+    return v6, train_v6, test, phase1
+
+
+def learning_curve(args: argparse.Namespace, seeds: list[int], fractions: list[float]) -> None:
+    """Train on growing shares of each split's training respondents (the phase-1 data, if used, in full)
+    and score the same held-out comments: how much would more coded comments help?"""
+    rows = []
+    for seed in seeds:
+        _, train_v6, test, phase1 = respondent_split(args, seed)
+        order = np.random.default_rng(seed).permutation(train_v6["group"].unique())
+        for fraction in fractions:
+            keep = set(order[: round(len(order) * fraction)])
+            part = train_v6[train_v6["group"].isin(keep)]
+            model = train(pd.concat([part, phase1], ignore_index=True) if phase1 is not None else part)
+            rep = evaluate(model, test)
+            rows.append((fraction, len(part), rep["themes"]["micro_f1"], rep["themes"]["macro_f1"],
+                         rep["sentiment"]["accuracy_3class"]))  # fmt: skip
+            print(f"  seed {seed}, {fraction:.0%} of training respondents ({len(part):,} v6 comments): micro-F1 "
+                  f"{rows[-1][2]:.3f} macro-F1 {rows[-1][3]:.3f} sentiment {rows[-1][4]:.3f}", flush=True)  # fmt: skip
+    table = pd.DataFrame(rows, columns=["fraction", "v6_comments", "micro_f1", "macro_f1", "sentiment"])
+    print(
+        f"\nLearning curve, mean over seeds {args.seeds}"
+        + (" (phase-1 data in full)" if phase1 is not None else "")
+    )
+    print(table.groupby("fraction").mean().round(3).to_string())
+
+
+def heldout_split(args: argparse.Namespace, seed: int, suffix: str = "") -> dict[str, float]:
+    """Train on one respondent split and print its held-out evaluation; returns the headline figures."""
+    v6, train_v6, test, phase1 = respondent_split(args, seed)
+    train_df = pd.concat([train_v6] + ([phase1] if phase1 is not None else []), ignore_index=True)
     print(
         f"train rows {len(train_df)} (v6 {len(train_v6)}, phase-1 {len(train_df) - len(train_v6)}); test rows {len(test)} "
         f"({test['group'].nunique()} respondents)"
