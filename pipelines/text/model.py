@@ -1086,6 +1086,26 @@ class ThemeSentimentModel:
         return model
 
 
+def model_summary(path: str | Path | None = None) -> dict[str, Any]:
+    """What a model folder holds (default: the shipped model), read from its model.json without loading
+    the arrays: format, when and on what it was trained, and what the sentiment context head reads."""
+    d = Path(path) if path is not None else DEFAULT_MODEL_DIR
+    meta = json.loads((d / "model.json").read_text(encoding="utf-8"))
+    training = meta.get("training", {})
+    return {
+        "folder": str(d),
+        "format_version": meta.get("format_version"),
+        "framework": meta.get("framework"),
+        "trained_at": meta.get("trained_at"),
+        "training_rows": training.get("n_rows"),
+        "theme_rows": training.get("n_theme_rows"),
+        "sentiment_rows": training.get("n_sentiment_rows"),
+        "rows_with_rating": training.get("n_rows_with_rating"),
+        "labels": len(meta.get("labels", [])),
+        "sentiment_context_inputs": meta.get("sentiment_context", {}).get("inputs"),
+    }
+
+
 def model_dir_fingerprint(path: str | Path | None = None) -> str:
     """SHA-256 of a model folder's files (default: the shipped model) - what ``fingerprint`` gives once
     that folder is loaded, without loading it."""

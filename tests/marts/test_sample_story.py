@@ -43,6 +43,24 @@ def test_sentiment_metadata_shows_how_much_was_read_with_a_rating(
     assert f"| {fft_rated} |" in fft_row
 
 
+def test_themes_metadata_names_the_model_that_coded_them(run: tuple[dg.ExecuteInProcessResult, Path]) -> None:
+    """An analyst in the UI can see which model coded the comments, when it was trained and on what."""
+    import json
+
+    from pipelines.text.model import DEFAULT_MODEL_DIR, FORMAT_VERSION
+
+    result, _ = run
+    events = result.asset_materializations_for_node("coded_comments")
+    themes = next(e for e in events if e.asset_key.path[-1] == "comment_themes")
+    model = themes.metadata["model"].value
+    shipped = json.loads((DEFAULT_MODEL_DIR / "model.json").read_text(encoding="utf-8"))
+    assert model["format_version"] == FORMAT_VERSION == shipped["format_version"]
+    assert model["trained_at"] == shipped["trained_at"]
+    assert model["training_rows"] == shipped["training"]["n_rows"] > 10_000
+    assert model["labels"] == len(shipped["labels"]) == 32
+    assert "theme probabilities" in model["sentiment_context_inputs"]
+
+
 def gaps(published: Path, metric: str, dimension: str) -> dict[str, tuple]:
     rows = query(
         published,

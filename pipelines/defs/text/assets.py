@@ -6,6 +6,7 @@ from pipelines.asset_metadata import query_markdown, table_metadata
 from pipelines.chorus_resource import ChorusResource
 from pipelines.text.coding import CODED_THIS_RUN_SQL, code_comments, coder_version, ensure_text_tables
 from pipelines.text.framework import all_labels
+from pipelines.text.model import model_summary
 from pipelines.text.redaction import rescan_for_pii
 
 GROUP = "text"
@@ -97,6 +98,7 @@ def coded_comments(context: dg.AssetExecutionContext, chorus: ChorusResource):  
         for name, key in KEYS.items():
             metadata = table_metadata(con, f"staged.{name}")
             if name == "comment_themes":
+                metadata["model"] = dg.MetadataValue.json(model_summary())
                 metadata["label_counts"] = dg.MetadataValue.md(
                     query_markdown(
                         con,
