@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.marts.metric_by_group import OUTPUT_COMMENTS, empty_estimates, finalise_estimates
+from pipelines.sources.gpps.effective_n import with_effective_n
 from pipelines.stats import (
     funnel_limits_proportion,
     funnel_significance,
@@ -65,7 +66,7 @@ def metric_estimates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     con.execute(_sql("geography.sql"))
     frames = [empty_estimates()]
     if table_exists(con, "staged.gpps_results") and table_exists(con, "ref.gpps_measures"):
-        frames.append(con.execute(_sql("gpps_published_estimates.sql")).df())
+        frames.append(with_effective_n(con.execute(_sql("gpps_published_estimates.sql")).df()))
     if table_exists(con, "staged.survey_responses") and table_exists(con, "ref.practice_deprivation"):
         frames.append(con.execute(_sql("gpps_respondent_estimates.sql")).df())
     if table_exists(con, "staged.fft_scores") and table_exists(con, "ref.nhs_trusts"):

@@ -1,5 +1,7 @@
 -- GPPS published "positive" results per organisation (never re-derived, never summed across practices).
--- n_eff = unweighted base / 2.43: the design effect that reproduces Ipsos's published Wilson intervals.
+-- Only measure-years whose stem the catalogue confirms are published (ref.gpps_measures.stem_confirmed).
+-- n_eff is set per row afterwards (pipelines.sources.gpps.effective_n): from the row's own published Wilson
+-- limits where they determine it, else the national design effect (unweighted base / 2.43).
 SELECT
     CASE r.level WHEN 'practice' THEN 'practice' WHEN 'pcn' THEN 'pcn' WHEN 'ccg' THEN 'sub_icb'
                  WHEN 'ics' THEN 'icb' WHEN 'stp' THEN 'icb' WHEN 'region' THEN 'region' WHEN 'national' THEN 'england'
@@ -9,18 +11,18 @@ SELECT
     r.measure_id AS metric_id,
     coalesce(m.wording, r.measure_id) AS metric_name,
     'gpps_published' AS source,
+    r.series,
     'overall' AS dimension,
     'All' AS group_value,
     r.weighted_count AS numerator,
     r.weighted_base AS denominator,
     r.unweighted_base AS unweighted_n,
-    r.unweighted_base / 2.43 AS n_eff,
     r.weighted_proportion AS value,
     r.ci_lower AS lower_95,
     r.ci_upper AS upper_95,
     FALSE AS count_based,
     TRUE AS higher_is_better
 FROM staged.gpps_results r
-LEFT JOIN ref.gpps_measures m ON m.measure_id = r.measure_id AND m.survey_year = r.survey_year
+JOIN ref.gpps_measures m ON m.measure_id = r.measure_id AND m.survey_year = r.survey_year AND m.stem_confirmed
 WHERE r.response_option = 'positive' AND r.measure_id IS NOT NULL
 QUALIFY row_number() OVER (PARTITION BY r.level, r.org_code, r.survey_year, r.measure_id ORDER BY r.source_file) = 1

@@ -1,7 +1,8 @@
 -- GPPS outcomes BY group from respondent-level extracts: weighted proportion parts per geography × group.
 -- n_eff is Kish's (Σw)² / Σw². Practices and PCNs get the overall cell only: their group cells are too small.
+-- Only measure-years whose stem the catalogue confirms are published; each row carries its series.
 WITH responses AS (
-    SELECT s.survey_year, s.measure_id, CAST(s.is_positive AS INTEGER) AS y, s.weight AS w,
+    SELECT s.survey_year, s.measure_id, m.wording, m.series, CAST(s.is_positive AS INTEGER) AS y, s.weight AS w,
            s.practice_code, g.pcn_code, g.sub_icb_code, g.icb_code,
            'All' AS overall,
            coalesce(s.age_band, 'Not stated') AS age_band,
@@ -11,6 +12,7 @@ WITH responses AS (
            coalesce(CAST(d.deprivation_quintile AS VARCHAR), 'Unknown') AS deprivation_quintile,
            coalesce(s.disability, 'Not stated') AS disability
     FROM staged.survey_responses s
+    JOIN ref.gpps_measures m ON m.measure_id = s.measure_id AND m.survey_year = s.survey_year AND m.stem_confirmed
     LEFT JOIN _practice_geo g
       ON g.practice_code = s.practice_code
      AND (make_date(s.survey_year, 1, 1) >= g.valid_from OR g.is_first_extract)
@@ -29,9 +31,9 @@ WITH responses AS (
     UNION ALL SELECT *, 'practice', practice_code FROM long WHERE dimension = 'overall'
 )
 SELECT geography_level, geography_code, CAST(survey_year AS VARCHAR) AS period, measure_id AS metric_id,
-       measure_id AS metric_name, 'gpps_respondents' AS source, dimension, group_value,
+       wording AS metric_name, 'gpps_respondents' AS source, series, dimension, group_value,
        sum(w * y) AS numerator, sum(w) AS denominator, count(*) AS unweighted_n,
-       sum(w) * sum(w) / sum(w * w) AS n_eff,
+       sum(w) * sum(w) / sum(w * w) AS n_eff, 'kish' AS n_eff_method,
        NULL::DOUBLE AS value, NULL::DOUBLE AS lower_95, NULL::DOUBLE AS upper_95,
        FALSE AS count_based, TRUE AS higher_is_better
 FROM placed

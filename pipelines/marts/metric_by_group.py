@@ -28,12 +28,14 @@ ESTIMATE_COLUMNS: dict[str, str] = {
     "metric_id": "VARCHAR",
     "metric_name": "VARCHAR",
     "source": "VARCHAR",  # gpps_published | gpps_respondents | fft | complaints | comments
+    "series": "VARCHAR",  # GPPS comparable series (2017-2023 | 2024+); NULL for sources without a series break
     "dimension": "VARCHAR",  # overall | age_band | sex | ethnicity | ethnicity_band | deprivation_quintile …
     "group_value": "VARCHAR",
     "numerator": "DOUBLE",
     "denominator": "DOUBLE",
     "unweighted_n": "DOUBLE",
     "n_eff": "DOUBLE",
+    "n_eff_method": "VARCHAR",  # from_published_ci | design_effect_2.43 | kish | count
     "value": "DOUBLE",  # only when published by the source (GPPS); else numerator / denominator
     "lower_95": "DOUBLE",
     "upper_95": "DOUBLE",
@@ -51,13 +53,18 @@ OUTPUT_COMMENTS: dict[str, str] = {
     "metric_id": "stable metric id (GPPS measure ids from ref.gpps_measures, fft_positive, complaints_per_10k …)",
     "metric_name": "what the metric measures, in words",
     "source": "where the numbers come from: gpps_published, gpps_respondents, fft, complaints, comments",
+    "series": "GPPS comparable series of the period: 2017-2023 or 2024+ (the 2024 questionnaire redesign; results are "
+    "not comparable across it and no change or trend is computed across it); NULL for sources without a series break",
     "dimension": "overall, age_band, sex, ethnicity, ethnicity_band, deprivation_quintile …",
     "group_value": "the group within the dimension ('All' for overall)",
     "value": "the metric: a proportion 0–1, or a rate per 10,000 for complaints_per_10k; NULL when suppressed",
     "numerator": "published numerator (counts rounded to 5, weighted sums for surveys); NULL when suppressed",
     "denominator": "published denominator, same rules as numerator",
     "unweighted_n": "respondents / comments / records behind the cell (rounded to 5 for counts)",
-    "n_eff": "effective sample size (Kish for weighted surveys)",
+    "n_eff": "effective sample size (Kish for weighted surveys; for published GPPS results see n_eff_method)",
+    "n_eff_method": "how n_eff was found: from_published_ci (inverted from the row's own published Wilson interval), "
+    "design_effect_2.43 (no usable published interval: unweighted base / 2.43, the national design effect, assumed), "
+    "kish (Kish's (Σw)²/Σw² from respondent weights), count (unweighted: the count itself)",
     "lower_95": "lower 95% confidence limit (Wilson on n_eff; GPPS published limits where given)",
     "upper_95": "upper 95% confidence limit",
     "lower_998": "lower 99.8% confidence limit",
@@ -105,6 +112,7 @@ def finalise_estimates(estimates: pd.DataFrame) -> pd.DataFrame:
         e["value"].notna(), e["numerator"] / e["denominator"].where(e["denominator"] > 0)
     )
     e["n_eff"] = e["n_eff"].where(e["n_eff"].notna(), e["denominator"])
+    e.loc[e["count_based"] & e["n_eff_method"].isna(), "n_eff_method"] = "count"
     proportion = ~e["metric_id"].str.endswith("_per_10k")
     x = (e["value"] * e["n_eff"]).to_numpy()
     lo95, hi95 = wilson_interval(x, e["n_eff"].to_numpy(), 0.95)

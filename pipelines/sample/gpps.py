@@ -5,16 +5,20 @@
 - 2023 (2022-2023 grammar): the full 2023 list of reporting variables (1,001 columns), plus ICS and
   national files, plus the year's list of reporting variables.
 - 2025 (2024+ grammar): the ``<stem>_<k>.count / .pcteval / .baseevaluw …`` grammar of the real 2026
-  national file, ~1,100 columns; stems other than the catalogued ones are synthetic names.
+  national file, ~1,100 columns: every stem of the redesigned questionnaire (``stems_2024plus.csv``) with
+  its real options, then synthetic ``nsq…`` stems to make the file as wide as the real one.
 - A respondent-level extract for 2023 whose group differences follow ``PLANTED``.
 
 Values are deterministic by seed, written as the real files write them: proportions like ``.2205``,
-suppressed cells as -99 (or ``*`` / blank in some years), never 0.
+suppressed cells as -99 (or ``*`` / blank in some years), never 0. Each practice's published Wilson
+intervals use its own design effect (synthetic, 1.1-3.5), so the marts must read each practice's
+effective sample size from its intervals rather than assume the national 2.43.
 """
 
 from __future__ import annotations
 
 import csv
+import zlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -23,12 +27,12 @@ import numpy as np
 from pipelines.sample.ics import GPPS_AGE_BANDS, PLANTED, SEED, Practice, SyntheticICS, list_by_sex_and_age
 from pipelines.sources.gpps import grammar as G
 from pipelines.sources.gpps.catalogue import HERE as CATALOGUE_DIR
-from pipelines.sources.gpps.catalogue import catalogue, positive_summary_codes
+from pipelines.sources.gpps.catalogue import catalogue, new_series_stems, positive_summary_codes
+from pipelines.sources.gpps.effective_n import DESIGN_EFFECT
 from pipelines.stats import wilson_on_effective_n
 from schemas.people import ETHNICITY
 
 COLUMNS_2023 = CATALOGUE_DIR / "columns_2023.csv"
-DESIGN_EFFECT = 2.43  # the design effect that reproduces the published 2026 England interval
 UNKNOWN_PRACTICE = "X99999"  # a practice code in no geography: the 2023 file carries it to show quarantine
 
 
@@ -54,7 +58,8 @@ def fmt(value: float) -> str:
 def _latent(practice: Practice | None, measure: str, rng: np.random.Generator) -> float:
     """P(positive) for a practice and measure: planted deprivation slope for phone access."""
     deprivation = practice.deprivation if practice else 0.5
-    base = {"phone_access": 0.72, "overall_experience": 0.8, "making_appointment": 0.62}.get(measure, 0.82)
+    base = {"phone_access": 0.72, "overall_experience": 0.8, "making_appointment": 0.62,
+            "contact_experience": 0.62}.get(measure, 0.82)  # fmt: skip
     slope = PLANTED["phone_access_deprivation_slope"] if measure == "phone_access" else -0.08
     return float(np.clip(base + slope * (deprivation - 0.5) + rng.normal(0, 0.04), 0.05, 0.97))
 
@@ -143,13 +148,22 @@ def _qn_questions(header: Sequence[str], year: int) -> dict[str, _Question]:
     return questions
 
 
+def design_effect_of(practice: Practice | None) -> float:
+    """The design effect behind an organisation's published intervals: the national 2.43 for areas, and a
+    practice's own (1.1-3.5, fixed by its code) for practices, as each practice is weighted separately."""
+    if practice is None:
+        return DESIGN_EFFECT
+    rng = np.random.default_rng([SEED, 17, zlib.crc32(practice.code.encode())])
+    return float(np.clip(rng.lognormal(np.log(1.9), 0.3), 1.1, 3.5))
+
+
 def _draw_all(questions: dict[str, _Question], practice: Practice | None, received: int,
               rng: np.random.Generator) -> dict[str, dict[str, object]]:  # fmt: skip
     """Every question of one organisation, with the summary intervals computed in one vectorised call."""
     draws = {stem: q.draw(practice, received, rng) for stem, q in questions.items()}
     stems = list(draws)
     p = np.array([float(draws[s]["pct_eval"]) for s in stems])
-    n = np.array([float(draws[s]["n_eval"]) for s in stems]) / DESIGN_EFFECT
+    n = np.array([float(draws[s]["n_eval"]) for s in stems]) / design_effect_of(practice)
     lo, hi = wilson_on_effective_n(np.where(np.isnan(p), 0.0, p), np.where(n > 0, n, np.nan))
     for i, stem in enumerate(stems):
         bad = np.isnan(p[i]) or not n[i] > 0
@@ -175,6 +189,7 @@ def _qn_row(header: Sequence[str], questions: dict[str, _Question], practice: Pr
     out: dict[str, str] = {}
     columns = _stem_columns(header, questions)
     draws = _draw_all(questions, practice, received, rng)
+    design_effect = design_effect_of(practice)
     for stem, q in questions.items():
         d = draws[stem]
         w = d["w"]
@@ -199,7 +214,7 @@ def _qn_row(header: Sequence[str], questions: dict[str, _Question], practice: Pr
             m = G.QN_CI.match(col)
             if m and m["code"] and f"{stem}_{m['code']}pct" in cells and d["n_eval"]:
                 lo, hi = wilson_on_effective_n(
-                    cells[f"{stem}_{m['code']}pct"], float(d["n_eval"]) / DESIGN_EFFECT
+                    cells[f"{stem}_{m['code']}pct"], float(d["n_eval"]) / design_effect
                 )
                 cells[col] = float(lo if m["side"] == "lower" else hi)
         for col, value in cells.items():
@@ -312,8 +327,8 @@ def write_qn_files(ics: SyntheticICS, folder: Path, year: int, rng: np.random.Ge
     return paths
 
 
-# 2024+ stems: the catalogued ones and the composition questions; the rest mirror 2023 questions
-# under synthetic names so the file is as wide as the real one.
+# 2024+ stems: every question of the redesigned questionnaire with its real options, the composition
+# questions, then 2023 questions under synthetic names so the file is as wide as the real one.
 DOT_COMPOSITION = {
     "aboutyouagemerged": 9,
     "aboutyougender": 5,
@@ -323,14 +338,17 @@ DOT_COMPOSITION = {
 
 
 def _dot_questions() -> dict[str, _Question]:
+    catalogued = {m.question: m for m in catalogue() if m.series == "2024+"}
     questions: dict[str, _Question] = {}
-    for m in catalogue():
-        if m.series == "2024+" and m.question not in questions:
-            evaluative = [int(c) for c in m.evaluative_codes]
-            n = max(evaluative) + (1 if m.measure_id != "phone_access" else 0)
-            questions[m.question] = _Question(
-                m.question, n, evaluative, [int(c) for c in m.positive_codes], m.measure_id
-            )
+    for stem in new_series_stems():
+        if stem.kind != "evaluative":
+            continue
+        m = catalogued.get(stem.stem)
+        codes = m or stem  # the catalogue's codes for a headline measure (a test keeps the two in step)
+        questions[stem.stem] = _Question(
+            stem.stem, len(stem.options), [int(c) for c in codes.evaluative_codes],
+            [int(c) for c in codes.positive_codes], m.measure_id if m else None,
+        )  # fmt: skip
     for stem, n in DOT_COMPOSITION.items():
         questions[stem] = _Question(stem, n, [], [], None)
     for stem, q in _qn_questions(columns_2023(), 2023).items():
@@ -444,7 +462,7 @@ def write_variables_list(folder: Path, year: int = 2023) -> Path:
 
 EXTRACT_QUESTIONS = {  # 2023 stem: (measure, number of options)
     "q3": ("phone_access", 5), "q4": ("reception_helpful", 5), "q73": ("website_ease", 5),
-    "q18": ("making_appointment", 5), "q104": ("appointment_offered", 4), "q88": ("involved_in_decisions", 4),
+    "q18": ("making_appointment", 5), "q104": ("appointment_accepted", 4), "q88": ("involved_in_decisions", 4),
     "q89": ("confidence_trust", 4), "q90": ("needs_met", 4), "q28": ("overall_experience", 5),
 }  # fmt: skip
 MINORITY_GROUPS = [g for _c, g, band in ETHNICITY if band != "White"] + [ETHNICITY[4][1], ETHNICITY[1][1]]

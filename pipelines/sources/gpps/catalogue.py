@@ -3,6 +3,16 @@
 The catalogue is data (``measures.csv`` next to this module) so an analyst can read and correct it;
 each row covers a span of years in which the measure kept one stem. ``ref.gpps_measures`` holds it
 expanded to one row per measure and survey year.
+
+Every row says whether its stem is confirmed (``stem_confirmed``) and by what (``stem_source``): a real
+file or published variable list, the stems of the 2024+ questionnaire (``stems_2024plus.csv``, the
+redesigned questionnaire's stems and options), or public code that reads the real files. A measure-year
+whose stem is only assumed is staged like any other but never published as a series (the marts filter it
+out). 2017-2023 stems are the files' variable names, which are not the questionnaire's question numbers
+from 2018 on, so ``question_number`` is left blank where it was not confirmed; 2024+ rows carry the 2025
+question number. The 2024+ ``wording`` describes the measure from the stem list's topic (the
+questionnaire's own text was not available), and the series break (2017-2023 → 2024+) is carried into
+every published row.
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ import duckdb
 HERE = Path(__file__).parent
 MEASURES_CSV = HERE / "measures.csv"
 COMPOSITION_CSV = HERE / "composition.csv"
+NEW_SERIES_STEMS_CSV = HERE / "stems_2024plus.csv"
 # The newest survey year the catalogue is expanded to when a row is open-ended.
 LATEST_YEAR = 2026
 
@@ -38,7 +49,22 @@ class MeasureYear:
     comparable_to: int | None
     theme: str
     sub_theme: str | None
+    stem_confirmed: bool
     stem_source: str
+
+
+@dataclass(frozen=True)
+class NewSeriesStem:
+    """One question of the redesigned (2024+) questionnaire: its stem and answer options in order."""
+
+    question_2025: str
+    stem: str
+    topic: str
+    kind: str  # evaluative | composition
+    options: tuple[str, ...]
+    positive_codes: tuple[str, ...]
+    evaluative_codes: tuple[str, ...]
+    codes_evidence: str
 
 
 @lru_cache(maxsize=1)
@@ -65,10 +91,34 @@ def catalogue() -> tuple[MeasureYear, ...]:
                         comparable_to=end,
                         theme=r["theme"],
                         sub_theme=r["sub_theme"] or None,
+                        stem_confirmed=r["stem_confirmed"].strip().lower() == "yes",
                         stem_source=r["stem_source"],
                     )
                 )
     return tuple(rows)
+
+
+@lru_cache(maxsize=1)
+def new_series_stems() -> tuple[NewSeriesStem, ...]:
+    """The stems of the 2024+ questionnaire (``stems_2024plus.csv``), in questionnaire order."""
+
+    def codes(text: str) -> tuple[str, ...]:
+        return tuple(c for c in text.split("|") if c)
+
+    with NEW_SERIES_STEMS_CSV.open(newline="", encoding="utf-8") as handle:
+        return tuple(
+            NewSeriesStem(
+                question_2025=r["question_2025"],
+                stem=r["stem"],
+                topic=r["topic"],
+                kind=r["kind"],
+                options=codes(r["options"]),
+                positive_codes=codes(r["positive_codes"]),
+                evaluative_codes=codes(r["evaluative_codes"]),
+                codes_evidence=r["codes_evidence"],
+            )
+            for r in csv.DictReader(handle)
+        )
 
 
 def measures_for_year(year: int | None) -> dict[str, MeasureYear]:
@@ -90,20 +140,32 @@ def load_catalogue(con: duckdb.DuckDBPyConnection) -> int:
             measure_id VARCHAR NOT NULL, survey_year INTEGER NOT NULL, question VARCHAR NOT NULL,
             question_number VARCHAR, wording VARCHAR, positive_codes VARCHAR[], evaluative_codes VARCHAR[],
             summary_code VARCHAR, series VARCHAR, comparable_from INTEGER, comparable_to INTEGER,
-            theme VARCHAR, sub_theme VARCHAR, stem_source VARCHAR
+            theme VARCHAR, sub_theme VARCHAR, stem_confirmed BOOLEAN NOT NULL, stem_source VARCHAR
         )
         """
     )
     rows = [
         (m.measure_id, m.survey_year, m.question, m.question_number, m.wording, list(m.positive_codes),
          list(m.evaluative_codes), m.summary_code, m.series, m.comparable_from, m.comparable_to, m.theme,
-         m.sub_theme, m.stem_source)
+         m.sub_theme, m.stem_confirmed, m.stem_source)
         for m in catalogue()
     ]  # fmt: skip
-    con.executemany("INSERT INTO ref.gpps_measures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.executemany(
+        "INSERT INTO ref.gpps_measures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+    )
     con.execute(
         "COMMENT ON TABLE ref.gpps_measures IS 'GPPS headline measures: stable id, question stem per survey year, "
-        "positive and evaluative options, comparable years (2024 starts a new series), feedback-framework theme.'"
+        "positive and evaluative options, comparable years (2024 starts a new series), feedback-framework theme, "
+        "whether the stem is confirmed (unconfirmed measure-years are never published) and by what.'"
+    )
+    con.execute(
+        "COMMENT ON COLUMN ref.gpps_measures.stem_confirmed IS 'The stem is confirmed by a real file, a published "
+        "variable list, the 2024+ questionnaire stems or public code reading the real files (stem_source says "
+        "which); an unconfirmed measure-year is staged but not published to the marts.'"
+    )
+    con.execute(
+        "COMMENT ON COLUMN ref.gpps_measures.series IS 'Comparable series: 2017-2023 or 2024+ (the 2024 "
+        "questionnaire redesign). No change or trend is computed across series.'"
     )
     con.execute(
         f"""

@@ -15,12 +15,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipelines.sources.gpps.effective_n import DESIGN_EFFECT as PUBLISHED_DESIGN_EFFECT
 from pipelines.stats import wilson_on_effective_n
 
 MIN_UNWEIGHTED = 10
-# The design effect Ipsos's published intervals imply: n_eff = unweighted base / 2.43 reproduces the
-# 2026 England interval of every measure checked.
-PUBLISHED_DESIGN_EFFECT = 2.43
 
 # geography → the column of the practice's geography of that survey year that names it
 GEOGRAPHIES = {
