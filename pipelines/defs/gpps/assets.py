@@ -18,10 +18,12 @@ GEOGRAPHY = dg.AssetKey(["ref", "practice_geography_versions"])
     group_name=GROUP,
     kinds={"duckdb", "csv"},
     pool="duckdb_writer",
-    description="The GPPS measure catalogue: a stable id per headline measure, its question stem and number "
-    "in each survey year (trust: Q22 in 2017, Q89 from 2018), positive and evaluative options, the years it "
-    "is comparable across (2024 starts a new series) and its theme in the feedback framework. Kept as data in "
-    "pipelines/sources/gpps/measures.csv; also writes ref.gpps_composition_codes.",
+    description="The GPPS measure catalogue: a stable id per headline measure, its question stem in each "
+    "survey year (trust: q22 in 2017, q89 from 2018, lastgpapptconf from 2024), positive and evaluative "
+    "options, the series it belongs to (2024 starts a new series), its theme in the feedback framework, and "
+    "whether its stem is confirmed and by what (unconfirmed measure-years are not published). Kept as data in "
+    "pipelines/sources/gpps/measures.csv (2024+ stems from stems_2024plus.csv); also writes "
+    "ref.gpps_composition_codes.",
 )
 def gpps_measures(chorus: ChorusResource) -> dg.MaterializeResult:
     """Load the catalogue from the package data."""
@@ -31,9 +33,9 @@ def gpps_measures(chorus: ChorusResource) -> dg.MaterializeResult:
         metadata["measures_by_series"] = dg.MetadataValue.md(
             query_markdown(
                 con,
-                "SELECT measure_id, series, min(survey_year) AS first_year, max(survey_year) AS last_year, "
-                "string_agg(DISTINCT question, ', ') AS stems, any_value(theme) AS theme "
-                "FROM ref.gpps_measures GROUP BY 1, 2 ORDER BY 1, 2",
+                "SELECT measure_id, series, stem_confirmed, min(survey_year) AS first_year, "
+                "max(survey_year) AS last_year, string_agg(DISTINCT question, ', ') AS stems, "
+                "any_value(theme) AS theme FROM ref.gpps_measures GROUP BY 1, 2, 3 ORDER BY 1, 2, 4",
             )
         )
     metadata["catalogue_rows"] = rows
