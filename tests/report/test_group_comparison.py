@@ -81,6 +81,8 @@ def test_the_report_shows_a_95_percent_worse_group_as_worse_and_says_which_level
     q5 = re.findall(r"<tr><td>[^<]*</td><td>5</td>.*?</tr>", groups)
     assert q5 and all('<span class="tag better">better</span>' in r for r in q5)
     assert f"significantly worse than the ICB overall at the {GROUP_SIGNIFICANCE} level" in groups
-    assert f'aria-label="Legend: red, worse than the ICB overall ({GROUP_SIGNIFICANCE} significance)' in groups
+    assert (
+        f'aria-label="Legend: red, worse than the ICB overall ({GROUP_SIGNIFICANCE} significance)' in groups
+    )
     findings = page.split('<section id="findings">')[1].split("</section>")[0]
     assert "16-24" in findings and f"significantly worse at {GROUP_SIGNIFICANCE}" in findings
