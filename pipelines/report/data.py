@@ -162,6 +162,14 @@ def variation_finding(variation: pd.DataFrame) -> VariationFinding | None:
     )
 
 
+def group_label(dimension: str, group: str) -> str:
+    """A group as a sentence names it: deprivation quintiles say which end they are."""
+    if dimension == "deprivation_quintile":
+        ends = {"1": " (most deprived)", "5": " (least deprived)"}
+        return f"Deprivation quintile {group}{ends.get(str(group), '')}"
+    return str(group)
+
+
 def metric_label(metric_id: str, metric_name: str | None = None) -> str:
     """A short human name for a metric."""
     if metric_id in SHORT_NAMES:

@@ -26,14 +26,13 @@ from pipelines.report.data import (
     SOURCE_NAMES,
     IcbData,
     compare_to_overall,
+    group_label,
     list_icbs,
     load_icb,
     metric_label,
     variation_finding,
 )
-from pipelines.report.data import (
-    is_missing as _missing,
-)
+from pipelines.report.data import is_missing as _missing
 
 SUPPRESSED = '<span class="sup" title="suppressed by disclosure control">*</span>'
 SUPPRESSION_NOTE = (
@@ -446,7 +445,7 @@ def key_findings(d: IcbData) -> str:
             w = worse.loc[worse.diff_from_overall.abs().idxmax()]
             also_998 = int(worse.worse_than_overall.fillna(False).astype(bool).sum())
             cards.append(
-                ("red", "Biggest group gap", f"{_e(w.group_value)} ({_e(DIMENSIONS.get(w.dimension, w.dimension))}): "
+                ("red", "Biggest group gap", f"{_e(group_label(w.dimension, w.group_value))} ({_e(DIMENSIONS.get(w.dimension, w.dimension))}): "
                  f"{_e(metric_label(w.metric_id).lower())} {_pct(w.value)}, {_pts(abs(w.diff_from_overall)).lstrip('+')} "
                  f"worse than the ICB overall. {len(worse)} group result(s) on headline measures significantly worse "
                  f"at {GROUP_SIGNIFICANCE} ({also_998} of them also at 99.8%).")
@@ -477,7 +476,7 @@ def key_findings(d: IcbData) -> str:
         if len(flagged):
             names = sorted(
                 {
-                    f"{r.group_value} ({CHANNEL_NAMES.get(r.channel, r.channel).lower()})"
+                    f"{r.group_value} ({CHANNEL_NAMES.get(r.channel, r.channel)})"
                     for _, r in flagged.iterrows()
                 }
             )
@@ -488,7 +487,7 @@ def key_findings(d: IcbData) -> str:
     if len(top):
         t = top.iloc[0]
         cards.append(
-            ("red", "Strongest convergent evidence", f"{_e(t.group_value)} on {_e(t.theme)}: "
+            ("red", "Strongest convergent evidence", f"{_e(group_label(t.dimension, t.group_value))} on {_e(t.theme)}: "
              f"{int(t.methods_agreeing_worse)} method(s) agree.")
         )  # fmt: skip
     if not cards:
