@@ -208,6 +208,13 @@ def ensure_people_vocabulary(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "COMMENT ON TABLE ref.people_vocabulary IS 'How each source''s spellings of age, sex, ethnicity … map to the shared vocabulary.'"
     )
+    for column, text in {
+        "dimension": "people dimension: age_band, sex, ethnicity, disability …",
+        "raw_value": "a spelling found in a source, lower-cased and trimmed",
+        "value": "the shared vocabulary value it maps to (DESIGN.md section 5)",
+        "band": "the broader band of that value (e.g. the 5 ethnic group bands), or the value itself",
+    }.items():
+        con.execute(f"COMMENT ON COLUMN ref.people_vocabulary.{column} IS '{text}'")
     con.execute(_MACROS)
 
 

@@ -9,7 +9,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipelines.marts.labels import name_metrics
 from pipelines.marts.metric_by_group import OUTPUT_COMMENTS, empty_estimates, finalise_estimates
+from pipelines.periods import PERIOD_COMMENTS, add_period_columns, span_label
+from pipelines.publish import NOT_PUBLISHED
 from pipelines.sources.gpps.effective_n import with_effective_n
 from pipelines.stats import (
     funnel_limits_proportion,
@@ -29,10 +32,19 @@ def _sql(name: str) -> str:
 def write_mart(
     con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, description: str, columns: dict[str, str]
 ) -> int:
-    """Replace ``marts.<name>`` with ``frame`` and document it (COMMENT ON the table and its columns)."""
+    """Replace ``marts.<name>`` with ``frame`` and document it (COMMENT ON the table and its columns).
+
+    A frame with a ``period`` label gets its typed period (``period_start``, ``period_end``,
+    ``period_kind``; pipelines/periods.py) here, so every mart types its periods the same way.
+    """
+    if "period" in frame.columns and "period_start" not in frame.columns:
+        frame = add_period_columns(frame, "source" if "source" in frame.columns else "channel")
+    columns = {**{k: v for k, v in PERIOD_COMMENTS.items() if k != "period"}, **columns}
+    dates = [c for c in ("period_start", "period_end") if c in frame.columns]
+    select = f"* REPLACE ({', '.join(f'CAST({c} AS DATE) AS {c}' for c in dates)})" if dates else "*"
     con.register("_mart_frame", frame)
     try:
-        con.execute(f"CREATE OR REPLACE TABLE marts.{name} AS SELECT * FROM _mart_frame")
+        con.execute(f"CREATE OR REPLACE TABLE marts.{name} AS SELECT {select} FROM _mart_frame")
     finally:
         con.unregister("_mart_frame")
     con.execute(f"COMMENT ON TABLE marts.{name} IS {_literal(description)}")
@@ -79,7 +91,7 @@ def metric_estimates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         if table_exists(con, "staged.comment_themes"):
             frames.append(con.execute(_sql("theme_estimates.sql")).df())
     frames = [f for f in frames if not f.empty] or [empty_estimates()]
-    return pd.concat(frames, ignore_index=True)
+    return name_metrics(con, pd.concat(frames, ignore_index=True))
 
 
 def build_metric_by_group(con: duckdb.DuckDBPyConnection) -> int:
@@ -96,8 +108,8 @@ def build_metric_by_group(con: duckdb.DuckDBPyConnection) -> int:
 
 
 GRADIENT_COMMENTS = {
-    "geography_level": "icb or england",
-    "geography_code": "ODS code of the geography",
+    "geography_level": "sub_icb, icb, england, or all_loaded_areas (a sum over loaded data short of every ICB in England)",
+    "geography_code": "ODS code of the geography (all_loaded_areas: the ICB codes it covers joined by '+')",
     "period": "survey year / year of the data",
     "metric_id": "metric (see marts.metric_by_group)",
     "source": "where the group values come from",
@@ -119,7 +131,7 @@ def build_deprivation_gradient(con: duckdb.DuckDBPyConnection) -> int:
                   denominator, higher_is_better
            FROM marts.metric_by_group
            WHERE dimension = 'deprivation_quintile' AND group_value IN ('1', '2', '3', '4', '5')
-             AND geography_level IN ('england', 'icb', 'sub_icb') AND NOT suppressed AND value IS NOT NULL
+             AND geography_level IN ('england', 'all_loaded_areas', 'icb', 'sub_icb') AND NOT suppressed AND value IS NOT NULL
              AND higher_is_better IS NOT NULL  -- a gradient in how often a theme is mentioned has no direction
            ORDER BY geography_level, geography_code, period, metric_id, source, group_value"""
     ).df()
@@ -319,6 +331,10 @@ def build_representation(con: duckdb.DuckDBPyConnection) -> int:
 
 
 TRIANGULATION_COMMENTS = {
+    "period": "the dates the row draws on: from the first day of the GPPS survey or the first comment, to the "
+    "last ('YYYY-MM-DD to YYYY-MM-DD', period_kind date_span); comments of every loaded date are counted",
+    "survey_period": "the GPPS survey year the survey gaps come from (the latest with respondent-level data)",
+    "survey_source": "where the survey gaps come from (gpps_respondents: the respondent-level extract)",
     "geography_level": "icb or sub_icb",
     "geography_code": "ODS code",
     "dimension": "overall, age_band, sex, ethnicity_band, deprivation_quintile",
@@ -352,7 +368,7 @@ def build_triangulation(con: duckdb.DuckDBPyConnection) -> int:
         FROM marts.metric_by_group m
         JOIN (SELECT DISTINCT measure_id, theme FROM ref.gpps_measures) g ON g.measure_id = m.metric_id
         WHERE m.source = 'gpps_respondents' AND m.geography_level IN ('icb', 'sub_icb') AND NOT m.suppressed
-          AND m.period = (SELECT max(period) FROM marts.metric_by_group WHERE source = 'gpps_respondents')
+          AND m.period = (SELECT arg_max(period, period_end) FROM marts.metric_by_group WHERE source = 'gpps_respondents')
         GROUP BY ALL"""
     if table_exists(con, "ref.gpps_measures"):
         con.execute(f"CREATE OR REPLACE TEMP TABLE _tri_survey AS {survey_sql}")
@@ -401,7 +417,7 @@ def build_triangulation(con: duckdb.DuckDBPyConnection) -> int:
         .set_index("index")["level_0"]
         + 1
     )
-    frame = frame[list(TRIANGULATION_COMMENTS)]
+    frame = _with_triangulation_period(con, frame[[c for c in TRIANGULATION_COMMENTS if c in frame.columns]])
     return write_mart(
         con,
         "triangulation",
@@ -412,8 +428,36 @@ def build_triangulation(con: duckdb.DuckDBPyConnection) -> int:
     )
 
 
+def _with_triangulation_period(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.DataFrame:
+    """Triangulation rows join the latest GPPS survey's gaps to comments of every date: each row says so,
+    as a ``date_span`` period from the first day either covers to the last, plus ``survey_period`` and
+    ``survey_source``."""
+    survey = con.execute(
+        """SELECT arg_max(period, period_end), max(period_start), max(period_end) FROM marts.metric_by_group
+           WHERE source = 'gpps_respondents'"""
+    ).fetchall()[0]
+    starts, ends = [survey[1]], [survey[2]]
+    if table_exists(con, "staged.comments"):
+        first, last = con.execute(
+            "SELECT min(comment_date), max(comment_date) FROM staged.comments WHERE is_substantive"
+        ).fetchall()[0]
+        starts.append(first)
+        ends.append(last)
+    starts, ends = [d for d in starts if d is not None], [d for d in ends if d is not None]
+    label = span_label(min(starts), max(ends)) if starts and ends else None
+    out = frame.copy()
+    out.insert(0, "survey_source", "gpps_respondents" if survey[0] is not None else None)
+    out.insert(0, "survey_period", survey[0])
+    out.insert(0, "period", label)
+    if label is None:  # nothing dated to type: no rows either
+        return out.assign(period_start=None, period_end=None, period_kind=None)
+    return add_period_columns(out, None)
+
+
 def build_data_dictionary(con: duckdb.DuckDBPyConnection) -> int:
-    """``marts.data_dictionary``: every published table and column with its description and type."""
+    """``marts.data_dictionary``: every published table and column with its description and type (exactly
+    the tables ``published_store`` copies; a column without a COMMENT shows as an empty description, which
+    a test forbids)."""
     frame = con.execute(
         """SELECT c.schema_name || '.' || c.table_name AS table_name, c.column_name, c.data_type,
                   coalesce(c.comment, '') AS description, coalesce(t.comment, '') AS table_description,
@@ -424,6 +468,7 @@ def build_data_dictionary(con: duckdb.DuckDBPyConnection) -> int:
              AND c.table_name <> 'data_dictionary'
            ORDER BY 1, c.column_index"""
     ).df()
+    frame = frame[~frame["table_name"].isin(NOT_PUBLISHED)].reset_index(drop=True)
     return write_mart(
         con,
         "data_dictionary",

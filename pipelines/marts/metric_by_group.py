@@ -19,6 +19,8 @@ from pipelines.disclosure import (
     percentage_from_rounded,
     suppress_and_round_counts,
 )
+from pipelines.marts.labels import label_coverage, metric_unit
+from pipelines.periods import PERIOD_COMMENTS, add_period_columns
 from pipelines.stats import rate_interval, two_group_difference, wilson_interval
 
 ESTIMATE_COLUMNS: dict[str, str] = {
@@ -43,16 +45,33 @@ ESTIMATE_COLUMNS: dict[str, str] = {
     "higher_is_better": "BOOLEAN",
 }
 
+SOURCE_COMMENT = (
+    "where the numbers come from: gpps_published (Ipsos's published result for the organisation, from the GPPS "
+    "results files), gpps_respondents (Chorus's weighted estimate from a respondent-level extract), fft, "
+    "complaints, comments. The two GPPS sources can both give a value for one cell (the same ICB, year and "
+    "measure) and differ: Ipsos weights each geography's respondents "
+    "separately to that geography's population, and its file covers every respondent; the extract carries one "
+    "set of weights and may hold only some respondents. Quote gpps_published for an organisation's headline "
+    "value and gpps_respondents for gaps between groups, which only the extract can give; never mix them in "
+    "one comparison"
+)
+
 # Groups that are not comparable populations: never the "best group", never flagged.
 NON_GROUPS = ("Not stated", "Prefer not to say", "Unknown", "Unmapped")
 
 OUTPUT_COMMENTS: dict[str, str] = {
-    "geography_level": "practice, pcn, sub_icb, icb, england (or trust/site for FFT)",
-    "geography_code": "ODS code of the geography (E92000001 for England)",
-    "period": "survey year, month (YYYY-MM) or financial year of the data",
+    "geography_level": "practice, pcn, sub_icb, icb, england (or trust/site for FFT); all_loaded_areas for a sum "
+    "over the loaded data that does not cover every ICB in England (never labelled england)",
+    "geography_code": "ODS code of the geography (E92000001 for England; for all_loaded_areas the ICB codes it "
+    "covers joined by '+')",
+    "period": PERIOD_COMMENTS["period"],
+    "period_start": PERIOD_COMMENTS["period_start"],
+    "period_end": PERIOD_COMMENTS["period_end"],
+    "period_kind": PERIOD_COMMENTS["period_kind"],
     "metric_id": "stable metric id (GPPS measure ids from ref.gpps_measures, fft_positive, complaints_per_10k …)",
-    "metric_name": "what the metric measures, in words",
-    "source": "where the numbers come from: gpps_published, gpps_respondents, fft, complaints, comments",
+    "metric_name": "what the metric measures, in words (GPPS: the question as worded in that survey year)",
+    "unit": "the unit of value: a proportion of the denominator (0–1), or a rate per 10,000 registered patients",
+    "source": SOURCE_COMMENT,
     "series": "GPPS comparable series of the period: 2017-2023 or 2024+ (the 2024 questionnaire redesign; results are "
     "not comparable across it and no change or trend is computed across it); NULL for sources without a series break",
     "dimension": "overall, age_band, sex, ethnicity, ethnicity_band, deprivation_quintile …",
@@ -105,6 +124,9 @@ def _conform(frame: pd.DataFrame) -> pd.DataFrame:
 def finalise_estimates(estimates: pd.DataFrame) -> pd.DataFrame:
     """Intervals, gaps and disclosure control for a frame of ``ESTIMATE_COLUMNS`` rows."""
     e = _conform(estimates).reset_index(drop=True)
+    # What each row is: England only when it covers England; typed periods; the unit of its value.
+    e = add_period_columns(label_coverage(e))
+    e.insert(list(e.columns).index("metric_name") + 1, "unit", metric_unit(e["metric_id"]))
     if e.empty:
         return e.assign(**{c: pd.Series(dtype=float) for c in ("lower_998", "upper_998")})
     # Values and effective sizes: unweighted n where the source is not weighted.

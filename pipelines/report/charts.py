@@ -17,7 +17,15 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from pipelines.report.data import CHANNEL_NAMES, DIMENSIONS, NON_GROUPS, metric_label
+from pipelines.report.data import (
+    CHANNEL_NAMES,
+    DIMENSIONS,
+    GROUP_SIGNIFICANCE,
+    NON_GROUPS,
+    compare_to_overall,
+    is_missing,
+    metric_label,
+)
 from pipelines.stats import funnel_axis_points, funnel_limits_proportion
 
 # NHS identity colours.
@@ -103,20 +111,21 @@ def _short_group(dimension: str, group: str) -> str:
     return textwrap.shorten(group, 34, placeholder="…")
 
 
+GROUP_COLOURS = {"worse": RED, "better": AQUA_GREEN, "different": DARK_GREY, "not_significant": NHS_BLUE}
+
+
 def _group_colour(row: pd.Series) -> str:
     if row["group_value"] in NON_GROUPS:
         return MID_GREY
-    if bool(row.get("diff_from_overall_significant")):
-        return RED if bool(row.get("worse_than_overall")) else AQUA_GREEN
-    return NHS_BLUE
+    return GROUP_COLOURS.get(compare_to_overall(row), NHS_BLUE)
 
 
 def groups_chart(groups: pd.DataFrame, dimension: str, measures: list[str]) -> Figure | None:
     """Dot-and-whisker: rows are the dimension's groups, one column per headline measure.
 
     Dot = value, whisker = 95% interval, dashed line = the ICB's overall value; red = significantly
-    worse than overall, green = significantly better, blue = not significantly different; '*' =
-    suppressed.
+    worse than overall at ``GROUP_SIGNIFICANCE`` in the metric's better direction, green = significantly
+    better, blue = not significantly different; '*' = suppressed.
     """
     block = groups[(groups.dimension == dimension) & groups.metric_id.isin(measures)]
     order = sorted(block.group_value.unique(), key=lambda g: (g in NON_GROUPS, _sort_key(dimension, g)))
@@ -175,8 +184,15 @@ def groups_legend() -> Figure:
     fig = _figure(7.5, 0.35)
     with rc_context(STYLE):
         handles = [
-            Line2D([], [], marker="o", color=RED, ls="", label="Significantly worse than ICB overall"),
-            Line2D([], [], marker="o", color=AQUA_GREEN, ls="", label="Significantly better"),
+            Line2D(
+                [],
+                [],
+                marker="o",
+                color=RED,
+                ls="",
+                label=f"Worse than ICB overall ({GROUP_SIGNIFICANCE} sig.)",
+            ),
+            Line2D([], [], marker="o", color=AQUA_GREEN, ls="", label=f"Better ({GROUP_SIGNIFICANCE} sig.)"),
             Line2D([], [], marker="o", color=NHS_BLUE, ls="", label="Not significantly different"),
             Line2D([], [], color=DARK_BLUE, ls="--", label="ICB overall"),
         ]
@@ -196,7 +212,9 @@ def funnel_chart(units: pd.DataFrame, title: str, names: dict[str, str] | None =
     n = units.n_eff.fillna(units.unweighted_n).to_numpy(dtype=float)
     values = units.value.to_numpy(dtype=float) * 100
     centre = float(units.icb_value.iloc[0])
-    higher_better = bool(units.higher_is_better.iloc[0])
+    polarity = units.higher_is_better.iloc[0]
+    # NULL polarity (e.g. how often a theme is mentioned): outside the limits is neither better nor worse.
+    higher_better = None if is_missing(polarity) else bool(polarity)
     axis = funnel_axis_points(n)
     limits = funnel_limits_proportion(axis, centre, multiplier=100.0)
     fig = _figure(5.5, 4.0)
@@ -209,10 +227,9 @@ def funnel_chart(units: pd.DataFrame, title: str, names: dict[str, str] | None =
         ax.axhline(limits.baseline, color=DARK_GREY, lw=0.9, label=f"ICB value {limits.baseline:.1f}%")
         labels = units.vs_icb.fillna("Not significant").to_numpy()
         good_side = "High" if higher_better else "Low"
+        outside = np.where(np.char.startswith(labels.astype(str), good_side), AQUA_GREEN, RED)
         colours = np.where(
-            labels == "Not significant",
-            MID_GREY,
-            np.where(np.char.startswith(labels.astype(str), good_side), AQUA_GREEN, RED),
+            labels == "Not significant", MID_GREY, DARK_BLUE if higher_better is None else outside
         )
         ax.scatter(n, values, c=colours, s=22, edgecolors="white", linewidths=0.5, zorder=3)
         outer = np.char.find(labels.astype(str), "0.001") >= 0
@@ -235,10 +252,23 @@ def funnel_chart(units: pd.DataFrame, title: str, names: dict[str, str] | None =
         ax.set_title(textwrap.fill(title, 70), loc="left")
         ax.set_xlabel("Effective number of respondents")
         handles, names_ = ax.get_legend_handles_labels()
-        handles += [
-            Line2D([], [], marker="o", color=RED, ls="", label="Significantly worse"),
-            Line2D([], [], marker="o", color=AQUA_GREEN, ls="", label="Significantly better"),
-        ]
+        handles += (
+            [
+                Line2D([], [], marker="o", color=RED, ls="", label="Significantly worse"),
+                Line2D([], [], marker="o", color=AQUA_GREEN, ls="", label="Significantly better"),
+            ]
+            if higher_better is not None
+            else [
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    color=DARK_BLUE,
+                    ls="",
+                    label="Outside the limits (no better direction)",
+                )
+            ]
+        )
         fig.legend(handles=handles, loc="outside lower center", ncols=3)
     return fig
 

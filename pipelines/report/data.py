@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines.periods import describe
+
 # Survey measures shown as dot-and-whisker charts, in order of preference (the first four present).
 HEADLINE_MEASURES: tuple[str, ...] = (
     "overall_experience",
@@ -70,6 +72,106 @@ CHANNEL_NAMES: dict[str, str] = {
 }
 
 
+# The one significance level the report uses to call a group better or worse than its ICB overall: the
+# marts' ``diff_from_overall_significant`` (z-test on n_eff at 95%, the level of the intervals drawn).
+GROUP_SIGNIFICANCE = "95%"
+
+
+def compare_to_overall(row: pd.Series) -> str:
+    """How a group compares with its geography overall, as the report tags and colours it.
+
+    'worse' / 'better': significantly different at ``GROUP_SIGNIFICANCE``, in the direction the metric's
+    polarity gives (``higher_is_better``); 'different': significant, but the metric has no better direction
+    (NULL polarity); 'not_significant'; '' when there is nothing to compare (suppressed, overall itself,
+    or a group that is not a comparable population).
+    """
+    value, gap = row.get("value"), row.get("diff_from_overall")
+    if row.get("group_value") in NON_GROUPS or row.get("dimension") == "overall" or is_missing(value):
+        return ""
+    significant = row.get("diff_from_overall_significant")
+    if is_missing(significant) or not bool(significant) or is_missing(gap):
+        return "not_significant"
+    polarity = row.get("higher_is_better")
+    if is_missing(polarity):
+        return "different"
+    return "better" if (float(gap) > 0) == bool(polarity) else "worse"
+
+
+def is_missing(value: object) -> bool:
+    """NULL, NaN or NA: a value the marts withheld or never had."""
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+SOURCE_NAMES: dict[str, str] = {
+    "gpps_published": "GP Patient Survey published results",
+    "gpps_respondents": "GP Patient Survey respondent-level extract",
+    "fft": "Friends and Family Test",
+    "complaints": "complaints returns and register",
+    "comments": "coded comments",
+}
+# Which variation the key finding describes: the first of these sources an ICB has, else the largest.
+VARIATION_SOURCE_PREFERENCE: tuple[str, ...] = ("gpps_published", "gpps_respondents")
+
+
+@dataclass
+class VariationFinding:
+    """Units beyond the 99.8% funnel limits in one source, period and unit level of one ICB."""
+
+    source: str
+    period: str
+    period_text: str
+    unit_level: str
+    units: int  # units compared
+    outside_998: int  # distinct units outside the 99.8% limits on at least one measure
+    measures: int
+    top_metric: str | None  # the measure with the most units outside (None when there are none)
+    top_metric_outside: int
+
+
+def variation_finding(variation: pd.DataFrame) -> VariationFinding | None:
+    """The variation the key findings report: the preferred source's latest period (by ``period_end``),
+    practices where there are practices. Counts are exactly what ``marts.variation`` holds for that
+    ICB, source, period and level."""
+    if variation.empty:
+        return None
+    sources = list(variation.source.unique())
+    preferred = [x for x in VARIATION_SOURCE_PREFERENCE if x in sources]
+    source = preferred[0] if preferred else variation.source.value_counts().index[0]
+    block = variation[variation.source == source]
+    latest = block.loc[block.period_end.idxmax()]
+    block = block[block.period == latest.period]
+    level = "practice" if (block.unit_level == "practice").any() else str(block.unit_level.iloc[0])
+    block = block[block.unit_level == level]
+    outside = block[block.vs_icb.fillna("").str.contains("0.001", regex=False)]
+    per_metric = (
+        outside.groupby("metric_id").unit_code.nunique().sort_values(ascending=False, kind="mergesort")
+    )
+    return VariationFinding(
+        source=str(source),
+        period=str(latest.period),
+        period_text=describe(str(latest.period), str(latest.period_kind)),
+        unit_level=level,
+        units=int(block.unit_code.nunique()),
+        outside_998=int(outside.unit_code.nunique()),
+        measures=int(block.metric_id.nunique()),
+        top_metric=str(per_metric.index[0]) if len(per_metric) else None,
+        top_metric_outside=int(per_metric.iloc[0]) if len(per_metric) else 0,
+    )
+
+
+def group_label(dimension: str, group: str) -> str:
+    """A group as a sentence names it: deprivation quintiles say which end they are."""
+    if dimension == "deprivation_quintile":
+        ends = {"1": " (most deprived)", "5": " (least deprived)"}
+        return f"Deprivation quintile {group}{ends.get(str(group), '')}"
+    return str(group)
+
+
 def metric_label(metric_id: str, metric_name: str | None = None) -> str:
     """A short human name for a metric."""
     if metric_id in SHORT_NAMES:
@@ -88,6 +190,10 @@ class IcbData:
     groups: pd.DataFrame  # metric_by_group: headline measures by group at ICB level, latest period
     group_period: str | None
     group_source: str | None
+    group_period_text: (
+        str | None
+    )  # the period in words, e.g. 'GP Patient Survey 2023 (fieldwork January–April 2023)'
+
     headline: list[str]
     quintiles: pd.DataFrame  # metric_by_group: deprivation quintile values matching the gradients
     gradient: pd.DataFrame  # deprivation_gradient rows for the ICB
@@ -158,21 +264,23 @@ def load_icb(published_db: Path, icb: str) -> IcbData:
     with duckdb.connect(str(published_db), read_only=True) as con:
         tables = _tables(con)
         mbg = "marts.metric_by_group"
-        # The survey source with demographic breakdowns, latest period.
+        # The survey source with demographic breakdowns, latest period (by date, never by label).
         latest = _df(
             con,
             tables,
             mbg,
-            """SELECT source, max(period) AS period FROM marts.metric_by_group
+            """SELECT source, arg_max(period, period_end) AS period, arg_max(period_kind, period_end) AS kind
+               FROM marts.metric_by_group
                WHERE geography_level = 'icb' AND geography_code = ? AND dimension <> 'overall'
                  AND source LIKE 'gpps%' GROUP BY 1 ORDER BY (source = 'gpps_respondents') DESC LIMIT 1""",
             [icb],
         )
-        group_source = group_period = None
+        group_source = group_period = group_period_text = None
         groups = pd.DataFrame()
         headline: list[str] = []
         if not latest.empty:
             group_source, group_period = str(latest.source[0]), str(latest.period[0])
+            group_period_text = describe(group_period, str(latest.kind[0]))
             groups = con.execute(
                 """SELECT * FROM marts.metric_by_group
                    WHERE geography_level = 'icb' AND geography_code = ? AND source = ? AND period = ?
@@ -210,15 +318,15 @@ def load_icb(published_db: Path, icb: str) -> IcbData:
                  ON m.geography_level = v.unit_level AND m.geography_code = v.unit_code AND m.period = v.period
                 AND m.metric_id = v.metric_id AND m.source = v.source"""
             if mbg in tables
-            else "LEFT JOIN (SELECT NULL::DOUBLE AS n_eff, TRUE AS higher_is_better) m ON TRUE"
+            else "LEFT JOIN (SELECT NULL::DOUBLE AS n_eff, NULL::BOOLEAN AS higher_is_better) m ON TRUE"
         )
         variation = _df(
             con,
             tables,
             "marts.variation",
-            f"""SELECT v.*, m.n_eff, coalesce(m.higher_is_better, TRUE) AS higher_is_better
+            f"""SELECT v.*, m.n_eff, m.higher_is_better
                 FROM marts.variation v {neff_join}
-                WHERE v.icb_code = ? ORDER BY v.period, v.metric_id, v.unit_level, v.unit_code""",
+                WHERE v.icb_code = ? ORDER BY v.period_end, v.metric_id, v.unit_level, v.unit_code""",
             [icb],
         )
         representation = _df(
@@ -227,9 +335,9 @@ def load_icb(published_db: Path, icb: str) -> IcbData:
             "marts.representation",
             """SELECT * FROM marts.representation r
                WHERE geography_level = 'icb' AND geography_code = ?
-                 AND period = (SELECT max(period) FROM marts.representation x
-                               WHERE x.channel = r.channel AND x.geography_level = 'icb'
-                                 AND x.geography_code = r.geography_code)
+                 AND period_end = (SELECT max(period_end) FROM marts.representation x
+                                   WHERE x.channel = r.channel AND x.geography_level = 'icb'
+                                     AND x.geography_code = r.geography_code)
                ORDER BY channel, dimension, group_value""",
             [icb],
         )
@@ -247,6 +355,7 @@ def load_icb(published_db: Path, icb: str) -> IcbData:
             groups=groups,
             group_period=group_period,
             group_source=group_source,
+            group_period_text=group_period_text,
             headline=headline,
             quintiles=quintiles,
             gradient=gradient,

@@ -21,12 +21,18 @@ from pipelines.report import charts
 from pipelines.report.data import (
     CHANNEL_NAMES,
     DIMENSIONS,
+    GROUP_SIGNIFICANCE,
     NON_GROUPS,
+    SOURCE_NAMES,
     IcbData,
+    compare_to_overall,
+    group_label,
     list_icbs,
     load_icb,
     metric_label,
+    variation_finding,
 )
+from pipelines.report.data import is_missing as _missing
 
 SUPPRESSED = '<span class="sup" title="suppressed by disclosure control">*</span>'
 SUPPRESSION_NOTE = (
@@ -88,15 +94,6 @@ def _e(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _missing(value: object) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
 def _pct(value: object, digits: int = 1) -> str:
     return SUPPRESSED if _missing(value) else f"{float(value) * 100:.{digits}f}%"
 
@@ -130,24 +127,27 @@ class Section:
 # ---------------------------------------------------------------- metric by group
 
 
+GROUP_TAGS = {
+    "worse": '<span class="tag worse">worse</span>',
+    "better": '<span class="tag better">better</span>',
+    "different": '<span class="tag ns">different</span>',
+    "not_significant": '<span class="tag ns">n.s.</span>',
+    "": "",
+}
+
+
 def _group_tag(row: pd.Series) -> str:
-    if row.group_value in NON_GROUPS or _missing(row.value):
-        return ""
-    if bool(row.diff_from_overall_significant):
-        return (
-            '<span class="tag worse">worse</span>'
-            if bool(row.worse_than_overall)
-            else '<span class="tag better">better</span>'
-        )
-    return '<span class="tag ns">n.s.</span>'
+    return GROUP_TAGS[compare_to_overall(row)]
 
 
 def section_groups(d: IcbData) -> Section:
     lede = (
-        f"Headline GP Patient Survey measures for {_e(d.icb_name)} by group ({_e(d.group_period)}, "
+        f"Headline GP Patient Survey measures for {_e(d.icb_name)} by group ({_e(d.group_period_text)}, "
         f"source <code>{_e(d.group_source)}</code>). Dot = the group's value, line = its 95% confidence "
         "interval, dashed line = the ICB overall. <b style='color:#DA291C'>Red</b> groups are "
-        "significantly worse than the ICB overall, <b style='color:#00A499'>green</b> significantly better."
+        f"significantly worse than the ICB overall at the {GROUP_SIGNIFICANCE} level, "
+        f"<b style='color:#00A499'>green</b> significantly better at {GROUP_SIGNIFICANCE}, judged by the "
+        "direction in which each measure is better; blue: no significant difference."
     )
     if d.groups.empty or not d.headline:
         return Section(
@@ -155,7 +155,11 @@ def section_groups(d: IcbData) -> Section:
             "Experience by group",
             f'<p class="empty">No group-level survey results for {_e(d.icb_code)}.</p>',
         )
-    parts = [f'<p class="lede">{lede}</p>', _figure(charts.groups_legend(), "legend", "", "legend")]
+    legend = (
+        f"Legend: red, worse than the ICB overall ({GROUP_SIGNIFICANCE} significance); green, better "
+        f"({GROUP_SIGNIFICANCE} significance); blue, not significantly different; dashed line, ICB overall"
+    )
+    parts = [f'<p class="lede">{lede}</p>', _figure(charts.groups_legend(), "legend", "", legend)]
     dimensions = [x for x in DIMENSIONS if x in set(d.groups.dimension)]
     dimensions += sorted(set(d.groups.dimension) - set(DIMENSIONS) - {"overall"})
     for i, dimension in enumerate(dimensions):
@@ -204,7 +208,7 @@ def _funnel_choices(v: pd.DataFrame, headline: list[str]) -> list[tuple[str, str
             block = v[(v.metric_id == metric) & (v.unit_level == level)]
             if block.empty:
                 continue
-            period = block.period.max()
+            period = block.loc[block.period_end.idxmax()].period  # latest by date, never by label
             sources = block[block.period == period].source
             source = "gpps_published" if "gpps_published" in set(sources) else sources.iloc[0]
             choices.append((metric, period, source, level))
@@ -434,17 +438,17 @@ def section_triangulation(d: IcbData) -> Section:
 def key_findings(d: IcbData) -> str:
     cards = []
     if not d.groups.empty:
-        worse = d.groups[
-            d.groups.metric_id.isin(d.headline)
-            & d.groups.worse_than_overall.fillna(False).astype(bool)
-            & ~d.groups.group_value.isin(NON_GROUPS)
-        ]
+        headline = d.groups[d.groups.metric_id.isin(d.headline)]
+        worse = headline[headline.apply(compare_to_overall, axis=1) == "worse"] if len(headline) else headline
         if len(worse):
-            w = worse.sort_values("diff_from_overall").iloc[0]
+            # Largest gap in the worse direction (polarity-aware: a higher value is worse for some metrics).
+            w = worse.loc[worse.diff_from_overall.abs().idxmax()]
+            also_998 = int(worse.worse_than_overall.fillna(False).astype(bool).sum())
             cards.append(
-                ("red", "Biggest group gap", f"{_e(w.group_value)} ({_e(DIMENSIONS.get(w.dimension, w.dimension))}): "
-                 f"{_e(metric_label(w.metric_id).lower())} {_pct(w.value)}, {_pts(w.diff_from_overall)} below the ICB. "
-                 f"{len(worse)} significantly worse group results on headline measures.")
+                ("red", "Biggest group gap", f"{_e(group_label(w.dimension, w.group_value))} ({_e(DIMENSIONS.get(w.dimension, w.dimension))}): "
+                 f"{_e(metric_label(w.metric_id).lower())} {_pct(w.value)}, {_pts(abs(w.diff_from_overall)).lstrip('+')} "
+                 f"worse than the ICB overall. {len(worse)} group result(s) on headline measures significantly worse "
+                 f"at {GROUP_SIGNIFICANCE} ({also_998} of them also at 99.8%).")
             )  # fmt: skip
     if not d.gradient.empty:
         worse = d.gradient[d.gradient.direction == "worse_in_more_deprived"]
@@ -454,20 +458,25 @@ def key_findings(d: IcbData) -> str:
                 ("red", "Deprivation gradient", f"{_e(metric_label(g.metric_id))}: {_pts(g.sii).replace('+', '')} "
                  f"between the least and most deprived (RII {g.rii:.2f}). {len(worse)} measure(s) worse in more deprived areas.")
             )  # fmt: skip
-    if not d.variation.empty:
-        outer = d.variation[d.variation.vs_icb.fillna("").str.contains("0.001")]
-        latest = d.variation.period.max()
-        outer = outer[outer.period == latest]
+    v = variation_finding(d.variation)
+    if v is not None:
+        what = "practices" if v.unit_level == "practice" else "sub-ICB locations"
+        top = (
+            f" Most on {_e(metric_label(v.top_metric).lower())} ({v.top_metric_outside})."
+            if v.top_metric
+            else ""
+        )
         cards.append(
-            ("yellow", "Variation", f"{outer.unit_code.nunique()} practice(s) or sub-ICBs outside the 99.8% funnel "
-             f"limits on at least one measure in {_e(latest)}.")
+            ("yellow", "Variation", f"{v.outside_998} of {v.units} {what} outside the 99.8% funnel limits on at least "
+             f"one of {v.measures} measure(s) in the {_e(SOURCE_NAMES.get(v.source, v.source))}, "
+             f"{_e(v.period_text)}.{top}")
         )  # fmt: skip
     if not d.representation.empty:
         flagged = d.representation[d.representation.under_represented.fillna(False).astype(bool)]
         if len(flagged):
             names = sorted(
                 {
-                    f"{r.group_value} ({CHANNEL_NAMES.get(r.channel, r.channel).lower()})"
+                    f"{r.group_value} ({CHANNEL_NAMES.get(r.channel, r.channel)})"
                     for _, r in flagged.iterrows()
                 }
             )
@@ -478,7 +487,7 @@ def key_findings(d: IcbData) -> str:
     if len(top):
         t = top.iloc[0]
         cards.append(
-            ("red", "Strongest convergent evidence", f"{_e(t.group_value)} on {_e(t.theme)}: "
+            ("red", "Strongest convergent evidence", f"{_e(group_label(t.dimension, t.group_value))} on {_e(t.theme)}: "
              f"{int(t.methods_agreeing_worse)} method(s) agree.")
         )  # fmt: skip
     if not cards:

@@ -86,6 +86,15 @@ def map_header(column: str, rules: list[HeaderRule]) -> HeaderRule | None:
     return None
 
 
+SUBJECT_THEME_COLUMNS = {
+    "subject": "complaint subject as KO41 returns and local registers name it",
+    "subject_key": "the subject lower-cased: how returns and registers are matched to it",
+    "framework": "framework version of the category (v7 = NHS England Qualitative Data Categorisation v7)",
+    "category": "framework category the subject maps to",
+    "subcategory": "framework sub-category, where one fits",
+}
+
+
 def ensure_complaint_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the complaints tables, the shared comments tables and ``ref.complaint_subject_themes``."""
     con.execute(TABLES_SQL)
@@ -107,6 +116,8 @@ def load_subject_themes(con: duckdb.DuckDBPyConnection) -> int:
         "COMMENT ON TABLE ref.complaint_subject_themes IS 'KO41 / local complaint subjects → feedback framework v7 "
         "category and sub-category (DESIGN.md section 9); edit subject_themes.csv to change it.'"
     )
+    for column, text in SUBJECT_THEME_COLUMNS.items():
+        con.execute(f"COMMENT ON COLUMN ref.complaint_subject_themes.{column} IS '{text}'")
     return len(rows)
 
 

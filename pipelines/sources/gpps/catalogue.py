@@ -178,4 +178,5 @@ def load_catalogue(con: duckdb.DuckDBPyConnection) -> int:
         "COMMENT ON TABLE ref.gpps_composition_codes IS 'GPPS respondent-composition questions: option code to "
         "age band / sex / ethnicity label, for both header grammars.'"
     )
+    con.execute((HERE / "catalogue_comments.sql").read_text())
     return len(rows)

@@ -70,3 +70,10 @@ CREATE TABLE IF NOT EXISTS staged.survey_responses (
     source_file VARCHAR NOT NULL, file_sha256 VARCHAR NOT NULL, source_row BIGINT NOT NULL
 );
 COMMENT ON TABLE staged.survey_responses IS 'Respondent-level survey answers: one row per respondent and answered question, with weight and harmonised demographics.';
+
+COMMENT ON COLUMN ref.gpps_variables.survey_year IS 'GPPS survey year the list belongs to';
+COMMENT ON COLUMN ref.gpps_variables.variable IS 'variable (column) name in that year''s results files, lower-cased';
+COMMENT ON COLUMN ref.gpps_variables.description IS 'what the variable holds, as the list of reporting variables words it';
+COMMENT ON COLUMN ref.gpps_variables.source_file IS 'landing file the row came from';
+COMMENT ON COLUMN ref.gpps_variables.file_sha256 IS 'SHA-256 of the landing file''s content (a changed file replaces its own rows)';
+COMMENT ON COLUMN ref.gpps_variables.source_row IS 'row number in the landing file';

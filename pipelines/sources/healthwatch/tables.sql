@@ -63,3 +63,14 @@ CREATE TABLE IF NOT EXISTS staged.healthwatch_reviews (
     source_file VARCHAR, file_sha256 VARCHAR, source_row BIGINT
 );
 COMMENT ON TABLE staged.healthwatch_reviews IS 'Feedback Centre-style star-rated reviews; their text is in staged.comments (channel review).';
+
+COMMENT ON COLUMN ref.local_authority_icb.local_authority_code IS 'ONS local authority district code (E06…, E07…, E08…, E09…)';
+COMMENT ON COLUMN ref.local_authority_icb.local_authority_name IS 'local authority district name';
+COMMENT ON COLUMN ref.local_authority_icb.sub_icb_code IS 'ODS sub-ICB location code the district falls in';
+COMMENT ON COLUMN ref.local_authority_icb.sub_icb_name IS 'sub-ICB location name';
+COMMENT ON COLUMN ref.local_authority_icb.icb_code IS 'ODS ICB code (Q + 2 characters)';
+COMMENT ON COLUMN ref.local_authority_icb.icb_ons_code IS 'ONS code of the ICB (E54…)';
+COMMENT ON COLUMN ref.local_authority_icb.icb_name IS 'ICB name';
+COMMENT ON COLUMN ref.local_authority_icb.source_file IS 'landing file the row came from';
+COMMENT ON COLUMN ref.local_authority_icb.file_sha256 IS 'SHA-256 of the landing file''s content (a changed file replaces its own rows)';
+COMMENT ON COLUMN ref.local_authority_icb.source_row IS 'row number in the landing file';

@@ -1,0 +1,20 @@
+-- Column descriptions for the GPPS catalogue tables (rewritten whole by load_catalogue, so commented after).
+COMMENT ON COLUMN ref.gpps_measures.measure_id IS 'stable measure id, the metric_id of GPPS rows in marts.metric_by_group';
+COMMENT ON COLUMN ref.gpps_measures.survey_year IS 'GPPS survey year this row of the catalogue applies to';
+COMMENT ON COLUMN ref.gpps_measures.question IS 'the question''s stem in that year''s files (qN for 2017–2023, a named stem from 2024)';
+COMMENT ON COLUMN ref.gpps_measures.question_number IS 'question number in that year''s questionnaire';
+COMMENT ON COLUMN ref.gpps_measures.wording IS 'the question as worded in that year''s questionnaire';
+COMMENT ON COLUMN ref.gpps_measures.positive_codes IS 'answer options counted as the positive result';
+COMMENT ON COLUMN ref.gpps_measures.evaluative_codes IS 'answer options in the evaluative base (the denominator)';
+COMMENT ON COLUMN ref.gpps_measures.summary_code IS 'option code of the published summary percentage (e.g. 12 = very + fairly good), or eval for .pcteval';
+COMMENT ON COLUMN ref.gpps_measures.series IS 'the comparable series the year belongs to; results are never compared across series';
+COMMENT ON COLUMN ref.gpps_measures.comparable_from IS 'first survey year comparable with this one';
+COMMENT ON COLUMN ref.gpps_measures.comparable_to IS 'last survey year comparable with this one (NULL: to date)';
+COMMENT ON COLUMN ref.gpps_measures.theme IS 'feedback framework v7 category the measure maps to (DESIGN.md section 9)';
+COMMENT ON COLUMN ref.gpps_measures.sub_theme IS 'framework sub-category, where one fits';
+COMMENT ON COLUMN ref.gpps_measures.stem_source IS 'where the stem and options were confirmed (or that they were assumed)';
+COMMENT ON COLUMN ref.gpps_composition_codes.grammar IS 'header generation the code belongs to (qn: 2017–2023 files, stem: 2024+ files)';
+COMMENT ON COLUMN ref.gpps_composition_codes.question IS 'the respondent-composition question''s stem (age, sex, ethnicity …)';
+COMMENT ON COLUMN ref.gpps_composition_codes.option_code IS 'the answer option''s code in that question';
+COMMENT ON COLUMN ref.gpps_composition_codes.dimension IS 'the people dimension it describes: age_band, sex, ethnicity …';
+COMMENT ON COLUMN ref.gpps_composition_codes.raw_label IS 'the option as the questionnaire labels it, before harmonisation';
