@@ -143,8 +143,8 @@ def date_order_note(con: duckdb.DuckDBPyConnection, column: str, dates: str = "_
     """A note on how a column of mixed d/m/Y and m/d/Y dates was read, from ``resolve_dates``'s temp table.
 
     Says how many dates settled their own order (a part above 12, or ISO) and how many were ambiguous and
-    read by the file's rule (its majority order; day first, the UK order, on a tie). None when every date
-    settled itself or was ISO.
+    read by the file's rule (its majority order; day first, the UK order, on a tie). None when no date was
+    ambiguous, or when the column is plainly day first (no date settled month first).
     """
     row = con.execute(
         f"""SELECT count(*) FILTER (WHERE date_order IN ('d/m/Y', 'm/d/Y', 'iso')),
@@ -154,7 +154,8 @@ def date_order_note(con: duckdb.DuckDBPyConnection, column: str, dates: str = "_
             FROM {dates}"""
     ).fetchone()
     settled, ambiguous, rule, day_first, month_first = (row[0], row[1], row[2], row[3], row[4])
-    if not ambiguous:
+    # A plain UK column (some dates day first, none month first) is read as documented without a note.
+    if not ambiguous or not (month_first or (rule or "").startswith("m/d/Y")):
         return None
     order = "day first" if rule and rule.startswith("d/m/Y") else "month first"
     mixed = " (the column mixes both orders)" if day_first and month_first else ""

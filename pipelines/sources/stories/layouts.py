@@ -356,23 +356,22 @@ def resolve_day_month(values: list[Any]) -> tuple[list[Any], str | None]:
             continue
         a, b, year = int(match.group(1)), int(match.group(2)), match.group(3)
         y = int(year) + (2000 if len(year) == 2 else 0)
-        if b > 12 and a <= 12:
-            month_first += 1
-            day, month = b, a
-        else:
-            day_first += a > 12
-            ambiguous += a <= 12 and b <= 12 and a != b
-            day, month = a, b
+        first_is_month = b > 12 and a <= 12
+        day, month = (b, a) if first_is_month else (a, b)
         try:
             out.append(date(y, month, day).isoformat())
         except ValueError:
             out.append(value)  # 31/02/2024: left as written, the date rule quarantines it
+            continue
+        month_first += first_is_month
+        day_first += a > 12
+        ambiguous += a <= 12 and b <= 12 and a != b
     if not month_first:
         return out, None
     return out, (
         f"date: the column mixes orders, {day_first} date(s) day first and {month_first} month first "
         f"(a part above 12 says which); {ambiguous} with day and month both 12 or less read day first, the "
-        "UK rule, and published as read"
+        "UK rule"
     )
 
 
