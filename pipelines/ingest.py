@@ -214,6 +214,8 @@ class LoadCounts:
     rows_read: int
     rows_loaded: int
     rows_quarantined: int = 0
+    # What the reader read around on the way (a header line skipped ...); the ledger's message for the file.
+    note: str | None = None
 
 
 Loader = Callable[[duckdb.DuckDBPyConnection, LandingFile], LoadCounts]
@@ -285,11 +287,11 @@ def unknown_layout_message(
     """Which layouts were expected and, for the closest CSV layout, which columns were missing."""
     names = ", ".join(layout.name for layout in layouts) or "none"
     message = f"{landing_file.rel_path}: layout not recognised for source '{landing_file.source}'; expected one of: {names}"
-    csv_layouts = [layout for layout in layouts if layout.signature and layout.sniff is None]
-    if header is not None and csv_layouts:
-        closest = max(csv_layouts, key=lambda layout: len(layout.signature.intersection(header)))
-        missing = sorted(closest.signature.difference(header))
-        message += f". Closest is '{closest.name}', missing column(s): {', '.join(missing)}"
+    from pipelines.sources.header_map import closest_layout_hint  # signature and header-mapped layouts
+
+    hint = closest_layout_hint(header, layouts) if header is not None else ""
+    if hint:
+        message += hint
         if header:
             message += f"; the file's first columns are: {', '.join(header[:8])}"
     elif landing_file.suffix not in {s for layout in layouts for s in layout.suffixes}:
@@ -434,7 +436,7 @@ def _record(
             counts.rows_quarantined if counts else None,
             started,
             status,
-            error,
+            error if error is not None else (counts.note if counts else None),
         ],
     )
 

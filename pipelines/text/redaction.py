@@ -19,19 +19,30 @@ What IS caught (always on)
   07700 900xxx, are not redacted; nor are numbers without a leading 0/+44 (e.g. "1134960123").
 - ``[EMAIL]``: ``local@domain.tld`` addresses.
 - ``[URL]``: anything starting ``http://``, ``https://`` or ``www.`` up to whitespace (trailing
-  punctuation is kept out). Bare domains such as ``nhs.uk/contact`` are NOT caught.
+  punctuation is kept out; a link inside brackets, as Markdown writes it, ends at the closing bracket), and
+  bare domains with or without a path, port or query (``nhs.uk/conditions``, ``example.org/page``,
+  ``111.nhs.uk``, ``bit.ly/3xYz``, ``GOV.UK/BLUE-BADGE``) whose last label is one of com, org, net, uk,
+  gov, edu, info, biz, io, ly, co, eu, ie. Abbreviations and run-on sentences ("e.g.", "i.e.", "Dr.Smith",
+  "N.Tees", "a.m.", "ward.It") end in no listed domain and are left alone.
 - ``[NI_NUMBER]``: National Insurance numbers: two prefix letters (first not D F I Q U V; second not
   D F I O Q U V; not BG GB KN NK NT TN ZZ), six digits, suffix A-D, optional single spaces between the
   groups, any case (lowercase common English two-letter words such as "at"/"on" are not taken as a prefix).
-- ``[DATE_OF_BIRTH]``: a date ONLY when it follows a birth cue ("DOB", "D.O.B.", "date of birth",
-  "born (on)", "birthday", "birth date"), optionally with a colon/"is"/"was"/"on"/"the" in between; dates as
-  01/02/1980, 1-2-80, 1.2.80, 1 February 1980, 1st Feb 1980, 1st of Feb '80, February 1st 1980. Only
-  the date is replaced ("DOB [DATE_OF_BIRTH]"), so the cue stays readable.
+- ``[DATE_OF_BIRTH]``: a date after a birth cue ("DOB", "D.O.B.", "d/o/b", "DoB", "date of birth",
+  "date-of-birth", "born", "birthday", "birth date"), with or without a space, a colon, brackets or up to
+  four linking words in between ("is", "was", "on the", "recorded as", "should be" ...); or a date before
+  its cue when the cue is in brackets ("3.3.61 (DOB)") or follows "is/was <whose>" ("03/03/1961 is my date
+  of birth"; not "birthday", which names the day of a party). Dates as 01/02/1980, 1-2-80, 1.2.80,
+  "3 / 3 / 1961", 1961-03-03, 03031961, 1 February 1980, 1st Feb 1980, 1st of Feb '80, 03-Mar-61,
+  03MAR1961, February 1st 1980. Only the date is replaced ("DOB [DATE_OF_BIRTH]"), so the cue stays
+  readable.
 
 What is NOT caught (by design or limitation)
 --------------------------------------------
-- Dates outside a birth cue (appointment dates, "on 12/03/2024"), a DOB that comes before its cue
-  ("01/02/1980 is my DOB"), and birth dates without a year ("my birthday is 3rd May").
+- Dates outside a birth cue (appointment dates, "on 12/03/2024"), a date before "birthday" ("12/03/2024
+  was my birthday"), birth dates without a year ("my birthday is 3rd May") and a year alone ("born in
+  1980").
+- Domains under other top-level domains (``example.de``, ``example.me``) unless written with ``http`` or
+  ``www``.
 - Times, prices, dosages, ward/bed numbers, years, percentages, counts: deliberately left alone.
 - Hospital numbers / MRNs, NHS numbers split in other shapes (e.g. 3-4-3), foreign phone numbers,
   street addresses without a postcode, and names (unless ``names=True``).
@@ -52,7 +63,8 @@ taken as names. NOT caught: names without a title or cue ("Sarah was lovely"), l
 Expect some false positives on capitalised non-name words after "called".
 
 Speed: regexes are compiled once at import. ``redact`` returns at once (no allocation beyond the
-result) for texts with no digit, no "@" and no "www"/"http" when ``names=False`` — most comments.
+result) for texts with no digit, no "@", no "www"/"http" and no listed top-level domain after a dot when
+``names=False`` — most comments.
 """
 
 from __future__ import annotations
@@ -234,6 +246,22 @@ _EMAIL_RE = re.compile(r"[\w.%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{
 _URL_RE = re.compile(r"(?:\bhttps?://|\bwww\.)[^\s<>\"'\[\]]+", re.IGNORECASE)
 _URL_TRAILING = ".,;:!?)'\"’”"
 
+# Bare domains ("nhs.uk/conditions", "example.org/page", "bit.ly/x"): a dotted host ending in a top-level
+# domain from this list. The list is what keeps ordinary text out: "e.g.", "i.e.", "Dr.Smith", "N.Tees",
+# "a.m." and run-on sentences ("the ward.It was") end in no listed domain. Two-letter country codes that
+# are also English words (it, me, no, so, my, in, us, be, to, at, am, is ...) are left out on purpose.
+_BARE_TLDS = "com|org|net|uk|gov|edu|info|biz|io|ly|co|eu|ie"
+_BARE_DOMAIN_RE = re.compile(
+    r"(?<![\w@.\-/:])"  # not inside an email, a longer host, or a URL the scheme rule already took
+    r"(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+"
+    rf"(?:{_BARE_TLDS})(?![\w\-])"
+    r"(?::\d{1,5})?(?:/[^\s<>\"'\[\]]*)?",
+    re.IGNORECASE,
+)
+# Cheap gate for the bare-domain rule (begins with a literal, so the engine skips ahead): a listed
+# top-level domain after a dot, on the lower-cased text.
+_BARE_TLD_GATE_RE = re.compile(rf"\.(?:{_BARE_TLDS})\b")
+
 
 def _find_emails(text: str) -> Iterator[_Span]:
     for m in _EMAIL_RE.finditer(text):
@@ -242,10 +270,20 @@ def _find_emails(text: str) -> Iterator[_Span]:
 
 def _find_urls(text: str) -> Iterator[_Span]:
     for m in _URL_RE.finditer(text):
-        url = m.group().rstrip(_URL_TRAILING)
+        url = m.group()
+        # A link in brackets, as Markdown writes it ("![Image](https://...png)The"), ends at the bracket.
+        if m.start() > 0 and text[m.start() - 1] == "(" and ")" in url:
+            url = url[: url.index(")")]
+        url = url.rstrip(_URL_TRAILING)
         # "www." alone (e.g. "www.") is not a URL.
         if len(url) > 4 and not url.lower().endswith(("://", "www")):
             yield m.start(), m.start() + len(url), URL
+
+
+def _find_bare_domains(text: str) -> Iterator[_Span]:
+    for m in _BARE_DOMAIN_RE.finditer(text):
+        url = m.group().rstrip(_URL_TRAILING)
+        yield m.start(), m.start() + len(url), URL
 
 
 def _word_set(*lines: str) -> frozenset[str]:
@@ -285,24 +323,49 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
-_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_DAY_NUM = r"(?:[12]\d|3[01]|0?[1-9])"
+_DAY = rf"{_DAY_NUM}(?:st|nd|rd|th)?"
+_MONTH_NUM = r"(?:1[0-2]|0?[1-9])"
 _YEAR = r"(?:(?:19|20)\d{2}|'?\d{2})"
+_NUM_SEP = r"\s?[/.\-]\s?"  # 3/3/61, 03.03.61, 3-3-1961, "3 / 3 / 1961"
 _DATE = (
-    rf"(?:(?:[12]\d|3[01]|0?[1-9])[/.\-](?:1[0-2]|0?[1-9])[/.\-](?:(?:19|20)\d{{2}}|\d{{2}})"  # 01/02/1980
-    rf"|{_DAY}(?:\s+of)?\s+{_MONTH},?\s+{_YEAR}"  # 1st Feb 1980, 1st of February '80
+    rf"(?:{_DAY_NUM}(?P<sep>{_NUM_SEP}){_MONTH_NUM}(?P=sep)(?:(?:19|20)\d{{2}}|\d{{2}})"  # 01/02/1980
+    rf"|(?:19|20)\d{{2}}-{_MONTH_NUM}-{_DAY_NUM}"  # ISO 1980-02-01
+    rf"|(?:0[1-9]|[12]\d|3[01])(?:0[1-9]|1[0-2])(?:19|20)\d{{2}}"  # 01021980, as typed into forms
+    rf"|{_DAY}(?:\s+of)?(?:\s+|[\-/]|(?=[a-z])){_MONTH}(?:,?\s+|[\-/]|(?=['\d])){_YEAR}"  # 1st Feb 1980, 03-Mar-61
     rf"|{_MONTH}\s+{_DAY},?\s+{_YEAR})"  # February 1st, 1980
 )
+# "DOB", "D.O.B.", "d/o/b", "DoB", "date of birth", "date-of-birth", "born", "birthday", "birth date".
+_DOB_CUE = (
+    r"(?:\bd\s?[./]?\s?o\s?[./]?\s?b(?![a-z])\.?|\bdate[\s\-]+of[\s\-]+birth|\bborn|\bbirth\s?(?:day|date))"
+)
+# Words that may stand between the cue and the date: "DOB is", "born on the", "date of birth was given as",
+# "DOB recorded as", "date of birth should be".
+_DOB_GLUE = (
+    r"(?:is|was|on|of|the|as|being|given|listed|recorded|shown|put|down|written|entered|should|be|says"
+    r"|said|reads|stated|still|wrong|correct|actually|=)"
+)
 _DOB_RE = re.compile(
-    rf"(?:\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth|\bborn|\bbirth\s?(?:day|date))"
-    rf"(?:\s*[:=,\-]\s*|\s+)(?:(?:is|was|on|of|the|=)\s+){{0,2}}"
+    rf"{_DOB_CUE}(?:(?:\s*[:=,\-–—(\[]){{1,3}}\s*|\s+|(?=\d))(?:{_DOB_GLUE}\s+){{0,4}}"
     rf"(?P<date>{_DATE})(?![\w/])",
+    re.IGNORECASE,
+)
+# The date before its cue: "03/03/1961 is my date of birth", "3.3.61 (DOB)". Only with "is/was <whose>"
+# or the cue in brackets, and not "birthday" or "born" ("12/03/2024 was my birthday" is the day of a
+# party, and "on 12/03/2024 my birthday was ruined" an appointment-like date).
+_DOB_AFTER_CUE = r"(?:\bd\s?[./]?\s?o\s?[./]?\s?b(?![a-z])\.?|\bdate[\s\-]+of[\s\-]+birth|\bbirth\s?date)"
+_DOB_AFTER_RE = re.compile(
+    rf"(?<![\w/])(?P<date>{_DATE})"
+    rf"(?:\s*[(\[]\s*{_DOB_AFTER_CUE}\s*[)\]]"
+    rf"|,?\s+(?:is|was|being)\s+(?:my|his|her|their|our|the\s+patient'?s|\w+['’]s)\s+{_DOB_AFTER_CUE})",
     re.IGNORECASE,
 )
 
 
 def _find_dob(text: str) -> Iterator[_Span]:
-    for m in _DOB_RE.finditer(text):
-        yield m.start("date"), m.end("date"), DATE_OF_BIRTH
+    for regex in (_DOB_RE, _DOB_AFTER_RE):
+        for m in regex.finditer(text):
+            yield m.start("date"), m.end("date"), DATE_OF_BIRTH
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -376,7 +439,12 @@ def _may_hold_pii(text: str) -> bool:
     if _DIGIT_OR_AT_RE.search(text) is not None:
         return True
     lowered = text.lower()
-    return "www" in lowered or "http" in lowered
+    return "www" in lowered or "http" in lowered or _has_bare_tld(lowered)
+
+
+def _has_bare_tld(lowered: str) -> bool:
+    """True when the lower-cased text has a listed top-level domain after a dot ("nhs.uk", ".org/")."""
+    return "." in lowered and _BARE_TLD_GATE_RE.search(lowered) is not None
 
 
 # Cheap gates for the slow path. The detector regexes begin with look-behinds, which stop the regex engine
@@ -391,7 +459,7 @@ _NI_TAIL_RE = re.compile(r"\d\d ?\d\d ?\d\d ?[A-Da-d](?![A-Za-z0-9])")
 # - every postcode ends in an inward code: a digit and two letters.
 _INWARD_RE = re.compile(r"\d[A-Za-z]{2}")
 # - a date of birth needs its cue (run on the lower-cased text).
-_DOB_CUE_RE = re.compile(r"d\.?\s?o\.?\s?b|birth|born")
+_DOB_CUE_RE = re.compile(r"d\s?[./]?\s?o\s?[./]?\s?b|birth|born")
 
 
 def _find_spans(text: str, names: bool) -> list[_Span]:
@@ -403,6 +471,8 @@ def _find_spans(text: str, names: bool) -> list[_Span]:
             spans.extend(_find_emails(text))
         if "www" in lowered or "http" in lowered:
             spans.extend(_find_urls(text))
+        if _has_bare_tld(lowered):
+            spans.extend(_find_bare_domains(text))
         if _SIX_DIGITS_RE.search(text) is not None:
             spans.extend(_find_nhs(text))
             spans.extend(_find_phones(text))

@@ -242,6 +242,35 @@ CORPUS: list[Entry] = [
         (URL, "https://www.iwantgreatcare.example/doctor/1234"),
     ),
     _e("'https://example.net/q' was the address", (URL, "https://example.net/q")),
+    # URLs without a scheme or "www." (bare domains, with and without a path) - issue 21.
+    _e("the leaflet said go to nhs.uk/conditions/asthma for advice", (URL, "nhs.uk/conditions/asthma")),
+    _e("I wrote it all up on example.org/page", (URL, "example.org/page")),
+    _e(
+        "my fundraising page gofundme.com/f/help-for-dad-2024 has photos",
+        (URL, "gofundme.com/f/help-for-dad-2024"),
+    ),
+    _e("the receptionist told me to use 111.nhs.uk.", (URL, "111.nhs.uk")),
+    _e("Look me up: linkedin.com/in/jane-doe-12345", (URL, "linkedin.com/in/jane-doe-12345")),
+    _e("the QR code took me to bit.ly/3xYzAb which was wrong", (URL, "bit.ly/3xYzAb")),
+    _e("Check GOV.UK/BLUE-BADGE before you apply", (URL, "GOV.UK/BLUE-BADGE")),
+    _e(
+        "my daughter's blog (mystory.example.co.uk/ward-7) says it all", (URL, "mystory.example.co.uk/ward-7")
+    ),
+    _e(
+        "I found the form at forms.example.nhs.uk:8443/feedback?ward=12",
+        (URL, "forms.example.nhs.uk:8443/feedback?ward=12"),
+    ),
+    _e(
+        "our group is at facebook.com/groups/mumsofexampletown, come and see",
+        (URL, "facebook.com/groups/mumsofexampletown"),
+    ),
+    _e("there is nothing on carersuk.org about respite", (URL, "carersuk.org")),
+    _e("they sent me to example.net, then example.io/help", (URL, "example.net"), (URL, "example.io/help")),
+    # A Markdown image link (as Care Opinion writes them) ends at its bracket; the next word is kept.
+    _e(
+        "![Image](https://www.example.org.uk/posting-images/a1b2.png)The ward",
+        (URL, "https://www.example.org.uk/posting-images/a1b2.png"),
+    ),
     # ---- National Insurance numbers -------------------------------------------------------------------
     _e("My NI number is AB 12 34 56 C", (NI, "AB 12 34 56 C")),
     _e("national insurance ab123456c for the benefits form", (NI, "ab123456c")),
@@ -287,6 +316,24 @@ CORPUS: list[Entry] = [
     _e("DOB=02/03/1975", (DOB, "02/03/1975")),
     _e("birth date 11/10/1948 on the wristband was wrong", (DOB, "11/10/1948")),
     _e("my son was born on 6th June 2015 on ward 22", (DOB, "6th June 2015")),
+    # Dates of birth in the other usual spellings (issue 21): system formats, ISO, compact, spaced, no
+    # space after the cue, the cue written d/o/b or DoB, words between cue and date, the date before its cue.
+    _e("born 3rd March 1961 and never had a problem until now", (DOB, "3rd March 1961")),
+    _e("DOB: 03.03.61 - wrong on the discharge letter", (DOB, "03.03.61")),
+    _e("d.o.b 3/3/1961", (DOB, "3/3/1961")),
+    _e("DOB 03-Mar-61 on the wristband", (DOB, "03-Mar-61")),
+    _e("the label said D/O/B 03MAR1961", (DOB, "03MAR1961")),
+    _e("DoB 1961-03-03 (from the app)", (DOB, "1961-03-03")),
+    _e("date of birth 03031961 typed into the kiosk", (DOB, "03031961")),
+    _e("DOB03/03/61 was printed on the letter", (DOB, "03/03/61")),
+    _e("Date-of-birth: (3 / 3 / 1961)", (DOB, "3 / 3 / 1961")),
+    _e("DOB:- 3.3.1961 and they still couldn't find me", (DOB, "3.3.1961")),
+    _e("they had my date of birth recorded as 4/5/1972 not 5/4/1972", (DOB, "4/5/1972")),
+    _e("his dob was down as 12th Dec 1948", (DOB, "12th Dec 1948")),
+    _e("03/03/1961 is my date of birth, not 1962", (DOB, "03/03/1961")),
+    _e("Patient 7.8.45 (DOB) waited on a trolley", (DOB, "7.8.45")),
+    _e("5 June 1938 was Mum's date of birth and they wrote 1983", (DOB, "5 June 1938")),
+    _e("born: 1st-Jan-2001, premature", (DOB, "1st-Jan-2001")),
     # ---- Several kinds in one comment ----------------------------------------------------------------
     _e(
         f"NHS {nhs('999000029')}, DOB 01/01/1950, LS1 4AP, tel 0113 496 0001",
@@ -398,6 +445,21 @@ CORPUS: list[Entry] = [
     _e("The nurses were kind but the food was cold"),
     _e("Nothing"),
     _e("parking was a nightmare, no spaces after 9"),
+    # Look-alikes for the bare-domain and date-of-birth rules (issue 21).
+    _e("Lots to improve, e.g. parking, i.e. more spaces"),
+    _e("Dr.Smith and Mr.Jones were great, thanks to N.Tees too"),
+    _e("seen at 9 a.m. and gone by 5 p.m. etc."),
+    _e("St.James wing, No.1 clinic"),
+    _e("the ward was clean.It was quiet.So I slept"),
+    _e("they emailed report.pdf and notes.docx"),
+    _e("Version 2.0 of the app is better"),
+    _e("the U.K. needs more nurses"),
+    _e("my baby was born 6 weeks early"),
+    _e("born at 27 weeks and now doing well"),
+    _e("my birthday is 3rd May and I spent it here"),
+    _e("DOB was wrong on the letter"),
+    _e("12/03/2024 was my birthday and I spent it on the ward"),
+    _e("gave birth on 2nd of June after 30 hours"),
 ]
 
 # Name cases for ``redact(text, names=True)``; not counted in the per-kind metrics above.

@@ -14,6 +14,7 @@ _REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(_REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(_REPO_ROOT))
 
+from pipelines.text import redaction  # noqa: E402
 from pipelines.text.redaction import (  # noqa: E402
     PII_KINDS,
     PLACEHOLDERS,
@@ -33,8 +34,10 @@ except ImportError:
 CORPUS = pii_corpus.CORPUS
 NAME_CASES = pii_corpus.NAME_CASES
 
-# Required floor per kind (brief: exact for identifiers with a checkable shape, >= 0.95 otherwise).
-_FLOORS: dict[str, float] = {
+# Required floors per kind (issue 21: recall >= 0.99 per kind, precision >= 0.95; identifiers with a
+# checkable shape are held to exact).
+_RECALL_FLOOR = 0.99
+_PRECISION_FLOORS: dict[str, float] = {
     "NHS_NUMBER": 1.0,
     "EMAIL": 1.0,
     "NI_NUMBER": 1.0,
@@ -43,6 +46,7 @@ _FLOORS: dict[str, float] = {
     "URL": 0.95,
     "DATE_OF_BIRTH": 0.95,
 }
+_FLOORS = _PRECISION_FLOORS
 
 
 def _expected_kinds(entry: pii_corpus.Entry) -> tuple[str, ...]:
@@ -135,8 +139,8 @@ def test_precision_and_recall_per_kind(kind: str) -> None:
     c = _per_kind_counts()[kind]
     precision = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 1.0
     recall = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 1.0
-    floor = _FLOORS[kind]
-    assert precision >= floor and recall >= floor, (kind, dict(c), precision, recall)
+    assert precision >= _PRECISION_FLOORS[kind], (kind, dict(c), precision)
+    assert recall >= max(_RECALL_FLOOR, _PRECISION_FLOORS[kind]), (kind, dict(c), recall)
 
 
 @pytest.mark.parametrize("entry", CORPUS, ids=lambda e: e[0][:50])
@@ -224,3 +228,61 @@ def test_names_keep_title_and_combine_with_other_kinds() -> None:
     result = redact("Dr Smith rang me on 0113 496 0123", names=True)
     assert result.text == "Dr [NAME] rang me on [PHONE]"
     assert result.kinds == ("NAME", "PHONE")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Real comments (../shared/data/pxtextmining): the URL and date-of-birth rules must not eat ordinary words
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _real_comments(shared_data: Path) -> list[str]:
+    import pandas as pd
+
+    folder = shared_data / "pxtextmining"
+    texts = pd.read_csv(folder / "v6framework_train.csv", usecols=["FFT answer"])["FFT answer"].tolist()
+    for name in ("phase_1__text_data.csv", "phase_1__co.csv", "phase_1__co_multi_label.csv"):
+        texts += pd.read_csv(folder / name, usecols=["feedback"])["feedback"].tolist()
+    return list(dict.fromkeys(str(t) for t in texts if isinstance(t, str)))
+
+
+def test_url_and_birth_date_rules_are_precise_on_real_comments(shared_data: Path) -> None:
+    # Every URL found in 14k real comments is a link (checked by hand: Care Opinion image links and one
+    # bare "pinterest.co.uk/..." source); none of the real comments' "e.g.", "i.e.", "N.Tees", "Dr.X" or
+    # run-on sentences ("brIllIant.XXXX") is taken for a domain; none of their 50-odd "born"/"birth"
+    # sentences ("born 6 weeks premature", "my 18th birthday") has a date of birth.
+    texts = _real_comments(shared_data)
+    assert len(texts) > 10_000
+    urls: list[str] = []
+    dobs: list[str] = []
+    for text in texts:
+        for start, end, kind in redaction._find_spans(text, False):
+            if kind == "URL":
+                urls.append(text[start:end])
+            elif kind == "DATE_OF_BIRTH":
+                dobs.append(text[start:end])
+    checked_bare_links = {"pinterest.co.uk/nickfire/vintage-fireworks/"}  # the bare domain in the data
+    assert checked_bare_links <= set(urls)
+    links = [
+        u for u in urls if u.lower().startswith(("http://", "https://", "www.")) or u in checked_bare_links
+    ]
+    assert len(links) / len(urls) >= 0.95, sorted(set(urls) - set(links))
+    assert all(not u.endswith(")") and ")" not in u.split("/")[-1] for u in urls), urls  # Markdown links end
+    assert dobs == []
+
+
+@pytest.mark.parametrize(
+    "ordinary",
+    [
+        "e.g. the car park",
+        "i.e. parking",
+        "Dr.Smith",
+        "N.Tees",
+        "a.m.",
+        "Mr.Jones",
+        "ward.It was",
+        "No.1",
+        "U.K.",
+    ],
+)
+def test_bare_domain_rule_leaves_ordinary_abbreviations(ordinary: str) -> None:
+    assert redact(ordinary).text == ordinary

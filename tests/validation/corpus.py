@@ -10,6 +10,9 @@ whose good files are already loaded:
   row count per rule; every other file's rows are unchanged.
 - ``loaded``: an awkward but readable file (cp1252, BOM, UTF-16) loads; ``sql`` must return ``expect``.
 
+A loaded or quarantined file's ledger message is ``None`` unless ``note`` is given: then it holds every
+``note`` fragment (what the reader read around: a header line skipped, blank lines, mixed date orders).
+
 A case whose ``target`` is a sample file's name replaces that file's content: the previous good version
 must stay published when the new one is rejected.
 """
@@ -17,6 +20,7 @@ must stay published when the new one is rejected.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import zipfile
@@ -40,6 +44,7 @@ class Case:
     quarantined: dict[str, int] = field(default_factory=dict)
     sql: str = ""
     expect: tuple = ()
+    note: tuple[str, ...] = ()
 
     @property
     def rel_path(self) -> str:
@@ -225,10 +230,8 @@ REFERENCE_CASES: list[Case] = [
         "mystery.csv",
         _unknown,
         "rejected",
-        (
-            "layout not recognised for source 'reference'; expected one of: ods_epraccur, ods_etr",
-            "Closest is",
-        ),
+        # "Trust, Month, Responses" shares no column with any reference layout: no closest layout is named.
+        ("layout not recognised for source 'reference'; expected one of: ods_epraccur, ods_etr",),
     ),
     Case(
         "missing_signature_column",
@@ -980,7 +983,7 @@ STORIES_CASES: list[Case] = [
         "care-opinion-summary.json",
         raw_bytes(b'{"organisation": "RZ1", "stories": 36, "responded": 16}'),
         "rejected",
-        ("layout not recognised for source 'stories'; expected one of: care_opinion_api_v2",),
+        ("expected a JSON array of opinions, found an object with keys organisation, stories, responded",),
     ),
     Case(
         "stories_unknown_ods_code",
@@ -999,10 +1002,8 @@ STORIES_CASES: list[Case] = [
         "care-opinion-opinions-2024-2025.json",
         lambda sample: (sample / CARE_OPINION).read_bytes()[:5000],
         "rejected",
-        # Detection reads the JSON to recognise it, so a truncated export is "not recognised".
-        (
-            "layout not recognised for source 'stories'; expected one of: care_opinion_api_v2, story_collection_csv",
-        ),
+        # The parser's own position: a truncated export is cut inside an opinion.
+        ("not valid JSON at line", ", column", "(a truncated or hand-edited export?)"),
     ),
     Case(
         "stories_csv_without_body",
@@ -1025,5 +1026,227 @@ STORIES_CASES: list[Case] = [
     ),
 ]
 
-FEEDBACK_CASES: list[Case] = [*FFT_CASES, *COMPLAINTS_CASES, *HEALTHWATCH_CASES, *STORIES_CASES]
+# --- files as they really arrive (issue 21): formats seen in the wild, mapped headers, exact messages -----
+
+
+def _label_line_above_epraccur(sample: Path) -> bytes:
+    """Someone opened epraccur in Excel, typed column names in row 1 and saved (Excel quotes minimally)."""
+    rows = rows_of(sample, EPRACCUR)
+    labels = ["Organisation Code", "Name", "National Grouping", *(f"Field {i}" for i in range(4, 28))]
+    return to_csv([labels, *rows])
+
+
+def _with_trailing_blank_lines(rel: str) -> Builder:
+    """Excel's empty rows after the data: comma-only lines, a blank line and one of spaces."""
+    return lambda sample: (sample / rel).read_bytes() + b",,,,\r\n,,,,\r\n\n   \n"
+
+
+def _every_indicator(value: str) -> Callable[[list[list[str]]], None]:
+    def change(rows: list[list[str]]) -> None:
+        index = rows[0].index("Indicator ID")
+        for r in rows[1:]:
+            r[index] = value
+
+    return change
+
+
+def _header_only(rel: str) -> Builder:
+    return lambda sample: (text_of(sample, rel).splitlines()[0] + "\n").encode()
+
+
+def _cp1252_report(sample: Path) -> bytes:
+    text = (sample / "healthwatch/reports/hillcrest-pharmacy-dental-2025.md").read_text(encoding="utf-8")
+    extra = "\n\n## What people paid\n\nJosé told us the “£9.90 charge – every month” was too much.\n"
+    return (text + extra).encode("cp1252")
+
+
+def _renamed(rel: str, names: dict[str, str]) -> Callable[[list[list[str]]], None]:
+    def change(rows: list[list[str]]) -> None:
+        rows[0] = [names.get(c, c) for c in rows[0]]
+
+    return change
+
+
+ARRIVAL_REFERENCE_CASES: list[Case] = [
+    Case(
+        "epraccur_label_line_typed_in_excel",
+        "reference",
+        "epraccur.csv",
+        _label_line_above_epraccur,
+        "loaded",
+        note=(
+            "line 1 ('Organisation Code, Name, National Grouping, …') is a header line added above the ODS "
+            "data, which has none (the file was opened and saved in Excel); it was skipped",
+        ),
+        sql="SELECT count(*), min(source_row), count(*) FILTER (WHERE practice_code = 'Organisation Code') "
+        "FROM ref.gp_practices WHERE source_file = 'reference/epraccur.csv'",
+        expect=((67, 1, 0),),
+    ),
+    Case(
+        "fingertips_trailing_blank_lines",
+        "reference",
+        "fingertips_93553_imd2019.csv",
+        _with_trailing_blank_lines(FINGERTIPS),
+        "loaded",
+        note=("4 blank line(s) at the end of the file are not rows and were not read",),
+        sql="SELECT count(*) FROM ref.area_deprivation WHERE source_file = 'reference/fingertips_93553_imd2019.csv'",
+        expect=((67,),),
+    ),
+    Case(
+        "fingertips_wrong_indicator",
+        "reference",
+        "fingertips_93553_imd2019.csv",
+        edit(FINGERTIPS, _every_indicator("91872")),
+        "rejected",
+        ("expected indicator 93553 (Deprivation score, IMD 2019), found 91872",),
+    ),
+    Case(
+        "closest_layout_named_with_what_is_missing",
+        "reference",
+        "deprivation_extract.csv",
+        raw_bytes(b"Indicator ID,Area Code,Area Name,Value\n93553,E92000001,England,21.7\n"),
+        "rejected",
+        (
+            "layout not recognised for source 'reference'",
+            "Closest is 'fingertips_imd2019_score', missing column(s): area type, time period",
+        ),
+    ),
+]
+REFERENCE_CASES += ARRIVAL_REFERENCE_CASES
+
+ARRIVAL_FEEDBACK_CASES: list[Case] = [
+    Case(
+        "stories_json_syntax_error_position",
+        "stories",
+        "care-opinion-hand-edited.json",
+        raw_bytes(b'[{"id": 1,\n  "title": "Kind staff"\n  "body": "They listened."}]\n'),
+        "rejected",
+        ("not valid JSON at line 3, column 3: Expecting ',' delimiter",),
+    ),
+    Case(
+        "stories_header_only_increment",
+        "stories",
+        "saltmarsh-community-stories-2026-01.csv",
+        _header_only(COLLECTION),
+        "loaded",
+        note=("the file has a header and no rows: an incremental export with nothing new, loaded as 0 rows",),
+        sql="SELECT rows_read, rows_loaded, rows_quarantined FROM meta.ingest_ledger "
+        "WHERE path = 'stories/saltmarsh-community-stories-2026-01.csv'",
+        expect=((0, 0, 0),),
+    ),
+    Case(
+        "stories_mixed_date_orders",
+        "stories",
+        "saltmarsh-community-stories.csv",
+        edit(COLLECTION, set_cell(2, "date", "11/22/2025")),  # SCC-002, written month first
+        "loaded",
+        note=("date: the column mixes orders", "1 month first", "read day first, the UK rule"),
+        sql="SELECT published_date FROM staged.stories WHERE story_id = 'saltmarsh-community-stories:SCC-002'",
+        expect=((datetime.date(2025, 11, 22),),),
+    ),
+    Case(
+        "stories_csv_headers_mapped",
+        "stories",
+        "saltmarsh-community-stories.csv",
+        edit(
+            COLLECTION,
+            _renamed(COLLECTION, {"story": "Narrative", "story_id": "Story ID", "date": "Published"}),
+        ),
+        "loaded",
+        sql="SELECT count(*) FROM staged.stories WHERE source_file = 'stories/saltmarsh-community-stories.csv'",
+        expect=((14,),),
+    ),
+    Case(
+        "complaints_register_header_only",
+        "complaints",
+        "complaints_register_2026-27.csv",
+        _header_only(REGISTER),
+        "loaded",
+        note=("the file has a header and no rows: an incremental export with nothing new, loaded as 0 rows",),
+        sql="SELECT rows_read, rows_loaded FROM meta.ingest_ledger WHERE path = 'complaints/complaints_register_2026-27.csv'",
+        expect=((0, 0),),
+    ),
+    Case(
+        "complaints_register_trailing_blank_lines",
+        "complaints",
+        "complaints_register_2025-26.csv",
+        _with_trailing_blank_lines(REGISTER),
+        "loaded",
+        note=("4 blank line(s) at the end of the file are not rows and were not read",),
+        sql="SELECT count(*) FROM staged.complaints WHERE source_file = 'complaints/complaints_register_2025-26.csv'",
+        expect=((180,),),
+    ),
+    Case(
+        "complaints_register_mixed_date_orders",
+        "complaints",
+        "complaints_register_2025-26.csv",
+        edit(REGISTER, set_cell(1, "Date Received", "6/16/2025")),  # C20250001, written month first
+        "loaded",
+        note=(
+            "date received: ",
+            "(the column mixes both orders)",
+            "read day first, the file's majority order",
+        ),
+        sql="SELECT received_date FROM staged.complaints WHERE complaint_reference = 'C20250001' "
+        "AND source_file = 'complaints/complaints_register_2025-26.csv'",
+        expect=((datetime.date(2025, 6, 16),),),
+    ),
+    Case(
+        "healthwatch_damaged_pdf",
+        "healthwatch",
+        "reports/saltmarsh-gp-access-2025.pdf",
+        raw_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage, the download stopped here"),
+        "rejected",
+        ("reports/saltmarsh-gp-access-2025.pdf: cannot read PDF (",),
+    ),
+    Case(
+        "healthwatch_damaged_pdf_not_in_register",
+        "healthwatch",
+        "reports/marshbrook-annual-2025.pdf",
+        raw_bytes(b"%PDF-1.7\n%%EOF"),
+        "rejected",
+        ("cannot read PDF (",),
+    ),
+    Case(
+        "healthwatch_cp1252_markdown_report",
+        "healthwatch",
+        "reports/hillcrest-pharmacy-dental-2025.md",
+        _cp1252_report,
+        "loaded",
+        sql="SELECT count(*) FILTER (WHERE contains(text, chr(65533))), "
+        "count(*) FILTER (WHERE contains(text, 'José told us the “£9.90 charge – every month” was too much.')) "
+        "FROM raw.comment_text WHERE source_file = 'healthwatch/reports/hillcrest-pharmacy-dental-2025.md'",
+        expect=((0, 1),),
+    ),
+    Case(
+        "healthwatch_register_headers_mapped",
+        "healthwatch",
+        "healthwatch-register-2026.csv",
+        raw_bytes(
+            b"File name,Healthwatch,Local authority,Date published,Service,Report title\n"
+            b"marshbrook-gp-2026.pdf,Healthwatch Saltmarsh (SYNTHETIC),E06999903,2026-01-31,GP practices,"
+            b"Marshbrook GP access\n"
+        ),
+        "loaded",
+        sql="SELECT file_key, local_healthwatch, publication_date, service_type, title FROM staged.healthwatch_register "
+        "WHERE source_file = 'healthwatch/healthwatch-register-2026.csv'",
+        expect=(
+            (
+                "marshbrook-gp-2026.pdf",
+                "Healthwatch Saltmarsh (SYNTHETIC)",
+                datetime.date(2026, 1, 31),
+                "GP practices",
+                "Marshbrook GP access",
+            ),
+        ),
+    ),
+]
+
+FEEDBACK_CASES: list[Case] = [
+    *FFT_CASES,
+    *COMPLAINTS_CASES,
+    *HEALTHWATCH_CASES,
+    *STORIES_CASES,
+    *ARRIVAL_FEEDBACK_CASES,
+]
 CASES = [*REFERENCE_CASES, *GPPS_CASES, *FEEDBACK_CASES]

@@ -197,7 +197,12 @@ def run_case(case: Case, loaded: dict, tmp_path: Path, gx: SuiteRunner) -> None:
                 after_ledger[case.rel_path][0] != loaded["ledger"][case.rel_path][0]
             )  # new content was tried
     else:
-        assert (status, error) == ("loaded", None)
+        assert status == "loaded", error
+        if case.note:
+            for fragment in case.note:
+                assert fragment in (error or ""), f"{fragment!r} not in {error!r}"
+        else:
+            assert error is None, error
         assert quarantined == case.quarantined
         assert after_others == before_others
         assert rows == list(case.expect)

@@ -9,8 +9,6 @@ mapping file named by ``CHORUS_COMPLAINTS_HEADER_MAP`` (same columns) for a loca
 from __future__ import annotations
 
 import csv
-import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -25,6 +23,7 @@ from pipelines.ingest import (
     quarantine_rows,
     stage_csv,
 )
+from pipelines.sources.as_arrived import date_order_note, join_notes, readable_csv, stage_incremental_csv
 from pipelines.sources.comments import ensure_comment_tables, is_substantive_sql
 from pipelines.sources.fft.comments import age_band_sql, clean_text_sql
 from pipelines.sources.fft.common import (
@@ -33,12 +32,15 @@ from pipelines.sources.fft.common import (
     geography_sql,
     resolve_dates,
 )
+from pipelines.sources.header_map import HeaderRule, map_header, override_variable, register_expected_columns
+from pipelines.sources.header_map import header_rules as shared_header_rules
 
 HERE = Path(__file__).parent
 TABLES_SQL = (HERE / "tables.sql").read_text()
 HEADER_MAP = HERE / "header_map.csv"
 SUBJECT_THEMES = HERE / "subject_themes.csv"
-EXTRA_MAP_VARIABLE = "CHORUS_COMPLAINTS_HEADER_MAP"
+SOURCE = "complaints"
+EXTRA_MAP_VARIABLE = override_variable(SOURCE)  # CHORUS_COMPLAINTS_HEADER_MAP
 SUMMARY_FIELDS = ("brought_forward", "new_received", "upheld", "partially_upheld", "not_upheld", "resolved",
                   "carried_forward")  # fmt: skip
 # Feedback framework v7 categories (DESIGN.md section 6) plus the EDI keyword topic v7 lacks.
@@ -49,41 +51,9 @@ FRAMEWORK_CATEGORIES = ("General", "Staff", "Access to medical care & support", 
 ODS_CODE = r"^([A-Z][0-9]{5}|R[A-Z0-9]{2}([A-Z0-9]{2})?|[A-Z0-9]{3,5})$"
 
 
-@dataclass(frozen=True)
-class HeaderRule:
-    """One row of the header map."""
-
-    layout: str
-    header: str
-    field: str
-    breakdown: str
-    category: str
-
-
 def header_rules(layout: str) -> list[HeaderRule]:
     """The packaged mapping plus the extra file named by ``CHORUS_COMPLAINTS_HEADER_MAP`` (its rows first)."""
-    paths = [Path(p) for p in [os.environ.get(EXTRA_MAP_VARIABLE, "")] if p] + [HEADER_MAP]
-    rules: list[HeaderRule] = []
-    for path in paths:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            for row in csv.DictReader(handle):
-                if row["layout"].strip() == layout:
-                    rules.append(HeaderRule(layout, row["header"].strip().lower(), row["field"].strip(),
-                                            (row.get("breakdown") or "").strip(), (row.get("category") or "").strip()))  # fmt: skip
-    return rules
-
-
-def map_header(column: str, rules: list[HeaderRule]) -> HeaderRule | None:
-    """The rule for one normalised header: an exact row first, then a ``prefix: *`` row."""
-    for rule in rules:
-        if not rule.header.endswith("*") and rule.header == column:
-            return rule
-    for rule in rules:
-        prefix = rule.header[:-1].strip()
-        if rule.header.endswith("*") and column.startswith(prefix) and column[len(prefix) :].strip():
-            category = column[len(prefix) :].strip()
-            return HeaderRule(rule.layout, column, rule.field, rule.breakdown, category)
-    return None
+    return shared_header_rules(SOURCE, HEADER_MAP, layout)
 
 
 SUBJECT_THEME_COLUMNS = {
@@ -206,7 +176,8 @@ def load_complaint_returns(con: duckdb.DuckDBPyConnection, f: LandingFile) -> Lo
     ensure_complaint_tables(con)
     header, mapped = _mapped_columns(f, "returns")
     _reject_unmapped(f, header, mapped, ("organisation_code", "period", *SUMMARY_FIELDS), "complaints return")
-    rows_read = stage_csv(con, f, "_ret")
+    with readable_csv(f) as (readable, notes):
+        rows_read = stage_csv(con, readable, "_ret")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _ret_map (header VARCHAR, field VARCHAR, measure_group VARCHAR, measure VARCHAR)"
     )
@@ -287,7 +258,7 @@ def load_complaint_returns(con: duckdb.DuckDBPyConnection, f: LandingFile) -> Lo
             WHERE l.measure_group IS NOT NULL""",
         [f.rel_path, f.sha256],
     )
-    return LoadCounts(rows_read, rows_read - quarantined, quarantined)
+    return LoadCounts(rows_read, rows_read - quarantined, quarantined, join_notes(*notes))
 
 
 OUTCOME_SQL = """CASE regexp_replace(lower(trim(coalesce(outcome, ''))), '[^a-z ]', '', 'g')
@@ -322,7 +293,7 @@ def load_complaints_register(con: duckdb.DuckDBPyConnection, f: LandingFile) -> 
     header, mapped = _mapped_columns(f, "register")
     _reject_unmapped(f, header, mapped, ("complaint_reference", "date_received", "organisation_code", "description"),
                      "complaints register")  # fmt: skip
-    rows_read = stage_csv(con, f, "_reg_c")
+    rows_read, notes = stage_incremental_csv(con, f, "_reg_c")
     by_field: dict[str, str] = {}
     for column, rule in mapped.items():
         by_field.setdefault(rule.field, column)
@@ -332,8 +303,10 @@ def load_complaints_register(con: duckdb.DuckDBPyConnection, f: LandingFile) -> 
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE _reg_fields AS SELECT source_row, {select} FROM _reg_c")
     resolve_dates(con, "_reg_fields", "date_received")
+    notes.append(date_order_note(con, "date received") or "")
     con.execute("CREATE OR REPLACE TEMP TABLE _reg_received AS SELECT * FROM _dates")
     resolve_dates(con, "_reg_fields", "date_closed")
+    notes.append(date_order_note(con, "date closed") or "")
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _reg_typed AS
@@ -414,7 +387,7 @@ def load_complaints_register(con: duckdb.DuckDBPyConnection, f: LandingFile) -> 
             FROM _reg_keep""",
         [f.rel_path, f.sha256],
     )
-    return LoadCounts(rows_read, rows_read - quarantined, quarantined)
+    return LoadCounts(rows_read, rows_read - quarantined, quarantined, join_notes(*notes))
 
 
 RETURNS = Layout(
@@ -436,3 +409,7 @@ REGISTER = Layout(
     sniff=_sniff("register", {"complaint_reference", "date_received", "description"}),
 )
 COMPLAINT_LAYOUTS: tuple[Layout, ...] = (RETURNS, REGISTER)
+register_expected_columns(RETURNS.name, SOURCE, HEADER_MAP, "returns", ("organisation_code", "new_received"))
+register_expected_columns(
+    REGISTER.name, SOURCE, HEADER_MAP, "register", ("complaint_reference", "date_received", "description")
+)

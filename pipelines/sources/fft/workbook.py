@@ -13,7 +13,6 @@ and "Selection" aggregate rows, then organisations.
 
 from __future__ import annotations
 
-import csv
 import re
 import zipfile
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest import FileRejected, LandingFile, LoadCounts, RowRule, passing_rows, quarantine_rows
+from pipelines.sources.header_map import field_map
 
 HERE = Path(__file__).parent
 
@@ -51,9 +51,13 @@ DASHES = {"", "-", "−", "–", "#n/a"}
 
 
 def header_map(layout: str) -> dict[str, str]:
-    """Normalised header → field for one layout, from ``headers.csv`` (config, not code)."""
-    with (HERE / "headers.csv").open(newline="", encoding="utf-8") as handle:
-        return {row["header"]: row["field"] for row in csv.DictReader(handle) if row["layout"] == layout}
+    """Normalised header → field for one layout, from ``headers.csv`` (config, not code).
+
+    Read through the shared mechanism (``pipelines/sources/header_map.py``), so a CSV named by
+    ``CHORUS_FFT_HEADER_MAP`` with the same columns adds or overrides spellings for the workbooks and for
+    every comment-export layout (``trust_upload``, ``public_labelled``, ``phase1_labelled``).
+    """
+    return field_map("fft", HERE / "headers.csv", layout)
 
 
 def normalise_label(value: object) -> str:
@@ -145,9 +149,15 @@ def find_period(f: LandingFile, titles: list[str]) -> Period:
     )
 
 
-def _header_row(rows: list[tuple]) -> int | None:
+def _header_row(rows: list[tuple], fields: dict[str, str]) -> int | None:
+    """The top row of the two-row header: 'Total Responses' among other known column labels.
+
+    Filter and sort controls above the header (A&E sheets have them on row 2, inpatient on rows 3-8) can
+    show 'Total Responses' as the chosen sort key; a lone label is not the header.
+    """
     for index, row in enumerate(rows[:40]):
-        if any(normalise_label(v) == "total responses" for v in row):
+        labels = [normalise_label(v) for v in row]
+        if "total responses" in labels and sum(1 for v in labels if v in fields) >= 3:
             return index
     return None
 
@@ -184,7 +194,7 @@ def read_workbook(f: LandingFile) -> tuple[Period, list[tuple]]:
             titles += [
                 str(v) for row in rows[:12] for v in row if isinstance(v, str) and "family test" in v.lower()
             ]
-            top = _header_row(rows)
+            top = _header_row(rows, fields)
             if top is None or sheet.title.lower() in {"notes", "summary", "bs"}:
                 continue
             upper, lower = rows[top], rows[top + 1] if top + 1 < len(rows) else ()

@@ -12,6 +12,7 @@ footers (the same line on most pages, page numbers) are dropped.
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -374,15 +375,45 @@ def markdown_to_text(markdown: str | None) -> str:
 DOCUMENT_SUFFIXES = frozenset({".pdf", ".html", ".htm", ".docx", ".md"})
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def decode_document(data: bytes, html: bool = False) -> str:
+    """A Markdown or HTML report's text, exactly: never a U+FFFD replacement character.
+
+    UTF-8 (with or without BOM) and UTF-16 with BOM are read as such; an HTML page's declared charset
+    (``<meta charset=...>``) next; otherwise Windows-1252, what Word and Excel save on Windows (curly
+    quotes, en dashes, £, accented names), and latin-1 for the five bytes cp1252 leaves undefined.
+    ISO-8859-1 declarations are read as Windows-1252, as browsers do.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    declared = _META_CHARSET.search(data[:4096]) if html else None
+    encodings = ["cp1252", "latin-1"]
+    if declared:
+        name = declared.group(1).decode("ascii").lower()
+        encodings.insert(0, "cp1252" if name in {"iso-8859-1", "latin1", "latin-1", "us-ascii"} else name)
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return data.decode("latin-1")  # never reached: latin-1 decodes every byte
+
+
 def document_blocks(path: Path) -> list[Block]:
     """Blocks of any supported document, chosen by file suffix."""
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         return pdf_blocks(path)
     if suffix in (".html", ".htm"):
-        return html_blocks(path.read_bytes().decode("utf-8", errors="replace"))
+        return html_blocks(decode_document(path.read_bytes(), html=True))
     if suffix == ".docx":
         return docx_blocks(path)
     if suffix == ".md":
-        return markdown_blocks(path.read_text(encoding="utf-8-sig", errors="replace"))
+        return markdown_blocks(decode_document(path.read_bytes()))
     raise ValueError(f"{path.name}: not a document type Chorus reads ({suffix})")

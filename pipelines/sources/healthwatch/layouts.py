@@ -33,12 +33,15 @@ from pipelines.ingest import (
     reject_missing_columns,
     stage_csv,
 )
+from pipelines.sources.as_arrived import join_notes, stage_incremental_csv
 from pipelines.sources.comments import ensure_comment_tables, is_substantive_sql
+from pipelines.sources.header_map import columns_for_fields, header_rules, register_expected_columns
 from pipelines.sources.healthwatch.documents import document_blocks, findings
 from pipelines.sources.stories.geography import geography_sql
 
 SOURCE = "healthwatch"
 HERE = Path(__file__).parent
+HEADER_MAP = HERE / "header_map.csv"  # + CHORUS_HEALTHWATCH_HEADER_MAP (see pipelines/sources/header_map.py)
 TABLES_SQL = (HERE / "tables.sql").read_text()
 
 # Dates as registers and review exports write them: ISO, UK day-first, or with a month name.
@@ -140,30 +143,46 @@ def la_join(alias: str, column: str) -> str:
 
 # --- the register ----------------------------------------------------------------------------------
 
-REGISTER_COLUMNS = (
+REGISTER_REQUIRED = ("file", "local_authority", "publication_date")
+REGISTER_FIELDS = (
     "file",
-    "local healthwatch",
-    "local authority",
-    "publication date",
-    "service type",
+    "local_healthwatch",
+    "local_authority",
+    "publication_date",
+    "service_type",
     "title",
 )
+
+
+def _mapped(header: list[str], layout: str, required: tuple[str, ...]) -> dict[str, str] | None:
+    """Field → quoted column for a header-mapped layout, or None when a required field has no column."""
+    chosen = columns_for_fields(header, header_rules(SOURCE, HEADER_MAP, layout))
+    if any(field not in chosen for field in required):
+        return None
+    return {field: '"' + column.replace('"', '""') + '"' for field, column in chosen.items()}
+
+
+def _looks_like_register(f: LandingFile) -> bool:
+    return _mapped(f.csv_header(), "register", REGISTER_REQUIRED) is not None
 
 
 def load_register(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     """The report register CSV → ``staged.healthwatch_register`` (one row per described file)."""
     ensure_healthwatch_tables(con)
-    reject_missing_columns(f, f.csv_header(), REGISTER_COLUMNS, "Healthwatch report register")
-    rows_read = stage_csv(con, f, "_hwreg")
+    columns = _mapped(f.csv_header(), "register", REGISTER_REQUIRED)
+    if columns is None:
+        reject_missing_columns(f, f.csv_header(), REGISTER_REQUIRED, "Healthwatch report register")
+    c = {field: (columns or {}).get(field, "NULL::VARCHAR") for field in REGISTER_FIELDS}
+    rows_read, notes = stage_incremental_csv(con, f, "_hwreg")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP VIEW _hwreg_typed AS
-        SELECT source_row, trim("file") AS file_name,
-               lower(regexp_extract(replace(trim("file"), chr(92), '/'), '([^/]+)$', 1)) AS file_key,
-               nullif(trim("local healthwatch"), '') AS local_healthwatch,
-               nullif(trim("local authority"), '') AS local_authority,
-               "publication date" AS publication_date_text, {date_sql('"publication date"')} AS publication_date,
-               nullif(trim("service type"), '') AS service_type, nullif(trim(title), '') AS title
+        SELECT source_row, trim({c["file"]}) AS file_name,
+               lower(regexp_extract(replace(trim({c["file"]}), chr(92), '/'), '([^/]+)$', 1)) AS file_key,
+               nullif(trim({c["local_healthwatch"]}), '') AS local_healthwatch,
+               nullif(trim({c["local_authority"]}), '') AS local_authority,
+               {c["publication_date"]} AS publication_date_text, {date_sql(c["publication_date"])} AS publication_date,
+               nullif(trim({c["service_type"]}), '') AS service_type, nullif(trim({c["title"]}), '') AS title
         FROM _hwreg
         """
     )
@@ -181,7 +200,7 @@ def load_register(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
             FROM _hwreg_typed WHERE {passing_rows(rules)}""",
         [f.rel_path, f.sha256],
     )
-    return LoadCounts(rows_read, rows_read - quarantined, quarantined)
+    return LoadCounts(rows_read, rows_read - quarantined, quarantined, join_notes(*notes))
 
 
 # Each described file with its geography; a file described differently by two rows is ambiguous.
@@ -209,6 +228,7 @@ def _register_entry(con: duckdb.DuckDBPyConnection, f: LandingFile) -> None:
         f"SELECT DISTINCT {', '.join(DESCRIPTION_COLUMNS)}, register_file FROM _hw_meta"
     ).fetchall()
     if not rows:
+        _reject_if_listed_by_failed_register(con, f)
         raise FileRejected(
             f"{f.rel_path}: this report is not in the Healthwatch register (no row with file = '{f.path.name}'). "
             "Add a row (file, local healthwatch, local authority, publication date, service type, title) to a "
@@ -222,6 +242,35 @@ def _register_entry(con: duckdb.DuckDBPyConnection, f: LandingFile) -> None:
     con.execute("CREATE OR REPLACE TEMP TABLE _hw_meta AS SELECT * FROM _hw_meta LIMIT 1")
 
 
+def _landing_root(f: LandingFile) -> Path:
+    """The landing folder a file was found in (its path minus its path in the landing folder)."""
+    return Path(str(f.path)[: -len(f.rel_path)]) if str(f.path).endswith(f.rel_path) else f.path.parent
+
+
+def _reject_if_listed_by_failed_register(con: duckdb.DuckDBPyConnection, f: LandingFile) -> None:
+    """A register that could not be read must not hide the reports it lists: name it and its problem.
+
+    The failed register's rows are not in the store, so its text is searched for the report's file name.
+    """
+    failed = con.execute(
+        """SELECT path, error FROM meta.ingest_ledger
+           WHERE source = ? AND status = 'failed' AND lower(path) LIKE '%.csv' ORDER BY path""",
+        [SOURCE],
+    ).fetchall()
+    for path, error in failed:
+        register = _landing_root(f) / path
+        try:
+            text = register.read_bytes().decode("utf-8", "replace").lower()
+        except OSError:
+            continue
+        if f.path.name.lower() in text:
+            reason = str(error or "").removeprefix(f"{path}: ")
+            raise FileRejected(
+                f"{f.rel_path}: listed in the register {path}, which could not be read ({reason}); this report "
+                "is loaded once the register is fixed"
+            )
+
+
 FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".docx": "docx", ".md": "markdown"}
 NOT_STATED_PEOPLE = ", ".join(
     f"'Not stated' AS {c}"
@@ -233,14 +282,16 @@ NOT_STATED_PEOPLE = ", ".join(
 def load_report(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     """A report document → report row, findings, comment text and comments."""
     ensure_healthwatch_tables(con)
-    _register_entry(con, f)
     document_format = FORMATS[f.suffix]
+    # Read the document before looking it up: a damaged PDF is "cannot read PDF", whatever the register says.
     try:
         blocks = document_blocks(f.path)
     except Exception as exc:  # noqa: BLE001 - pypdf, python-docx and zipfile raise many types for a bad file
-        raise FileRejected(
-            f"{f.rel_path}: cannot be read as {document_format} ({type(exc).__name__}: {exc})"
-        ) from exc
+        what = {"pdf": "PDF", "docx": "Word document", "html": "HTML", "markdown": "Markdown"}[
+            document_format
+        ]
+        raise FileRejected(f"{f.rel_path}: cannot read {what} ({type(exc).__name__}: {exc})") from exc
+    _register_entry(con, f)
     found = findings(blocks)
     if not found:
         raise FileRejected(
@@ -339,42 +390,16 @@ def refresh_report_metadata(con: duckdb.DuckDBPyConnection) -> None:
 
 # --- reviews ---------------------------------------------------------------------------------------
 
-REVIEW_COLUMNS: dict[str, tuple[str, ...]] = {
-    "service": ("service", "service name", "service_name", "provider", "provider name"),
-    "date": ("date", "review date", "review_date", "date of review", "date of experience", "date submitted"),
-    "stars": ("star rating", "star_rating", "rating", "stars", "overall rating"),
-    "text": ("review", "review text", "review_text", "comment", "feedback"),
-}
-REVIEW_OPTIONAL: dict[str, tuple[str, ...]] = {
-    "review_id": ("review id", "review_id", "id", "reference"),
-    "organisation_code": ("ods code", "ods_code", "organisation code", "service code"),
-    "title": ("title", "review title", "review_title"),
-    "local_authority": ("local authority", "local_authority", "local healthwatch", "local_healthwatch"),
-    "age": ("age", "age group", "age_group", "age band"),
-    "sex": ("sex",),
-    "gender": ("gender", "gender identity"),
-    "ethnicity": ("ethnicity", "ethnic group", "ethnic_group"),
-    "disability": ("disability", "disabled"),
-    "carer": ("carer", "unpaid carer"),
-    "sexual_orientation": ("sexual orientation", "sexual_orientation", "sexuality"),
-    "religion": ("religion", "religion or belief"),
-}
+REVIEW_REQUIRED = ("service", "date", "stars", "text")
 
 
-def _pick(header: list[str], names: tuple[str, ...]) -> str | None:
-    return next((h for h in header if h in names), None)
-
-
-def _review_columns(header: list[str]) -> dict[str, str | None] | None:
-    required = {key: _pick(header, names) for key, names in REVIEW_COLUMNS.items()}
-    if any(v is None for v in required.values()):
-        return None
-    return required | {key: _pick(header, names) for key, names in REVIEW_OPTIONAL.items()}
+def _review_columns(header: list[str]) -> dict[str, str] | None:
+    return _mapped(header, "reviews", REVIEW_REQUIRED)
 
 
 def _looks_like_reviews(f: LandingFile) -> bool:
     header = f.csv_header()
-    return _review_columns(header) is not None and "file" not in header
+    return _review_columns(header) is not None and not _looks_like_register(f)
 
 
 def load_reviews(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
@@ -383,10 +408,9 @@ def load_reviews(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     columns = _review_columns(f.csv_header()) or {}
 
     def col(key: str) -> str:
-        name = columns.get(key)
-        return f'"{name}"' if name else "NULL"
+        return columns.get(key, "NULL")
 
-    rows_read = stage_csv(con, f, "_hwrev")
+    rows_read, notes = stage_incremental_csv(con, f, "_hwrev")
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", f.path.stem)
     con.execute(
         f"""
@@ -458,7 +482,7 @@ def load_reviews(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
             FROM _hwrev_ok""",
         params,
     )
-    return LoadCounts(rows_read, rows_read - quarantined, quarantined)
+    return LoadCounts(rows_read, rows_read - quarantined, quarantined, join_notes(*notes))
 
 
 # --- layouts ---------------------------------------------------------------------------------------
@@ -476,7 +500,7 @@ LAD_LOOKUP = Layout(
 REGISTER = Layout(
     name="healthwatch_register", source=SOURCE,
     description="Register of report files: file, local Healthwatch, local authority, publication date, service type, title",
-    tables=("staged.healthwatch_register",), load=load_register, signature=frozenset(REGISTER_COLUMNS),
+    tables=("staged.healthwatch_register",), load=load_register, sniff=_looks_like_register,
 )  # fmt: skip
 _REPORT_TABLES = (
     "staged.healthwatch_reports",
@@ -509,3 +533,5 @@ REVIEWS = Layout(
 
 REPORT_LAYOUTS: tuple[Layout, ...] = (REPORT_PDF, REPORT_HTML, REPORT_DOCX, REPORT_MARKDOWN)
 HEALTHWATCH_LAYOUTS: tuple[Layout, ...] = (LAD_LOOKUP, REGISTER, *REPORT_LAYOUTS, REVIEWS)
+register_expected_columns(REGISTER.name, SOURCE, HEADER_MAP, "register", REGISTER_REQUIRED)
+register_expected_columns(REVIEWS.name, SOURCE, HEADER_MAP, "reviews", REVIEW_REQUIRED)

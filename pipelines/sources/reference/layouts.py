@@ -18,6 +18,7 @@ from pipelines.ingest import (
     reject_missing_columns,
     stage_csv,
 )
+from pipelines.sources.as_arrived import first_row_is_label_line, join_notes, readable_csv
 
 HERE = Path(__file__).parent
 TABLES_SQL = (HERE / "tables.sql").read_text()
@@ -25,6 +26,7 @@ TABLES_SQL = (HERE / "tables.sql").read_text()
 # ODS codes: practices A81001; CCG / sub-ICB 3 characters (00K) or 5 for the 2020/21 mergers (W2U3Z);
 # ICB / STP Q + 2; region Y + 2.
 PRACTICE_CODE = r"^[A-Z][0-9]{5}$"
+FINGERTIPS_INDICATOR = "93553"  # Deprivation score (IMD 2019) per GP practice
 SUB_ICB_CODE = r"^([0-9A-Z]{3}|[0-9A-Z]{5})$"
 ICB_CODE = r"^Q[A-Z0-9]{2}$"
 
@@ -44,6 +46,14 @@ EXTRACT_DATE_SQL = (
 )
 
 
+def _stage(
+    con: duckdb.DuckDBPyConnection, f: LandingFile, target: str, **options: object
+) -> tuple[int, list[str]]:
+    """``stage_csv`` with trailing blank lines (Excel's empty ",,,," rows) cut off; returns rows and notes."""
+    with readable_csv(f) as (readable, notes):
+        return stage_csv(con, readable, target, **options), notes  # type: ignore[arg-type]
+
+
 def ensure_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the reference tables if they are missing."""
     con.execute(TABLES_SQL)
@@ -53,12 +63,21 @@ def _first_fields(landing_file: LandingFile) -> list[str]:
     return read_first_row(landing_file.path, landing_file.text_encoding())
 
 
-def _looks_like_epraccur(landing_file: LandingFile) -> bool:
-    """No header; first field an ODS code; open date YYYYMMDD in field 11 (when the row is long enough)."""
-    fields = [f.strip() for f in _first_fields(landing_file)]
+def _epraccur_row(fields: list[str]) -> bool:
+    """One epraccur row: an ODS code first (capitals, 5+ characters) and an open date YYYYMMDD in field 11."""
+    fields = [f.strip() for f in fields]
     if len(fields) < 12 or not fields[0] or not fields[0][:1].isalpha() or len(fields[0]) < 5:
         return False
     return fields[10].isdigit() and len(fields[10]) == 8 and fields[0].upper() == fields[0]
+
+
+def _looks_like_epraccur(landing_file: LandingFile) -> bool:
+    """No header; first field an ODS code; open date YYYYMMDD in field 11 (when the row is long enough).
+
+    A label line someone typed above the data in Excel ("Organisation Code, Name, …") is allowed: the
+    second line must then be an epraccur row.
+    """
+    return _epraccur_row(_first_fields(landing_file)) or first_row_is_label_line(landing_file, _epraccur_row)
 
 
 def _looks_like_etr(landing_file: LandingFile) -> bool:
@@ -79,7 +98,7 @@ def load_etr(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     ensure_reference_tables(con)
     width = len(_first_fields(f))
     columns = [f"field_{i}" for i in range(1, width + 1)]
-    rows_read = stage_csv(con, f, "_etr", columns=columns, header=False)
+    rows_read, notes = _stage(con, f, "_etr", columns=columns, header=False)
     con.execute(
         """
         CREATE OR REPLACE TEMP VIEW _etr_typed AS
@@ -108,13 +127,22 @@ def load_etr(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
         """,
         [f.rel_path, f.sha256],
     )
-    return LoadCounts(rows_read, rows_read - quarantined, quarantined)
+    return LoadCounts(rows_read, rows_read - quarantined, quarantined, join_notes(*notes))
 
 
 def load_epraccur(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     """ODS epraccur.csv: 27 quoted fields, no header."""
     ensure_reference_tables(con)
-    rows_read = stage_csv(con, f, "_epraccur", columns=EPRACCUR_COLUMNS, header=False)
+    label_line = first_row_is_label_line(f, _epraccur_row)
+    label_note = None
+    if label_line:
+        labels = ", ".join(c.strip() for c in _first_fields(f)[:3])
+        label_note = (
+            f"line 1 ('{labels}, …') is a header line added above the ODS data, which has none "
+            "(the file was opened and saved in Excel); it was skipped"
+        )
+    with readable_csv(f, skip_lines=1 if label_line else 0) as (readable, notes):
+        rows_read = stage_csv(con, readable, "_epraccur", columns=EPRACCUR_COLUMNS, header=False)
     con.execute(
         "INSERT INTO raw.reference_epraccur BY NAME SELECT *, ? AS source_file, ? AS file_sha256 FROM _epraccur",
         [f.rel_path, f.sha256],
@@ -145,7 +173,7 @@ def load_epraccur(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
         """,
         [f.rel_path, f.sha256],
     )
-    return LoadCounts(rows_read, rows_read - quarantined, quarantined)
+    return LoadCounts(rows_read, rows_read - quarantined, quarantined, join_notes(label_note, *notes))
 
 
 MAP_ERAS = {
@@ -169,7 +197,7 @@ def _load_practice_map(con: duckdb.DuckDBPyConnection, f: LandingFile, era: str)
     def col(name: str) -> str:
         return name if name in header else "NULL"
 
-    rows_read = stage_csv(con, f, "_map")
+    rows_read, notes = _stage(con, f, "_map")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP VIEW _map_typed AS
@@ -203,7 +231,7 @@ def _load_practice_map(con: duckdb.DuckDBPyConnection, f: LandingFile, era: str)
         """,
         [f.rel_path, f.sha256],
     )
-    return LoadCounts(rows_read, rows_read - quarantined, quarantined)
+    return LoadCounts(rows_read, rows_read - quarantined, quarantined, join_notes(*notes))
 
 
 def load_practice_map_ccg_era(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
@@ -242,7 +270,7 @@ def load_registered_patients(con: duckdb.DuckDBPyConnection, f: LandingFile) -> 
         ["extract_date", practice, sub_icb, "sex", "age", "number_of_patients"],
         "registered patients",
     )
-    rows_read = stage_csv(con, f, "_registrations")
+    rows_read, notes = _stage(con, f, "_registrations")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP VIEW _registrations_typed AS
@@ -273,13 +301,25 @@ def load_registered_patients(con: duckdb.DuckDBPyConnection, f: LandingFile) -> 
         """,
         [f.rel_path, f.sha256],
     )
-    return LoadCounts(rows_read, rows_read - quarantined, quarantined)
+    return LoadCounts(rows_read, rows_read - quarantined, quarantined, join_notes(*notes))
 
 
 def load_fingertips_deprivation(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     """Fingertips indicator export (93553, IMD 2019 score per GP practice and England)."""
     ensure_reference_tables(con)
-    rows_read = stage_csv(con, f, "_ft")
+    rows_read, notes = _stage(con, f, "_ft")
+    found = [
+        str(r[0])
+        for r in con.execute(
+            """SELECT trim("indicator id") FROM _ft GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 3"""
+        ).fetchall()
+    ]
+    if FINGERTIPS_INDICATOR not in found:
+        # A whole export of another indicator is the wrong file, not 6,000 bad rows.
+        raise FileRejected(
+            f"{f.rel_path}: expected indicator {FINGERTIPS_INDICATOR} (Deprivation score, IMD 2019), found "
+            f"{', '.join(found) or 'no indicator id'}; download indicator {FINGERTIPS_INDICATOR} from Fingertips"
+        )
     con.execute(
         """
         CREATE OR REPLACE TEMP VIEW _ft_typed AS
@@ -304,7 +344,7 @@ def load_fingertips_deprivation(con: duckdb.DuckDBPyConnection, f: LandingFile) 
         """,
         [f.rel_path, f.sha256],
     )
-    return LoadCounts(rows_read, rows_read - quarantined, quarantined)
+    return LoadCounts(rows_read, rows_read - quarantined, quarantined, join_notes(*notes))
 
 
 LSOA_HEADER = {
@@ -352,7 +392,9 @@ def _load_lsoa_staged(con: duckdb.DuckDBPyConnection, f: LandingFile, rows_read:
 def load_lsoa_deprivation_csv(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     """IoD2019 File 1 data sheet saved as CSV."""
     ensure_reference_tables(con)
-    return _load_lsoa_staged(con, f, stage_csv(con, f, "_lsoa"))
+    rows_read, notes = _stage(con, f, "_lsoa")
+    counts = _load_lsoa_staged(con, f, rows_read)
+    return LoadCounts(counts.rows_read, counts.rows_loaded, counts.rows_quarantined, join_notes(*notes))
 
 
 def _xlsx_sheet_names(f: LandingFile) -> list[str]:
@@ -400,7 +442,7 @@ def load_lsoa_deprivation_xlsx(con: duckdb.DuckDBPyConnection, f: LandingFile) -
 def load_ccg_icb_crosswalk(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     """A CCG → ICB code list (third-party lists carry junk rows: those are quarantined, not dropped)."""
     ensure_reference_tables(con)
-    rows_read = stage_csv(con, f, "_xw")
+    rows_read, notes = _stage(con, f, "_xw")
     name = '"icb name"' if "icb name" in f.csv_header() else "NULL"
     con.execute(
         f"""
@@ -423,7 +465,7 @@ def load_ccg_icb_crosswalk(con: duckdb.DuckDBPyConnection, f: LandingFile) -> Lo
         """,
         [f.rel_path, f.sha256],
     )
-    return LoadCounts(rows_read, rows_read - quarantined, quarantined)
+    return LoadCounts(rows_read, rows_read - quarantined, quarantined, join_notes(*notes))
 
 
 def _layout(name: str, description: str, table: str, load, **kwargs) -> Layout:  # noqa: ANN001

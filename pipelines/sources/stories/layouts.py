@@ -34,9 +34,10 @@ from pipelines.ingest import (
     RowRule,
     passing_rows,
     quarantine_rows,
-    stage_csv,
 )
+from pipelines.sources.as_arrived import join_notes, stage_incremental_csv
 from pipelines.sources.comments import ensure_comment_tables, is_substantive_sql
+from pipelines.sources.header_map import columns_for_fields, header_rules, register_expected_columns
 from pipelines.sources.healthwatch.documents import markdown_inline_to_text, markdown_to_text
 from pipelines.sources.stories.geography import geography_sql
 
@@ -212,49 +213,65 @@ def story_from_opinion(opinion: dict, source_row: int) -> Story:
 
 
 def _read_json(f: LandingFile) -> Any:
+    """The parsed JSON, or a rejection naming the parser's line and column."""
     try:
         return json.loads(f.path.read_text(encoding="utf-8-sig"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise FileRejected(f"{f.rel_path}: not valid JSON ({exc})") from exc
+    except json.JSONDecodeError as exc:
+        raise FileRejected(
+            f"{f.rel_path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg} "
+            "(a truncated or hand-edited export?)"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise FileRejected(f"{f.rel_path}: not UTF-8 text, so not a JSON export ({exc.reason})") from exc
+
+
+def _not_opinions(data: Any) -> str:
+    """What a JSON document is, when it is not an array of opinions (for the rejection message)."""
+    if isinstance(data, dict):
+        keys = ", ".join(list(data)[:8]) + (" …" if len(data) > 8 else "")
+        return f"expected a JSON array of opinions, found an object with keys {keys or '(none)'}"
+    if isinstance(data, list):
+        kinds = sorted({type(o).__name__ for o in data})
+        if all(isinstance(o, dict) for o in data):
+            keys = sorted({k for o in data[:20] for k in o})[:8]
+            return (
+                "expected a JSON array of opinions (with dateOfPublication or body), found an array of objects "
+                f"with keys {', '.join(keys)}"
+            )
+        return f"expected a JSON array of opinions, found an array of {', '.join(kinds)}"
+    return f"expected a JSON array of opinions, found a JSON {type(data).__name__}"
+
+
+def _empty_export(data: Any) -> bool:
+    """``[]`` or ``{"opinions": []}``: an incremental export with nothing new."""
+    if isinstance(data, dict):
+        data = next((data[k] for k in ("opinions", "items", "data", "results") if k in data), None)
+    return isinstance(data, list) and not data
 
 
 def _looks_like_care_opinion(f: LandingFile) -> bool:
-    try:
-        return opinions_of(json.loads(f.path.read_text(encoding="utf-8-sig"))) is not None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return False
+    """Every .json file in the stories folder is read as Care Opinion: one that is not says exactly why."""
+    data = _read_json(f)
+    if opinions_of(data) is None and not _empty_export(data):
+        raise FileRejected(f"{f.rel_path}: {_not_opinions(data)}")
+    return True
 
 
 # --- CSV collections -------------------------------------------------------------------------------
 
-CSV_COLUMNS: dict[str, tuple[str, ...]] = {
-    "story_id": ("story_id", "story id", "id"),
-    "story": ("story", "story_text", "story text", "narrative"),
-    "date": ("date", "date_published", "date published", "published", "story_date"),
-}
-CSV_OPTIONAL: dict[str, tuple[str, ...]] = {
-    "title": ("title",),
-    "codes": ("service_codes", "ods_codes", "ods_code", "ods code", "organisation_code", "service_code"),
-    "names": ("service_names", "service_name", "service", "services"),
-    "collection": ("collection",),
-    "author_role": ("author_role", "author role", "role"),
-    "age": ("age_group", "age group", "age", "age_band"),
-    "sex": ("sex", "gender"),
-    "ethnicity": ("ethnicity", "ethnic group"),
-    "disability": ("disability",),
-    "response_date": ("response_date", "response date", "date responded"),
-    "responder": ("responder", "responded_by", "responded by"),
-}
+HEADER_MAP = HERE / "header_map.csv"  # + CHORUS_STORIES_HEADER_MAP (see pipelines/sources/header_map.py)
+CSV_REQUIRED = ("story_id", "story", "date")
+CSV_FIELDS = ("story_id", "story", "date", "title", "codes", "names", "collection", "author_role", "age", "sex",
+              "ethnicity", "disability", "response_date", "responder")  # fmt: skip
+register_expected_columns("story_collection_csv", SOURCE, HEADER_MAP, "collection", CSV_REQUIRED)
 
 
 def _csv_columns(header: list[str]) -> dict[str, str | None] | None:
-    def pick(names: tuple[str, ...]) -> str | None:
-        return next((h for h in header if h in names), None)
-
-    required = {key: pick(names) for key, names in CSV_COLUMNS.items()}
-    if any(v is None for v in required.values()):
+    """Field → column of a story collection, through the header map; None when a required field is absent."""
+    chosen = columns_for_fields(header, header_rules(SOURCE, HEADER_MAP, "collection"))
+    if any(field not in chosen for field in CSV_REQUIRED):
         return None
-    return required | {key: pick(names) for key, names in CSV_OPTIONAL.items()}
+    return {field: chosen.get(field) for field in CSV_FIELDS}
 
 
 def _looks_like_collection(f: LandingFile) -> bool:
@@ -265,10 +282,14 @@ def _split_codes(value: str | None) -> list[str]:
     return [part.strip() for part in re.split(r"[;|]", value or "") if part.strip()]
 
 
-def stories_from_csv(con: duckdb.DuckDBPyConnection, f: LandingFile) -> list[Story]:
-    """Rows of a story collection CSV (read strictly by ``stage_csv``) as ``Story`` objects."""
+def stories_from_csv(con: duckdb.DuckDBPyConnection, f: LandingFile) -> tuple[list[Story], list[str]]:
+    """Rows of a story collection CSV (read strictly by ``stage_csv``) as ``Story`` objects, and notes.
+
+    A header-only file is an incremental export with nothing new (0 stories); trailing blank lines are
+    not stories; a date column mixing d/m/Y and m/d/Y is read as :func:`resolve_day_month` says.
+    """
     columns = _csv_columns(f.csv_header()) or {}
-    stage_csv(con, f, "_stcsv")
+    _rows, notes = stage_incremental_csv(con, f, "_stcsv")
     result = con.execute("SELECT * FROM _stcsv ORDER BY source_row")
     names = [d[0] for d in result.description]
     stories = []
@@ -309,7 +330,49 @@ def stories_from_csv(con: duckdb.DuckDBPyConnection, f: LandingFile) -> list[Sto
                 else [],
             )
         )
-    return stories
+    resolved, date_note = resolve_day_month([s.published for s in stories])
+    for story, published in zip(stories, resolved, strict=True):
+        story.published = published
+    return stories, [*notes, *([date_note] if date_note else [])]
+
+
+_SLASH_DATE = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})\s*$")
+
+
+def resolve_day_month(values: list[Any]) -> tuple[list[Any], str | None]:
+    """Dates of one column written d/m/Y, m/d/Y or ISO, as ISO where the order is known; and a note.
+
+    A part above 12 settles a date's order (30/09/2024 is day first, 1/18/2025 month first). The rest
+    follow the UK rule, day first; they are ambiguous only when day and month differ. Other values are
+    returned as written (ISO and "5 March 2024" are read by :func:`parse_date`). The note, when the
+    column mixes orders, says how many of each and how many were read by the rule.
+    """
+    out: list[Any] = []
+    day_first = month_first = ambiguous = 0
+    for value in values:
+        match = _SLASH_DATE.match(str(value)) if value is not None else None
+        if not match:
+            out.append(value)
+            continue
+        a, b, year = int(match.group(1)), int(match.group(2)), match.group(3)
+        y = int(year) + (2000 if len(year) == 2 else 0)
+        first_is_month = b > 12 and a <= 12
+        day, month = (b, a) if first_is_month else (a, b)
+        try:
+            out.append(date(y, month, day).isoformat())
+        except ValueError:
+            out.append(value)  # 31/02/2024: left as written, the date rule quarantines it
+            continue
+        month_first += first_is_month
+        day_first += a > 12
+        ambiguous += a <= 12 and b <= 12 and a != b
+    if not month_first:
+        return out, None
+    return out, (
+        f"date: the column mixes orders, {day_first} date(s) day first and {month_first} month first "
+        f"(a part above 12 says which); {ambiguous} with day and month both 12 or less read day first, the "
+        "UK rule"
+    )
 
 
 # --- loading ---------------------------------------------------------------------------------------
@@ -362,9 +425,14 @@ STORY_RULES = [
 ]  # fmt: skip
 
 
-def _load_stories(con: duckdb.DuckDBPyConnection, f: LandingFile, stories: list[Story]) -> LoadCounts:
+def _load_stories(
+    con: duckdb.DuckDBPyConnection, f: LandingFile, stories: list[Story], notes: list[str] | None = None
+) -> LoadCounts:
     if not stories:
-        raise FileRejected(f"{f.rel_path}: the file holds no stories")
+        # An incremental export with nothing new loads as 0 stories; any other empty file is refused.
+        if notes is None:
+            raise FileRejected(f"{f.rel_path}: the file holds no stories")
+        return LoadCounts(0, 0, 0, join_notes(*notes))
     _stage_stories(con, stories)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _st_checked AS SELECT *, count(*) OVER (PARTITION BY story_id) AS _n FROM _st"
@@ -439,7 +507,7 @@ def _load_stories(con: duckdb.DuckDBPyConnection, f: LandingFile, stories: list[
         params,
     )
     apply_story_geography(con, f.rel_path)
-    return LoadCounts(len(stories), len(stories) - quarantined, quarantined)
+    return LoadCounts(len(stories), len(stories) - quarantined, quarantined, join_notes(*(notes or [])))
 
 
 def apply_story_geography(con: duckdb.DuckDBPyConnection, source_file: str | None = None) -> None:
@@ -500,16 +568,22 @@ def apply_story_geography(con: duckdb.DuckDBPyConnection, source_file: str | Non
 def load_care_opinion(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     """A Care Opinion API v2 JSON export (one row read = one opinion)."""
     ensure_story_tables(con)
-    opinions = opinions_of(_read_json(f))
+    data = _read_json(f)
+    if _empty_export(data):
+        return _load_stories(
+            con, f, [], ["the export holds no opinions: an incremental export with nothing new"]
+        )
+    opinions = opinions_of(data)
     if opinions is None:
-        raise FileRejected(f"{f.rel_path}: JSON is not a Care Opinion opinions export (an array of opinions)")
+        raise FileRejected(f"{f.rel_path}: {_not_opinions(data)}")
     return _load_stories(con, f, [story_from_opinion(o, i) for i, o in enumerate(opinions, start=1)])
 
 
 def load_story_collection(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     """A CSV story collection (one row read = one story)."""
     ensure_story_tables(con)
-    return _load_stories(con, f, stories_from_csv(con, f))
+    stories, notes = stories_from_csv(con, f)
+    return _load_stories(con, f, stories, notes)
 
 
 _STORY_TABLES = ("raw.story_records", "staged.stories", "staged.story_services", "staged.story_tags",

@@ -1,6 +1,8 @@
 """What several sources' suites share: code shapes, plausible years and the people vocabulary as regexes."""
 
-from pipelines.validation.expectations import Expect, in_set, matches, one_of
+import duckdb
+
+from pipelines.validation.expectations import Expect, RowCountRule, in_set, matches, one_of
 from schemas.people import AGE_BANDS, NOT_STATED, PREFER_NOT, VOCABULARY
 
 # Any ODS organisation code: practice A12345, trust RXX, site RXX01, independent provider NT4 / AXG12 ...
@@ -43,3 +45,19 @@ def people(*columns: str) -> tuple[Expect, ...]:
         else:
             out.append(matches(column, vocabulary(column)))
     return tuple(out)
+
+
+def incremental_rows(high: int) -> RowCountRule:
+    """Rows a file of an incremental export may put in a table: 0 only when it read no rows at all.
+
+    A header-only export (nothing new since the last one) loads 0 rows and passes; a file whose every row
+    was quarantined still fails (a sound-looking file must never publish nothing without saying so).
+    """
+
+    def rule(con: duckdb.DuckDBPyConnection, table: str, source_file: str) -> tuple[int, int]:
+        row = con.execute(
+            "SELECT count(*) FROM quarantine.rows WHERE source_file = ?", [source_file]
+        ).fetchone()
+        return (1 if row and row[0] else 0), high
+
+    return rule

@@ -21,6 +21,7 @@ from pipelines.validation.suites._shared import (
     PEOPLE_COLUMNS,
     SUB_ICB_CODE,
     YEARS,
+    incremental_rows,
     people,
 )
 
@@ -81,7 +82,7 @@ COMMENTS = TableSuite(
             (between("sources", 0, 1),),
         ),
     ),
-    rows=(1, 5_000_000),
+    rows=incremental_rows(5_000_000),
 )
 
 SUITES: tuple[TableSuite, ...] = (COMMENTS,)

@@ -18,7 +18,14 @@ from pipelines.validation.expectations import (
     ordered,
     unique,
 )
-from pipelines.validation.suites._shared import ICB_CODE, ODS_CODE, SUB_ICB_CODE, YEARS, people
+from pipelines.validation.suites._shared import (
+    ICB_CODE,
+    ODS_CODE,
+    SUB_ICB_CODE,
+    YEARS,
+    incremental_rows,
+    people,
+)
 
 MEASURE_GROUPS = [
     "summary",
@@ -151,7 +158,7 @@ COMPLAINTS = TableSuite(
             (equal("days_to_close", "days_between_dates"), between("received_year", *YEARS)),
         ),
     ),
-    rows=(1, 1_000_000),
+    rows=incremental_rows(1_000_000),
 )
 
 SUITES: tuple[TableSuite, ...] = (COMPLAINT_RETURNS, COMPLAINTS)

@@ -16,7 +16,7 @@ from pipelines.validation.expectations import (
     not_null,
     unique,
 )
-from pipelines.validation.suites._shared import ICB_CODE, LAD_CODE, ODS_CODE, SUB_ICB_CODE
+from pipelines.validation.suites._shared import ICB_CODE, LAD_CODE, ODS_CODE, SUB_ICB_CODE, incremental_rows
 
 # Healthwatch began in April 2013; a report "published" before then, or decades ahead, is a misread date.
 PUBLISHED = (2013, 2035)
@@ -51,7 +51,7 @@ HEALTHWATCH_REGISTER = TableSuite(
             (between("publication_year", *PUBLISHED),),
         ),
     ),
-    rows=(1, 20_000),
+    rows=incremental_rows(20_000),
 )
 
 HEALTHWATCH_REPORTS = TableSuite(
@@ -158,7 +158,7 @@ HEALTHWATCH_REVIEWS = TableSuite(
             (equal("rating", "six_minus_stars"), between("review_year", *PUBLISHED)),
         ),
     ),
-    rows=(1, 1_000_000),
+    rows=incremental_rows(1_000_000),
 )
 
 SUITES: tuple[TableSuite, ...] = (
