@@ -81,9 +81,22 @@ def metric_estimates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def group_nesting(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, dict[str, str]]]:
+    """Dimensions whose groups nest in another's (ethnicity within ethnicity_band), from the published
+    vocabulary: secondary suppression protects a group against its parent as well as against the total."""
+    if not table_exists(con, "ref.people_vocabulary"):
+        return {}
+    pairs = con.execute(
+        """SELECT DISTINCT value, band FROM ref.people_vocabulary
+           WHERE dimension = 'ethnicity' AND value IS NOT NULL AND band IS NOT NULL"""
+    ).fetchall()
+    parent = dict(pairs)
+    return {"ethnicity": ("ethnicity_band", parent)} if len(parent) == len(pairs) else {}
+
+
 def build_metric_by_group(con: duckdb.DuckDBPyConnection) -> int:
     """``marts.metric_by_group``."""
-    frame = finalise_estimates(metric_estimates(con))
+    frame = finalise_estimates(metric_estimates(con), group_nesting(con))
     return write_mart(
         con,
         "metric_by_group",

@@ -14,9 +14,12 @@ import numpy as np
 import pandas as pd
 
 from pipelines.disclosure import (
+    COUNT_SUPPRESS_MAX,
     MIN_COMMENTS_FOR_BREAKDOWN,
     MIN_SURVEY_BASE,
     percentage_from_rounded,
+    protect_additive_block,
+    round_to_base,
     suppress_and_round_counts,
 )
 from pipelines.stats import rate_interval, two_group_difference, wilson_interval
@@ -95,34 +98,51 @@ def _conform(frame: pd.DataFrame) -> pd.DataFrame:
     return out[list(ESTIMATE_COLUMNS)]
 
 
-def finalise_estimates(estimates: pd.DataFrame) -> pd.DataFrame:
-    """Intervals, gaps and disclosure control for a frame of ``ESTIMATE_COLUMNS`` rows."""
+def finalise_estimates(
+    estimates: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]] | None = None
+) -> pd.DataFrame:
+    """Disclosure control, then intervals and gaps FROM THE PUBLISHED FIGURES, for ``ESTIMATE_COLUMNS`` rows.
+
+    The rules are applied to the true counts (DESIGN.md section 8); every count of people, comments or
+    complaints is then replaced by its published (rounded) value, and each count-based row's value, n_eff,
+    intervals and gaps are computed from those published counts, so nothing published solves back to a true
+    count. Survey rows keep their weighted values and limits (not counts of people); their unweighted base
+    is rounded. ``nesting`` maps a dimension to (its parent dimension, {group: parent group}) — e.g.
+    ethnicity within ethnicity_band — so secondary suppression also protects groups against their parent.
+    """
     e = _conform(estimates).reset_index(drop=True)
     if e.empty:
         return e.assign(**{c: pd.Series(dtype=float) for c in ("lower_998", "upper_998")})
-    # Values and effective sizes: unweighted n where the source is not weighted.
-    e["value"] = e["value"].where(
-        e["value"].notna(), e["numerator"] / e["denominator"].where(e["denominator"] > 0)
+    _disclose(e, nesting or {})
+    counts = e["count_based"].to_numpy()
+    rate = e["metric_id"].str.endswith("_per_10k").to_numpy()
+    # Values and effective sizes: from the published counts for count rows; as computed for surveys.
+    from_counts = percentage_from_rounded(e["numerator"], e["denominator"], 1.0)
+    e["value"] = np.where(
+        counts,
+        np.where(rate, from_counts * 10_000.0, from_counts),
+        e["value"].where(e["value"].notna(), e["numerator"] / e["denominator"].where(e["denominator"] > 0)),
     )
-    e["n_eff"] = e["n_eff"].where(e["n_eff"].notna(), e["denominator"])
-    proportion = ~e["metric_id"].str.endswith("_per_10k")
+    e["n_eff"] = np.where(counts, e["denominator"], e["n_eff"].where(e["n_eff"].notna(), e["denominator"]))
+    proportion = ~rate
     x = (e["value"] * e["n_eff"]).to_numpy()
+    x = np.where(counts, e["numerator"].to_numpy(), x)  # the published count itself, not value × n
     lo95, hi95 = wilson_interval(x, e["n_eff"].to_numpy(), 0.95)
     lo998, hi998 = wilson_interval(x, e["n_eff"].to_numpy(), 0.998)
-    e["lower_95"] = e["lower_95"].where(e["lower_95"].notna(), pd.Series(np.where(proportion, lo95, np.nan)))
-    e["upper_95"] = e["upper_95"].where(e["upper_95"].notna(), pd.Series(np.where(proportion, hi95, np.nan)))
+    # Survey sources may publish their own limits (GPPS); count rows never carry a source's limits.
+    keep_source = e["lower_95"].notna().to_numpy() & ~counts
+    e["lower_95"] = np.where(keep_source, e["lower_95"], np.where(proportion, lo95, np.nan))
+    e["upper_95"] = np.where(keep_source, e["upper_95"], np.where(proportion, hi95, np.nan))
     e["lower_998"] = np.where(proportion, lo998, np.nan)
     e["upper_998"] = np.where(proportion, hi998, np.nan)
-    if (~proportion).any():
-        # Rates per 10,000: Byar / exact Poisson limits on the count (PHE phe_rate).
-        rate = ~proportion.to_numpy()
+    if rate.any():
+        # Rates per 10,000: Byar / exact Poisson limits on the published count (PHE phe_rate).
         x_rate, n_rate = e.loc[rate, "numerator"].to_numpy(), e.loc[rate, "denominator"].to_numpy()
         for conf, lo_col, hi_col in ((0.95, "lower_95", "upper_95"), (0.998, "lower_998", "upper_998")):
-            _, lo, hi = rate_interval(x_rate, n_rate, 10_000, conf)
-            e.loc[rate, lo_col] = lo
-            e.loc[rate, hi_col] = hi
-
-    _disclose(e)
+            _, lo, hi = rate_interval(np.nan_to_num(x_rate, nan=0.0), n_rate, 10_000, conf)
+            e.loc[rate, lo_col] = np.where(np.isnan(x_rate), np.nan, lo)
+            e.loc[rate, hi_col] = np.where(np.isnan(x_rate), np.nan, hi)
+    _blank_figures(e)  # before the gaps, so no gap is computed from a withheld figure
     _gaps(e)
     return _blank_suppressed(e)
 
@@ -182,68 +202,119 @@ def _gaps(e: pd.DataFrame) -> None:
     e["diff_from_best_significant"] = is_group & np.asarray(sig_b, dtype=bool)
 
 
-def _disclose(e: pd.DataFrame) -> None:
-    """DESIGN.md section 8: counts 1–7 suppressed, others rounded to 5 (below England); survey cells on
-    fewer than 10 respondents and comment breakdowns on fewer than 10 comments suppressed; one
-    suppressed group in a dimension whose overall is published takes the next smallest with it."""
-    below_national = (e["geography_level"] != "england").to_numpy()
+CELL = ["geography_level", "geography_code", "period", "metric_id", "source"]
+
+
+def _disclose(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) -> None:
+    """DESIGN.md section 8, on the TRUE counts; the published counts replace them in ``e``.
+
+    Count rows (at every level: Chorus's "England" is the sum of the areas loaded, so an unrounded England
+    row beside one loaded ICB would give the ICB's counts back): numerator 1–7 → ``small_count``; a base of
+    1–7, or a breakdown on fewer than 10 comments → ``small_base``; numerator, denominator and n rounded
+    to 5. Survey rows: fewer than 10 unweighted respondents → ``small_base``; the unweighted base is
+    rounded to 5 (kept as published for a national publication's England row). Then secondary suppression
+    per total and its parts (:func:`pipelines.disclosure.protect_additive_block`).
+    """
     counts = e["count_based"].to_numpy()
+    breakdown = (e["dimension"] != "overall").to_numpy()
     reason = np.full(len(e), "", dtype=object)
+    true_num = e["numerator"].fillna(0).to_numpy()
+    true_den = e["denominator"].fillna(0).to_numpy()
+    true_n = e["unweighted_n"].to_numpy()
 
-    # Survey (weighted) cells: the base rule.
-    small_base = ~counts & ~(e["unweighted_n"].fillna(0).to_numpy() >= MIN_SURVEY_BASE)
-    reason[small_base] = "small_base"
+    # Survey (weighted) cells: the base rule, on the true base.
+    reason[~counts & ~(np.nan_to_num(true_n, nan=0) >= MIN_SURVEY_BASE)] = "small_base"
+    national_publication = (e["geography_level"] == "england").to_numpy() & (e["source"] == "gpps_published").to_numpy()
+    survey_n = np.where(national_publication, true_n, suppress_and_round_counts(np.nan_to_num(true_n, nan=0))[0])
+    e["unweighted_n"] = np.where(counts | np.isnan(true_n), e["unweighted_n"], survey_n)
 
-    # Count cells: round numerator / denominator / n, suppress 1–7, recompute value from rounded counts.
+    # Count cells: rules on the true counts, published counts rounded.
     if counts.any():
-        idx = np.flatnonzero(counts & below_national)
-        num, num_reason = suppress_and_round_counts(e.loc[idx, "numerator"].fillna(0).to_numpy())
-        den, _ = suppress_and_round_counts(e.loc[idx, "denominator"].fillna(0).to_numpy())
-        n_pub, _ = suppress_and_round_counts(e.loc[idx, "unweighted_n"].fillna(0).to_numpy())
-        e.loc[idx, "numerator"] = num
-        e.loc[idx, "denominator"] = den
-        e.loc[idx, "unweighted_n"] = n_pub
-        rate = e.loc[idx, "metric_id"].str.endswith("_per_10k").to_numpy()
-        # Published values come from the published (rounded) counts.
-        e.loc[idx, "value"] = np.where(
-            rate, percentage_from_rounded(num, den, 10_000.0), percentage_from_rounded(num, den, 1.0)
+        small = counts & (true_num > 0) & (true_num <= COUNT_SUPPRESS_MAX)
+        few = counts & ~small & (
+            ((true_den > 0) & (true_den <= COUNT_SUPPRESS_MAX)) | (breakdown & (true_den < MIN_COMMENTS_FOR_BREAKDOWN))
         )
-        small = num_reason == "small_count"
-        reason[idx[small]] = "small_count"
-        breakdown = (e.loc[idx, "dimension"] != "overall").to_numpy()
-        too_few = breakdown & ~(
-            np.nan_to_num(e.loc[idx, "denominator"].to_numpy(), nan=0) >= MIN_COMMENTS_FOR_BREAKDOWN
-        )
-        reason[idx[too_few & (reason[idx] == "")]] = "small_base"
-
-    # Secondary suppression within each set of groups whose overall is published.
+        reason[small] = "small_count"
+        reason[few] = "small_base"
+        for column in ("numerator", "denominator", "unweighted_n"):
+            true = e[column].to_numpy()
+            rounded = round_to_base(np.nan_to_num(true, nan=0.0))
+            e[column] = np.where(counts & ~np.isnan(true), rounded, e[column])
     e["_reason"] = reason
-    cell = ["geography_level", "geography_code", "period", "metric_id", "source", "dimension"]
-    for _, block in e[(e["dimension"] != "overall") & e["count_based"]].groupby(cell):
-        hidden = block["_reason"] != ""
-        if hidden.sum() == 1 and len(block) > 1:
-            candidates = block[~hidden & (block["numerator"].fillna(0) > 0)]
-            if candidates.empty:
-                candidates = block[~hidden]
-            pick = candidates["numerator"].idxmin()
-            e.loc[pick, "_reason"] = "secondary"
+    _secondary(e, nesting)
+
+
+def _blocks(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) -> list[tuple[int, list[int]]]:
+    """Every (total row, part rows) that add up: a cell's overall row and the groups of each dimension,
+    and a parent group and its nested groups (``nesting``). Parts in a stable order (by group name)."""
+    out: list[tuple[int, list[int]]] = []
+    rows = e[e["dimension"].notna()].sort_values([*CELL, "dimension", "group_value"], kind="mergesort")
+    for _, cell in rows.groupby(CELL, sort=False, dropna=False):
+        overall = cell.index[cell["dimension"] == "overall"]
+        if len(overall) != 1:
+            continue
+        groups = cell[cell["dimension"] != "overall"]
+        for dimension, parts in groups.groupby("dimension", sort=False):
+            out.append((int(overall[0]), [int(i) for i in parts.index]))
+            if dimension in nesting:
+                parent_dimension, parent_of = nesting[dimension]
+                parents = cell[cell["dimension"] == parent_dimension]
+                parent_row = dict(zip(parents["group_value"], parents.index, strict=True))
+                kin = parts.assign(_parent=parts["group_value"].map(parent_of)).dropna(subset=["_parent"])
+                for parent, kids in kin.groupby("_parent", sort=True):
+                    if parent in parent_row:
+                        out.append((int(parent_row[parent]), [int(i) for i in kids.index]))
+    return out
+
+
+def _secondary(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) -> None:
+    """Hide more groups until no total and its published parts give a hidden part back (ties by group name).
+
+    Count rows are protected on their rounded numerators and denominators; survey rows on their weighted
+    sums (published exactly, so one hidden part beside a published total is always recoverable) and on
+    their rounded unweighted bases."""
+    candidates = e[(e["_reason"] != "").groupby([e[c] for c in CELL], dropna=False).transform("any")]
+    if candidates.empty:
+        return
+    counts = e["count_based"].to_numpy()
+    changed = True
+    blocks = _blocks(candidates, nesting)
+    while changed:
+        changed = False
+        for total, parts in blocks:
+            if counts[total]:
+                checks = (("numerator", "numerator", True), ("denominator", "denominator", True))
+            else:
+                checks = (("denominator", "weighted", False), ("unweighted_n", "numerator", True))
+            for column, role, rounded in checks:
+                reasons = e.loc[parts, "_reason"].tolist()
+                if all(r == "" for r in reasons):
+                    break
+                extra = protect_additive_block(
+                    (float(e.at[total, column]), e.at[total, "_reason"]),
+                    [(float(v), r) for v, r in zip(e.loc[parts, column], reasons, strict=True)],
+                    [str(g) for g in e.loc[parts, "group_value"]],
+                    role=role,
+                    rounded=rounded,
+                )
+                if extra.any():
+                    e.loc[np.asarray(parts)[extra], "_reason"] = "secondary"
+                    changed = True
+
+
+def _blank_figures(e: pd.DataFrame) -> None:
+    """Withhold every figure of a suppressed row, its bases and effective size included."""
+    suppressed = (e["_reason"] != "").to_numpy()
+    for column in ("value", "numerator", "denominator", "unweighted_n", "n_eff", "lower_95", "upper_95",
+                   "lower_998", "upper_998"):  # fmt: skip
+        e.loc[suppressed, column] = np.nan
 
 
 def _blank_suppressed(e: pd.DataFrame) -> pd.DataFrame:
-    """Withhold every figure of a suppressed cell; keep why."""
+    """Withhold every figure of a suppressed cell, gaps included; keep why."""
     suppressed = e["_reason"] != ""
-    for column in (
-        "value",
-        "numerator",
-        "lower_95",
-        "upper_95",
-        "lower_998",
-        "upper_998",
-        "diff_from_overall",
-        "diff_from_best",
-    ):
-        e.loc[suppressed, column] = np.nan
-    e.loc[suppressed & e["count_based"], ["denominator", "unweighted_n"]] = np.nan
+    _blank_figures(e)
+    e.loc[suppressed, ["diff_from_overall", "diff_from_best"]] = np.nan
     e.loc[
         suppressed, ["diff_from_overall_significant", "diff_from_best_significant", "worse_than_overall"]
     ] = False
