@@ -182,7 +182,8 @@ _MAX_SPLIT = 10
 def attacker_domain(published: float, reason: str, role: str = "numerator", rounded: bool = True) -> Domain:
     """What a reader can tell about one true count from its published value and suppression reason.
 
-    ``role`` is ``numerator`` (the count the 1–7 rule was applied to) or ``denominator`` (its base). A
+    ``role`` is ``numerator`` (the count the 1–7 rule was applied to), ``denominator`` (its base) or
+    ``weighted`` (a survey's weighted sum, published unrounded: hidden means any amount ≥ 0). A
     published 0 is exactly 0; a published ``p`` rounded to 5 is one of ``p−2 … p+2``; ``small_count``
     means the numerator was 1–7 (and the base at least 1); ``small_base`` means a base under 10;
     ``secondary`` means a cell that was published as 0 or ≥ 8 before being hidden.
@@ -192,6 +193,8 @@ def attacker_domain(published: float, reason: str, role: str = "numerator", roun
             return [(published, published)]
         half = ROUND_TO // 2
         return [(published - half, published + half)]
+    if role == "weighted":  # a weighted sum: any non-negative amount
+        return [(0.0, _MANY)]
     if reason == REASON_SMALL_COUNT:
         return [(1.0, COUNT_SUPPRESS_MAX)] if role == "numerator" else [(1.0, _MANY)]
     if reason == REASON_SMALL_BASE:
@@ -259,14 +262,15 @@ def protect_additive_block(
     keys: list[str],
     role: str = "numerator",
     rounded: bool = True,
-) -> NDArray[np.bool_]:
+) -> tuple[NDArray[np.bool_], bool]:
     """Secondary suppression for one total and the parts that add up to it (DESIGN.md section 8).
 
     ``total`` and ``parts`` are (published value, reason) after primary suppression (reason '' =
     published). While exactly one part is hidden beside a published total, or differencing pins any cell
     to one value (:func:`pinned_cells`), the smallest published positive part is hidden too — ties broken
     by ``keys`` (e.g. the group names), so every release of the same data hides the same cells. Zeros are
-    taken only when no positive part is left. Returns the mask of parts to hide as ``secondary``.
+    taken only when no positive part is left; when no part is left to hide, the total is hidden.
+    Returns (mask of parts to hide as ``secondary``, whether the total must be hidden as well).
     """
     values = np.array([v for v, _ in parts], dtype=float)
     reasons = [r for _, r in parts]
@@ -278,10 +282,10 @@ def protect_additive_block(
         domains = [attacker_domain(values[i], reasons[i], role, rounded) for i in range(len(parts))]
         lonely = hidden.sum() == 1 and total[1] == REASON_PUBLISHED and len(parts) > 1
         if not lonely and (not hidden.any() or not pinned_cells(total_domain, domains).any()):
-            return extra
+            return extra, False
         free = [i for i in order if not hidden[i]]
         pick = next((i for i in free if values[i] > 0), free[0] if free else None)
         if pick is None:
-            return extra
+            return extra, total[1] == REASON_PUBLISHED
         reasons[pick] = REASON_SECONDARY
         extra[pick] = True

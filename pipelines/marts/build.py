@@ -286,15 +286,17 @@ def _disclose_voices(merged: pd.DataFrame, block: list[str]) -> None:
     total_pub, total_reason = suppress_and_round_counts(merged["voices_total"].to_numpy(dtype=float))
     for _, rows in merged.groupby(block, sort=False).groups.items():
         index = np.asarray(rows)
-        extra = protect_additive_block(
+        extra, hide_total = protect_additive_block(
             (float(total_pub[index[0]]), str(total_reason[index[0]])),
             [(float(voices_pub[i]), str(reason[i])) for i in index],
             [str(g) for g in merged.loc[index, "group_value"]],
         )
         reason[index[extra]] = REASON_SECONDARY
+        if hide_total:
+            total_reason[index] = REASON_SECONDARY
     hidden = reason != REASON_PUBLISHED
     merged["voices"] = np.where(hidden, np.nan, voices_pub)
-    merged["voices_total"] = total_pub
+    merged["voices_total"] = np.where(total_reason != REASON_PUBLISHED, np.nan, total_pub)
     merged["suppressed"] = hidden
     merged["suppression_reason"] = reason
 
@@ -399,12 +401,14 @@ def _disclose_triangulation(frame: pd.DataFrame) -> None:
         for total, parts in blocks:
             if (reason[parts] == REASON_PUBLISHED).all():
                 continue
-            extra = protect_additive_block(
+            extra, hide_total = protect_additive_block(
                 (float(published[total]), str(reason[total])),
                 [(float(published[i]), str(reason[i])) for i in parts],
                 [str(g) for g in frame.loc[parts, "group_value"]],
             )
             reason[parts[extra]] = REASON_SECONDARY
+            if hide_total:
+                reason[total] = REASON_SECONDARY
         frame[column] = np.where(reason == REASON_PUBLISHED, published, np.nan)
     enough = true_comments >= MIN_COMMENTS_FOR_BREAKDOWN
     share = percentage_from_rounded(frame["negative_comments"], frame["comments"], 1.0)

@@ -290,7 +290,7 @@ def _secondary(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) 
                 reasons = e.loc[parts, "_reason"].tolist()
                 if all(r == "" for r in reasons):
                     break
-                extra = protect_additive_block(
+                extra, hide_total = protect_additive_block(
                     (float(e.at[total, column]), e.at[total, "_reason"]),
                     [(float(v), r) for v, r in zip(e.loc[parts, column], reasons, strict=True)],
                     [str(g) for g in e.loc[parts, "group_value"]],
@@ -299,6 +299,9 @@ def _secondary(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) 
                 )
                 if extra.any():
                     e.loc[np.asarray(parts)[extra], "_reason"] = "secondary"
+                    changed = True
+                if hide_total:  # e.g. a band whose only groups are hidden and pinned by it
+                    e.at[total, "_reason"] = "secondary"
                     changed = True
 
 
