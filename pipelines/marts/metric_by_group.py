@@ -247,24 +247,25 @@ def _disclose(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) -
 def _blocks(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) -> list[tuple[int, list[int]]]:
     """Every (total row, part rows) that add up: a cell's overall row and the groups of each dimension,
     and a parent group and its nested groups (``nesting``). Parts in a stable order (by group name)."""
-    out: list[tuple[int, list[int]]] = []
     rows = e[e["dimension"].notna()].sort_values([*CELL, "dimension", "group_value"], kind="mergesort")
-    for _, cell in rows.groupby(CELL, sort=False, dropna=False):
-        overall = cell.index[cell["dimension"] == "overall"]
-        if len(overall) != 1:
+    cell_id = rows.groupby(CELL, sort=False, dropna=False).ngroup().to_numpy()
+    dimension = rows["dimension"].to_numpy(dtype=object)
+    group = rows["group_value"].to_numpy(dtype=object)
+    index = rows.index.to_numpy()
+    row_of = {(c, d, g): i for c, d, g, i in zip(cell_id, dimension, group, index, strict=True)}
+    parts: dict[tuple, list[int]] = {}
+    for c, d, g, i in zip(cell_id, dimension, group, index, strict=True):
+        if d == "overall":
             continue
-        groups = cell[cell["dimension"] != "overall"]
-        for dimension, parts in groups.groupby("dimension", sort=False):
-            out.append((int(overall[0]), [int(i) for i in parts.index]))
-            if dimension in nesting:
-                parent_dimension, parent_of = nesting[dimension]
-                parents = cell[cell["dimension"] == parent_dimension]
-                parent_row = dict(zip(parents["group_value"], parents.index, strict=True))
-                kin = parts.assign(_parent=parts["group_value"].map(parent_of)).dropna(subset=["_parent"])
-                for parent, kids in kin.groupby("_parent", sort=True):
-                    if parent in parent_row:
-                        out.append((int(parent_row[parent]), [int(i) for i in kids.index]))
-    return out
+        overall = row_of.get((c, "overall", "All"))
+        if overall is not None:
+            parts.setdefault((overall, d), []).append(int(i))
+        if d in nesting:
+            parent_dimension, parent_of = nesting[d]
+            parent = row_of.get((c, parent_dimension, parent_of.get(g)))
+            if parent is not None:
+                parts.setdefault((parent, d), []).append(int(i))
+    return [(int(total), members) for (total, _), members in parts.items()]
 
 
 def _secondary(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) -> None:
@@ -277,8 +278,11 @@ def _secondary(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) 
     if candidates.empty:
         return
     counts = e["count_based"].to_numpy()
+    reason = e["_reason"].to_numpy(dtype=object).copy()
+    groups = e["group_value"].astype(str).to_numpy()
+    columns = {c: e[c].to_numpy(dtype=float) for c in ("numerator", "denominator", "unweighted_n")}
+    blocks = [(total, np.asarray(parts)) for total, parts in _blocks(candidates, nesting)]
     changed = True
-    blocks = _blocks(candidates, nesting)
     while changed:
         changed = False
         for total, parts in blocks:
@@ -287,22 +291,23 @@ def _secondary(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) 
             else:
                 checks = (("denominator", "weighted", False), ("unweighted_n", "numerator", True))
             for column, role, rounded in checks:
-                reasons = e.loc[parts, "_reason"].tolist()
-                if all(r == "" for r in reasons):
+                if (reason[parts] == "").all():
                     break
+                values = columns[column]
                 extra, hide_total = protect_additive_block(
-                    (float(e.at[total, column]), e.at[total, "_reason"]),
-                    [(float(v), r) for v, r in zip(e.loc[parts, column], reasons, strict=True)],
-                    [str(g) for g in e.loc[parts, "group_value"]],
+                    (float(values[total]), reason[total]),
+                    [(float(values[i]), reason[i]) for i in parts],
+                    [groups[i] for i in parts],
                     role=role,
                     rounded=rounded,
                 )
                 if extra.any():
-                    e.loc[np.asarray(parts)[extra], "_reason"] = "secondary"
+                    reason[parts[extra]] = "secondary"
                     changed = True
                 if hide_total:  # e.g. a band whose only groups are hidden and pinned by it
-                    e.at[total, "_reason"] = "secondary"
+                    reason[total] = "secondary"
                     changed = True
+    e["_reason"] = reason
 
 
 def _blank_figures(e: pd.DataFrame) -> None:
