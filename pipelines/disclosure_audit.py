@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy import signal, stats
+from scipy import stats
 
 # The published rules (README, "Disclosure control"), restated here so the audit does not trust the code
 # that applied them.
@@ -46,6 +46,15 @@ class Finding:
     row: str  # the row's key, e.g. "sub_icb ZA1 2025 comments_negative_story sex=Male"
     method: str  # how it was recovered
     recovered: str  # what came back
+
+
+def _read(con: duckdb.DuckDBPyConnection, table: str) -> pd.DataFrame:
+    """A published table as plain pandas (strings as Python objects: fast to loop over)."""
+    frame = con.execute(f"SELECT * FROM {table}").df()
+    for column in frame.columns:
+        if frame[column].dtype == "string" or str(frame[column].dtype).startswith("string"):
+            frame[column] = frame[column].astype(object)
+    return frame
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -148,46 +157,71 @@ def known_values(published: float, reason: str | None, role: str, rounded: bool 
     return [(0, np.inf)]
 
 
-def _as_set(ranges: list[tuple[int, float]], size: int) -> np.ndarray:
+def _dilate(values: np.ndarray, lo: int, hi: float) -> np.ndarray:
+    """{v + d : v in values, lo <= d <= hi}, over 0 … len(values) − 1 (a boolean array)."""
+    size = len(values)
+    hi_ = int(min(hi, size))
+    running = np.concatenate([[0], np.cumsum(values)])  # running[k] = how many set below k
+    v = np.arange(size)
+    start = np.clip(v - hi_, 0, size)
+    stop = np.clip(v - lo + 1, 0, size)
+    return (running[stop] - running[start]) > 0
+
+
+def _sumset(domains: list[list[tuple[int, float]]], size: int) -> np.ndarray:
+    """Every sum of one value from each domain, up to ``size``."""
     out = np.zeros(size + 1, dtype=bool)
-    for lo, hi in ranges:
-        if lo <= size:
-            out[max(lo, 0) : int(min(hi, size)) + 1] = True
+    out[0] = True
+    for domain in domains:
+        grown = np.zeros_like(out)
+        for lo, hi in domain:
+            grown |= _dilate(out, lo, hi)
+        out = grown
     return out
 
 
-def _sumset(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """{x + y} for x in a, y in b, cut at len(a) − 1 (sets as boolean arrays over 0 … size)."""
-    size = len(a) - 1
-    return signal.fftconvolve(a.astype(float), b.astype(float))[: size + 1] > 0.5
-
-
 def recover_by_differencing(total: list[tuple[int, float]], parts: list[list[tuple[int, float]]]) -> list[int | None]:
-    """For ``total = sum(parts)``, each part's value if the equation pins it to one integer (else None),
-    total first. Exact integer reasoning with the sets as boolean arrays up to the total's largest value."""
-    size_candidates = [hi for _, hi in total] + [sum(max(hi for _, hi in p) for p in parts)]
-    size = min(size_candidates)
+    """For ``total = sum(parts)``, each cell's value if the equation pins it to one integer (else None),
+    total first. Exact integer reasoning: a value is possible for one cell when the rest of the equation can
+    still be met by values the other cells can take (sets as boolean arrays up to the largest total)."""
+    size = min(max(hi for _, hi in total), sum(max(hi for _, hi in p) for p in parts))
     if not np.isfinite(size):
         return [None] * (len(parts) + 1)
     size = int(size)
-    sets = [_as_set(r, size) for r in (total, *parts)]
+    # Single-interval domains add up to one interval; only the others need sets.
+    simple = [len(p) == 1 for p in parts]
+    lo_sum = int(sum(p[0][0] for p, one in zip(parts, simple, strict=True) if one))
+    hi_sum = sum(p[0][1] for p, one in zip(parts, simple, strict=True) if one)
     out: list[int | None] = []
-    for j in range(len(sets)):
-        if sets[j].sum() <= 1:
+    for j, own in enumerate([total, *parts]):
+        own_size = sum(hi - lo + 1 for lo, hi in own)  # what the reader knew of it before differencing
+        if own_size <= 1:
             out.append(None)  # already exact: nothing to recover
             continue
-        others = _as_set([(0, 0.0)], size)
-        for i in range(1, len(sets)):
-            if i != j:
-                others = _sumset(others, sets[i])
+        others = [p for i, p in enumerate(parts) if i != j - 1 and not simple[i]]
+        lo_j, hi_j = lo_sum, hi_sum
+        if j > 0 and simple[j - 1]:  # the other single-interval parts, without this one
+            rest_simple = [p[0] for i, p in enumerate(parts) if simple[i] and i != j - 1]
+            lo_j, hi_j = int(sum(lo for lo, _ in rest_simple)), sum(hi for _, hi in rest_simple)
+        rest = _sumset([*others, [(lo_sum, hi_sum)] if j == 0 else [(lo_j, hi_j)]], size)
+        own_set = np.zeros(size + 1, dtype=bool)
+        for lo, hi in own:
+            if lo <= size:
+                own_set[lo : int(min(hi, size)) + 1] = True
         if j == 0:
-            feasible = sets[0] & others
+            feasible = own_set & rest
         else:
-            # v is possible when total − v is a sum the other parts can make.
+            # v is possible when total − v is a sum the other parts can make: some r in rest lies in
+            # [lo − v, hi − v] for a piece [lo, hi] of the total's values.
+            running = np.concatenate([[0], np.cumsum(rest)])
+            v = np.arange(size + 1)
             feasible = np.zeros(size + 1, dtype=bool)
-            for t in np.flatnonzero(sets[0]):
-                feasible[: t + 1] |= others[t::-1]
-            feasible &= sets[j]
+            for lo, hi in total:
+                top = int(min(hi, 2 * size + 1))
+                start = np.clip(int(lo) - v, 0, size + 1)
+                stop = np.clip(top - v + 1, 0, size + 1)
+                feasible |= (running[stop] - running[start]) > 0
+            feasible &= own_set
         values = np.flatnonzero(feasible)
         out.append(int(values[0]) if len(values) == 1 else None)
     return out
@@ -300,20 +334,21 @@ def _metric_rows(m: pd.DataFrame) -> list[Finding]:
 
 def _blocks(frame: pd.DataFrame, cell: list[str], nesting: dict[str, str]) -> list[tuple[int, list[int]]]:
     """(total row, part rows): each cell's overall row and each dimension's groups; a band and its groups."""
-    out = []
-    for _, rows in frame.groupby(cell, dropna=False, sort=False):
-        overall = rows.index[rows["dimension"] == "overall"]
-        if len(overall) != 1:
+    keys = list(zip(*(frame[c].to_numpy(dtype=object) for c in cell), strict=True))
+    dimensions = frame["dimension"].to_numpy(dtype=object)
+    groups = frame["group_value"].to_numpy(dtype=object)
+    where = {(k, d, g): i for k, d, g, i in zip(keys, dimensions, groups, frame.index, strict=True)}
+    blocks: dict[tuple[int, str], list[int]] = {}
+    for k, d, g, i in zip(keys, dimensions, groups, frame.index, strict=True):
+        if d == "overall":
             continue
-        for dimension, parts in rows[rows["dimension"] != "overall"].groupby("dimension", sort=False):
-            out.append((int(overall[0]), list(parts.index)))
-            if dimension == "ethnicity" and nesting:
-                bands = rows[rows["dimension"] == "ethnicity_band"]
-                for band, kids in parts.groupby(parts["group_value"].map(nesting), sort=False):
-                    parent = bands.index[bands["group_value"] == band]
-                    if len(parent) == 1:
-                        out.append((int(parent[0]), list(kids.index)))
-    return out
+        totals = [where.get((k, "overall", "All"))]
+        if d == "ethnicity" and g in nesting:
+            totals.append(where.get((k, "ethnicity_band", nesting[g])))
+        for total in totals:
+            if total is not None:
+                blocks.setdefault((total, d), []).append(i)
+    return [(total, parts) for (total, _), parts in blocks.items()]
 
 
 def _difference(table: str, frame: pd.DataFrame, blocks: list[tuple[int, list[int]]], column: str, role: str,
@@ -446,13 +481,13 @@ def audit_disclosure(con: duckdb.DuckDBPyConnection) -> list[Finding]:
     tables = _tables(con)
     findings: list[Finding] = []
     if "marts.metric_by_group" in tables:
-        m = con.execute("SELECT * FROM marts.metric_by_group").df()
+        m = _read(con, "marts.metric_by_group")
         findings += _metric_rows(m)
         findings += _metric_differencing(m, _nesting(con, tables))
     if "marts.representation" in tables:
-        findings += _representation(con.execute("SELECT * FROM marts.representation").df())
+        findings += _representation(_read(con, "marts.representation"))
     if "marts.triangulation" in tables:
-        findings += _triangulation(con.execute("SELECT * FROM marts.triangulation").df())
+        findings += _triangulation(_read(con, "marts.triangulation"))
     return findings
 
 
