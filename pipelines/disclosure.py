@@ -242,7 +242,9 @@ def pinned_cells(total: Domain, parts: list[Domain]) -> NDArray[np.bool_]:
             else:
                 # The other parts' largest sum (infinite if any other part is unbounded).
                 others_hi = (
-                    _MANY if unbounded - int(np.isinf(hi[j])) > 0 else finite_hi - (0 if np.isinf(hi[j]) else hi[j])
+                    _MANY
+                    if unbounded - int(np.isinf(hi[j])) > 0
+                    else finite_hi - (0 if np.isinf(hi[j]) else hi[j])
                 )
                 span = (max(lo[j], lo[0] - others_hi), min(hi[j], hi[0] - (parts_lo - lo[j])))
             if span[0] <= span[1]:

@@ -141,7 +141,9 @@ def invert_poisson_ratio(ratio: float, conf: float, largest: int = 10_000_000) -
 # ---------------------------------------------------------------------------------------------------
 
 
-def known_values(published: float, reason: str | None, role: str, rounded: bool = True) -> list[tuple[int, float]]:
+def known_values(
+    published: float, reason: str | None, role: str, rounded: bool = True
+) -> list[tuple[int, float]]:
     """Integer ranges a reader cannot rule out for one count (closed; upper may be infinite)."""
     if reason in (None, "") and np.isfinite(published):
         if published == 0 or not rounded or published % ROUNDING:
@@ -180,7 +182,9 @@ def _sumset(domains: list[list[tuple[int, float]]], size: int) -> np.ndarray:
     return out
 
 
-def recover_by_differencing(total: list[tuple[int, float]], parts: list[list[tuple[int, float]]]) -> list[int | None]:
+def recover_by_differencing(
+    total: list[tuple[int, float]], parts: list[list[tuple[int, float]]]
+) -> list[int | None]:
     """For ``total = sum(parts)``, each cell's value if the equation pins it to one integer (else None),
     total first. Exact integer reasoning: a value is possible for one cell when the rest of the equation can
     still be met by values the other cells can take (sets as boolean arrays up to the largest total)."""
@@ -268,7 +272,11 @@ def _share_attack(table: str, row: pd.Series, key: list[str], value: float, num:
     if abs(num / den * multiplier - value) <= TOLERANCE * max(1.0, abs(value)):
         return []
     hits = _share_search(value, num, den, multiplier)
-    recovered = f"{hits[0][0]}/{hits[0][1]}" if len(hits) == 1 else f"not {num:g}/{den:g}; {len(hits)} candidate pairs"
+    recovered = (
+        f"{hits[0][0]}/{hits[0][1]}"
+        if len(hits) == 1
+        else f"not {num:g}/{den:g}; {len(hits)} candidate pairs"
+    )
     return [Finding(table, _key(row, key), "share x total (share not from the published counts)", recovered)]
 
 
@@ -328,7 +336,11 @@ def _metric_rows(m: pd.DataFrame) -> list[Finding]:
     for _, row in surveys.iterrows():
         n = _num(row["unweighted_n"])
         if np.isfinite(n) and (n < MIN_BASE or (row["geography_level"] != "england" and n % ROUNDING)):
-            out.append(Finding(table, _key(row, METRIC_KEY), "survey base under 10 or unrounded", f"unweighted_n={n:g}"))
+            out.append(
+                Finding(
+                    table, _key(row, METRIC_KEY), "survey base under 10 or unrounded", f"unweighted_n={n:g}"
+                )
+            )
     return out
 
 
@@ -415,7 +427,11 @@ def _representation(r: pd.DataFrame) -> list[Finding]:
             if shown:
                 share = _num(row["share_of_voices"])
                 recovered = f"voices={share * total:g}" if np.isfinite(share * total) else ", ".join(shown)
-                out.append(Finding(table, _key(row, REPRESENTATION_KEY), "share x total on a suppressed group", recovered))
+                out.append(
+                    Finding(
+                        table, _key(row, REPRESENTATION_KEY), "share x total on a suppressed group", recovered
+                    )
+                )
             continue
         out += _share_attack(table, row, REPRESENTATION_KEY, _num(row["share_of_voices"]), voices, total)
         pop = _num(row["population_share"])
@@ -423,7 +439,11 @@ def _representation(r: pd.DataFrame) -> list[Finding]:
         out += _wilson_attack(table, row, REPRESENTATION_KEY, lower, upper, "95", voices, total)
     # Differencing: the total beside the groups of one channel, geography, period and dimension.
     frame = r.reset_index(drop=True)
-    reasons = frame["suppression_reason"].fillna("") if "suppression_reason" in frame else pd.Series("", index=frame.index)
+    reasons = (
+        frame["suppression_reason"].fillna("")
+        if "suppression_reason" in frame
+        else pd.Series("", index=frame.index)
+    )
     reasons = reasons.where(frame["voices"].notna() | (reasons != ""), "small_count")
     block = ["channel", "geography_level", "geography_code", "period", "dimension"]
     for _, rows in frame.groupby(block, sort=False):
@@ -455,7 +475,11 @@ def _triangulation(t: pd.DataFrame) -> list[Finding]:
     frame = t.reset_index(drop=True)
     out += _count_rule(table, frame, TRIANGULATION_COUNTS, TRIANGULATION_KEY)
     for _, row in frame.iterrows():
-        share, neg, comments = _num(row["negative_share"]), _num(row["negative_comments"]), _num(row["comments"])
+        share, neg, comments = (
+            _num(row["negative_share"]),
+            _num(row["negative_comments"]),
+            _num(row["comments"]),
+        )
         if np.isfinite(share) and not (np.isfinite(neg) and np.isfinite(comments)):
             out.append(Finding(table, _key(row, TRIANGULATION_KEY), "share shown beside a suppressed count",
                                f"negative_share={share:g}"))  # fmt: skip
@@ -467,7 +491,9 @@ def _triangulation(t: pd.DataFrame) -> list[Finding]:
         k = (row["geography_level"], row["geography_code"], row["theme"])
         if np.isfinite(published) and k in overall.index:
             o = overall.loc[k]
-            out += _share_attack(table, o, TRIANGULATION_KEY, published, _num(o["negative_comments"]), _num(o["comments"]))
+            out += _share_attack(
+                table, o, TRIANGULATION_KEY, published, _num(o["negative_comments"]), _num(o["comments"])
+            )
     # NULL counts carry no reason: a reader knows they are 1-7 or hidden to protect another group.
     blocks = _blocks(frame, ["geography_level", "geography_code", "theme"], {})
     unknown = pd.Series([None] * len(frame), index=frame.index)
@@ -493,7 +519,11 @@ def audit_disclosure(con: duckdb.DuckDBPyConnection) -> list[Finding]:
 
 INTERVALS = {
     "marts.metric_by_group": (METRIC_KEY, "value", [("lower_95", "upper_95"), ("lower_998", "upper_998")]),
-    "marts.representation": (REPRESENTATION_KEY, "representation_ratio", [("ratio_lower_95", "ratio_upper_95")]),
+    "marts.representation": (
+        REPRESENTATION_KEY,
+        "representation_ratio",
+        [("ratio_lower_95", "ratio_upper_95")],
+    ),
 }
 
 

@@ -414,11 +414,15 @@ def _disclose_triangulation(frame: pd.DataFrame) -> None:
     share = percentage_from_rounded(frame["negative_comments"], frame["comments"], 1.0)
     frame["negative_share"] = np.where(enough, share, np.nan)
     overall = frame[frame["dimension"] == "overall"].assign(_share=frame["negative_share"])
-    frame["overall_negative_share"] = frame[block].merge(
-        overall[[*block, "_share"]].drop_duplicates(block), on=block, how="left"
-    )["_share"].to_numpy()
+    frame["overall_negative_share"] = (
+        frame[block]
+        .merge(overall[[*block, "_share"]].drop_duplicates(block), on=block, how="left")["_share"]
+        .to_numpy()
+    )
     frame["example_comments"] = frame["example_comments"].where(enough, None)
-    survey_worse = (frame["survey_gap_significant"].fillna(False).astype(bool) & (frame["survey_worst_gap"] < 0)).astype(int)
+    survey_worse = (
+        frame["survey_gap_significant"].fillna(False).astype(bool) & (frame["survey_worst_gap"] < 0)
+    ).astype(int)
     comments_worse = (frame["negative_share"] > frame["overall_negative_share"] + 0.1).astype(int)
     frame["methods_agreeing_worse"] = survey_worse + comments_worse
 

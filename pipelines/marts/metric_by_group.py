@@ -224,15 +224,24 @@ def _disclose(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) -
 
     # Survey (weighted) cells: the base rule, on the true base.
     reason[~counts & ~(np.nan_to_num(true_n, nan=0) >= MIN_SURVEY_BASE)] = "small_base"
-    national_publication = (e["geography_level"] == "england").to_numpy() & (e["source"] == "gpps_published").to_numpy()
-    survey_n = np.where(national_publication, true_n, suppress_and_round_counts(np.nan_to_num(true_n, nan=0))[0])
+    national_publication = (e["geography_level"] == "england").to_numpy() & (
+        e["source"] == "gpps_published"
+    ).to_numpy()
+    survey_n = np.where(
+        national_publication, true_n, suppress_and_round_counts(np.nan_to_num(true_n, nan=0))[0]
+    )
     e["unweighted_n"] = np.where(counts | np.isnan(true_n), e["unweighted_n"], survey_n)
 
     # Count cells: rules on the true counts, published counts rounded.
     if counts.any():
         small = counts & (true_num > 0) & (true_num <= COUNT_SUPPRESS_MAX)
-        few = counts & ~small & (
-            ((true_den > 0) & (true_den <= COUNT_SUPPRESS_MAX)) | (breakdown & (true_den < MIN_COMMENTS_FOR_BREAKDOWN))
+        few = (
+            counts
+            & ~small
+            & (
+                ((true_den > 0) & (true_den <= COUNT_SUPPRESS_MAX))
+                | (breakdown & (true_den < MIN_COMMENTS_FOR_BREAKDOWN))
+            )
         )
         reason[small] = "small_count"
         reason[few] = "small_base"

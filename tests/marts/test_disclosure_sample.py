@@ -47,7 +47,12 @@ def test_a_suppressed_voice_count_hides_its_share_and_cannot_be_differenced(buil
     rows = frame(built, "SELECT * FROM marts.representation")
     hidden = rows[rows["voices"].isna()]
     assert not hidden.empty  # the sample has small groups
-    assert hidden[["share_of_voices", "representation_ratio", "ratio_lower_95", "ratio_upper_95"]].isna().all().all()
+    assert (
+        hidden[["share_of_voices", "representation_ratio", "ratio_lower_95", "ratio_upper_95"]]
+        .isna()
+        .all()
+        .all()
+    )
     # A total beside all but one of its parts gives the last part back: never exactly one hidden part.
     block = ["channel", "geography_level", "geography_code", "period", "dimension"]
     per_block = rows.assign(hidden=rows["voices"].isna()).groupby(block)
@@ -59,7 +64,9 @@ def test_triangulation_shares_come_from_the_published_counts(built: Path) -> Non
     """Issue 16: negative_share differed from negative_comments / comments in 128 of 167 rows."""
     rows = frame(built, "SELECT * FROM marts.triangulation WHERE negative_share IS NOT NULL")
     assert len(rows) > 20
-    assert np.allclose(rows["negative_share"], rows["negative_comments"] / rows["comments"], rtol=0, atol=1e-12)
+    assert np.allclose(
+        rows["negative_share"], rows["negative_comments"] / rows["comments"], rtol=0, atol=1e-12
+    )
     overall = frame(
         built,
         """SELECT geography_level, geography_code, theme, negative_comments / comments AS share,
@@ -69,9 +76,10 @@ def test_triangulation_shares_come_from_the_published_counts(built: Path) -> Non
     )
     assert not overall.empty
     assert np.allclose(overall["share"], overall["published"], rtol=0, atol=1e-12)
-    assert query(built, "SELECT count(*) FROM marts.triangulation WHERE comments IS NULL AND negative_share IS NOT NULL") == [
-        (0,)
-    ]
+    assert query(
+        built,
+        "SELECT count(*) FROM marts.triangulation WHERE comments IS NULL AND negative_share IS NOT NULL",
+    ) == [(0,)]
 
 
 def test_count_rows_publish_value_interval_and_n_eff_from_the_published_counts(built: Path) -> None:
@@ -84,7 +92,9 @@ def test_count_rows_publish_value_interval_and_n_eff_from_the_published_counts(b
     rate = rows["metric_id"].str.endswith("_per_10k")
     proportions, rates = rows[~rate], rows[rate]
     assert (proportions["n_eff"] == proportions["denominator"]).all()
-    assert np.allclose(proportions["value"], proportions["numerator"] / proportions["denominator"], atol=1e-12)
+    assert np.allclose(
+        proportions["value"], proportions["numerator"] / proportions["denominator"], atol=1e-12
+    )
     for r in proportions.itertuples():
         for z, lo, hi in ((Z95, r.lower_95, r.upper_95), (Z998, r.lower_998, r.upper_998)):
             expected = wilson(r.numerator, r.denominator, z)

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from tests.conftest import query
 
