@@ -419,7 +419,9 @@ def _disclose_triangulation(frame: pd.DataFrame) -> None:
         .merge(overall[[*block, "_share"]].drop_duplicates(block), on=block, how="left")["_share"]
         .to_numpy()
     )
-    frame["example_comments"] = frame["example_comments"].where(enough, None)
+    # Quotes only from cells of 10+ true comments whose count is published (a quote would show a hidden
+    # cell is not empty).
+    frame["example_comments"] = frame["example_comments"].where(enough & frame["comments"].notna(), None)
     survey_worse = (
         frame["survey_gap_significant"].fillna(False).astype(bool) & (frame["survey_worst_gap"] < 0)
     ).astype(int)
