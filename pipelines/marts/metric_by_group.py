@@ -56,12 +56,12 @@ OUTPUT_COMMENTS: dict[str, str] = {
     "source": "where the numbers come from: gpps_published, gpps_respondents, fft, complaints, comments",
     "dimension": "overall, age_band, sex, ethnicity, ethnicity_band, deprivation_quintile …",
     "group_value": "the group within the dimension ('All' for overall)",
-    "value": "the metric: a proportion 0–1, or a rate per 10,000 for complaints_per_10k; NULL when suppressed",
+    "value": "the metric: a proportion 0–1, or a rate per 10,000 for complaints_per_10k (count-based rows: from the published numerator and denominator); NULL when suppressed",
     "numerator": "published numerator (counts rounded to 5, weighted sums for surveys); NULL when suppressed",
     "denominator": "published denominator, same rules as numerator",
-    "unweighted_n": "respondents / comments / records behind the cell (rounded to 5 for counts)",
-    "n_eff": "effective sample size (Kish for weighted surveys)",
-    "lower_95": "lower 95% confidence limit (Wilson on n_eff; GPPS published limits where given)",
+    "unweighted_n": "respondents / comments / records behind the cell, rounded to 5 (as published for the national GPPS England row); NULL when suppressed",
+    "n_eff": "effective sample size: the published denominator for counts; Kish (or base / design effect) for weighted surveys; NULL when suppressed",
+    "lower_95": "lower 95% confidence limit (counts: Wilson on the published counts, Byar/exact on the published count for rates; surveys: Wilson on n_eff or the GPPS published limit)",
     "upper_95": "upper 95% confidence limit",
     "lower_998": "lower 99.8% confidence limit",
     "upper_998": "upper 99.8% confidence limit",
@@ -73,7 +73,7 @@ OUTPUT_COMMENTS: dict[str, str] = {
     "worse_than_overall": "worse than the geography's overall value at 99.8% (the flag analysts act on; few false alarms across many groups)",
     "higher_is_better": "whether a higher value is the better experience (NULL: neither, e.g. theme shares)",
     "suppressed": "the value is withheld by disclosure control",
-    "suppression_reason": "small_count (1–7), small_base (<10 respondents/comments), secondary, or empty",
+    "suppression_reason": "small_count (numerator 1–7), small_base (fewer than 10 respondents/comments, or a base of 1–7), secondary (hidden so a total and the other groups cannot give another group back), or empty",
 }
 
 
