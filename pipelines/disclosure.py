@@ -7,7 +7,10 @@ No Dagster here. Rules, applied below national level:
   Percentages are computed from the rounded, published values.
 * Survey results on fewer than 10 unweighted respondents are suppressed (GPPS rule).
 * Theme / sentiment breakdowns by demographic group need at least 10 comments.
-* Secondary suppression: see :func:`secondary_suppression`.
+* Secondary suppression: see :func:`secondary_suppression` (one set of cells) and
+  :func:`protect_additive_block` (a total and its parts, checked the way an attacker would difference them).
+* The rules are applied to the TRUE counts; what is published is the rounded count, and every derived
+  figure (share, rate, interval, n_eff, gap) is computed from the published counts by the caller.
 
 The constants are plain ints so SQL marts can use them too; :func:`disclosure_sql_count` emits
 the DuckDB expression for the count rule so Python and SQL cannot drift apart.
@@ -44,7 +47,10 @@ __all__ = [
     "ROUND_TO",
     "disclosure_sql_count",
     "disclosure_sql_flag",
+    "attacker_domain",
+    "pinned_cells",
     "percentage_from_rounded",
+    "protect_additive_block",
     "round_to_base",
     "secondary_suppression",
     "suppress_and_round_counts",
@@ -161,3 +167,127 @@ def disclosure_sql_flag(expr: str) -> str:
         f"WHEN {e} > 0 AND {e} < {COUNT_SUPPRESS_MAX + 1} THEN '{REASON_SMALL_COUNT}' "
         f"ELSE '{REASON_PUBLISHED}' END"
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# Secondary suppression against differencing: a total and its parts
+# ------------------------------------------------------------------------------------------------
+
+Domain = list[tuple[float, float]]  # integer values an attacker cannot rule out, as closed intervals
+_MANY = float("inf")
+# More hidden cells than this with two-piece domains: fall back to each domain's hull (weaker, but bounded).
+_MAX_SPLIT = 10
+
+
+def attacker_domain(published: float, reason: str, role: str = "numerator", rounded: bool = True) -> Domain:
+    """What a reader can tell about one true count from its published value and suppression reason.
+
+    ``role`` is ``numerator`` (the count the 1–7 rule was applied to), ``denominator`` (its base) or
+    ``weighted`` (a survey's weighted sum, published unrounded: hidden means any amount ≥ 0). A
+    published 0 is exactly 0; a published ``p`` rounded to 5 is one of ``p−2 … p+2``; ``small_count``
+    means the numerator was 1–7 (and the base at least 1); ``small_base`` means a base under 10;
+    ``secondary`` means a cell that was published as 0 or ≥ 8 before being hidden.
+    """
+    if reason == REASON_PUBLISHED and not np.isnan(published):
+        if published == 0 or not rounded:
+            return [(published, published)]
+        half = ROUND_TO // 2
+        return [(published - half, published + half)]
+    if role == "weighted":  # a weighted sum: any non-negative amount
+        return [(0.0, _MANY)]
+    if reason == REASON_SMALL_COUNT:
+        return [(1.0, COUNT_SUPPRESS_MAX)] if role == "numerator" else [(1.0, _MANY)]
+    if reason == REASON_SMALL_BASE:
+        return [(0.0, MIN_COMMENTS_FOR_BREAKDOWN - 1)]
+    if reason == REASON_SECONDARY:
+        return [(0.0, 0.0), (COUNT_SUPPRESS_MAX + 1, _MANY)]
+    return [(0.0, _MANY)]
+
+
+def _size(domain: Domain) -> float:
+    return sum(hi - lo + 1 for lo, hi in domain)
+
+
+def pinned_cells(total: Domain, parts: list[Domain]) -> NDArray[np.bool_]:
+    """Which cells of ``total = sum(parts)`` a reader can pin to one value by differencing.
+
+    Each domain is what is known of one cell on its own (:func:`attacker_domain`). Projecting the one
+    equation onto each cell gives the values it can still take; a cell whose own domain held several
+    values but whose projection holds one has been recovered. Returned mask: total first, then parts.
+    Two-piece domains are enumerated piece by piece (up to ``_MAX_SPLIT`` of them), so "0 or ≥ 8" is
+    used as such rather than as "≥ 0".
+    """
+    cells = [total, *parts]
+    split = [i for i, d in enumerate(cells) if len(d) > 1]
+    if len(split) > _MAX_SPLIT:
+        cells = [[(min(lo for lo, _ in d), max(hi for _, hi in d))] for d in cells]
+        split = []
+    reachable: list[set[float]] = [set() for _ in cells]
+    spans: list[list[tuple[float, float]]] = [[] for _ in cells]
+    for choice in np.ndindex(*[len(cells[i]) for i in split]) if split else [()]:
+        box = [d[0] for d in cells]
+        for i, piece in zip(split, choice, strict=True):
+            box[i] = cells[i][piece]
+        lo = np.array([b[0] for b in box])
+        hi = np.array([b[1] for b in box])
+        parts_lo = lo[1:].sum()
+        unbounded = int(np.isinf(hi[1:]).sum())
+        finite_hi = hi[1:][~np.isinf(hi[1:])].sum()
+        parts_hi = _MANY if unbounded else finite_hi
+        if parts_lo > hi[0] or parts_hi < lo[0]:
+            continue  # this combination of pieces is impossible
+        for j in range(len(box)):
+            if j == 0:
+                span = (max(lo[0], parts_lo), min(hi[0], parts_hi))
+            else:
+                # The other parts' largest sum (infinite if any other part is unbounded).
+                others_hi = (
+                    _MANY
+                    if unbounded - int(np.isinf(hi[j])) > 0
+                    else finite_hi - (0 if np.isinf(hi[j]) else hi[j])
+                )
+                span = (max(lo[j], lo[0] - others_hi), min(hi[j], hi[0] - (parts_lo - lo[j])))
+            if span[0] <= span[1]:
+                spans[j].append(span)
+                if span[0] == span[1]:
+                    reachable[j].add(span[0])
+    pinned = np.zeros(len(cells), dtype=bool)
+    for j, found in enumerate(spans):
+        if _size(cells[j]) > 1 and found and all(a == b for a, b in found) and len(reachable[j]) == 1:
+            pinned[j] = True
+    return pinned
+
+
+def protect_additive_block(
+    total: tuple[float, str],
+    parts: list[tuple[float, str]],
+    keys: list[str],
+    role: str = "numerator",
+    rounded: bool = True,
+) -> tuple[NDArray[np.bool_], bool]:
+    """Secondary suppression for one total and the parts that add up to it (DESIGN.md section 8).
+
+    ``total`` and ``parts`` are (published value, reason) after primary suppression (reason '' =
+    published). While exactly one part is hidden beside a published total, or differencing pins any cell
+    to one value (:func:`pinned_cells`), the smallest published positive part is hidden too — ties broken
+    by ``keys`` (e.g. the group names), so every release of the same data hides the same cells. Zeros are
+    taken only when no positive part is left; when no part is left to hide, the total is hidden.
+    Returns (mask of parts to hide as ``secondary``, whether the total must be hidden as well).
+    """
+    values = np.array([v for v, _ in parts], dtype=float)
+    reasons = [r for _, r in parts]
+    extra = np.zeros(len(parts), dtype=bool)
+    total_domain = attacker_domain(total[0], total[1], role, rounded)
+    order = sorted(range(len(parts)), key=lambda i: (values[i] if not np.isnan(values[i]) else 0.0, keys[i]))
+    while True:
+        hidden = np.array([r != REASON_PUBLISHED for r in reasons])
+        domains = [attacker_domain(values[i], reasons[i], role, rounded) for i in range(len(parts))]
+        lonely = hidden.sum() == 1 and total[1] == REASON_PUBLISHED and len(parts) > 1
+        if not lonely and (not hidden.any() or not pinned_cells(total_domain, domains).any()):
+            return extra, False
+        free = [i for i in order if not hidden[i]]
+        pick = next((i for i in free if values[i] > 0), free[0] if free else None)
+        if pick is None:
+            return extra, total[1] == REASON_PUBLISHED
+        reasons[pick] = REASON_SECONDARY
+        extra[pick] = True

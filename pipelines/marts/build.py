@@ -9,6 +9,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipelines.disclosure import (
+    MIN_COMMENTS_FOR_BREAKDOWN,
+    REASON_PUBLISHED,
+    REASON_SECONDARY,
+    percentage_from_rounded,
+    protect_additive_block,
+    suppress_and_round_counts,
+)
 from pipelines.marts.labels import name_metrics
 from pipelines.marts.metric_by_group import OUTPUT_COMMENTS, empty_estimates, finalise_estimates
 from pipelines.periods import PERIOD_COMMENTS, add_period_columns, span_label
@@ -94,9 +102,22 @@ def metric_estimates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return name_metrics(con, pd.concat(frames, ignore_index=True))
 
 
+def group_nesting(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, dict[str, str]]]:
+    """Dimensions whose groups nest in another's (ethnicity within ethnicity_band), from the published
+    vocabulary: secondary suppression protects a group against its parent as well as against the total."""
+    if not table_exists(con, "ref.people_vocabulary"):
+        return {}
+    pairs = con.execute(
+        """SELECT DISTINCT value, band FROM ref.people_vocabulary
+           WHERE dimension = 'ethnicity' AND value IS NOT NULL AND band IS NOT NULL"""
+    ).fetchall()
+    parent = dict(pairs)
+    return {"ethnicity": ("ethnicity_band", parent)} if len(parent) == len(pairs) else {}
+
+
 def build_metric_by_group(con: duckdb.DuckDBPyConnection) -> int:
     """``marts.metric_by_group``."""
-    frame = finalise_estimates(metric_estimates(con))
+    frame = finalise_estimates(metric_estimates(con), group_nesting(con))
     return write_mart(
         con,
         "metric_by_group",
@@ -259,14 +280,38 @@ REPRESENTATION_COMMENTS = {
     "dimension": "age_band or sex",
     "group_value": "the group",
     "voices": "respondents / comments from this group (rounded to 5; NULL when 1–7)",
-    "voices_total": "all voices with a stated value in this dimension (rounded to 5)",
-    "share_of_voices": "the group's share of voices",
+    "voices_total": "all voices in the groups listed for this dimension (rounded to 5; NULL when 1–7)",
+    "share_of_voices": "voices / voices_total as published (from the rounded counts); NULL when suppressed",
     "population_share": "the group's share of the registered population (adults 16+ for age bands)",
     "representation_ratio": "share of voices / share of population (1 = heard in proportion)",
-    "ratio_lower_95": "lower 95% limit (Wilson on the share of voices)",
+    "ratio_lower_95": "lower 95% limit (Wilson on the published voices and voices_total)",
     "ratio_upper_95": "upper 95% limit",
     "under_represented": "ratio below 0.8 and its upper limit below 1: a group we are not hearing from",
+    "suppressed": "the group's voices and every figure derived from them are withheld by disclosure control",
+    "suppression_reason": "small_count (1–7 voices), secondary (hidden so the total cannot give another group back), or empty",
 }
+
+
+def _disclose_voices(merged: pd.DataFrame, block: list[str]) -> None:
+    """Voices are counts of people: the 1–7 rule on the true counts, rounded counts published, and a
+    second group hidden wherever the total and the other groups would give a hidden group back."""
+    voices_pub, reason = suppress_and_round_counts(merged["voices"].to_numpy(dtype=float))
+    total_pub, total_reason = suppress_and_round_counts(merged["voices_total"].to_numpy(dtype=float))
+    for _, rows in merged.groupby(block, sort=False).groups.items():
+        index = np.asarray(rows)
+        extra, hide_total = protect_additive_block(
+            (float(total_pub[index[0]]), str(total_reason[index[0]])),
+            [(float(voices_pub[i]), str(reason[i])) for i in index],
+            [str(g) for g in merged.loc[index, "group_value"]],
+        )
+        reason[index[extra]] = REASON_SECONDARY
+        if hide_total:
+            total_reason[index] = REASON_SECONDARY
+    hidden = reason != REASON_PUBLISHED
+    merged["voices"] = np.where(hidden, np.nan, voices_pub)
+    merged["voices_total"] = np.where(total_reason != REASON_PUBLISHED, np.nan, total_pub)
+    merged["suppressed"] = hidden
+    merged["suppression_reason"] = reason
 
 
 def build_representation(con: duckdb.DuckDBPyConnection) -> int:
@@ -295,30 +340,25 @@ def build_representation(con: duckdb.DuckDBPyConnection) -> int:
             REPRESENTATION_COMMENTS,
         )
     v = pd.concat(voices, ignore_index=True)
-    v["voices_total"] = v.groupby(["channel", "geography_level", "geography_code", "period", "dimension"])[
-        "voices"
-    ].transform("sum")
     merged = v.merge(
         population, on=["geography_level", "geography_code", "dimension", "group_value"], how="inner"
     )
-    share = merged["voices"] / merged["voices_total"]
-    lower, upper = wilson_interval(merged["voices"].to_numpy(), merged["voices_total"].to_numpy(), 0.95)
+    block = ["channel", "geography_level", "geography_code", "period", "dimension"]
+    merged = merged.sort_values([*block, "group_value"], kind="mergesort").reset_index(drop=True)
+    # The total is the sum of the groups shown, so the parts add up to it exactly (and protect each other).
+    merged["voices_total"] = merged.groupby(block)["voices"].transform("sum")
+    _disclose_voices(merged, block)
+    # Every figure from the published counts: share, its Wilson interval, the ratio and the flag.
+    hidden = merged["suppressed"].to_numpy()
+    voices_pub = merged["voices"].to_numpy(dtype=float)
+    total_pub = merged["voices_total"].to_numpy(dtype=float)
+    share = np.where(hidden, np.nan, percentage_from_rounded(voices_pub, total_pub, 1.0))
+    lower, upper = wilson_interval(np.nan_to_num(voices_pub), total_pub, 0.95)
     merged["share_of_voices"] = share
     merged["representation_ratio"] = share / merged["population_share"]
-    merged["ratio_lower_95"] = lower / merged["population_share"]
-    merged["ratio_upper_95"] = upper / merged["population_share"]
+    merged["ratio_lower_95"] = np.where(hidden, np.nan, lower / merged["population_share"])
+    merged["ratio_upper_95"] = np.where(hidden, np.nan, upper / merged["population_share"])
     merged["under_represented"] = (merged["representation_ratio"] < 0.8) & (merged["ratio_upper_95"] < 1)
-    # Disclosure: voices are counts of people below national level.
-    from pipelines.disclosure import suppress_and_round_counts
-
-    voices_pub, reason = suppress_and_round_counts(merged["voices"].to_numpy())
-    total_pub, _ = suppress_and_round_counts(merged["voices_total"].to_numpy())
-    hidden = reason != ""
-    merged["voices"] = voices_pub
-    merged["voices_total"] = total_pub
-    for column in ("share_of_voices", "representation_ratio", "ratio_lower_95", "ratio_upper_95"):
-        merged.loc[hidden, column] = np.nan
-    merged.loc[hidden, "under_represented"] = False
     frame = merged[list(REPRESENTATION_COMMENTS)]
     return write_mart(
         con,
@@ -356,10 +396,58 @@ TRIANGULATION_COMMENTS = {
 }
 
 
+TRIANGULATION_COUNTS = ("comments", "negative_comments", "complaints", "healthwatch_findings", "stories")
+
+
+def _disclose_triangulation(frame: pd.DataFrame) -> None:
+    """Counts: the 1–7 rule on the true counts, rounded counts published, and per count column a second
+    group hidden wherever a theme's overall count and the other groups would give a hidden group back.
+    Shares, the agreement count and the rank are then computed from the published counts only; shares and
+    quotes need 10+ true comments."""
+    true_comments = frame["comments"].fillna(0).to_numpy(dtype=float)
+    block = ["geography_level", "geography_code", "theme"]
+    order = frame.sort_values([*block, "dimension", "group_value"], kind="mergesort").index
+    blocks = []
+    for _, rows in frame.loc[order].groupby(block, sort=False):
+        overall = rows.index[rows["dimension"] == "overall"]
+        if len(overall) == 1:
+            for _, parts in rows[rows["dimension"] != "overall"].groupby("dimension", sort=False):
+                blocks.append((overall[0], np.asarray(parts.index)))
+    for column in TRIANGULATION_COUNTS:
+        published, reason = suppress_and_round_counts(frame[column].fillna(0).to_numpy(dtype=float))
+        for total, parts in blocks:
+            if (reason[parts] == REASON_PUBLISHED).all():
+                continue
+            extra, hide_total = protect_additive_block(
+                (float(published[total]), str(reason[total])),
+                [(float(published[i]), str(reason[i])) for i in parts],
+                [str(g) for g in frame.loc[parts, "group_value"]],
+            )
+            reason[parts[extra]] = REASON_SECONDARY
+            if hide_total:
+                reason[total] = REASON_SECONDARY
+        frame[column] = np.where(reason == REASON_PUBLISHED, published, np.nan)
+    enough = true_comments >= MIN_COMMENTS_FOR_BREAKDOWN
+    share = percentage_from_rounded(frame["negative_comments"], frame["comments"], 1.0)
+    frame["negative_share"] = np.where(enough, share, np.nan)
+    overall = frame[frame["dimension"] == "overall"].assign(_share=frame["negative_share"])
+    frame["overall_negative_share"] = (
+        frame[block]
+        .merge(overall[[*block, "_share"]].drop_duplicates(block), on=block, how="left")["_share"]
+        .to_numpy()
+    )
+    # Quotes only from cells of 10+ true comments whose count is published (a quote would show a hidden
+    # cell is not empty).
+    frame["example_comments"] = frame["example_comments"].where(enough & frame["comments"].notna(), None)
+    survey_worse = (
+        frame["survey_gap_significant"].fillna(False).astype(bool) & (frame["survey_worst_gap"] < 0)
+    ).astype(int)
+    comments_worse = (frame["negative_share"] > frame["overall_negative_share"] + 0.1).astype(int)
+    frame["methods_agreeing_worse"] = survey_worse + comments_worse
+
+
 def build_triangulation(con: duckdb.DuckDBPyConnection) -> int:
     """``marts.triangulation``: survey gaps joined to what people say, per geography × group × theme."""
-    from pipelines.disclosure import MIN_COMMENTS_FOR_BREAKDOWN, suppress_and_round_counts
-
     levels = ("icb", "sub_icb")
     survey_sql = """
         SELECT m.geography_level, m.geography_code, m.dimension, m.group_value, g.theme,
@@ -388,13 +476,7 @@ def build_triangulation(con: duckdb.DuckDBPyConnection) -> int:
         )
     frame = con.execute(_sql("triangulation.sql")).df()
     frame = frame[frame["geography_level"].isin(levels)].reset_index(drop=True)
-    # Disclosure: counts of comments / complaints rounded, 1–7 suppressed; shares and quotes only from 10+.
-    few = ~(frame["comments"].fillna(0) >= MIN_COMMENTS_FOR_BREAKDOWN)
-    for column in ("comments", "negative_comments", "complaints", "healthwatch_findings", "stories"):
-        published, _ = suppress_and_round_counts(frame[column].fillna(0).to_numpy())
-        frame[column] = published
-    frame.loc[few, "negative_share"] = np.nan
-    frame["example_comments"] = frame["example_comments"].where(~few, None)
+    _disclose_triangulation(frame)
     frame["convergent_rank"] = (
         frame.assign(_gap=frame["survey_worst_gap"].fillna(0), _n=frame["comments"].fillna(0))
         # Ties broken by volume then by name, so the rank is the same on every run.

@@ -14,9 +14,12 @@ import numpy as np
 import pandas as pd
 
 from pipelines.disclosure import (
+    COUNT_SUPPRESS_MAX,
     MIN_COMMENTS_FOR_BREAKDOWN,
     MIN_SURVEY_BASE,
     percentage_from_rounded,
+    protect_additive_block,
+    round_to_base,
     suppress_and_round_counts,
 )
 from pipelines.marts.labels import label_coverage, metric_unit
@@ -76,15 +79,15 @@ OUTPUT_COMMENTS: dict[str, str] = {
     "not comparable across it and no change or trend is computed across it); NULL for sources without a series break",
     "dimension": "overall, age_band, sex, ethnicity, ethnicity_band, deprivation_quintile …",
     "group_value": "the group within the dimension ('All' for overall)",
-    "value": "the metric: a proportion 0–1, or a rate per 10,000 for complaints_per_10k; NULL when suppressed",
+    "value": "the metric: a proportion 0–1, or a rate per 10,000 for complaints_per_10k (count-based rows: from the published numerator and denominator); NULL when suppressed",
     "numerator": "published numerator (counts rounded to 5, weighted sums for surveys); NULL when suppressed",
     "denominator": "published denominator, same rules as numerator",
-    "unweighted_n": "respondents / comments / records behind the cell (rounded to 5 for counts)",
-    "n_eff": "effective sample size (Kish for weighted surveys; for published GPPS results see n_eff_method)",
+    "unweighted_n": "respondents / comments / records behind the cell, rounded to 5 (as published for the national GPPS England row); NULL when suppressed",
+    "n_eff": "effective sample size: the published denominator for counts; for weighted surveys see n_eff_method; NULL when suppressed",
     "n_eff_method": "how n_eff was found: from_published_ci (inverted from the row's own published Wilson interval), "
     "design_effect_2.43 (no usable published interval: unweighted base / 2.43, the national design effect, assumed), "
-    "kish (Kish's (Σw)²/Σw² from respondent weights), count (unweighted: the count itself)",
-    "lower_95": "lower 95% confidence limit (Wilson on n_eff; GPPS published limits where given)",
+    "kish (Kish's (Σw)²/Σw² from respondent weights), count (the published denominator itself)",
+    "lower_95": "lower 95% confidence limit (counts: Wilson on the published counts, Byar/exact on the published count for rates; surveys: Wilson on n_eff or the GPPS published limit)",
     "upper_95": "upper 95% confidence limit",
     "lower_998": "lower 99.8% confidence limit",
     "upper_998": "upper 99.8% confidence limit",
@@ -96,7 +99,7 @@ OUTPUT_COMMENTS: dict[str, str] = {
     "worse_than_overall": "worse than the geography's overall value at 99.8% (the flag analysts act on; few false alarms across many groups)",
     "higher_is_better": "whether a higher value is the better experience (NULL: neither, e.g. theme shares)",
     "suppressed": "the value is withheld by disclosure control",
-    "suppression_reason": "small_count (1–7), small_base (<10 respondents/comments), secondary, or empty",
+    "suppression_reason": "small_count (numerator 1–7), small_base (fewer than 10 respondents/comments, or a base of 1–7), secondary (hidden so a total and the other groups cannot give another group back), or empty",
 }
 
 
@@ -121,38 +124,55 @@ def _conform(frame: pd.DataFrame) -> pd.DataFrame:
     return out[list(ESTIMATE_COLUMNS)]
 
 
-def finalise_estimates(estimates: pd.DataFrame) -> pd.DataFrame:
-    """Intervals, gaps and disclosure control for a frame of ``ESTIMATE_COLUMNS`` rows."""
+def finalise_estimates(
+    estimates: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]] | None = None
+) -> pd.DataFrame:
+    """Disclosure control, then intervals and gaps FROM THE PUBLISHED FIGURES, for ``ESTIMATE_COLUMNS`` rows.
+
+    The rules are applied to the true counts (DESIGN.md section 8); every count of people, comments or
+    complaints is then replaced by its published (rounded) value, and each count-based row's value, n_eff,
+    intervals and gaps are computed from those published counts, so nothing published solves back to a true
+    count. Survey rows keep their weighted values and limits (not counts of people); their unweighted base
+    is rounded. ``nesting`` maps a dimension to (its parent dimension, {group: parent group}) — e.g.
+    ethnicity within ethnicity_band — so secondary suppression also protects groups against their parent.
+    """
     e = _conform(estimates).reset_index(drop=True)
     # What each row is: England only when it covers England; typed periods; the unit of its value.
     e = add_period_columns(label_coverage(e))
     e.insert(list(e.columns).index("metric_name") + 1, "unit", metric_unit(e["metric_id"]))
     if e.empty:
         return e.assign(**{c: pd.Series(dtype=float) for c in ("lower_998", "upper_998")})
-    # Values and effective sizes: unweighted n where the source is not weighted.
-    e["value"] = e["value"].where(
-        e["value"].notna(), e["numerator"] / e["denominator"].where(e["denominator"] > 0)
+    _disclose(e, nesting or {})
+    counts = e["count_based"].to_numpy()
+    rate = e["metric_id"].str.endswith("_per_10k").to_numpy()
+    # Values and effective sizes: from the published counts for count rows; as computed for surveys.
+    from_counts = percentage_from_rounded(e["numerator"], e["denominator"], 1.0)
+    e["value"] = np.where(
+        counts,
+        np.where(rate, from_counts * 10_000.0, from_counts),
+        e["value"].where(e["value"].notna(), e["numerator"] / e["denominator"].where(e["denominator"] > 0)),
     )
-    e["n_eff"] = e["n_eff"].where(e["n_eff"].notna(), e["denominator"])
+    e["n_eff"] = np.where(counts, e["denominator"], e["n_eff"].where(e["n_eff"].notna(), e["denominator"]))
     e.loc[e["count_based"] & e["n_eff_method"].isna(), "n_eff_method"] = "count"
-    proportion = ~e["metric_id"].str.endswith("_per_10k")
+    proportion = ~rate
     x = (e["value"] * e["n_eff"]).to_numpy()
+    x = np.where(counts, e["numerator"].to_numpy(), x)  # the published count itself, not value × n
     lo95, hi95 = wilson_interval(x, e["n_eff"].to_numpy(), 0.95)
     lo998, hi998 = wilson_interval(x, e["n_eff"].to_numpy(), 0.998)
-    e["lower_95"] = e["lower_95"].where(e["lower_95"].notna(), pd.Series(np.where(proportion, lo95, np.nan)))
-    e["upper_95"] = e["upper_95"].where(e["upper_95"].notna(), pd.Series(np.where(proportion, hi95, np.nan)))
+    # Survey sources may publish their own limits (GPPS); count rows never carry a source's limits.
+    keep_source = e["lower_95"].notna().to_numpy() & ~counts
+    e["lower_95"] = np.where(keep_source, e["lower_95"], np.where(proportion, lo95, np.nan))
+    e["upper_95"] = np.where(keep_source, e["upper_95"], np.where(proportion, hi95, np.nan))
     e["lower_998"] = np.where(proportion, lo998, np.nan)
     e["upper_998"] = np.where(proportion, hi998, np.nan)
-    if (~proportion).any():
-        # Rates per 10,000: Byar / exact Poisson limits on the count (PHE phe_rate).
-        rate = ~proportion.to_numpy()
+    if rate.any():
+        # Rates per 10,000: Byar / exact Poisson limits on the published count (PHE phe_rate).
         x_rate, n_rate = e.loc[rate, "numerator"].to_numpy(), e.loc[rate, "denominator"].to_numpy()
         for conf, lo_col, hi_col in ((0.95, "lower_95", "upper_95"), (0.998, "lower_998", "upper_998")):
-            _, lo, hi = rate_interval(x_rate, n_rate, 10_000, conf)
-            e.loc[rate, lo_col] = lo
-            e.loc[rate, hi_col] = hi
-
-    _disclose(e)
+            _, lo, hi = rate_interval(np.nan_to_num(x_rate, nan=0.0), n_rate, 10_000, conf)
+            e.loc[rate, lo_col] = np.where(np.isnan(x_rate), np.nan, lo)
+            e.loc[rate, hi_col] = np.where(np.isnan(x_rate), np.nan, hi)
+    _blank_figures(e)  # before the gaps, so no gap is computed from a withheld figure
     _gaps(e)
     return _blank_suppressed(e)
 
@@ -212,68 +232,136 @@ def _gaps(e: pd.DataFrame) -> None:
     e["diff_from_best_significant"] = is_group & np.asarray(sig_b, dtype=bool)
 
 
-def _disclose(e: pd.DataFrame) -> None:
-    """DESIGN.md section 8: counts 1–7 suppressed, others rounded to 5 (below England); survey cells on
-    fewer than 10 respondents and comment breakdowns on fewer than 10 comments suppressed; one
-    suppressed group in a dimension whose overall is published takes the next smallest with it."""
-    below_national = (e["geography_level"] != "england").to_numpy()
+CELL = ["geography_level", "geography_code", "period", "metric_id", "source"]
+
+
+def _disclose(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) -> None:
+    """DESIGN.md section 8, on the TRUE counts; the published counts replace them in ``e``.
+
+    Count rows (at every level: Chorus's "England" is the sum of the areas loaded, so an unrounded England
+    row beside one loaded ICB would give the ICB's counts back): numerator 1–7 → ``small_count``; a base of
+    1–7, or a breakdown on fewer than 10 comments → ``small_base``; numerator, denominator and n rounded
+    to 5. Survey rows: fewer than 10 unweighted respondents → ``small_base``; the unweighted base is
+    rounded to 5 (kept as published for a national publication's England row). Then secondary suppression
+    per total and its parts (:func:`pipelines.disclosure.protect_additive_block`).
+    """
     counts = e["count_based"].to_numpy()
+    breakdown = (e["dimension"] != "overall").to_numpy()
     reason = np.full(len(e), "", dtype=object)
+    true_num = e["numerator"].fillna(0).to_numpy()
+    true_den = e["denominator"].fillna(0).to_numpy()
+    true_n = e["unweighted_n"].to_numpy()
 
-    # Survey (weighted) cells: the base rule.
-    small_base = ~counts & ~(e["unweighted_n"].fillna(0).to_numpy() >= MIN_SURVEY_BASE)
-    reason[small_base] = "small_base"
+    # Survey (weighted) cells: the base rule, on the true base.
+    reason[~counts & ~(np.nan_to_num(true_n, nan=0) >= MIN_SURVEY_BASE)] = "small_base"
+    national_publication = (e["geography_level"] == "england").to_numpy() & (
+        e["source"] == "gpps_published"
+    ).to_numpy()
+    survey_n = np.where(
+        national_publication, true_n, suppress_and_round_counts(np.nan_to_num(true_n, nan=0))[0]
+    )
+    e["unweighted_n"] = np.where(counts | np.isnan(true_n), e["unweighted_n"], survey_n)
 
-    # Count cells: round numerator / denominator / n, suppress 1–7, recompute value from rounded counts.
+    # Count cells: rules on the true counts, published counts rounded.
     if counts.any():
-        idx = np.flatnonzero(counts & below_national)
-        num, num_reason = suppress_and_round_counts(e.loc[idx, "numerator"].fillna(0).to_numpy())
-        den, _ = suppress_and_round_counts(e.loc[idx, "denominator"].fillna(0).to_numpy())
-        n_pub, _ = suppress_and_round_counts(e.loc[idx, "unweighted_n"].fillna(0).to_numpy())
-        e.loc[idx, "numerator"] = num
-        e.loc[idx, "denominator"] = den
-        e.loc[idx, "unweighted_n"] = n_pub
-        rate = e.loc[idx, "metric_id"].str.endswith("_per_10k").to_numpy()
-        # Published values come from the published (rounded) counts.
-        e.loc[idx, "value"] = np.where(
-            rate, percentage_from_rounded(num, den, 10_000.0), percentage_from_rounded(num, den, 1.0)
+        small = counts & (true_num > 0) & (true_num <= COUNT_SUPPRESS_MAX)
+        few = (
+            counts
+            & ~small
+            & (
+                ((true_den > 0) & (true_den <= COUNT_SUPPRESS_MAX))
+                | (breakdown & (true_den < MIN_COMMENTS_FOR_BREAKDOWN))
+            )
         )
-        small = num_reason == "small_count"
-        reason[idx[small]] = "small_count"
-        breakdown = (e.loc[idx, "dimension"] != "overall").to_numpy()
-        too_few = breakdown & ~(
-            np.nan_to_num(e.loc[idx, "denominator"].to_numpy(), nan=0) >= MIN_COMMENTS_FOR_BREAKDOWN
-        )
-        reason[idx[too_few & (reason[idx] == "")]] = "small_base"
-
-    # Secondary suppression within each set of groups whose overall is published.
+        reason[small] = "small_count"
+        reason[few] = "small_base"
+        for column in ("numerator", "denominator", "unweighted_n"):
+            true = e[column].to_numpy()
+            rounded = round_to_base(np.nan_to_num(true, nan=0.0))
+            e[column] = np.where(counts & ~np.isnan(true), rounded, e[column])
     e["_reason"] = reason
-    cell = ["geography_level", "geography_code", "period", "metric_id", "source", "dimension"]
-    for _, block in e[(e["dimension"] != "overall") & e["count_based"]].groupby(cell):
-        hidden = block["_reason"] != ""
-        if hidden.sum() == 1 and len(block) > 1:
-            candidates = block[~hidden & (block["numerator"].fillna(0) > 0)]
-            if candidates.empty:
-                candidates = block[~hidden]
-            pick = candidates["numerator"].idxmin()
-            e.loc[pick, "_reason"] = "secondary"
+    _secondary(e, nesting)
+
+
+def _blocks(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) -> list[tuple[int, list[int]]]:
+    """Every (total row, part rows) that add up: a cell's overall row and the groups of each dimension,
+    and a parent group and its nested groups (``nesting``). Parts in a stable order (by group name)."""
+    rows = e[e["dimension"].notna()].sort_values([*CELL, "dimension", "group_value"], kind="mergesort")
+    cell_id = rows.groupby(CELL, sort=False, dropna=False).ngroup().to_numpy()
+    dimension = rows["dimension"].to_numpy(dtype=object)
+    group = rows["group_value"].to_numpy(dtype=object)
+    index = rows.index.to_numpy()
+    row_of = {(c, d, g): i for c, d, g, i in zip(cell_id, dimension, group, index, strict=True)}
+    parts: dict[tuple, list[int]] = {}
+    for c, d, g, i in zip(cell_id, dimension, group, index, strict=True):
+        if d == "overall":
+            continue
+        overall = row_of.get((c, "overall", "All"))
+        if overall is not None:
+            parts.setdefault((overall, d), []).append(int(i))
+        if d in nesting:
+            parent_dimension, parent_of = nesting[d]
+            parent = row_of.get((c, parent_dimension, parent_of.get(g)))
+            if parent is not None:
+                parts.setdefault((parent, d), []).append(int(i))
+    return [(int(total), members) for (total, _), members in parts.items()]
+
+
+def _secondary(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) -> None:
+    """Hide more groups until no total and its published parts give a hidden part back (ties by group name).
+
+    Count rows are protected on their rounded numerators and denominators; survey rows on their weighted
+    sums (published exactly, so one hidden part beside a published total is always recoverable) and on
+    their rounded unweighted bases."""
+    candidates = e[(e["_reason"] != "").groupby([e[c] for c in CELL], dropna=False).transform("any")]
+    if candidates.empty:
+        return
+    counts = e["count_based"].to_numpy()
+    reason = e["_reason"].to_numpy(dtype=object).copy()
+    groups = e["group_value"].astype(str).to_numpy()
+    columns = {c: e[c].to_numpy(dtype=float) for c in ("numerator", "denominator", "unweighted_n")}
+    blocks = [(total, np.asarray(parts)) for total, parts in _blocks(candidates, nesting)]
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in blocks:
+            if counts[total]:
+                checks = (("numerator", "numerator", True), ("denominator", "denominator", True))
+            else:
+                checks = (("denominator", "weighted", False), ("unweighted_n", "numerator", True))
+            for column, role, rounded in checks:
+                if (reason[parts] == "").all():
+                    break
+                values = columns[column]
+                extra, hide_total = protect_additive_block(
+                    (float(values[total]), reason[total]),
+                    [(float(values[i]), reason[i]) for i in parts],
+                    [groups[i] for i in parts],
+                    role=role,
+                    rounded=rounded,
+                )
+                if extra.any():
+                    reason[parts[extra]] = "secondary"
+                    changed = True
+                if hide_total:  # e.g. a band whose only groups are hidden and pinned by it
+                    reason[total] = "secondary"
+                    changed = True
+    e["_reason"] = reason
+
+
+def _blank_figures(e: pd.DataFrame) -> None:
+    """Withhold every figure of a suppressed row, its bases and effective size included."""
+    suppressed = (e["_reason"] != "").to_numpy()
+    for column in ("value", "numerator", "denominator", "unweighted_n", "n_eff", "lower_95", "upper_95",
+                   "lower_998", "upper_998"):  # fmt: skip
+        e.loc[suppressed, column] = np.nan
 
 
 def _blank_suppressed(e: pd.DataFrame) -> pd.DataFrame:
-    """Withhold every figure of a suppressed cell; keep why."""
+    """Withhold every figure of a suppressed cell, gaps included; keep why."""
     suppressed = e["_reason"] != ""
-    for column in (
-        "value",
-        "numerator",
-        "lower_95",
-        "upper_95",
-        "lower_998",
-        "upper_998",
-        "diff_from_overall",
-        "diff_from_best",
-    ):
-        e.loc[suppressed, column] = np.nan
-    e.loc[suppressed & e["count_based"], ["denominator", "unweighted_n"]] = np.nan
+    _blank_figures(e)
+    e.loc[suppressed, ["diff_from_overall", "diff_from_best"]] = np.nan
     e.loc[
         suppressed, ["diff_from_overall_significant", "diff_from_best_significant", "worse_than_overall"]
     ] = False

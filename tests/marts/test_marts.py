@@ -29,6 +29,7 @@ def test_survey_cells_intervals_gaps_and_small_bases() -> None:
         cell(dimension="overall", group_value="All", numerator=600, denominator=1000, unweighted_n=1000, n_eff=800),
         cell(group_value="16-24", numerator=40, denominator=100, unweighted_n=100, n_eff=80),
         cell(group_value="65-74", numerator=140, denominator=200, unweighted_n=200, n_eff=160),
+        cell(group_value="45-54", numerator=30, denominator=50, unweighted_n=50, n_eff=40),
         cell(group_value="85+", numerator=5, denominator=8, unweighted_n=9, n_eff=8),
     ])).set_index("group_value")  # fmt: skip
     young = frame.loc["16-24"]
@@ -44,7 +45,12 @@ def test_survey_cells_intervals_gaps_and_small_bases() -> None:
     # 9 respondents: below the GPPS rule of 10, withheld, and never the best group.
     old = frame.loc["85+"]
     assert bool(old["suppressed"]) and old["suppression_reason"] == "small_base" and math.isnan(old["value"])
+    assert math.isnan(old["unweighted_n"]) and math.isnan(old["n_eff"])  # no base of a suppressed cell
+    # The weighted sums are published exactly: the overall minus the other groups would give 85+ back,
+    # so the smallest other group is withheld too.
+    assert frame.loc["45-54", "suppression_reason"] == "secondary"
     assert not bool(frame.loc["65-74"]["suppressed"])
+    assert frame.loc["65-74", "unweighted_n"] == 200 and frame.loc["All", "unweighted_n"] == 1000
 
 
 @pytest.mark.parametrize(
@@ -233,7 +239,8 @@ def test_triangulation_joins_survey_gaps_to_what_people_say(tiny_store: duckdb.D
     ).fetchone()
     assert row[0] == 1 and row[1] == pytest.approx(-0.2) and row[2] is True
     assert row[3] == 10.0 and row[4] == 10.0  # 12 rounds to 10
-    assert row[5] == pytest.approx(1.0) and row[6] == pytest.approx(12 / 42)
+    # Shares from the published counts: 10 of 10 for the group, 10 of 40 overall (12 of 42 rounded).
+    assert row[5] == pytest.approx(1.0) and row[6] == pytest.approx(10 / 40)
     assert row[7] == 2 and row[8] == 1  # survey and comments agree: the strongest convergent cell
     assert len(row[9]) == 3 and all(e.split(": ", 1)[0].startswith("y") for e in row[9])
     older = tiny_store.execute(

@@ -3,27 +3,10 @@
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
-from tests.conftest import failed_checks, materialize, query, step_failures
+from tests.conftest import query
 
 PLANTED_NOT = ("Male", "Female", "White", "Mixed", "Black", "Other", "45-54", "55-64", "65-74", "75-84")
-
-
-@pytest.fixture(scope="module")
-def run(
-    all_definitions: dg.Definitions, sample_landing: Path, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[dg.ExecuteInProcessResult, Path]:
-    warehouse = tmp_path_factory.mktemp("story") / "w.duckdb"
-    result = materialize(all_definitions, sample_landing, warehouse)
-    assert result.success, step_failures(result)
-    assert not failed_checks(result)
-    return result, warehouse
-
-
-@pytest.fixture(scope="module")
-def built(run: tuple[dg.ExecuteInProcessResult, Path]) -> Path:
-    return run[1].with_name("published.duckdb")
 
 
 def test_sentiment_metadata_shows_how_much_was_read_with_a_rating(

@@ -109,3 +109,42 @@ def test_sql_expression_matches_python() -> None:
     sql_values = np.array([np.nan if v is None else v for v, _ in rows], dtype=float)
     np.testing.assert_array_equal(sql_values, py_values)
     assert [f for _, f in rows] == py_reasons.tolist()
+
+
+def test_protect_block_breaks_ties_by_key_not_by_row_order() -> None:
+    """Two releases of the same data hide the same tied group, whatever order the rows come in."""
+    parts = [(20.0, ""), (np.nan, "small_count"), (20.0, "")]
+    extra, hide_total = dc.protect_additive_block((45.0, ""), parts, ["Male", "Not stated", "Female"])
+    assert extra.tolist() == [False, False, True] and not hide_total  # 'Female' < 'Male'
+    extra, _ = dc.protect_additive_block((45.0, ""), parts[::-1], ["Female", "Not stated", "Male"])
+    assert extra.tolist() == [True, False, False]
+
+
+def test_protect_block_hides_more_when_rounding_pins_the_hidden_cells() -> None:
+    """25 = 15 + 15 + (1-7) has one solution, 27 = 13 + 13 + 1: hiding one more part removes it."""
+    domains = [dc.attacker_domain(v, r) for v, r in ((15.0, ""), (15.0, ""), (np.nan, "small_count"))]
+    assert dc.pinned_cells(dc.attacker_domain(25.0, ""), domains).all()
+    extra, _ = dc.protect_additive_block(
+        (25.0, ""), [(15.0, ""), (15.0, ""), (np.nan, "small_count")], ["a", "b", "c"]
+    )
+    assert extra.tolist() == [True, False, False]
+
+
+def test_protect_block_hides_the_total_when_no_part_is_left() -> None:
+    """A band of 20 (18-22) whose two groups are each under 10 pins both to 9: the band must go."""
+    extra, hide_total = dc.protect_additive_block(
+        (20.0, ""), [(np.nan, "small_base"), (np.nan, "small_base")], ["Arab", "Any other"]
+    )
+    assert not extra.any() and hide_total
+
+
+def test_weighted_sums_need_two_hidden_parts() -> None:
+    """Survey weighted sums are published exactly, so one hidden group beside its total is always exposed."""
+    extra, _ = dc.protect_additive_block(
+        (1000.5, ""),
+        [(600.2, ""), (390.1, ""), (np.nan, "small_base")],
+        ["a", "b", "c"],
+        role="weighted",
+        rounded=False,
+    )
+    assert extra.tolist() == [False, True, False]  # the smaller published group

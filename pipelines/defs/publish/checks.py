@@ -1,0 +1,66 @@
+"""Blocking checks on the published file, run on every publish: an attacker's audit (nothing suppressed or
+rounded away can be recovered) and every value inside its own intervals. Logic in
+``pipelines.disclosure_audit``; these only open the file and report."""
+
+from collections import Counter
+from collections.abc import Callable
+
+import dagster as dg
+import duckdb
+
+from pipelines.asset_metadata import markdown_table
+from pipelines.chorus_resource import ChorusResource
+from pipelines.disclosure_audit import Finding, audit_disclosure, audit_intervals
+
+EXAMPLES = 20
+
+
+def _audit_check(
+    name: str, description: str, audit: Callable[[duckdb.DuckDBPyConnection], list[Finding]]
+) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=dg.AssetKey(["published_store"]), name=name, description=description, blocking=True)
+    def _check(chorus: ChorusResource) -> dg.AssetCheckResult:
+        published = chorus.settings().published
+        with duckdb.connect(str(published), read_only=True) as con:
+            findings = audit(con)
+        by_method = Counter((f.table, f.method) for f in findings)
+        metadata: dict[str, object] = {
+            "checked": dg.MetadataValue.md(description),
+            "findings": len(findings),
+        }
+        if findings:
+            metadata["by_method"] = dg.MetadataValue.md(
+                markdown_table(
+                    ["table", "method", "rows"], [(t, m, n) for (t, m), n in by_method.most_common()]
+                )
+            )
+            metadata["examples"] = dg.MetadataValue.md(
+                markdown_table(
+                    ["table", "row", "method", "recovered"],
+                    [(f.table, f.row, f.method, f.recovered) for f in findings[:EXAMPLES]],
+                )
+            )
+        return dg.AssetCheckResult(
+            passed=not findings,
+            metadata=metadata,
+            description=f"{description}: {'nothing found' if not findings else f'{len(findings)} finding(s)'}",
+        )
+
+    return _check
+
+
+no_count_recoverable = _audit_check(
+    "no_count_recoverable",
+    "An attacker's audit of the published marts (metric_by_group, representation, triangulation): no figure "
+    "on a suppressed row, no count 1-7 or unrounded, no survey base under 10 or unrounded; Wilson and "
+    "Byar/exact limits inverted for (x, n); shares x totals and n_eff x value searched for true counts; "
+    "every total and its parts (each dimension's groups, ethnicity within band) solved over the integers. "
+    "Nothing suppressed or rounded away may come back",
+    audit_disclosure,
+)
+values_inside_intervals = _audit_check(
+    "values_inside_intervals",
+    "Every published value of metric_by_group lies inside its own 95% and 99.8% limits, and every "
+    "representation ratio inside its 95% limits",
+    audit_intervals,
+)
