@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.markdown import markdown_table
 from pipelines.store import table_exists
 
 # Extensions Chorus looks at in a landing folder; anything else (README, .DS_Store) is ignored.
@@ -290,11 +291,63 @@ def unknown_layout_message(
         closest = max(csv_layouts, key=lambda layout: len(layout.signature.intersection(header)))
         missing = sorted(closest.signature.difference(header))
         message += f". Closest is '{closest.name}', missing column(s): {', '.join(missing)}"
-        if header:
-            message += f"; the file's first columns are: {', '.join(header[:8])}"
+        message += quoted_columns(landing_file, header)
     elif landing_file.suffix not in {s for layout in layouts for s in layout.suffixes}:
         message += f". Files of type '{landing_file.suffix or '(none)'}' are not read here"
     return message
+
+
+# What a column name looks like: a letter, then letters, digits, spaces and a little punctuation ('.' for
+# 2024+ GPPS stems such as q.pcteval). Anything else (':' of a passwd record, '@' of an address, markup,
+# URLs) is content, not a name.
+COLUMN_NAME = re.compile(r"[^\W\d_][\w .()%/&'+\-]*")
+QUOTED_COLUMNS = 8
+QUOTED_NAME_WIDTH = 32
+TABLE_PROBE_ROWS = 5
+
+
+def looks_like_column_name(name: str) -> bool:
+    """Whether a header cell is shaped like a column name: no long number, no personal data, no markup."""
+    from pipelines.text.redaction import rescan_for_pii  # only on error paths: it loads phone metadata
+
+    name = name.strip()
+    return bool(COLUMN_NAME.fullmatch(name)) and not re.search(r"\d{5}", name) and not rescan_for_pii(name)
+
+
+def parses_as_table(landing_file: LandingFile, rows: int = TABLE_PROBE_ROWS) -> bool:
+    """Whether the file's first ``rows`` CSV rows all have the same number of fields, two or more."""
+    encoding = landing_file.text_encoding()
+    try:
+        with landing_file.path.open(
+            "r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline=""
+        ) as handle:
+            widths = {len(row) for _, row in zip(range(rows), csv.reader(handle), strict=False) if row}
+    except (UnicodeDecodeError, csv.Error):
+        return False
+    return len(widths) == 1 and widths.pop() >= 2
+
+
+def quoted_columns(landing_file: LandingFile, header: Sequence[str] | None) -> str:
+    """The clause of an error that quotes a rejected file's first columns, or says why it does not.
+
+    An error lands in the ledger, the CLI and the UI, so it quotes at most the column names of a file that
+    parsed as a table (the first rows all with the same number of fields, two or more), truncated, and
+    only when every quoted cell is shaped like a name: a first line that is one field or ragged (a
+    ``passwd`` file), or that holds a long number, personal data, a URL or markup (a header-less file's
+    first record), is content and is never quoted.
+    """
+    if not header:
+        return ""
+    if not parses_as_table(landing_file):
+        return "; its first line is not a table header, so it is not quoted"
+    first = [name.strip() for name in header[:QUOTED_COLUMNS]]
+    if not all(looks_like_column_name(name) for name in first if name):
+        return "; its first line does not look like column names, so it is not quoted"
+    shown = [
+        name if len(name) <= QUOTED_NAME_WIDTH else name[: QUOTED_NAME_WIDTH - 1] + "…" for name in first
+    ]
+    more = f" and {len(header) - QUOTED_COLUMNS} more" if len(header) > QUOTED_COLUMNS else ""
+    return f"; the file's first columns are: {', '.join(shown)}{more}"
 
 
 @dataclass(frozen=True)
@@ -374,19 +427,25 @@ class IngestReport:
         return self.by_status("failed")
 
     def summary_markdown(self) -> str:
-        lines = [
-            "| file | layout | status | read | loaded | quarantined | error |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for o in self.outcomes:
-            if o.status == "other":
-                continue
-            c = o.counts
-            lines.append(
-                f"| {o.rel_path} | {o.layout or ''} | {o.status} | {c.rows_read if c else ''} | "
-                f"{c.rows_loaded if c else ''} | {c.rows_quarantined if c else ''} | {(o.error or '').replace('|', '/')} |"
+        """The files table for the asset's metadata (every value escaped: file names and errors are data)."""
+        rows = [
+            (
+                o.rel_path,
+                o.layout or "",
+                o.status,
+                *(
+                    (o.counts.rows_read, o.counts.rows_loaded, o.counts.rows_quarantined)
+                    if o.counts
+                    else ("", "", "")
+                ),
+                o.error or "",
             )
-        return "\n".join(lines)
+            for o in self.outcomes
+            if o.status != "other"
+        ]
+        return markdown_table(
+            ["file", "layout", "status", "read", "loaded", "quarantined", "error"], rows, width=400
+        )
 
 
 def landing_files(landing_dir: Path, source: str) -> list[Path]:
