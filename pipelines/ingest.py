@@ -4,7 +4,8 @@ Every source uses the same loop. A file is identified by its path under the land
 SHA-256. A file already loaded with the same content is skipped; a changed file replaces exactly its own
 rows (delete by ``source_file``, insert) in one transaction; a file that fails leaves what was there and
 gets a ledger row whose error names the file and the problem. Rows read = rows loaded + rows quarantined
-is checked for every file before it commits.
+is checked for every file before it commits. A file gone from the folder is withdrawn (its rows leave the
+same way; see :mod:`pipelines.withdraw`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import duckdb
 
 from pipelines.markdown import markdown_table
 from pipelines.store import table_exists
+from pipelines.withdraw import held_by, record_held, withdraw_missing
 
 # Extensions Chorus looks at in a landing folder; anything else (README, .DS_Store) is ignored.
 DATA_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".json", ".pdf", ".html", ".htm", ".docx", ".md"}
@@ -407,7 +409,7 @@ class IngestOutcome:
     """What happened to one landing file in one run."""
 
     rel_path: str
-    status: str  # loaded | skipped | failed | unrecognised | other (belongs to another asset)
+    status: str  # loaded | skipped | failed | unrecognised | withdrawn | other (belongs to another asset)
     layout: str | None = None
     counts: LoadCounts | None = None
     error: str | None = None
@@ -479,8 +481,8 @@ def _record(
         """
         INSERT OR REPLACE INTO meta.ingest_ledger
             (path, source, sha256, bytes, layout, rows_read, rows_loaded, rows_quarantined,
-             started_at, finished_at, status, error)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp, ?, ?)
+             started_at, finished_at, status, error, withdrawn_at, withdrawal_reason)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, NULL, NULL)
         """,
         [
             landing_file.rel_path,
@@ -585,11 +587,20 @@ def ingest_source(
     ``source_layouts`` is every layout the source knows (default ``layouts``): a file matching one of
     those but not ``layouts`` belongs to another asset and is left alone; a file matching none is
     recorded in the ledger as failed with a message saying what was expected.
+
+    Withdrawals (:mod:`pipelines.withdraw`): on a pass over the whole folder (``paths`` not given), a file
+    the ledger knows that is gone from the folder is withdrawn first; a file whose content was withdrawn
+    on purpose (``chorus withdraw``) is not loaded until its content changes or it is readmitted.
     """
     source_layouts = list(source_layouts or layouts)
     own = {layout.name for layout in layouts}
     report = IngestReport()
     files = list(paths) if paths is not None else landing_files(landing_dir, source)
+    if paths is None:
+        # A file gone from the folder is withdrawn: its rows leave before the rest of the folder loads.
+        present = [p.relative_to(landing_dir).as_posix() for p in files]
+        for withdrawal in withdraw_missing(con, landing_dir, source, present, own, log):
+            report.outcomes.append(IngestOutcome(withdrawal.path, "withdrawn", error=withdrawal.reason))
     for index, path in enumerate(files, start=1):
         started = datetime.now()
         landing_file = LandingFile.from_path(path, landing_dir, source)
@@ -597,6 +608,14 @@ def ingest_source(
         if previous and previous[0] == landing_file.sha256 and previous[1] == "loaded":
             status = "skipped" if previous[2] in own else "other"
             report.outcomes.append(IngestOutcome(landing_file.rel_path, status, previous[2]))
+            continue
+        if hold := held_by(con, landing_file.sha256):
+            # Withdrawn on purpose (`chorus withdraw`): not loaded until its content changes or it is readmitted.
+            record_held(con, landing_file.rel_path, source, landing_file.sha256, landing_file.bytes, hold)
+            message = hold.message(landing_file.rel_path)
+            if log:
+                log(message)
+            report.outcomes.append(IngestOutcome(landing_file.rel_path, "withdrawn", error=message))
             continue
         layout: Layout | None = None
         try:

@@ -7,6 +7,7 @@ import dagster as dg
 from pipelines.build_fingerprint import inputs_fingerprint, is_current, record_build
 from pipelines.chorus_resource import ChorusResource
 from pipelines.markdown import escape_markdown
+from pipelines.publish import ICB_REPORT_FILES, remove_stale_files
 from pipelines.report import render_all_reports
 from pipelines.report.charts import gradient_chart, groups_chart, to_png
 from pipelines.report.data import list_icbs, load_icb
@@ -61,10 +62,13 @@ def inequalities_report(context: dg.AssetExecutionContext, chorus: ChorusResourc
             con, f"inequalities_report:{out_dir}", fingerprint
         )
     if unchanged:
-        paths = sorted(out_dir.glob("inequalities_*.html"))
+        paths = sorted(out_dir.glob(ICB_REPORT_FILES))
         context.log.info(f"{out_dir}: inputs unchanged since the last report; kept {len(paths)} report(s)")
     else:
         paths = render_all_reports(settings.published, out_dir)
+        # An ICB no longer in the published store (its files withdrawn) loses its page too.
+        for stale in remove_stale_files(out_dir, [ICB_REPORT_FILES], keep=paths):
+            context.log.info(f"removed {stale}: its ICB is no longer in the published store")
         with chorus.connect() as con:
             record_build(con, f"inequalities_report:{out_dir}", fingerprint)
         context.log.info(f"wrote {len(paths)} ICB report(s) and index.html to {out_dir}")
