@@ -208,12 +208,24 @@ def publish() -> None:
 
 def _ledger_path(path: Path, landing: Path) -> str:
     """The ledger's name for ``path``: relative to the landing folder, whether given that way or not."""
-    for candidate in (path, Path.cwd() / path):
-        try:
-            return candidate.resolve().relative_to(landing.resolve()).as_posix()
-        except ValueError:
-            continue
-    return path.as_posix().removeprefix("./")
+    try:
+        return path.resolve().relative_to(landing.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix().removeprefix("./")
+
+
+def _source_of(rel: str) -> str:
+    """The landing sub-folder (source) a ledger path belongs to, or exit 2 naming the known ones."""
+    from schemas.settings import SOURCES
+
+    source = rel.split("/", 1)[0]
+    if source not in SOURCES or "/" not in rel:
+        typer.echo(
+            f"error: {rel} is not a file of a source folder ({', '.join(SOURCES)}); give it as <source>/<file>",
+            err=True,
+        )
+        raise typer.Exit(2)
+    return source
 
 
 @contextmanager
@@ -275,6 +287,7 @@ def withdraw(
         typer.echo(f"error: no working store at {settings.warehouse}: nothing was loaded yet", err=True)
         raise typer.Exit(2)
     rel = _ledger_path(path, settings.landing_dir)
+    source = _source_of(rel)
     on_disk = settings.landing_dir / rel
     with _working_store(settings) as con:
         try:
@@ -283,7 +296,7 @@ def withdraw(
                 rel,
                 reason=reason.strip(),
                 deliberate=True,
-                source=rel.split("/", 1)[0] if on_disk.is_file() else None,
+                source=source,
                 sha256=sha256_of(on_disk) if on_disk.is_file() else None,
                 size=on_disk.stat().st_size if on_disk.is_file() else None,
             )
@@ -317,14 +330,15 @@ def readmit(
         typer.echo(f"error: no working store at {settings.warehouse}", err=True)
         raise typer.Exit(2)
     rel = _ledger_path(path, settings.landing_dir)
+    source = _source_of(rel)
     with _working_store(settings) as con:
         lifted = lift(con, rel)
     if not lifted:
         typer.echo(f"error: {rel} is not held by a withdrawal", err=True)
         raise typer.Exit(2)
-    typer.echo(f"{rel}: readmitted; it loads on the next run of '{rel.split('/', 1)[0]}'")
+    typer.echo(f"{rel}: readmitted; it loads on the next run of '{source}'")
     if run_now:
-        _republish(rel.split("/", 1)[0])
+        _republish(source)
 
 
 def _print_summary(settings) -> None:  # noqa: ANN001

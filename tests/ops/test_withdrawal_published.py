@@ -256,3 +256,14 @@ def test_chorus_withdraw_unpublishes_a_file_that_stays_in_the_landing_folder(
 
     result = CliRunner().invoke(app, ["withdraw", "fft/no-such-file.csv", "--reason", "x"], env=env)
     assert result.exit_code == 2 and "not in the ingest ledger" in result.output
+
+    # Re-admitted (the comment fixed at source, say): the hold is lifted and the next fft run loads it.
+    result = CliRunner().invoke(app, ["readmit", HELD_FILE, "--no-run"], env=env)
+    assert result.exit_code == 0, result.output
+    assert query(
+        sample_run["warehouse"],
+        "SELECT count(*) FROM meta.withdrawals WHERE path = ? AND readmitted_at IS NULL",
+        [HELD_FILE],
+    ) == [(0,)]
+    result = CliRunner().invoke(app, ["readmit", HELD_FILE, "--no-run"], env=env)
+    assert result.exit_code == 2 and "not held by a withdrawal" in result.output
