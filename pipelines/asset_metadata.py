@@ -1,4 +1,8 @@
-"""Metadata that makes an asset readable in the Dagster UI: row counts, previews, column schemas."""
+"""Metadata that makes an asset readable in the Dagster UI: row counts, previews, column schemas.
+
+Previews and query results are data: they are rendered through :func:`pipelines.markdown.markdown_table`,
+which escapes every cell, so nothing a landing file holds becomes live Markdown in the UI.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +12,10 @@ from typing import Any
 import dagster as dg
 import duckdb
 
+from pipelines.markdown import markdown_table
 from pipelines.store import table_exists
 
-
-def markdown_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A Markdown table; cells are stringified and pipes escaped."""
-
-    def cell(value: Any) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, float):
-            return f"{value:.4g}"
-        return str(value).replace("|", "/").replace("\n", " ")[:80]
-
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
+__all__ = ["markdown_table", "query_markdown", "table_metadata"]
 
 
 def query_markdown(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> str:

@@ -1,9 +1,10 @@
 """Skip rebuilding what cannot have changed: a fingerprint of everything a derived table is built from.
 
 Marts, the published store and the report are pure functions of the loaded files and of Chorus's own
-code and shipped model. Their fingerprint is a hash of the ledger's loaded files (path + SHA-256) and of
-the code files given; when it equals the one recorded at the last successful build, the build is skipped.
-A build records its fingerprint only after it has finished, so a crash mid-build means a rebuild next run.
+code and shipped model. Their fingerprint is a hash of the ledger's loaded files (path + SHA-256), its
+withdrawn files (path + time) and the code files given; when it equals the one recorded at the last
+successful build, the build is skipped. A build records its fingerprint only after it has finished, so a
+crash mid-build means a rebuild next run.
 """
 
 from __future__ import annotations
@@ -34,10 +35,14 @@ DERIVED_CODE: tuple[Path, ...] = (
 def inputs_fingerprint(con: duckdb.DuckDBPyConnection, code: Iterable[Path] = DERIVED_CODE) -> str:
     """SHA-256 over the loaded files in the ledger and the given code files."""
     digest = hashlib.sha256()
-    for path, sha in con.execute(
-        "SELECT path, sha256 FROM meta.ingest_ledger WHERE status = 'loaded' ORDER BY path"
+    # Withdrawn files count too: withdrawing a file whose last version failed (its earlier rows still in
+    # staged) must rebuild what was built from those rows.
+    for path, sha, status, withdrawn_at in con.execute(
+        """SELECT path, sha256, status, withdrawn_at FROM meta.ingest_ledger
+           WHERE status IN ('loaded', 'withdrawn') ORDER BY path"""
     ).fetchall():
-        digest.update(f"{path}\0{sha}\n".encode())
+        entry = f"{path}\0{sha}" if status == "loaded" else f"{path}\0{sha}\0withdrawn {withdrawn_at}"
+        digest.update(f"{entry}\n".encode())
     for path in code:
         if path.exists():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -204,6 +206,141 @@ def publish() -> None:
     )
 
 
+def _ledger_path(path: Path, landing: Path) -> str:
+    """The ledger's name for ``path``: relative to the landing folder, whether given that way or not."""
+    try:
+        return path.resolve().relative_to(landing.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix().removeprefix("./")
+
+
+def _source_of(rel: str) -> str:
+    """The landing sub-folder (source) a ledger path belongs to, or exit 2 naming the known ones."""
+    from schemas.settings import SOURCES
+
+    source = rel.split("/", 1)[0]
+    if source not in SOURCES or "/" not in rel:
+        typer.echo(
+            f"error: {rel} is not a file of a source folder ({', '.join(SOURCES)}); give it as <source>/<file>",
+            err=True,
+        )
+        raise typer.Exit(2)
+    return source
+
+
+@contextmanager
+def _working_store(settings) -> Iterator:  # noqa: ANN001
+    """A short write connection to the working store, or exit 1 with one line when a refresh holds it."""
+    import duckdb
+
+    from pipelines.store import ensure_store
+
+    try:
+        con = duckdb.connect(str(settings.warehouse))
+    except duckdb.IOException as exc:  # another process (a running refresh) holds the file
+        typer.echo(f"error: the working store is busy ({str(exc).splitlines()[0]}); try again", err=True)
+        raise typer.Exit(1) from None
+    try:
+        ensure_store(con)
+        yield con
+    finally:
+        con.close()
+
+
+def _republish(source: str) -> None:
+    """Run ``source``'s assets and everything downstream: marts, published file, Parquet, reports."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    result = _execute(defs(), dg.AssetSelection.groups(source).downstream(), "chorus_cli_republish")
+    if not _report_failures(result):
+        typer.echo("error: republishing failed; the withdrawal stands and the next run retries it", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def withdraw(
+    path: Path = typer.Argument(
+        ..., help="The file, as a path or relative to the landing folder (gpps/x.csv)."
+    ),
+    reason: str = typer.Option(
+        ..., "--reason", help="Why (recorded in the ledger), e.g. 'personal data in row 12'."
+    ),
+    republish: bool = typer.Option(
+        True, "--republish/--no-republish", help="Rebuild the marts, published file, Parquet and reports now."
+    ),
+) -> None:
+    """Withdraw a landing file: its rows leave the store and everything published; it is not loaded again.
+
+    The file may stay in the landing folder: its content is held until it changes or `chorus readmit`.
+    """
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    from pipelines.ingest import sha256_of
+    from pipelines.withdraw import WithdrawalError, ledger_paths_like, withdraw_file
+
+    settings = _settings()
+    if not reason.strip():
+        typer.echo("error: --reason must say why the file is withdrawn", err=True)
+        raise typer.Exit(2)
+    if not settings.warehouse.exists():
+        typer.echo(f"error: no working store at {settings.warehouse}: nothing was loaded yet", err=True)
+        raise typer.Exit(2)
+    rel = _ledger_path(path, settings.landing_dir)
+    source = _source_of(rel)
+    on_disk = settings.landing_dir / rel
+    with _working_store(settings) as con:
+        try:
+            withdrawal = withdraw_file(
+                con,
+                rel,
+                reason=reason.strip(),
+                deliberate=True,
+                source=source,
+                sha256=sha256_of(on_disk) if on_disk.is_file() else None,
+                size=on_disk.stat().st_size if on_disk.is_file() else None,
+            )
+        except WithdrawalError as exc:
+            similar = ledger_paths_like(con, Path(rel).name)
+            hint = f" (did you mean {', '.join(similar)}?)" if similar else ""
+            typer.echo(f"error: {exc}{hint}", err=True)
+            raise typer.Exit(2) from None
+    typer.echo(withdrawal.sentence())
+    if on_disk.is_file():
+        typer.echo(
+            f"  {rel} stays in the landing folder but is not loaded again until it changes or `chorus readmit {rel}`"
+        )
+    if republish:
+        _republish(withdrawal.source)
+        typer.echo(f"Republished without {rel}: {settings.published}")
+
+
+@app.command()
+def readmit(
+    path: Path = typer.Argument(
+        ..., help="A file withdrawn with `chorus withdraw` (path or relative to the landing folder)."
+    ),
+    run_now: bool = typer.Option(True, "--run/--no-run", help="Load it and republish now."),
+) -> None:
+    """Lift a withdrawal: the file (if in the landing folder) loads again on the next run of its source."""
+    from pipelines.withdraw import readmit as lift
+
+    settings = _settings()
+    if not settings.warehouse.exists():
+        typer.echo(f"error: no working store at {settings.warehouse}", err=True)
+        raise typer.Exit(2)
+    rel = _ledger_path(path, settings.landing_dir)
+    source = _source_of(rel)
+    with _working_store(settings) as con:
+        lifted = lift(con, rel)
+    if not lifted:
+        typer.echo(f"error: {rel} is not held by a withdrawal", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"{rel}: readmitted; it loads on the next run of '{source}'")
+    if run_now:
+        _republish(source)
+
+
 def _print_summary(settings) -> None:  # noqa: ANN001
     from pipelines.store import open_store
 
@@ -216,11 +353,17 @@ def _print_summary(settings) -> None:  # noqa: ANN001
         failed = con.execute(
             "SELECT path, error FROM meta.ingest_ledger WHERE status = 'failed' ORDER BY path"
         ).fetchall()
+        withdrawn = con.execute(
+            """SELECT path, withdrawn_at, withdrawal_reason FROM meta.ingest_ledger
+               WHERE status = 'withdrawn' ORDER BY path"""
+        ).fetchall()
     typer.echo("\nTables built (rows):")
     for table, count in counts:
         typer.echo(f"  {table:<45} {count:>10,}")
     for path, error in failed:
         typer.echo(f"  file not loaded: {error or path}")
+    for path, at, why in withdrawn:
+        typer.echo(f"  file withdrawn:  {path} ({at:%Y-%m-%d %H:%M}: {why})")
     typer.echo(f"\nWorking store:   {settings.warehouse}")
     if settings.published.exists():
         typer.echo(
@@ -246,15 +389,18 @@ def status() -> None:
     with open_store(settings.warehouse) as con:
         rows = con.execute(
             """SELECT source, count(*) AS files, count(*) FILTER (status = 'failed') AS failed,
-                      sum(rows_read), sum(rows_loaded), sum(rows_quarantined), max(finished_at)
+                      count(*) FILTER (status = 'withdrawn') AS withdrawn,
+                      sum(rows_read) FILTER (status <> 'withdrawn'), sum(rows_loaded) FILTER (status <> 'withdrawn'),
+                      sum(rows_quarantined) FILTER (status <> 'withdrawn'), max(finished_at)
                FROM meta.ingest_ledger GROUP BY 1 ORDER BY 1"""
         ).fetchall()
     typer.echo(
-        f"{'source':<12} {'files':>5} {'failed':>6} {'read':>10} {'loaded':>10} {'quarant.':>8}  last refresh"
+        f"{'source':<12} {'files':>5} {'failed':>6} {'withdr.':>7} {'read':>10} {'loaded':>10} {'quarant.':>8}  last refresh"
     )
-    for source, files, failed, read, loaded, quarantined, last in rows:
+    for source, files, failed, withdrawn, read, loaded, quarantined, last in rows:
         typer.echo(
-            f"{source:<12} {files:>5} {failed:>6} {read or 0:>10,} {loaded or 0:>10,} {quarantined or 0:>8,}  {last}"
+            f"{source:<12} {files:>5} {failed:>6} {withdrawn:>7} {read or 0:>10,} {loaded or 0:>10,} "
+            f"{quarantined or 0:>8,}  {last}"
         )
     if any(r[2] for r in rows):
         raise typer.Exit(1)
@@ -266,6 +412,7 @@ def report(
     out: Path = typer.Option(None, "--out", help="Folder for the HTML files (default CHORUS_REPORT_DIR)."),
 ) -> None:
     """Write the inequalities report: one self-contained HTML page per ICB, from the published store."""
+    from pipelines.publish import ICB_REPORT_FILES, remove_stale_files
     from pipelines.report import render_all_reports, render_icb_report
     from pipelines.report.data import list_icbs
 
@@ -285,6 +432,8 @@ def report(
             if icb
             else render_all_reports(settings.published, out_dir)
         )
+        if not icb:  # an ICB no longer published (its files withdrawn) loses its page
+            remove_stale_files(out_dir, [ICB_REPORT_FILES], keep=paths)
     except typer.Exit:
         raise
     except Exception as exc:  # noqa: BLE001 - one line a person understands, for schedulers

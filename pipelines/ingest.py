@@ -4,7 +4,8 @@ Every source uses the same loop. A file is identified by its path under the land
 SHA-256. A file already loaded with the same content is skipped; a changed file replaces exactly its own
 rows (delete by ``source_file``, insert) in one transaction; a file that fails leaves what was there and
 gets a ledger row whose error names the file and the problem. Rows read = rows loaded + rows quarantined
-is checked for every file before it commits.
+is checked for every file before it commits. A file gone from the folder is withdrawn (its rows leave the
+same way; see :mod:`pipelines.withdraw`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.markdown import markdown_table
+from pipelines.sources.header_map import closest_layout_hint
 from pipelines.store import table_exists
+from pipelines.withdraw import held_by, record_held, withdraw_missing
 
 # Extensions Chorus looks at in a landing folder; anything else (README, .DS_Store) is ignored.
 DATA_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".json", ".pdf", ".html", ".htm", ".docx", ".md"}
@@ -287,16 +291,65 @@ def unknown_layout_message(
     """Which layouts were expected and, for the closest CSV layout, which columns were missing."""
     names = ", ".join(layout.name for layout in layouts) or "none"
     message = f"{landing_file.rel_path}: layout not recognised for source '{landing_file.source}'; expected one of: {names}"
-    from pipelines.sources.header_map import closest_layout_hint  # signature and header-mapped layouts
-
     hint = closest_layout_hint(header, layouts) if header is not None else ""
     if hint:
-        message += hint
-        if header:
-            message += f"; the file's first columns are: {', '.join(header[:8])}"
+        message += hint + quoted_columns(landing_file, header)
     elif landing_file.suffix not in {s for layout in layouts for s in layout.suffixes}:
         message += f". Files of type '{landing_file.suffix or '(none)'}' are not read here"
     return message
+
+
+# What a column name looks like: a letter, then letters, digits, spaces and a little punctuation ('.' for
+# 2024+ GPPS stems such as q.pcteval). Anything else (':' of a passwd record, '@' of an address, markup,
+# URLs) is content, not a name.
+COLUMN_NAME = re.compile(r"[^\W\d_][\w .()%/&'+\-]*")
+QUOTED_COLUMNS = 8
+QUOTED_NAME_WIDTH = 32
+TABLE_PROBE_ROWS = 5
+
+
+def looks_like_column_name(name: str) -> bool:
+    """Whether a header cell is shaped like a column name: no long number, no personal data, no markup."""
+    from pipelines.text.redaction import rescan_for_pii  # only on error paths: it loads phone metadata
+
+    name = name.strip()
+    return bool(COLUMN_NAME.fullmatch(name)) and not re.search(r"\d{5}", name) and not rescan_for_pii(name)
+
+
+def parses_as_table(landing_file: LandingFile, rows: int = TABLE_PROBE_ROWS) -> bool:
+    """Whether the file's first ``rows`` CSV rows all have the same number of fields, two or more."""
+    encoding = landing_file.text_encoding()
+    try:
+        with landing_file.path.open(
+            "r", encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline=""
+        ) as handle:
+            widths = {len(row) for _, row in zip(range(rows), csv.reader(handle), strict=False) if row}
+    except (UnicodeDecodeError, csv.Error):
+        return False
+    return len(widths) == 1 and widths.pop() >= 2
+
+
+def quoted_columns(landing_file: LandingFile, header: Sequence[str] | None) -> str:
+    """The clause of an error that quotes a rejected file's first columns, or says why it does not.
+
+    An error lands in the ledger, the CLI and the UI, so it quotes at most the column names of a file that
+    parsed as a table (the first rows all with the same number of fields, two or more), truncated, and
+    only when every quoted cell is shaped like a name: a first line that is one field or ragged (a
+    ``passwd`` file), or that holds a long number, personal data, a URL or markup (a header-less file's
+    first record), is content and is never quoted.
+    """
+    if not header:
+        return ""
+    if not parses_as_table(landing_file):
+        return "; its first line is not a table header, so it is not quoted"
+    first = [name.strip() for name in header[:QUOTED_COLUMNS]]
+    if not all(looks_like_column_name(name) for name in first if name):
+        return "; its first line does not look like column names, so it is not quoted"
+    shown = [
+        name if len(name) <= QUOTED_NAME_WIDTH else name[: QUOTED_NAME_WIDTH - 1] + "…" for name in first
+    ]
+    more = f" and {len(header) - QUOTED_COLUMNS} more" if len(header) > QUOTED_COLUMNS else ""
+    return f"; the file's first columns are: {', '.join(shown)}{more}"
 
 
 @dataclass(frozen=True)
@@ -356,7 +409,7 @@ class IngestOutcome:
     """What happened to one landing file in one run."""
 
     rel_path: str
-    status: str  # loaded | skipped | failed | unrecognised | other (belongs to another asset)
+    status: str  # loaded | skipped | failed | unrecognised | withdrawn | other (belongs to another asset)
     layout: str | None = None
     counts: LoadCounts | None = None
     error: str | None = None
@@ -376,19 +429,25 @@ class IngestReport:
         return self.by_status("failed")
 
     def summary_markdown(self) -> str:
-        lines = [
-            "| file | layout | status | read | loaded | quarantined | error |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for o in self.outcomes:
-            if o.status == "other":
-                continue
-            c = o.counts
-            lines.append(
-                f"| {o.rel_path} | {o.layout or ''} | {o.status} | {c.rows_read if c else ''} | "
-                f"{c.rows_loaded if c else ''} | {c.rows_quarantined if c else ''} | {(o.error or '').replace('|', '/')} |"
+        """The files table for the asset's metadata (every value escaped: file names and errors are data)."""
+        rows = [
+            (
+                o.rel_path,
+                o.layout or "",
+                o.status,
+                *(
+                    (o.counts.rows_read, o.counts.rows_loaded, o.counts.rows_quarantined)
+                    if o.counts
+                    else ("", "", "")
+                ),
+                o.error or "",
             )
-        return "\n".join(lines)
+            for o in self.outcomes
+            if o.status != "other"
+        ]
+        return markdown_table(
+            ["file", "layout", "status", "read", "loaded", "quarantined", "error"], rows, width=400
+        )
 
 
 def landing_files(landing_dir: Path, source: str) -> list[Path]:
@@ -422,8 +481,8 @@ def _record(
         """
         INSERT OR REPLACE INTO meta.ingest_ledger
             (path, source, sha256, bytes, layout, rows_read, rows_loaded, rows_quarantined,
-             started_at, finished_at, status, error)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp, ?, ?)
+             started_at, finished_at, status, error, withdrawn_at, withdrawal_reason)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, NULL, NULL)
         """,
         [
             landing_file.rel_path,
@@ -528,11 +587,20 @@ def ingest_source(
     ``source_layouts`` is every layout the source knows (default ``layouts``): a file matching one of
     those but not ``layouts`` belongs to another asset and is left alone; a file matching none is
     recorded in the ledger as failed with a message saying what was expected.
+
+    Withdrawals (:mod:`pipelines.withdraw`): on a pass over the whole folder (``paths`` not given), a file
+    the ledger knows that is gone from the folder is withdrawn first; a file whose content was withdrawn
+    on purpose (``chorus withdraw``) is not loaded until its content changes or it is readmitted.
     """
     source_layouts = list(source_layouts or layouts)
     own = {layout.name for layout in layouts}
     report = IngestReport()
     files = list(paths) if paths is not None else landing_files(landing_dir, source)
+    if paths is None:
+        # A file gone from the folder is withdrawn: its rows leave before the rest of the folder loads.
+        present = [p.relative_to(landing_dir).as_posix() for p in files]
+        for withdrawal in withdraw_missing(con, landing_dir, source, present, own, log):
+            report.outcomes.append(IngestOutcome(withdrawal.path, "withdrawn", error=withdrawal.reason))
     for index, path in enumerate(files, start=1):
         started = datetime.now()
         landing_file = LandingFile.from_path(path, landing_dir, source)
@@ -540,6 +608,14 @@ def ingest_source(
         if previous and previous[0] == landing_file.sha256 and previous[1] == "loaded":
             status = "skipped" if previous[2] in own else "other"
             report.outcomes.append(IngestOutcome(landing_file.rel_path, status, previous[2]))
+            continue
+        if hold := held_by(con, landing_file.sha256):
+            # Withdrawn on purpose (`chorus withdraw`): not loaded until its content changes or it is readmitted.
+            record_held(con, landing_file.rel_path, source, landing_file.sha256, landing_file.bytes, hold)
+            message = hold.message(landing_file.rel_path)
+            if log:
+                log(message)
+            report.outcomes.append(IngestOutcome(landing_file.rel_path, "withdrawn", error=message))
             continue
         layout: Layout | None = None
         try:

@@ -198,6 +198,7 @@ def source_ingest_asset(
         metadata["files"] = dg.MetadataValue.md(report.summary_markdown())
         metadata["files_loaded"] = len(report.by_status("loaded"))
         metadata["files_unchanged"] = len(report.by_status("skipped"))
+        metadata["files_withdrawn"] = len(report.by_status("withdrawn"))
         metadata["rows_quarantined_this_run"] = sum(
             o.counts.rows_quarantined for o in report.by_status("loaded") if o.counts
         )

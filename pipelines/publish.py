@@ -9,6 +9,7 @@ file keeps its snapshot until it reconnects. ``raw``, ``staged`` and ``quarantin
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import duckdb
 
 PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts", "ref")
 STORAGE_COMPATIBILITY = "v1.4.0"
+# The ICB reports' file names (pipelines.report.render.report_filename): one page per published ICB.
+ICB_REPORT_FILES = "inequalities_*.html"
 # Reference tables that are internal bookkeeping, not useful to analysts.
 NOT_PUBLISHED = {"ref.area_deprivation"}
 
@@ -86,7 +89,26 @@ def publish_store(
             con.execute("CHECKPOINT snap")
         finally:
             con.execute("DETACH snap")
+    if parquet_dir is not None:
+        # A table no longer published (its rows all withdrawn, or dropped) must not live on as Parquet.
+        patterns = [f"{schema}.*.parquet" for schema in schemas]
+        remove_stale_files(parquet_dir, patterns, keep=[t.parquet for t in out if t.parquet is not None])
     # A WAL left by a crashed writer of the published file would be replayed onto the new file: remove it.
     Path(str(published) + ".wal").unlink(missing_ok=True)
     os.replace(tmp, published)
     return out
+
+
+def remove_stale_files(folder: Path, patterns: Sequence[str], keep: Iterable[Path]) -> list[Path]:
+    """Delete files in ``folder`` matching ``patterns`` that a publish did not write; return them.
+
+    Published outputs written one file per table or per area (Parquet, ICB reports) would otherwise keep
+    a table or area that is no longer published readable after a withdrawal.
+    """
+    kept = {Path(p).resolve() for p in keep}
+    stale = sorted(
+        {p for pattern in patterns for p in folder.glob(pattern) if p.is_file() and p.resolve() not in kept}
+    )
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale

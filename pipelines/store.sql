@@ -17,8 +17,26 @@ CREATE TABLE IF NOT EXISTS meta.ingest_ledger (
     rows_quarantined  BIGINT,
     started_at        TIMESTAMP NOT NULL,
     finished_at       TIMESTAMP,
-    status            VARCHAR NOT NULL,      -- loaded | failed
-    error             VARCHAR                -- one readable sentence naming the file and the problem
+    status            VARCHAR NOT NULL,      -- loaded | failed | withdrawn
+    error             VARCHAR,               -- one readable sentence naming the file and the problem
+    withdrawn_at      TIMESTAMP,             -- when its rows were withdrawn (status withdrawn)
+    withdrawal_reason VARCHAR                -- why: removed from the landing folder, or `chorus withdraw --reason`
+);
+-- Stores created before withdrawals existed get the two columns (a no-op once they are there).
+ALTER TABLE meta.ingest_ledger ADD COLUMN IF NOT EXISTS withdrawn_at TIMESTAMP;
+ALTER TABLE meta.ingest_ledger ADD COLUMN IF NOT EXISTS withdrawal_reason VARCHAR;
+
+-- Every withdrawal ever made (the ledger holds each path's current state). A deliberate one holds the
+-- content: a file with that SHA-256 is not loaded, under any name, until `chorus readmit` sets readmitted_at.
+CREATE TABLE IF NOT EXISTS meta.withdrawals (
+    path              VARCHAR NOT NULL,
+    source            VARCHAR NOT NULL,
+    sha256            VARCHAR NOT NULL,
+    withdrawn_at      TIMESTAMP NOT NULL,
+    reason            VARCHAR NOT NULL,
+    deliberate        BOOLEAN NOT NULL,      -- chorus withdraw (true) or removed from the landing folder (false)
+    rows_removed      BIGINT NOT NULL,       -- rows deleted from raw, staged, ref, quarantine and the text codes
+    readmitted_at     TIMESTAMP
 );
 
 CREATE TABLE IF NOT EXISTS quarantine.rows (

@@ -404,7 +404,8 @@ def section_triangulation(d: IcbData) -> Section:
     rows = []
     for _, r in top.iterrows():
         gap = "" if _missing(r.survey_worst_gap) else _pts(r.survey_worst_gap)
-        sig = ' <span class="tag worse">sig.</span>' if bool(r.survey_gap_significant) and gap else ""
+        significant = not _missing(r.survey_gap_significant) and bool(r.survey_gap_significant)
+        sig = ' <span class="tag worse">sig.</span>' if significant and gap else ""
         no_comments = not _missing(r.comments) and float(r.comments) == 0
         neg = "–" if no_comments else _pct(r.negative_share, 0)
         overall = (

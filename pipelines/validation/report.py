@@ -29,7 +29,10 @@ WITH current AS (
 )
 SELECT l.source, l.path, l.layout, l.status, l.rows_read, l.rows_loaded, l.rows_quarantined,
        coalesce(f.expectations, 0), coalesce(f.failed_expectations, 0),
-       coalesce(f.failures, CASE WHEN l.status = 'failed' THEN l.error END) AS problem, l.finished_at
+       coalesce(f.failures, CASE WHEN l.status = 'failed' THEN l.error
+                                 WHEN l.status = 'withdrawn' THEN 'withdrawn ' || strftime(l.withdrawn_at, '%Y-%m-%d %H:%M')
+                                      || ': ' || l.withdrawal_reason END) AS problem,
+       coalesce(l.withdrawn_at, l.finished_at)
 FROM meta.ingest_ledger l LEFT JOIN failed f ON f.source_file = l.path
 ORDER BY l.source, l.path
 """
@@ -49,8 +52,13 @@ class Report:
     def by_source(self) -> dict[str, dict[str, int]]:
         summary: dict[str, dict[str, int]] = {}
         for row in self.rows:
-            s = summary.setdefault(row[0], {"files": 0, "passed": 0, "failed": 0, "quarantined_rows": 0})
+            s = summary.setdefault(
+                row[0], {"files": 0, "passed": 0, "failed": 0, "withdrawn": 0, "quarantined_rows": 0}
+            )
             s["files"] += 1
+            if row[3] == "withdrawn":  # its rows, quarantined ones included, have left the store
+                s["withdrawn"] += 1
+                continue
             s["passed" if row[3] == "loaded" and not row[8] else "failed"] += 1
             s["quarantined_rows"] += int(row[6] or 0)
         return summary
@@ -67,12 +75,13 @@ def build_report(con: duckdb.DuckDBPyConnection) -> Report:
 
 
 def report_markdown(report: Report) -> str:
-    """Per source: files passed / failed and rows quarantined; then every failing file with its reason."""
+    """Per source: files passed / failed / withdrawn and rows quarantined; then every file not published
+    with its reason (a withdrawn file's: when and why)."""
     summary = [
-        (s, v["files"], v["passed"], v["failed"], v["quarantined_rows"])
+        (s, v["files"], v["passed"], v["failed"], v["quarantined_rows"], v["withdrawn"])
         for s, v in report.by_source().items()
     ]
-    text = markdown_table(["source", "files", "passed", "failed", "rows quarantined"], summary)
+    text = markdown_table(["source", "files", "passed", "failed", "rows quarantined", "withdrawn"], summary)
     failing = [(r[0], r[1], r[3], r[8], r[9]) for r in report.rows if r[3] != "loaded" or r[8]]
     if failing:
         text += "\n\n**Files not published**\n\n" + markdown_table(
@@ -92,18 +101,19 @@ def report_html(report: Report) -> str:
         "<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#212b32}table{border-collapse:collapse;"
         "margin-bottom:2rem}td,th{border:1px solid #d8dde0;padding:.3rem .6rem;text-align:left;vertical-align:top}"
         "th{background:#f0f4f5}tr.fail{background:#fde8e8}tr.pass td.status{color:#007f3b}"
-        "tr.fail td.status{color:#d5281b;font-weight:bold}</style></head><body>",
+        "tr.fail td.status{color:#d5281b;font-weight:bold}tr.withdrawn{color:#768692}</style></head><body>",
         "<h1>Chorus validation report</h1>",
         f"<p>Generated {report.generated_at:%Y-%m-%d %H:%M}. A file is <b>passed</b> when it loaded and its "
-        "current content met every expectation; failed files were not published (the previous version stays).</p>",
+        "current content met every expectation; failed files were not published (the previous version stays); "
+        "withdrawn files' rows were removed from the store and everything published from it.</p>",
         "<h2>By source</h2><table><tr><th>source</th><th>files</th><th>passed</th><th>failed</th>"
-        "<th>rows quarantined</th></tr>",
+        "<th>rows quarantined</th><th>withdrawn</th></tr>",
     ]
     for source, v in report.by_source().items():
         css = "fail" if v["failed"] else "pass"
         parts.append(
             f"<tr class='{css}'><td>{cell(source)}</td><td>{v['files']}</td><td>{v['passed']}</td>"
-            f"<td class='status'>{v['failed']}</td><td>{v['quarantined_rows']}</td></tr>"
+            f"<td class='status'>{v['failed']}</td><td>{v['quarantined_rows']}</td><td>{v['withdrawn']}</td></tr>"
         )
     parts.append("</table>")
     for source in report.by_source():
@@ -120,7 +130,8 @@ def report_html(report: Report) -> str:
                 *row[4:10],
                 row[10].strftime("%Y-%m-%d %H:%M") if row[10] else "",
             ]
-            parts.append(f"<tr class='{'pass' if ok else 'fail'}'>")
+            css = "pass" if ok else "withdrawn" if row[3] == "withdrawn" else "fail"
+            parts.append(f"<tr class='{css}'>")
             parts += [
                 f"<td class='status'>{cell(v)}</td>" if i == 2 else f"<td>{cell(v)}</td>"
                 for i, v in enumerate(values)

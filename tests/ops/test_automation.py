@@ -141,6 +141,12 @@ def test_sensor_treats_a_removed_file_as_a_change(all_definitions: dg.Definition
     second = tick(all_definitions, first.cursor)
     assert len(second.run_requests) == 1
     assert "reference/etr.csv" not in json.loads(second.cursor)["reference"]
+    # The run withdraws the file (the source's ingest assets) and republishes everything built from it.
+    selected = set(second.run_requests[0].asset_selection)
+    assert dg.AssetKey(["ref", "nhs_trusts"]) in selected
+    assert {dg.AssetKey("published_store"), dg.AssetKey("inequalities_report")} <= selected
+    assert dg.AssetKey(["meta", "validation_report"]) in selected
+    assert second.run_requests[0].tags["chorus/removed_files"] == "1"
 
 
 def test_sensor_skips_when_the_landing_folder_is_missing(

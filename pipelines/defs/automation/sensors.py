@@ -1,5 +1,8 @@
 """The landing sensor: a run for the sources whose files are new, changed or removed.
 
+A removed file is withdrawn by the run it triggers: its source's ingest assets find it gone and take its
+rows out (``pipelines/withdraw.py``), and the marts, published file and reports downstream are rebuilt.
+
 The cursor remembers, per source, each file's SHA-256 (with its size and mtime so an untouched file is
 not re-hashed every tick: national files are gigabytes). A tick compares the landing folder with the
 cursor, requests one run selecting the changed sources' groups plus everything downstream, and moves the
@@ -103,13 +106,22 @@ def landing_sensor(context: dg.SensorEvaluationContext, chorus: ChorusResource) 
     selected = dg.AssetSelection.groups(*sources).downstream().resolve(graph)
     keys = sorted((k for k in selected if graph.get(k).is_executable), key=lambda k: k.to_user_string())
     files = sum(len(v) for v in changes.values())
-    context.log.info(f"{files} changed file(s) in {', '.join(sources)}: requesting {len(keys)} asset(s)")
+    # A removed file is withdrawn by its source's ingest assets in this run (pipelines/withdraw.py).
+    removed = sum(1 for v in changes.values() for sha in v.values() if sha is None)
+    context.log.info(
+        f"{files} changed file(s) ({removed} removed, to be withdrawn) in {', '.join(sources)}: "
+        f"requesting {len(keys)} asset(s)"
+    )
     return dg.SensorResult(
         run_requests=[
             dg.RunRequest(
                 run_key=run_key_for(changes),
                 asset_selection=keys,
-                tags={"chorus/trigger": "landing", "chorus/sources": ",".join(sources)},
+                tags={
+                    "chorus/trigger": "landing",
+                    "chorus/sources": ",".join(sources),
+                    "chorus/removed_files": str(removed),
+                },
             )
         ],
         cursor=cursor,

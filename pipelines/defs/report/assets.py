@@ -6,6 +6,8 @@ import dagster as dg
 
 from pipelines.build_fingerprint import inputs_fingerprint, is_current, record_build
 from pipelines.chorus_resource import ChorusResource
+from pipelines.markdown import escape_markdown
+from pipelines.publish import ICB_REPORT_FILES, remove_stale_files
 from pipelines.report import render_all_reports
 from pipelines.report.charts import gradient_chart, groups_chart, to_png
 from pipelines.report.data import list_icbs, load_icb
@@ -18,7 +20,9 @@ def _png_markdown(title: str, png: bytes) -> str:
 def _key_charts(published, icb: str) -> str:  # noqa: ANN001
     """Two small PNGs (inline data URIs) for the Dagster UI: the deprivation gradient and groups by age."""
     data = load_icb(published, icb)
-    parts = [f"Key charts for **{data.icb_name}** ({icb}); the full report has every section."]
+    parts = [
+        f"Key charts for **{escape_markdown(data.icb_name)}** ({escape_markdown(icb)}); the full report has every section."
+    ]
     figure = gradient_chart(data.quintiles, data.gradient, max_panels=3)
     if figure is not None:
         parts.append(_png_markdown("Deprivation gradient (SII line, 95% intervals)", to_png(figure, dpi=55)))
@@ -58,17 +62,20 @@ def inequalities_report(context: dg.AssetExecutionContext, chorus: ChorusResourc
             con, f"inequalities_report:{out_dir}", fingerprint
         )
     if unchanged:
-        paths = sorted(out_dir.glob("inequalities_*.html"))
+        paths = sorted(out_dir.glob(ICB_REPORT_FILES))
         context.log.info(f"{out_dir}: inputs unchanged since the last report; kept {len(paths)} report(s)")
     else:
         paths = render_all_reports(settings.published, out_dir)
+        # An ICB no longer in the published store (its files withdrawn) loses its page too.
+        for stale in remove_stale_files(out_dir, [ICB_REPORT_FILES], keep=paths):
+            context.log.info(f"removed {stale}: its ICB is no longer in the published store")
         with chorus.connect() as con:
             record_build(con, f"inequalities_report:{out_dir}", fingerprint)
         context.log.info(f"wrote {len(paths)} ICB report(s) and index.html to {out_dir}")
     metadata: dict[str, dg.MetadataValue] = {
         "path": dg.MetadataValue.path(str(out_dir / "index.html")),
         "reports": dg.MetadataValue.md(
-            "\n".join(f"- `{p}`" for p in paths) or "no ICB in the published store"
+            "\n".join(f"- {escape_markdown(p)}" for p in paths) or "no ICB in the published store"
         ),
         "icbs": dg.MetadataValue.int(len(paths)),
     }
