@@ -291,9 +291,10 @@ def unknown_layout_message(
     """Which layouts were expected and, for the closest CSV layout, which columns were missing."""
     names = ", ".join(layout.name for layout in layouts) or "none"
     message = f"{landing_file.rel_path}: layout not recognised for source '{landing_file.source}'; expected one of: {names}"
-    hint = closest_layout_hint(header, layouts) if header is not None else ""
-    if hint:
-        message += hint + quoted_columns(landing_file, header)
+    if header is not None:
+        # The closest layout by shared columns (none named when nothing is shared), then at most the
+        # file's column names, and only when they look like names.
+        message += closest_layout_hint(header, layouts) + quoted_columns(landing_file, header)
     elif landing_file.suffix not in {s for layout in layouts for s in layout.suffixes}:
         message += f". Files of type '{landing_file.suffix or '(none)'}' are not read here"
     return message
