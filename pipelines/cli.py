@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -158,15 +160,47 @@ def run(
         selection = dg.AssetSelection.groups(*groups).downstream()
     else:
         selection = dg.AssetSelection.all()
-    _check_store_is_for(settings)
-    started = datetime.now()
-    from pipelines.run_display import RunDisplay, log_path_for
+    with one_cli_run_at_a_time(settings.warehouse):
+        _check_store_is_for(settings)
+        started = datetime.now()
+        from pipelines.run_display import RunDisplay, log_path_for
 
-    display = RunDisplay(log_path_for(settings.warehouse.parent / "logs", started))
-    typer.echo(f"Running; Dagster's full log: {display.log_path}", err=True)
-    with display:
-        result = _execute(definitions, selection, "chorus_cli_run")
-    raise typer.Exit(_finish_run(settings, result, started, display.log_path))
+        display = RunDisplay(log_path_for(settings.warehouse.parent / "logs", started))
+        typer.echo(f"Running; Dagster's full log: {display.log_path}", err=True)
+        with display:
+            result = _execute(definitions, selection, "chorus_cli_run")
+        code = _finish_run(settings, result, started, display.log_path)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def one_cli_run_at_a_time(warehouse: Path) -> Iterator[None]:
+    """Hold ``<warehouse>.run.lock`` for the whole run: a second `chorus run` (cron while someone runs it
+    by hand) waits for the first to finish, then runs, instead of interleaving with it.
+
+    Steps of runs started from the UI, the sensor or the schedule already take turns through the
+    ``duckdb_writer`` pool of the shared instance; this lock adds the CLI's own reads before and after
+    its run. The operating system releases it when the process ends, however it ends.
+    """
+    import fcntl
+
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with open(warehouse.with_name(warehouse.name + ".run.lock"), "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "unknown"
+            typer.echo(
+                f"Waiting for the chorus run already refreshing {warehouse} (pid {holder}) to finish ...",
+                err=True,
+            )
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        yield
 
 
 def _apply_run_options(landing: Path | None, warehouse: Path | None) -> None:
@@ -361,7 +395,10 @@ def publish() -> None:
         raise typer.Exit(2)
     # Through Dagster, not publish_store directly: the step takes the duckdb_writer pool slot (so it
     # never races a refresh) and the materialisation shows in the UI.
-    result = _execute(defs(), dg.AssetSelection.assets(dg.AssetKey("published_store")), "chorus_cli_publish")
+    with one_cli_run_at_a_time(settings.warehouse):
+        result = _execute(
+            defs(), dg.AssetSelection.assets(dg.AssetKey("published_store")), "chorus_cli_publish"
+        )
     if not _report_failures(result):
         raise typer.Exit(1)
     typer.echo(

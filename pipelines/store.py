@@ -29,9 +29,8 @@ def _lock_holder(message: str) -> str:
         return "another process"
     program, pid = found.groups()
     try:  # the command line says far more than the interpreter's path (which notebook, which tool)
-        cmdline = (
-            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-        )
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        cmdline = " ".join(raw.replace("\0", " ").split())  # one line, whatever the arguments hold
     except OSError:
         cmdline = ""
     return f"process {pid} ({cmdline[:120] or program})"

@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.chorus_resource import ChorusResource
 from pipelines.defs.automation.schedules import nightly_refresh
-from pipelines.defs.automation.sensors import landing_sensor
+from pipelines.defs.automation.sensors import MAX_ATTEMPTS, PENDING, landing_sensor, settle_pending
 from schemas.settings import SOURCES
 
 
@@ -71,9 +71,14 @@ def landing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def tick(definitions: dg.Definitions, cursor: str | None) -> dg.SensorResult:
+def tick(
+    definitions: dg.Definitions, cursor: str | None, instance: dg.DagsterInstance | None = None
+) -> dg.SensorResult:
     context = dg.build_sensor_context(
-        cursor=cursor, definitions=definitions, resources={"chorus": ChorusResource()}
+        cursor=cursor,
+        definitions=definitions,
+        resources={"chorus": ChorusResource()},
+        instance=instance or dg.DagsterInstance.ephemeral(),
     )
     result = landing_sensor(context)
     assert isinstance(result, dg.SensorResult)
@@ -151,3 +156,64 @@ def test_sensor_skips_when_the_landing_folder_is_missing(
     assert not result.run_requests
     assert result.skip_reason is not None
     assert "does not exist" in (result.skip_reason.skip_message or "")
+
+
+def record_run(instance: dg.DagsterInstance, run_key: str, succeed: bool) -> None:
+    """A finished run carrying ``run_key``, as the daemon would have launched for the request."""
+
+    @dg.op
+    def refresh() -> None:
+        if not succeed:
+            raise RuntimeError('IO Error: Could not set lock on file "chorus.duckdb"')
+
+    @dg.job
+    def landing_run() -> None:
+        refresh()
+
+    landing_run.execute_in_process(instance=instance, tags={"dagster/run_key": run_key}, raise_on_error=False)
+
+
+def test_sensor_requests_a_change_again_when_its_run_failed(
+    all_definitions: dg.Definitions, landing: Path
+) -> None:
+    """A run that failed (e.g. on a held lock) does not swallow the change: the next tick asks again."""
+    with dg.DagsterInstance.ephemeral() as instance:
+        first = tick(all_definitions, None, instance)
+        key = first.run_requests[0].run_key
+        record_run(instance, key, succeed=False)
+
+        retried = tick(all_definitions, first.cursor, instance)
+        assert len(retried.run_requests) == 1, "the failed change must be requested again"
+        retry = retried.run_requests[0]
+        assert retry.run_key != key and retry.run_key.startswith(key), "a new key, or Dagster would skip it"
+        assert retry.tags["chorus/sources"] == "reference"
+
+        record_run(instance, retry.run_key, succeed=True)
+        settled = tick(all_definitions, retried.cursor, instance)
+        assert not settled.run_requests, "a change whose run succeeded is done"
+        assert json.loads(settled.cursor)[PENDING] == {}
+
+
+def test_sensor_gives_up_on_a_change_after_repeated_failures(
+    all_definitions: dg.Definitions, landing: Path
+) -> None:
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = tick(all_definitions, None, instance)
+        keys = []
+        while result.run_requests:
+            keys.append(result.run_requests[0].run_key)
+            record_run(instance, keys[-1], succeed=False)
+            result = tick(all_definitions, result.cursor, instance)
+        assert len(keys) == MAX_ATTEMPTS, "bounded: a file that always fails is not retried every minute"
+
+
+def test_sensor_waits_for_a_run_in_progress_before_requesting_its_sources_again(
+    all_definitions: dg.Definitions, landing: Path
+) -> None:
+    def in_progress(run_key: str) -> str:
+        return "STARTED"
+
+    cursor = json.loads(tick(all_definitions, None).cursor)
+    waiting, retry, given_up = settle_pending(cursor, in_progress)
+    assert waiting == {"reference"} and not retry and not given_up
+    assert len(cursor[PENDING]) == 1, "still pending while the run is in progress"
