@@ -21,9 +21,9 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 demo: $(BIN)/chorus $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/chorus run
 
-## test: run the test suite
+## test: run the test suite (and list the ten slowest tests)
 test: $(BIN)/chorus
-	$(BIN)/pytest -q -n 2 --dist loadfile
+	$(BIN)/pytest -q -n 2 --dist loadfile --durations=10
 
 ## ui: the Dagster UI on http://127.0.0.1:3000 (schedules and sensors on)
 ui: $(BIN)/chorus $(DAGSTER_HOME)/dagster.yaml

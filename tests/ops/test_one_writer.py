@@ -83,19 +83,22 @@ def test_the_store_is_opened_as_soon_as_the_holder_lets_go(holder: subprocess.Po
     import threading
 
     assert holder.stdin is not None and holder.stdout is not None
+    released = threading.Event()
+    opened: list[bool] = []
 
-    def release() -> None:
-        holder.stdin.write("\n")
-        holder.stdin.flush()
-
-    timer = threading.Timer(1.0, release)  # lets go while the opener below is already waiting
-    timer.start()
-    try:
+    def open_it() -> None:
         with open_store(tmp_path / "chorus.duckdb", lock_wait_seconds=HUNG) as con:
-            assert con.execute("SELECT count(*) FROM meta.ingest_ledger").fetchone() == (0,)
-    finally:
-        timer.cancel()
+            opened.append(released.is_set())
+            con.execute("SELECT count(*) FROM meta.ingest_ledger").fetchone()
+
+    opener = threading.Thread(target=open_it)
+    opener.start()
+    released.set()
+    holder.stdin.write("\n")
+    holder.stdin.flush()
     assert holder.stdout.readline().strip() == "RELEASED"
+    opener.join(HUNG)
+    assert opened == [True], "the store opened while another process still held it"
 
 
 def cli_env(tmp_path: Path, landing: Path) -> dict[str, str]:
