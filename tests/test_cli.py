@@ -192,3 +192,24 @@ def test_help_documents_the_exit_codes_and_version_prints(tmp_path: Path) -> Non
         assert phrase in text, phrase
     version = chorus("--version", env=env, cwd=tmp_path)
     assert version.returncode == 0 and version.stdout.startswith("chorus ")
+
+
+def test_the_readme_query_tools_open_the_published_file(sample_run: dict) -> None:
+    """The `duckdb` CLI (PyPI duckdb-cli, an older engine than the pipeline's) opens the published file
+    read-only, and pandas reads its Parquet exports (pyarrow), as the README promises after a run."""
+    import pandas as pd
+
+    store = sample_run["work"] / "store"
+    duckdb_cli = shutil.which("duckdb", path=str(Path(sys.executable).parent)) or shutil.which("duckdb")
+    assert duckdb_cli, "the duckdb CLI (pip package duckdb-cli) is a dependency and must be installed"
+    sql = "SELECT count(*) FROM marts.metric_by_group"
+    shown = subprocess.run(
+        [duckdb_cli, "-readonly", "-csv", "-noheader", str(store / "published.duckdb"), "-c", sql],
+        capture_output=True, text=True, timeout=HUNG, check=False,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    with duckdb.connect(str(store / "published.duckdb"), read_only=True) as con:
+        rows = con.execute(sql).fetchone()[0]
+    assert rows > 0 and int(shown.stdout.strip()) == rows
+    frame = pd.read_parquet(store / "parquet" / "marts.metric_by_group.parquet")
+    assert len(frame) == rows
