@@ -41,6 +41,9 @@ class StepState:
     started: float | None = None
     finished: float | None = None
     detail: str = ""
+    checks_passed: int = 0
+    checks_failed: int = 0
+    materialized: bool = False
 
     def elapsed(self, now: float) -> float:
         if self.started is None:
@@ -75,7 +78,11 @@ class RunDisplay:
             from rich.live import Live
 
             self._live = Live(
-                self._table(), console=Console(stderr=True), refresh_per_second=4, transient=False
+                self._table(),
+                console=Console(stderr=True),
+                refresh_per_second=4,
+                transient=False,
+                vertical_overflow="visible",
             )
             self._live.__enter__()
         return self
@@ -115,7 +122,13 @@ class RunDisplay:
             step.state, step.finished = "failed", now
         elif kind == "STEP_SKIPPED":
             step.state, step.finished = "skipped", now
+        elif kind == "ASSET_CHECK_EVALUATION":
+            if event.event_specific_data.passed:
+                step.checks_passed += 1
+            else:
+                step.checks_failed += 1
         elif kind == "ASSET_MATERIALIZATION":
+            step.materialized = True
             values = event.event_specific_data.materialization.metadata
             loaded, unchanged = values.get("files_loaded"), values.get("files_unchanged")
             if loaded is not None and unchanged is not None and loaded.value == 0 and unchanged.value > 0:
@@ -139,7 +152,16 @@ class RunDisplay:
         table.add_column("state")
         table.add_column("elapsed", justify="right")
         order = list(STATE_STYLES)
-        shown = sorted(self.steps.values(), key=lambda s: (order.index(s.state), s.key))
+        # One row per asset step; a check's own step (it only evaluates checks) shows while it runs or
+        # if it failed, and is otherwise counted in the caption.
+        shown = sorted(
+            (
+                s
+                for s in self.steps.values()
+                if not self._is_check_step(s) or s.state in {"running", "failed"}
+            ),
+            key=lambda s: (order.index(s.state), s.key),
+        )
         for step in shown:
             table.add_row(
                 step.key,
@@ -147,10 +169,20 @@ class RunDisplay:
                 f"{step.elapsed(now):6.1f} s" if step.started else "",
             )
         counts = self.counts()
-        table.caption = "  ".join(f"{state}: {counts[state]}" for state in order if counts.get(state)) + (
-            f"   log: {self.log_path}"
+        passed = sum(s.checks_passed for s in self.steps.values())
+        failed = sum(s.checks_failed for s in self.steps.values())
+        table.caption = (
+            "  ".join(f"{state}: {counts[state]}" for state in order if counts.get(state))
+            + f"   checks passed: {passed}"
+            + (f", failed: {failed}" if failed else "")
+            + f"   log: {self.log_path}"
         )
         return table
+
+    @staticmethod
+    def _is_check_step(step: StepState) -> bool:
+        """A step that evaluated checks and materialised nothing (asset steps report their checks too)."""
+        return (step.checks_passed + step.checks_failed) > 0 and not step.materialized
 
 
 _ACTIVE: RunDisplay | None = None
