@@ -68,6 +68,8 @@ def landing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     _write(folder / "reference" / "etr.csv", "c,d\n3,4\n")
     _write(folder / "reference" / "README.txt.bak", "not a data file")
     monkeypatch.setenv("CHORUS_LANDING_DIR", str(folder))
+    # No store yet (the first tick reads the store's ledger): never the project's own.
+    monkeypatch.setenv("CHORUS_WAREHOUSE", str(tmp_path / "store" / "chorus.duckdb"))
     return folder
 
 
@@ -217,3 +219,30 @@ def test_sensor_waits_for_a_run_in_progress_before_requesting_its_sources_again(
     waiting, retry, given_up = settle_pending(cursor, in_progress)
     assert waiting == {"reference"} and not retry and not given_up
     assert len(cursor[PENDING]) == 1, "still pending while the run is in progress"
+
+
+def test_the_first_tick_requests_nothing_the_store_already_loaded(
+    all_definitions: dg.Definitions, landing: Path, tmp_path: Path
+) -> None:
+    """`make ui` after `make demo`: files the ledger holds as loaded (same content) are not rebuilt."""
+    from pipelines.ingest import sha256_of
+    from pipelines.store import open_store
+
+    store = tmp_path / "store" / "chorus.duckdb"
+    with open_store(store) as con:
+        for rel in ("reference/epraccur.csv", "reference/etr.csv"):
+            con.execute(
+                """INSERT INTO meta.ingest_ledger (path, source, sha256, bytes, started_at, status)
+                   VALUES (?, 'reference', ?, 1, now(), 'loaded')""",
+                [rel, sha256_of(landing / rel)],
+            )
+    first = tick(all_definitions, None)
+    assert not first.run_requests, "the demo's files were requested again"
+    assert set(json.loads(first.cursor)["reference"]) == {"reference/epraccur.csv", "reference/etr.csv"}
+
+    # A file whose content differs from what the store loaded is a change, even on the first tick.
+    (landing / "reference" / "etr.csv").write_text("c,d\n3,9\n")
+    with open_store(store) as con:
+        con.execute("DELETE FROM meta.ingest_ledger WHERE path = 'reference/epraccur.csv'")
+    again = tick(all_definitions, None)
+    assert len(again.run_requests) == 1 and again.run_requests[0].tags["chorus/sources"] == "reference"

@@ -12,10 +12,12 @@ it as). `.ci/run` installs Debian's ``postgresql`` when it runs as root.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -148,7 +150,7 @@ def test_production_config_on_postgres_runs_queued_runs_one_writer_at_a_time(
     daemon_log = (tmp_path / "daemon.log").open("w")
     daemon = subprocess.Popen(
         [str(BIN / "dagster-daemon"), "run", "-m", LOCATION],
-        cwd=REPO, env=env, stdout=daemon_log, stderr=subprocess.STDOUT,
+        cwd=REPO, env=env, stdout=daemon_log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     try:
         for _ in range(2):
@@ -172,9 +174,14 @@ def test_production_config_on_postgres_runs_queued_runs_one_writer_at_a_time(
             ).read_text()[-3000:]
             spans = sorted(s for run in runs for s in step_intervals(instance, run.run_id))
     finally:
-        daemon.terminate()
-        daemon.wait(timeout=HUNG)
-        daemon_log.close()
+        # The daemon's whole process group: it starts a code server that would outlive it.
+        os.killpg(daemon.pid, signal.SIGTERM)
+        try:
+            daemon.wait(timeout=HUNG)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(daemon.pid, signal.SIGKILL)
+            daemon_log.close()
 
     run_ids = {r.run_id[:8] for r in runs}
     assert len({name.split(":")[0] for name, _, _ in spans}) == 2, "both runs executed steps"

@@ -79,6 +79,39 @@ def settle_pending(
     return waiting, retry, given_up
 
 
+def loaded_in_ledger(warehouse: Path) -> dict[str, str] | None:
+    """Path -> SHA-256 of every file the store has loaded; ``{}`` without a store, ``None`` while it is busy.
+
+    Read-only and without waiting: a sensor tick must be quick, and a busy store is simply tried again
+    on the next tick.
+    """
+    from pipelines.store import StoreLocked, open_store
+
+    if not warehouse.exists():
+        return {}
+    try:
+        with open_store(warehouse, read_only=True, lock_wait_seconds=0) as con:
+            return dict(
+                con.execute("SELECT path, sha256 FROM meta.ingest_ledger WHERE status = 'loaded'").fetchall()
+            )
+    except StoreLocked:
+        return None
+
+
+def baseline_from_ledger(current: Snapshot, loaded: dict[str, str]) -> Snapshot:
+    """The first tick's "already seen": each file the ledger holds as loaded with the same content.
+
+    So `make ui` after `make demo` requests nothing for what the demo just built, and only files the
+    store does not hold (new, changed, rejected) start a run.
+    """
+    baseline: Snapshot = {}
+    for source, files in current.items():
+        seen = {rel: entry for rel, entry in files.items() if loaded.get(rel) == entry[0]}
+        if seen:
+            baseline[source] = seen
+    return baseline
+
+
 def _latest_run_status(context: dg.SensorEvaluationContext) -> Callable[[str], str | None]:
     def status(run_key: str) -> str | None:
         runs = context.instance.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": run_key}), limit=1)
@@ -146,6 +179,11 @@ def landing_sensor(context: dg.SensorEvaluationContext, chorus: ChorusResource) 
     # they trigger a run as soon as the domain's assets exist rather than being silently absorbed.
     watched = [source for source in SOURCES if source in groups]
     previous = load_cursor(context.cursor)
+    if context.cursor is None:
+        loaded = loaded_in_ledger(chorus.settings().warehouse)
+        if loaded is None:
+            return dg.SensorResult(skip_reason="the working store is busy; looking again on the next tick")
+        previous = baseline_from_ledger(snapshot_landing(landing, {}, watched), loaded)
     waiting, retry, given_up = settle_pending(previous, _latest_run_status(context))
     for base in given_up:
         context.log.warning(f"{base}: failed {MAX_ATTEMPTS} times; left to the nightly refresh")
