@@ -73,8 +73,37 @@ def _ensure_sample(landing: Path) -> None:
     from schemas.settings import SAMPLE_LANDING
 
     if landing.resolve() == SAMPLE_LANDING.resolve() and not (landing / "reference").exists():
-        typer.echo(f"Generating the sample data in {landing}/ (first run) ...", err=True)
-        generate_sample(landing)
+        from rich.console import Console
+
+        started = time.perf_counter()
+        # A minute or more on a slow machine: a spinner with the clock, so it is plainly not stuck.
+        with Console(stderr=True).status(
+            f"Generating the sample data in {landing}/ (first run) ..."
+        ) as status:
+            ticker = _tick_elapsed(status, f"Generating the sample data in {landing}/ (first run)", started)
+            try:
+                written = generate_sample(landing)
+            finally:
+                ticker.set()
+        typer.echo(
+            f"Sample data generated in {landing}/: {sum(written.values())} files in "
+            f"{time.perf_counter() - started:.0f} s",
+            err=True,
+        )
+
+
+def _tick_elapsed(status, text: str, started: float):  # noqa: ANN001, ANN202 - rich Status, threading.Event
+    """Update ``status`` with the seconds elapsed, every second, until the returned event is set."""
+    import threading
+
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(1):
+            status.update(f"{text} ... {time.perf_counter() - started:.0f} s")
+
+    threading.Thread(target=tick, daemon=True).start()
+    return stop
 
 
 def _dagster_home() -> Path:
