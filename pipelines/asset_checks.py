@@ -1,4 +1,9 @@
-"""SQL asset checks: a query that returns the offending rows; none means the check passed."""
+"""SQL asset checks: a query that returns the offending rows; none means the check passed.
+
+One writer: a check is a step of its own, so it takes the ``duckdb_writer`` pool slot like the assets
+(DuckDB lets no other process in while anyone, reader or writer, holds the file) and reads through a
+read-only connection, so it can never write.
+"""
 
 from collections.abc import Sequence
 
@@ -6,6 +11,9 @@ import dagster as dg
 
 from pipelines.asset_metadata import markdown_table
 from pipelines.chorus_resource import ChorusResource
+
+# The pool every step that opens the working store takes a slot of (dagster.yaml: one slot).
+WRITER_POOL = "duckdb_writer"
 
 
 def sql_row_check(
@@ -23,9 +31,9 @@ def sql_row_check(
     """
     key = dg.AssetKey(asset.split("."))
 
-    @dg.asset_check(asset=key, name=name, description=description, blocking=blocking)
+    @dg.asset_check(asset=key, name=name, description=description, blocking=blocking, pool=WRITER_POOL)
     def _check(chorus: ChorusResource) -> dg.AssetCheckResult:
-        with chorus.connect() as con:
+        with chorus.connect(read_only=True) as con:
             result = con.execute(f"SELECT * FROM ({failing_rows_sql}) LIMIT {sample}")
             columns = [d[0] for d in result.description]
             rows = result.fetchall()

@@ -35,8 +35,17 @@ class ChorusResource(dg.ConfigurableResource):
         return ChorusSettings(**overrides)
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A short read-write connection to the working store (schemas created on first use)."""
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short connection to the working store (read-write: schemas created on first use).
+
+        Waits up to ``CHORUS_LOCK_WAIT_SECONDS`` for another process holding the file, then fails with
+        ``StoreLocked``: one line naming that process and what to do.
+        """
         settings = self.settings()
-        with open_store(settings.warehouse, memory_limit=settings.memory_limit) as con:
+        with open_store(
+            settings.warehouse,
+            read_only=read_only,
+            memory_limit=settings.memory_limit,
+            lock_wait_seconds=settings.lock_wait_seconds,
+        ) as con:
             yield con

@@ -1,7 +1,7 @@
 """The ``chorus`` command line: run the pipeline, regenerate the sample, inspect the store.
 
-Exit codes are meant for schedulers: 0 success, 1 the run failed (some asset or blocking check),
-2 bad usage or settings.
+Exit codes are meant for schedulers (see ``EXIT_CODES``): 0 all good, 3 the run finished but some files
+were rejected or not recognised, 1 a step failed, 2 bad settings or arguments.
 """
 
 from __future__ import annotations
@@ -11,38 +11,128 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import typer
 
-app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="Chorus: patient experience from every channel."
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_FILES_REJECTED = 0, 1, 2, 3
+EXIT_CODES = (
+    "Exit codes: 0 all good; 3 the run finished but some files were rejected or not recognised (each "
+    "listed once, with the reason from the ledger); 1 a step failed; 2 bad settings or arguments."
 )
 
-DEFAULT_SAMPLE = Path("data/sample")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help=f"Chorus: patient experience from every channel.\n\n{EXIT_CODES}",
+)
 
 
-def _settings():  # noqa: ANN202 - imported lazily to keep --help fast
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"chorus {version('chorus')}")
+        except PackageNotFoundError:  # running from a checkout that was never installed
+            typer.echo("chorus (not installed)")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _main(
+    show_version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Chorus: patient experience from every channel."""
+
+
+def _settings(**overrides: object):  # noqa: ANN202 - imported lazily to keep --help fast
+    """The settings, or exit 2 with one line naming the bad variable and why."""
+    from pydantic import ValidationError
+
     from schemas.settings import ChorusSettings
 
-    return ChorusSettings()
+    try:
+        return ChorusSettings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = f"CHORUS_{str(error['loc'][0]).upper()}" if error["loc"] else "settings"
+        typer.echo(f"error: {name}: {error['msg'].removeprefix('Value error, ')}", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 def _ensure_sample(landing: Path) -> None:
-    """The embedded sample is generated on first use (deterministic), so a fresh clone just works."""
-    from pipelines.sample import generate_sample
+    """The embedded sample is generated on first use (deterministic), so a fresh clone just works.
 
-    if landing.resolve() == DEFAULT_SAMPLE.resolve() and not (landing / "reference").exists():
-        typer.echo(f"Generating the sample data in {landing}/ (first run) ...")
-        generate_sample(landing)
+    Only into the project's own sample folder: a landing folder anyone named is never filled with it.
+    """
+    from pipelines.sample import generate_sample
+    from schemas.settings import SAMPLE_LANDING
+
+    if landing.resolve() == SAMPLE_LANDING.resolve() and not (landing / "reference").exists():
+        from rich.console import Console
+
+        started = time.perf_counter()
+        # A minute or more on a slow machine: a spinner with the clock, so it is plainly not stuck.
+        with Console(stderr=True).status(
+            f"Generating the sample data in {landing}/ (first run) ..."
+        ) as status:
+            ticker = _tick_elapsed(status, f"Generating the sample data in {landing}/ (first run)", started)
+            try:
+                written = generate_sample(landing)
+            finally:
+                ticker.set()
+        typer.echo(
+            f"Sample data generated in {landing}/: {sum(written.values())} files in "
+            f"{time.perf_counter() - started:.0f} s",
+            err=True,
+        )
+
+
+def _tick_elapsed(status, text: str, started: float):  # noqa: ANN001, ANN202 - rich Status, threading.Event
+    """Update ``status`` with the seconds elapsed, every second, until the returned event is set."""
+    import threading
+
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(1):
+            status.update(f"{text} ... {time.perf_counter() - started:.0f} s")
+
+    threading.Thread(target=tick, daemon=True).start()
+    return stop
+
+
+def _dagster_home() -> Path:
+    """``DAGSTER_HOME``, defaulting to the project's ``.dagster_home`` whatever the current folder.
+
+    `chorus run` then shares the instance (run history, the ``duckdb_writer`` pool) with `make ui`, so
+    its writing steps queue behind the UI's and the sensor's instead of colliding on the file lock.
+    """
+    import shutil
+
+    from schemas.settings import PROJECT_ROOT
+
+    home = Path(os.environ.get("DAGSTER_HOME") or PROJECT_ROOT / ".dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists() and (PROJECT_ROOT / "dagster.yaml").exists():
+        shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
 
 
 @app.command()
 def sample(
-    out: Path = typer.Option(DEFAULT_SAMPLE, help="Folder to write the sample landing files to."),
+    out: Path = typer.Option(None, help="Folder to write the sample landing files to (default data/sample)."),
 ) -> None:
     """Regenerate the synthetic sample data (fixed seed, real published formats)."""
     from pipelines.sample import generate_sample
+    from schemas.settings import SAMPLE_LANDING
+
+    out = out or SAMPLE_LANDING
 
     written = generate_sample(out)
     for source, count in written.items():
@@ -55,43 +145,165 @@ def run(
     source: list[str] = typer.Option(
         None, "--source", "-s", help="Only these sources' assets and what depends on them."
     ),
+    landing: Path = typer.Option(
+        None, "--landing", help="Landing folder (default CHORUS_LANDING_DIR); relative to the current folder."
+    ),
+    warehouse: Path = typer.Option(
+        None,
+        "--warehouse",
+        help="Working DuckDB file (default CHORUS_WAREHOUSE); relative to the current folder. Publishes "
+        "beside it unless CHORUS_PUBLISHED is set.",
+    ),
 ) -> None:
-    """Materialise every asset (or one source's) against CHORUS_LANDING_DIR and print what was built."""
+    """Materialise every asset (or some sources') against the landing folder; say what was built.
+
+    Exit 0 all good; 3 finished but some files were rejected or not recognised; 1 a step failed; 2 bad
+    settings or arguments.
+    """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import dagster as dg
-
-    from pipelines.definitions import defs
-
+    _apply_run_options(landing, warehouse)
     settings = _settings()
     _ensure_sample(settings.landing_dir)
     if not settings.landing_dir.is_dir():
         typer.echo(
-            f"error: landing folder {settings.landing_dir} does not exist (set CHORUS_LANDING_DIR)", err=True
+            f"error: landing folder {settings.landing_dir} does not exist (set CHORUS_LANDING_DIR or --landing)",
+            err=True,
         )
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
     definitions = defs()
     graph = definitions.resolve_asset_graph()
-    keys = graph.get_all_asset_keys()
     if source:
-        groups = set(source)
-        unknown = groups - {graph.get(k).group_name for k in keys}
+        groups = {s.lower() for s in source}
+        known = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+        unknown = groups - known
         if unknown:
-            typer.echo(f"error: unknown source(s) {', '.join(sorted(unknown))}", err=True)
-            raise typer.Exit(2)
+            typer.echo(
+                f"error: unknown source(s) {', '.join(sorted(unknown))}; valid: {', '.join(sorted(known))}",
+                err=True,
+            )
+            raise typer.Exit(EXIT_USAGE)
         selection = dg.AssetSelection.groups(*groups).downstream()
     else:
         selection = dg.AssetSelection.all()
-    result = _execute(definitions, selection, "chorus_cli_run")
+    with one_cli_run_at_a_time(settings.warehouse):
+        _check_store_is_for(settings)
+        started = datetime.now()
+        from pipelines.run_display import RunDisplay, log_path_for
+
+        display = RunDisplay(log_path_for(settings.warehouse.parent / "logs", started))
+        typer.echo(f"Running; Dagster's full log: {display.log_path}", err=True)
+        with display:
+            result = _execute(definitions, selection, "chorus_cli_run")
+        code = _finish_run(settings, result, started, display.log_path)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def one_cli_run_at_a_time(warehouse: Path) -> Iterator[None]:
+    """Hold ``<warehouse>.run.lock`` for the whole run: a second `chorus run` (cron while someone runs it
+    by hand) waits for the first to finish, then runs, instead of interleaving with it.
+
+    Steps of runs started from the UI, the sensor or the schedule already take turns through the
+    ``duckdb_writer`` pool of the shared instance; this lock adds the CLI's own reads before and after
+    its run. The operating system releases it when the process ends, however it ends.
+    """
+    import fcntl
+
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with open(warehouse.with_name(warehouse.name + ".run.lock"), "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "unknown"
+            typer.echo(
+                f"Waiting for the chorus run already refreshing {warehouse} (pid {holder}) to finish ...",
+                err=True,
+            )
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        yield
+
+
+def _apply_run_options(landing: Path | None, warehouse: Path | None) -> None:
+    """``--landing`` / ``--warehouse`` as CHORUS_* variables (absolute), so every step sees them."""
+    if landing is not None:
+        os.environ["CHORUS_LANDING_DIR"] = str(landing.expanduser().resolve())
+    if warehouse is not None:
+        warehouse = warehouse.expanduser().resolve()
+        os.environ["CHORUS_WAREHOUSE"] = str(warehouse)
+        # Never publish another store's data over the sample's published file.
+        os.environ.setdefault("CHORUS_PUBLISHED", str(warehouse.with_name("published.duckdb")))
+
+
+def _check_store_is_for(settings) -> None:  # noqa: ANN001
+    """Exit 2 when the working store was built from another landing folder (sample vs real files)."""
+    from pipelines.store import StoreLocked, bind_landing, open_store
+
+    try:
+        with open_store(
+            settings.warehouse,
+            memory_limit=settings.memory_limit,
+            lock_wait_seconds=settings.lock_wait_seconds,
+        ) as con:
+            other = bind_landing(con, settings.landing_dir)
+    except StoreLocked as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_FAILED) from None
+    if other is not None:
+        typer.echo(
+            f"error: {settings.warehouse} holds data from the landing folder {other}, not "
+            f"{settings.landing_dir.resolve()}; give these files their own store "
+            "(--warehouse FILE or CHORUS_WAREHOUSE)",
+            err=True,
+        )
+        raise typer.Exit(EXIT_USAGE)
+
+
+def _rejected_files(settings, since: datetime) -> list[tuple[str, str]]:  # noqa: ANN001
+    """(path, the ledger's reason) for each file rejected or not recognised since ``since``, once each."""
+    from pipelines.store import open_store
+
+    with open_store(settings.warehouse, read_only=True, lock_wait_seconds=settings.lock_wait_seconds) as con:
+        return con.execute(
+            """SELECT path, coalesce(error, 'rejected') FROM meta.ingest_ledger
+               WHERE status = 'failed' AND started_at >= ? ORDER BY path""",
+            [since],
+        ).fetchall()
+
+
+def _finish_run(settings, result, started: datetime, log_path: Path) -> int:  # noqa: ANN001
+    """Say how the run went, one line per problem, and return the exit code."""
+    ok = _report_failures(result)
+    rejected = _rejected_files(settings, started)
+    for _path, reason in rejected:
+        typer.echo(f"REJECTED {reason}", err=True)
+    if not ok:
+        typer.echo(f"Run failed; full log: {log_path}", err=True)
+        return EXIT_FAILED
     _print_summary(settings)
-    if not _report_failures(result):
-        raise typer.Exit(1)
+    if rejected:
+        typer.echo(
+            f"\n{len(rejected)} file(s) were rejected or not recognised (listed above); the rest loaded.",
+            err=True,
+        )
+        return EXIT_FILES_REJECTED
+    return EXIT_OK
 
 
 def _instance():  # noqa: ANN202 - dagster imported lazily
-    """The persistent instance under DAGSTER_HOME (runs show in the UI), else an ephemeral one."""
+    """The persistent instance under DAGSTER_HOME (the project's by default): runs show in the UI."""
     import dagster as dg
 
-    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    _dagster_home()
+    return dg.DagsterInstance.get()
 
 
 def _pid_alive(pid: int) -> bool:
@@ -151,20 +363,37 @@ def _execute(definitions, selection, job_name: str):  # noqa: ANN001, ANN202
         typer.echo(
             f"note: run {run_id} was interrupted earlier; marked failed and its pool slot freed", err=True
         )
+    from pipelines.run_display import chorus_run_logger
+
     job = dg.define_asset_job(job_name, selection=selection)
-    resolved = dg.Definitions.merge(definitions, dg.Definitions(jobs=[job])).resolve_job_def(job_name)
+    resolved = dg.Definitions.merge(
+        definitions, dg.Definitions(jobs=[job], loggers={"chorus_run": chorus_run_logger})
+    ).resolve_job_def(job_name)
     tags = {CLI_HOST_TAG: socket.gethostname(), CLI_PID_TAG: str(os.getpid())}
-    # INFO, not Dagster's DEBUG event stream: the terminal shows each file and step's progress lines.
+    # Dagster's event stream goes to the run's log file (and the live table), not the terminal.
     run_config = {
-        "loggers": {"console": {"config": {"log_level": os.environ.get("CHORUS_LOG_LEVEL", "INFO")}}}
+        "loggers": {"chorus_run": {"config": {"log_level": os.environ.get("CHORUS_LOG_LEVEL", "DEBUG")}}}
     }
     return resolved.execute_in_process(
         instance=instance, raise_on_error=False, tags=tags, run_config=run_config
     )
 
 
+def root_cause(error) -> str:  # noqa: ANN001 - a SerializableErrorInfo
+    """The first line of the innermost error: what went wrong, not Dagster's wrapper around it."""
+    while error.cause is not None:
+        error = error.cause
+    lines = [line for line in (error.message or "").strip().splitlines() if line.strip()]
+    first = lines[0] if lines else error.cls_name or "unknown error"
+    # "pipelines.store.StoreLocked: /x is held by ..." -> the sentence itself; keep other classes' names.
+    prefix = f"{error.cls_name}: " if error.cls_name else ""
+    if error.cls_name in {"StoreLocked", "Failure"} and first.startswith(prefix):
+        return first[len(prefix) :]
+    return first
+
+
 def _report_failures(result) -> bool:  # noqa: ANN001
-    """Print failed steps and checks, one line each; True when the run succeeded."""
+    """Print failed steps (their root cause) and failed checks, one line each; True when the run succeeded."""
     failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     failed_checks = [
         e.event_specific_data
@@ -172,10 +401,7 @@ def _report_failures(result) -> bool:  # noqa: ANN001
         if e.event_type_value == "ASSET_CHECK_EVALUATION" and not e.event_specific_data.passed
     ]
     for event in failures:
-        typer.echo(
-            f"FAILED {event.step_key}: {event.event_specific_data.error.message.strip().splitlines()[0]}",
-            err=True,
-        )
+        typer.echo(f"FAILED {event.step_key}: {root_cause(event.event_specific_data.error)}", err=True)
     for check in failed_checks:
         typer.echo(
             f"CHECK FAILED {check.asset_key.to_user_string()} {check.check_name}: {check.description or ''}",
@@ -198,7 +424,10 @@ def publish() -> None:
         raise typer.Exit(2)
     # Through Dagster, not publish_store directly: the step takes the duckdb_writer pool slot (so it
     # never races a refresh) and the materialisation shows in the UI.
-    result = _execute(defs(), dg.AssetSelection.assets(dg.AssetKey("published_store")), "chorus_cli_publish")
+    with one_cli_run_at_a_time(settings.warehouse):
+        result = _execute(
+            defs(), dg.AssetSelection.assets(dg.AssetKey("published_store")), "chorus_cli_publish"
+        )
     if not _report_failures(result):
         raise typer.Exit(1)
     typer.echo(
@@ -342,17 +571,15 @@ def readmit(
 
 
 def _print_summary(settings) -> None:  # noqa: ANN001
+    """The tables built, then what an analyst opens next: the report and the published file."""
     from pipelines.store import open_store
 
-    with open_store(settings.warehouse) as con:
+    with open_store(settings.warehouse, read_only=True, lock_wait_seconds=settings.lock_wait_seconds) as con:
         tables = con.execute(
-            """SELECT schema_name || '.' || table_name, estimated_size FROM duckdb_tables()
+            """SELECT schema_name || '.' || table_name FROM duckdb_tables()
                WHERE schema_name IN ('staged', 'ref', 'marts', 'quarantine', 'meta') ORDER BY 1"""
         ).fetchall()
-        counts = [(t, con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t, _ in tables]
-        failed = con.execute(
-            "SELECT path, error FROM meta.ingest_ledger WHERE status = 'failed' ORDER BY path"
-        ).fetchall()
+        counts = [(t, con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for (t,) in tables]
         withdrawn = con.execute(
             """SELECT path, withdrawn_at, withdrawal_reason FROM meta.ingest_ledger
                WHERE status = 'withdrawn' ORDER BY path"""
@@ -360,50 +587,86 @@ def _print_summary(settings) -> None:  # noqa: ANN001
     typer.echo("\nTables built (rows):")
     for table, count in counts:
         typer.echo(f"  {table:<45} {count:>10,}")
-    for path, error in failed:
-        typer.echo(f"  file not loaded: {error or path}")
     for path, at, why in withdrawn:
         typer.echo(f"  file withdrawn:  {path} ({at:%Y-%m-%d %H:%M}: {why})")
-    typer.echo(f"\nWorking store:   {settings.warehouse}")
+    typer.echo(f"\nWorking store:   {settings.warehouse}  (the pipeline's own; analysts never open it)")
+    index = settings.report_path / "index.html"
+    if index.exists():
+        typer.echo(f"Report:          {index}")
     if settings.published.exists():
         typer.echo(
             f"Published store: {settings.published}  (open read-only: duckdb -readonly {settings.published})"
         )
     typer.echo("Dagster UI:      make ui   -> http://127.0.0.1:3000")
-    typer.echo(
-        'Query:           .venv/bin/python -c "import duckdb; '
-        f"print(duckdb.connect('{settings.published if settings.published.exists() else settings.warehouse}', read_only=True)"
-        ".sql('SHOW ALL TABLES'))\""
-    )
+
+
+def _local(moment: datetime | float | None) -> str:
+    """A time in the machine's local zone, with the zone's name: '2026-12-02 17:04:13 GMT'."""
+    if moment is None:
+        return "-"
+    if isinstance(moment, float | int):
+        moment = datetime.fromtimestamp(moment)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def _last_run():  # noqa: ANN202 - a dagster RunRecord or None
+    """The latest run in the instance (`chorus run`, the UI, the sensor or the schedule)."""
+    import dagster as dg
+
+    _dagster_home()
+    with dg.DagsterInstance.get() as instance:
+        records = instance.get_run_records(limit=1)
+    return records[0] if records else None
 
 
 @app.command()
 def status() -> None:
-    """Per source: files, rows read / loaded / quarantined, failures, last refresh."""
+    """The last run (start, end, outcome, files rejected), the last load, and per source: files, rows
+    read / loaded / quarantined, failures. Exit 0 all good; 3 files are rejected; 1 the last run failed."""
     from pipelines.store import open_store
 
     settings = _settings()
     if not settings.warehouse.exists():
         typer.echo(f"No store yet at {settings.warehouse}: run `chorus run` first.", err=True)
-        raise typer.Exit(1)
-    with open_store(settings.warehouse) as con:
+        raise typer.Exit(EXIT_FAILED)
+    record = _last_run()
+    with open_store(settings.warehouse, read_only=True, lock_wait_seconds=settings.lock_wait_seconds) as con:
         rows = con.execute(
             """SELECT source, count(*) AS files, count(*) FILTER (status = 'failed') AS failed,
                       count(*) FILTER (status = 'withdrawn') AS withdrawn,
                       sum(rows_read) FILTER (status <> 'withdrawn'), sum(rows_loaded) FILTER (status <> 'withdrawn'),
-                      sum(rows_quarantined) FILTER (status <> 'withdrawn'), max(finished_at)
+                      sum(rows_quarantined) FILTER (status <> 'withdrawn'), max(finished_at) FILTER (status = 'loaded')
                FROM meta.ingest_ledger GROUP BY 1 ORDER BY 1"""
         ).fetchall()
+        rejected = con.execute(
+            "SELECT path, coalesce(error, 'rejected') FROM meta.ingest_ledger WHERE status = 'failed' ORDER BY path"
+        ).fetchall()
+    run_failed = False
+    if record is None:
+        typer.echo("Last run:   none recorded in this Dagster instance")
+    else:
+        run = record.dagster_run
+        run_failed = run.status.value in {"FAILURE", "CANCELED"}
+        typer.echo(
+            f"Last run:   {run.job_name} {run.status.value.lower()}, started {_local(record.start_time)}, "
+            f"ended {_local(record.end_time)}, files rejected: {len(rejected)}"
+        )
+    last_load = max((r[7] for r in rows if r[7] is not None), default=None)
+    typer.echo(f"Last load:  {_local(last_load)}\n")
     typer.echo(
-        f"{'source':<12} {'files':>5} {'failed':>6} {'withdr.':>7} {'read':>10} {'loaded':>10} {'quarant.':>8}  last refresh"
+        f"{'source':<12} {'files':>5} {'failed':>6} {'withdr.':>7} {'read':>10} {'loaded':>10} {'quarant.':>8}  last load"
     )
     for source, files, failed, withdrawn, read, loaded, quarantined, last in rows:
         typer.echo(
             f"{source:<12} {files:>5} {failed:>6} {withdrawn:>7} {read or 0:>10,} {loaded or 0:>10,} "
-            f"{quarantined or 0:>8,}  {last}"
+            f"{quarantined or 0:>8,}  {_local(last)}"
         )
-    if any(r[2] for r in rows):
-        raise typer.Exit(1)
+    for _path, reason in rejected:
+        typer.echo(f"REJECTED {reason}", err=True)
+    if run_failed:
+        raise typer.Exit(EXIT_FAILED)
+    if rejected:
+        raise typer.Exit(EXIT_FILES_REJECTED)
 
 
 @app.command()
@@ -423,6 +686,7 @@ def report(
         raise typer.Exit(2)
     try:
         icbs = list_icbs(settings.published)
+        icb = icb.upper() if icb is not None else None  # ODS codes are upper case; `qwe` means QWE
         if icb is not None and icb not in icbs:
             known = ", ".join(icbs) or "none"
             typer.echo(f"error: ICB {icb} is not in the published store (ICBs present: {known})", err=True)

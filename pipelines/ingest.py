@@ -644,7 +644,7 @@ def ingest_source(
             report.outcomes.append(
                 IngestOutcome(landing_file.rel_path, status, layout.name if layout else None, error=error)
             )
-            if log:
+            if log and layout:  # an unrecognised file is reported once per source, by its caller
                 log(f"FAILED {error}")
             continue
         _record(con, landing_file, layout.name, started, "loaded", counts)

@@ -190,8 +190,11 @@ def source_ingest_asset(
                 audit=audit,
                 record_audit=record_audit,
             )
-            for outcome in report.by_status("unrecognised"):
-                context.log.warning(outcome.error or outcome.rel_path)
+            # Every asset of a source meets a file no layout recognises; only the asset reading the
+            # source's first layout says so, so the log names each such file once.
+            if source_layouts and source_layouts[0].name in layout_names:
+                for outcome in report.by_status("unrecognised"):
+                    context.log.warning(outcome.error or outcome.rel_path)
             metadata = table_metadata(con, table, order_by=preview_order)
             check = reconciliation_result(con, layout_names)
             checks = [check, suite_result(con, report, layouts)] if validate else [check]

@@ -50,3 +50,10 @@ CREATE TABLE IF NOT EXISTS quarantine.rows (
     message       VARCHAR NOT NULL,
     first_seen    TIMESTAMP NOT NULL DEFAULT current_timestamp
 );
+
+-- Which landing folder this store is built from (key 'landing_dir'), so real files never mix with the
+-- sample's store: `chorus run` refuses a different landing folder for an existing store.
+CREATE TABLE IF NOT EXISTS meta.store_info (
+    key    VARCHAR PRIMARY KEY,
+    value  VARCHAR NOT NULL
+);

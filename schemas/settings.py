@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Landing sub-folders, one per source. A file's layout inside a folder is detected from its content.
 SOURCES: tuple[str, ...] = ("reference", "gpps", "fft", "complaints", "healthwatch", "stories")
+
+
+def _project_root() -> Path:
+    """The checkout holding ``pyproject.toml`` beside ``schemas/``; the current folder for a non-editable install."""
+    checkout = Path(__file__).resolve().parents[1]
+    return checkout if (checkout / "pyproject.toml").is_file() else Path.cwd()
+
+
+# Relative settings (and the defaults) are read against this folder, not the shell's current folder, so
+# `chorus status` from anywhere finds the same store and `chorus run` never starts a second one elsewhere.
+PROJECT_ROOT: Path = _project_root()
+# The embedded sample's landing folder: the only folder `chorus run` ever generates data into.
+SAMPLE_LANDING: Path = PROJECT_ROOT / "data" / "sample"
 
 
 class ChorusSettings(BaseSettings):
@@ -35,6 +48,12 @@ class ChorusSettings(BaseSettings):
         default="3GB",
         description="DuckDB memory cap for pipeline connections; larger work spills to disk beside the store.",
     )
+    lock_wait_seconds: float = Field(
+        default=300,
+        ge=0,
+        description="How long to wait for another process (an analyst's tool, a stray run) to let go of the "
+        "working store before failing with one line naming it.",
+    )
     parquet_dir: Path | None = Field(
         default=None,
         description="Folder for Parquet exports of the published tables (default: <published folder>/parquet).",
@@ -43,6 +62,31 @@ class ChorusSettings(BaseSettings):
         default=None,
         description="Folder for HTML reports (default: <warehouse folder>/reports).",
     )
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _duckdb_accepts_memory_limit(cls, value: str) -> str:
+        """Ask DuckDB itself (an in-memory database, milliseconds) so a typo fails here, not mid-run."""
+        import duckdb
+
+        try:
+            duckdb.connect(config={"memory_limit": value}).close()
+        except duckdb.Error as exc:
+            reason = str(exc).strip().splitlines()[0].removeprefix("Parser Error: ")
+            raise ValueError(
+                f"{value!r} is not a memory size DuckDB accepts ({reason}); e.g. 3GB or 500MiB"
+            ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _resolve_against_project_root(self) -> ChorusSettings:
+        """Relative paths are relative to the project folder, whichever folder the command runs from."""
+        for name in ("landing_dir", "warehouse", "published", "parquet_dir", "report_dir"):
+            value = getattr(self, name)
+            if value is not None:
+                value = value.expanduser()
+                setattr(self, name, value if value.is_absolute() else PROJECT_ROOT / value)
+        return self
 
     def source_dir(self, source: str) -> Path:
         """The landing sub-folder of one source."""

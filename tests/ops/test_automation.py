@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.chorus_resource import ChorusResource
 from pipelines.defs.automation.schedules import nightly_refresh
-from pipelines.defs.automation.sensors import landing_sensor
+from pipelines.defs.automation.sensors import MAX_ATTEMPTS, PENDING, landing_sensor, settle_pending
 from schemas.settings import SOURCES
 
 
@@ -68,12 +68,19 @@ def landing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     _write(folder / "reference" / "etr.csv", "c,d\n3,4\n")
     _write(folder / "reference" / "README.txt.bak", "not a data file")
     monkeypatch.setenv("CHORUS_LANDING_DIR", str(folder))
+    # No store yet (the first tick reads the store's ledger): never the project's own.
+    monkeypatch.setenv("CHORUS_WAREHOUSE", str(tmp_path / "store" / "chorus.duckdb"))
     return folder
 
 
-def tick(definitions: dg.Definitions, cursor: str | None) -> dg.SensorResult:
+def tick(
+    definitions: dg.Definitions, cursor: str | None, instance: dg.DagsterInstance | None = None
+) -> dg.SensorResult:
     context = dg.build_sensor_context(
-        cursor=cursor, definitions=definitions, resources={"chorus": ChorusResource()}
+        cursor=cursor,
+        definitions=definitions,
+        resources={"chorus": ChorusResource()},
+        instance=instance or dg.DagsterInstance.ephemeral(),
     )
     result = landing_sensor(context)
     assert isinstance(result, dg.SensorResult)
@@ -157,3 +164,91 @@ def test_sensor_skips_when_the_landing_folder_is_missing(
     assert not result.run_requests
     assert result.skip_reason is not None
     assert "does not exist" in (result.skip_reason.skip_message or "")
+
+
+def record_run(instance: dg.DagsterInstance, run_key: str, succeed: bool) -> None:
+    """A finished run carrying ``run_key``, as the daemon would have launched for the request."""
+
+    @dg.op
+    def refresh() -> None:
+        if not succeed:
+            raise RuntimeError('IO Error: Could not set lock on file "chorus.duckdb"')
+
+    @dg.job
+    def landing_run() -> None:
+        refresh()
+
+    landing_run.execute_in_process(instance=instance, tags={"dagster/run_key": run_key}, raise_on_error=False)
+
+
+def test_sensor_requests_a_change_again_when_its_run_failed(
+    all_definitions: dg.Definitions, landing: Path
+) -> None:
+    """A run that failed (e.g. on a held lock) does not swallow the change: the next tick asks again."""
+    with dg.DagsterInstance.ephemeral() as instance:
+        first = tick(all_definitions, None, instance)
+        key = first.run_requests[0].run_key
+        record_run(instance, key, succeed=False)
+
+        retried = tick(all_definitions, first.cursor, instance)
+        assert len(retried.run_requests) == 1, "the failed change must be requested again"
+        retry = retried.run_requests[0]
+        assert retry.run_key != key and retry.run_key.startswith(key), "a new key, or Dagster would skip it"
+        assert retry.tags["chorus/sources"] == "reference"
+
+        record_run(instance, retry.run_key, succeed=True)
+        settled = tick(all_definitions, retried.cursor, instance)
+        assert not settled.run_requests, "a change whose run succeeded is done"
+        assert json.loads(settled.cursor)[PENDING] == {}
+
+
+def test_sensor_gives_up_on_a_change_after_repeated_failures(
+    all_definitions: dg.Definitions, landing: Path
+) -> None:
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = tick(all_definitions, None, instance)
+        keys = []
+        while result.run_requests:
+            keys.append(result.run_requests[0].run_key)
+            record_run(instance, keys[-1], succeed=False)
+            result = tick(all_definitions, result.cursor, instance)
+        assert len(keys) == MAX_ATTEMPTS, "bounded: a file that always fails is not retried every minute"
+
+
+def test_sensor_waits_for_a_run_in_progress_before_requesting_its_sources_again(
+    all_definitions: dg.Definitions, landing: Path
+) -> None:
+    def in_progress(run_key: str) -> str:
+        return "STARTED"
+
+    cursor = json.loads(tick(all_definitions, None).cursor)
+    waiting, retry, given_up = settle_pending(cursor, in_progress)
+    assert waiting == {"reference"} and not retry and not given_up
+    assert len(cursor[PENDING]) == 1, "still pending while the run is in progress"
+
+
+def test_the_first_tick_requests_nothing_the_store_already_loaded(
+    all_definitions: dg.Definitions, landing: Path, tmp_path: Path
+) -> None:
+    """`make ui` after `make demo`: files the ledger holds as loaded (same content) are not rebuilt."""
+    from pipelines.ingest import sha256_of
+    from pipelines.store import open_store
+
+    store = tmp_path / "store" / "chorus.duckdb"
+    with open_store(store) as con:
+        for rel in ("reference/epraccur.csv", "reference/etr.csv"):
+            con.execute(
+                """INSERT INTO meta.ingest_ledger (path, source, sha256, bytes, started_at, status)
+                   VALUES (?, 'reference', ?, 1, now(), 'loaded')""",
+                [rel, sha256_of(landing / rel)],
+            )
+    first = tick(all_definitions, None)
+    assert not first.run_requests, "the demo's files were requested again"
+    assert set(json.loads(first.cursor)["reference"]) == {"reference/epraccur.csv", "reference/etr.csv"}
+
+    # A file whose content differs from what the store loaded is a change, even on the first tick.
+    (landing / "reference" / "etr.csv").write_text("c,d\n3,9\n")
+    with open_store(store) as con:
+        con.execute("DELETE FROM meta.ingest_ledger WHERE path = 'reference/epraccur.csv'")
+    again = tick(all_definitions, None)
+    assert len(again.run_requests) == 1 and again.run_requests[0].tags["chorus/sources"] == "reference"

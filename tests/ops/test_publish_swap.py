@@ -14,6 +14,9 @@ import pytest
 
 from pipelines.publish import publish_store
 
+# Waits end on events (the reader opened, the queue has its answer); this ceiling only stops a hung process.
+HUNG = 600
+
 
 def make_working_store(path: Path, version: int) -> None:
     """A tiny working store: marts and ref tables carrying ``version``, plus schemas never published."""
@@ -45,7 +48,7 @@ def reader(
     con = duckdb.connect(published, read_only=True)
     before = con.execute("SELECT DISTINCT version, count(*) FROM marts.metric_by_group GROUP BY 1").fetchall()
     opened.set()
-    go.wait(60)
+    go.wait(HUNG)
     after = con.execute("SELECT DISTINCT version, count(*) FROM marts.metric_by_group GROUP BY 1").fetchall()
     ref = con.execute("SELECT count(*) FROM ref.gp_practices").fetchone()
     con.close()
@@ -68,7 +71,7 @@ def test_reader_keeps_its_snapshot_while_the_writer_publishes(stores: tuple[Path
     proc = ctx.Process(target=reader, args=(str(published), opened, go, out))
     proc.start()
     try:
-        assert opened.wait(60), "reader did not open the published file"
+        assert opened.wait(HUNG), "reader did not open the published file"
         old_inode = published.stat().st_ino
         make_working_store(working, version=2)
         tables = publish_store(working, published)  # must not wait for, or fail because of, the reader
@@ -76,10 +79,10 @@ def test_reader_keeps_its_snapshot_while_the_writer_publishes(stores: tuple[Path
         assert published.stat().st_ino != old_inode, "publish must swap in a new file, not write in place"
         assert versions(published) == {2}, "a new reader sees the new data"
         go.set()
-        before, after, ref = out.get(timeout=60)
+        before, after, ref = out.get(timeout=HUNG)
     finally:
         go.set()
-        proc.join(60)
+        proc.join(HUNG)
     assert proc.exitcode == 0
     assert before == [(1, 100)]
     assert after == [(1, 100)], "the old reader keeps a consistent snapshot until it reconnects"

@@ -8,11 +8,17 @@ not re-hashed every tick: national files are gigabytes). A tick compares the lan
 cursor, requests one run selecting the changed sources' groups plus everything downstream, and moves the
 cursor. The run key is a hash of the changed files and their new hashes, so the same change never
 launches the same work twice, even if a tick is evaluated again.
+
+A change is only settled when its run succeeds. The cursor keeps each requested run's key with the
+sources' previous files (``_pending``); a later tick looks the run up: while it is queued or running, its
+sources wait; when it succeeded, the change is done; when it failed (a held lock, a crash), the sources go
+back to their previous files so the same change is requested again, under a new key, up to
+``MAX_ATTEMPTS`` times. Then the sensor gives up on it, says so, and leaves it to the nightly refresh.
 """
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import dagster as dg
@@ -25,6 +31,13 @@ from schemas.settings import SOURCES
 # Per source: relative path -> [sha256, bytes, mtime_ns].
 Snapshot = dict[str, dict[str, list]]
 
+# Cursor key (beside the sources) for runs requested but not yet known to have succeeded:
+# run key -> {"sources": {source: files before the change}, "base": run key of the change, "attempt": n}.
+PENDING = "_pending"
+MAX_ATTEMPTS = 3
+IN_FLIGHT = {"QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING", "MANAGED"}
+FAILED = {"FAILURE", "CANCELED"}
+
 
 def load_cursor(cursor: str | None) -> Snapshot:
     """The cursor as a snapshot; an empty or unreadable cursor means "nothing seen yet"."""
@@ -35,6 +48,79 @@ def load_cursor(cursor: str | None) -> Snapshot:
     except json.JSONDecodeError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def settle_pending(
+    cursor: dict, run_status: Callable[[str], str | None]
+) -> tuple[set[str], list[tuple[str, int]], list[str]]:
+    """Look up the runs the cursor is waiting for; roll back the sources of failed ones (in place).
+
+    ``run_status(run_key)`` is the latest run's status name for that key, ``None`` if there is none.
+    Returns the sources still waiting on a run, the (base key, next attempt) of changes to retry, and
+    the base keys given up on after ``MAX_ATTEMPTS``.
+    """
+    waiting: set[str] = set()
+    retry: list[tuple[str, int]] = []
+    given_up: list[str] = []
+    for key, entry in list(cursor.get(PENDING, {}).items()):
+        status = run_status(key)
+        if status in IN_FLIGHT:
+            waiting.update(entry["sources"])
+            continue
+        del cursor[PENDING][key]
+        if status not in FAILED:  # succeeded, or never launched (nothing to wait for)
+            continue
+        if entry["attempt"] + 1 >= MAX_ATTEMPTS:
+            given_up.append(entry["base"])
+            continue
+        for source, files in entry["sources"].items():
+            if files:
+                cursor[source] = files
+            else:
+                cursor.pop(source, None)
+        retry.append((entry["base"], entry["attempt"] + 1))
+    return waiting, retry, given_up
+
+
+def loaded_in_ledger(warehouse: Path) -> dict[str, str] | None:
+    """Path -> SHA-256 of every file the store has loaded; ``{}`` without a store, ``None`` while it is busy.
+
+    Read-only and without waiting: a sensor tick must be quick, and a busy store is simply tried again
+    on the next tick.
+    """
+    from pipelines.store import StoreLocked, open_store
+
+    if not warehouse.exists():
+        return {}
+    try:
+        with open_store(warehouse, read_only=True, lock_wait_seconds=0) as con:
+            return dict(
+                con.execute("SELECT path, sha256 FROM meta.ingest_ledger WHERE status = 'loaded'").fetchall()
+            )
+    except StoreLocked:
+        return None
+
+
+def baseline_from_ledger(current: Snapshot, loaded: dict[str, str]) -> Snapshot:
+    """The first tick's "already seen": each file the ledger holds as loaded with the same content.
+
+    So `make ui` after `make demo` requests nothing for what the demo just built, and only files the
+    store does not hold (new, changed, rejected) start a run.
+    """
+    baseline: Snapshot = {}
+    for source, files in current.items():
+        seen = {rel: entry for rel, entry in files.items() if loaded.get(rel) == entry[0]}
+        if seen:
+            baseline[source] = seen
+    return baseline
+
+
+def _latest_run_status(context: dg.SensorEvaluationContext) -> Callable[[str], str | None]:
+    def status(run_key: str) -> str | None:
+        runs = context.instance.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": run_key}), limit=1)
+        return runs[0].status.value if runs else None
+
+    return status
 
 
 def snapshot_landing(landing_dir: Path, previous: Snapshot, sources: Iterable[str] = SOURCES) -> Snapshot:
@@ -96,26 +182,52 @@ def landing_sensor(context: dg.SensorEvaluationContext, chorus: ChorusResource) 
     # they trigger a run as soon as the domain's assets exist rather than being silently absorbed.
     watched = [source for source in SOURCES if source in groups]
     previous = load_cursor(context.cursor)
-    current = snapshot_landing(landing, previous, watched)
-    changes = changed_files({s: previous.get(s, {}) for s in watched}, current)
-    cursor = json.dumps(current, sort_keys=True)
+    if context.cursor is None:
+        loaded = loaded_in_ledger(chorus.settings().warehouse)
+        if loaded is None:
+            return dg.SensorResult(skip_reason="the working store is busy; looking again on the next tick")
+        previous = baseline_from_ledger(snapshot_landing(landing, {}, watched), loaded)
+    waiting, retry, given_up = settle_pending(previous, _latest_run_status(context))
+    for base in given_up:
+        context.log.warning(f"{base}: failed {MAX_ATTEMPTS} times; left to the nightly refresh")
+    attempts = dict(retry)
+    pending = previous.get(PENDING, {})
+    # Sources whose run is still queued or running are left as they are until it ends.
+    free = [source for source in watched if source not in waiting]
+    current = {s: previous[s] for s in watched if s in waiting and s in previous}
+    current.update(snapshot_landing(landing, previous, free))
+    changes = changed_files({s: previous.get(s, {}) for s in free}, {s: current.get(s, {}) for s in free})
     if not changes:
-        return dg.SensorResult(skip_reason="no new or changed files", cursor=cursor)
+        cursor = json.dumps({**current, PENDING: pending}, sort_keys=True)
+        reason = "no new or changed files" + (
+            f" (runs in progress for {', '.join(sorted(waiting))})" if waiting else ""
+        )
+        return dg.SensorResult(skip_reason=reason, cursor=cursor)
 
     sources = sorted(changes)
     selected = dg.AssetSelection.groups(*sources).downstream().resolve(graph)
     keys = sorted((k for k in selected if graph.get(k).is_executable), key=lambda k: k.to_user_string())
     files = sum(len(v) for v in changes.values())
+    base = run_key_for(changes)
+    attempt = attempts.get(base, 0)
+    # A retried change needs a new key: Dagster never launches a run key twice.
+    run_key = base if attempt == 0 else f"{base}-retry{attempt}"
+    pending[run_key] = {
+        "sources": {s: previous.get(s, {}) for s in sources},
+        "base": base,
+        "attempt": attempt,
+    }
     # A removed file is withdrawn by its source's ingest assets in this run (pipelines/withdraw.py).
     removed = sum(1 for v in changes.values() for sha in v.values() if sha is None)
     context.log.info(
         f"{files} changed file(s) ({removed} removed, to be withdrawn) in {', '.join(sources)}: "
         f"requesting {len(keys)} asset(s)"
+        + (f" (attempt {attempt + 1} after a failed run)" if attempt else "")
     )
     return dg.SensorResult(
         run_requests=[
             dg.RunRequest(
-                run_key=run_key_for(changes),
+                run_key=run_key,
                 asset_selection=keys,
                 tags={
                     "chorus/trigger": "landing",
@@ -124,7 +236,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, chorus: ChorusResource) 
                 },
             )
         ],
-        cursor=cursor,
+        cursor=json.dumps({**current, PENDING: pending}, sort_keys=True),
     )
 
 
