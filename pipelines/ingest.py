@@ -84,12 +84,26 @@ class LandingFile:
 
 
 def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks.
+
+    Remembered for the life of the process while the file's inode, size and modification time (ns) stay
+    the same: every asset of a source walks the whole source folder, so one run would otherwise hash a
+    national reference or FFT folder once per asset. A rewritten file gets a new modification time, so
+    it is hashed again.
+    """
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if (known := _SHA256_SEEN.get(key)) is not None:
+        return known
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while block := handle.read(1 << 20):
             digest.update(block)
-    return digest.hexdigest()
+    _SHA256_SEEN[key] = digest.hexdigest()
+    return _SHA256_SEEN[key]
+
+
+_SHA256_SEEN: dict[tuple[str, int, int, int], str] = {}
 
 
 def detect_text_encoding(path: Path, probe_bytes: int = 4 << 20) -> str:
