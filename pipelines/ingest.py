@@ -15,6 +15,7 @@ import hashlib
 import io
 import re
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -89,7 +90,8 @@ def sha256_of(path: Path) -> str:
     Remembered for the life of the process while the file's inode, size and modification time (ns) stay
     the same: every asset of a source walks the whole source folder, so one run would otherwise hash a
     national reference or FFT folder once per asset. A rewritten file gets a new modification time, so
-    it is hashed again.
+    it is hashed again; a file modified in the last two seconds is not remembered (as git's "racily
+    clean" rule: a rewrite within the same clock tick could keep the modification time).
     """
     stat = path.stat()
     key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
@@ -99,8 +101,9 @@ def sha256_of(path: Path) -> str:
     with path.open("rb") as handle:
         while block := handle.read(1 << 20):
             digest.update(block)
-    _SHA256_SEEN[key] = digest.hexdigest()
-    return _SHA256_SEEN[key]
+    if time.time_ns() - stat.st_mtime_ns > 2_000_000_000:
+        _SHA256_SEEN[key] = digest.hexdigest()
+    return digest.hexdigest()
 
 
 _SHA256_SEEN: dict[tuple[str, int, int, int], str] = {}
