@@ -82,8 +82,6 @@ def age_band_sql(column: str) -> str:
     return f"CASE WHEN {years} IS NOT NULL THEN CASE {bands} ELSE '85+' END ELSE harmonise('age_band', {column}) END"
 
 
-
-
 def clean_text_sql(column: str) -> str:
     """SQL: non-breaking spaces to spaces, runs of spaces folded, trimmed; '' → NULL."""
     return f"nullif(trim(regexp_replace(replace({column}, chr(160), ' '), '[ \\t]+', ' ', 'g')), '')"
@@ -177,7 +175,8 @@ def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: 
             'fft:' || coalesce(CASE WHEN NOT regexp_full_match(org_code, '{PRACTICE_CODE_RE[1:-1]}') THEN left(org_code, 3) END,
                                org_code, {clean_text_sql("organisation")}, '{namespace}') || ':' || record_key AS comment_id,
             row_number() OVER (PARTITION BY record_key, coalesce(org_code, organisation) ORDER BY source_row) AS occurrence,
-            record_key AS record_id_clean
+            record_key AS record_id_clean,
+            {clean_text_sql("comment")} AS comment_text  -- once: raw.comment_text and is_substantive both read it
         FROM base
         """
     )
@@ -191,8 +190,8 @@ def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: 
         f"CREATE OR REPLACE TEMP TABLE _fc_keep AS {geography_sql(f'(SELECT * FROM _fc_rows WHERE {keep})')}"
     )
     con.execute(
-        f"""INSERT INTO raw.comment_text BY NAME
-            SELECT comment_id, 'fft' AS source, {clean_text_sql("comment")} AS text,
+        """INSERT INTO raw.comment_text BY NAME
+            SELECT comment_id, 'fft' AS source, comment_text AS text,
                    ? AS source_file, ? AS file_sha256, source_row FROM _fc_keep""",
         [f.rel_path, f.sha256],
     )
@@ -227,7 +226,7 @@ def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: 
             SELECT comment_id, 'fft' AS source, 'survey_comment' AS channel, record_id AS source_record_id,
                    org_code AS organisation_code, practice_code, trust_code, geo_sub_icb_code AS sub_icb_code,
                    geo_icb_code AS icb_code, comment_date, date_ambiguous, {clean_text_sql("question")} AS question,
-                   comment_id AS text_ref, {is_substantive_sql(clean_text_sql("comment"))} AS is_substantive,
+                   comment_id AS text_ref, {is_substantive_sql("comment_text")} AS is_substantive,
                    {SCORE_SQL} AS rating, {clean_text_sql("score")} AS rating_as_published,
                    {age} AS age_band, {demographic("sex", "sex")} AS sex,
                    {demographic("gender", "gender_identity")} AS gender_identity,
