@@ -14,6 +14,7 @@ import codecs
 import csv
 import hashlib
 import io
+import os
 import re
 import tempfile
 import time
@@ -33,9 +34,28 @@ from pipelines.withdraw import held_by, record_held, withdraw_missing
 # Extensions Chorus looks at in a landing folder; anything else (README, .DS_Store) is ignored.
 DATA_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".json", ".pdf", ".html", ".htm", ".docx", ".md"}
 
+# Names of files still being written or owned by an open editor, never read: a browser's or copy tool's
+# partial download (``*.part``, ``*.partial``, ``*.crdownload``, ``*.tmp``), Excel's owner file (``~$*``),
+# LibreOffice's lock (``.~lock*``) and any other dotfile.
+TEMPORARY_NAME = re.compile(r"^(?:~\$|\.)|\.(?:part|partial|crdownload|tmp)$", re.IGNORECASE)
+
+# A file is read only once its size and modification time have stood still this long (seconds): a CSV
+# still being copied in is not loaded with its last row cut. ``CHORUS_SETTLE_SECONDS`` overrides it.
+DEFAULT_SETTLE_SECONDS = 5.0
+
+
+def settle_seconds() -> float:
+    """The settle interval: ``CHORUS_SETTLE_SECONDS`` when set, else ``DEFAULT_SETTLE_SECONDS``."""
+    value = os.environ.get("CHORUS_SETTLE_SECONDS", "").strip()
+    return float(value) if value else DEFAULT_SETTLE_SECONDS
+
 
 class FileRejected(Exception):
     """A whole file cannot be loaded. The message names the file and says what is wrong."""
+
+
+class FileChanging(FileRejected):
+    """The file changed while it was read: it is read again on a later pass, once it is stable."""
 
 
 @dataclass(frozen=True)
@@ -48,15 +68,34 @@ class LandingFile:
     sha256: str
     bytes: int
 
+    mtime_ns: int = 0
+
     @classmethod
     def from_path(cls, path: Path, landing_dir: Path, source: str) -> LandingFile:
-        return cls(
+        """The file with the SHA-256 of exactly the bytes read: ``FileChanging`` when its size or
+        modification time moved while it was hashed (it is still being written)."""
+        before = path.stat()
+        sha256 = sha256_of(path)
+        file = cls(
             path=path,
             rel_path=path.relative_to(landing_dir).as_posix(),
             source=source,
-            sha256=sha256_of(path),
-            bytes=path.stat().st_size,
+            sha256=sha256,
+            bytes=before.st_size,
+            mtime_ns=before.st_mtime_ns,
         )
+        file.reject_if_changed()
+        return file
+
+    def reject_if_changed(self) -> None:
+        """Raise ``FileChanging`` when the file's size or modification time differ from when it was hashed,
+        so the hash in the ledger always describes the bytes that were loaded."""
+        now = self.path.stat()
+        if (now.st_size, now.st_mtime_ns) != (self.bytes, self.mtime_ns):
+            raise FileChanging(
+                f"{self.rel_path}: the file changed while it was read ({self.bytes} -> {now.st_size} bytes); "
+                "it is read again once it has stopped changing"
+            )
 
     @property
     def suffix(self) -> str:
@@ -462,7 +501,9 @@ class IngestOutcome:
     """What happened to one landing file in one run."""
 
     rel_path: str
-    status: str  # loaded | skipped | failed | unrecognised | withdrawn | other (belongs to another asset)
+    # loaded | skipped | failed | unrecognised | withdrawn | waiting (still changing, read later) | other
+    # (belongs to another asset)
+    status: str
     layout: str | None = None
     counts: LoadCounts | None = None
     error: str | None = None
@@ -503,16 +544,102 @@ class IngestReport:
         )
 
 
-def landing_files(landing_dir: Path, source: str) -> list[Path]:
-    """Data files of one source, sorted by path so runs are deterministic."""
+@dataclass(frozen=True)
+class RefusedFile:
+    """A landing entry Chorus will not read, with the reason the ledger gives."""
+
+    path: Path
+    rel_path: str
+    reason: str
+
+
+@dataclass
+class LandingScan:
+    """One source's landing folder as it stands: what to read, what is refused, what is still changing."""
+
+    files: list[Path] = field(default_factory=list)  # data files, stable for the settle interval
+    refused: list[RefusedFile] = field(default_factory=list)  # links out of the landing folder
+    unsettled: list[Path] = field(default_factory=list)  # changed within the settle interval: read later
+
+    @property
+    def present(self) -> list[Path]:
+        """Every entry still in the folder (read, refused or unsettled): none of them is withdrawn."""
+        return sorted([*self.files, *(r.path for r in self.refused), *self.unsettled])
+
+
+def _outside(path: Path, landing_dir: Path) -> Path | None:
+    """Where a symbolic link points when that is outside the landing folder, else ``None``."""
+    target = path.resolve()
+    return None if target.is_relative_to(landing_dir.resolve()) else target
+
+
+def scan_landing(landing_dir: Path, source: str, settle: float | None = None) -> LandingScan:
+    """Walk one source's landing sub-folder without following links out of the landing folder.
+
+    Temporary and hidden names (``TEMPORARY_NAME``, hidden folders) are ignored. A symbolic link (file or
+    folder) pointing outside the landing folder is refused, never read. A data file modified less than
+    ``settle`` seconds ago (default ``settle_seconds()``) is unsettled: it is left for a later pass.
+    Sorted by path so runs are deterministic.
+    """
+    scan = LandingScan()
     folder = landing_dir / source
     if not folder.is_dir():
-        return []
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith(".")
+        return scan
+    settle = settle_seconds() if settle is None else settle
+    now = time.time_ns()
+    for root, dirs, names in os.walk(folder, followlinks=False):
+        here = Path(root)
+        for name in list(dirs):
+            path = here / name
+            if name.startswith("."):
+                dirs.remove(name)
+            elif path.is_symlink() and (target := _outside(path, landing_dir)) is not None:
+                scan.refused.append(_refused_link(path, landing_dir, target, "folder"))
+        for name in names:
+            path = here / name
+            if TEMPORARY_NAME.search(name) or path.suffix.lower() not in DATA_SUFFIXES:
+                continue
+            if path.is_symlink() and (target := _outside(path, landing_dir)) is not None:
+                scan.refused.append(_refused_link(path, landing_dir, target, "file"))
+                continue
+            try:
+                stat = path.stat()
+            except OSError:  # a dangling link, or a file removed since it was listed
+                continue
+            if not path.is_file():
+                continue
+            if now - stat.st_mtime_ns < settle * 1e9:
+                scan.unsettled.append(path)
+            else:
+                scan.files.append(path)
+    scan.files.sort()
+    scan.unsettled.sort()
+    scan.refused.sort(key=lambda r: r.rel_path)
+    return scan
+
+
+def _refused_link(path: Path, landing_dir: Path, target: Path, kind: str) -> RefusedFile:
+    rel = path.relative_to(landing_dir).as_posix()
+    return RefusedFile(
+        path,
+        rel,
+        f"{rel}: a symbolic link to a {kind} outside the landing folder ({target}); not followed, "
+        "copy the file into the landing folder instead",
     )
+
+
+def landing_files(landing_dir: Path, source: str, settle: float | None = None) -> list[Path]:
+    """Data files of one source that are safe to read now (see ``scan_landing``), sorted by path."""
+    return scan_landing(landing_dir, source, settle).files
+
+
+def unreadable_reason(exc: OSError) -> str:
+    """Why a landing file cannot be read, in words: ``PermissionError`` is "cannot read: permission denied"."""
+    if isinstance(exc, PermissionError):
+        return "cannot read: permission denied"
+    if isinstance(exc, IsADirectoryError):
+        return "cannot read: it is a folder"
+    return f"cannot read: {(exc.strerror or type(exc).__name__).lower()}"
 
 
 def _record(
@@ -626,6 +753,7 @@ def ingest_file(
                 con.execute(f"DELETE FROM {table} WHERE source_file = ?", [landing_file.rel_path])
         con.execute("DELETE FROM quarantine.rows WHERE source_file = ?", [landing_file.rel_path])
         counts = layout.load(con, landing_file)
+        landing_file.reject_if_changed()
         if counts.rows_read != counts.rows_loaded + counts.rows_quarantined:
             raise FileRejected(
                 f"{landing_file.rel_path}: reconciliation failed: rows read {counts.rows_read} != "
@@ -684,6 +812,7 @@ def _load_together(
             (f, layouts[f.rel_path]) for f, _ in group if isinstance(answers.get(f.rel_path), LoadCounts)
         ]
         for f, _ in loaded:
+            f.reject_if_changed()
             counts = answers[f.rel_path]
             if counts.rows_read != counts.rows_loaded + counts.rows_quarantined:
                 raise _NotTogether(f.rel_path)
@@ -866,6 +995,11 @@ def _ingest_deferred(
                         landing_file.rel_path, "loaded", layout.name, result
                     )
                     continue
+                if isinstance(result, FileChanging):
+                    report.outcomes[index] = IngestOutcome(
+                        landing_file.rel_path, "waiting", error=str(result)
+                    )
+                    continue
                 error = describe_error(landing_file, result)
                 ledger.append((landing_file, layout.name, started, "failed", None, error))
                 report.outcomes[index] = IngestOutcome(
@@ -904,17 +1038,38 @@ def ingest_source(
     source_layouts = list(source_layouts or layouts)
     own = {layout.name for layout in layouts}
     report = IngestReport()
-    files = list(paths) if paths is not None else landing_files(landing_dir, source)
+    scan = LandingScan(files=list(paths)) if paths is not None else _settled_scan(landing_dir, source, log)
+    files = scan.files
     if paths is None:
-        # A file gone from the folder is withdrawn: its rows leave before the rest of the folder loads.
-        present = [p.relative_to(landing_dir).as_posix() for p in files]
+        # A file gone from the folder is withdrawn: its rows leave before the rest of the folder loads. A
+        # refused or still-changing file is not gone: it keeps what it loaded before.
+        present = [p.relative_to(landing_dir).as_posix() for p in scan.present]
         for withdrawal in withdraw_missing(con, landing_dir, source, present, own, log):
             report.outcomes.append(IngestOutcome(withdrawal.path, "withdrawn", error=withdrawal.reason))
+    for refused in scan.refused:
+        _refuse(con, report, refused.rel_path, source, refused.reason, log)
+    for path in scan.unsettled:
+        rel = path.relative_to(landing_dir).as_posix()
+        message = f"{rel}: still changing (modified in the last {settle_seconds():g} s); read on a later pass"
+        report.outcomes.append(IngestOutcome(rel, "waiting", error=message))
+        if log:
+            log(message)
     deferred: list[tuple[int, LandingFile, Layout, datetime]] = []  # (outcome index, file, layout, started)
     ledger = LedgerSnapshot(con)
     for index, path in enumerate(files, start=1):
         started = datetime.now()
-        landing_file = LandingFile.from_path(path, landing_dir, source)
+        try:
+            landing_file = LandingFile.from_path(path, landing_dir, source)
+        except FileChanging as exc:
+            report.outcomes.append(
+                IngestOutcome(path.relative_to(landing_dir).as_posix(), "waiting", error=str(exc))
+            )
+            continue
+        except OSError as exc:
+            # One file that cannot be read is one ledger row with its reason; the files after it still load.
+            rel = path.relative_to(landing_dir).as_posix()
+            _refuse(con, report, rel, source, f"{rel}: {unreadable_reason(exc)}", log, started)
+            continue
         previous = ledger.row(landing_file.rel_path)
         if previous and previous[0] == landing_file.sha256 and previous[1] == "loaded":
             status = "skipped" if previous[2] in own else "other"
@@ -950,6 +1105,9 @@ def ingest_source(
             if log:
                 log(f"[{index}/{len(files)}] loading {landing_file.rel_path} as {layout.name}")
             counts = ingest_file(con, landing_file, layout, audit, record_audit)
+        except FileChanging as exc:  # not a failure: read again once it is stable
+            report.outcomes.append(IngestOutcome(landing_file.rel_path, "waiting", error=str(exc)))
+            continue
         except Exception as exc:  # noqa: BLE001 - every failure is recorded, then reported by the caller
             error = describe_error(landing_file, exc)
             _record(con, landing_file, layout.name if layout else None, started, "failed", error=error)
@@ -967,6 +1125,44 @@ def ingest_source(
     if deferred:
         _ingest_deferred(con, deferred, report, audit, record_audit, audit_many, record_audit_many, log)
     return report
+
+
+def _settled_scan(landing_dir: Path, source: str, log: Callable[[str], None] | None) -> LandingScan:
+    """The folder's scan, after waiting (once, at most the settle interval) for files modified just now."""
+    scan = scan_landing(landing_dir, source)
+    if scan.unsettled:
+        if log:
+            log(
+                f"{len(scan.unsettled)} file(s) modified in the last {settle_seconds():g} s: waiting for them to settle"
+            )
+        time.sleep(settle_seconds())
+        scan = scan_landing(landing_dir, source)
+    return scan
+
+
+def _refuse(
+    con: duckdb.DuckDBPyConnection,
+    report: IngestReport,
+    rel_path: str,
+    source: str,
+    reason: str,
+    log: Callable[[str], None] | None,
+    started: datetime | None = None,
+) -> None:
+    """Record a landing entry that is not read (a link out of the folder, an unreadable file): one ledger
+    row, status failed, no layout and no hash (its bytes were not read); the source's other files go on.
+    Reported as unrecognised, as a file no layout knows is: not any one asset's failure."""
+    con.execute(
+        """
+        INSERT OR REPLACE INTO meta.ingest_ledger
+            (path, source, sha256, bytes, layout, started_at, finished_at, status, error)
+        VALUES (?, ?, '', 0, NULL, ?, current_timestamp, 'failed', ?)
+        """,
+        [rel_path, source, started or datetime.now(), reason],
+    )
+    report.outcomes.append(IngestOutcome(rel_path, "unrecognised", error=reason))
+    if log:
+        log(f"REFUSED {reason}")
 
 
 def _csv_error_message(landing_file: LandingFile, exc: duckdb.Error, header_lines: int) -> str:
