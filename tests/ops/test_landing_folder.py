@@ -246,3 +246,32 @@ def test_the_working_store_and_its_spill_folder_are_owner_only(tmp_path: Path) -
         os.umask(old_umask)
     assert stat.S_IMODE(warehouse.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "store" / "w.tmp").stat().st_mode) == 0o700
+
+
+def test_the_same_file_name_in_two_sub_folders_gives_unique_comment_ids(tmp_path: Path) -> None:
+    from pipelines.sources.fft.layouts import FFT_LAYOUTS
+    from tests.fft.helpers import ingest as ingest_fft
+    from tests.fft.helpers import rows as fft_rows
+
+    export = (
+        "comment_id,date,location_1,location_2,location_3,fft,comment,question\n"
+        "1,25/07/2025,Ward 2,,,1,Lovely staff,Overall?\n"
+        "2,26/07/2025,Ward 3,,,2,Kind nurses,Overall?\n"
+    )
+    for month in ("2025-07", "2025-08"):
+        folder = tmp_path / "landing" / "fft" / month
+        folder.mkdir(parents=True)
+        (folder / "comments.csv").write_text(export, encoding="utf-8")
+    # The second copy differs by a trailing blank line only, so it is not refused as identical content.
+    with (tmp_path / "landing" / "fft" / "2025-08" / "comments.csv").open("a") as handle:
+        handle.write("\n")
+
+    report = ingest_fft(tmp_path / "landing", tmp_path / "w.duckdb", "fft", FFT_LAYOUTS)
+
+    assert {o.rel_path: o.status for o in report.outcomes} == {
+        "fft/2025-07/comments.csv": "loaded",
+        "fft/2025-08/comments.csv": "loaded",
+    }
+    ids = fft_rows(tmp_path / "w.duckdb", "SELECT comment_id FROM raw.comment_text ORDER BY 1")
+    assert len(ids) == 4 and len(set(ids)) == 4
+    assert ids[0][0].startswith("fft:2025-07/comments:")

@@ -157,7 +157,8 @@ def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: 
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE _fc_fields AS SELECT source_row, {select} FROM _fc")
     resolve_dates(con, "_fc_fields", f"{clean_text_sql('date')}")
-    namespace = f.path.stem.replace("'", "")
+    # Ids are unique per source and path: the same file name in two sub-folders is two namespaces.
+    namespace = f.rel_path.split("/", 1)[-1].rsplit(".", 1)[0].replace("'", "")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _fc_rows AS
