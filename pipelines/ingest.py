@@ -14,8 +14,10 @@ import codecs
 import csv
 import hashlib
 import io
+import os
 import re
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,9 +34,28 @@ from pipelines.withdraw import held_by, record_held, withdraw_missing
 # Extensions Chorus looks at in a landing folder; anything else (README, .DS_Store) is ignored.
 DATA_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".json", ".pdf", ".html", ".htm", ".docx", ".md"}
 
+# Names of files still being written or owned by an open editor, never read: a browser's or copy tool's
+# partial download (``*.part``, ``*.partial``, ``*.crdownload``, ``*.tmp``), Excel's owner file (``~$*``),
+# LibreOffice's lock (``.~lock*``) and any other dotfile.
+TEMPORARY_NAME = re.compile(r"^(?:~\$|\.)|\.(?:part|partial|crdownload|tmp)$", re.IGNORECASE)
+
+# A file is read only once its size and modification time have stood still this long (seconds): a CSV
+# still being copied in is not loaded with its last row cut. ``CHORUS_SETTLE_SECONDS`` overrides it.
+DEFAULT_SETTLE_SECONDS = 5.0
+
+
+def settle_seconds() -> float:
+    """The settle interval: ``CHORUS_SETTLE_SECONDS`` when set, else ``DEFAULT_SETTLE_SECONDS``."""
+    value = os.environ.get("CHORUS_SETTLE_SECONDS", "").strip()
+    return float(value) if value else DEFAULT_SETTLE_SECONDS
+
 
 class FileRejected(Exception):
     """A whole file cannot be loaded. The message names the file and says what is wrong."""
+
+
+class FileChanging(FileRejected):
+    """The file changed while it was read: it is read again on a later pass, once it is stable."""
 
 
 @dataclass(frozen=True)
@@ -47,15 +68,34 @@ class LandingFile:
     sha256: str
     bytes: int
 
+    mtime_ns: int = 0
+
     @classmethod
     def from_path(cls, path: Path, landing_dir: Path, source: str) -> LandingFile:
-        return cls(
+        """The file with the SHA-256 of exactly the bytes read: ``FileChanging`` when its size or
+        modification time moved while it was hashed (it is still being written)."""
+        before = path.stat()
+        sha256 = sha256_of(path)
+        file = cls(
             path=path,
             rel_path=path.relative_to(landing_dir).as_posix(),
             source=source,
-            sha256=sha256_of(path),
-            bytes=path.stat().st_size,
+            sha256=sha256,
+            bytes=before.st_size,
+            mtime_ns=before.st_mtime_ns,
         )
+        file.reject_if_changed()
+        return file
+
+    def reject_if_changed(self) -> None:
+        """Raise ``FileChanging`` when the file's size or modification time differ from when it was hashed,
+        so the hash in the ledger always describes the bytes that were loaded."""
+        now = self.path.stat()
+        if (now.st_size, now.st_mtime_ns) != (self.bytes, self.mtime_ns):
+            raise FileChanging(
+                f"{self.rel_path}: the file changed while it was read ({self.bytes} -> {now.st_size} bytes); "
+                "it is read again once it has stopped changing"
+            )
 
     @property
     def suffix(self) -> str:
@@ -88,12 +128,28 @@ class LandingFile:
 
 
 def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks.
+
+    Remembered for the life of the process while the file's inode, size and modification time (ns) stay
+    the same: every asset of a source walks the whole source folder, so one run would otherwise hash a
+    national reference or FFT folder once per asset. A rewritten file gets a new modification time, so
+    it is hashed again; a file modified in the last two seconds is not remembered (as git's "racily
+    clean" rule: a rewrite within the same clock tick could keep the modification time).
+    """
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if (known := _SHA256_SEEN.get(key)) is not None:
+        return known
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while block := handle.read(1 << 20):
             digest.update(block)
+    if time.time_ns() - stat.st_mtime_ns > 2_000_000_000:
+        _SHA256_SEEN[key] = digest.hexdigest()
     return digest.hexdigest()
+
+
+_SHA256_SEEN: dict[tuple[str, int, int, int], str] = {}
 
 
 def detect_text_encoding(path: Path, probe_bytes: int = 4 << 20) -> str:
@@ -223,6 +279,13 @@ class LoadCounts:
 
 
 Loader = Callable[[duckdb.DuckDBPyConnection, LandingFile], LoadCounts]
+# Loads many small files in one pass (see ``Layout.load_batch``): reads them all, answers a
+# ``FileRejected`` for each file it cannot load (having written nothing for it), calls ``clear`` with the
+# files it will load (which deletes their earlier rows), then writes them set-based.
+ClearFiles = Callable[[Sequence[LandingFile]], None]
+BatchLoader = Callable[
+    [duckdb.DuckDBPyConnection, Sequence[LandingFile], ClearFiles], dict[str, "LoadCounts | FileRejected"]
+]
 
 
 @dataclass(frozen=True)
@@ -231,7 +294,9 @@ class Layout:
 
     ``signature`` lists header columns (normalised) that identify a CSV layout; ``sniff`` recognises
     files with no header or no CSV at all. ``tables`` are the tables whose rows this layout writes, keyed
-    by ``source_file`` so a changed file can replace exactly its own rows.
+    by ``source_file`` so a changed file can replace exactly its own rows. ``load_batch`` (optional) loads
+    many small files of the layout in one pass; ``ingest_source`` then loads them together
+    (``ingest_files_together``), with the same per-file outcome as ``load``.
     """
 
     name: str
@@ -242,6 +307,7 @@ class Layout:
     signature: frozenset[str] = frozenset()
     suffixes: frozenset[str] = frozenset({".csv", ".txt"})
     sniff: Callable[[LandingFile], bool] | None = None
+    load_batch: BatchLoader | None = None
 
     def matches(self, landing_file: LandingFile, header: Sequence[str] | None) -> bool:
         if landing_file.suffix not in self.suffixes:
@@ -405,12 +471,40 @@ def quarantine_rows(
     return int(row[0])
 
 
+def quarantine_rows_by_file(
+    con: duckdb.DuckDBPyConnection, candidates: str, rules: Sequence[RowRule], source: str
+) -> dict[str, int]:
+    """``quarantine_rows`` for the rows of many files at once; returns rows rejected per file.
+
+    ``candidates`` carries each row's ``source_file``, ``file_sha256`` and ``source_row``; a file with no
+    rejected row is absent from the answer.
+    """
+    if not rules:
+        return {}
+    for rule in rules:
+        con.execute(
+            f"""
+            INSERT INTO quarantine.rows
+                (source, source_file, file_sha256, source_row, column_name, rule, value, message)
+            SELECT ?, source_file, file_sha256, source_row, ?, ?, CAST({rule.column} AS VARCHAR), ?
+            FROM {candidates} WHERE coalesce(({rule.fails}), FALSE)
+            """,
+            [source, rule.column, rule.name, rule.message],
+        )
+    rows = con.execute(
+        f"SELECT source_file, count(*) FROM {candidates} WHERE NOT ({passing_rows(rules)}) GROUP BY 1"
+    ).fetchall()
+    return {path: int(n) for path, n in rows}
+
+
 @dataclass
 class IngestOutcome:
     """What happened to one landing file in one run."""
 
     rel_path: str
-    status: str  # loaded | skipped | failed | unrecognised | withdrawn | other (belongs to another asset)
+    # loaded | skipped | failed | unrecognised | withdrawn | waiting (still changing, read later) | other
+    # (belongs to another asset)
+    status: str
     layout: str | None = None
     counts: LoadCounts | None = None
     error: str | None = None
@@ -451,22 +545,102 @@ class IngestReport:
         )
 
 
-def landing_files(landing_dir: Path, source: str) -> list[Path]:
-    """Data files of one source, sorted by path so runs are deterministic."""
+@dataclass(frozen=True)
+class RefusedFile:
+    """A landing entry Chorus will not read, with the reason the ledger gives."""
+
+    path: Path
+    rel_path: str
+    reason: str
+
+
+@dataclass
+class LandingScan:
+    """One source's landing folder as it stands: what to read, what is refused, what is still changing."""
+
+    files: list[Path] = field(default_factory=list)  # data files, stable for the settle interval
+    refused: list[RefusedFile] = field(default_factory=list)  # links out of the landing folder
+    unsettled: list[Path] = field(default_factory=list)  # changed within the settle interval: read later
+
+    @property
+    def present(self) -> list[Path]:
+        """Every entry still in the folder (read, refused or unsettled): none of them is withdrawn."""
+        return sorted([*self.files, *(r.path for r in self.refused), *self.unsettled])
+
+
+def _outside(path: Path, landing_dir: Path) -> Path | None:
+    """Where a symbolic link points when that is outside the landing folder, else ``None``."""
+    target = path.resolve()
+    return None if target.is_relative_to(landing_dir.resolve()) else target
+
+
+def scan_landing(landing_dir: Path, source: str, settle: float | None = None) -> LandingScan:
+    """Walk one source's landing sub-folder without following links out of the landing folder.
+
+    Temporary and hidden names (``TEMPORARY_NAME``, hidden folders) are ignored. A symbolic link (file or
+    folder) pointing outside the landing folder is refused, never read. A data file modified less than
+    ``settle`` seconds ago (default ``settle_seconds()``) is unsettled: it is left for a later pass.
+    Sorted by path so runs are deterministic.
+    """
+    scan = LandingScan()
     folder = landing_dir / source
     if not folder.is_dir():
-        return []
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in DATA_SUFFIXES and not p.name.startswith(".")
+        return scan
+    settle = settle_seconds() if settle is None else settle
+    now = time.time_ns()
+    for root, dirs, names in os.walk(folder, followlinks=False):
+        here = Path(root)
+        for name in list(dirs):
+            path = here / name
+            if name.startswith("."):
+                dirs.remove(name)
+            elif path.is_symlink() and (target := _outside(path, landing_dir)) is not None:
+                scan.refused.append(_refused_link(path, landing_dir, target, "folder"))
+        for name in names:
+            path = here / name
+            if TEMPORARY_NAME.search(name) or path.suffix.lower() not in DATA_SUFFIXES:
+                continue
+            if path.is_symlink() and (target := _outside(path, landing_dir)) is not None:
+                scan.refused.append(_refused_link(path, landing_dir, target, "file"))
+                continue
+            try:
+                stat = path.stat()
+            except OSError:  # a dangling link, or a file removed since it was listed
+                continue
+            if not path.is_file():
+                continue
+            if now - stat.st_mtime_ns < settle * 1e9:
+                scan.unsettled.append(path)
+            else:
+                scan.files.append(path)
+    scan.files.sort()
+    scan.unsettled.sort()
+    scan.refused.sort(key=lambda r: r.rel_path)
+    return scan
+
+
+def _refused_link(path: Path, landing_dir: Path, target: Path, kind: str) -> RefusedFile:
+    rel = path.relative_to(landing_dir).as_posix()
+    return RefusedFile(
+        path,
+        rel,
+        f"{rel}: a symbolic link to a {kind} outside the landing folder ({target}); not followed, "
+        "copy the file into the landing folder instead",
     )
 
 
-def _ledger_row(con: duckdb.DuckDBPyConnection, rel_path: str) -> tuple | None:
-    return con.execute(
-        "SELECT sha256, status, layout FROM meta.ingest_ledger WHERE path = ?", [rel_path]
-    ).fetchone()
+def landing_files(landing_dir: Path, source: str, settle: float | None = None) -> list[Path]:
+    """Data files of one source that are safe to read now (see ``scan_landing``), sorted by path."""
+    return scan_landing(landing_dir, source, settle).files
+
+
+def unreadable_reason(exc: OSError) -> str:
+    """Why a landing file cannot be read, in words: ``PermissionError`` is "cannot read: permission denied"."""
+    if isinstance(exc, PermissionError):
+        return "cannot read: permission denied"
+    if isinstance(exc, IsADirectoryError):
+        return "cannot read: it is a folder"
+    return f"cannot read: {(exc.strerror or type(exc).__name__).lower()}"
 
 
 def _record(
@@ -501,12 +675,33 @@ def _record(
     )
 
 
-def _duplicate_of(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> str | None:
-    row = con.execute(
-        "SELECT path FROM meta.ingest_ledger WHERE sha256 = ? AND path <> ? AND status = 'loaded' ORDER BY path LIMIT 1",
-        [landing_file.sha256, landing_file.rel_path],
-    ).fetchone()
-    return row[0] if row else None
+class LedgerSnapshot:
+    """The ledger as one pass over a landing folder needs it, read in ONE query instead of two per file
+    (per-file lookups cost milliseconds each; a folder holds hundreds of small files).
+
+    Answers as per-file queries would, given ``loaded`` is told of every file the pass
+    loads (a later identical file must see it).
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        rows = con.execute("SELECT path, sha256, status, layout FROM meta.ingest_ledger").fetchall()
+        self._rows = {path: (sha, status, layout) for path, sha, status, layout in rows}
+        self._loaded: dict[str, set[str]] = {}
+        for path, (sha, status, _) in self._rows.items():
+            if status == "loaded":
+                self._loaded.setdefault(sha, set()).add(path)
+
+    def row(self, rel_path: str) -> tuple | None:
+        """(sha256, status, layout) of the path's ledger row, as at the start of the pass."""
+        return self._rows.get(rel_path)
+
+    def duplicate_of(self, landing_file: LandingFile) -> str | None:
+        """The first other loaded path with the same content."""
+        others = self._loaded.get(landing_file.sha256, set()) - {landing_file.rel_path}
+        return min(others) if others else None
+
+    def loaded(self, landing_file: LandingFile) -> None:
+        self._loaded.setdefault(landing_file.sha256, set()).add(landing_file.rel_path)
 
 
 def describe_error(landing_file: LandingFile, exc: BaseException) -> str:
@@ -528,6 +723,14 @@ class AuditResult:
 
 Audit = Callable[[duckdb.DuckDBPyConnection, LandingFile, Layout], AuditResult]
 AuditRecorder = Callable[[duckdb.DuckDBPyConnection, LandingFile, Layout, AuditResult], None]
+# The same for many files validated together: a result per file when every file passed, else ``None``
+# (the files are then validated one by one, each with its own outcome).
+ManyAudit = Callable[
+    [duckdb.DuckDBPyConnection, Sequence[tuple[LandingFile, Layout]]], dict[str, AuditResult] | None
+]
+ManyAuditRecorder = Callable[
+    [duckdb.DuckDBPyConnection, Sequence[tuple[LandingFile, Layout, AuditResult]]], None
+]
 
 
 def ingest_file(
@@ -551,6 +754,7 @@ def ingest_file(
                 con.execute(f"DELETE FROM {table} WHERE source_file = ?", [landing_file.rel_path])
         con.execute("DELETE FROM quarantine.rows WHERE source_file = ?", [landing_file.rel_path])
         counts = layout.load(con, landing_file)
+        landing_file.reject_if_changed()
         if counts.rows_read != counts.rows_loaded + counts.rows_quarantined:
             raise FileRejected(
                 f"{landing_file.rel_path}: reconciliation failed: rows read {counts.rows_read} != "
@@ -572,6 +776,241 @@ def ingest_file(
     return counts
 
 
+class _NotTogether(Exception):
+    """A batch of files could not be loaded together; its files are retried in smaller batches."""
+
+
+def _clear_files(con: duckdb.DuckDBPyConnection, tables: Sequence[str], files: Sequence[LandingFile]) -> None:
+    """Delete the rows (and quarantined rows) of ``files`` from ``tables``: one statement per table."""
+    if not files:
+        return
+    # A list parameter, not executemany: DuckDB's executemany costs milliseconds a row.
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _clear_files AS SELECT unnest(?::VARCHAR[]) AS path",
+        [[f.rel_path for f in files]],
+    )
+    for table in (*tables, "quarantine.rows"):
+        if table_exists(con, table):
+            con.execute(f"DELETE FROM {table} WHERE source_file IN (SELECT path FROM _clear_files)")
+
+
+def _load_together(
+    con: duckdb.DuckDBPyConnection,
+    group: Sequence[tuple[LandingFile, Layout]],
+    audit: Audit | None,
+    audit_many: ManyAudit | None,
+) -> tuple[dict[str, LoadCounts | FileRejected], dict[str, AuditResult]]:
+    """Load ``group`` (layouts sharing one ``load_batch``) in ONE transaction; raise ``_NotTogether``
+    (after rollback) if any file's load, reconciliation or audit fails."""
+    layouts = {f.rel_path: layout for f, layout in group}
+    tables = list(dict.fromkeys(t for _, layout in group for t in layout.tables))
+    load_batch = group[0][1].load_batch
+    assert load_batch is not None
+    con.execute("BEGIN TRANSACTION")
+    try:
+        answers = load_batch(con, [f for f, _ in group], lambda files: _clear_files(con, tables, files))
+        loaded = [
+            (f, layouts[f.rel_path]) for f, _ in group if isinstance(answers.get(f.rel_path), LoadCounts)
+        ]
+        for f, _ in loaded:
+            f.reject_if_changed()
+            counts = answers[f.rel_path]
+            if counts.rows_read != counts.rows_loaded + counts.rows_quarantined:
+                raise _NotTogether(f.rel_path)
+        audits: dict[str, AuditResult] = {}
+        if audit_many is not None and loaded:
+            together = audit_many(con, loaded)
+            if together is None:
+                raise _NotTogether("validation")
+            audits = together
+        elif audit is not None:
+            for f, layout in loaded:
+                audits[f.rel_path] = audit(con, f, layout)
+                if not audits[f.rel_path].passed:
+                    raise _NotTogether(f.rel_path)
+        con.execute("COMMIT")
+    except Exception as exc:
+        con.execute("ROLLBACK")
+        raise _NotTogether(str(exc)) from exc
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return answers, audits
+
+
+def ingest_files_together(
+    con: duckdb.DuckDBPyConnection,
+    group: Sequence[tuple[LandingFile, Layout]],
+    audit: Audit | None = None,
+    record_audit: AuditRecorder | None = None,
+    audit_many: ManyAudit | None = None,
+    record_audit_many: ManyAuditRecorder | None = None,
+    smallest_batch: int = 2,
+) -> dict[str, LoadCounts | Exception]:
+    """Load many small files of layouts sharing a ``load_batch`` at a cost of milliseconds per file, each
+    file's outcome exactly as ``ingest_file`` would give it.
+
+    Optimistic: every file in ONE transaction (a per-file transaction, ledger row and suite run cost more
+    than a small file's own rows). If anything in it fails - a file's SQL, its counts not reconciling, a
+    failed expectation - the transaction is rolled back and the files are retried in two halves, down to
+    single files, which go through ``ingest_file`` (own transaction, own rollback, own message). So a bad
+    file fails alone and the rest load. A file the loader rejects before writing (e.g. not in a register)
+    fails alone without a rollback. Answers the counts, or the exception, of every file.
+    """
+    results: dict[str, LoadCounts | Exception] = {}
+    audited: list[tuple[LandingFile, Layout, AuditResult]] = []
+    pending = [list(group)]
+    while pending:
+        batch = pending.pop()
+        if len(batch) < smallest_batch:
+            for landing_file, layout in batch:
+                try:
+                    results[landing_file.rel_path] = ingest_file(
+                        con, landing_file, layout, audit, record_audit
+                    )
+                except Exception as exc:  # noqa: BLE001 - the caller records every failure
+                    results[landing_file.rel_path] = exc
+            continue
+        try:
+            answers, audits = _load_together(con, batch, audit, audit_many)
+        except _NotTogether:
+            half = len(batch) // 2
+            pending += [batch[half:], batch[:half]]  # the first half is popped (loaded) first
+            continue
+        results.update(answers)
+        audited += [(f, layout, audits[f.rel_path]) for f, layout in batch if f.rel_path in audits]
+    if audited and record_audit_many is not None:
+        record_audit_many(con, audited)
+    elif record_audit is not None:
+        for landing_file, layout, result in audited:
+            record_audit(con, landing_file, layout, result)
+    return results
+
+
+def _record_many(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple]) -> None:
+    """``_record`` for many files in one statement: rows of (landing file, layout, started, status,
+    counts, error)."""
+    if not rows:
+        return
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        [
+            (f.rel_path, f.source, f.sha256, f.bytes, layout,
+             counts.rows_read if counts else None, counts.rows_loaded if counts else None,
+             counts.rows_quarantined if counts else None, started, status, error)
+            for f, layout, started, status, counts, error in rows
+        ],
+        columns=["path", "source", "sha256", "bytes", "layout", "rows_read", "rows_loaded", "rows_quarantined",
+                 "started_at", "status", "error"],
+        dtype=object,
+    )  # fmt: skip
+    con.register("_ledger_rows", frame)
+    try:
+        con.execute(
+            """INSERT OR REPLACE INTO meta.ingest_ledger
+                   (path, source, sha256, bytes, layout, rows_read, rows_loaded, rows_quarantined,
+                    started_at, finished_at, status, error)
+               SELECT path::VARCHAR, source::VARCHAR, sha256::VARCHAR, bytes::BIGINT, layout::VARCHAR,
+                      rows_read::BIGINT, rows_loaded::BIGINT, rows_quarantined::BIGINT, started_at::TIMESTAMP,
+                      current_timestamp, status::VARCHAR, error::VARCHAR
+               FROM _ledger_rows"""
+        )
+    finally:
+        con.unregister("_ledger_rows")
+
+
+def _loaded_paths_by_sha(con: duckdb.DuckDBPyConnection, shas: Sequence[str]) -> dict[str, list[str]]:
+    """Loaded ledger paths of each of ``shas``, sorted."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _round_shas AS SELECT unnest(?::VARCHAR[]) AS sha256", [list(shas)]
+    )
+    rows = con.execute(
+        """SELECT sha256, list(path ORDER BY path) FROM meta.ingest_ledger
+           WHERE status = 'loaded' AND sha256 IN (SELECT sha256 FROM _round_shas) GROUP BY 1"""
+    ).fetchall()
+    return {sha: paths for sha, paths in rows}
+
+
+def _ingest_deferred(
+    con: duckdb.DuckDBPyConnection,
+    deferred: Sequence[tuple[int, LandingFile, Layout, datetime]],
+    report: IngestReport,
+    audit: Audit | None,
+    record_audit: AuditRecorder | None,
+    audit_many: ManyAudit | None,
+    record_audit_many: ManyAuditRecorder | None,
+    log: Callable[[str], None] | None,
+) -> None:
+    """Load the files ``ingest_source`` set aside for loading together and fill in their outcomes.
+
+    Files are grouped by their layouts' ``load_batch``. A file with the same content as an earlier one
+    in the group waits for a later round, so the duplicate check sees whether the first one loaded.
+    """
+    rounds: list[list[tuple[int, LandingFile, Layout, datetime]]] = []
+    for item in deferred:
+        for batch in rounds:
+            if item[1].sha256 not in {f.sha256 for _, f, _, _ in batch}:
+                batch.append(item)
+                break
+        else:
+            rounds.append([item])
+    for batch in rounds:
+        ledger: list[tuple] = []
+        loaders: dict[object, list[tuple[int, LandingFile, Layout, datetime]]] = {}
+        loaded_copies = _loaded_paths_by_sha(con, [f.sha256 for _, f, _, _ in batch])
+        for item in batch:
+            landing_file = item[1]
+            # The duplicate check again, for the whole round in one query: files loaded since the check in the loop.
+            duplicate = next(
+                (p for p in loaded_copies.get(landing_file.sha256, []) if p != landing_file.rel_path), None
+            )
+            if duplicate:
+                error = (
+                    f"{landing_file.rel_path}: identical content to {duplicate}, which is already loaded; "
+                    "remove one copy"
+                )
+                ledger.append((landing_file, item[2].name, item[3], "failed", None, error))
+                report.outcomes[item[0]] = IngestOutcome(
+                    landing_file.rel_path, "failed", item[2].name, error=error
+                )
+                continue
+            loaders.setdefault(item[2].load_batch, []).append(item)
+        for items in loaders.values():
+            if log:
+                names = ", ".join(sorted({layout.name for _, _, layout, _ in items}))
+                log(f"loading {len(items)} file(s) together as {names}")
+            results = ingest_files_together(
+                con,
+                [(f, layout) for _, f, layout, _ in items],
+                audit,
+                record_audit,
+                audit_many,
+                record_audit_many,
+            )
+            for index, landing_file, layout, started in items:
+                result = results[landing_file.rel_path]
+                if isinstance(result, LoadCounts):
+                    ledger.append((landing_file, layout.name, started, "loaded", result, None))
+                    report.outcomes[index] = IngestOutcome(
+                        landing_file.rel_path, "loaded", layout.name, result
+                    )
+                    continue
+                if isinstance(result, FileChanging):
+                    report.outcomes[index] = IngestOutcome(
+                        landing_file.rel_path, "waiting", error=str(result)
+                    )
+                    continue
+                error = describe_error(landing_file, result)
+                ledger.append((landing_file, layout.name, started, "failed", None, error))
+                report.outcomes[index] = IngestOutcome(
+                    landing_file.rel_path, "failed", layout.name, error=error
+                )
+                if log:
+                    log(f"FAILED {error}")
+        _record_many(con, ledger)
+
+
 def ingest_source(
     con: duckdb.DuckDBPyConnection,
     landing_dir: Path,
@@ -582,12 +1021,16 @@ def ingest_source(
     paths: Iterable[Path] | None = None,
     audit: Audit | None = None,
     record_audit: AuditRecorder | None = None,
+    audit_many: ManyAudit | None = None,
+    record_audit_many: ManyAuditRecorder | None = None,
 ) -> IngestReport:
     """Load every new or changed file of ``source`` whose layout is one of ``layouts``.
 
     ``source_layouts`` is every layout the source knows (default ``layouts``): a file matching one of
     those but not ``layouts`` belongs to another asset and is left alone; a file matching none is
-    recorded in the ledger as failed with a message saying what was expected.
+    recorded in the ledger as failed with a message saying what was expected. Files of layouts with a
+    ``load_batch`` are set aside and loaded together at the end (``ingest_files_together``), validated
+    together by ``audit_many`` when given (else one by one by ``audit``).
 
     Withdrawals (:mod:`pipelines.withdraw`): on a pass over the whole folder (``paths`` not given), a file
     the ledger knows that is gone from the folder is withdrawn first; a file whose content was withdrawn
@@ -596,16 +1039,39 @@ def ingest_source(
     source_layouts = list(source_layouts or layouts)
     own = {layout.name for layout in layouts}
     report = IngestReport()
-    files = list(paths) if paths is not None else landing_files(landing_dir, source)
+    scan = LandingScan(files=list(paths)) if paths is not None else _settled_scan(landing_dir, source, log)
+    files = scan.files
     if paths is None:
-        # A file gone from the folder is withdrawn: its rows leave before the rest of the folder loads.
-        present = [p.relative_to(landing_dir).as_posix() for p in files]
+        # A file gone from the folder is withdrawn: its rows leave before the rest of the folder loads. A
+        # refused or still-changing file is not gone: it keeps what it loaded before.
+        present = [p.relative_to(landing_dir).as_posix() for p in scan.present]
         for withdrawal in withdraw_missing(con, landing_dir, source, present, own, log):
             report.outcomes.append(IngestOutcome(withdrawal.path, "withdrawn", error=withdrawal.reason))
+    for refused in scan.refused:
+        _refuse(con, report, refused.rel_path, source, refused.reason, log)
+    for path in scan.unsettled:
+        rel = path.relative_to(landing_dir).as_posix()
+        message = f"{rel}: still changing (modified in the last {settle_seconds():g} s); read on a later pass"
+        report.outcomes.append(IngestOutcome(rel, "waiting", error=message))
+        if log:
+            log(message)
+    deferred: list[tuple[int, LandingFile, Layout, datetime]] = []  # (outcome index, file, layout, started)
+    ledger = LedgerSnapshot(con)
     for index, path in enumerate(files, start=1):
         started = datetime.now()
-        landing_file = LandingFile.from_path(path, landing_dir, source)
-        previous = _ledger_row(con, landing_file.rel_path)
+        try:
+            landing_file = LandingFile.from_path(path, landing_dir, source)
+        except FileChanging as exc:
+            report.outcomes.append(
+                IngestOutcome(path.relative_to(landing_dir).as_posix(), "waiting", error=str(exc))
+            )
+            continue
+        except OSError as exc:
+            # One file that cannot be read is one ledger row with its reason; the files after it still load.
+            rel = path.relative_to(landing_dir).as_posix()
+            _refuse(con, report, rel, source, f"{rel}: {unreadable_reason(exc)}", log, started)
+            continue
+        previous = ledger.row(landing_file.rel_path)
         if previous and previous[0] == landing_file.sha256 and previous[1] == "loaded":
             status = "skipped" if previous[2] in own else "other"
             report.outcomes.append(IngestOutcome(landing_file.rel_path, status, previous[2]))
@@ -624,7 +1090,7 @@ def ingest_source(
             if layout.name not in own:
                 report.outcomes.append(IngestOutcome(landing_file.rel_path, "other", layout.name))
                 continue
-            duplicate = _duplicate_of(con, landing_file)
+            duplicate = ledger.duplicate_of(landing_file)
             if duplicate:
                 raise FileRejected(
                     f"{landing_file.rel_path}: identical content to {duplicate}, which is already loaded; "
@@ -633,9 +1099,16 @@ def ingest_source(
             if landing_file.suffix in {".csv", ".txt"}:
                 # Every source, whatever reads its CSVs: formula text means the numbers are not values.
                 reject_formula_text(landing_file)
+            if layout.load_batch is not None:
+                deferred.append((len(report.outcomes), landing_file, layout, started))
+                report.outcomes.append(IngestOutcome(landing_file.rel_path, "loaded", layout.name))
+                continue
             if log:
                 log(f"[{index}/{len(files)}] loading {landing_file.rel_path} as {layout.name}")
             counts = ingest_file(con, landing_file, layout, audit, record_audit)
+        except FileChanging as exc:  # not a failure: read again once it is stable
+            report.outcomes.append(IngestOutcome(landing_file.rel_path, "waiting", error=str(exc)))
+            continue
         except Exception as exc:  # noqa: BLE001 - every failure is recorded, then reported by the caller
             error = describe_error(landing_file, exc)
             _record(con, landing_file, layout.name if layout else None, started, "failed", error=error)
@@ -648,8 +1121,49 @@ def ingest_source(
                 log(f"FAILED {error}")
             continue
         _record(con, landing_file, layout.name, started, "loaded", counts)
+        ledger.loaded(landing_file)
         report.outcomes.append(IngestOutcome(landing_file.rel_path, "loaded", layout.name, counts))
+    if deferred:
+        _ingest_deferred(con, deferred, report, audit, record_audit, audit_many, record_audit_many, log)
     return report
+
+
+def _settled_scan(landing_dir: Path, source: str, log: Callable[[str], None] | None) -> LandingScan:
+    """The folder's scan, after waiting (once, at most the settle interval) for files modified just now."""
+    scan = scan_landing(landing_dir, source)
+    if scan.unsettled:
+        if log:
+            log(
+                f"{len(scan.unsettled)} file(s) modified in the last {settle_seconds():g} s: waiting for them to settle"
+            )
+        time.sleep(settle_seconds())
+        scan = scan_landing(landing_dir, source)
+    return scan
+
+
+def _refuse(
+    con: duckdb.DuckDBPyConnection,
+    report: IngestReport,
+    rel_path: str,
+    source: str,
+    reason: str,
+    log: Callable[[str], None] | None,
+    started: datetime | None = None,
+) -> None:
+    """Record a landing entry that is not read (a link out of the folder, an unreadable file): one ledger
+    row, status failed, no layout and no hash (its bytes were not read); the source's other files go on.
+    Reported as unrecognised, as a file no layout knows is: not any one asset's failure."""
+    con.execute(
+        """
+        INSERT OR REPLACE INTO meta.ingest_ledger
+            (path, source, sha256, bytes, layout, started_at, finished_at, status, error)
+        VALUES (?, ?, '', 0, NULL, ?, current_timestamp, 'failed', ?)
+        """,
+        [rel_path, source, started or datetime.now(), reason],
+    )
+    report.outcomes.append(IngestOutcome(rel_path, "unrecognised", error=reason))
+    if log:
+        log(f"REFUSED {reason}")
 
 
 def _csv_error_message(landing_file: LandingFile, exc: duckdb.Error, header_lines: int) -> str:

@@ -23,6 +23,7 @@ from pipelines.validation.gx_resource import GreatExpectationsResource
 from pipelines.validation.results import engine_summary, ensure_results_table, results_markdown
 from pipelines.validation.runner import ENGINE_RULE
 from pipelines.validation.suites import suite_for
+from pipelines.validation.together import build_audit_many
 
 SUITE_CHECK = "suite_passed"
 
@@ -176,7 +177,9 @@ def source_ingest_asset(
     )
     def _ingest(context: dg.AssetExecutionContext, chorus: ChorusResource, gx: GreatExpectationsResource):  # noqa: ANN202 - yields check results, then the materialisation
         settings = chorus.settings()
-        audit, record_audit = build_audit(gx) if validate else (None, None)
+        proven: set[str] = set()  # suites GX has validated in this run, shared by both audit pairs
+        audit, record_audit = build_audit(gx, proven) if validate else (None, None)
+        audit_many, record_audit_many = build_audit_many(gx, proven) if validate else (None, None)
         with chorus.connect() as con:
             if prepare:
                 prepare(con)
@@ -189,6 +192,8 @@ def source_ingest_asset(
                 log=context.log.info,
                 audit=audit,
                 record_audit=record_audit,
+                audit_many=audit_many,
+                record_audit_many=record_audit_many,
             )
             # Every asset of a source meets a file no layout recognises; only the asset reading the
             # source's first layout says so, so the log names each such file once.

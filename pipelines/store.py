@@ -6,6 +6,7 @@ opens the working file; analysts read the published snapshot.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -89,14 +90,40 @@ def open_store(
         path.parent.mkdir(parents=True, exist_ok=True)
     config = {"memory_limit": memory_limit} if memory_limit else {}
     if memory_limit and not read_only:
-        config["temp_directory"] = str(path.parent / f"{path.stem}.tmp")
-    con = connect_waiting(path, read_only, config, lock_wait_seconds)
+        spill = path.parent / f"{path.stem}.tmp"
+        spill.mkdir(mode=0o700, exist_ok=True)
+        spill.chmod(0o700)
+        config["temp_directory"] = str(spill)
+    if read_only:
+        con = connect_waiting(path, read_only, config, lock_wait_seconds)
+    else:
+        # The working store holds unredacted raw text: owner-only, whatever the process umask says.
+        with owner_only_files():
+            con = connect_waiting(path, read_only, config, lock_wait_seconds)
+        restrict_to_owner(path)
     try:
         if not read_only:
             ensure_store(con)
+            restrict_to_owner(path.with_name(path.name + ".wal"))
         yield con
     finally:
         con.close()
+
+
+@contextmanager
+def owner_only_files() -> Iterator[None]:
+    """Files and folders created inside the block are owner-only (umask 077)."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def restrict_to_owner(path: Path) -> None:
+    """Make an existing store file owner-read/write only (0600); a missing file is left alone."""
+    if path.exists():
+        path.chmod(0o600)
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, qualified_name: str) -> bool:

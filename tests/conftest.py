@@ -11,6 +11,8 @@ import duckdb
 import pytest
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# Tests write a landing file and read it at once: no settle interval (tests/ops/test_landing_folder.py sets one).
+os.environ.setdefault("CHORUS_SETTLE_SECONDS", "0")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

@@ -470,9 +470,9 @@ def build_triangulation(con: duckdb.DuckDBPyConnection) -> int:
         con.execute(_sql("triangulation_comments.sql"))
     else:
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE _tri_comments (comment_id VARCHAR, source VARCHAR, channel VARCHAR, is_negative BOOLEAN, "
-            "text_length BIGINT, category VARCHAR, dimension VARCHAR, group_value VARCHAR, geography_level VARCHAR, "
-            "geography_code VARCHAR)"
+            "CREATE OR REPLACE TEMP TABLE _tri_comments (comment_id VARCHAR, source VARCHAR, channel VARCHAR, icb_code VARCHAR, "
+            "sub_icb_code VARCHAR, is_negative BOOLEAN, text_length BIGINT, overall VARCHAR, age_band VARCHAR, sex VARCHAR, "
+            "ethnicity_band VARCHAR, deprivation_quintile VARCHAR, category VARCHAR)"
         )
     frame = con.execute(_sql("triangulation.sql")).df()
     frame = frame[frame["geography_level"].isin(levels)].reset_index(drop=True)

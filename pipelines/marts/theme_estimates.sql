@@ -1,25 +1,53 @@
 -- Share of each group's substantive comments that touch each framework category (or keyword topic).
+-- Counted with GROUPING SETS (one per geography level × dimension) over one row per comment (totals) and one
+-- row per comment × category (on theme): memory holds the cells, not comments × dimensions × levels.
 WITH c AS (
-    SELECT c.comment_id, c.sub_icb_code, c.icb_code, coalesce(c.comment_date, DATE '1900-01-01') AS comment_date,
+    SELECT c.comment_id, c.sub_icb_code, c.icb_code, year(c.comment_date) AS y,
            'All' AS overall, coalesce(c.age_band, 'Not stated') AS age_band, coalesce(c.sex, 'Not stated') AS sex,
            coalesce(c.ethnicity_band, 'Not stated') AS ethnicity_band,
            coalesce(CAST(d.deprivation_quintile AS VARCHAR), 'Unknown') AS deprivation_quintile
     FROM staged.comments c
     LEFT JOIN ref.practice_deprivation d ON d.practice_code = c.practice_code
-    WHERE c.is_substantive AND c.comment_date IS NOT NULL
-), long AS (
-    UNPIVOT c ON overall, age_band, sex, ethnicity_band, deprivation_quintile INTO NAME dimension VALUE group_value
-), placed AS (
-    SELECT *, 'icb' AS geography_level, icb_code AS geography_code FROM long WHERE icb_code IS NOT NULL
-    UNION ALL SELECT *, 'sub_icb', sub_icb_code FROM long WHERE sub_icb_code IS NOT NULL
+    WHERE c.is_substantive AND c.comment_date IS NOT NULL AND (c.icb_code IS NOT NULL OR c.sub_icb_code IS NOT NULL)
+), themed_comments AS (
+    -- A comment counts once per category, however many of its labels fall in it.
+    SELECT c.*, t.category FROM c JOIN (SELECT DISTINCT comment_id, category FROM staged.comment_themes) t USING (comment_id)
 ), totals AS (
-    SELECT geography_level, geography_code, year(comment_date) AS y, dimension, group_value, count(DISTINCT comment_id) AS comments
-    FROM placed GROUP BY ALL
+    SELECT icb_code, sub_icb_code, y, GROUPING(icb_code) = 0 AS at_icb,
+           CASE 0 WHEN GROUPING(overall) THEN 'overall' WHEN GROUPING(age_band) THEN 'age_band'
+                  WHEN GROUPING(sex) THEN 'sex' WHEN GROUPING(ethnicity_band) THEN 'ethnicity_band'
+                  ELSE 'deprivation_quintile' END AS dimension,
+           coalesce(overall, age_band, sex, ethnicity_band, deprivation_quintile) AS group_value,
+           count(*) AS comments
+    FROM c
+    GROUP BY GROUPING SETS (
+        (icb_code, y, overall), (icb_code, y, age_band), (icb_code, y, sex), (icb_code, y, ethnicity_band),
+        (icb_code, y, deprivation_quintile), (sub_icb_code, y, overall), (sub_icb_code, y, age_band),
+        (sub_icb_code, y, sex), (sub_icb_code, y, ethnicity_band), (sub_icb_code, y, deprivation_quintile)
+    )
 ), themed AS (
-    SELECT p.geography_level, p.geography_code, year(p.comment_date) AS y, p.dimension, p.group_value, t.category,
-           count(DISTINCT p.comment_id) AS on_theme
-    FROM placed p JOIN staged.comment_themes t USING (comment_id)
-    GROUP BY ALL
+    SELECT icb_code, sub_icb_code, y, GROUPING(icb_code) = 0 AS at_icb,
+           CASE 0 WHEN GROUPING(overall) THEN 'overall' WHEN GROUPING(age_band) THEN 'age_band'
+                  WHEN GROUPING(sex) THEN 'sex' WHEN GROUPING(ethnicity_band) THEN 'ethnicity_band'
+                  ELSE 'deprivation_quintile' END AS dimension,
+           coalesce(overall, age_band, sex, ethnicity_band, deprivation_quintile) AS group_value,
+           category, count(*) AS on_theme
+    FROM themed_comments
+    GROUP BY GROUPING SETS (
+        (icb_code, y, overall, category), (icb_code, y, age_band, category), (icb_code, y, sex, category),
+        (icb_code, y, ethnicity_band, category), (icb_code, y, deprivation_quintile, category),
+        (sub_icb_code, y, overall, category), (sub_icb_code, y, age_band, category), (sub_icb_code, y, sex, category),
+        (sub_icb_code, y, ethnicity_band, category), (sub_icb_code, y, deprivation_quintile, category)
+    )
+), placed_totals AS (
+    SELECT CASE WHEN at_icb THEN 'icb' ELSE 'sub_icb' END AS geography_level,
+           CASE WHEN at_icb THEN icb_code ELSE sub_icb_code END AS geography_code, y, dimension, group_value, comments
+    FROM totals WHERE CASE WHEN at_icb THEN icb_code ELSE sub_icb_code END IS NOT NULL
+), placed_themed AS (
+    SELECT CASE WHEN at_icb THEN 'icb' ELSE 'sub_icb' END AS geography_level,
+           CASE WHEN at_icb THEN icb_code ELSE sub_icb_code END AS geography_code, y, dimension, group_value,
+           category, on_theme
+    FROM themed WHERE CASE WHEN at_icb THEN icb_code ELSE sub_icb_code END IS NOT NULL
 )
 SELECT t.geography_level, t.geography_code, CAST(t.y AS VARCHAR) AS period,
        'comments_theme_' || regexp_replace(lower(h.category), '[^a-z]+', '_', 'g') AS metric_id,
@@ -27,5 +55,5 @@ SELECT t.geography_level, t.geography_code, CAST(t.y AS VARCHAR) AS period,
        coalesce(h.on_theme, 0) AS numerator, t.comments AS denominator, t.comments AS unweighted_n,
        t.comments AS n_eff, NULL::DOUBLE AS value, NULL::DOUBLE AS lower_95, NULL::DOUBLE AS upper_95,
        TRUE AS count_based, NULL::BOOLEAN AS higher_is_better
-FROM totals t
-JOIN themed h USING (geography_level, geography_code, y, dimension, group_value)
+FROM placed_totals t
+JOIN placed_themed h USING (geography_level, geography_code, y, dimension, group_value)

@@ -1,27 +1,57 @@
 -- Per geography × group × framework category: what the survey, the comments and the complaints say.
--- Inputs (temp): _tri_survey (survey gaps per theme), _tri_comments (coded comments with group columns).
-WITH comment_cells AS (
-    SELECT geography_level, geography_code, dimension, group_value, category AS theme,
+-- Inputs (temp): _tri_survey (survey gaps per theme), _tri_comments (one row per coded comment × category,
+-- with its geography and group columns side by side; see triangulation_comments.sql).
+WITH sets AS (
+    -- Every (geography level × dimension) cell counted in one pass: one grouping set per pair, so memory
+    -- holds the cells, never a row per comment × dimension × level.
+    SELECT icb_code, sub_icb_code, overall, age_band, sex, ethnicity_band, deprivation_quintile, category AS theme,
+           GROUPING(icb_code) = 0 AS at_icb,
+           CASE 0 WHEN GROUPING(overall) THEN 'overall' WHEN GROUPING(age_band) THEN 'age_band'
+                  WHEN GROUPING(sex) THEN 'sex' WHEN GROUPING(ethnicity_band) THEN 'ethnicity_band'
+                  ELSE 'deprivation_quintile' END AS dimension,
            count(*) AS comments,  -- one row per comment in each cell
            count(*) FILTER (is_negative) AS negative_comments,
            count(*) FILTER (channel = 'complaint') AS complaints,
            count(*) FILTER (source = 'healthwatch') AS healthwatch_findings,
            count(*) FILTER (channel = 'story') AS stories
-    FROM _tri_comments GROUP BY ALL
+    FROM _tri_comments
+    GROUP BY GROUPING SETS (
+        (icb_code, overall, category), (icb_code, age_band, category), (icb_code, sex, category),
+        (icb_code, ethnicity_band, category), (icb_code, deprivation_quintile, category),
+        (sub_icb_code, overall, category), (sub_icb_code, age_band, category), (sub_icb_code, sex, category),
+        (sub_icb_code, ethnicity_band, category), (sub_icb_code, deprivation_quintile, category)
+    )
+), comment_cells AS (
+    SELECT CASE WHEN at_icb THEN 'icb' ELSE 'sub_icb' END AS geography_level,
+           CASE WHEN at_icb THEN icb_code ELSE sub_icb_code END AS geography_code,
+           dimension,
+           coalesce(overall, age_band, sex, ethnicity_band, deprivation_quintile) AS group_value,
+           theme, comments, negative_comments, complaints, healthwatch_findings, stories
+    FROM sets
+    WHERE CASE WHEN at_icb THEN icb_code ELSE sub_icb_code END IS NOT NULL
 ), overall_negative AS (
     SELECT geography_level, geography_code, theme, negative_comments / comments AS overall_negative_share
     FROM comment_cells WHERE dimension = 'overall'
+), candidates AS (
+    -- Only negative comments of a readable length can be examples: the few rows unpivoted for the pick.
+    SELECT comment_id, category AS theme, text_length, icb_code, sub_icb_code,
+           overall, age_band, sex, ethnicity_band, deprivation_quintile
+    FROM _tri_comments WHERE is_negative AND text_length BETWEEN 40 AND 400
+), long AS (
+    UNPIVOT candidates ON overall, age_band, sex, ethnicity_band, deprivation_quintile
+    INTO NAME dimension VALUE group_value
+), placed AS (
+    SELECT * EXCLUDE (icb_code, sub_icb_code), 'icb' AS geography_level, icb_code AS geography_code FROM long WHERE icb_code IS NOT NULL
+    UNION ALL
+    SELECT * EXCLUDE (icb_code, sub_icb_code), 'sub_icb', sub_icb_code FROM long WHERE sub_icb_code IS NOT NULL
 ), picked AS (
     -- Up to three negative comments of a readable length per cell of 10+ comments; text joined only for these.
-    SELECT geography_level, geography_code, dimension, group_value, category AS theme, comment_id, text_length
-    FROM _tri_comments t
-    WHERE is_negative AND text_length BETWEEN 40 AND 400
-      AND EXISTS (SELECT 1 FROM comment_cells k
-                  WHERE k.geography_level = t.geography_level AND k.geography_code = t.geography_code
-                    AND k.dimension = t.dimension AND k.group_value = t.group_value AND k.theme = t.category
-                    AND k.comments >= 10)
-    QUALIFY row_number() OVER (PARTITION BY geography_level, geography_code, dimension, group_value, category
-                               ORDER BY text_length DESC, comment_id) <= 3
+    SELECT p.geography_level, p.geography_code, p.dimension, p.group_value, p.theme, p.comment_id, p.text_length
+    FROM placed p
+    JOIN comment_cells k USING (geography_level, geography_code, dimension, group_value, theme)
+    WHERE k.comments >= 10
+    QUALIFY row_number() OVER (PARTITION BY p.geography_level, p.geography_code, p.dimension, p.group_value, p.theme
+                               ORDER BY p.text_length DESC, p.comment_id) <= 3
 ), examples AS (
     SELECT p.geography_level, p.geography_code, p.dimension, p.group_value, p.theme,
            list(p.comment_id || ': ' || x.text_redacted ORDER BY p.text_length DESC, p.comment_id) AS example_comments

@@ -1,5 +1,7 @@
--- One row per coded comment × theme × group × geography, WITHOUT the text (it is joined later for the
--- handful of example comments only), so the join stays narrow at national volumes.
+-- One row per substantive coded comment × framework category, narrow and WITHOUT the text (it is joined
+-- later for the handful of example comments only) and WITHOUT unpivoting the groups: the cells are counted
+-- from this table with GROUPING SETS, so no intermediate grows with comments × dimensions × geographies
+-- (at 1M comments the unpivoted form was ~20M rows and ran out of memory).
 CREATE OR REPLACE TEMP TABLE _tri_comments AS
 WITH c AS (
     SELECT c.comment_id, c.source, c.channel, c.icb_code, c.sub_icb_code, coalesce(n.is_negative, FALSE) AS is_negative,
@@ -11,14 +13,8 @@ WITH c AS (
     LEFT JOIN (SELECT comment_id, length(text_redacted) AS text_length FROM staged.comment_text) x USING (comment_id)
     LEFT JOIN _comment_negative n USING (comment_id)
     LEFT JOIN ref.practice_deprivation d ON d.practice_code = c.practice_code
-    WHERE c.is_substantive
-), long AS (
-    UNPIVOT c ON overall, age_band, sex, ethnicity_band, deprivation_quintile INTO NAME dimension VALUE group_value
-), placed AS (
-    SELECT * EXCLUDE (icb_code, sub_icb_code), 'icb' AS geography_level, icb_code AS geography_code FROM long WHERE icb_code IS NOT NULL
-    UNION ALL
-    SELECT * EXCLUDE (icb_code, sub_icb_code), 'sub_icb', sub_icb_code FROM long WHERE sub_icb_code IS NOT NULL
+    WHERE c.is_substantive AND (c.icb_code IS NOT NULL OR c.sub_icb_code IS NOT NULL)
 )
-SELECT p.*, t.category
-FROM placed p
+SELECT c.*, t.category
+FROM c
 JOIN (SELECT DISTINCT comment_id, category FROM staged.comment_themes) t USING (comment_id);

@@ -46,13 +46,14 @@ class SqlRunner:
         return run_suite(con, suite, source_file, None)
 
 
-def build_audit(runner: SuiteRunner) -> tuple[Audit, AuditRecorder]:
+def build_audit(runner: SuiteRunner, proven: set[str] | None = None) -> tuple[Audit, AuditRecorder]:
     """An ``audit`` / ``record_audit`` pair for ``ingest_source`` that runs the registered suites.
 
-    The pair keeps the suites GX has validated in this pass (``proven``): each suite's first batch goes
-    through GX, later small batches through the SQL engine (``runner.choose_engine``).
+    The pair keeps the suites GX has validated in this pass (``proven``, a new set unless one is shared
+    with ``together.build_audit_many``): each suite's first batch goes through GX, later small batches
+    through the SQL engine (``runner.choose_engine``).
     """
-    proven: set[str] = set()
+    proven = set() if proven is None else proven
 
     def audit(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, layout: Layout) -> AuditResult:
         records: list[dict] = []

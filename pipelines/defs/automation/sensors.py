@@ -25,7 +25,7 @@ import dagster as dg
 
 from pipelines.chorus_resource import ChorusResource
 from pipelines.defs.automation.schedules import refresh_all_job
-from pipelines.ingest import landing_files, sha256_of
+from pipelines.ingest import scan_landing, sha256_of
 from schemas.settings import SOURCES
 
 # Per source: relative path -> [sha256, bytes, mtime_ns].
@@ -124,19 +124,36 @@ def _latest_run_status(context: dg.SensorEvaluationContext) -> Callable[[str], s
 
 
 def snapshot_landing(landing_dir: Path, previous: Snapshot, sources: Iterable[str] = SOURCES) -> Snapshot:
-    """Each source's data files with their hashes, re-hashing only files whose size or mtime moved."""
+    """Each source's data files with their hashes, re-hashing only files whose size or mtime moved.
+
+    The scan is the ingest's own (``scan_landing``): links out of the landing folder and temporary names
+    are not read (the link is listed as refused, so a run records the refusal). A file still changing
+    (inside the settle interval) keeps what the cursor knew of it (nothing, if new), so it is seen as
+    changed on the tick after it settles. A file that cannot be read is listed as unreadable (a run
+    records why) and never stops the scan of the others.
+    """
     snapshot: Snapshot = {}
     for source in sources:
         seen = previous.get(source, {})
         files: dict[str, list] = {}
-        for path in landing_files(landing_dir, source):
+        scan = scan_landing(landing_dir, source)
+        for path in scan.unsettled:
             rel = path.relative_to(landing_dir).as_posix()
-            stat = path.stat()
+            if rel in seen:
+                files[rel] = seen[rel]
+        for refused in scan.refused:  # a run records the refusal in the ledger
+            files[refused.rel_path] = ["refused: link out of the landing folder", 0, 0]
+        for path in scan.files:
+            rel = path.relative_to(landing_dir).as_posix()
             old = seen.get(rel)
+            stat = path.stat()
             if old and old[1] == stat.st_size and old[2] == stat.st_mtime_ns:
                 files[rel] = old
-            else:
+                continue
+            try:
                 files[rel] = [sha256_of(path), stat.st_size, stat.st_mtime_ns]
+            except OSError:  # unreadable: a run records why in the ledger; readable later, it changes again
+                files[rel] = ["unreadable", stat.st_size, stat.st_mtime_ns]
         if files:
             snapshot[source] = files
     return snapshot

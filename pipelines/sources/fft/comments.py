@@ -82,9 +82,6 @@ def age_band_sql(column: str) -> str:
     return f"CASE WHEN {years} IS NOT NULL THEN CASE {bands} ELSE '85+' END ELSE harmonise('age_band', {column}) END"
 
 
-AGE_SQL = age_band_sql("age")
-
-
 def clean_text_sql(column: str) -> str:
     """SQL: non-breaking spaces to spaces, runs of spaces folded, trimmed; '' → NULL."""
     return f"nullif(trim(regexp_replace(replace({column}, chr(160), ' '), '[ \\t]+', ' ', 'g')), '')"
@@ -97,6 +94,19 @@ def _ods_sql(column: str) -> str:
         f"'{SITE_CODE_RE[1:-1]}') OR regexp_full_match({code}, '{TRUST_CODE_RE[1:-1]}') THEN {code} END"
     )
 
+
+# Each demographic field of a comment export and the people-vocabulary columns written from it: (name,
+# SQL of the harmonised value with ``{v}`` for the value as written).
+PEOPLE_FIELDS_OUT: dict[str, tuple[tuple[str, str], ...]] = {
+    "age": (("age_band", age_band_sql("{v}")),),
+    "sex": (("sex", "harmonise('sex', {v})"),),
+    "gender": (("gender_identity", "harmonise('gender_identity', {v})"),),
+    "ethnicity": (("ethnicity", "harmonise('ethnicity', {v})"), ("ethnicity_band", "harmonise_band('ethnicity', {v})")),
+    "disability": (("disability", "harmonise('disability', {v})"),),
+    "carer": (("carer", "harmonise('carer', {v})"),),
+    "sexuality": (("sexual_orientation", "harmonise('sexual_orientation', {v})"),),
+    "religion": (("religion", "harmonise('religion', {v})"),),
+}  # fmt: skip
 
 COMMENT_RULES = [
     RowRule("comment_id_present", "record_id", "record_id IS NULL", "the row has no comment / record id"),
@@ -147,7 +157,8 @@ def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: 
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE _fc_fields AS SELECT source_row, {select} FROM _fc")
     resolve_dates(con, "_fc_fields", f"{clean_text_sql('date')}")
-    namespace = f.path.stem.replace("'", "")
+    # Ids are unique per source and path: the same file name in two sub-folders is two namespaces.
+    namespace = f.rel_path.split("/", 1)[-1].rsplit(".", 1)[0].replace("'", "")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _fc_rows AS
@@ -165,7 +176,8 @@ def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: 
             'fft:' || coalesce(CASE WHEN NOT regexp_full_match(org_code, '{PRACTICE_CODE_RE[1:-1]}') THEN left(org_code, 3) END,
                                org_code, {clean_text_sql("organisation")}, '{namespace}') || ':' || record_key AS comment_id,
             row_number() OVER (PARTITION BY record_key, coalesce(org_code, organisation) ORDER BY source_row) AS occurrence,
-            record_key AS record_id_clean
+            record_key AS record_id_clean,
+            {clean_text_sql("comment")} AS comment_text  -- once: raw.comment_text and is_substantive both read it
         FROM base
         """
     )
@@ -179,24 +191,43 @@ def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: 
         f"CREATE OR REPLACE TEMP TABLE _fc_keep AS {geography_sql(f'(SELECT * FROM _fc_rows WHERE {keep})')}"
     )
     con.execute(
-        f"""INSERT INTO raw.comment_text BY NAME
-            SELECT comment_id, 'fft' AS source, {clean_text_sql("comment")} AS text,
+        """INSERT INTO raw.comment_text BY NAME
+            SELECT comment_id, 'fft' AS source, comment_text AS text,
                    ? AS source_file, ? AS file_sha256, source_row FROM _fc_keep""",
         [f.rel_path, f.sha256],
+    )
+
+    # The people vocabulary is applied once per DISTINCT value written, not once per row: the harmonise
+    # macros normalise the spelling with regular expressions and look it up, nine columns a row.
+    people = [field for field in PEOPLE_FIELDS_OUT if field in chosen]
+    if people:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _fc_people AS "
+            + " UNION ALL ".join(
+                f"SELECT '{name}' AS name, raw, {expression.replace('{v}', 'raw')} AS value "
+                f"FROM (SELECT DISTINCT {field} AS raw FROM _fc_keep)"
+                for field in people
+                for name, expression in PEOPLE_FIELDS_OUT[field]
+            )
+        )
+    joins = " ".join(
+        f"LEFT JOIN _fc_people p_{name} ON p_{name}.name = '{name}' AND p_{name}.raw IS NOT DISTINCT FROM k.{field}"
+        for field in people
+        for name, _ in PEOPLE_FIELDS_OUT[field]
     )
 
     def demographic(field: str, dimension: str, band: bool = False) -> str:
         if field not in chosen:
             return "NULL"
-        return f"harmonise{'_band' if band else ''}('{dimension}', {field})"
+        return f"p_{dimension}{'_band' if band else ''}.value"
 
-    age = AGE_SQL if "age" in chosen else "NULL"
+    age = "p_age_band.value" if "age" in chosen else "NULL"
     con.execute(
         f"""INSERT INTO staged.comments BY NAME
             SELECT comment_id, 'fft' AS source, 'survey_comment' AS channel, record_id AS source_record_id,
                    org_code AS organisation_code, practice_code, trust_code, geo_sub_icb_code AS sub_icb_code,
                    geo_icb_code AS icb_code, comment_date, date_ambiguous, {clean_text_sql("question")} AS question,
-                   comment_id AS text_ref, {is_substantive_sql(clean_text_sql("comment"))} AS is_substantive,
+                   comment_id AS text_ref, {is_substantive_sql("comment_text")} AS is_substantive,
                    {SCORE_SQL} AS rating, {clean_text_sql("score")} AS rating_as_published,
                    {age} AS age_band, {demographic("sex", "sex")} AS sex,
                    {demographic("gender", "gender_identity")} AS gender_identity,
@@ -206,7 +237,7 @@ def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: 
                    {demographic("sexuality", "sexual_orientation")} AS sexual_orientation,
                    {demographic("religion", "religion")} AS religion,
                    ? AS source_file, ? AS file_sha256, source_row
-            FROM _fc_keep""",
+            FROM _fc_keep k {joins}""",
         [f.rel_path, f.sha256],
     )
     con.execute(

@@ -17,12 +17,13 @@ For documents a "row" is a finding: rows read = findings extracted = loaded + qu
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
 
 from pipelines.ingest import (
+    ClearFiles,
     FileRejected,
     LandingFile,
     Layout,
@@ -30,6 +31,7 @@ from pipelines.ingest import (
     RowRule,
     passing_rows,
     quarantine_rows,
+    quarantine_rows_by_file,
     reject_missing_columns,
     stage_csv,
 )
@@ -217,29 +219,23 @@ REGISTER_GEO_SQL = f"""
 DESCRIPTION_COLUMNS = ("local_healthwatch", "local_authority", "publication_date", "service_type", "title")
 
 
-def _register_entry(con: duckdb.DuckDBPyConnection, f: LandingFile) -> None:
-    """Put the register entry of this document into temp table ``_hw_meta`` or reject the document."""
-    key = f.path.name.lower()
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _hw_meta AS SELECT * FROM ({REGISTER_GEO_SQL}) WHERE file_key = ?",
-        [key],
-    )
-    rows = con.execute(
-        f"SELECT DISTINCT {', '.join(DESCRIPTION_COLUMNS)}, register_file FROM _hw_meta"
-    ).fetchall()
-    if not rows:
+def _check_register_entry(con: duckdb.DuckDBPyConnection, f: LandingFile, described: list[tuple]) -> None:
+    """Reject a document the register does not describe, or describes in more than one way.
+
+    ``described``: the distinct (description columns..., register_file) rows for the file's name. A report
+    missing from the register because its register could not be read says so (``_reject_if_listed_by_failed_register``)."""
+    if not described:
         _reject_if_listed_by_failed_register(con, f)
         raise FileRejected(
             f"{f.rel_path}: this report is not in the Healthwatch register (no row with file = '{f.path.name}'). "
             "Add a row (file, local healthwatch, local authority, publication date, service type, title) to a "
             "register CSV: a report's place and date are never guessed"
         )
-    if len({row[:-1] for row in rows}) > 1:
-        where = ", ".join(sorted({str(row[-1]) for row in rows}))
+    if len({row[:-1] for row in described}) > 1:
+        where = ", ".join(sorted({str(row[-1]) for row in described}))
         raise FileRejected(
-            f"{f.rel_path}: the register describes this file {len(rows)} different ways ({where}); keep one row"
+            f"{f.rel_path}: the register describes this file {len(described)} different ways ({where}); keep one row"
         )
-    con.execute("CREATE OR REPLACE TEMP TABLE _hw_meta AS SELECT * FROM _hw_meta LIMIT 1")
 
 
 def _landing_root(f: LandingFile) -> Path:
@@ -277,11 +273,16 @@ NOT_STATED_PEOPLE = ", ".join(
     for c in ("age_band", "sex", "gender_identity", "ethnicity", "ethnicity_band", "disability", "carer",
               "sexual_orientation", "religion")
 )  # fmt: skip
+FINDING_RULES = [
+    RowRule("finding_has_words", "text", "NOT regexp_matches(text, '[A-Za-z]{2,}')",
+            "the extracted finding has no words (page furniture, a stray number or symbol)"),
+]  # fmt: skip
 
 
-def load_report(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
-    """A report document → report row, findings, comment text and comments."""
-    ensure_healthwatch_tables(con)
+def _read_report(
+    con: duckdb.DuckDBPyConnection, f: LandingFile, described: list[tuple]
+) -> tuple[list, int | None]:
+    """The document's findings and page count, or a ``FileRejected`` saying why there are none."""
     document_format = FORMATS[f.suffix]
     # Read the document before looking it up: a damaged PDF is "cannot read PDF", whatever the register says.
     try:
@@ -291,68 +292,155 @@ def load_report(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
             document_format
         ]
         raise FileRejected(f"{f.rel_path}: cannot read {what} ({type(exc).__name__}: {exc})") from exc
-    _register_entry(con, f)
+    _check_register_entry(con, f, described)
     found = findings(blocks)
     if not found:
         raise FileRejected(
             f"{f.rel_path}: no text could be extracted ({'a scanned PDF needs OCR first' if document_format == 'pdf' else 'empty document'})"
         )
-    pages = max((b.page or 0 for b in blocks), default=0) or None
+    return found, max((b.page or 0 for b in blocks), default=0) or None
+
+
+def load_reports(
+    con: duckdb.DuckDBPyConnection, files: Sequence[LandingFile], clear: ClearFiles
+) -> dict[str, LoadCounts | FileRejected]:
+    """Report documents → report rows, findings, comment text and comments, for many files in one pass.
+
+    Each document is read and matched to its register entry first; one the register does not describe
+    (or describes two ways), or with no text, is answered with its ``FileRejected`` and nothing is written
+    for it. The rest are cleared (``clear``) and written with one statement per table, so a report costs
+    its parsing plus a share of a few statements, not a dozen statements of its own.
+    """
+    import pandas as pd
+
+    ensure_healthwatch_tables(con)
+    answers: dict[str, LoadCounts | FileRejected] = {}
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _hw_findings (source_row BIGINT, kind VARCHAR, section VARCHAR, page INTEGER, text VARCHAR)"
+        f"""CREATE OR REPLACE TEMP TABLE _hw_meta_all AS
+            SELECT * FROM ({REGISTER_GEO_SQL}) WHERE file_key IN (SELECT unnest(?::VARCHAR[]))""",
+        [sorted({f.path.name.lower() for f in files})],
     )
-    con.executemany(
-        "INSERT INTO _hw_findings VALUES (?, ?, ?, ?, ?)",
-        [(n, b.kind, b.section, b.page, b.text) for n, b in enumerate(found, start=1)],
+    described: dict[str, list[tuple]] = {}
+    for row in con.execute(
+        f"SELECT DISTINCT file_key, {', '.join(DESCRIPTION_COLUMNS)}, register_file FROM _hw_meta_all"
+    ).fetchall():
+        described.setdefault(row[0], []).append(tuple(row[1:]))
+    read: list[tuple[LandingFile, list, int | None]] = []
+    for f in files:
+        try:
+            found, pages = _read_report(con, f, described.get(f.path.name.lower(), []))
+        except FileRejected as exc:
+            answers[f.rel_path] = exc
+            continue
+        read.append((f, found, pages))
+    clear([f for f, _, _ in read])
+    if not read:
+        return answers
+    finding_rows = [
+        (f.rel_path, f.sha256, f.path.name, f.path.name.lower(), n, b.kind, b.section, b.page, b.text)
+        for f, found, _ in read
+        for n, b in enumerate(found, start=1)
+    ]
+    file_rows = [
+        (f.rel_path, f.sha256, f.path.name, f.path.name.lower(), FORMATS[f.suffix], pages)
+        for f, _, pages in read
+    ]
+    con.register(
+        "_hw_finding_rows",
+        pd.DataFrame(
+            finding_rows,
+            columns=[
+                "source_file",
+                "file_sha256",
+                "report_id",
+                "file_key",
+                "source_row",
+                "kind",
+                "section",
+                "page",
+                "text",
+            ],
+            dtype=object,
+        ),
     )
-    rules = [
-        RowRule("finding_has_words", "text", "NOT regexp_matches(text, '[A-Za-z]{2,}')",
-                "the extracted finding has no words (page furniture, a stray number or symbol)"),
-    ]  # fmt: skip
-    quarantined = quarantine_rows(con, "_hw_findings", rules, f)
-    report_id = f.path.name
+    con.register("_hw_file_rows", pd.DataFrame(file_rows, columns=[
+        "source_file", "file_sha256", "report_id", "file_key", "document_format", "pages"], dtype=object))  # fmt: skip
+    try:
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _hw_findings AS
+               SELECT source_file::VARCHAR AS source_file, file_sha256::VARCHAR AS file_sha256,
+                      report_id::VARCHAR AS report_id, file_key::VARCHAR AS file_key, source_row::BIGINT AS source_row,
+                      kind::VARCHAR AS kind, section::VARCHAR AS section, page::INTEGER AS page, text::VARCHAR AS text
+               FROM _hw_finding_rows"""
+        )
+        con.execute(
+            """CREATE OR REPLACE TEMP TABLE _hw_files AS
+               SELECT source_file::VARCHAR AS source_file, file_sha256::VARCHAR AS file_sha256,
+                      report_id::VARCHAR AS report_id, file_key::VARCHAR AS file_key,
+                      document_format::VARCHAR AS document_format, pages::INTEGER AS pages
+               FROM _hw_file_rows"""
+        )
+    finally:
+        con.unregister("_hw_finding_rows")
+        con.unregister("_hw_file_rows")
+    quarantined = quarantine_rows_by_file(con, "_hw_findings", FINDING_RULES, SOURCE)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _hw_ok AS
-            SELECT 'healthwatch:' || ? || ':' || source_row AS comment_id, * FROM _hw_findings
-            WHERE {passing_rows(rules)}""",
-        [report_id],
+            SELECT 'healthwatch:' || report_id || ':' || source_row AS comment_id, * FROM _hw_findings
+            WHERE {passing_rows(FINDING_RULES)}"""
     )
-    params = [f.rel_path, f.sha256]
+    # One register entry per document (the check above made sure its descriptions agree).
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _hw_meta AS SELECT * FROM _hw_meta_all
+           QUALIFY row_number() OVER (PARTITION BY file_key ORDER BY register_file, local_authority_code) = 1"""
+    )
     con.execute(
         """INSERT INTO raw.comment_text BY NAME
-           SELECT comment_id, 'healthwatch' AS source, text, ? AS source_file, ? AS file_sha256, source_row FROM _hw_ok""",
-        params,
+           SELECT comment_id, 'healthwatch' AS source, text, source_file, file_sha256, source_row FROM _hw_ok"""
     )
     con.execute(
         """INSERT INTO staged.healthwatch_findings BY NAME
-           SELECT comment_id AS finding_id, ? AS report_id, source_row AS finding_no, kind, section, page,
+           SELECT comment_id AS finding_id, report_id, source_row AS finding_no, kind, section, page,
                   length(text) AS characters, comment_id AS text_ref, m.local_authority_code, m.icb_code,
-                  m.publication_date, m.service_type, ? AS source_file, ? AS file_sha256, source_row
-           FROM _hw_ok, _hw_meta m""",
-        [report_id, *params],
+                  m.publication_date, m.service_type, o.source_file, o.file_sha256, source_row
+           FROM _hw_ok o JOIN _hw_meta m USING (file_key)"""
     )
     con.execute(
         f"""INSERT INTO staged.comments BY NAME
             SELECT comment_id, 'healthwatch' AS source, 'report_finding' AS channel,
-                   ? || ':' || source_row AS source_record_id, m.sub_icb_code, m.icb_code, m.local_authority_code,
+                   report_id || ':' || source_row AS source_record_id, m.sub_icb_code, m.icb_code, m.local_authority_code,
                    m.publication_date AS comment_date, section AS question, comment_id AS text_ref,
                    {is_substantive_sql("text")} AS is_substantive, {NOT_STATED_PEOPLE},
-                   ? AS source_file, ? AS file_sha256, source_row
-            FROM _hw_ok, _hw_meta m""",
-        [report_id, *params],
+                   o.source_file, o.file_sha256, source_row
+            FROM _hw_ok o JOIN _hw_meta m USING (file_key)"""
     )
-    loaded = len(found) - quarantined
+    counts = {f.rel_path: (len(found), quarantined.get(f.rel_path, 0)) for f, found, _ in read}
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _hw_counts AS SELECT unnest(?::VARCHAR[]) AS source_file, "
+        "unnest(?::INTEGER[]) AS findings, unnest(?::INTEGER[]) AS findings_quarantined",
+        [list(counts), [n - q for n, q in counts.values()], [q for _, q in counts.values()]],
+    )
     con.execute(
         """INSERT INTO staged.healthwatch_reports BY NAME
-           SELECT ? AS report_id, ? AS document_format, ? AS pages, m.local_healthwatch, m.local_authority_code,
+           SELECT f.report_id, f.document_format, f.pages, m.local_healthwatch, m.local_authority_code,
                   m.local_authority_name, m.sub_icb_code, m.icb_code, m.publication_date, m.service_type, m.title,
-                  m.register_file, ? AS findings, ? AS findings_quarantined,
-                  (SELECT coalesce(sum(length(text)), 0) FROM _hw_ok) AS characters,
-                  ? AS source_file, ? AS file_sha256
-           FROM _hw_meta m""",
-        [report_id, document_format, pages, loaded, quarantined, *params],
+                  m.register_file, c.findings, c.findings_quarantined,
+                  coalesce((SELECT sum(length(o.text)) FROM _hw_ok o WHERE o.source_file = f.source_file), 0) AS characters,
+                  f.source_file, f.file_sha256
+           FROM _hw_files f JOIN _hw_meta m USING (file_key) JOIN _hw_counts c USING (source_file)"""
     )
-    return LoadCounts(len(found), loaded, quarantined)
+    for path, (n, q) in counts.items():
+        answers[path] = LoadCounts(n, n - q, q)
+    return answers
+
+
+def load_report(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
+    """A report document → report row, findings, comment text and comments (``load_reports`` for one
+    file, whose earlier rows the caller has already deleted)."""
+    answer = load_reports(con, [f], lambda files: None)[f.rel_path]
+    if isinstance(answer, FileRejected):
+        raise answer
+    return answer
 
 
 def refresh_report_metadata(con: duckdb.DuckDBPyConnection) -> None:
@@ -510,19 +598,19 @@ _REPORT_TABLES = (
 )
 REPORT_PDF = Layout(
     name="healthwatch_report_pdf", source=SOURCE, description="Report as PDF (text layer, page numbers kept)",
-    tables=_REPORT_TABLES, load=load_report, suffixes=frozenset({".pdf"}), sniff=_by_suffix(".pdf"),
+    tables=_REPORT_TABLES, load=load_report, load_batch=load_reports, suffixes=frozenset({".pdf"}), sniff=_by_suffix(".pdf"),
 )  # fmt: skip
 REPORT_HTML = Layout(
     name="healthwatch_report_html", source=SOURCE, description="Report as an HTML page (site chrome dropped)",
-    tables=_REPORT_TABLES, load=load_report, suffixes=frozenset({".html", ".htm"}), sniff=_by_suffix(".html", ".htm"),
+    tables=_REPORT_TABLES, load=load_report, load_batch=load_reports, suffixes=frozenset({".html", ".htm"}), sniff=_by_suffix(".html", ".htm"),
 )  # fmt: skip
 REPORT_DOCX = Layout(
     name="healthwatch_report_docx", source=SOURCE, description="Report as a Word document (styles give headings, lists, quotes)",
-    tables=_REPORT_TABLES, load=load_report, suffixes=frozenset({".docx"}), sniff=_by_suffix(".docx"),
+    tables=_REPORT_TABLES, load=load_report, load_batch=load_reports, suffixes=frozenset({".docx"}), sniff=_by_suffix(".docx"),
 )  # fmt: skip
 REPORT_MARKDOWN = Layout(
     name="healthwatch_report_markdown", source=SOURCE, description="Report as Markdown",
-    tables=_REPORT_TABLES, load=load_report, suffixes=frozenset({".md"}), sniff=_by_suffix(".md"),
+    tables=_REPORT_TABLES, load=load_report, load_batch=load_reports, suffixes=frozenset({".md"}), sniff=_by_suffix(".md"),
 )  # fmt: skip
 REVIEWS = Layout(
     name="healthwatch_reviews", source=SOURCE,
