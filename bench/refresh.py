@@ -494,8 +494,8 @@ def cpu_model() -> str:
 
 def record(
     runs: dict[str, dict], queries: dict | None, scale: float, found: list[str], path: Path = RESULTS
-) -> None:
-    """Append this run to ``path`` (CSV, header written once)."""
+) -> str:
+    """Append this run to ``path`` (CSV, header written once); returns the commit recorded."""
     row: dict[str, object] = {
         "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "commit": git_commit(), "scale": scale,
         "cpu": cpu_model(), "cores": os.cpu_count(),
@@ -517,6 +517,7 @@ def record(
         if new:
             writer.writeheader()
         writer.writerow(row)
+    return str(row["commit"])
 
 
 def print_report(
@@ -644,8 +645,8 @@ def main() -> None:
     targets = targets_for(args.scale)
     print_report(runs, queries, generated, stores, targets)
     found = misses(runs, queries, targets)
-    record(runs, queries, args.scale, found)
-    print(f"\nrecorded in {RESULTS.relative_to(REPO)} ({git_commit()}, scale {args.scale})")
+    commit = record(runs, queries, args.scale, found)
+    print(f"\nrecorded in {RESULTS.relative_to(REPO)} ({commit}, scale {args.scale})")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     if found:
