@@ -8,6 +8,7 @@ from collections.abc import Callable
 import dagster as dg
 import duckdb
 
+from pipelines.asset_checks import WRITER_POOL
 from pipelines.asset_metadata import markdown_table
 from pipelines.chorus_resource import ChorusResource
 from pipelines.disclosure_audit import Finding, audit_disclosure, audit_intervals
@@ -18,7 +19,9 @@ EXAMPLES = 20
 def _audit_check(
     name: str, description: str, audit: Callable[[duckdb.DuckDBPyConnection], list[Finding]]
 ) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=dg.AssetKey(["published_store"]), name=name, description=description, blocking=True)
+    # In the writer pool like every step near the store: publish swaps the file these read.
+    @dg.asset_check(asset=dg.AssetKey(["published_store"]), name=name, description=description, blocking=True,
+                    pool=WRITER_POOL)  # fmt: skip
     def _check(chorus: ChorusResource) -> dg.AssetCheckResult:
         published = chorus.settings().published
         with duckdb.connect(str(published), read_only=True) as con:
