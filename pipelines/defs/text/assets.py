@@ -108,10 +108,14 @@ def coded_comments(context: dg.AssetExecutionContext, chorus: ChorusResource):  
                 metadata["coded_sample"] = dg.MetadataValue.md(
                     query_markdown(
                         con,
-                        """SELECT t.text_redacted, string_agg(DISTINCT m.label, '; ') AS themes, s.sentiment_class
-                            FROM staged.comment_text t JOIN staged.comment_themes m USING (comment_id)
-                            JOIN staged.comment_sentiment s USING (comment_id)
-                            GROUP BY t.comment_id, t.text_redacted, s.sentiment_class ORDER BY hash(t.comment_id) LIMIT 8""",
+                        # Pick the eight comments first: joining every comment before the LIMIT took
+                        # seconds at a million comments, on every run, changed or not.
+                        """WITH picked AS (SELECT comment_id, sentiment_class FROM staged.comment_sentiment
+                                           ORDER BY hash(comment_id) LIMIT 8)
+                           SELECT t.text_redacted, string_agg(DISTINCT m.label, '; ') AS themes, p.sentiment_class
+                           FROM picked p JOIN staged.comment_text t USING (comment_id)
+                           JOIN staged.comment_themes m USING (comment_id)
+                           GROUP BY t.comment_id, t.text_redacted, p.sentiment_class ORDER BY hash(t.comment_id)""",
                     )
                 )
             if name == "comment_sentiment":
