@@ -336,7 +336,7 @@ STEP_RE_MIN = re.compile(r'STEP_SUCCESS - Finished execution of step "([^"]+)" i
 
 
 def step_durations(log: str) -> dict[str, float]:
-    """Seconds per Dagster step from the console log's STEP_SUCCESS lines."""
+    """Seconds per Dagster step from the run's STEP_SUCCESS lines."""
     out: dict[str, float] = {}
     for line in log.splitlines():
         if m := STEP_RE_MIN.search(line):
@@ -376,10 +376,16 @@ def child_refresh(work: str, label: str, timeout: float) -> None:
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     text = log_path.read_text(encoding="utf-8", errors="replace")
+    # `chorus run` writes Dagster's event stream (the STEP_SUCCESS lines) to a log file it names first.
+    named = re.search(r"Dagster's full log: (\S+)", text)
+    events = Path(named[1]) if named else None
+    steps = step_durations(
+        events.read_text(encoding="utf-8", errors="replace") if events and events.exists() else text
+    )
     failures = [
         line.strip() for line in text.splitlines() if line.startswith(("FAILED", "CHECK FAILED", "error:"))
     ]
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rc": rc, "steps": step_durations(text),
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rc": rc, "steps": steps,
                       "failures": failures[:10], "log": str(log_path)}))  # fmt: skip
 
 

@@ -240,14 +240,24 @@ def _key(row: pd.Series, columns: list[str]) -> str:
     return " ".join(f"{c}={row[c]}" for c in columns if c in row.index)
 
 
+def _finite(rows: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """The columns as floats (NULL and text as NaN), for whole-column tests before any row is looked at."""
+    return np.column_stack([pd.to_numeric(rows[c], errors="coerce").to_numpy(dtype=float) for c in columns])
+
+
 def _count_rule(table: str, rows: pd.DataFrame, columns: list[str], key: list[str]) -> list[Finding]:
     out = []
-    for _, row in rows.iterrows():
-        for column in columns:
-            v = _num(row[column])
-            if np.isfinite(v) and (0 < v <= SMALL_MAX or v % ROUNDING):
-                out.append(Finding(table, _key(row, key), f"count shown unrounded or 1-{SMALL_MAX}",
-                                   f"{column}={v:g}"))  # fmt: skip
+    if rows.empty:
+        return out
+    values = _finite(rows, columns)
+    with np.errstate(invalid="ignore"):
+        broken = np.isfinite(values) & (
+            ((values > 0) & (values <= SMALL_MAX)) | (np.mod(values, ROUNDING) != 0)
+        )
+    for r, c in zip(*np.nonzero(broken), strict=True):  # only the rows that break the rule are read
+        row = rows.iloc[r]
+        out.append(Finding(table, _key(row, key), f"count shown unrounded or 1-{SMALL_MAX}",
+                           f"{columns[c]}={values[r, c]:g}"))  # fmt: skip
     return out
 
 
@@ -305,6 +315,9 @@ METRIC_FIGURES = ["value", "numerator", "denominator", "unweighted_n", "n_eff", 
 def _metric_rows(m: pd.DataFrame) -> list[Finding]:
     table, out = "marts.metric_by_group", []
     hidden = m[m["suppressed"].fillna(False).astype(bool)]
+    figures = [c for c in METRIC_FIGURES if c in m.columns]
+    if not hidden.empty:
+        hidden = hidden[np.isfinite(_finite(hidden, figures)).any(axis=1)]  # rows showing any figure
     for _, row in hidden.iterrows():
         shown = [c for c in METRIC_FIGURES if c in row.index and np.isfinite(_num(row[c]))]
         if shown:
@@ -333,6 +346,10 @@ def _metric_rows(m: pd.DataFrame) -> list[Finding]:
                     out.append(Finding(table, _key(row, METRIC_KEY), f"Byar/exact {level}% limits inverted",
                                        f"{x} per {n:.0f}"))  # fmt: skip
     surveys = shown_rows[shown_rows["source"].str.startswith("gpps")]
+    n = pd.to_numeric(surveys["unweighted_n"], errors="coerce")
+    surveys = surveys[
+        n.notna() & ((n < MIN_BASE) | ((surveys["geography_level"] != "england") & (n % ROUNDING != 0)))
+    ]
     for _, row in surveys.iterrows():
         n = _num(row["unweighted_n"])
         if np.isfinite(n) and (n < MIN_BASE or (row["geography_level"] != "england" and n % ROUNDING)):
