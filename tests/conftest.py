@@ -96,3 +96,24 @@ def sample_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("sample")
     generate_sample(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def sample_pipeline(
+    all_definitions: dg.Definitions, sample_landing: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[dg.ExecuteInProcessResult, Path]:
+    """The whole pipeline on the generated sample, once per test process: (result, working store).
+
+    Shared by every test that only reads what the sample builds (marts, report); the full pipeline takes a
+    minute or two, so a module that changes the landing folder builds its own instead."""
+    warehouse = tmp_path_factory.mktemp("sample_pipeline") / "w.duckdb"
+    result = materialize(all_definitions, sample_landing, warehouse)
+    assert result.success, step_failures(result)
+    assert not failed_checks(result)
+    return result, warehouse
+
+
+@pytest.fixture(scope="session")
+def sample_published(sample_pipeline: tuple[dg.ExecuteInProcessResult, Path]) -> Path:
+    """The published store of the sample run (its reports are in ``reports/`` beside it)."""
+    return sample_pipeline[1].with_name("published.duckdb")

@@ -31,9 +31,9 @@ def frame(published: Path, sql: str) -> pd.DataFrame:
         return con.execute(sql).df()
 
 
-def test_representation_shares_and_intervals_come_from_the_published_counts(built: Path) -> None:
+def test_representation_shares_and_intervals_come_from_the_published_counts(sample_published: Path) -> None:
     """Issue 16: 0.35955 = 32/89 was published beside 30/90. Now share = voices / voices_total as printed."""
-    rows = frame(built, "SELECT * FROM marts.representation WHERE share_of_voices IS NOT NULL")
+    rows = frame(sample_published, "SELECT * FROM marts.representation WHERE share_of_voices IS NOT NULL")
     assert len(rows) > 20
     assert np.allclose(rows["share_of_voices"], rows["voices"] / rows["voices_total"], rtol=0, atol=1e-12)
     for r in rows.itertuples():
@@ -43,8 +43,8 @@ def test_representation_shares_and_intervals_come_from_the_published_counts(buil
         assert r.representation_ratio == pytest.approx(r.share_of_voices / r.population_share, abs=1e-12)
 
 
-def test_a_suppressed_voice_count_hides_its_share_and_cannot_be_differenced(built: Path) -> None:
-    rows = frame(built, "SELECT * FROM marts.representation")
+def test_a_suppressed_voice_count_hides_its_share_and_cannot_be_differenced(sample_published: Path) -> None:
+    rows = frame(sample_published, "SELECT * FROM marts.representation")
     hidden = rows[rows["voices"].isna()]
     assert not hidden.empty  # the sample has small groups
     assert (
@@ -60,15 +60,15 @@ def test_a_suppressed_voice_count_hides_its_share_and_cannot_be_differenced(buil
     assert lonely.empty, lonely[[*block, "group_value", "voices", "voices_total"]]
 
 
-def test_triangulation_shares_come_from_the_published_counts(built: Path) -> None:
+def test_triangulation_shares_come_from_the_published_counts(sample_published: Path) -> None:
     """Issue 16: negative_share differed from negative_comments / comments in 128 of 167 rows."""
-    rows = frame(built, "SELECT * FROM marts.triangulation WHERE negative_share IS NOT NULL")
+    rows = frame(sample_published, "SELECT * FROM marts.triangulation WHERE negative_share IS NOT NULL")
     assert len(rows) > 20
     assert np.allclose(
         rows["negative_share"], rows["negative_comments"] / rows["comments"], rtol=0, atol=1e-12
     )
     overall = frame(
-        built,
+        sample_published,
         """SELECT geography_level, geography_code, theme, negative_comments / comments AS share,
                   any_value(overall_negative_share) AS published
            FROM marts.triangulation WHERE dimension = 'overall' AND overall_negative_share IS NOT NULL
@@ -77,15 +77,17 @@ def test_triangulation_shares_come_from_the_published_counts(built: Path) -> Non
     assert not overall.empty
     assert np.allclose(overall["share"], overall["published"], rtol=0, atol=1e-12)
     assert query(
-        built,
+        sample_published,
         "SELECT count(*) FROM marts.triangulation WHERE comments IS NULL AND negative_share IS NOT NULL",
     ) == [(0,)]
 
 
-def test_count_rows_publish_value_interval_and_n_eff_from_the_published_counts(built: Path) -> None:
+def test_count_rows_publish_value_interval_and_n_eff_from_the_published_counts(
+    sample_published: Path,
+) -> None:
     """Wilson (proportions) and Byar (rates) limits on the published counts; n_eff is the published denominator."""
     rows = frame(
-        built,
+        sample_published,
         f"""SELECT * FROM marts.metric_by_group WHERE source IN {COUNT_SOURCES} AND NOT suppressed""",
     )
     assert len(rows) > 100
@@ -105,8 +107,8 @@ def test_count_rows_publish_value_interval_and_n_eff_from_the_published_counts(b
     assert np.allclose(rates["upper_95"], upper)
 
 
-def test_counts_below_england_are_rounded_and_small_cells_show_nothing(built: Path) -> None:
-    rows = frame(built, f"SELECT * FROM marts.metric_by_group WHERE source IN {COUNT_SOURCES}")
+def test_counts_below_england_are_rounded_and_small_cells_show_nothing(sample_published: Path) -> None:
+    rows = frame(sample_published, f"SELECT * FROM marts.metric_by_group WHERE source IN {COUNT_SOURCES}")
     shown = rows[~rows["suppressed"]]
     for column in ("numerator", "denominator", "unweighted_n", "n_eff"):
         values = shown[column].dropna()
@@ -118,9 +120,9 @@ def test_counts_below_england_are_rounded_and_small_cells_show_nothing(built: Pa
     assert hidden[columns].isna().all().all()
 
 
-def test_survey_bases_are_shown_only_from_ten_and_rounded_below_england(built: Path) -> None:
+def test_survey_bases_are_shown_only_from_ten_and_rounded_below_england(sample_published: Path) -> None:
     """Issue 16: 79 suppressed survey rows still showed 1-7 respondents."""
-    rows = frame(built, "SELECT * FROM marts.metric_by_group WHERE source LIKE 'gpps%'")
+    rows = frame(sample_published, "SELECT * FROM marts.metric_by_group WHERE source LIKE 'gpps%'")
     hidden = rows[rows["suppressed"]]
     assert not hidden.empty
     assert hidden[["unweighted_n", "n_eff", "numerator", "denominator", "value"]].isna().all().all()
@@ -130,12 +132,12 @@ def test_survey_bases_are_shown_only_from_ten_and_rounded_below_england(built: P
     assert (below % 5 == 0).all()
 
 
-def test_the_rules_apply_to_the_true_counts(run: tuple[dg.ExecuteInProcessResult, Path]) -> None:
+def test_the_rules_apply_to_the_true_counts(sample_pipeline: tuple[dg.ExecuteInProcessResult, Path]) -> None:
     """A breakdown of 8 or 9 comments is not '10 after rounding'; a numerator of 1-7 is never shown."""
     from pipelines.marts.build import metric_estimates
     from pipelines.marts.metric_by_group import finalise_estimates
 
-    with duckdb.connect(str(run[1]), read_only=True) as con:
+    with duckdb.connect(str(sample_pipeline[1]), read_only=True) as con:
         true = metric_estimates(con)
     published = finalise_estimates(true)
     counts = true["count_based"].fillna(False).astype(bool).to_numpy()
@@ -150,13 +152,13 @@ def test_the_rules_apply_to_the_true_counts(run: tuple[dg.ExecuteInProcessResult
 
 
 def test_secondary_suppression_hides_the_same_cells_whatever_the_row_order(
-    run: tuple[dg.ExecuteInProcessResult, Path],
+    sample_pipeline: tuple[dg.ExecuteInProcessResult, Path],
 ) -> None:
     """Two releases of identical data must hide the same tied groups, or together they reveal both."""
     from pipelines.marts.build import metric_estimates
     from pipelines.marts.metric_by_group import finalise_estimates
 
-    with duckdb.connect(str(run[1]), read_only=True) as con:
+    with duckdb.connect(str(sample_pipeline[1]), read_only=True) as con:
         true = metric_estimates(con)
     key = ["geography_level", "geography_code", "period", "metric_id", "source", "dimension", "group_value"]
     first = finalise_estimates(true).sort_values(key).reset_index(drop=True)
@@ -167,10 +169,10 @@ def test_secondary_suppression_hides_the_same_cells_whatever_the_row_order(
         pd.testing.assert_series_equal(first["suppression_reason"], again["suppression_reason"])
 
 
-def test_every_published_value_lies_inside_its_own_intervals(built: Path) -> None:
+def test_every_published_value_lies_inside_its_own_intervals(sample_published: Path) -> None:
     """Issue 16 item 4: 27 of 641 count rows (e.g. value 1.000, CI 0.719-0.950) lay outside their interval."""
     outside = query(
-        built,
+        sample_published,
         """SELECT metric_id, geography_code, group_value, value, lower_95, upper_95, lower_998, upper_998
            FROM marts.metric_by_group
            WHERE value < lower_95 - 1e-12 OR value > upper_95 + 1e-12
@@ -178,18 +180,18 @@ def test_every_published_value_lies_inside_its_own_intervals(built: Path) -> Non
     )
     assert outside == []
     outside = query(
-        built,
+        sample_published,
         """SELECT * FROM marts.representation
            WHERE representation_ratio < ratio_lower_95 - 1e-12 OR representation_ratio > ratio_upper_95 + 1e-12""",
     )
     assert outside == []
 
 
-def test_an_attacker_recovers_nothing_from_the_published_file(built: Path) -> None:
+def test_an_attacker_recovers_nothing_from_the_published_file(sample_published: Path) -> None:
     """The independent audit (interval inversion, share x total, differencing) finds no count to recover."""
     from pipelines.disclosure_audit import audit_disclosure, audit_intervals
 
-    with duckdb.connect(str(built), read_only=True) as con:
+    with duckdb.connect(str(sample_published), read_only=True) as con:
         findings = audit_disclosure(con)
         outside = audit_intervals(con)
     assert findings == [], findings[:10]

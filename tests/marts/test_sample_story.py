@@ -10,9 +10,9 @@ PLANTED_NOT = ("Male", "Female", "White", "Mixed", "Black", "Other", "45-54", "5
 
 
 def test_sentiment_metadata_shows_how_much_was_read_with_a_rating(
-    run: tuple[dg.ExecuteInProcessResult, Path],
+    sample_pipeline: tuple[dg.ExecuteInProcessResult, Path],
 ) -> None:
-    result, warehouse = run
+    result, warehouse = sample_pipeline
     events = result.asset_materializations_for_node("coded_comments")
     sentiment = next(e for e in events if e.asset_key.path[-1] == "comment_sentiment")
     table = sentiment.metadata["by_source"].value
@@ -26,13 +26,15 @@ def test_sentiment_metadata_shows_how_much_was_read_with_a_rating(
     assert f"| {fft_rated} |" in fft_row
 
 
-def test_themes_metadata_names_the_model_that_coded_them(run: tuple[dg.ExecuteInProcessResult, Path]) -> None:
+def test_themes_metadata_names_the_model_that_coded_them(
+    sample_pipeline: tuple[dg.ExecuteInProcessResult, Path],
+) -> None:
     """An analyst in the UI can see which model coded the comments, when it was trained and on what."""
     import json
 
     from pipelines.text.model import DEFAULT_MODEL_DIR, FORMAT_VERSION
 
-    result, _ = run
+    result, _ = sample_pipeline
     events = result.asset_materializations_for_node("coded_comments")
     themes = next(e for e in events if e.asset_key.path[-1] == "comment_themes")
     model = themes.metadata["model"].value
@@ -56,30 +58,30 @@ def gaps(published: Path, metric: str, dimension: str) -> dict[str, tuple]:
     return {r[0]: r[1:] for r in rows}
 
 
-def test_phone_access_gaps_for_the_planted_groups_are_found(built: Path) -> None:
-    ethnicity = gaps(built, "phone_access", "ethnicity")
+def test_phone_access_gaps_for_the_planted_groups_are_found(sample_published: Path) -> None:
+    ethnicity = gaps(sample_published, "phone_access", "ethnicity")
     gap, significant, flagged = ethnicity["Asian or Asian British: Bangladeshi"]
     assert gap < -0.08 and significant and flagged
-    deprivation = gaps(built, "phone_access", "deprivation_quintile")
+    deprivation = gaps(sample_published, "phone_access", "deprivation_quintile")
     assert deprivation["1"][0] < -0.05 and deprivation["1"][1]
     assert deprivation["5"][0] > 0
-    age = gaps(built, "phone_access", "age_band")
+    age = gaps(sample_published, "phone_access", "age_band")
     assert age["16-24"][0] < -0.04 and age["16-24"][1]
     assert age["16-24"][0] < age["65-74"][0]
 
 
-def test_deprivation_gradient_points_the_planted_way(built: Path) -> None:
+def test_deprivation_gradient_points_the_planted_way(sample_published: Path) -> None:
     rows = query(
-        built,
+        sample_published,
         """SELECT direction, sii, sii_lower_95 FROM marts.deprivation_gradient
            WHERE geography_level = 'icb' AND metric_id = 'phone_access' AND source = 'gpps_respondents'""",
     )
     assert rows and rows[0][0] == "worse_in_more_deprived" and rows[0][2] > 0
 
 
-def test_nothing_planted_as_noise_is_flagged(built: Path) -> None:
+def test_nothing_planted_as_noise_is_flagged(sample_published: Path) -> None:
     flagged = query(
-        built,
+        sample_published,
         f"""SELECT metric_id, dimension, group_value FROM marts.metric_by_group
             WHERE geography_level = 'icb' AND source = 'gpps_respondents' AND worse_than_overall
               AND group_value IN ({", ".join(f"'{g}'" for g in PLANTED_NOT)})""",
@@ -87,10 +89,10 @@ def test_nothing_planted_as_noise_is_flagged(built: Path) -> None:
     assert flagged == []
 
 
-def test_young_respondents_are_the_ones_we_do_not_hear(built: Path) -> None:
+def test_young_respondents_are_the_ones_we_do_not_hear(sample_published: Path) -> None:
     rows = dict(
         query(
-            built,
+            sample_published,
             """SELECT group_value, under_represented FROM marts.representation
                WHERE channel = 'gpps_respondents' AND geography_level = 'icb' AND dimension = 'age_band'""",
         )
@@ -99,10 +101,10 @@ def test_young_respondents_are_the_ones_we_do_not_hear(built: Path) -> None:
     assert not any(rows[band] for band in ("45-54", "55-64", "65-74"))
 
 
-def test_stories_explain_the_gap(built: Path) -> None:
+def test_stories_explain_the_gap(sample_published: Path) -> None:
     """Triangulation joins the Asian group's survey gap to what people say, with traceable examples."""
     rows = query(
-        built,
+        sample_published,
         """SELECT theme, survey_worst_gap, comments, example_comments FROM marts.triangulation
            WHERE geography_level = 'icb' AND dimension = 'ethnicity_band' AND group_value = 'Asian'
              AND survey_worst_gap < 0 AND comments >= 10""",
@@ -111,6 +113,7 @@ def test_stories_explain_the_gap(built: Path) -> None:
     examples = [e for r in rows if r[3] for e in r[3]]
     assert examples and all(":" in e for e in examples)  # each prefixed with its comment_id
     texts = query(
-        built, "SELECT count(*) FROM marts.triangulation WHERE comments < 10 AND example_comments IS NOT NULL"
+        sample_published,
+        "SELECT count(*) FROM marts.triangulation WHERE comments < 10 AND example_comments IS NOT NULL",
     )
     assert texts == [(0,)]

@@ -20,46 +20,19 @@ import duckdb
 import pytest
 
 from pipelines.defs.automation.sensors import snapshot_landing
-from pipelines.ingest import LandingFile, Layout, LoadCounts, ingest_source, scan_landing, stage_csv
+from pipelines.ingest import LandingFile, Layout, LoadCounts, ingest_source, scan_landing
 from pipelines.store import open_store
-
-
-def load_things(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> LoadCounts:
-    rows = stage_csv(con, landing_file, "_things")
-    con.execute(
-        "INSERT INTO staged.things SELECT v, ?, ?, source_row FROM _things",
-        [landing_file.rel_path, landing_file.sha256],
-    )
-    return LoadCounts(rows, rows)
-
-
-THINGS = Layout(
-    name="things",
-    source="things",
-    description="toy",
-    tables=("staged.things",),
-    load=load_things,
-    signature=frozenset({"v"}),
-)
+from tests.ops.toy_source import THINGS, load_things, things_landing, things_store
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
-    warehouse = tmp_path / "w.duckdb"
-    with open_store(warehouse) as con:
-        con.execute(
-            "CREATE TABLE staged.things (v VARCHAR, source_file VARCHAR, file_sha256 VARCHAR, source_row BIGINT)"
-        )
-    return warehouse
+    return things_store(tmp_path / "w.duckdb")
 
 
 @pytest.fixture
 def landing(tmp_path: Path) -> Path:
-    folder = tmp_path / "landing"
-    (folder / "things").mkdir(parents=True)
-    (folder / "things" / "a.csv").write_text("v\na1\na2\n")
-    (folder / "things" / "c.csv").write_text("v\nc1\n")
-    return folder
+    return things_landing(tmp_path / "landing", {"a.csv": "v\na1\na2\n", "c.csv": "v\nc1\n"})
 
 
 def ingest(warehouse: Path, landing: Path) -> dict[str, str]:

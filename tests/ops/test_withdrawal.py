@@ -15,60 +15,20 @@ import duckdb
 import pytest
 
 from pipelines.build_fingerprint import inputs_fingerprint
-from pipelines.ingest import LandingFile, Layout, LoadCounts, ingest_source, stage_csv
+from pipelines.ingest import LandingFile, ingest_source
 from pipelines.store import open_store
 from pipelines.withdraw import REMOVED_REASON, readmit, withdraw_file
-
-
-def load_things(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> LoadCounts:
-    """A toy layout: each row to staged.things and, as comment sources do, to raw.comment_text."""
-    rows = stage_csv(con, landing_file, "_things")
-    con.execute(
-        "INSERT INTO staged.things SELECT v, ?, ?, source_row FROM _things",
-        [landing_file.rel_path, landing_file.sha256],
-    )
-    con.execute(
-        "INSERT INTO raw.comment_text SELECT 'c-' || v, 'text ' || v, ?, ?, source_row FROM _things",
-        [landing_file.rel_path, landing_file.sha256],
-    )
-    return LoadCounts(rows, rows)
-
-
-THINGS = Layout(
-    name="things",
-    source="things",
-    description="toy",
-    tables=("staged.things", "raw.comment_text"),
-    load=load_things,
-    signature=frozenset({"v"}),
-)
+from tests.ops.toy_source import THINGS, things_landing, things_store
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
-    warehouse = tmp_path / "w.duckdb"
-    with open_store(warehouse) as con:
-        con.execute(
-            "CREATE TABLE staged.things (v VARCHAR, source_file VARCHAR, file_sha256 VARCHAR, source_row BIGINT)"
-        )
-        con.execute(
-            """CREATE TABLE raw.comment_text (comment_id VARCHAR, text VARCHAR, source_file VARCHAR,
-                                              file_sha256 VARCHAR, source_row BIGINT)"""
-        )
-        # The text stage's codes of those comments (no source_file: keyed by comment and file version).
-        con.execute(
-            "CREATE TABLE staged.comment_text (comment_id VARCHAR, file_sha256 VARCHAR, text_redacted VARCHAR)"
-        )
-    return warehouse
+    return things_store(tmp_path / "w.duckdb")
 
 
 @pytest.fixture
 def landing(tmp_path: Path) -> Path:
-    folder = tmp_path / "landing"
-    (folder / "things").mkdir(parents=True)
-    (folder / "things" / "a.csv").write_text("v\na1\na2\n")
-    (folder / "things" / "b.csv").write_text("v\nb1\n")
-    return folder
+    return things_landing(tmp_path / "landing", {"a.csv": "v\na1\na2\n", "b.csv": "v\nb1\n"})
 
 
 def run(warehouse: Path, landing: Path) -> dict[str, str]:

@@ -16,31 +16,15 @@ from pipelines.marts.labels import ALL_LOADED_AREAS, ENGLAND_CODE
 from pipelines.report import charts
 from pipelines.report.data import compare_to_overall, load_icb
 from pipelines.report.render import _group_tag, report_filename
-from tests.conftest import REPO, failed_checks, materialize, step_failures
+from tests.conftest import REPO
 
 ICB = "QZ9"
 MARTS = ("metric_by_group", "deprivation_gradient", "variation", "representation", "triangulation")
 
 
 @pytest.fixture(scope="module")
-def run(
-    all_definitions: dg.Definitions, sample_landing: Path, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[dg.ExecuteInProcessResult, Path]:
-    warehouse = tmp_path_factory.mktemp("meaning") / "w.duckdb"
-    result = materialize(all_definitions, sample_landing, warehouse)
-    assert result.success, step_failures(result)
-    assert not failed_checks(result)
-    return result, warehouse.with_name("published.duckdb")
-
-
-@pytest.fixture(scope="module")
-def published(run: tuple[dg.ExecuteInProcessResult, Path]) -> Path:
-    return run[1]
-
-
-@pytest.fixture(scope="module")
-def page(published: Path) -> str:
-    return (published.parent / "reports" / report_filename(ICB)).read_text(encoding="utf-8")
+def page(sample_published: Path) -> str:
+    return (sample_published.parent / "reports" / report_filename(ICB)).read_text(encoding="utf-8")
 
 
 def frame(published: Path, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -51,9 +35,9 @@ def frame(published: Path, sql: str, params: list | None = None) -> pd.DataFrame
 # ---------------------------------------------------------------- item 1: worse is shown as worse
 
 
-def test_the_planted_16_24_phone_access_gap_is_shown_as_worse(published: Path, page: str) -> None:
+def test_the_planted_16_24_phone_access_gap_is_shown_as_worse(sample_published: Path, page: str) -> None:
     row = frame(
-        published,
+        sample_published,
         """SELECT * FROM marts.metric_by_group
            WHERE geography_level = 'icb' AND geography_code = ? AND source = 'gpps_respondents'
              AND metric_id = 'phone_access' AND dimension = 'age_band' AND group_value = '16-24'""",
@@ -77,10 +61,10 @@ def test_the_planted_16_24_phone_access_gap_is_shown_as_worse(published: Path, p
 # ---------------------------------------------------------------- items 2 and 5: typed periods, true findings
 
 
-def test_every_mart_row_carries_a_typed_period(published: Path) -> None:
+def test_every_mart_row_carries_a_typed_period(sample_published: Path) -> None:
     for mart in MARTS:
         rows = frame(
-            published,
+            sample_published,
             f"""SELECT count(*) AS n, count(*) FILTER (period_start IS NULL OR period_end IS NULL
                                                   OR period_kind IS NULL OR period IS NULL) AS untyped,
                        count(*) FILTER (period_end < period_start) AS backwards,
@@ -88,10 +72,10 @@ def test_every_mart_row_carries_a_typed_period(published: Path) -> None:
                 FROM marts.{mart}""",
         ).iloc[0]
         assert rows.n > 0 and rows.untyped == 0 and rows.backwards == 0 and rows.type == "DATE", mart
-    kinds = frame(published, "SELECT DISTINCT source, period_kind FROM marts.metric_by_group")
+    kinds = frame(sample_published, "SELECT DISTINCT source, period_kind FROM marts.metric_by_group")
     assert set(kinds[kinds.source.str.startswith("gpps")].period_kind) == {"gpps_survey_year"}
     gpps_2025 = frame(
-        published,
+        sample_published,
         "SELECT DISTINCT period_start, period_end FROM marts.metric_by_group WHERE source LIKE 'gpps%' AND period = '2025'",
     )
     assert [(f"{a:%Y-%m-%d}", f"{b:%Y-%m-%d}") for a, b in gpps_2025.itertuples(index=False)] == [
@@ -99,7 +83,7 @@ def test_every_mart_row_carries_a_typed_period(published: Path) -> None:
     ]
 
 
-def test_the_variation_key_finding_agrees_with_marts_variation(published: Path, page: str) -> None:
+def test_the_variation_key_finding_agrees_with_marts_variation(sample_published: Path, page: str) -> None:
     findings = page.split('<section id="findings">')[1].split("</section>")[0]
     card = re.search(
         r"<b>Variation</b>(\d+) of (\d+) practices outside the 99\.8% funnel limits on at least one of (\d+) "
@@ -109,14 +93,14 @@ def test_the_variation_key_finding_agrees_with_marts_variation(published: Path, 
     assert card, findings
     outside, units, measures, period = int(card[1]), int(card[2]), int(card[3]), card[4]
     latest = frame(
-        published,
+        sample_published,
         """SELECT arg_max(period, period_end) AS period FROM marts.variation
            WHERE icb_code = ? AND source = 'gpps_published'""",
         [ICB],
     ).period[0]
     assert period == latest == "2025"  # not the 2025-26 Q1 complaints quarter
     truth = frame(
-        published,
+        sample_published,
         """SELECT count(DISTINCT unit_code) FILTER (vs_icb LIKE '%0.001%') AS outside,
                   count(DISTINCT unit_code) AS units, count(DISTINCT metric_id) AS measures
            FROM marts.variation
@@ -127,7 +111,7 @@ def test_the_variation_key_finding_agrees_with_marts_variation(published: Path, 
     assert outside > 0
     top = re.search(r"Most on ([^(]+) \((\d+)\)", findings)
     per_metric = frame(
-        published,
+        sample_published,
         """SELECT metric_id, count(DISTINCT unit_code) AS n FROM marts.variation
            WHERE icb_code = ? AND source = 'gpps_published' AND unit_level = 'practice' AND period = ?
              AND vs_icb LIKE '%0.001%' GROUP BY 1""",
@@ -136,12 +120,12 @@ def test_the_variation_key_finding_agrees_with_marts_variation(published: Path, 
     assert top and int(top[2]) == per_metric.n.max()
 
 
-def test_the_report_picks_latest_periods_by_date(published: Path) -> None:
-    data = load_icb(published, ICB)
+def test_the_report_picks_latest_periods_by_date(sample_published: Path) -> None:
+    data = load_icb(sample_published, ICB)
     assert data.group_period == "2023" and "fieldwork January–April 2023" in data.group_period_text
     for channel, block in data.representation.groupby("channel"):
         latest = frame(
-            published,
+            sample_published,
             "SELECT max(period_end) AS e FROM marts.representation WHERE channel = ? AND geography_code = ?",
             [channel, ICB],
         ).e[0]
@@ -151,9 +135,9 @@ def test_the_report_picks_latest_periods_by_date(published: Path) -> None:
 # ---------------------------------------------------------------- item 6: England means England, sources
 
 
-def test_an_aggregate_of_one_loaded_icb_is_not_called_england(published: Path) -> None:
+def test_an_aggregate_of_one_loaded_icb_is_not_called_england(sample_published: Path) -> None:
     levels = frame(
-        published,
+        sample_published,
         """SELECT source, geography_level, geography_code, count(*) AS n FROM marts.metric_by_group
            WHERE geography_level IN ('england', 'all_loaded_areas') GROUP BY ALL""",
     )
@@ -165,7 +149,7 @@ def test_an_aggregate_of_one_loaded_icb_is_not_called_england(published: Path) -
     assert set(loaded.geography_code) == {ICB}  # the list of ICBs it covers
     # Counts in them are rounded like any below-England count.
     counts = frame(
-        published,
+        sample_published,
         f"""SELECT count(*) AS off FROM marts.metric_by_group
             WHERE geography_level = '{ALL_LOADED_AREAS}' AND source = 'comments' AND numerator % 5 <> 0""",
     )
@@ -173,10 +157,10 @@ def test_an_aggregate_of_one_loaded_icb_is_not_called_england(published: Path) -
 
 
 def test_two_published_values_for_one_cell_carry_their_source_and_the_dictionary_says_why(
-    published: Path,
+    sample_published: Path,
 ) -> None:
     values = frame(
-        published,
+        sample_published,
         """SELECT source, value FROM marts.metric_by_group
            WHERE geography_level = 'icb' AND geography_code = ? AND metric_id = 'phone_access' AND period = '2023'
              AND dimension = 'overall'""",
@@ -185,22 +169,26 @@ def test_two_published_values_for_one_cell_carry_their_source_and_the_dictionary
     assert set(values.index) == {"gpps_published", "gpps_respondents"}
     assert abs(values["gpps_published"] - values["gpps_respondents"]) > 0.03
     why = frame(
-        published,
+        sample_published,
         """SELECT description FROM marts.data_dictionary
            WHERE table_name = 'marts.metric_by_group' AND column_name = 'source'""",
     ).description[0]
     assert "gpps_published" in why and "gpps_respondents" in why and "weights" in why
     for mart in ("metric_by_group", "deprivation_gradient", "variation", "triangulation"):
         column = "survey_source" if mart == "triangulation" else "source"
-        nulls = frame(published, f"SELECT count(*) FILTER ({column} IS NULL) AS n FROM marts.{mart}").n[0]
+        nulls = frame(
+            sample_published, f"SELECT count(*) FILTER ({column} IS NULL) AS n FROM marts.{mart}"
+        ).n[0]
         assert nulls == 0, mart
 
 
 # ---------------------------------------------------------------- item 11: names an analyst reads
 
 
-def test_every_metric_has_a_readable_name_and_unit(published: Path) -> None:
-    metrics = frame(published, "SELECT DISTINCT metric_id, metric_name, unit FROM marts.metric_by_group")
+def test_every_metric_has_a_readable_name_and_unit(sample_published: Path) -> None:
+    metrics = frame(
+        sample_published, "SELECT DISTINCT metric_id, metric_name, unit FROM marts.metric_by_group"
+    )
     assert not metrics.empty
     assert (metrics.metric_name != metrics.metric_id).all(), metrics[metrics.metric_name == metrics.metric_id]
     assert metrics.metric_name.notna().all() and metrics.unit.notna().all()
@@ -211,29 +199,31 @@ def test_every_metric_has_a_readable_name_and_unit(published: Path) -> None:
     }
 
 
-def test_every_published_column_has_a_description(published: Path) -> None:
+def test_every_published_column_has_a_description(sample_published: Path) -> None:
     empty = frame(
-        published,
+        sample_published,
         """SELECT schema_name || '.' || table_name AS t, column_name FROM duckdb_columns()
            WHERE schema_name IN ('marts', 'ref') AND coalesce(comment, '') = ''""",
     )
     assert empty.empty, empty.to_string()
     dictionary = frame(
-        published,
+        sample_published,
         """SELECT count(*) AS n, count(*) FILTER (description = '') AS blank,
                   count(DISTINCT table_name) FILTER (table_name LIKE 'ref.%') AS ref_tables
            FROM marts.data_dictionary""",
     ).iloc[0]
     columns = frame(
-        published,
+        sample_published,
         """SELECT count(*) AS n FROM duckdb_columns()
            WHERE schema_name IN ('marts', 'ref') AND table_name <> 'data_dictionary'""",
     ).n[0]
     assert dictionary.n == columns and dictionary.blank == 0 and dictionary.ref_tables >= 10
 
 
-def test_the_dagster_ui_describes_every_column_it_shows(run: tuple[dg.ExecuteInProcessResult, Path]) -> None:
-    result, _ = run
+def test_the_dagster_ui_describes_every_column_it_shows(
+    sample_pipeline: tuple[dg.ExecuteInProcessResult, Path],
+) -> None:
+    result, _ = sample_pipeline
     shown = 0
     for event in result.get_asset_materialization_events():
         materialization = event.step_materialization_data.materialization
@@ -254,13 +244,15 @@ def readme_examples() -> list[tuple[str, str]]:
     return re.findall(r"\n([^\n`]+\?)\n\n```sql\n(.*?)```", section, flags=re.S)
 
 
-def test_the_readme_examples_name_geography_and_period_and_answer_their_question(published: Path) -> None:
+def test_the_readme_examples_name_geography_and_period_and_answer_their_question(
+    sample_published: Path,
+) -> None:
     examples = readme_examples()
     assert len(examples) >= 4
     answers = {}
     for question, sql in examples:
         assert ICB in sql and "period" in sql, question
-        rows = frame(published, sql)
+        rows = frame(sample_published, sql)
         assert len(rows) > 0, question
         answers[question] = rows
     phone = next(v for q, v in answers.items() if "phone access" in q)
