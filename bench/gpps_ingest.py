@@ -40,7 +40,7 @@ def generate(path: Path, practices: int) -> None:
     import numpy as np
 
     sys.path.insert(0, str(REPO))
-    from pipelines.sample.gpps import columns_2023, fmt
+    from pipelines.sources.gpps.sample import columns_2023, fmt
 
     header = columns_2023()
     ids = {"practice_code", "practice_name", "pcn_code", "pcn_name", "ics_code", "ics_code_ons", "ics_name",

@@ -129,7 +129,7 @@ def national_ics(practices: int, trusts: int = 40, per_sub_icb: int = 62):  # no
 
 
 def write_reference_files(ics, folder: Path) -> None:  # noqa: ANN001
-    from pipelines.sample.reference import write_reference
+    from pipelines.sources.reference.sample import write_reference
 
     write_reference(ics, folder)
 
@@ -138,7 +138,7 @@ def write_gpps_files(ics, folder: Path) -> None:  # noqa: ANN001
     """One year (2023 grammar: practice, ICS, national files and the variables list) + a respondent extract."""
     import numpy as np
 
-    from pipelines.sample.gpps import write_qn_files, write_respondent_extract, write_variables_list
+    from pipelines.sources.gpps.sample import write_qn_files, write_respondent_extract, write_variables_list
 
     rng = np.random.default_rng([20261125, 3])
     write_qn_files(ics, folder, 2023, rng)
@@ -171,7 +171,7 @@ def write_fft_comments(ics, folder: Path, n: int, months: int = 12) -> int:  # n
     Sentences are the real labelled FFT comments (v6 framework set and phase 1), ~2% with personal data."""
     import duckdb
 
-    from pipelines.sample.fft import AGES, ETHNICITIES
+    from pipelines.sources.fft.sample import AGES, ETHNICITIES
 
     folder.mkdir(parents=True, exist_ok=True)
     locations = [(p.code, "General practice") for p in ics.practices]
@@ -223,7 +223,7 @@ def write_fft_comments(ics, folder: Path, n: int, months: int = 12) -> int:  # n
 def write_fft_workbooks(ics, folder: Path) -> None:  # noqa: ANN001
     import numpy as np
 
-    from pipelines.sample.fft import write_workbook
+    from pipelines.sources.fft.sample import write_workbook
 
     rng = np.random.default_rng([20261125, 7])
     ics = replace(ics, trusts=ics.trusts[:4])  # the writer's planted scores are laid out for a few trusts
@@ -235,7 +235,7 @@ def write_complaint_files(ics, folder: Path, n: int, extra: Path) -> None:  # no
     """KO41a/b returns and an ``n``-row register (the sample writers); ``extra`` is the later "new file"."""
     import numpy as np
 
-    from pipelines.sample.complaints import write_complaints, write_register
+    from pipelines.sources.complaints.sample import write_complaints, write_register
 
     write_complaints(ics, folder)  # returns + a small register, overwritten below at national size
     write_register(
@@ -257,7 +257,7 @@ def write_complaint_files(ics, folder: Path, n: int, extra: Path) -> None:  # no
 def write_healthwatch_files(ics, folder: Path, reports: int) -> None:  # noqa: ANN001
     """``reports`` reports (HTML and Markdown, the sample's four report texts) with a register, plus the
     Feedback Centre reviews and the LA lookup from the sample writers."""
-    from pipelines.sample import healthwatch as hw
+    from pipelines.sources.healthwatch import sample as hw
 
     for code, name in ics.local_authorities:  # the review writer names each LA's Healthwatch from HW
         hw.HW.setdefault(code, f"Healthwatch {name}")

@@ -166,7 +166,7 @@ def build_db(path: Path, n: int, real: pd.DataFrame, seed: int = 7, chunk: int =
     """A fresh DuckDB file with ``n`` comments in raw.comment_text / staged.comments, and bench.truth."""
     import duckdb
 
-    from pipelines.sources.comments import ensure_comment_tables
+    from pipelines.sources.shared.comments import ensure_comment_tables
 
     path.unlink(missing_ok=True)
     con = duckdb.connect(str(path))

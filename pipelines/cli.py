@@ -69,7 +69,7 @@ def _ensure_sample(landing: Path) -> None:
 
     Only into the project's own sample folder: a landing folder anyone named is never filled with it.
     """
-    from pipelines.sample import generate_sample
+    from pipelines.sample.generate import generate_sample
     from schemas.settings import SAMPLE_LANDING
 
     if landing.resolve() == SAMPLE_LANDING.resolve() and not (landing / "reference").exists():
@@ -129,7 +129,7 @@ def sample(
     out: Path = typer.Option(None, help="Folder to write the sample landing files to (default data/sample)."),
 ) -> None:
     """Regenerate the synthetic sample data (fixed seed, real published formats)."""
-    from pipelines.sample import generate_sample
+    from pipelines.sample.generate import generate_sample
     from schemas.settings import SAMPLE_LANDING
 
     out = out or SAMPLE_LANDING
@@ -445,12 +445,12 @@ def _ledger_path(path: Path, landing: Path) -> str:
 
 def _source_of(rel: str) -> str:
     """The landing sub-folder (source) a ledger path belongs to, or exit 2 naming the known ones."""
-    from schemas.settings import SOURCES
+    from pipelines.sources.registry import source_names
 
     source = rel.split("/", 1)[0]
-    if source not in SOURCES or "/" not in rel:
+    if source not in source_names() or "/" not in rel:
         typer.echo(
-            f"error: {rel} is not a file of a source folder ({', '.join(SOURCES)}); give it as <source>/<file>",
+            f"error: {rel} is not a file of a source folder ({', '.join(source_names())}); give it as <source>/<file>",
             err=True,
         )
         raise typer.Exit(2)

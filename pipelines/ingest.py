@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.markdown import markdown_table
-from pipelines.sources.header_map import closest_layout_hint
+from pipelines.sources.shared.header_map import closest_layout_hint
 from pipelines.store import table_exists
 from pipelines.withdraw import held_by, record_held, withdraw_missing
 

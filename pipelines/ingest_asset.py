@@ -5,12 +5,12 @@ and the table's metadata, and checks that every file's rows reconcile. A file th
 fail with the file's own message; files that loaded stay loaded, and rows loaded earlier stay in place.
 
 Validation is write-audit-publish inside the asset: each file's new rows are checked against the suite
-kept for their table (``pipelines/validation/suites``) inside the file's transaction, so a file that fails
+kept for their table (the source's ``suite.py``, found through ``pipelines.sources.registry``) inside the file's transaction, so a file that fails
 its suite never becomes visible. The outcome is reported as the blocking check ``suite_passed``, with a
 Markdown table of expectations, columns, observed values, unexpected counts and failing examples.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import dagster as dg
 import duckdb
@@ -18,11 +18,12 @@ import duckdb
 from pipelines.asset_metadata import query_markdown, table_metadata
 from pipelines.chorus_resource import ChorusResource
 from pipelines.ingest import IngestReport, Layout, ingest_source
+from pipelines.sources.registry import suite_for
+from pipelines.sources.source_spec import IngestTable, SourceSpec
 from pipelines.validation.audit import build_audit
 from pipelines.validation.gx_resource import GreatExpectationsResource
 from pipelines.validation.results import engine_summary, ensure_results_table, results_markdown
 from pipelines.validation.runner import ENGINE_RULE
-from pipelines.validation.suites import suite_for
 from pipelines.validation.together import build_audit_many
 
 SUITE_CHECK = "suite_passed"
@@ -123,36 +124,25 @@ def suite_result(
     )
 
 
-def source_ingest_asset(
-    *,
-    table: str,
-    source: str,
-    layouts: Sequence[Layout],
-    source_layouts: Sequence[Layout],
-    description: str,
-    group: str,
-    kinds: set[str] | None = None,
-    prepare: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
-    deps: Sequence[dg.AssetKey | str] = (),
-    preview_order: str | None = None,
-    validate: bool = True,
-) -> dg.AssetsDefinition:
-    """An asset that loads a source's files of ``layouts`` into ``table`` (key = ``schema/table``).
+def source_ingest_asset(spec: SourceSpec, ingest: IngestTable) -> dg.AssetsDefinition:
+    """An asset that loads ``spec``'s files of ``ingest.layouts`` into ``ingest.table`` (key ``schema/table``).
 
-    ``validate``: run the suites registered for the layouts' tables on each file's new rows before they
-    commit (write-audit-publish) and report the blocking check ``suite_passed``.
+    ``ingest.validate``: run the suites registered for the layouts' tables on each file's new rows before
+    they commit (write-audit-publish) and report the blocking check ``suite_passed``.
     """
+    table, source, layouts, source_layouts = ingest.table, spec.name, ingest.layouts, spec.layouts
+    prepare, validate, preview_order = ingest.prepare, ingest.validate, ingest.preview_order
     key = dg.AssetKey(table.split("."))
     layout_names = [layout.name for layout in layouts]
     formats = "\n".join(f"- `{layout.name}`: {layout.description}" for layout in layouts)
 
     @dg.asset(
         key=key,
-        group_name=group,
-        description=f"{description}\n\nReads from `<landing>/{source}/`, layouts detected from content:\n{formats}",
-        kinds=kinds or {"duckdb", "csv"},
+        group_name=spec.name,
+        description=f"{ingest.description}\n\nReads from `<landing>/{source}/`, layouts detected from content:\n{formats}",
+        kinds=set(ingest.kinds),
         pool="duckdb_writer",
-        deps=list(deps),
+        deps=[dg.AssetKey(dep.split("/")) for dep in ingest.deps],
         check_specs=[
             dg.AssetCheckSpec(
                 "rows_reconcile",

@@ -7,9 +7,6 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Landing sub-folders, one per source. A file's layout inside a folder is detected from its content.
-SOURCES: tuple[str, ...] = ("reference", "gpps", "fft", "complaints", "healthwatch", "stories")
-
 
 def _project_root() -> Path:
     """The checkout holding ``pyproject.toml`` beside ``schemas/``; the current folder for a non-editable install."""
@@ -87,12 +84,6 @@ class ChorusSettings(BaseSettings):
                 value = value.expanduser()
                 setattr(self, name, value if value.is_absolute() else PROJECT_ROOT / value)
         return self
-
-    def source_dir(self, source: str) -> Path:
-        """The landing sub-folder of one source."""
-        if source not in SOURCES:
-            raise ValueError(f"unknown source {source!r}; expected one of {', '.join(SOURCES)}")
-        return self.landing_dir / source
 
     @property
     def parquet_path(self) -> Path:

@@ -91,7 +91,7 @@ def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
 @pytest.fixture(scope="session")
 def sample_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The generated sample landing folder (generated once per test session)."""
-    from pipelines.sample import generate_sample
+    from pipelines.sample.generate import generate_sample
 
     folder = tmp_path_factory.mktemp("sample")
     generate_sample(folder)

@@ -13,10 +13,10 @@ from typing import Protocol
 import duckdb
 
 from pipelines.ingest import Audit, AuditRecorder, AuditResult, LandingFile, Layout
+from pipelines.sources.registry import suite_for
 from pipelines.store import table_exists
 from pipelines.validation.expectations import Outcome, TableSuite
 from pipelines.validation.results import outcome_record, replace_results
-from pipelines.validation.suites import suite_for
 
 
 class SuiteRunner(Protocol):

@@ -11,7 +11,7 @@ from pipelines.validation.runner import run_suite
 
 
 class GreatExpectationsResource(dg.ConfigurableResource):
-    """Validates batches against suites kept in code (``pipelines/validation/suites``).
+    """Validates batches against suites kept in code (each source's ``suite.py``).
 
     GX is imported lazily on the first validation (so loading the code location stays fast), with an
     ephemeral context, analytics off and progress bars silenced; each suite's GX objects are built once

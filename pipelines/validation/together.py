@@ -26,6 +26,7 @@ from datetime import datetime
 import duckdb
 
 from pipelines.ingest import AuditResult, LandingFile, Layout, ManyAudit, ManyAuditRecorder
+from pipelines.sources.registry import suite_for
 from pipelines.store import table_exists
 from pipelines.validation.audit import SuiteRunner
 from pipelines.validation.expectations import Expect, Outcome, TableSuite
@@ -37,7 +38,6 @@ from pipelines.validation.runner import (
     sql_outcomes,
     table_columns,
 )
-from pipelines.validation.suites import suite_for
 
 ROW_COUNT = "expect_table_row_count_to_be_between"
 FILES = "_audit_files"  # temp table: the batch's source files

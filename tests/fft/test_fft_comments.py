@@ -130,8 +130,8 @@ def test_real_pxtextmining_comments_load_with_nothing_dropped(
 
 
 def test_sample_comment_exports_carry_the_planted_inequalities(tmp_path: Path) -> None:
-    from pipelines.sample.fft import write_fft
     from pipelines.sample.ics import synthetic_ics
+    from pipelines.sources.fft.sample import write_fft
 
     files = write_fft(synthetic_ics(), tmp_path / "landing" / "fft")
     ingest(tmp_path / "landing", tmp_path / "w.duckdb", "fft", FFT_LAYOUTS)

@@ -9,9 +9,9 @@ import duckdb
 import pytest
 
 from pipelines.ingest import ingest_source
-from pipelines.sources.as_arrived import trailing_blank_lines
-from pipelines.sources.header_map import closest_layout_hint, override_variable
 from pipelines.sources.healthwatch.documents import decode_document
+from pipelines.sources.shared.as_arrived import trailing_blank_lines
+from pipelines.sources.shared.header_map import closest_layout_hint, override_variable
 from pipelines.sources.stories.layouts import STORY_LAYOUTS, resolve_day_month
 from pipelines.store import open_store
 

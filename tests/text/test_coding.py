@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import duckdb
 import pytest
 
-from pipelines.sources.comments import ensure_comment_tables
+from pipelines.sources.shared.comments import ensure_comment_tables
 from pipelines.store import ensure_store
 from pipelines.text import coding
 from pipelines.text.coding import code_comments, coder_version

@@ -49,7 +49,7 @@ def add_reports(landing: Path, reports: int) -> None:
 
 def bench_reports(reports: int) -> None:
     from pipelines.ingest import ingest_source
-    from pipelines.sample import generate_sample
+    from pipelines.sample.generate import generate_sample
     from pipelines.store import open_store
     from pipelines.validation.audit import SqlRunner, build_audit
     from pipelines.validation.gx_resource import GreatExpectationsResource
@@ -109,7 +109,7 @@ def bench_reports(reports: int) -> None:
 
 def bench_sample() -> None:
     from pipelines.definitions import defs
-    from pipelines.sample import generate_sample
+    from pipelines.sample.generate import generate_sample
     from tests.conftest import failed_checks, materialize, step_failures
 
     with tempfile.TemporaryDirectory() as tmp:

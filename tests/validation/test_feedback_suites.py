@@ -11,19 +11,19 @@ from collections.abc import Iterator
 import duckdb
 import pytest
 
+from pipelines.sources.registry import suite_for
 from pipelines.validation.expectations import Outcome, TableSuite
 from pipelines.validation.gx_engine import validate_frame
 from pipelines.validation.runner import run_suite
-from pipelines.validation.suites import suite_for
 
 FILE = "test/file.csv"
 
 
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    from pipelines.sources.comments import ensure_comment_tables
     from pipelines.sources.complaints.layouts import ensure_complaint_tables
     from pipelines.sources.fft.layouts import ensure_fft_tables
+    from pipelines.sources.shared.comments import ensure_comment_tables
     from pipelines.store import open_store
 
     with open_store(":memory:") as connection:

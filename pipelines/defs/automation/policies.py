@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from schemas.settings import SOURCES
+from pipelines.sources.registry import source_names
 
 # A source that has not been looked at for 36 hours has missed a nightly run (02:00) and then some:
 # the UI shows it as failing freshness. Warn after 26 hours, i.e. one missed night plus slack.
@@ -40,7 +40,7 @@ def _with_eager(spec: dg.AssetSpec) -> dg.AssetSpec:
 
 
 def _apply(spec: dg.AssetSpec) -> dg.AssetSpec:
-    if spec.group_name in SOURCES:
+    if spec.group_name in source_names():
         return _with_freshness(spec)
     if spec.group_name in DERIVED_GROUPS:
         return _with_eager(spec)

@@ -26,7 +26,7 @@ import dagster as dg
 from pipelines.chorus_resource import ChorusResource
 from pipelines.defs.automation.schedules import refresh_all_job
 from pipelines.ingest import scan_landing, sha256_of
-from schemas.settings import SOURCES
+from pipelines.sources.registry import source_names
 
 # Per source: relative path -> [sha256, bytes, mtime_ns].
 Snapshot = dict[str, dict[str, list]]
@@ -123,7 +123,9 @@ def _latest_run_status(context: dg.SensorEvaluationContext) -> Callable[[str], s
     return status
 
 
-def snapshot_landing(landing_dir: Path, previous: Snapshot, sources: Iterable[str] = SOURCES) -> Snapshot:
+def snapshot_landing(
+    landing_dir: Path, previous: Snapshot, sources: Iterable[str] = source_names()
+) -> Snapshot:
     """Each source's data files with their hashes, re-hashing only files whose size or mtime moved.
 
     The scan is the ingest's own (``scan_landing``): links out of the landing folder and temporary names
@@ -197,7 +199,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, chorus: ChorusResource) 
     groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
     # Only sources with an asset group are watched: files for a domain not built yet stay "unseen", so
     # they trigger a run as soon as the domain's assets exist rather than being silently absorbed.
-    watched = [source for source in SOURCES if source in groups]
+    watched = [source for source in source_names() if source in groups]
     previous = load_cursor(context.cursor)
     if context.cursor is None:
         loaded = loaded_in_ledger(chorus.settings().warehouse)

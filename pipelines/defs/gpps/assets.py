@@ -5,12 +5,10 @@ import dagster as dg
 
 from pipelines.asset_metadata import query_markdown, table_metadata
 from pipelines.chorus_resource import ChorusResource
-from pipelines.ingest_asset import source_ingest_asset
 from pipelines.sources.gpps import layouts as L
 from pipelines.sources.gpps.catalogue import load_catalogue
 
 GROUP = "gpps"
-GEOGRAPHY = dg.AssetKey(["ref", "practice_geography_versions"])
 
 
 @dg.asset(
@@ -42,53 +40,12 @@ def gpps_measures(chorus: ChorusResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata=metadata)
 
 
-gpps_results = source_ingest_asset(
-    table="staged.gpps_results",
-    source="gpps",
-    layouts=list(L.RESULTS_LAYOUTS),
-    source_layouts=L.GPPS_LAYOUTS,
-    description="GPPS published results (practice, PCN, CCG, ICS, region, national files of 2017-2021, "
-    "2022-2023 and 2024+ header generations) reshaped inside DuckDB to one row per survey year, organisation, "
-    "question and response option or positive summary: weighted proportion, weighted count, unweighted and "
-    "weighted base, published Wilson bounds, suppressed flag. Practices not in the geography of the survey "
-    "year are quarantined. Also writes staged.gpps_organisations (one row per organisation: name, parents, "
-    "generation, file hash; join on source_file, source_row) and staged.gpps_response_rates.",
-    group=GROUP,
-    prepare=L.prepare,
-    deps=[GEOGRAPHY, gpps_measures.key],
-    preview_order="survey_year, level, org_code, question, response_option",
-)
-gpps_variables = source_ingest_asset(
-    table="ref.gpps_variables",
-    source="gpps",
-    layouts=[L.REPORTING_VARIABLES],
-    source_layouts=L.GPPS_LAYOUTS,
-    description='Each year\'s published "list of reporting variables", used to check the measure catalogue.',
-    group=GROUP,
-    prepare=L.prepare,
-    preview_order="survey_year, source_row",
-)
-survey_responses = source_ingest_asset(
-    table="staged.survey_responses",
-    source="gpps",
-    layouts=[L.RESPONDENT_EXTRACT],
-    source_layouts=L.GPPS_LAYOUTS,
-    description="Respondent-level GPPS extracts: one row per respondent and answered question with practice, "
-    "weight, harmonised demographics (people vocabulary), answer code and whether it is positive for a "
-    "catalogue measure. Outcomes by group come from here (pipelines/sources/gpps/outcomes.py).",
-    group=GROUP,
-    prepare=L.prepare,
-    deps=[GEOGRAPHY, gpps_measures.key],
-    preview_order="survey_year, respondent_id, question",
-)
-
-
 @dg.asset(
     key=["staged", "gpps_respondent_profile"],
     group_name=GROUP,
     kinds={"duckdb", "sql"},
     pool="duckdb_writer",
-    deps=[gpps_results.key, gpps_measures.key],
+    deps=[dg.AssetKey(["staged", "gpps_results"]), gpps_measures.key],
     description="Who answered GPPS: weighted respondents and shares by age band, sex and ethnicity (19 groups "
     "and 5 bands) per organisation and year, from the composition columns of both header grammars, in the "
     "shared people vocabulary.",

@@ -12,7 +12,6 @@ from pipelines.marts import build
 from pipelines.store import table_exists
 
 GROUP = "marts"
-UPSTREAM_GROUPS = ("reference", "gpps", "fft", "complaints", "healthwatch", "stories", "text")
 
 
 def _mart(

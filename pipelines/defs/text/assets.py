@@ -4,6 +4,7 @@ import dagster as dg
 
 from pipelines.asset_metadata import query_markdown, table_metadata
 from pipelines.chorus_resource import ChorusResource
+from pipelines.sources.registry import comment_writers
 from pipelines.text.coding import CODED_THIS_RUN_SQL, code_comments, coder_version, ensure_text_tables
 from pipelines.text.framework import all_labels
 from pipelines.text.model import model_summary
@@ -15,13 +16,8 @@ KEYS = {
     for name in ("comment_text", "comment_redactions", "comment_themes", "comment_sentiment")
 }
 # The ingest assets that write staged.comments (their own tables are the asset keys).
-COMMENT_WRITERS = [
-    dg.AssetKey(["staged", "fft_comments"]),
-    dg.AssetKey(["staged", "complaints"]),
-    dg.AssetKey(["staged", "healthwatch_findings"]),
-    dg.AssetKey(["staged", "healthwatch_reviews"]),
-    dg.AssetKey(["staged", "stories"]),
-]
+# The ingest assets that write staged.comments: the text stage reads after them.
+COMMENT_WRITERS = [dg.AssetKey(key.split("/")) for key in comment_writers()]
 
 
 @dg.multi_asset(
@@ -83,7 +79,7 @@ COMMENT_WRITERS = [
 def coded_comments(context: dg.AssetExecutionContext, chorus: ChorusResource):  # noqa: ANN201 - yields results
     """Redact and code new comments in batches (incremental by comment and file version)."""
     with chorus.connect() as con:
-        from pipelines.sources.comments import ensure_comment_tables
+        from pipelines.sources.shared.comments import ensure_comment_tables
 
         ensure_comment_tables(con)
         ensure_text_tables(con)

@@ -3,32 +3,11 @@
 import dagster as dg
 
 from pipelines.chorus_resource import ChorusResource
+from pipelines.sources.registry import ingest_tables
 from pipelines.validation.report import build_report, report_html, report_markdown
 
-# The ingest assets whose files the report covers: it runs after them in a full materialisation. Sources
-# add their ingest asset keys here as they land (a key with no asset would show as an external asset).
-REPORTED_ASSETS = [
-    dg.AssetKey(["ref", name])
-    for name in (
-        "gp_practices", "practice_geography", "registered_population", "area_deprivation", "lsoa_deprivation",
-        "nhs_trusts", "ccg_icb_crosswalk",
-    )
-] + [
-    dg.AssetKey(key.split("/"))
-    for key in (
-        # GPPS: published results, reporting variables, respondent extracts
-        "staged/gpps_results", "ref/gpps_variables", "staged/survey_responses",
-        # FFT: workbooks (organisation and aggregate rows) and comment exports
-        "staged/fft_scores", "staged/fft_comments",
-        # complaints: KO41 returns and local registers
-        "staged/complaint_returns", "staged/complaints",
-        # Healthwatch: the LA → ICB lookup, the report register, reports (findings) and reviews
-        "ref/local_authority_icb", "staged/healthwatch_register", "staged/healthwatch_findings",
-        "staged/healthwatch_reviews",
-        # stories: Care Opinion exports and CSV collections
-        "staged/stories",
-    )
-]  # fmt: skip
+# The ingest assets whose files the report covers: it runs after them in a full materialisation.
+REPORTED_ASSETS = [dg.AssetKey(table.table.split(".")) for _, table in ingest_tables()]
 
 
 @dg.asset(

@@ -23,8 +23,6 @@ from pipelines.ingest import (
     quarantine_rows,
     stage_csv,
 )
-from pipelines.sources.as_arrived import date_order_note, join_notes, readable_csv, stage_incremental_csv
-from pipelines.sources.comments import ensure_comment_tables, is_substantive_sql
 from pipelines.sources.fft.comments import age_band_sql, clean_text_sql
 from pipelines.sources.fft.common import (
     PRACTICE_CODE_RE,
@@ -32,8 +30,20 @@ from pipelines.sources.fft.common import (
     geography_sql,
     resolve_dates,
 )
-from pipelines.sources.header_map import HeaderRule, map_header, override_variable, register_expected_columns
-from pipelines.sources.header_map import header_rules as shared_header_rules
+from pipelines.sources.shared.as_arrived import (
+    date_order_note,
+    join_notes,
+    readable_csv,
+    stage_incremental_csv,
+)
+from pipelines.sources.shared.comments import ensure_comment_tables, is_substantive_sql
+from pipelines.sources.shared.header_map import (
+    HeaderRule,
+    map_header,
+    override_variable,
+    register_expected_columns,
+)
+from pipelines.sources.shared.header_map import header_rules as shared_header_rules
 
 HERE = Path(__file__).parent
 TABLES_SQL = (HERE / "tables.sql").read_text()

@@ -28,7 +28,6 @@ from pipelines.ingest import (
     quarantine_rows,
     stage_csv,
 )
-from pipelines.sources.comments import ensure_comment_tables, is_substantive_sql
 from pipelines.sources.fft.common import (
     PRACTICE_CODE_RE,
     SITE_CODE_RE,
@@ -38,6 +37,7 @@ from pipelines.sources.fft.common import (
     resolve_dates,
 )
 from pipelines.sources.fft.workbook import header_map
+from pipelines.sources.shared.comments import ensure_comment_tables, is_substantive_sql
 
 FIELDS = ("record_id", "date", "organisation_code", "organisation", "respondent_id", "location_1", "location_2",
           "location_3", "score", "comment", "question", "sex", "gender", "age", "ethnicity", "sexuality",

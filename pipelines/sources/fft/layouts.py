@@ -7,9 +7,9 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest import LandingFile, Layout, LoadCounts
-from pipelines.sources.comments import ensure_comment_tables
 from pipelines.sources.fft.comments import load_comment_export
 from pipelines.sources.fft.workbook import load_fft_workbook, looks_like_fft_workbook
+from pipelines.sources.shared.comments import ensure_comment_tables
 
 TABLES_SQL = (Path(__file__).parent / "tables.sql").read_text()
 COMMENT_TABLES = ("raw.fft_comment_rows", "raw.comment_text", "staged.comments", "staged.fft_comment_details")

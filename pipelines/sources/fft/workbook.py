@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest import FileRejected, LandingFile, LoadCounts, RowRule, passing_rows, quarantine_rows
-from pipelines.sources.header_map import field_map
+from pipelines.sources.shared.header_map import field_map
 
 HERE = Path(__file__).parent
 

@@ -35,10 +35,10 @@ from pipelines.ingest import (
     reject_missing_columns,
     stage_csv,
 )
-from pipelines.sources.as_arrived import join_notes, stage_incremental_csv
-from pipelines.sources.comments import ensure_comment_tables, is_substantive_sql
-from pipelines.sources.header_map import columns_for_fields, header_rules, register_expected_columns
 from pipelines.sources.healthwatch.documents import document_blocks, findings
+from pipelines.sources.shared.as_arrived import join_notes, stage_incremental_csv
+from pipelines.sources.shared.comments import ensure_comment_tables, is_substantive_sql
+from pipelines.sources.shared.header_map import columns_for_fields, header_rules, register_expected_columns
 from pipelines.sources.stories.geography import geography_sql
 
 SOURCE = "healthwatch"

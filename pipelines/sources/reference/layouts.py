@@ -18,7 +18,7 @@ from pipelines.ingest import (
     reject_missing_columns,
     stage_csv,
 )
-from pipelines.sources.as_arrived import first_row_is_label_line, join_notes, readable_csv
+from pipelines.sources.shared.as_arrived import first_row_is_label_line, join_notes, readable_csv
 
 HERE = Path(__file__).parent
 TABLES_SQL = (HERE / "tables.sql").read_text()

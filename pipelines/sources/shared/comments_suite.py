@@ -4,6 +4,16 @@ One suite serves every source: the audit validates a file's own rows (``source_f
 wrote them (FFT comment exports, complaints registers, Healthwatch reports and reviews, stories).
 """
 
+from pipelines.sources.shared.expectations import (
+    ICB_CODE,
+    LAD_CODE,
+    ODS_CODE,
+    PEOPLE_COLUMNS,
+    SUB_ICB_CODE,
+    YEARS,
+    incremental_rows,
+    people,
+)
 from pipelines.validation.expectations import (
     Derived,
     TableSuite,
@@ -13,16 +23,6 @@ from pipelines.validation.expectations import (
     matches,
     not_null,
     unique,
-)
-from pipelines.validation.suites._shared import (
-    ICB_CODE,
-    LAD_CODE,
-    ODS_CODE,
-    PEOPLE_COLUMNS,
-    SUB_ICB_CODE,
-    YEARS,
-    incremental_rows,
-    people,
 )
 
 SOURCES = ["fft", "complaints", "healthwatch", "healthwatch_reviews", "stories"]

@@ -7,6 +7,14 @@ loader change that let a broken return through would stop the file. Registers: o
 closed on or after it was received, outcomes and demographics from their vocabularies.
 """
 
+from pipelines.sources.shared.expectations import (
+    ICB_CODE,
+    ODS_CODE,
+    SUB_ICB_CODE,
+    YEARS,
+    incremental_rows,
+    people,
+)
 from pipelines.validation.expectations import (
     Derived,
     TableSuite,
@@ -17,14 +25,6 @@ from pipelines.validation.expectations import (
     not_null,
     ordered,
     unique,
-)
-from pipelines.validation.suites._shared import (
-    ICB_CODE,
-    ODS_CODE,
-    SUB_ICB_CODE,
-    YEARS,
-    incremental_rows,
-    people,
 )
 
 MEASURE_GROUPS = [

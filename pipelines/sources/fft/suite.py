@@ -8,6 +8,7 @@ whole: settings and levels from the known vocabulary, one row per organisation a
 source's free text, by the ``staged.comments`` suite.
 """
 
+from pipelines.sources.shared.expectations import ICB_CODE, ODS_CODE, YEARS
 from pipelines.validation.expectations import (
     Derived,
     TableSuite,
@@ -18,7 +19,6 @@ from pipelines.validation.expectations import (
     ordered,
     unique,
 )
-from pipelines.validation.suites._shared import ICB_CODE, ODS_CODE, YEARS
 
 SETTINGS = ["ae", "inpatient", "ambulance", "ambulance_pts", "ambulance_see_and_treat", "gp", "maternity",
             "mental_health", "community", "outpatient", "dental"]  # fmt: skip

@@ -6,6 +6,7 @@ each file as a whole: one register row per file, one report row per document wit
 findings numbered once each, and stars 1-5 that agree with the comments-order rating (6 - stars).
 """
 
+from pipelines.sources.shared.expectations import ICB_CODE, LAD_CODE, ODS_CODE, SUB_ICB_CODE, incremental_rows
 from pipelines.validation.expectations import (
     Derived,
     TableSuite,
@@ -16,7 +17,6 @@ from pipelines.validation.expectations import (
     not_null,
     unique,
 )
-from pipelines.validation.suites._shared import ICB_CODE, LAD_CODE, ODS_CODE, SUB_ICB_CODE, incremental_rows
 
 # Healthwatch began in April 2013; a report "published" before then, or decades ahead, is a misread date.
 PUBLISHED = (2013, 2035)

@@ -6,6 +6,7 @@ suites check each file: one row per story, criticality 0-5 and rating 1-5, the f
 named by a well-formed ODS code and numbered once per story, tags with a known polarity.
 """
 
+from pipelines.sources.shared.expectations import ICB_CODE, ODS_CODE, SUB_ICB_CODE, YEARS, incremental_rows
 from pipelines.validation.expectations import (
     Derived,
     TableSuite,
@@ -17,7 +18,6 @@ from pipelines.validation.expectations import (
     ordered,
     unique,
 )
-from pipelines.validation.suites._shared import ICB_CODE, ODS_CODE, SUB_ICB_CODE, YEARS, incremental_rows
 
 STORIES = TableSuite(
     table="staged.stories",

@@ -1,0 +1,1 @@
+"""Ingest assets for every registered source, built from the registry."""

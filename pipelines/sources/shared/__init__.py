@@ -1,0 +1,1 @@
+"""What every source shares: the comments table, code patterns, people columns, CSV quirks, header maps."""
