@@ -9,7 +9,7 @@ import pytest
 from pipelines.chorus_resource import ChorusResource
 from pipelines.defs.automation.schedules import nightly_refresh
 from pipelines.defs.automation.sensors import MAX_ATTEMPTS, PENDING, landing_sensor, settle_pending
-from schemas.settings import SOURCES
+from pipelines.sources.registry import source_names
 
 
 def test_nightly_schedule_runs_at_two_in_the_morning_uk_time(all_definitions: dg.Definitions) -> None:
@@ -34,7 +34,7 @@ def test_ingest_assets_have_a_36_hour_freshness_policy(all_definitions: dg.Defin
     source_assets = [
         k
         for k in graph.get_all_asset_keys()
-        if graph.get(k).group_name in SOURCES and graph.get(k).is_executable
+        if graph.get(k).group_name in source_names() and graph.get(k).is_executable
     ]
     assert source_assets
     for key in source_assets:
@@ -126,7 +126,7 @@ def test_sensor_selects_only_the_changed_source_and_its_downstream(
     """With two sources watched, changing one file requests only that source's group (plus downstream)."""
     graph = all_definitions.resolve_asset_graph()
     groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
-    other = next((s for s in SOURCES if s != "reference" and s in groups), None)
+    other = next((s for s in source_names() if s != "reference" and s in groups), None)
     if other is None:
         pytest.skip("only the reference source has assets so far")
     _write(landing / other / "new.csv", "x\n1\n")
