@@ -14,6 +14,7 @@ import duckdb
 
 from pipelines.markdown import markdown_table
 from pipelines.store import table_exists
+from schemas.contracts import all_contracts
 
 __all__ = ["markdown_table", "query_markdown", "table_metadata"]
 
@@ -28,7 +29,7 @@ def query_markdown(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[An
 def table_metadata(
     con: duckdb.DuckDBPyConnection, table: str, preview_rows: int = 10, order_by: str | None = None
 ) -> dict[str, Any]:
-    """Row count, column schema and a preview of ``schema.table`` for an asset's metadata."""
+    """Row count, column schema (descriptions from the table's contract) and a preview of ``schema.table``."""
     if not table_exists(con, table):
         return {"table": dg.MetadataValue.text(table), "dagster/row_count": 0}
     schema, name = table.split(".", 1)
@@ -39,11 +40,12 @@ def table_metadata(
     count = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     order = f" ORDER BY {order_by}" if order_by else ""
     preview = query_markdown(con, f"SELECT * FROM {table}{order} LIMIT {int(preview_rows)}")
+    described = all_contracts()[table].descriptions() if table in all_contracts() else {}
     return {
         "table": dg.MetadataValue.text(table),
         "dagster/row_count": count,
         "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(name=c, type=t, description=d) for c, t, d in columns]
+            columns=[dg.TableColumn(name=c, type=t, description=described.get(c, d)) for c, t, d in columns]
         ),
         "preview": dg.MetadataValue.md(preview),
     }

@@ -1,4 +1,4 @@
-"""Disclosure control for anything that leaves the warehouse (DESIGN.md section 8).
+"""Disclosure control for anything that leaves the warehouse (docs/DESIGN.md section 8).
 
 No Dagster here. Rules, applied below national level:
 
@@ -265,7 +265,7 @@ def protect_additive_block(
     role: str = "numerator",
     rounded: bool = True,
 ) -> tuple[NDArray[np.bool_], bool]:
-    """Secondary suppression for one total and the parts that add up to it (DESIGN.md section 8).
+    """Secondary suppression for one total and the parts that add up to it (docs/DESIGN.md section 8).
 
     ``total`` and ``parts`` are (published value, reason) after primary suppression (reason '' =
     published). While exactly one part is hidden beside a published total, or differencing pins any cell

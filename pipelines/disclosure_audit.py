@@ -2,7 +2,7 @@
 
 Independent of the code that applied the rules (``pipelines.disclosure`` and the mart builders): nothing
 here is imported from them. It reads only what an analyst can read (the published tables and the published
-rules in the README) and tries what an attacker would try (DESIGN.md section 8):
+rules in the README) and tries what an attacker would try (docs/DESIGN.md section 8):
 
 * figures left on a suppressed row (a share, rate, interval, base or n_eff next to a withheld count);
 * counts shown that break the rules (1–7, not a multiple of 5; survey bases under 10 or unrounded);

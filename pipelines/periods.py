@@ -60,15 +60,8 @@ GPPS_SOURCES = ("gpps_published", "gpps_respondents")
 # Sources whose 'YYYY-NN' periods are always months.
 MONTHLY_SOURCES = ("fft",)
 
-PERIOD_COMMENTS: dict[str, str] = {
-    "period": "the period as published: GPPS survey year '2025', month '2025-07', calendar year '2025' of the "
-    "record dates, financial year '2025-26' or financial-year quarter '2025-26 Q1' (see period_kind)",
-    "period_start": "first day the period covers (a GPPS survey year: 1 January, the start of its fieldwork)",
-    "period_end": "last day the period covers (a GPPS survey year: 30 April, the end of its January–April "
-    "fieldwork); pick 'latest' and sort by these dates, never by the label",
-    "period_kind": "what the period label is: gpps_survey_year, calendar_year, calendar_quarter, month, "
-    "financial_year, financial_year_quarter or date_span",
-}
+# The typed period columns every mart row with a period label carries (descriptions: schemas/tables/marts).
+TYPED_PERIOD_COLUMNS = ("period_start", "period_end", "period_kind")
 
 _YEAR = re.compile(r"^(\d{4})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")

@@ -4,6 +4,7 @@ Analysts and BI tools open the published file, never the working store, so a ref
 them and they never see a half-written state. The copy is written to a temporary file in a format older
 DuckDB clients (DBeaver, ODBC, R) can open, then swapped in with ``os.replace``: a reader holding the old
 file keeps its snapshot until it reconnects. ``raw``, ``staged`` and ``quarantine`` are never copied.
+Each table and column is documented in the copy from its contract (``schemas/tables``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+
+from schemas.contracts import comment_statements, contract
 
 PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts", "ref")
 STORAGE_COMPATIBILITY = "v1.4.0"
@@ -65,18 +68,20 @@ def publish_store(
         try:
             for schema in schemas:
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS snap.{schema}")
-            for schema, table, comment in tables:
+            for schema, table, _ in tables:
                 con.execute(f"CREATE TABLE snap.{schema}.{table} AS SELECT * FROM {schema}.{table}")
-                if comment:
-                    con.execute(f"COMMENT ON TABLE snap.{schema}.{table} IS {_quote(comment)}")
-                for column, column_comment in con.execute(
-                    """SELECT column_name, comment FROM duckdb_columns()
-                       WHERE database_name = current_database() AND schema_name = ? AND table_name = ? AND comment IS NOT NULL""",
-                    [schema, table],
-                ).fetchall():
-                    con.execute(
-                        f'COMMENT ON COLUMN snap.{schema}.{table}."{column}" IS {_quote(column_comment)}'
-                    )
+                present = {
+                    row[0]
+                    for row in con.execute(
+                        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                        "AND schema_name = ? AND table_name = ?",
+                        [schema, table],
+                    ).fetchall()
+                }
+                for statement in comment_statements(
+                    contract(f"{schema}.{table}"), f"snap.{schema}.{table}", present
+                ):
+                    con.execute(statement)
                 rows = int(con.execute(f"SELECT count(*) FROM {schema}.{table}").fetchone()[0])
                 parquet = None
                 if parquet_dir is not None:

@@ -1,4 +1,4 @@
-"""Plain statistics for Chorus, following the OHID / PHE Fingertips methods (DESIGN.md section 7).
+"""Plain statistics for Chorus, following the OHID / PHE Fingertips methods (docs/DESIGN.md section 7).
 
 No Dagster here: every function takes scalars or numpy arrays and returns numpy values, so assets,
 marts and notebooks share one implementation. The reference is the R package PHEindicatormethods;

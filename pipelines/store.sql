@@ -7,20 +7,20 @@ CREATE SCHEMA IF NOT EXISTS marts;
 CREATE SCHEMA IF NOT EXISTS meta;
 
 CREATE TABLE IF NOT EXISTS meta.ingest_ledger (
-    path              VARCHAR PRIMARY KEY,   -- relative to the landing folder, e.g. reference/epraccur.csv
-    source            VARCHAR NOT NULL,      -- landing sub-folder: reference, gpps, fft ...
+    path              VARCHAR PRIMARY KEY,
+    source            VARCHAR NOT NULL,
     sha256            VARCHAR NOT NULL,
     bytes             BIGINT NOT NULL,
-    layout            VARCHAR,               -- layout detected from the content; NULL when none matched
+    layout            VARCHAR,
     rows_read         BIGINT,
     rows_loaded       BIGINT,
     rows_quarantined  BIGINT,
     started_at        TIMESTAMP NOT NULL,
     finished_at       TIMESTAMP,
-    status            VARCHAR NOT NULL,      -- loaded | failed | withdrawn
-    error             VARCHAR,               -- one readable sentence naming the file and the problem
-    withdrawn_at      TIMESTAMP,             -- when its rows were withdrawn (status withdrawn)
-    withdrawal_reason VARCHAR                -- why: removed from the landing folder, or `chorus withdraw --reason`
+    status            VARCHAR NOT NULL,
+    error             VARCHAR,
+    withdrawn_at      TIMESTAMP,
+    withdrawal_reason VARCHAR
 );
 -- Stores created before withdrawals existed get the two columns (a no-op once they are there).
 ALTER TABLE meta.ingest_ledger ADD COLUMN IF NOT EXISTS withdrawn_at TIMESTAMP;
@@ -34,8 +34,8 @@ CREATE TABLE IF NOT EXISTS meta.withdrawals (
     sha256            VARCHAR NOT NULL,
     withdrawn_at      TIMESTAMP NOT NULL,
     reason            VARCHAR NOT NULL,
-    deliberate        BOOLEAN NOT NULL,      -- chorus withdraw (true) or removed from the landing folder (false)
-    rows_removed      BIGINT NOT NULL,       -- rows deleted from raw, staged, ref, quarantine and the text codes
+    deliberate        BOOLEAN NOT NULL,
+    rows_removed      BIGINT NOT NULL,
     readmitted_at     TIMESTAMP
 );
 
@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS quarantine.rows (
     source        VARCHAR NOT NULL,
     source_file   VARCHAR NOT NULL,
     file_sha256   VARCHAR NOT NULL,
-    source_row    BIGINT,                    -- 1-based data row in the file (header excluded)
+    source_row    BIGINT,
     column_name   VARCHAR,
     rule          VARCHAR NOT NULL,
     value         VARCHAR,

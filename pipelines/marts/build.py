@@ -1,5 +1,6 @@
-"""Build the marts from the staged and reference tables. Plain functions: each takes a connection,
-writes one ``marts`` table with comments on the table and every column, and returns its row count."""
+"""Build the marts from the staged and reference tables. Plain functions: each takes a connection, writes
+one ``marts`` table (its columns and their descriptions are its contract, ``schemas/tables/marts``) and
+returns its row count."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from pipelines.disclosure import (
     suppress_and_round_counts,
 )
 from pipelines.marts.labels import name_metrics
-from pipelines.marts.metric_by_group import OUTPUT_COMMENTS, empty_estimates, finalise_estimates
-from pipelines.periods import PERIOD_COMMENTS, add_period_columns, span_label
+from pipelines.marts.metric_by_group import empty_estimates, finalise_estimates
+from pipelines.periods import TYPED_PERIOD_COLUMNS, add_period_columns, span_label
 from pipelines.publish import NOT_PUBLISHED
 from pipelines.sources.gpps.effective_n import with_effective_n
 from pipelines.stats import (
@@ -29,6 +30,7 @@ from pipelines.stats import (
     wilson_interval,
 )
 from pipelines.store import table_exists
+from schemas.contracts import contract
 
 HERE = Path(__file__).parent
 
@@ -37,17 +39,14 @@ def _sql(name: str) -> str:
     return (HERE / name).read_text()
 
 
-def write_mart(
-    con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, description: str, columns: dict[str, str]
-) -> int:
-    """Replace ``marts.<name>`` with ``frame`` and document it (COMMENT ON the table and its columns).
+def write_mart(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> int:
+    """Replace ``marts.<name>`` with ``frame`` (its descriptions come from the contract when published).
 
     A frame with a ``period`` label gets its typed period (``period_start``, ``period_end``,
     ``period_kind``; pipelines/periods.py) here, so every mart types its periods the same way.
     """
     if "period" in frame.columns and "period_start" not in frame.columns:
         frame = add_period_columns(frame, "source" if "source" in frame.columns else "channel")
-    columns = {**{k: v for k, v in PERIOD_COMMENTS.items() if k != "period"}, **columns}
     dates = [c for c in ("period_start", "period_end") if c in frame.columns]
     select = f"* REPLACE ({', '.join(f'CAST({c} AS DATE) AS {c}' for c in dates)})" if dates else "*"
     con.register("_mart_frame", frame)
@@ -55,15 +54,12 @@ def write_mart(
         con.execute(f"CREATE OR REPLACE TABLE marts.{name} AS SELECT {select} FROM _mart_frame")
     finally:
         con.unregister("_mart_frame")
-    con.execute(f"COMMENT ON TABLE marts.{name} IS {_literal(description)}")
-    for column, text in columns.items():
-        if column in frame.columns:
-            con.execute(f'COMMENT ON COLUMN marts.{name}."{column}" IS {_literal(text)}')
     return len(frame)
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def mart_columns(name: str) -> list[str]:
+    """The mart's columns in its contract's order, less the typed period columns ``write_mart`` adds."""
+    return [c for c in contract(f"marts.{name}").column_names if c not in TYPED_PERIOD_COLUMNS]
 
 
 def comment_negative_view(con: duckdb.DuckDBPyConnection) -> None:
@@ -118,31 +114,7 @@ def group_nesting(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, dict[s
 def build_metric_by_group(con: duckdb.DuckDBPyConnection) -> int:
     """``marts.metric_by_group``."""
     frame = finalise_estimates(metric_estimates(con), group_nesting(con))
-    return write_mart(
-        con,
-        "metric_by_group",
-        frame,
-        "Every metric by geography, period and demographic group: value, intervals (95%, 99.8%), gaps from the "
-        "geography's overall value and from the best group with significance, and disclosure control.",
-        OUTPUT_COMMENTS,
-    )
-
-
-GRADIENT_COMMENTS = {
-    "geography_level": "sub_icb, icb, england, or all_loaded_areas (a sum over loaded data short of every ICB in England)",
-    "geography_code": "ODS code of the geography (all_loaded_areas: the ICB codes it covers joined by '+')",
-    "period": "survey year / year of the data",
-    "metric_id": "metric (see marts.metric_by_group)",
-    "source": "where the group values come from",
-    "groups": "number of deprivation quintiles used (1 = most deprived)",
-    "sii": "slope index of inequality: modelled value at the least deprived end minus the most deprived end",
-    "sii_lower_95": "lower 95% limit of the SII (seeded Monte-Carlo, PHE method)",
-    "sii_upper_95": "upper 95% limit of the SII",
-    "rii": "relative index of inequality: least deprived / most deprived modelled value",
-    "rii_lower_95": "lower 95% limit of the RII",
-    "rii_upper_95": "upper 95% limit of the RII",
-    "direction": "worse_in_more_deprived, better_in_more_deprived or no_clear_gradient (SII interval spans 0)",
-}
+    return write_mart(con, "metric_by_group", frame)
 
 
 def build_deprivation_gradient(con: duckdb.DuckDBPyConnection) -> int:
@@ -178,34 +150,8 @@ def build_deprivation_gradient(con: duckdb.DuckDBPyConnection) -> int:
             | {"groups": 5, "sii": result.sii, "sii_lower_95": lower, "sii_upper_95": upper, "rii": result.rii,
                "rii_lower_95": result.rii_lower[0], "rii_upper_95": result.rii_upper[0], "direction": direction}
         )  # fmt: skip
-    frame = pd.DataFrame(out, columns=list(GRADIENT_COMMENTS))
-    return write_mart(
-        con,
-        "deprivation_gradient",
-        frame,
-        "Slope and relative index of inequality across practice deprivation quintiles (PHE method, seeded "
-        "Monte-Carlo intervals) per geography, period and metric, with the direction of the gradient.",
-        GRADIENT_COMMENTS,
-    )
-
-
-VARIATION_COMMENTS = {
-    "icb_code": "the ICB whose parts are compared",
-    "period": "survey year / month of the data",
-    "metric_id": "metric",
-    "source": "where the values come from",
-    "unit_level": "sub_icb or practice: what varies",
-    "unit_code": "ODS code of the sub-ICB location or practice",
-    "value": "the unit's value",
-    "unweighted_n": "respondents behind the value",
-    "icb_value": "the ICB's value (published, or pooled from the units)",
-    "england_value": "England's value where known",
-    "vs_icb": "funnel significance against the ICB value (PHE labels: High/Low (0.025 / 0.001), Not significant)",
-    "vs_england": "funnel significance against the England value",
-    "units": "units compared in this ICB",
-    "range": "best minus worst unit value",
-    "best_to_worst_ratio": "best unit value / worst unit value",
-}
+    frame = pd.DataFrame(out, columns=mart_columns("deprivation_gradient"))
+    return write_mart(con, "deprivation_gradient", frame)
 
 
 def build_variation(con: duckdb.DuckDBPyConnection) -> int:
@@ -261,35 +207,8 @@ def build_variation(con: duckdb.DuckDBPyConnection) -> int:
                 "vs_england": None if significance_eng is None else str(significance_eng), "units": len(block),
                 "range": best - worst, "best_to_worst_ratio": best / worst if worst > 0 else None,
             })  # fmt: skip
-    frame = pd.DataFrame(out, columns=list(VARIATION_COMMENTS))
-    return write_mart(
-        con,
-        "variation",
-        frame,
-        "Variation within each ICB: every sub-ICB location and practice against the ICB and England with PHE funnel "
-        "significance, plus the range and best-to-worst ratio ('30% variation in access between CCGs').",
-        VARIATION_COMMENTS,
-    )
-
-
-REPRESENTATION_COMMENTS = {
-    "channel": "whose voices: gpps_respondents or a comments channel (survey_comment, complaint, story …)",
-    "geography_level": "icb or sub_icb",
-    "geography_code": "ODS code",
-    "period": "year of the voices",
-    "dimension": "age_band or sex",
-    "group_value": "the group",
-    "voices": "respondents / comments from this group (rounded to 5; NULL when 1–7)",
-    "voices_total": "all voices in the groups listed for this dimension (rounded to 5; NULL when 1–7)",
-    "share_of_voices": "voices / voices_total as published (from the rounded counts); NULL when suppressed",
-    "population_share": "the group's share of the registered population (adults 16+ for age bands)",
-    "representation_ratio": "share of voices / share of population (1 = heard in proportion)",
-    "ratio_lower_95": "lower 95% limit (Wilson on the published voices and voices_total)",
-    "ratio_upper_95": "upper 95% limit",
-    "under_represented": "ratio below 0.8 and its upper limit below 1: a group we are not hearing from",
-    "suppressed": "the group's voices and every figure derived from them are withheld by disclosure control",
-    "suppression_reason": "small_count (1–7 voices), secondary (hidden so the total cannot give another group back), or empty",
-}
+    frame = pd.DataFrame(out, columns=mart_columns("variation"))
+    return write_mart(con, "variation", frame)
 
 
 def _disclose_voices(merged: pd.DataFrame, block: list[str]) -> None:
@@ -318,13 +237,7 @@ def build_representation(con: duckdb.DuckDBPyConnection) -> int:
     """``marts.representation``: share of voices against share of the registered population."""
     con.execute(_sql("geography.sql"))
     if not table_exists(con, "ref.registered_population"):
-        return write_mart(
-            con,
-            "representation",
-            pd.DataFrame(columns=list(REPRESENTATION_COMMENTS)),
-            "",
-            REPRESENTATION_COMMENTS,
-        )
+        return write_mart(con, "representation", pd.DataFrame(columns=mart_columns("representation")))
     population = con.execute(_sql("population_shares.sql")).df()
     voices = (
         [con.execute(_sql("voices_gpps.sql")).df()] if table_exists(con, "staged.survey_responses") else []
@@ -332,13 +245,7 @@ def build_representation(con: duckdb.DuckDBPyConnection) -> int:
     if table_exists(con, "staged.comments"):
         voices.append(con.execute(_sql("voices_comments.sql")).df())
     if not voices:
-        return write_mart(
-            con,
-            "representation",
-            pd.DataFrame(columns=list(REPRESENTATION_COMMENTS)),
-            "",
-            REPRESENTATION_COMMENTS,
-        )
+        return write_mart(con, "representation", pd.DataFrame(columns=mart_columns("representation")))
     v = pd.concat(voices, ignore_index=True)
     merged = v.merge(
         population, on=["geography_level", "geography_code", "dimension", "group_value"], how="inner"
@@ -359,41 +266,8 @@ def build_representation(con: duckdb.DuckDBPyConnection) -> int:
     merged["ratio_lower_95"] = np.where(hidden, np.nan, lower / merged["population_share"])
     merged["ratio_upper_95"] = np.where(hidden, np.nan, upper / merged["population_share"])
     merged["under_represented"] = (merged["representation_ratio"] < 0.8) & (merged["ratio_upper_95"] < 1)
-    frame = merged[list(REPRESENTATION_COMMENTS)]
-    return write_mart(
-        con,
-        "representation",
-        frame,
-        "Who we are not hearing from: each channel's share of voices by age band and sex against the registered "
-        "population's, with a representation ratio and its interval.",
-        REPRESENTATION_COMMENTS,
-    )
-
-
-TRIANGULATION_COMMENTS = {
-    "period": "the dates the row draws on: from the first day of the GPPS survey or the first comment, to the "
-    "last ('YYYY-MM-DD to YYYY-MM-DD', period_kind date_span); comments of every loaded date are counted",
-    "survey_period": "the GPPS survey year the survey gaps come from (the latest with respondent-level data)",
-    "survey_source": "where the survey gaps come from (gpps_respondents: the respondent-level extract)",
-    "geography_level": "icb or sub_icb",
-    "geography_code": "ODS code",
-    "dimension": "overall, age_band, sex, ethnicity_band, deprivation_quintile",
-    "group_value": "the group",
-    "theme": "framework v7 category (or a keyword topic such as Equality, diversity & inclusion)",
-    "survey_measures": "GPPS measures mapped to this theme with a group result",
-    "survey_worst_gap": "the group's largest gap from the geography's overall value among those measures (proportion points)",
-    "survey_gap_significant": "that gap is significant at 95%",
-    "comments": "coded comments from this group on this theme, every channel (rounded to 5; NULL when 1–7)",
-    "negative_comments": "of which negative (rounded to 5; NULL when 1–7)",
-    "complaints": "complaints on this theme (rounded to 5; NULL when 1–7)",
-    "healthwatch_findings": "Healthwatch findings and reviews on this theme (rounded to 5; NULL when 1–7)",
-    "stories": "patient stories on this theme (rounded to 5; NULL when 1–7)",
-    "negative_share": "share of this group's comments on the theme that are negative (NULL under 10 comments)",
-    "overall_negative_share": "the same share for everyone in the geography",
-    "example_comments": "up to three redacted negative comments, each prefixed with its comment_id (only cells of 10+)",
-    "methods_agreeing_worse": "how many methods say this group fares worse on this theme (survey gap, comment negativity)",
-    "convergent_rank": "rank of the cell by agreement then by survey gap (1 = strongest convergent evidence)",
-}
+    frame = merged[mart_columns("representation")]
+    return write_mart(con, "representation", frame)
 
 
 TRIANGULATION_COUNTS = ("comments", "negative_comments", "complaints", "healthwatch_findings", "stories")
@@ -499,15 +373,10 @@ def build_triangulation(con: duckdb.DuckDBPyConnection) -> int:
         .set_index("index")["level_0"]
         + 1
     )
-    frame = _with_triangulation_period(con, frame[[c for c in TRIANGULATION_COMMENTS if c in frame.columns]])
-    return write_mart(
-        con,
-        "triangulation",
-        frame,
-        "Numbers joined to stories: per geography, group and theme, the survey gaps, complaint and comment volumes, "
-        "negative share and redacted example comments (cells of 10+ only), ranked by convergent evidence.",
-        TRIANGULATION_COMMENTS,
+    frame = _with_triangulation_period(
+        con, frame[[c for c in mart_columns("triangulation") if c in frame.columns]]
     )
+    return write_mart(con, "triangulation", frame)
 
 
 def _with_triangulation_period(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.DataFrame:
@@ -537,31 +406,22 @@ def _with_triangulation_period(con: duckdb.DuckDBPyConnection, frame: pd.DataFra
 
 
 def build_data_dictionary(con: duckdb.DuckDBPyConnection) -> int:
-    """``marts.data_dictionary``: every published table and column with its description and type (exactly
-    the tables ``published_store`` copies; a column without a COMMENT shows as an empty description, which
-    a test forbids)."""
-    frame = con.execute(
-        """SELECT c.schema_name || '.' || c.table_name AS table_name, c.column_name, c.data_type,
-                  coalesce(c.comment, '') AS description, coalesce(t.comment, '') AS table_description,
-                  CASE c.schema_name WHEN 'marts' THEN 'Chorus marts' ELSE 'reference data (see README: Sources)' END AS source
-           FROM duckdb_columns() c
-           JOIN duckdb_tables() t USING (database_name, schema_name, table_name)
-           WHERE c.database_name = current_database() AND c.schema_name IN ('marts', 'ref')
-             AND c.table_name <> 'data_dictionary'
-           ORDER BY 1, c.column_index"""
-    ).df()
-    frame = frame[~frame["table_name"].isin(NOT_PUBLISHED)].reset_index(drop=True)
-    return write_mart(
-        con,
-        "data_dictionary",
-        frame,
-        "Every published table and column with its description, type and source.",
-        {
-            "table_name": "schema.table",
-            "column_name": "column",
-            "data_type": "DuckDB type",
-            "description": "what the column holds",
-            "table_description": "what the table holds",
-            "source": "where it comes from",
-        },  # fmt: skip
-    )
+    """``marts.data_dictionary``: every published table and column with its type (from the catalogue: exactly
+    the tables ``published_store`` copies) and its description (from the table's contract; a published table
+    without a contract is an error, a column without a description a test forbids)."""
+    columns = con.execute(
+        """SELECT schema_name || '.' || table_name AS table_name, column_name, data_type
+           FROM duckdb_columns()
+           WHERE database_name = current_database() AND schema_name IN ('marts', 'ref')
+             AND table_name <> 'data_dictionary'
+           ORDER BY 1, column_index"""
+    ).fetchall()
+    rows = []
+    for table, column, data_type in columns:
+        if table in NOT_PUBLISHED:
+            continue
+        spec = contract(table)
+        source = "Chorus marts" if table.startswith("marts.") else "reference data (see README: Sources)"
+        rows.append((table, column, data_type, spec.descriptions().get(column, ""), spec.description, source))
+    frame = pd.DataFrame(rows, columns=mart_columns("data_dictionary"))
+    return write_mart(con, "data_dictionary", frame)

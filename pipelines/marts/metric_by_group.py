@@ -4,7 +4,7 @@ gaps and disclosure control.
 Sources contribute *estimates* (one row per cell: numerator, denominator, unweighted n, effective n,
 optionally a published value and interval). ``finalise_estimates`` turns them into published rows:
 95% and 99.8% Wilson intervals on the effective n, the gap from the geography's overall value and from
-the best group with significance, and disclosure control (DESIGN.md section 8). Plain pandas / numpy:
+the best group with significance, and disclosure control (docs/DESIGN.md section 8). Plain pandas / numpy:
 the frames are one row per cell, not per record.
 """
 
@@ -23,8 +23,9 @@ from pipelines.disclosure import (
     suppress_and_round_counts,
 )
 from pipelines.marts.labels import label_coverage, metric_unit
-from pipelines.periods import PERIOD_COMMENTS, add_period_columns
+from pipelines.periods import add_period_columns
 from pipelines.stats import rate_interval, two_group_difference, wilson_interval
+from schemas.contracts import contract
 
 ESTIMATE_COLUMNS: dict[str, str] = {
     "geography_level": "VARCHAR",  # practice | pcn | sub_icb | icb | england | trust | site
@@ -48,59 +49,9 @@ ESTIMATE_COLUMNS: dict[str, str] = {
     "higher_is_better": "BOOLEAN",
 }
 
-SOURCE_COMMENT = (
-    "where the numbers come from: gpps_published (Ipsos's published result for the organisation, from the GPPS "
-    "results files), gpps_respondents (Chorus's weighted estimate from a respondent-level extract), fft, "
-    "complaints, comments. The two GPPS sources can both give a value for one cell (the same ICB, year and "
-    "measure) and differ: Ipsos weights each geography's respondents "
-    "separately to that geography's population, and its file covers every respondent; the extract carries one "
-    "set of weights and may hold only some respondents. Quote gpps_published for an organisation's headline "
-    "value and gpps_respondents for gaps between groups, which only the extract can give; never mix them in "
-    "one comparison"
-)
 
 # Groups that are not comparable populations: never the "best group", never flagged.
 NON_GROUPS = ("Not stated", "Prefer not to say", "Unknown", "Unmapped")
-
-OUTPUT_COMMENTS: dict[str, str] = {
-    "geography_level": "practice, pcn, sub_icb, icb, england (or trust/site for FFT); all_loaded_areas for a sum "
-    "over the loaded data that does not cover every ICB in England (never labelled england)",
-    "geography_code": "ODS code of the geography (E92000001 for England; for all_loaded_areas the ICB codes it "
-    "covers joined by '+')",
-    "period": PERIOD_COMMENTS["period"],
-    "period_start": PERIOD_COMMENTS["period_start"],
-    "period_end": PERIOD_COMMENTS["period_end"],
-    "period_kind": PERIOD_COMMENTS["period_kind"],
-    "metric_id": "stable metric id (GPPS measure ids from ref.gpps_measures, fft_positive, complaints_per_10k …)",
-    "metric_name": "what the metric measures, in words (GPPS: the question as worded in that survey year)",
-    "unit": "the unit of value: a proportion of the denominator (0–1), or a rate per 10,000 registered patients",
-    "source": SOURCE_COMMENT,
-    "series": "GPPS comparable series of the period: 2017-2023 or 2024+ (the 2024 questionnaire redesign; results are "
-    "not comparable across it and no change or trend is computed across it); NULL for sources without a series break",
-    "dimension": "overall, age_band, sex, ethnicity, ethnicity_band, deprivation_quintile …",
-    "group_value": "the group within the dimension ('All' for overall)",
-    "value": "the metric: a proportion 0–1, or a rate per 10,000 for complaints_per_10k (count-based rows: from the published numerator and denominator); NULL when suppressed",
-    "numerator": "published numerator (counts rounded to 5, weighted sums for surveys); NULL when suppressed",
-    "denominator": "published denominator, same rules as numerator",
-    "unweighted_n": "respondents / comments / records behind the cell, rounded to 5 (as published for the national GPPS England row); NULL when suppressed",
-    "n_eff": "effective sample size: the published denominator for counts; for weighted surveys see n_eff_method; NULL when suppressed",
-    "n_eff_method": "how n_eff was found: from_published_ci (inverted from the row's own published Wilson interval), "
-    "design_effect_2.43 (no usable published interval: unweighted base / 2.43, the national design effect, assumed), "
-    "kish (Kish's (Σw)²/Σw² from respondent weights), count (the published denominator itself)",
-    "lower_95": "lower 95% confidence limit (counts: Wilson on the published counts, Byar/exact on the published count for rates; surveys: Wilson on n_eff or the GPPS published limit)",
-    "upper_95": "upper 95% confidence limit",
-    "lower_998": "lower 99.8% confidence limit",
-    "upper_998": "upper 99.8% confidence limit",
-    "diff_from_overall": "value minus the same geography's overall value",
-    "diff_from_overall_significant": "the gap from overall is significant at 95% (z-test on n_eff)",
-    "best_group": "the group with the best value in this geography, period, metric and dimension",
-    "diff_from_best": "value minus the best group's value (negative = worse when higher is better)",
-    "diff_from_best_significant": "the gap from the best group is significant at 95%",
-    "worse_than_overall": "worse than the geography's overall value at 99.8% (the flag analysts act on; few false alarms across many groups)",
-    "higher_is_better": "whether a higher value is the better experience (NULL: neither, e.g. theme shares)",
-    "suppressed": "the value is withheld by disclosure control",
-    "suppression_reason": "small_count (numerator 1–7), small_base (fewer than 10 respondents/comments, or a base of 1–7), secondary (hidden so a total and the other groups cannot give another group back), or empty",
-}
 
 
 def empty_estimates() -> pd.DataFrame:
@@ -129,7 +80,7 @@ def finalise_estimates(
 ) -> pd.DataFrame:
     """Disclosure control, then intervals and gaps FROM THE PUBLISHED FIGURES, for ``ESTIMATE_COLUMNS`` rows.
 
-    The rules are applied to the true counts (DESIGN.md section 8); every count of people, comments or
+    The rules are applied to the true counts (docs/DESIGN.md section 8); every count of people, comments or
     complaints is then replaced by its published (rounded) value, and each count-based row's value, n_eff,
     intervals and gaps are computed from those published counts, so nothing published solves back to a true
     count. Survey rows keep their weighted values and limits (not counts of people); their unweighted base
@@ -236,7 +187,7 @@ CELL = ["geography_level", "geography_code", "period", "metric_id", "source"]
 
 
 def _disclose(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) -> None:
-    """DESIGN.md section 8, on the TRUE counts; the published counts replace them in ``e``.
+    """docs/DESIGN.md section 8, on the TRUE counts; the published counts replace them in ``e``.
 
     Count rows (at every level: Chorus's "England" is the sum of the areas loaded, so an unrounded England
     row beside one loaded ICB would give the ICB's counts back): numerator 1–7 → ``small_count``; a base of
@@ -367,4 +318,4 @@ def _blank_suppressed(e: pd.DataFrame) -> pd.DataFrame:
     ] = False
     e["suppressed"] = suppressed
     e["suppression_reason"] = e.pop("_reason")
-    return e[[c for c in OUTPUT_COMMENTS if c in e.columns]]
+    return e[[c for c in contract("marts.metric_by_group").column_names if c in e.columns]]

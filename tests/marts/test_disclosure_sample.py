@@ -1,5 +1,5 @@
 """On the sample's published file, every derived figure comes from the counts as published and nothing an
-attacker can compute brings a suppressed or rounded-away count back (DESIGN.md section 8, issue 16 items 3-4).
+attacker can compute brings a suppressed or rounded-away count back (docs/DESIGN.md section 8, issue 16 items 3-4).
 
 Each test reads the published store as an analyst would; the reference formulas are written out here."""
 
@@ -21,7 +21,7 @@ Z998 = 3.090232306167813
 
 
 def wilson(x: float, n: float, z: float) -> tuple[float, float]:
-    """Wilson written out by hand (DESIGN.md section 7)."""
+    """Wilson written out by hand (docs/DESIGN.md section 7)."""
     root = z * math.sqrt(z * z + 4 * x * (1 - x / n))
     return (2 * x + z * z - root) / (2 * (n + z * z)), (2 * x + z * z + root) / (2 * (n + z * z))
 

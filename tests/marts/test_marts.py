@@ -19,7 +19,7 @@ def cell(**kw: object) -> dict:
 
 
 def wilson(x: float, n: float, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Wilson written out by hand (DESIGN.md section 7)."""
+    """Wilson written out by hand (docs/DESIGN.md section 7)."""
     root = z * math.sqrt(z * z + 4 * x * (1 - x / n))
     return (2 * x + z * z - root) / (2 * (n + z * z)), (2 * x + z * z + root) / (2 * (n + z * z))
 

@@ -1,4 +1,4 @@
-"""Tests for pipelines.disclosure (DESIGN.md section 8)."""
+"""Tests for pipelines.disclosure (docs/DESIGN.md section 8)."""
 
 from __future__ import annotations
 

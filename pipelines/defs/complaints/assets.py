@@ -15,7 +15,7 @@ GROUP = "complaints"
     kinds={"duckdb", "csv"},
     pool="duckdb_writer",
     description="Complaint subjects (KO41 subject areas and local register subjects) → feedback framework v7 "
-    "category and sub-category (DESIGN.md sections 6 and 9), from pipelines/sources/complaints/subject_themes.csv: "
+    "category and sub-category (docs/DESIGN.md sections 6 and 9), from pipelines/sources/complaints/subject_themes.csv: "
     "visible and editable data, so complaints triangulate with survey scores and comments.",
 )
 def complaint_subject_themes(chorus: ChorusResource) -> dg.MaterializeResult:

@@ -1,4 +1,4 @@
-"""FFT assets: NHS England's monthly workbooks and comment-level exports (DESIGN.md section 4)."""
+"""FFT assets: NHS England's monthly workbooks and comment-level exports (docs/DESIGN.md section 4)."""
 
 import dagster as dg
 

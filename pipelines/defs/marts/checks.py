@@ -1,4 +1,4 @@
-"""Disclosure control, checked on what the marts actually hold (DESIGN.md section 8)."""
+"""Disclosure control, checked on what the marts actually hold (docs/DESIGN.md section 8)."""
 
 from pipelines.asset_checks import sql_row_check
 from pipelines.disclosure import COUNT_SUPPRESS_MAX, MIN_COMMENTS_FOR_BREAKDOWN, MIN_SURVEY_BASE, ROUND_TO

@@ -53,7 +53,7 @@ SOURCE = "complaints"
 EXTRA_MAP_VARIABLE = override_variable(SOURCE)  # CHORUS_COMPLAINTS_HEADER_MAP
 SUMMARY_FIELDS = ("brought_forward", "new_received", "upheld", "partially_upheld", "not_upheld", "resolved",
                   "carried_forward")  # fmt: skip
-# Feedback framework v7 categories (DESIGN.md section 6) plus the EDI keyword topic v7 lacks.
+# Feedback framework v7 categories (docs/DESIGN.md section 6) plus the EDI keyword topic v7 lacks.
 FRAMEWORK_CATEGORIES = ("General", "Staff", "Access to medical care & support", "Communication & involvement",
                         "Mental Health specifics", "Patient journey & service coordination", "Medication & pain",
                         "Activities", "Environment, equipment & catering", "Service location, travel & transport",
@@ -64,15 +64,6 @@ ODS_CODE = r"^([A-Z][0-9]{5}|R[A-Z0-9]{2}([A-Z0-9]{2})?|[A-Z0-9]{3,5})$"
 def header_rules(layout: str) -> list[HeaderRule]:
     """The packaged mapping plus the extra file named by ``CHORUS_COMPLAINTS_HEADER_MAP`` (its rows first)."""
     return shared_header_rules(SOURCE, HEADER_MAP, layout)
-
-
-SUBJECT_THEME_COLUMNS = {
-    "subject": "complaint subject as KO41 returns and local registers name it",
-    "subject_key": "the subject lower-cased: how returns and registers are matched to it",
-    "framework": "framework version of the category (v7 = NHS England Qualitative Data Categorisation v7)",
-    "category": "framework category the subject maps to",
-    "subcategory": "framework sub-category, where one fits",
-}
 
 
 def ensure_complaint_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -92,12 +83,6 @@ def load_subject_themes(con: duckdb.DuckDBPyConnection) -> int:
            framework VARCHAR, category VARCHAR, subcategory VARCHAR)"""
     )
     con.executemany("INSERT INTO ref.complaint_subject_themes VALUES (?, ?, ?, ?, ?)", rows)
-    con.execute(
-        "COMMENT ON TABLE ref.complaint_subject_themes IS 'KO41 / local complaint subjects → feedback framework v7 "
-        "category and sub-category (DESIGN.md section 9); edit subject_themes.csv to change it.'"
-    )
-    for column, text in SUBJECT_THEME_COLUMNS.items():
-        con.execute(f"COMMENT ON COLUMN ref.complaint_subject_themes.{column} IS '{text}'")
     return len(rows)
 
 

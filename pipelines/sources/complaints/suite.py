@@ -26,6 +26,7 @@ from pipelines.validation.expectations import (
     ordered,
     unique,
 )
+from schemas.contracts import contract
 
 MEASURE_GROUPS = [
     "summary",
@@ -52,18 +53,7 @@ COMPLAINT_RETURNS = TableSuite(
     table="staged.complaint_returns",
     source="complaints",
     description="Written complaints returns in long form, one row per return and item",
-    columns={
-        "form": "VARCHAR",
-        "organisation_code": "VARCHAR",
-        "period_label": "VARCHAR",
-        "period_start": "DATE",
-        "period_end": "DATE",
-        "measure_group": "VARCHAR",
-        "measure": "VARCHAR",
-        "value": "BIGINT",
-        "header": "VARCHAR",
-        "source_row": "BIGINT",
-    },
+    columns=contract("staged.complaint_returns").suite_columns(),
     expectations=(
         in_set("form", ["KO41a", "KO41b"]),
         not_null("organisation_code"),
@@ -114,26 +104,7 @@ COMPLAINTS = TableSuite(
     table="staged.complaints",
     source="complaints",
     description="Local complaints registers, one row per complaint",
-    columns={
-        "complaint_id": "VARCHAR",
-        "complaint_reference": "VARCHAR",
-        "organisation_code": "VARCHAR",
-        "received_date": "DATE",
-        "closed_date": "DATE",
-        "date_ambiguous": "BOOLEAN",
-        "days_to_close": "INTEGER",
-        "service_area": "VARCHAR",
-        "subjects": "VARCHAR[]",
-        "framework_categories": "VARCHAR[]",
-        "outcome": "VARCHAR",
-        "age_band": "VARCHAR",
-        "sex": "VARCHAR",
-        "ethnicity": "VARCHAR",
-        "ethnicity_band": "VARCHAR",
-        "postcode_district": "VARCHAR",
-        "comment_id": "VARCHAR",
-        "source_row": "BIGINT",
-    },
+    columns=contract("staged.complaints").suite_columns(),
     expectations=(
         not_null("complaint_id"),
         unique("complaint_id"),

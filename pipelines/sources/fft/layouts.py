@@ -26,9 +26,6 @@ def ensure_fft_tables(con: duckdb.DuckDBPyConnection) -> None:
            FROM staged.comments c LEFT JOIN staged.fft_comment_details d USING (comment_id)
            WHERE c.source = 'fft'"""
     )
-    con.execute(
-        "COMMENT ON VIEW staged.fft_comments IS 'FFT rows of staged.comments with their location levels and how dates were read.'"
-    )
 
 
 def _comments_loader(layout: str):  # noqa: ANN202 - returns a Loader

@@ -19,6 +19,7 @@ from pipelines.validation.expectations import (
     ordered,
     unique,
 )
+from schemas.contracts import contract
 
 SETTINGS = ["ae", "inpatient", "ambulance", "ambulance_pts", "ambulance_see_and_treat", "gp", "maternity",
             "mental_health", "community", "outpatient", "dental"]  # fmt: skip
@@ -85,14 +86,7 @@ FFT_SCORES = TableSuite(
     table="staged.fft_scores",
     source="fft",
     description="FFT responses per organisation, setting and month (workbook organisation rows)",
-    columns={
-        **SCORE_COLUMNS,
-        "level": "VARCHAR",
-        "organisation_code": "VARCHAR",
-        "icb_code": "VARCHAR",
-        "trust_code": "VARCHAR",
-        "ward_name": "VARCHAR",
-    },
+    columns=contract("staged.fft_scores").suite_columns(),
     expectations=(
         *_measures(),
         in_set("level", LEVELS),
@@ -119,12 +113,7 @@ FFT_AGGREGATE_SCORES = TableSuite(
     table="staged.fft_aggregate_scores",
     source="fft",
     description="England / ICB / Selection rows of the FFT workbooks",
-    columns={
-        **SCORE_COLUMNS,
-        "aggregate_level": "VARCHAR",
-        "aggregate_code": "VARCHAR",
-        "aggregate_name": "VARCHAR",
-    },
+    columns=contract("staged.fft_aggregate_scores").suite_columns(),
     expectations=(
         *_measures(),
         in_set("aggregate_level", AGGREGATE_LEVELS),
@@ -147,16 +136,7 @@ FFT_COMMENT_DETAILS = TableSuite(
     table="staged.fft_comment_details",
     source="fft",
     description="FFT comment exports: location levels, respondent and how each date was read",
-    columns={
-        "comment_id": "VARCHAR",
-        "layout": "VARCHAR",
-        "respondent_id": "VARCHAR",
-        "location_1": "VARCHAR",
-        "date_as_written": "VARCHAR",
-        "date_order": "VARCHAR",
-        "score_as_written": "VARCHAR",
-        "source_row": "BIGINT",
-    },
+    columns=contract("staged.fft_comment_details").suite_columns(),
     expectations=(
         not_null("comment_id"),
         unique("comment_id"),

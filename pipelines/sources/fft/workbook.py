@@ -4,7 +4,7 @@ The workbooks are small (a few thousand rows), so cells are read in Python and w
 ``raw.fft_workbook_cells``; typing, percentage scaling, suppression and the split between organisations
 and aggregate rows happen in SQL (``workbook.sql``).
 
-Layout facts (DESIGN.md section 4, ``../shared/data/fft-nhse-templates``): data sheets (``ICB``,
+Layout facts (docs/DESIGN.md section 4, ``../shared/data/fft-nhse-templates``): data sheets (``ICB``,
 ``Trusts``, ``Sites``, ``Wards``, ambulance ``PTS_ICB`` / ``PTS_Org`` / ``SaT_*`` / ``Mode_Org``) have title
 and filter rows on top, then a two-row header whose top row holds ``Total Responses … Breakdown of
 Responses`` and whose second row holds ``Very Good … Don't Know`` (merged group cells), then the England

@@ -154,29 +154,10 @@ def load_catalogue(con: duckdb.DuckDBPyConnection) -> int:
         "INSERT INTO ref.gpps_measures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
     )
     con.execute(
-        "COMMENT ON TABLE ref.gpps_measures IS 'GPPS headline measures: stable id, question stem per survey year, "
-        "positive and evaluative options, comparable years (2024 starts a new series), feedback-framework theme, "
-        "whether the stem is confirmed (unconfirmed measure-years are never published) and by what.'"
-    )
-    con.execute(
-        "COMMENT ON COLUMN ref.gpps_measures.stem_confirmed IS 'The stem is confirmed by a real file, a published "
-        "variable list, the 2024+ questionnaire stems or public code reading the real files (stem_source says "
-        "which); an unconfirmed measure-year is staged but not published to the marts.'"
-    )
-    con.execute(
-        "COMMENT ON COLUMN ref.gpps_measures.series IS 'Comparable series: 2017-2023 or 2024+ (the 2024 "
-        "questionnaire redesign). No change or trend is computed across series.'"
-    )
-    con.execute(
         f"""
         CREATE OR REPLACE TABLE ref.gpps_composition_codes AS
         SELECT grammar, question, option_code, dimension, raw_label
         FROM read_csv('{COMPOSITION_CSV}', all_varchar = true, header = true)
         """
     )
-    con.execute(
-        "COMMENT ON TABLE ref.gpps_composition_codes IS 'GPPS respondent-composition questions: option code to "
-        "age band / sex / ethnicity label, for both header grammars.'"
-    )
-    con.execute((HERE / "catalogue_comments.sql").read_text())
     return len(rows)

@@ -1,7 +1,7 @@
 """The GPPS column grammar: which generation a header is, and what every column of it means.
 
 Pure Python over a (lower-cased) header list, so it is cheap to test and the heavy reshaping can be
-generated as one SQL statement. Three generations (DESIGN.md section 4):
+generated as one SQL statement. Three generations (docs/DESIGN.md section 4):
 
 - ``2017-2021``: ``Practice_Code, CCG_Code …`` identifiers, ``qN…`` measures.
 - ``2022-2023``: ``practice_code, pcn_code, ics_code …`` identifiers, the same ``qN…`` measures.

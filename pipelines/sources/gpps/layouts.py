@@ -1,5 +1,5 @@
 """GPPS layouts: the published results files of every generation, reporting-variable lists and
-respondent-level extracts (DESIGN.md section 4, "GP Patient Survey").
+respondent-level extracts (docs/DESIGN.md section 4, "GP Patient Survey").
 
 Results files are wide (one row per organisation, ~600-1,100 columns). They are read in one pass with
 typed (DOUBLE) measure columns; a file with any cell that is not a number or blank is read again as

@@ -4,7 +4,7 @@ The sums that need every respondent (Σw, Σw², Σw·y, n) are taken inside Duc
 are then the house's own: p = Σw·y / Σw and Kish n_eff = (Σw)² / Σw² as in
 ``pipelines.stats.weighted_proportion`` (a test checks the two agree cell by cell), and the interval is
 ``pipelines.stats.wilson_on_effective_n``. Cells with fewer than 10 unweighted respondents are suppressed
-(GPPS rule, DESIGN.md section 8).
+(GPPS rule, docs/DESIGN.md section 8).
 """
 
 from __future__ import annotations

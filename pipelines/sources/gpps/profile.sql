@@ -21,4 +21,3 @@ LEFT JOIN staged.gpps_organisations o USING (source_file, source_row)
 JOIN ref.gpps_composition_codes c
   ON c.grammar = CASE WHEN r.series = '2024+' THEN 'dot' ELSE 'qn' END
  AND c.question = r.question AND c.option_code = r.option_code;
-COMMENT ON TABLE staged.gpps_respondent_profile IS 'Who answered GPPS: weighted respondents and shares by age band, sex and ethnicity (19 groups and 5 bands) per organisation and year.';

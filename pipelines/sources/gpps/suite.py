@@ -9,6 +9,7 @@ import duckdb
 
 from pipelines.sources.gpps.grammar import SERIES as GENERATION_SERIES
 from pipelines.validation.expectations import TableSuite, between, in_set, not_null, ordered, unique
+from schemas.contracts import contract
 
 LEVELS = ["practice", "pcn", "ccg", "stp", "ics", "region", "national"]
 YEARS = (2017, 2035)  # the comparable series starts with the 2017 redesign
@@ -30,21 +31,7 @@ GPPS_RESULTS = TableSuite(
     table="staged.gpps_results",
     source="gpps",
     description="GPPS published results, one row per year, organisation, question and option",
-    columns={
-        "survey_year": "INTEGER",
-        "series": "VARCHAR",
-        "level": "VARCHAR",
-        "org_code": "VARCHAR",
-        "question": "VARCHAR",
-        "response_option": "VARCHAR",
-        "weighted_proportion": "DOUBLE",
-        "weighted_count": "DOUBLE",
-        "unweighted_base": "DOUBLE",
-        "ci_lower": "DOUBLE",
-        "ci_upper": "DOUBLE",
-        "suppressed": "BOOLEAN",
-        "source_row": "BIGINT",
-    },
+    columns=contract("staged.gpps_results").suite_columns(),
     expectations=(
         between("survey_year", *YEARS),
         in_set("series", SERIES),  # never compared across: the 2024 questionnaire redesign
@@ -66,15 +53,7 @@ GPPS_ORGANISATIONS = TableSuite(
     table="staged.gpps_organisations",
     source="gpps",
     description="One row per organisation of a results file: name, parents, generation, file hash",
-    columns={
-        "survey_year": "INTEGER",
-        "generation": "VARCHAR",
-        "level": "VARCHAR",
-        "org_code": "VARCHAR",
-        "org_name": "VARCHAR",
-        "file_sha256": "VARCHAR",
-        "source_row": "BIGINT",
-    },
+    columns=contract("staged.gpps_organisations").suite_columns(),
     expectations=(
         between("survey_year", *YEARS),
         in_set("level", LEVELS),
@@ -89,15 +68,7 @@ GPPS_RESPONSE_RATES = TableSuite(
     table="staged.gpps_response_rates",
     source="gpps",
     description="Questionnaires distributed and received per organisation and year",
-    columns={
-        "survey_year": "INTEGER",
-        "level": "VARCHAR",
-        "org_code": "VARCHAR",
-        "distributed": "DOUBLE",
-        "received": "DOUBLE",
-        "response_rate": "DOUBLE",
-        "source_row": "BIGINT",
-    },
+    columns=contract("staged.gpps_response_rates").suite_columns(),
     expectations=(
         between("survey_year", *YEARS),
         in_set("level", LEVELS),
@@ -114,7 +85,7 @@ GPPS_VARIABLES = TableSuite(
     table="ref.gpps_variables",
     source="gpps",
     description='The published "list of reporting variables" per year',
-    columns={"survey_year": "INTEGER", "variable": "VARCHAR", "source_row": "BIGINT"},
+    columns=contract("ref.gpps_variables").suite_columns(),
     expectations=(between("survey_year", *YEARS), not_null("variable"), unique("survey_year", "variable")),
     rows=(10, 20_000),
 )
@@ -123,16 +94,7 @@ SURVEY_RESPONSES = TableSuite(
     table="staged.survey_responses",
     source="gpps",
     description="Respondent-level answers with weight and harmonised demographics",
-    columns={
-        "survey": "VARCHAR",
-        "survey_year": "INTEGER",
-        "respondent_id": "VARCHAR",
-        "practice_code": "VARCHAR",
-        "weight": "DOUBLE",
-        "question": "VARCHAR",
-        "answer_code": "INTEGER",
-        "source_row": "BIGINT",
-    },
+    columns=contract("staged.survey_responses").suite_columns(),
     expectations=(
         in_set("survey", ["gpps"]),
         between("survey_year", *YEARS),

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pipelines.ingest import FileRejected, LandingFile
 from pipelines.sources.gpps import grammar as G
 
-# Survey years each header generation was published for (DESIGN.md section 4); None = still current.
+# Survey years each header generation was published for (docs/DESIGN.md section 4); None = still current.
 GENERATION_YEARS: dict[str, tuple[int, int | None]] = {
     G.GEN_A: (2017, 2021),
     G.GEN_B: (2022, 2023),

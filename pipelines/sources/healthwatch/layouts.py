@@ -1,4 +1,4 @@
-"""Healthwatch layouts (DESIGN.md section 4, "Healthwatch").
+"""Healthwatch layouts (docs/DESIGN.md section 4, "Healthwatch").
 
 - ``ons_lad_icb_lookup``: the ONS "LAD to sub-ICB location to ICB" lookup (``LADyyCD, LADyyNM, SICBLyyCDH,
   ICByyCDH …``) → ``ref.local_authority_icb``; Healthwatch areas are local authorities.

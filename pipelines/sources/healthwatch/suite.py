@@ -17,6 +17,7 @@ from pipelines.validation.expectations import (
     not_null,
     unique,
 )
+from schemas.contracts import contract
 
 # Healthwatch began in April 2013; a report "published" before then, or decades ahead, is a misread date.
 PUBLISHED = (2013, 2035)
@@ -25,16 +26,7 @@ HEALTHWATCH_REGISTER = TableSuite(
     table="staged.healthwatch_register",
     source="healthwatch",
     description="The register describing each report file",
-    columns={
-        "file_name": "VARCHAR",
-        "file_key": "VARCHAR",
-        "local_healthwatch": "VARCHAR",
-        "local_authority": "VARCHAR",
-        "publication_date": "DATE",
-        "service_type": "VARCHAR",
-        "title": "VARCHAR",
-        "source_row": "BIGINT",
-    },
+    columns=contract("staged.healthwatch_register").suite_columns(),
     expectations=(
         not_null("file_name"),
         not_null("file_key"),
@@ -58,18 +50,7 @@ HEALTHWATCH_REPORTS = TableSuite(
     table="staged.healthwatch_reports",
     source="healthwatch",
     description="One row per report document, with the register's metadata and geography",
-    columns={
-        "report_id": "VARCHAR",
-        "document_format": "VARCHAR",
-        "pages": "INTEGER",
-        "local_authority_code": "VARCHAR",
-        "icb_code": "VARCHAR",
-        "publication_date": "DATE",
-        "register_file": "VARCHAR",
-        "findings": "INTEGER",
-        "findings_quarantined": "INTEGER",
-        "characters": "BIGINT",
-    },
+    columns=contract("staged.healthwatch_reports").suite_columns(),
     expectations=(
         not_null("report_id"),
         unique("report_id"),
@@ -91,17 +72,7 @@ HEALTHWATCH_FINDINGS = TableSuite(
     table="staged.healthwatch_findings",
     source="healthwatch",
     description="Report text split into findings with page and section",
-    columns={
-        "finding_id": "VARCHAR",
-        "report_id": "VARCHAR",
-        "finding_no": "INTEGER",
-        "kind": "VARCHAR",
-        "section": "VARCHAR",
-        "page": "INTEGER",
-        "characters": "INTEGER",
-        "text_ref": "VARCHAR",
-        "source_row": "BIGINT",
-    },
+    columns=contract("staged.healthwatch_findings").suite_columns(),
     expectations=(
         not_null("finding_id"),
         unique("finding_id"),
@@ -129,16 +100,7 @@ HEALTHWATCH_REVIEWS = TableSuite(
     table="staged.healthwatch_reviews",
     source="healthwatch",
     description="Feedback Centre-style star-rated reviews",
-    columns={
-        "review_id": "VARCHAR",
-        "comment_id": "VARCHAR",
-        "service_name": "VARCHAR",
-        "organisation_code": "VARCHAR",
-        "review_date": "DATE",
-        "stars": "INTEGER",
-        "rating": "INTEGER",
-        "source_row": "BIGINT",
-    },
+    columns=contract("staged.healthwatch_reviews").suite_columns(),
     expectations=(
         not_null("review_id"),
         unique("review_id"),

@@ -17,7 +17,6 @@ SELECT practice_code, practice_name, imd_score, time_period,
        greatest(1, floor(6 - ceil(((n + 1) - inverted_rank) / (n / 5.0))))::INTEGER AS deprivation_quintile,
        greatest(1, floor(11 - ceil(((n + 1) - inverted_rank) / (n / 10.0))))::INTEGER AS deprivation_decile
 FROM ranked;
-COMMENT ON TABLE ref.practice_deprivation IS 'IMD 2019 score per GP practice with national quintile and decile (PHE quantile method, 1 = most deprived).';
 
 -- Geography versions: each extract is valid from its date until the next extract's date.
 CREATE OR REPLACE TABLE ref.practice_geography_versions AS
@@ -28,7 +27,6 @@ WITH extracts AS (
 )
 SELECT g.* EXCLUDE (source_file, file_sha256, source_row), s.valid_from, s.valid_to
 FROM ref.practice_geography g JOIN spans s ON g.extract_date = s.valid_from;
-COMMENT ON TABLE ref.practice_geography_versions IS 'Practice geography with validity spans: join a date d on valid_from <= d AND (valid_to IS NULL OR d < valid_to); before the first extract use the first.';
 
 -- CCGs became sub-ICB locations on 1 July 2022 keeping their codes: one row per code, with the name and
 -- ICB known in each era and from the crosswalk.
@@ -58,42 +56,4 @@ SELECT codes.code AS ccg_code, codes.code AS sub_icb_code, ccg_era.ccg_name, icb
            AND crosswalk.icb_code <> icb_era.icb_code AS crosswalk_disagrees
 FROM codes
 LEFT JOIN ccg_era USING (code) LEFT JOIN icb_era USING (code) LEFT JOIN crosswalk USING (code);
-COMMENT ON TABLE ref.sub_icb_continuity IS 'The same ODS code as a CCG (to 30 June 2022) and as a sub-ICB location (from 1 July 2022), with its ICB.';
 
-COMMENT ON COLUMN ref.practice_deprivation.imd_score IS 'IMD 2019 deprivation score of the practice population (Fingertips 93553)';
-COMMENT ON COLUMN ref.practice_deprivation.deprivation_quintile IS 'national quintile of practices by IMD score, PHE quantile method (1 = most deprived)';
-COMMENT ON COLUMN ref.practice_deprivation.deprivation_decile IS 'national decile of practices by IMD score, PHE quantile method (1 = most deprived)';
-COMMENT ON COLUMN ref.practice_geography_versions.valid_from IS 'this geography applies from this date (its extract date)';
-COMMENT ON COLUMN ref.practice_geography_versions.valid_to IS 'until the next extract (NULL = current)';
-COMMENT ON COLUMN ref.sub_icb_continuity.ccg_code IS 'the code as a CCG (to 30 June 2022)';
-COMMENT ON COLUMN ref.sub_icb_continuity.sub_icb_code IS 'the same code as a sub-ICB location (from 1 July 2022)';
-COMMENT ON COLUMN ref.sub_icb_continuity.crosswalk_disagrees IS 'the crosswalk list and the NHS Digital map name different ICBs';
-COMMENT ON COLUMN ref.practice_deprivation.practice_code IS 'GP practice ODS code';
-COMMENT ON COLUMN ref.practice_deprivation.practice_name IS 'practice name as Fingertips publishes it';
-COMMENT ON COLUMN ref.practice_deprivation.time_period IS 'Fingertips time period of the score (the latest loaded per practice)';
-COMMENT ON COLUMN ref.practice_geography_versions.extract_date IS 'NHS Digital extract date of this version of the geography';
-COMMENT ON COLUMN ref.practice_geography_versions.geography_era IS 'CCG (CCG_* / STP_* headers) or ICB (SUB_ICB_LOCATION_* / ICB_* headers)';
-COMMENT ON COLUMN ref.practice_geography_versions.practice_code IS 'GP practice ODS code';
-COMMENT ON COLUMN ref.practice_geography_versions.practice_name IS 'practice name as NHS Digital publishes it';
-COMMENT ON COLUMN ref.practice_geography_versions.practice_postcode IS 'practice postcode';
-COMMENT ON COLUMN ref.practice_geography_versions.pcn_code IS 'primary care network code';
-COMMENT ON COLUMN ref.practice_geography_versions.pcn_name IS 'primary care network name';
-COMMENT ON COLUMN ref.practice_geography_versions.sub_icb_code IS 'CCG code (CCG era) or sub-ICB location code (ICB era): the same code carries over';
-COMMENT ON COLUMN ref.practice_geography_versions.sub_icb_ons_code IS 'ONS code of the CCG / sub-ICB location (E38…)';
-COMMENT ON COLUMN ref.practice_geography_versions.sub_icb_name IS 'CCG name (CCG era) or sub-ICB location name (ICB era)';
-COMMENT ON COLUMN ref.practice_geography_versions.icb_code IS 'STP code (CCG era) or ICB code (ICB era), Q + 2 characters';
-COMMENT ON COLUMN ref.practice_geography_versions.icb_ons_code IS 'ONS code of the STP / ICB (E54…)';
-COMMENT ON COLUMN ref.practice_geography_versions.icb_name IS 'STP name (CCG era) or ICB name (ICB era)';
-COMMENT ON COLUMN ref.practice_geography_versions.region_code IS 'NHS England commissioning region code (Y…)';
-COMMENT ON COLUMN ref.practice_geography_versions.region_ons_code IS 'ONS code of the NHS England region (E40…)';
-COMMENT ON COLUMN ref.practice_geography_versions.region_name IS 'NHS England commissioning region name';
-COMMENT ON COLUMN ref.sub_icb_continuity.ccg_name IS 'name of the code as a CCG (latest CCG-era extract)';
-COMMENT ON COLUMN ref.sub_icb_continuity.sub_icb_name IS 'name of the code as a sub-ICB location (latest ICB-era extract)';
-COMMENT ON COLUMN ref.sub_icb_continuity.stp_code IS 'the STP the CCG belonged to (latest CCG-era extract)';
-COMMENT ON COLUMN ref.sub_icb_continuity.icb_code IS 'the ICB of the sub-ICB location (NHS Digital map, else the crosswalk list)';
-COMMENT ON COLUMN ref.sub_icb_continuity.icb_name IS 'that ICB''s name';
-COMMENT ON COLUMN ref.sub_icb_continuity.ccg_valid_to IS 'last day of the CCG era (30 June 2022)';
-COMMENT ON COLUMN ref.sub_icb_continuity.sub_icb_valid_from IS 'first day of the sub-ICB era (1 July 2022)';
-COMMENT ON COLUMN ref.sub_icb_continuity.seen_as_ccg IS 'a loaded CCG-era extract has this code';
-COMMENT ON COLUMN ref.sub_icb_continuity.seen_as_sub_icb IS 'a loaded ICB-era extract has this code';
-COMMENT ON COLUMN ref.sub_icb_continuity.in_crosswalk IS 'the CCG → ICB crosswalk list has this code';

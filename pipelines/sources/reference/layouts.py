@@ -1,4 +1,4 @@
-"""Reference layouts, each reading the real published format (DESIGN.md section 4, "Reference data")."""
+"""Reference layouts, each reading the real published format (docs/DESIGN.md section 4, "Reference data")."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ that is clearly something else (a regional extract saved over the national one, 
 
 from pipelines.sources.reference.layouts import ICB_CODE, PRACTICE_CODE, SUB_ICB_CODE
 from pipelines.validation.expectations import TableSuite, between, in_set, matches, not_null, ordered, unique
+from schemas.contracts import contract
 
 # ODS prescribing setting codes run 0-26 (4 = GP practice); anything else means a shifted column.
 PRESCRIBING_SETTINGS = (0, 26)
@@ -19,17 +20,7 @@ GP_PRACTICES = TableSuite(
     table="ref.gp_practices",
     source="reference",
     description="ODS epraccur, one row per organisation",
-    columns={
-        "practice_code": "VARCHAR",
-        "practice_name": "VARCHAR",
-        "open_date": "DATE",
-        "close_date": "DATE",
-        "status": "VARCHAR",
-        "prescribing_setting": "INTEGER",
-        "commissioner_code": "VARCHAR",
-        "is_active_gp_practice": "BOOLEAN",
-        "source_row": "BIGINT",
-    },
+    columns=contract("ref.gp_practices").suite_columns(),
     expectations=(
         not_null("practice_code"),
         unique("practice_code"),
@@ -47,16 +38,7 @@ PRACTICE_GEOGRAPHY = TableSuite(
     table="ref.practice_geography",
     source="reference",
     description="NHS Digital practice → PCN → sub-ICB → ICB → region, one extract per file",
-    columns={
-        "extract_date": "DATE",
-        "geography_era": "VARCHAR",
-        "practice_code": "VARCHAR",
-        "pcn_code": "VARCHAR",
-        "sub_icb_code": "VARCHAR",
-        "icb_code": "VARCHAR",
-        "region_code": "VARCHAR",
-        "source_row": "BIGINT",
-    },
+    columns=contract("ref.practice_geography").suite_columns(),
     expectations=(
         not_null("extract_date"),
         unique("extract_date", "practice_code"),
@@ -75,15 +57,7 @@ REGISTERED_POPULATION = TableSuite(
     table="ref.registered_population",
     source="reference",
     description="Patients registered per practice, by sex and single year of age (or ALL)",
-    columns={
-        "extract_date": "DATE",
-        "practice_code": "VARCHAR",
-        "sex": "VARCHAR",
-        "age": "VARCHAR",
-        "age_band": "VARCHAR",
-        "patients": "BIGINT",
-        "source_row": "BIGINT",
-    },
+    columns=contract("ref.registered_population").suite_columns(),
     expectations=(
         unique("extract_date", "practice_code", "sex", "age"),
         in_set("sex", ["ALL", "MALE", "FEMALE"]),
@@ -102,14 +76,7 @@ AREA_DEPRIVATION = TableSuite(
     table="ref.area_deprivation",
     source="reference",
     description="Fingertips indicator 93553 (IMD 2019 score) per GP practice and England",
-    columns={
-        "indicator_id": "VARCHAR",
-        "area_code": "VARCHAR",
-        "area_type": "VARCHAR",
-        "time_period": "VARCHAR",
-        "imd_score": "DOUBLE",
-        "source_row": "BIGINT",
-    },
+    columns=contract("ref.area_deprivation").suite_columns(),
     expectations=(
         not_null("area_code"),
         in_set("indicator_id", ["93553"]),
@@ -124,13 +91,7 @@ LSOA_DEPRIVATION = TableSuite(
     table="ref.lsoa_deprivation",
     source="reference",
     description="IoD2019 File 1: IMD rank and decile per LSOA",
-    columns={
-        "lsoa_code": "VARCHAR",
-        "imd_rank": "INTEGER",
-        "imd_decile": "INTEGER",
-        "imd_quintile": "INTEGER",
-        "source_row": "BIGINT",
-    },
+    columns=contract("ref.lsoa_deprivation").suite_columns(),
     expectations=(
         not_null("lsoa_code"),
         unique("lsoa_code"),
@@ -147,15 +108,7 @@ NHS_TRUSTS = TableSuite(
     table="ref.nhs_trusts",
     source="reference",
     description="ODS etr: NHS trusts",
-    columns={
-        "trust_code": "VARCHAR",
-        "trust_name": "VARCHAR",
-        "icb_code": "VARCHAR",
-        "open_date": "DATE",
-        "close_date": "DATE",
-        "is_open": "BOOLEAN",
-        "source_row": "BIGINT",
-    },
+    columns=contract("ref.nhs_trusts").suite_columns(),
     expectations=(
         not_null("trust_code"),
         unique("trust_code"),
@@ -169,7 +122,7 @@ CCG_ICB_CROSSWALK = TableSuite(
     table="ref.ccg_icb_crosswalk",
     source="reference",
     description="CCG → ICB code list",
-    columns={"ccg_code": "VARCHAR", "icb_code": "VARCHAR", "source_row": "BIGINT"},
+    columns=contract("ref.ccg_icb_crosswalk").suite_columns(),
     expectations=(
         unique("ccg_code"),
         matches("ccg_code", SUB_ICB_CODE),

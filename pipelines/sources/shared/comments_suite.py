@@ -24,6 +24,7 @@ from pipelines.validation.expectations import (
     not_null,
     unique,
 )
+from schemas.contracts import contract
 
 SOURCES = ["fft", "complaints", "healthwatch", "healthwatch_reviews", "stories"]
 CHANNELS = ["survey_comment", "complaint", "report_finding", "review", "story"]
@@ -32,26 +33,7 @@ COMMENTS = TableSuite(
     table="staged.comments",
     source="comments",
     description="Every free-text item, one row each, text by reference, demographics in the people vocabulary",
-    columns={
-        "comment_id": "VARCHAR",
-        "source": "VARCHAR",
-        "channel": "VARCHAR",
-        "source_record_id": "VARCHAR",
-        "organisation_code": "VARCHAR",
-        "icb_code": "VARCHAR",
-        "comment_date": "DATE",
-        "date_ambiguous": "BOOLEAN",
-        "question": "VARCHAR",
-        "text_ref": "VARCHAR",
-        "is_substantive": "BOOLEAN",
-        "rating": "INTEGER",
-        "rating_as_published": "VARCHAR",
-        "age_band": "VARCHAR",
-        "sex": "VARCHAR",
-        "ethnicity": "VARCHAR",
-        "ethnicity_band": "VARCHAR",
-        "source_row": "BIGINT",
-    },
+    columns=contract("staged.comments").suite_columns(),
     expectations=(
         not_null("comment_id"),
         unique("comment_id"),

@@ -1,4 +1,4 @@
-"""Story layouts (DESIGN.md section 4, "Patient stories").
+"""Story layouts (docs/DESIGN.md section 4, "Patient stories").
 
 - ``care_opinion_api_v2``: a JSON export of the Care Opinion API v2 ``/opinions`` endpoint, as the API
   returns it (an array of opinions; an object holding the array under ``opinions`` / ``items`` is accepted

@@ -18,29 +18,13 @@ from pipelines.validation.expectations import (
     ordered,
     unique,
 )
+from schemas.contracts import contract
 
 STORIES = TableSuite(
     table="staged.stories",
     source="stories",
     description="One row per patient story with the feedback loop",
-    columns={
-        "story_id": "VARCHAR",
-        "comment_id": "VARCHAR",
-        "source_format": "VARCHAR",
-        "published_date": "DATE",
-        "submitted_date": "DATE",
-        "criticality_level": "INTEGER",
-        "rating": "INTEGER",
-        "services": "INTEGER",
-        "icbs": "INTEGER",
-        "responded": "BOOLEAN",
-        "response_count": "INTEGER",
-        "first_response_date": "DATE",
-        "days_to_first_response": "INTEGER",
-        "tags_positive": "INTEGER",
-        "tags_negative": "INTEGER",
-        "source_row": "BIGINT",
-    },
+    columns=contract("staged.stories").suite_columns(),
     expectations=(
         not_null("story_id"),
         unique("story_id"),
@@ -79,14 +63,7 @@ STORY_SERVICES = TableSuite(
     table="staged.story_services",
     source="stories",
     description="Bridge: each story and every service it is about",
-    columns={
-        "story_id": "VARCHAR",
-        "service_no": "INTEGER",
-        "organisation_code": "VARCHAR",
-        "service_name": "VARCHAR",
-        "geography_matched": "BOOLEAN",
-        "source_row": "BIGINT",
-    },
+    columns=contract("staged.story_services").suite_columns(),
     expectations=(
         not_null("story_id"),
         unique("story_id", "service_no"),
@@ -103,7 +80,7 @@ STORY_TAGS = TableSuite(
     table="staged.story_tags",
     source="stories",
     description="Care Opinion tags with polarity",
-    columns={"story_id": "VARCHAR", "tag": "VARCHAR", "tag_group": "VARCHAR", "polarity": "VARCHAR"},
+    columns=contract("staged.story_tags").suite_columns(),
     expectations=(
         not_null("story_id"),
         not_null("tag"),
@@ -116,13 +93,7 @@ STORY_RESPONSES = TableSuite(
     table="staged.story_responses",
     source="stories",
     description="Responses published to each story",
-    columns={
-        "story_id": "VARCHAR",
-        "response_no": "INTEGER",
-        "response_date": "DATE",
-        "responder": "VARCHAR",
-        "characters": "INTEGER",
-    },
+    columns=contract("staged.story_responses").suite_columns(),
     expectations=(
         not_null("story_id"),
         unique("story_id", "response_no"),
