@@ -21,16 +21,13 @@ import pandas as pd
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from pipelines.text.csv_io import V6_FILE, load_phase1, load_v6, normalised_text  # noqa: E402
+from pipelines.text.evaluation import evaluate, keyword_topic_check, multilabel_scores  # noqa: E402
+from pipelines.text.fitting import TrainSettings  # noqa: E402
 from pipelines.text.framework import V7_LABELS  # noqa: E402
-from pipelines.text.model import (  # noqa: E402
-    SENTIMENT3_NAMES,
-    TrainSettings,
-    is_empty_comment,
-    multilabel_scores,
-    sentiment3,
-    train,
-)
-from pipelines.text.train import V6_FILE, _norm_text, evaluate, keyword_topic_check, load_phase1, load_v6  # noqa: E402
+from pipelines.text.sentiment import SENTIMENT3_NAMES, sentiment3  # noqa: E402
+from pipelines.text.tokens import is_empty_comment  # noqa: E402
+from pipelines.text.training import train  # noqa: E402
 
 
 def baseline(train_df: pd.DataFrame, test_df: pd.DataFrame) -> dict[str, float]:
@@ -137,7 +134,10 @@ def respondent_split(
     phase1 = None
     if not args.no_phase1:
         phase1 = load_phase1(
-            args.data, exclude_texts=set(test["text"].dropna().map(_norm_text)), complete=True, sentiment=True
+            args.data,
+            exclude_texts=set(test["text"].dropna().map(normalised_text)),
+            complete=True,
+            sentiment=True,
         )
     return v6, train_v6, test, phase1
 

@@ -26,8 +26,11 @@ DERIVED_CODE: tuple[Path, ...] = (
     PIPELINES / "text" / "coding.py",
     PIPELINES / "text" / "redaction.py",
     PIPELINES / "text" / "framework.py",
+    PIPELINES / "text" / "tokens.py",
+    PIPELINES / "text" / "features.py",
+    PIPELINES / "text" / "sentiment.py",
     PIPELINES / "text" / "model.py",
-    PIPELINES / "text" / "model" / "model.json",
+    PIPELINES / "text" / "artefacts" / "model.json",
     *sorted((PIPELINES / "report").glob("*.py")),
 )
 

@@ -762,7 +762,8 @@ def text_code(
     """Redact personal data, then code themes (framework v7), topics and sentiment for every row of a CSV."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from pipelines.text.csv_coding import CsvInputError, code_csv
+    from pipelines.text.csv_coding import code_csv
+    from pipelines.text.csv_io import CsvInputError
 
     progress = Progress(
         TextColumn("coding"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TextColumn("{task.fields[rows]:>12,} rows"),
@@ -827,7 +828,8 @@ def text_train(
     ),
 ) -> None:
     """Retrain the theme/sentiment model from a labelled CSV; writes the model folder and an evaluation report."""
-    from pipelines.text.csv_coding import CsvInputError, train_csv
+    from pipelines.text.csv_io import CsvInputError
+    from pipelines.text.training import train_csv
 
     if label_format not in {"auto", "onehot", "list", "code"} or label_map not in {
         "auto",

@@ -29,10 +29,14 @@ def test_every_contract_file_is_named_for_its_table() -> None:
     contracts = all_contracts()
     assert len(contracts) == len(list(TABLES_DIR.glob("*/*.yaml"))) > 50
     for table, spec in contracts.items():
-        assert spec.description.strip() or not table.startswith(("marts.", "ref.")), f"{table}: no description"
+        assert spec.description.strip() or not table.startswith(("marts.", "ref.")), (
+            f"{table}: no description"
+        )
 
 
-def test_every_built_table_matches_its_contract(sample_pipeline: tuple[dg.ExecuteInProcessResult, Path]) -> None:
+def test_every_built_table_matches_its_contract(
+    sample_pipeline: tuple[dg.ExecuteInProcessResult, Path],
+) -> None:
     with duckdb.connect(str(sample_pipeline[1]), read_only=True) as con:
         built = _catalogue(con)
     assert set(built) == set(all_contracts()), "tables without a contract, or contracts for no table"

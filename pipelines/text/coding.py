@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from pipelines.text.framework import category_of, keyword_topic_patterns
-from pipelines.text.model import ThemeSentimentModel, model_dir_fingerprint, sentiment3
+from pipelines.text.model import ThemeSentimentModel, model_dir_fingerprint
 from pipelines.text.redaction import redact
+from pipelines.text.sentiment import sentiment3
 
 TABLES_SQL = (Path(__file__).parent / "coding.sql").read_text()
 COMMIT_EVERY = 200_000  # comments per transaction
@@ -40,9 +41,11 @@ def ensure_text_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(TABLES_SQL)
 
 
-# What decides a comment's coding besides the model's weights: redaction rules, keyword rules, features.
+# What decides a comment's coding besides the model's weights: redaction rules, keyword rules, tokens,
+# features and the prediction code.
 CODER_SOURCES: tuple[Path, ...] = tuple(
-    Path(__file__).with_name(name) for name in ("redaction.py", "framework.py", "model.py")
+    Path(__file__).with_name(name)
+    for name in ("redaction.py", "framework.py", "tokens.py", "features.py", "sentiment.py", "model.py")
 )
 
 

@@ -1,4 +1,4 @@
-"""Offline PII redaction for patient free-text comments (docs/DESIGN.md section 6: "PII before anything else").
+"""Offline PII redaction of patient comments: personal data goes before anything else reads the text.
 
 Every comment passes through :func:`redact` before it is stored, modelled or shown. Each detected item
 is replaced by a placeholder naming its kind, e.g. ``[NHS_NUMBER]``; the result also lists the kinds
@@ -49,8 +49,8 @@ What is NOT caught (by design or limitation)
 
 Optional names (``names=True``, off by default)
 -----------------------------------------------
-There is no offline English NER model we can install (docs/DESIGN.md section 6), so names are found by
-pattern only, and recall is limited:
+No offline English NER model is published on the package registry by its own authors (spaCy's models
+are not there), so names are found by pattern only, and recall is limited:
 
 - a title or role followed by one or two Capitalised words: Dr / Doctor / Mr / Mrs / Ms / Miss / Mx /
   Prof / Professor / Nurse / Sister / Matron / Midwife (the title itself is kept: "Dr [NAME]");

@@ -119,8 +119,8 @@ def test_code_missing_column_exits_2_with_one_line(tmp_path: Path) -> None:
 
 
 def test_code_reads_fft_answers_as_ratings_and_rejects_other_values(tmp_path: Path) -> None:
+    from pipelines.text.csv_io import RatingError, rating_values
     from pipelines.text.model import ThemeSentimentModel
-    from pipelines.text.train import RatingError, rating_values
 
     scores = ["Very poor", "1", "Don't know", "", "5.0", "6", "Neither good nor poor", " poor "]
     assert rating_values(scores, path="f.csv", column="score") == [5, 1, None, None, 5, None, 3, 4]

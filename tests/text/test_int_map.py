@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipelines.text.model import _IntMap
+from pipelines.text.features import _IntMap
 
 
 def test_finds_every_key_and_reports_absent_ones() -> None:

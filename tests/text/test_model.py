@@ -11,6 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipelines.text.csv_io import frame_from_csv
+from pipelines.text.evaluation import evaluate
+from pipelines.text.features import BLOCKS, FeatureSpace
+from pipelines.text.fitting import TrainSettings
 from pipelines.text.framework import (
     FRAMEWORK_V7,
     KEYWORD_TOPICS,
@@ -21,24 +25,18 @@ from pipelines.text.framework import (
     phase1_labels,
     v6_to_v7,
 )
-from pipelines.text.model import (
-    _COMMON_NON_ASCII_PUNCTUATION,
-    _SEP,
-    _WORD_RE,
-    BLOCKS,
-    DEFAULT_MODEL_DIR,
+from pipelines.text.model import DEFAULT_MODEL_DIR, ThemeSentimentModel
+from pipelines.text.sentiment import (
     SENTIMENT3_NAMES,
     SENTIMENT_CONTEXT_SIZE,
-    FeatureSpace,
-    ThemeSentimentModel,
-    TrainSettings,
-    _batch_tokens,
-    question_type,
     sentiment_context,
     sentiment_context_logits,
     sentiment_context_size,
 )
-from pipelines.text.train import evaluate, frame_from_csv
+from pipelines.text.tokens import _COMMON_NON_ASCII_PUNCTUATION, question_type
+from pipelines.text.tokens import COMMENT_SEP as _SEP
+from pipelines.text.tokens import WORD_RE as _WORD_RE
+from pipelines.text.tokens import batch_tokens as _batch_tokens
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "data" / "pxtextmining"
@@ -210,7 +208,7 @@ def test_training_on_small_csv_beats_majority_baseline(tmp_path: Path) -> None:
     raw[~raw["Respondent ID"].isin(test_resp)].head(600).to_csv(train_csv, index=False)
     raw[raw["Respondent ID"].isin(test_resp)].to_csv(test_csv, index=False)
 
-    from pipelines.text.train import train_from_csv
+    from pipelines.text.training import train_from_csv
 
     m = train_from_csv(
         train_csv, settings=TrainSettings(ensemble=("svm",), n_folds=3), out_dir=tmp_path / "m"
@@ -239,7 +237,7 @@ def test_training_on_small_csv_beats_majority_baseline(tmp_path: Path) -> None:
 
 def test_theme_scores_by_length_split_the_micro_counts() -> None:
     """Each comment falls in one length bucket, and the buckets' counts add up to the micro figures."""
-    from pipelines.text.train import LENGTH_BUCKETS, report_markdown, theme_scores_by_length
+    from pipelines.text.evaluation import LENGTH_BUCKETS, report_markdown, theme_scores_by_length
 
     texts = [
         "Great",
@@ -272,7 +270,8 @@ def test_theme_scores_by_length_split_the_micro_counts() -> None:
 def test_training_with_partially_coded_source_and_question_copies() -> None:
     """Phase-1-style rows (one code, absent labels = weak negatives) train alongside exhaustively coded
     rows; thresholds are tuned on the latter only, and those get a question-less copy."""
-    from pipelines.text.model import _class_weight, train
+    from pipelines.text.fitting import _class_weight
+    from pipelines.text.training import train
 
     good = ["Staff were kind and caring", "Lovely friendly nurses", "Very kind staff"] * 4
     wait = ["Waited hours to be seen", "Long wait for an appointment", "The wait was too long"] * 4
@@ -292,7 +291,7 @@ def test_training_with_partially_coded_source_and_question_copies() -> None:
 
 def test_sentiment_context_head_reads_the_rating(tmp_path: Path) -> None:
     """Words that do not settle the sentiment are read with the rating given alongside (FFT score)."""
-    from pipelines.text.model import train
+    from pipelines.text.training import train
 
     vague = ["It was what it was", "Much as expected", "The visit happened", "Saw the nurse today"]
     rows = []
@@ -368,7 +367,8 @@ def test_sentiment_rows_get_out_of_fold_theme_probabilities() -> None:
     is scored by the fold model that held its group out; a group no fold held out gets their mean."""
     import scipy.sparse as sp
 
-    from pipelines.text.model import _fold_theme_proba, _sigmoid
+    from pipelines.text.fitting import fold_theme_proba as _fold_theme_proba
+    from pipelines.text.model import sigmoid as _sigmoid
 
     X = sp.csr_matrix(np.eye(4, dtype=np.float32))
     groups = np.array(["a", "b", "a", "z"])
@@ -436,7 +436,7 @@ def _reference_counts(fs, text: str, qtype: str) -> dict[int, float]:
     for w in words:
         p = " " + w + " "
         toks["char"] += [p[i : i + n] for n in range(lo, hi + 1) for i in range(len(p) - n + 1)]
-    from pipelines.text.model import _length_bucket
+    from pipelines.text.tokens import length_bucket as _length_bucket
 
     bucket = "len=" + _length_bucket(len(words))
     toks["qword"] = [bucket, qtype + "|" + bucket] + (
