@@ -68,10 +68,10 @@ def generate(path: Path, practices: int) -> None:
 
 def run_ours(csv_path: str, workdir: str) -> dict[str, float]:
     sys.path.insert(0, str(REPO))
+    from pipelines.core.store import open_store
     from pipelines.ingest import ingest_source
     from pipelines.sources.gpps import layouts as L
     from pipelines.sources.reference.layouts import ensure_reference_tables
-    from pipelines.store import open_store
 
     landing = Path(workdir) / "landing"
     (landing / "gpps").mkdir(parents=True)

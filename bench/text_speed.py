@@ -209,7 +209,7 @@ def _rss_kb() -> int:
 
 
 def child(db: Path, batch_size: int, profile: Path | None, memory_limit: str) -> None:
-    from pipelines.store import open_store
+    from pipelines.core.store import open_store
     from pipelines.text.coding import code_comments
     from pipelines.text.model import ThemeSentimentModel
 

@@ -245,7 +245,7 @@ def _apply_run_options(landing: Path | None, warehouse: Path | None) -> None:
 
 def _check_store_is_for(settings) -> None:  # noqa: ANN001
     """Exit 2 when the working store was built from another landing folder (sample vs real files)."""
-    from pipelines.store import StoreLocked, bind_landing, open_store
+    from pipelines.core.store import StoreLocked, bind_landing, open_store
 
     try:
         with open_store(
@@ -269,7 +269,7 @@ def _check_store_is_for(settings) -> None:  # noqa: ANN001
 
 def _rejected_files(settings, since: datetime) -> list[tuple[str, str]]:  # noqa: ANN001
     """(path, the ledger's reason) for each file rejected or not recognised since ``since``, once each."""
-    from pipelines.store import open_store
+    from pipelines.core.store import open_store
 
     with open_store(settings.warehouse, read_only=True, lock_wait_seconds=settings.lock_wait_seconds) as con:
         return con.execute(
@@ -385,7 +385,7 @@ def root_cause(error) -> str:  # noqa: ANN001 - a SerializableErrorInfo
         error = error.cause
     lines = [line for line in (error.message or "").strip().splitlines() if line.strip()]
     first = lines[0] if lines else error.cls_name or "unknown error"
-    # "pipelines.store.StoreLocked: /x is held by ..." -> the sentence itself; keep other classes' names.
+    # "pipelines.core.store.StoreLocked: /x is held by ..." -> the sentence itself; keep other classes' names.
     prefix = f"{error.cls_name}: " if error.cls_name else ""
     if error.cls_name in {"StoreLocked", "Failure"} and first.startswith(prefix):
         return first[len(prefix) :]
@@ -462,7 +462,7 @@ def _working_store(settings) -> Iterator:  # noqa: ANN001
     """A short write connection to the working store, or exit 1 with one line when a refresh holds it."""
     import duckdb
 
-    from pipelines.store import ensure_store
+    from pipelines.core.store import ensure_store
 
     try:
         con = duckdb.connect(str(settings.warehouse))
@@ -572,7 +572,7 @@ def readmit(
 
 def _print_summary(settings) -> None:  # noqa: ANN001
     """The tables built, then what an analyst opens next: the report and the published file."""
-    from pipelines.store import open_store
+    from pipelines.core.store import open_store
 
     with open_store(settings.warehouse, read_only=True, lock_wait_seconds=settings.lock_wait_seconds) as con:
         tables = con.execute(
@@ -623,7 +623,7 @@ def _last_run():  # noqa: ANN202 - a dagster RunRecord or None
 def status() -> None:
     """The last run (start, end, outcome, files rejected), the last load, and per source: files, rows
     read / loaded / quarantined, failures. Exit 0 all good; 3 files are rejected; 1 the last run failed."""
-    from pipelines.store import open_store
+    from pipelines.core.store import open_store
 
     settings = _settings()
     if not settings.warehouse.exists():
@@ -675,7 +675,7 @@ def report(
     out: Path = typer.Option(None, "--out", help="Folder for the HTML files (default CHORUS_REPORT_DIR)."),
 ) -> None:
     """Write the inequalities report: one self-contained HTML page per ICB, from the published store."""
-    from pipelines.publish import ICB_REPORT_FILES, remove_stale_files
+    from pipelines.publish.published_store import ICB_REPORT_FILES, remove_stale_files
     from pipelines.report import render_all_reports, render_icb_report
     from pipelines.report.data import list_icbs
 

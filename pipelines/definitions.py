@@ -12,9 +12,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.chorus_resource import ChorusResource
 from pipelines.defs.automation.policies import apply_policies
-from pipelines.validation.gx_resource import GreatExpectationsResource
+from pipelines.lib.gx_resource import GreatExpectationsResource
+from pipelines.lib.resources import ChorusResource
 
 
 @dg.definitions

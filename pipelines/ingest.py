@@ -26,9 +26,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.markdown import markdown_table
+from pipelines.core.markdown import markdown_table
+from pipelines.core.store import table_exists
 from pipelines.sources.shared.header_map import closest_layout_hint
-from pipelines.store import table_exists
 from pipelines.withdraw import held_by, record_held, withdraw_missing
 
 # Extensions Chorus looks at in a landing folder; anything else (README, .DS_Store) is ignored.

@@ -16,7 +16,7 @@ from every table that has that column — ``raw``, ``staged``, ``ref``, ``quaran
 comments (redacted text, themes, sentiment, redaction kinds; keyed by comment and ``file_sha256``), in one
 transaction that also marks the ledger row ``withdrawn`` and appends to ``meta.withdrawals``. The marts,
 the published file, its Parquet copies and the reports are rebuilt by the run that follows: a withdrawal
-changes the build fingerprint (:mod:`pipelines.build_fingerprint`).
+changes the build fingerprint (:mod:`pipelines.core.fingerprint`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.store import table_exists
+from pipelines.core.store import table_exists
 
 WITHDRAWN = "withdrawn"
 REMOVED_REASON = "removed from the landing folder"

@@ -41,7 +41,7 @@ def materialize(
     published: Path | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Materialise the assets (of ``groups``, with their checks) against ``landing`` into ``warehouse``."""
-    from pipelines.chorus_resource import ChorusResource
+    from pipelines.lib.resources import ChorusResource
 
     graph = definitions.resolve_asset_graph()
     keys = [k for k in graph.get_all_asset_keys() if groups is None or graph.get(k).group_name in set(groups)]

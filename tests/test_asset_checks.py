@@ -4,8 +4,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.asset_checks import comment_with_text_check, unique_key_check
-from pipelines.chorus_resource import ChorusResource
+from pipelines.lib.asset_checks import comment_with_text_check, unique_key_check
+from pipelines.lib.resources import ChorusResource
 
 
 def test_unique_key_check_names_the_duplicated_keys_and_their_files(tmp_path: Path) -> None:

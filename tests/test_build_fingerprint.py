@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from pipelines.build_fingerprint import inputs_fingerprint, is_current, record_build
-from pipelines.store import open_store
+from pipelines.core.fingerprint import inputs_fingerprint, is_current, record_build
+from pipelines.core.store import open_store
 
 
 def test_fingerprint_follows_the_ledger_and_the_code(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from pipelines.periods import add_period_columns, bounds, describe, kind_for
+from pipelines.core.periods import add_period_columns, bounds, describe, kind_for
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pipelines.disclosure import (
+from pipelines.core.periods import TYPED_PERIOD_COLUMNS, add_period_columns, span_label
+from pipelines.core.store import table_exists
+from pipelines.marts.labels import name_metrics
+from pipelines.marts.metric_by_group import empty_estimates, finalise_estimates
+from pipelines.methods.disclosure import (
     MIN_COMMENTS_FOR_BREAKDOWN,
     REASON_PUBLISHED,
     REASON_SECONDARY,
@@ -18,18 +22,14 @@ from pipelines.disclosure import (
     protect_additive_block,
     suppress_and_round_counts,
 )
-from pipelines.marts.labels import name_metrics
-from pipelines.marts.metric_by_group import empty_estimates, finalise_estimates
-from pipelines.periods import TYPED_PERIOD_COLUMNS, add_period_columns, span_label
-from pipelines.publish import NOT_PUBLISHED
-from pipelines.sources.gpps.effective_n import with_effective_n
-from pipelines.stats import (
+from pipelines.methods.stats import (
     funnel_limits_proportion,
     funnel_significance,
     slope_index_of_inequality,
     wilson_interval,
 )
-from pipelines.store import table_exists
+from pipelines.publish.published_store import NOT_PUBLISHED
+from pipelines.sources.gpps.effective_n import with_effective_n
 from schemas.contracts import contract
 
 HERE = Path(__file__).parent
@@ -43,7 +43,7 @@ def write_mart(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -
     """Replace ``marts.<name>`` with ``frame`` (its descriptions come from the contract when published).
 
     A frame with a ``period`` label gets its typed period (``period_start``, ``period_end``,
-    ``period_kind``; pipelines/periods.py) here, so every mart types its periods the same way.
+    ``period_kind``; pipelines/core/periods.py) here, so every mart types its periods the same way.
     """
     if "period" in frame.columns and "period_start" not in frame.columns:
         frame = add_period_columns(frame, "source" if "source" in frame.columns else "channel")

@@ -13,7 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipelines.disclosure import (
+from pipelines.core.periods import add_period_columns
+from pipelines.marts.labels import label_coverage, metric_unit
+from pipelines.methods.disclosure import (
     COUNT_SUPPRESS_MAX,
     MIN_COMMENTS_FOR_BREAKDOWN,
     MIN_SURVEY_BASE,
@@ -22,9 +24,7 @@ from pipelines.disclosure import (
     round_to_base,
     suppress_and_round_counts,
 )
-from pipelines.marts.labels import label_coverage, metric_unit
-from pipelines.periods import add_period_columns
-from pipelines.stats import rate_interval, two_group_difference, wilson_interval
+from pipelines.methods.stats import rate_interval, two_group_difference, wilson_interval
 from schemas.contracts import contract
 
 ESTIMATE_COLUMNS: dict[str, str] = {
@@ -194,7 +194,7 @@ def _disclose(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) -
     1–7, or a breakdown on fewer than 10 comments → ``small_base``; numerator, denominator and n rounded
     to 5. Survey rows: fewer than 10 unweighted respondents → ``small_base``; the unweighted base is
     rounded to 5 (kept as published for a national publication's England row). Then secondary suppression
-    per total and its parts (:func:`pipelines.disclosure.protect_additive_block`).
+    per total and its parts (:func:`pipelines.methods.disclosure.protect_additive_block`).
     """
     counts = e["count_based"].to_numpy()
     breakdown = (e["dimension"] != "overall").to_numpy()

@@ -17,6 +17,7 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from pipelines.methods.stats import funnel_axis_points, funnel_limits_proportion
 from pipelines.report.data import (
     CHANNEL_NAMES,
     DIMENSIONS,
@@ -26,7 +27,6 @@ from pipelines.report.data import (
     is_missing,
     metric_label,
 )
-from pipelines.stats import funnel_axis_points, funnel_limits_proportion
 
 # NHS identity colours.
 NHS_BLUE = "#005EB8"

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.periods import describe
+from pipelines.core.periods import describe
 
 # Survey measures shown as dot-and-whisker charts, in order of preference (the first four present).
 HEADLINE_MEASURES: tuple[str, ...] = (

@@ -12,9 +12,9 @@ from typing import Protocol
 
 import duckdb
 
+from pipelines.core.store import table_exists
 from pipelines.ingest import Audit, AuditRecorder, AuditResult, LandingFile, Layout
 from pipelines.sources.registry import suite_for
-from pipelines.store import table_exists
 from pipelines.validation.expectations import Outcome, TableSuite
 from pipelines.validation.results import outcome_record, replace_results
 

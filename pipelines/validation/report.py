@@ -8,7 +8,7 @@ from datetime import datetime
 
 import duckdb
 
-from pipelines.asset_metadata import markdown_table
+from pipelines.lib.metadata import markdown_table
 from pipelines.validation.results import ensure_results_table
 
 # One row per file in the ledger: its status, its counts, and its current content's failed expectations.

@@ -9,7 +9,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from pipelines.asset_metadata import markdown_table
+from pipelines.lib.metadata import markdown_table
 from pipelines.validation.expectations import Outcome
 
 RESULTS_DDL = """

@@ -25,9 +25,9 @@ from datetime import datetime
 
 import duckdb
 
+from pipelines.core.store import table_exists
 from pipelines.ingest import AuditResult, LandingFile, Layout, ManyAudit, ManyAuditRecorder
 from pipelines.sources.registry import suite_for
-from pipelines.store import table_exists
 from pipelines.validation.audit import SuiteRunner
 from pipelines.validation.expectations import Expect, Outcome, TableSuite
 from pipelines.validation.results import outcome_record, replace_results_many

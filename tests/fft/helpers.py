@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.core.store import open_store
 from pipelines.ingest import IngestReport, Layout, ingest_source
-from pipelines.store import open_store
 
 TEMPLATES = "fft-nhse-templates"
 

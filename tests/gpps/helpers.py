@@ -8,10 +8,10 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.core.store import open_store
 from pipelines.ingest import IngestReport, ingest_source
 from pipelines.sources.gpps import layouts as L
 from pipelines.sources.reference import layouts as R
-from pipelines.store import open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DERIVED_SQL = Path(R.__file__).parent / "derived.sql"

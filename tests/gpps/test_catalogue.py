@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.core.store import open_store
 from pipelines.marts import build
 from pipelines.sources.gpps.catalogue import catalogue, measures_for_year, new_series_stems
-from pipelines.store import open_store
 from tests.conftest import query
 from tests.gpps.helpers import FIXTURES, ingest, landing_with
 

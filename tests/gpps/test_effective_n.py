@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pipelines.core.store import open_store
 from pipelines.marts import build
+from pipelines.methods.stats import funnel_limits_proportion, funnel_significance, wilson_on_effective_n
 from pipelines.sources.gpps.effective_n import (
     DESIGN_EFFECT,
     DESIGN_EFFECT_ASSUMED,
@@ -18,8 +20,6 @@ from pipelines.sources.gpps.effective_n import (
     effective_n,
     published_decimals,
 )
-from pipelines.stats import funnel_limits_proportion, funnel_significance, wilson_on_effective_n
-from pipelines.store import open_store
 from tests.conftest import query
 from tests.gpps.helpers import FIXTURES, ingest, landing_with
 

@@ -11,16 +11,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.chorus_resource import ChorusResource
 from pipelines.defs.publish.checks import no_count_recoverable, values_inside_intervals
-from pipelines.disclosure_audit import (
+from pipelines.lib.resources import ChorusResource
+from pipelines.marts.metric_by_group import finalise_estimates
+from pipelines.publish.disclosure_audit import (
     audit_disclosure,
     audit_intervals,
     invert_wilson,
     recover_by_differencing,
     wilson_limits,
 )
-from pipelines.marts.metric_by_group import finalise_estimates
 
 Z95 = 1.959963984540054
 
@@ -126,7 +126,7 @@ def test_a_raw_n_eff_on_a_count_row_is_found(store: Path) -> None:
 
 def test_byar_limits_from_the_true_count_are_inverted(store: Path) -> None:
     """Issue 16: Byar limits on complaints_per_10k inverted to the exact count."""
-    from pipelines.stats import rate_interval
+    from pipelines.methods.stats import rate_interval
 
     _, lower, upper = rate_interval(43, 9876, 10_000, 0.95)
     plant(

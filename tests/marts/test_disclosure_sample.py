@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.stats import rate_interval
+from pipelines.methods.stats import rate_interval
 from tests.conftest import query
 
 COUNT_SOURCES = ("fft", "comments", "complaints")
@@ -189,7 +189,7 @@ def test_every_published_value_lies_inside_its_own_intervals(sample_published: P
 
 def test_an_attacker_recovers_nothing_from_the_published_file(sample_published: Path) -> None:
     """The independent audit (interval inversion, share x total, differencing) finds no count to recover."""
-    from pipelines.disclosure_audit import audit_disclosure, audit_intervals
+    from pipelines.publish.disclosure_audit import audit_disclosure, audit_intervals
 
     with duckdb.connect(str(sample_published), read_only=True) as con:
         findings = audit_disclosure(con)

@@ -7,9 +7,9 @@ import duckdb
 import pandas as pd
 import pytest
 
+from pipelines.core.store import ensure_store
 from pipelines.marts import build
 from pipelines.marts.metric_by_group import finalise_estimates
-from pipelines.store import ensure_store
 
 
 def cell(**kw: object) -> dict:

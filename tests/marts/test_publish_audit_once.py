@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.defs.publish.checks import audited
-from pipelines.disclosure_audit import Finding
+from pipelines.publish.disclosure_audit import Finding
 
 
 def _publish(path: Path, value: int) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.chorus_resource import ChorusResource
 from pipelines.defs.automation.schedules import nightly_refresh
 from pipelines.defs.automation.sensors import MAX_ATTEMPTS, PENDING, landing_sensor, settle_pending
+from pipelines.lib.resources import ChorusResource
 from pipelines.sources.registry import source_names
 
 
@@ -231,8 +231,8 @@ def test_the_first_tick_requests_nothing_the_store_already_loaded(
     all_definitions: dg.Definitions, landing: Path, tmp_path: Path
 ) -> None:
     """`make ui` after `make demo`: files the ledger holds as loaded (same content) are not rebuilt."""
+    from pipelines.core.store import open_store
     from pipelines.ingest import sha256_of
-    from pipelines.store import open_store
 
     store = tmp_path / "store" / "chorus.duckdb"
     with open_store(store) as con:

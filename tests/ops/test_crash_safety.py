@@ -58,7 +58,7 @@ if pause_at == "ingest":
     ingest.ingest_file = paused_ingest_file
 
 if pause_at.startswith("step:"):
-    from pipelines.chorus_resource import ChorusResource
+    from pipelines.lib.resources import ChorusResource
     original_connect = ChorusResource.connect
     calls = []
 
@@ -71,7 +71,7 @@ if pause_at.startswith("step:"):
     ChorusResource.connect = counting_connect
 
 if pause_at == "publish":
-    import pipelines.publish as publish
+    import pipelines.publish.published_store as publish
     real_os = publish.os
 
     def replace(src, dst):

@@ -19,9 +19,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.core.store import open_store
 from pipelines.defs.automation.sensors import snapshot_landing
 from pipelines.ingest import LandingFile, Layout, LoadCounts, ingest_source, scan_landing
-from pipelines.store import open_store
 from tests.ops.toy_source import THINGS, load_things, things_landing, things_store
 
 

@@ -51,7 +51,7 @@ def assert_inert(markdown: str) -> None:
 
 
 def test_escaped_text_renders_as_the_same_text_and_nothing_else() -> None:
-    from pipelines.markdown import escape_markdown
+    from pipelines.core.markdown import escape_markdown
 
     for text in HOSTILE:
         escaped = escape_markdown(text)
@@ -64,7 +64,7 @@ def test_escaped_text_renders_as_the_same_text_and_nothing_else() -> None:
 
 
 def test_a_table_cell_cannot_break_out_of_its_column() -> None:
-    from pipelines.markdown import markdown_table
+    from pipelines.core.markdown import markdown_table
 
     html = render(markdown_table(["name", "n"], [("a | b\nc", 1)]))
     assert html.count("<td>") == 2 and "a | b c" in html

@@ -17,8 +17,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.asset_checks import WRITER_POOL
-from pipelines.store import StoreLocked, open_store
+from pipelines.core.store import StoreLocked, open_store
+from pipelines.lib.asset_checks import WRITER_POOL
 
 REPO = Path(__file__).resolve().parents[2]
 HUNG = 600  # a ceiling for a hung process only; every wait below ends on an event

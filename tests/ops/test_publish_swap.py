@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.publish import publish_store
+from pipelines.publish.published_store import publish_store
 
 # Waits end on events (the reader opened, the queue has its answer); this ceiling only stops a hung process.
 HUNG = 600
@@ -135,7 +135,7 @@ def test_a_failed_publish_leaves_the_previous_file(
     """If the copy fails half-way, readers still get the previous good file."""
     working, published = stores
     make_working_store(working, version=4)
-    import pipelines.publish as publish_module
+    import pipelines.publish.published_store as publish_module
 
     def boom(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")

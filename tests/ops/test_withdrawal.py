@@ -14,9 +14,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.build_fingerprint import inputs_fingerprint
+from pipelines.core.fingerprint import inputs_fingerprint
+from pipelines.core.store import open_store
 from pipelines.ingest import LandingFile, ingest_source
-from pipelines.store import open_store
 from pipelines.withdraw import REMOVED_REASON, readmit, withdraw_file
 from tests.ops.toy_source import THINGS, things_landing, things_store
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.core.store import open_store
 from pipelines.ingest import LandingFile, Layout, LoadCounts, stage_csv
-from pipelines.store import open_store
 
 
 def load_things(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> LoadCounts:

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.periods import add_period_columns
+from pipelines.core.periods import add_period_columns
 
 ICB = "QAA"
 HOSTILE_COMMENT = 'c-1: The <script>alert("x")</script> receptionist & I <b>argued</b> about the phone queue'

@@ -118,8 +118,8 @@ def test_cli_report(tiny_published: Path, tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_asset_writes_reports_and_key_charts(tiny_published: Path, tmp_path: Path) -> None:
-    from pipelines.chorus_resource import ChorusResource
     from pipelines.defs.report.assets import inequalities_report
+    from pipelines.lib.resources import ChorusResource
 
     chorus = ChorusResource(published=str(tiny_published), warehouse=str(tmp_path / "w" / "chorus.duckdb"))
     result = dg.materialize([inequalities_report], resources={"chorus": chorus})

@@ -1,11 +1,11 @@
-"""Tests for pipelines.disclosure (docs/DESIGN.md section 8)."""
+"""Tests for pipelines.methods.disclosure (docs/DESIGN.md section 8)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from pipelines import disclosure as dc
+from pipelines.methods import disclosure as dc
 
 
 def test_constants() -> None:

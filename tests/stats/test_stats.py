@@ -1,4 +1,4 @@
-"""Tests for pipelines.stats against the PHEindicatormethods reference fixtures (docs/DESIGN.md §7).
+"""Tests for pipelines.methods.stats against the PHEindicatormethods reference fixtures (docs/DESIGN.md §7).
 
 Fixtures live outside the repo in ../shared/data/phe-methods (see SOURCE.txt there). Closed forms
 are matched to ~1e-9 relative (the xlsx files carry full double precision), funnels to 1e-6
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines import stats
+from pipelines.methods import stats
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "phe-methods"
 

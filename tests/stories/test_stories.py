@@ -6,9 +6,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.core.store import open_store
 from pipelines.ingest import ingest_source
 from pipelines.sources.stories import layouts as L
-from pipelines.store import open_store
 
 TWO_SERVICES = {
     "id": 101, "type": "opinion", "title": "Sent between *two* places",

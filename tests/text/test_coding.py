@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import duckdb
 import pytest
 
+from pipelines.core.store import ensure_store
 from pipelines.sources.shared.comments import ensure_comment_tables
-from pipelines.store import ensure_store
 from pipelines.text import coding
 from pipelines.text.coding import code_comments, coder_version
 from pipelines.text.framework import keyword_topics

@@ -48,11 +48,11 @@ def add_reports(landing: Path, reports: int) -> None:
 
 
 def bench_reports(reports: int) -> None:
+    from pipelines.core.store import open_store
     from pipelines.ingest import ingest_source
+    from pipelines.lib.gx_resource import GreatExpectationsResource
     from pipelines.sample.generate import generate_sample
-    from pipelines.store import open_store
     from pipelines.validation.audit import SqlRunner, build_audit
-    from pipelines.validation.gx_resource import GreatExpectationsResource
     from tests.validation.harness import prepare, source_layouts
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.core.store import open_store
 from pipelines.ingest import Layout, ingest_source
-from pipelines.store import open_store
 from pipelines.validation.audit import SqlRunner, SuiteRunner, build_audit
 from tests.validation.corpus import Case
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.validation.gx_resource import GreatExpectationsResource
+from pipelines.lib.gx_resource import GreatExpectationsResource
 from tests.validation.corpus import CASES, GPPS_CASES, REFERENCE_CASES, Case
 from tests.validation.harness import load_baseline, run_case
 

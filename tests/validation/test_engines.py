@@ -10,9 +10,9 @@ import duckdb
 import pandas as pd
 import pytest
 
+from pipelines.lib.gx_resource import GreatExpectationsResource
 from pipelines.validation import gx_engine, runner
 from pipelines.validation.expectations import Outcome, TableSuite, between, not_null, row_count, unique
-from pipelines.validation.gx_resource import GreatExpectationsResource
 from pipelines.validation.results import engine_summary, outcome_record, replace_results
 
 SUITE = TableSuite(
@@ -26,7 +26,7 @@ SUITE = TableSuite(
 
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    from pipelines.store import open_store
+    from pipelines.core.store import open_store
 
     with open_store(":memory:") as connection:
         connection.execute("CREATE SCHEMA IF NOT EXISTS staged")

@@ -21,10 +21,10 @@ FILE = "test/file.csv"
 
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    from pipelines.core.store import open_store
     from pipelines.sources.complaints.layouts import ensure_complaint_tables
     from pipelines.sources.fft.layouts import ensure_fft_tables
     from pipelines.sources.shared.comments import ensure_comment_tables
-    from pipelines.store import open_store
 
     with open_store(":memory:") as connection:
         ensure_fft_tables(connection)

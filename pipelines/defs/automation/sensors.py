@@ -23,9 +23,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.chorus_resource import ChorusResource
 from pipelines.defs.automation.schedules import refresh_all_job
 from pipelines.ingest import scan_landing, sha256_of
+from pipelines.lib.resources import ChorusResource
 from pipelines.sources.registry import source_names
 
 # Per source: relative path -> [sha256, bytes, mtime_ns].
@@ -88,7 +88,7 @@ def loaded_in_ledger(warehouse: Path) -> dict[str, str] | None:
     Read-only and without waiting: a sensor tick must be quick, and a busy store is simply tried again
     on the next tick.
     """
-    from pipelines.store import StoreLocked, open_store
+    from pipelines.core.store import StoreLocked, open_store
 
     if not warehouse.exists():
         return {}

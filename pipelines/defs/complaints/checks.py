@@ -1,6 +1,6 @@
 """Complaints checks: the returns' arithmetic, unique keys, every subject mapped to a framework theme."""
 
-from pipelines.asset_checks import comment_with_text_check, sql_row_check, unique_key_check
+from pipelines.lib.asset_checks import comment_with_text_check, sql_row_check, unique_key_check
 from pipelines.sources.complaints.layouts import FRAMEWORK_CATEGORIES
 
 _summary = """SELECT organisation_code, period_start, source_file,

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from pipelines.asset_metadata import table_metadata
-from pipelines.chorus_resource import ChorusResource
+from pipelines.lib.metadata import table_metadata
+from pipelines.lib.resources import ChorusResource
 from pipelines.sources.fft import layouts as L
 
 GROUP = "fft"

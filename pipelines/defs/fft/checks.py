@@ -1,6 +1,6 @@
 """FFT checks: one row per organisation and month, percentages 0-1, suppression honest, comments unique."""
 
-from pipelines.asset_checks import comment_with_text_check, sql_row_check, unique_key_check
+from pipelines.lib.asset_checks import comment_with_text_check, sql_row_check, unique_key_check
 
 one_row_per_organisation = unique_key_check(
     asset="staged.fft_scores",

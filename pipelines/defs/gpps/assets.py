@@ -3,8 +3,8 @@ reporting-variables lists, respondent composition and respondent-level extracts 
 
 import dagster as dg
 
-from pipelines.asset_metadata import query_markdown, table_metadata
-from pipelines.chorus_resource import ChorusResource
+from pipelines.lib.metadata import query_markdown, table_metadata
+from pipelines.lib.resources import ChorusResource
 from pipelines.sources.gpps import layouts as L
 from pipelines.sources.gpps.catalogue import load_catalogue
 

@@ -1,7 +1,7 @@
 """GPPS checks: proportions in 0-1, bounds bracket values, bases whole and non-negative, practices known
 to the geography of their year, one row per key, and the catalogue found in the files of its years."""
 
-from pipelines.asset_checks import sql_row_check, unique_key_check
+from pipelines.lib.asset_checks import sql_row_check, unique_key_check
 
 RESULTS = "staged.gpps_results"
 # Catalogue stems missing from the loaded list of reporting variables of their year (also used by tests).

@@ -1,6 +1,6 @@
 """Healthwatch checks: every report placed and dated by the register, findings whole and traceable."""
 
-from pipelines.asset_checks import comment_with_text_check, sql_row_check, unique_key_check
+from pipelines.lib.asset_checks import comment_with_text_check, sql_row_check, unique_key_check
 
 register_one_description = sql_row_check(
     asset="staged.healthwatch_register",

@@ -5,11 +5,11 @@ from collections.abc import Callable
 import dagster as dg
 import duckdb
 
-from pipelines.asset_metadata import query_markdown, table_metadata
-from pipelines.build_fingerprint import inputs_fingerprint, is_current, record_build
-from pipelines.chorus_resource import ChorusResource
+from pipelines.core.fingerprint import inputs_fingerprint, is_current, record_build
+from pipelines.core.store import table_exists
+from pipelines.lib.metadata import query_markdown, table_metadata
+from pipelines.lib.resources import ChorusResource
 from pipelines.marts import build
-from pipelines.store import table_exists
 
 GROUP = "marts"
 

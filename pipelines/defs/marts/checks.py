@@ -1,7 +1,12 @@
 """Disclosure control, checked on what the marts actually hold (docs/DESIGN.md section 8)."""
 
-from pipelines.asset_checks import sql_row_check
-from pipelines.disclosure import COUNT_SUPPRESS_MAX, MIN_COMMENTS_FOR_BREAKDOWN, MIN_SURVEY_BASE, ROUND_TO
+from pipelines.lib.asset_checks import sql_row_check
+from pipelines.methods.disclosure import (
+    COUNT_SUPPRESS_MAX,
+    MIN_COMMENTS_FOR_BREAKDOWN,
+    MIN_SURVEY_BASE,
+    ROUND_TO,
+)
 
 metric_by_group_disclosure = sql_row_check(
     asset="marts.metric_by_group",

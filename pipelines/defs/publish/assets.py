@@ -3,11 +3,16 @@
 import dagster as dg
 import duckdb
 
-from pipelines.asset_metadata import markdown_table
-from pipelines.build_fingerprint import inputs_fingerprint, is_current, record_build
-from pipelines.chorus_resource import ChorusResource
+from pipelines.core.fingerprint import inputs_fingerprint, is_current, record_build
+from pipelines.lib.metadata import markdown_table
+from pipelines.lib.resources import ChorusResource
 from pipelines.marts import MART_TABLES
-from pipelines.publish import STORAGE_COMPATIBILITY, PublishedTable, publish_store, published_tables
+from pipelines.publish.published_store import (
+    STORAGE_COMPATIBILITY,
+    PublishedTable,
+    publish_store,
+    published_tables,
+)
 
 
 @dg.asset(

@@ -1,6 +1,6 @@
 """Blocking checks on the published file, run on every publish: an attacker's audit (nothing suppressed or
 rounded away can be recovered) and every value inside its own intervals. Logic in
-``pipelines.disclosure_audit``; these only open the file and report."""
+``pipelines.publish.disclosure_audit``; these only open the file and report."""
 
 import json
 from collections import Counter
@@ -11,10 +11,10 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines.asset_checks import WRITER_POOL
-from pipelines.asset_metadata import markdown_table
-from pipelines.chorus_resource import ChorusResource
-from pipelines.disclosure_audit import Finding, audit_disclosure, audit_intervals
+from pipelines.lib.asset_checks import WRITER_POOL
+from pipelines.lib.metadata import markdown_table
+from pipelines.lib.resources import ChorusResource
+from pipelines.publish.disclosure_audit import Finding, audit_disclosure, audit_intervals
 
 EXAMPLES = 20
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.asset_metadata import table_metadata
-from pipelines.chorus_resource import ChorusResource
+from pipelines.lib.metadata import table_metadata
+from pipelines.lib.resources import ChorusResource
 from pipelines.sources.reference import layouts as L
 
 GROUP = "reference"

@@ -1,6 +1,6 @@
 """Reference checks: unique keys, codes in the right shape, one CCG / sub-ICB per practice and extract."""
 
-from pipelines.asset_checks import sql_row_check, unique_key_check
+from pipelines.lib.asset_checks import sql_row_check, unique_key_check
 from pipelines.sources.reference.layouts import ICB_CODE, PRACTICE_CODE, SUB_ICB_CODE
 
 gp_practices_unique = unique_key_check(

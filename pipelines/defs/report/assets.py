@@ -4,10 +4,10 @@ import base64
 
 import dagster as dg
 
-from pipelines.build_fingerprint import inputs_fingerprint, is_current, record_build
-from pipelines.chorus_resource import ChorusResource
-from pipelines.markdown import escape_markdown
-from pipelines.publish import ICB_REPORT_FILES, remove_stale_files
+from pipelines.core.fingerprint import inputs_fingerprint, is_current, record_build
+from pipelines.core.markdown import escape_markdown
+from pipelines.lib.resources import ChorusResource
+from pipelines.publish.published_store import ICB_REPORT_FILES, remove_stale_files
 from pipelines.report import render_all_reports
 from pipelines.report.charts import gradient_chart, groups_chart, to_png
 from pipelines.report.data import list_icbs, load_icb

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.ingest_asset import source_ingest_asset
+from pipelines.lib.ingest_asset import source_ingest_asset
 from pipelines.sources.registry import ingest_tables
 
 

@@ -1,6 +1,6 @@
 """Story checks: one story one comment, bridge and feedback loop consistent, services placed."""
 
-from pipelines.asset_checks import comment_with_text_check, sql_row_check, unique_key_check
+from pipelines.lib.asset_checks import comment_with_text_check, sql_row_check, unique_key_check
 
 story_unique = unique_key_check(
     asset="staged.stories",

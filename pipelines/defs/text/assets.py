@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from pipelines.asset_metadata import query_markdown, table_metadata
-from pipelines.chorus_resource import ChorusResource
+from pipelines.lib.metadata import query_markdown, table_metadata
+from pipelines.lib.resources import ChorusResource
 from pipelines.sources.registry import comment_writers
 from pipelines.text.coding import CODED_THIS_RUN_SQL, code_comments, coder_version, ensure_text_tables
 from pipelines.text.framework import all_labels

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.chorus_resource import ChorusResource
+from pipelines.lib.resources import ChorusResource
 from pipelines.sources.registry import ingest_tables
 from pipelines.validation.report import build_report, report_html, report_markdown
 

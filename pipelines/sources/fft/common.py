@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.store import table_exists
+from pipelines.core.store import table_exists
 
 # Day/month order of a d/m/Y-or-m/d/Y date. A part above 12 settles the order for that row; when both
 # parts are 12 or less the file's dominant order (from its settled rows) is used and the row is flagged.

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.core.store import duckdb_setting
 from pipelines.ingest import (
     FileRejected,
     LandingFile,
@@ -37,7 +38,6 @@ from pipelines.ingest import (
 from pipelines.sources.gpps import grammar as G
 from pipelines.sources.gpps.catalogue import load_catalogue, measures_for_year, positive_summary_codes
 from pipelines.sources.gpps.year_rule import reject_year_contradiction
-from pipelines.store import duckdb_setting
 from schemas.people import ensure_people_vocabulary
 
 HERE = Path(__file__).parent

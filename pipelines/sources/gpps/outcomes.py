@@ -2,8 +2,8 @@
 
 The sums that need every respondent (Σw, Σw², Σw·y, n) are taken inside DuckDB; the per-cell statistics
 are then the house's own: p = Σw·y / Σw and Kish n_eff = (Σw)² / Σw² as in
-``pipelines.stats.weighted_proportion`` (a test checks the two agree cell by cell), and the interval is
-``pipelines.stats.wilson_on_effective_n``. Cells with fewer than 10 unweighted respondents are suppressed
+``pipelines.methods.stats.weighted_proportion`` (a test checks the two agree cell by cell), and the interval is
+``pipelines.methods.stats.wilson_on_effective_n``. Cells with fewer than 10 unweighted respondents are suppressed
 (GPPS rule, docs/DESIGN.md section 8).
 """
 
@@ -15,8 +15,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipelines.methods.stats import wilson_on_effective_n
 from pipelines.sources.gpps.effective_n import DESIGN_EFFECT as PUBLISHED_DESIGN_EFFECT
-from pipelines.stats import wilson_on_effective_n
 
 MIN_UNWEIGHTED = 10
 

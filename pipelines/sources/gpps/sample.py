@@ -24,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
+from pipelines.methods.stats import wilson_on_effective_n
 from pipelines.sample.ics import GPPS_AGE_BANDS, PLANTED, SEED, Practice, SyntheticICS, list_by_sex_and_age
 from pipelines.sources.gpps import grammar as G
 from pipelines.sources.gpps.catalogue import HERE as CATALOGUE_DIR
 from pipelines.sources.gpps.catalogue import catalogue, new_series_stems, positive_summary_codes
 from pipelines.sources.gpps.effective_n import DESIGN_EFFECT
-from pipelines.stats import wilson_on_effective_n
 from schemas.people import ETHNICITY
 
 COLUMNS_2023 = CATALOGUE_DIR / "columns_2023.csv"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.store import table_exists
+from pipelines.core.store import table_exists
 
 PRACTICE_RE = "[A-Z][0-9]{5}"
 

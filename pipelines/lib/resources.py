@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines.store import open_store
+from pipelines.core.store import open_store
 from schemas.settings import ChorusSettings
 
 

@@ -1,6 +1,6 @@
 """Metadata that makes an asset readable in the Dagster UI: row counts, previews, column schemas.
 
-Previews and query results are data: they are rendered through :func:`pipelines.markdown.markdown_table`,
+Previews and query results are data: they are rendered through :func:`pipelines.core.markdown.markdown_table`,
 which escapes every cell, so nothing a landing file holds becomes live Markdown in the UI.
 """
 
@@ -12,8 +12,8 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from pipelines.markdown import markdown_table
-from pipelines.store import table_exists
+from pipelines.core.markdown import markdown_table
+from pipelines.core.store import table_exists
 from schemas.contracts import all_contracts
 
 __all__ = ["markdown_table", "query_markdown", "table_metadata"]

@@ -15,13 +15,13 @@ from collections.abc import Sequence
 import dagster as dg
 import duckdb
 
-from pipelines.asset_metadata import query_markdown, table_metadata
-from pipelines.chorus_resource import ChorusResource
 from pipelines.ingest import IngestReport, Layout, ingest_source
+from pipelines.lib.gx_resource import GreatExpectationsResource
+from pipelines.lib.metadata import query_markdown, table_metadata
+from pipelines.lib.resources import ChorusResource
 from pipelines.sources.registry import suite_for
 from pipelines.sources.source_spec import IngestTable, SourceSpec
 from pipelines.validation.audit import build_audit
-from pipelines.validation.gx_resource import GreatExpectationsResource
 from pipelines.validation.results import engine_summary, ensure_results_table, results_markdown
 from pipelines.validation.runner import ENGINE_RULE
 from pipelines.validation.together import build_audit_many

@@ -1,6 +1,6 @@
 """An attacker's audit of the PUBLISHED marts: can any suppressed or rounded-away count be recovered?
 
-Independent of the code that applied the rules (``pipelines.disclosure`` and the mart builders): nothing
+Independent of the code that applied the rules (``pipelines.methods.disclosure`` and the mart builders): nothing
 here is imported from them. It reads only what an analyst can read (the published tables and the published
 rules in the README) and tries what an attacker would try (docs/DESIGN.md section 8):
 

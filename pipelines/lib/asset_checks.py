@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from pipelines.asset_metadata import markdown_table
-from pipelines.chorus_resource import ChorusResource
+from pipelines.lib.metadata import markdown_table
+from pipelines.lib.resources import ChorusResource
 
 # The pool every step that opens the working store takes a slot of (dagster.yaml: one slot).
 WRITER_POOL = "duckdb_writer"

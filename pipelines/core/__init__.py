@@ -1,0 +1,1 @@
+"""The ground floor: the DuckDB store, SQL quoting, build fingerprints, Markdown tables, typed periods."""
