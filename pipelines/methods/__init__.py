@@ -1,0 +1,1 @@
+"""Statistical methods for the marts: standardisation, funnels, change over time and SPC (DESIGN.md section 7)."""
