@@ -1,1 +1,1 @@
-"""Statistical and disclosure-control methods (OHID / PHE Fingertips, NHS England), as plain functions."""
+"""Statistical and disclosure-control methods (OHID / PHE Fingertips, NHS England; docs/DESIGN.md section 7), as plain functions."""
