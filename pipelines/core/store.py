@@ -15,7 +15,9 @@ from pathlib import Path
 
 import duckdb
 
-STORE_DDL = (Path(__file__).parent / "store.sql").read_text()
+from pipelines.core.sql import quote_literal, run_sql_file
+
+STORE_SQL = Path(__file__).with_name("store.sql")
 SCHEMAS: tuple[str, ...] = ("raw", "staged", "quarantine", "ref", "marts", "meta")
 
 
@@ -69,7 +71,7 @@ def connect_waiting(
 
 def ensure_store(con: duckdb.DuckDBPyConnection) -> None:
     """Create the schemas and the house tables (ledger, quarantine) if they are missing."""
-    con.execute(STORE_DDL)
+    run_sql_file(con, STORE_SQL)
 
 
 @contextmanager
@@ -144,30 +146,16 @@ def row_count(con: duckdb.DuckDBPyConnection, qualified_name: str) -> int:
     return int(con.execute(f"SELECT count(*) FROM {qualified_name}").fetchall()[0][0])
 
 
-def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path, **params: object) -> None:
-    """Run a ``.sql`` file kept next to the code that needs it; ``$name`` placeholders bind ``params``."""
-    sql = path.read_text()
-    if params:
-        con.execute(sql, params)
-    else:
-        con.execute(sql)
-
-
 @contextmanager
 def duckdb_setting(con: duckdb.DuckDBPyConnection, name: str, value: bool | int | str) -> Iterator[None]:
     """Set a DuckDB setting for the statements inside the block, then put the old value back."""
     old = con.execute("SELECT current_setting(?)", [name]).fetchone()[0]
 
-    def literal(v: bool | int | str) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        return str(v) if isinstance(v, int) else "'" + str(v).replace("'", "''") + "'"
-
-    con.execute(f"SET {name} = {literal(value)}")
+    con.execute(f"SET {name} = {quote_literal(value)}")
     try:
         yield
     finally:
-        con.execute(f"SET {name} = {literal(old)}")
+        con.execute(f"SET {name} = {quote_literal(old)}")
 
 
 def bind_landing(con: duckdb.DuckDBPyConnection, landing_dir: Path) -> Path | None:

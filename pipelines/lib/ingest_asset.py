@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import dagster as dg
 import duckdb
 
+from pipelines.core.sql import literal_list
 from pipelines.ingest import IngestReport, Layout, ingest_source
 from pipelines.lib.gx_resource import GreatExpectationsResource
 from pipelines.lib.metadata import query_markdown, table_metadata
@@ -31,7 +32,7 @@ SUITE_CHECK = "suite_passed"
 
 def reconciliation_sql(layout_names: Sequence[str]) -> str:
     """Ledger rows of these layouts whose counts do not add up."""
-    names = ", ".join(f"'{n}'" for n in layout_names)
+    names = literal_list(layout_names)
     return f"""
         SELECT path, rows_read, rows_loaded, rows_quarantined FROM meta.ingest_ledger
         WHERE status = 'loaded' AND layout IN ({names})
@@ -45,7 +46,7 @@ def reconciliation_result(con: duckdb.DuckDBPyConnection, layout_names: Sequence
     totals = con.execute(
         f"""SELECT count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0),
                    coalesce(sum(rows_quarantined), 0)
-            FROM meta.ingest_ledger WHERE status = 'loaded' AND layout IN ({", ".join(f"'{n}'" for n in layout_names)})"""
+            FROM meta.ingest_ledger WHERE status = 'loaded' AND layout IN ({literal_list(layout_names)})"""
     ).fetchone()
     metadata = {
         "files": int(totals[0]),

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.core.periods import TYPED_PERIOD_COLUMNS, add_period_columns, span_label
+from pipelines.core.sql import sql_file
 from pipelines.core.store import table_exists
 from pipelines.marts.labels import name_metrics
 from pipelines.marts.metric_by_group import empty_estimates, finalise_estimates
@@ -36,7 +37,7 @@ HERE = Path(__file__).parent
 
 
 def _sql(name: str) -> str:
-    return (HERE / name).read_text()
+    return sql_file(HERE / name)
 
 
 def write_mart(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> int:

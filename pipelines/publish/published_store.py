@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.core.sql import quote_literal
 from schemas.contracts import comment_statements, contract
 
 PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts", "ref")
@@ -33,17 +34,13 @@ class PublishedTable:
     parquet: Path | None
 
 
-def _quote(text: str | None) -> str:
-    return "NULL" if text is None else "'" + text.replace("'", "''") + "'"
-
-
 def published_tables(
     con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...] = PUBLISHED_SCHEMAS
 ) -> list[tuple[str, str, str | None]]:
     """(schema, table, comment) of every table that leaves the warehouse."""
     rows = con.execute(
         f"""SELECT schema_name, table_name, comment FROM duckdb_tables()
-            WHERE database_name = current_database() AND schema_name IN ({", ".join(_quote(s) for s in schemas)})
+            WHERE database_name = current_database() AND schema_name IN ({", ".join(quote_literal(s) for s in schemas)})
             ORDER BY 1, 2"""
     ).fetchall()
     return [r for r in rows if f"{r[0]}.{r[1]}" not in NOT_PUBLISHED]
@@ -64,7 +61,7 @@ def publish_store(
     out: list[PublishedTable] = []
     with duckdb.connect(str(working), config={"memory_limit": memory_limit} if memory_limit else {}) as con:
         tables = published_tables(con, schemas)
-        con.execute(f"ATTACH {_quote(str(tmp))} AS snap (STORAGE_VERSION '{STORAGE_COMPATIBILITY}')")
+        con.execute(f"ATTACH {quote_literal(str(tmp))} AS snap (STORAGE_VERSION '{STORAGE_COMPATIBILITY}')")
         try:
             for schema in schemas:
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS snap.{schema}")
@@ -88,7 +85,9 @@ def publish_store(
                     parquet_dir.mkdir(parents=True, exist_ok=True)
                     parquet = parquet_dir / f"{schema}.{table}.parquet"
                     tmp_parquet = parquet.with_name(parquet.name + ".tmp")
-                    con.execute(f"COPY {schema}.{table} TO {_quote(str(tmp_parquet))} (FORMAT parquet)")
+                    con.execute(
+                        f"COPY {schema}.{table} TO {quote_literal(str(tmp_parquet))} (FORMAT parquet)"
+                    )
                     os.replace(tmp_parquet, parquet)
                 out.append(PublishedTable(f"{schema}.{table}", rows, parquet))
             con.execute("CHECKPOINT snap")

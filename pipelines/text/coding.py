@@ -20,12 +20,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipelines.core.sql import quote_literal, run_sql_file
 from pipelines.text.framework import category_of, keyword_topic_patterns
 from pipelines.text.model import ThemeSentimentModel, model_dir_fingerprint
 from pipelines.text.redaction import redact
 from pipelines.text.sentiment import sentiment3
 
-TABLES_SQL = (Path(__file__).parent / "coding.sql").read_text()
+TABLES_SQL = Path(__file__).with_name("coding.sql")
 COMMIT_EVERY = 200_000  # comments per transaction
 
 
@@ -38,7 +39,7 @@ class CodingSummary:
 
 def ensure_text_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the text stage's tables if they are missing."""
-    con.execute(TABLES_SQL)
+    run_sql_file(con, TABLES_SQL)
 
 
 # What decides a comment's coding besides the model's weights: redaction rules, keyword rules, tokens,
@@ -153,25 +154,21 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _keyword_candidates_sql() -> str:
     """The batch's comments that any keyword topic's rule matches (one RE2 pass with every rule: most
     comments match none, so the per-topic passes below run on a few hundred rows, not the batch)."""
     any_topic = "|".join(f"(?:{pattern})" for pattern in keyword_topic_patterns().values())
     return f"""CREATE OR REPLACE TEMP TABLE _keyword_candidates AS
                SELECT comment_id, file_sha256, text_lower FROM _coded
-               WHERE regexp_matches(text_lower, {_sql_string(any_topic)})"""
+               WHERE regexp_matches(text_lower, {quote_literal(any_topic)})"""
 
 
 def _keyword_rule_sql() -> str:
     """One SELECT per keyword topic over the batch's candidates, matched by DuckDB's RE2 (constant patterns)."""
     return " UNION ALL ".join(
-        f"""SELECT comment_id, file_sha256, {_sql_string(topic)} AS label, {_sql_string(topic)} AS category,
+        f"""SELECT comment_id, file_sha256, {quote_literal(topic)} AS label, {quote_literal(topic)} AS category,
                    1.0 AS probability, 'keyword_rule' AS method
-            FROM _keyword_candidates WHERE regexp_matches(text_lower, {_sql_string(pattern)})"""
+            FROM _keyword_candidates WHERE regexp_matches(text_lower, {quote_literal(pattern)})"""
         for topic, pattern in keyword_topic_patterns().items()
     )
 

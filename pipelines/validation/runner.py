@@ -38,21 +38,10 @@ from collections.abc import Callable, Collection, Sequence
 import duckdb
 import pandas as pd
 
+from pipelines.core.sql import quote_identifier, quote_literal
 from pipelines.validation.expectations import Expect, Outcome, TableSuite
 
 FrameValidator = Callable[[str, pd.DataFrame, Sequence[Expect]], list[Outcome]]
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(value: object) -> str:
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
@@ -84,26 +73,26 @@ def _failing_predicate(e: Expect) -> str | None:
     """SQL that is true for a row breaking a per-row expectation (GX semantics: NULLs pass most rules)."""
     k = e.kwargs
     if e.type == "expect_column_values_to_not_be_null":
-        return f"{_q(k['column'])} IS NULL"
+        return f"{quote_identifier(k['column'])} IS NULL"
     if e.type == "expect_column_values_to_be_in_set":
-        values = ", ".join(_lit(v) for v in k["value_set"]) or "NULL"
-        return f"{_q(k['column'])} IS NOT NULL AND {_q(k['column'])} NOT IN ({values})"
+        values = ", ".join(quote_literal(v) for v in k["value_set"]) or "NULL"
+        return f"{quote_identifier(k['column'])} IS NOT NULL AND {quote_identifier(k['column'])} NOT IN ({values})"
     if e.type == "expect_column_values_to_be_between":
         parts = []
         if k.get("min_value") is not None:
-            parts.append(f"{_q(k['column'])} < {_lit(k['min_value'])}")
+            parts.append(f"{quote_identifier(k['column'])} < {quote_literal(k['min_value'])}")
         if k.get("max_value") is not None:
-            parts.append(f"{_q(k['column'])} > {_lit(k['max_value'])}")
+            parts.append(f"{quote_identifier(k['column'])} > {quote_literal(k['max_value'])}")
         return " OR ".join(parts) or "FALSE"
     if e.type == "expect_column_values_to_match_regex":
         # GX uses re.search: a partial match passes, as regexp_matches does.
-        return f"{_q(k['column'])} IS NOT NULL AND NOT regexp_matches(CAST({_q(k['column'])} AS VARCHAR), {_lit(k['regex'])})"
+        return f"{quote_identifier(k['column'])} IS NOT NULL AND NOT regexp_matches(CAST({quote_identifier(k['column'])} AS VARCHAR), {quote_literal(k['regex'])})"
     if e.type == "expect_column_pair_values_a_to_be_greater_than_b":
         op = ">=" if k.get("or_equal") else ">"
-        a, b = _q(k["column_A"]), _q(k["column_B"])
+        a, b = quote_identifier(k["column_A"]), quote_identifier(k["column_B"])
         return f"{a} IS NOT NULL AND {b} IS NOT NULL AND NOT ({a} {op} {b})"
     if e.type == "expect_column_pair_values_to_be_equal":
-        a, b = _q(k["column_A"]), _q(k["column_B"])
+        a, b = quote_identifier(k["column_A"]), quote_identifier(k["column_B"])
         return f"{a} IS NOT NULL AND {b} IS NOT NULL AND {a} <> {b}"
     return None
 
@@ -117,13 +106,15 @@ def _failing_rows(e: Expect, rows: str) -> tuple[str, str | None]:
     k = e.kwargs
     if e.type in {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}:
         cols = [k["column"]] if "column" in k else list(k["column_list"])
-        key = ", ".join(_q(c) for c in cols)
+        key = ", ".join(quote_identifier(c) for c in cols)
         shown = (
-            _q(cols[0])
+            quote_identifier(cols[0])
             if len(cols) == 1
-            else "'(' || concat_ws(', ', " + ", ".join(f"CAST({_q(c)} AS VARCHAR)" for c in cols) + ") || ')'"
+            else "'(' || concat_ws(', ', "
+            + ", ".join(f"CAST({quote_identifier(c)} AS VARCHAR)" for c in cols)
+            + ") || ')'"
         )
-        not_null = " AND ".join(f"{_q(c)} IS NOT NULL" for c in cols)
+        not_null = " AND ".join(f"{quote_identifier(c)} IS NOT NULL" for c in cols)
         return (
             f"SELECT {shown} AS v, count(*) OVER (PARTITION BY {key}) AS n FROM {rows} WHERE {not_null}",
             None,
@@ -133,9 +124,9 @@ def _failing_rows(e: Expect, rows: str) -> tuple[str, str | None]:
         "expect_column_pair_values_a_to_be_greater_than_b",
         "expect_column_pair_values_to_be_equal",
     }:
-        shown = f"'(' || CAST({_q(k['column_A'])} AS VARCHAR) || ', ' || CAST({_q(k['column_B'])} AS VARCHAR) || ')'"
+        shown = f"'(' || CAST({quote_identifier(k['column_A'])} AS VARCHAR) || ', ' || CAST({quote_identifier(k['column_B'])} AS VARCHAR) || ')'"
     else:
-        shown = f"CAST({_q(k['column'])} AS VARCHAR)"
+        shown = f"CAST({quote_identifier(k['column'])} AS VARCHAR)"
     return f"SELECT {shown} AS v, 2 AS n FROM {rows} WHERE {predicate}", predicate
 
 
@@ -257,7 +248,7 @@ def run_suite(
         *suite.expectations,
         Expect("expect_table_row_count_to_be_between", {"min_value": low, "max_value": high}),
     ]
-    columns = ", ".join(_q(c) for c in suite.needed_columns()) or "1 AS _row"
+    columns = ", ".join(quote_identifier(c) for c in suite.needed_columns()) or "1 AS _row"
     rows_sql = f"SELECT {columns} FROM {suite.table} WHERE source_file = ?"
     n = int(
         con.execute(f"SELECT count(*) FROM {suite.table} WHERE source_file = ?", [source_file]).fetchone()[0]

@@ -25,6 +25,7 @@ from datetime import datetime
 
 import duckdb
 
+from pipelines.core.sql import quote_identifier
 from pipelines.core.store import table_exists
 from pipelines.ingest import AuditResult, LandingFile, Layout, ManyAudit, ManyAuditRecorder
 from pipelines.sources.registry import suite_for
@@ -32,7 +33,6 @@ from pipelines.validation.audit import SuiteRunner
 from pipelines.validation.expectations import Expect, Outcome, TableSuite
 from pipelines.validation.results import outcome_record, replace_results_many
 from pipelines.validation.runner import (
-    _q,
     catalogue_outcomes,
     choose_engine,
     sql_outcomes,
@@ -73,7 +73,7 @@ def _suite_outcomes(
     engine = choose_engine(
         suite, sum(sizes.values()), frame_validator is not None, getattr(runner, "gx_min_rows", 0), proven
     )
-    columns = ", ".join(_q(c) for c in suite.needed_columns()) or "1 AS _row"
+    columns = ", ".join(quote_identifier(c) for c in suite.needed_columns()) or "1 AS _row"
     rows_sql = f"SELECT {columns} FROM {suite.table} WHERE source_file IN (SELECT source_file FROM {FILES})"
     # The row-count rule rides along (unbounded) so GX reuses the suite's cached definition; each file's
     # own count is judged above and reported below.

@@ -1,5 +1,6 @@
 """Complaints checks: the returns' arithmetic, unique keys, every subject mapped to a framework theme."""
 
+from pipelines.core.sql import literal_list
 from pipelines.lib.asset_checks import comment_with_text_check, sql_row_check, unique_key_check
 from pipelines.sources.complaints.layouts import FRAMEWORK_CATEGORIES
 
@@ -59,7 +60,7 @@ themes_in_framework = sql_row_check(
     name="categories_in_framework_v7",
     description="Every theme is a category of the feedback framework v7 (or the EDI keyword topic)",
     failing_rows_sql="SELECT subject, category FROM ref.complaint_subject_themes WHERE category NOT IN ("
-    + ", ".join("'" + c.replace("'", "''") + "'" for c in FRAMEWORK_CATEGORIES)
+    + literal_list(FRAMEWORK_CATEGORIES)
     + ")",
     blocking=True,
 )

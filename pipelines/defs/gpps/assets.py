@@ -3,6 +3,7 @@ reporting-variables lists, respondent composition and respondent-level extracts 
 
 import dagster as dg
 
+from pipelines.core.sql import run_sql_file
 from pipelines.lib.metadata import query_markdown, table_metadata
 from pipelines.lib.resources import ChorusResource
 from pipelines.sources.gpps import layouts as L
@@ -54,7 +55,7 @@ def gpps_respondent_profile(chorus: ChorusResource) -> dg.MaterializeResult:
     """Rebuild the composition table from staged.gpps_results."""
     with chorus.connect() as con:
         L.prepare(con)
-        con.execute((L.HERE / "profile.sql").read_text())
+        run_sql_file(con, L.HERE / "profile.sql")
         metadata = table_metadata(
             con, "staged.gpps_respondent_profile", order_by="survey_year, org_code, dimension"
         )

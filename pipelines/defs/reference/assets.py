@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.core.sql import run_sql_file
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import ChorusResource
 from pipelines.sources.reference import layouts as L
@@ -43,7 +44,7 @@ def derived_reference(chorus: ChorusResource):  # noqa: ANN201 - yields results
     """Rebuild the reference tables derived from every loaded file."""
     with chorus.connect() as con:
         L.ensure_reference_tables(con)
-        con.execute(DERIVED_SQL.read_text())
+        run_sql_file(con, DERIVED_SQL)
         for table in (
             "ref.practice_deprivation",
             "ref.practice_geography_versions",

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.core.sql import run_sql_file
 from schemas.people import ensure_people_vocabulary
 
-COMMENTS_SQL = (Path(__file__).parent / "comments.sql").read_text()
+COMMENTS_SQL = Path(__file__).with_name("comments.sql")
 
 # Answers that say nothing (kept, flagged): compared after lower-casing and trimming punctuation.
 NON_SUBSTANTIVE = ("", "did not answer", "n/a", "na", "n a", "none", "nothing", "no comment", "no comments",
@@ -23,7 +24,7 @@ NON_SUBSTANTIVE_SQL = (
 
 def ensure_comment_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create ``raw.comment_text`` and ``staged.comments`` and the people vocabulary macros."""
-    con.execute(COMMENTS_SQL)
+    run_sql_file(con, COMMENTS_SQL)
     ensure_people_vocabulary(con)
 
 
