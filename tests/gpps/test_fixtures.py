@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.defs.gpps.checks import CATALOGUE_IN_VARIABLES_SQL
 from pipelines.sources.gpps.catalogue import measures_for_year
-from pipelines.sources.gpps.outcomes import published_interval
+from tests.gpps.weighted_outcomes import published_interval
 from tests.conftest import query
 from tests.gpps.helpers import FIXTURES, ingest, landing_with
 

@@ -40,7 +40,7 @@ SOURCE = SourceSpec(
             (L.RESPONDENT_EXTRACT,),
             "Respondent-level GPPS extracts: one row per respondent and answered question with practice, weight, "
             "harmonised demographics (people vocabulary), answer code and whether it is positive for a catalogue "
-            "measure. Outcomes by group come from here (pipelines/sources/gpps/outcomes.py).",
+            "measure. Outcomes by group come from here (marts/gpps_respondent_estimates.sql).",
             prepare=L.prepare,
             deps=(GEOGRAPHY, MEASURES),
             preview_order="survey_year, respondent_id, question",

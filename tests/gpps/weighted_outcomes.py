@@ -1,4 +1,5 @@
-"""Weighted GPPS outcomes by geography × demographic group, from respondent-level answers.
+"""Reference re-derivation for the tests: weighted GPPS outcomes by geography × demographic group from
+respondent-level answers, computed independently of the marts (which use marts/gpps_respondent_estimates.sql).
 
 The sums that need every respondent (Σw, Σw², Σw·y, n) are taken inside DuckDB; the per-cell statistics
 are then the house's own: p = Σw·y / Σw and Kish n_eff = (Σw)² / Σw² as in
