@@ -8,9 +8,9 @@ import pytest
 
 from pipelines.defs.gpps.checks import CATALOGUE_IN_VARIABLES_SQL
 from pipelines.sources.gpps.catalogue import measures_for_year
-from tests.gpps.weighted_outcomes import published_interval
 from tests.conftest import query
 from tests.gpps.helpers import FIXTURES, ingest, landing_with
+from tests.gpps.weighted_outcomes import published_interval
 
 GEN_A = FIXTURES / "GPPS_2017_Practice_data_(weighted)_(csv)_PUBLIC.csv"
 GEN_B = FIXTURES / "GPPS_2022_Practice_data_(weighted)_(csv)_PUBLIC.csv"

@@ -15,9 +15,9 @@ import pytest
 from pipelines.methods.stats import weighted_proportion
 from pipelines.sample.ics import PLANTED
 from pipelines.sources.gpps.grammar import GEN_B, plan_header
-from tests.gpps.weighted_outcomes import weighted_outcomes
 from pipelines.sources.gpps.sample import UNKNOWN_PRACTICE, columns_2023
 from tests.conftest import failed_checks, materialize, query, step_failures
+from tests.gpps.weighted_outcomes import weighted_outcomes
 
 
 @pytest.fixture(scope="module")
