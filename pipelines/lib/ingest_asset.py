@@ -10,7 +10,7 @@ its suite never becomes visible. The outcome is reported as the blocking check `
 Markdown table of expectations, columns, observed values, unexpected counts and failing examples.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import dagster as dg
 import duckdb
@@ -166,7 +166,9 @@ def source_ingest_asset(spec: SourceSpec, ingest: IngestTable) -> dg.AssetsDefin
             ),
         ],
     )
-    def _ingest(context: dg.AssetExecutionContext, chorus: ChorusResource, gx: GreatExpectationsResource):  # noqa: ANN202 - yields check results, then the materialisation
+    def _ingest(
+        context: dg.AssetExecutionContext, chorus: ChorusResource, gx: GreatExpectationsResource
+    ) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
         settings = chorus.settings()
         proven: set[str] = set()  # suites GX has validated in this run, shared by both audit pairs
         audit, record_audit = build_audit(gx, proven) if validate else (None, None)

@@ -14,6 +14,7 @@ import textwrap
 import numpy as np
 import pandas as pd
 from matplotlib import rc_context
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
@@ -96,7 +97,7 @@ def _figure(width: float, height: float) -> Figure:
         return Figure(figsize=(width, height), layout="constrained")
 
 
-def _pct(ax, axis: str = "x") -> None:  # noqa: ANN001
+def _pct(ax: Axes, axis: str = "x") -> None:
     from matplotlib.ticker import FuncFormatter
 
     fmt = FuncFormatter(lambda v, _: f"{v:.0f}%")

@@ -33,7 +33,7 @@ _DEFINITIONS: dict[str, tuple[str, Any]] = {}
 _PARAMETERISED = {"expect_table_row_count_to_be_between": ("min_value", "max_value")}
 
 
-def _context() -> Any:  # noqa: ANN401 - a GX context; GX types are not imported at module level
+def _context() -> Any:  # a GX context; GX types are not imported at module level
     """The process's ephemeral GX context, created (and GX imported) on first use."""
     global _CONTEXT, _SOURCE
     if _CONTEXT is None:
@@ -63,7 +63,7 @@ def _split(expectations: Sequence[Expect]) -> tuple[list[tuple[str, dict]], dict
     return configs, parameters
 
 
-def _definition(name: str, configs: list[tuple[str, dict]]) -> Any:  # noqa: ANN401 - a ValidationDefinition
+def _definition(name: str, configs: list[tuple[str, dict]]) -> Any:  # a ValidationDefinition
     """The cached ``ValidationDefinition`` for ``name``, built on first use (call with ``_LOCK`` held)."""
     fingerprint = repr(configs)
     cached = _DEFINITIONS.get(name)
@@ -94,7 +94,7 @@ def _definition(name: str, configs: list[tuple[str, dict]]) -> Any:  # noqa: ANN
     return definition
 
 
-def _text(value: Any, limit: int = 60) -> str:  # noqa: ANN401 - GX payloads hold numpy scalars, tuples ...
+def _text(value: Any, limit: int = 60) -> str:  # GX payloads hold numpy scalars, tuples ...
     """A payload value as short text (numpy scalars and tuples included)."""
     if isinstance(value, tuple):
         return "(" + ", ".join(_text(v, limit) for v in value) + ")"

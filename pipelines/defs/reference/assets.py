@@ -1,5 +1,6 @@
 """Reference tables derived from the loaded files (the ingest assets come from the source registry)."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -40,7 +41,7 @@ DERIVED_SQL = Path(L.__file__).parent / "derived.sql"
     ],
     pool="duckdb_writer",
 )
-def derived_reference(chorus: ChorusResource):  # noqa: ANN201 - yields results
+def derived_reference(chorus: ChorusResource) -> Iterator[dg.MaterializeResult]:
     """Rebuild the reference tables derived from every loaded file."""
     with chorus.connect() as con:
         L.ensure_reference_tables(con)

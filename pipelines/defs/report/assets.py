@@ -1,6 +1,7 @@
 """Asset ``inequalities_report``: one self-contained HTML page per ICB, rebuilt after every publish."""
 
 import base64
+from pathlib import Path
 
 import dagster as dg
 
@@ -17,7 +18,7 @@ def _png_markdown(title: str, png: bytes) -> str:
     return f"**{title}**\n\n![{title}](data:image/png;base64,{base64.b64encode(png).decode()})"
 
 
-def _key_charts(published, icb: str) -> str:  # noqa: ANN001
+def _key_charts(published: Path, icb: str) -> str:
     """Two small PNGs (inline data URIs) for the Dagster UI: the deprivation gradient and groups by age."""
     data = load_icb(published, icb)
     parts = [

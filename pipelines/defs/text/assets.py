@@ -1,5 +1,7 @@
 """Text stage assets: redaction first, then themes and sentiment, for every comment from every source."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 
 from pipelines.lib.metadata import query_markdown, table_metadata
@@ -76,7 +78,9 @@ COMMENT_WRITERS = [dg.AssetKey(key.split("/")) for key in comment_writers()]
     ],
     pool="duckdb_writer",
 )
-def coded_comments(context: dg.AssetExecutionContext, chorus: ChorusResource):  # noqa: ANN201 - yields results
+def coded_comments(
+    context: dg.AssetExecutionContext, chorus: ChorusResource
+) -> Iterator[dg.MaterializeResult]:
     """Redact and code new comments in batches (incremental by comment and file version)."""
     with chorus.connect() as con:
         from pipelines.sources.shared.comments import ensure_comment_tables

@@ -22,6 +22,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from pipelines.sample.csv_files import write_csv
 from pipelines.sample.ics import PLANTED, SEED, SyntheticICS
@@ -115,7 +117,7 @@ def _sum_rows(rows: list[list[object]], scale: float) -> list[object]:
             round((counts[3] + counts[4]) / total * scale, 4), *counts, *modes]  # fmt: skip
 
 
-def _header(sheet, row: int, identifiers: list[str], modes: bool) -> None:  # noqa: ANN001 - openpyxl worksheet
+def _header(sheet: Worksheet, row: int, identifiers: list[str], modes: bool) -> None:
     """The two-row header: identifiers and totals on top, 'Breakdown of Responses' merged over its six columns."""
     top = [*identifiers, "Total Responses", "Total Eligible", "Percentage Positive", "Percentage Negative",
            "Breakdown of Responses", "", "", "", "", ""]  # fmt: skip
@@ -139,7 +141,7 @@ def _header(sheet, row: int, identifiers: list[str], modes: bool) -> None:  # no
         sheet.merge_cells(start_row=row, start_column=c, end_row=row + 1, end_column=c)
 
 
-def _data_sheet(workbook, name: str, header_row: int, identifiers: list[str], england: list[str],  # noqa: ANN001
+def _data_sheet(workbook: Workbook, name: str, header_row: int, identifiers: list[str], england: list[str],
                 rows: list[tuple[list[object], list[object]]], scale: float, modes: bool) -> None:  # fmt: skip
     sheet = workbook.create_sheet(name)
     sheet.cell(row=2, column=2, value="Show data for:")

@@ -18,6 +18,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the document libraries are imported only when a file of their kind is read
+    from docx.text.paragraph import Paragraph
+    from pypdf import PageObject
 
 # Glyphs that open a bullet point. \x7f is what a '•' in a standard-14 font often extracts as.
 BULLETS = "•◦▪▫●○■□‣⁃∙·\x7f–-*"
@@ -76,7 +81,7 @@ class _Line:
     closed: bool = False
 
 
-def _pdf_lines(page) -> list[_Line]:  # noqa: ANN001 - a pypdf PageObject
+def _pdf_lines(page: PageObject) -> list[_Line]:
     """Lines of one page with their baseline height and font size, in content order."""
     lines: list[_Line] = []
 
@@ -252,7 +257,7 @@ def docx_blocks(path: Path) -> list[Block]:
     document = docx.Document(str(path))
     blocks: list[Block] = []
 
-    def add(paragraph) -> None:  # noqa: ANN001 - a python-docx Paragraph
+    def add(paragraph: Paragraph) -> None:
         text = clean(paragraph.text)
         if not text:
             return

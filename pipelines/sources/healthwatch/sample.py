@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pipelines.sample.csv_files import write_csv
 from pipelines.sample.ics import PLANTED, SEED, SyntheticICS
+
+if TYPE_CHECKING:  # reportlab is imported only when a PDF is written
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import SimpleDocTemplate
 
 HW = {
     "E06999901": "Healthwatch Riverside (SYNTHETIC)",
@@ -24,6 +29,7 @@ HW = {
 BANGLADESHI = str(PLANTED["ethnic_group_gap"]["group"])
 
 # (heading, [(kind, text)]) sections of each report; kinds: p paragraph, b bullet, q quote.
+Sections = list[tuple[str, list[tuple[str, str]]]]
 PHONE_REPORT = [
     ("Getting a GP appointment in Saltmarsh", [
         ("p", "Between January and March we heard from 214 people living in Saltmarsh about contacting their GP "
@@ -114,7 +120,7 @@ def _register_rows() -> list[list[str]]:
     ]  # fmt: skip
 
 
-def write_pdf(path: Path, title: str, healthwatch: str, sections: list) -> None:  # noqa: ANN001
+def write_pdf(path: Path, title: str, healthwatch: str, sections: Sections) -> None:
     """A report PDF with a title page, one section per page and a running footer (reportlab)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import getSampleStyleSheet
@@ -122,7 +128,7 @@ def write_pdf(path: Path, title: str, healthwatch: str, sections: list) -> None:
 
     styles = getSampleStyleSheet()
 
-    def footer(canvas, doc) -> None:  # noqa: ANN001 - reportlab callback
+    def footer(canvas: Canvas, doc: SimpleDocTemplate) -> None:
         canvas.setFont("Helvetica", 8)
         canvas.drawString(72, 30, f"{healthwatch} | {title} | Page {doc.page}")
 
@@ -140,7 +146,7 @@ def write_pdf(path: Path, title: str, healthwatch: str, sections: list) -> None:
     )
 
 
-def write_html(path: Path, title: str, healthwatch: str, sections: list) -> None:  # noqa: ANN001
+def write_html(path: Path, title: str, healthwatch: str, sections: Sections) -> None:
     """A report as a web page, with site navigation and footer around the article."""
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title></head><body>",
              f"<header><nav><a href='/'>{healthwatch}</a> | <a href='/reports'>Reports</a></nav></header>",
@@ -161,7 +167,7 @@ def write_html(path: Path, title: str, healthwatch: str, sections: list) -> None
     path.write_text("\n".join(parts), encoding="utf-8")
 
 
-def write_docx(path: Path, title: str, sections: list) -> None:  # noqa: ANN001
+def write_docx(path: Path, title: str, sections: Sections) -> None:
     """A report as a Word document: Title, Heading 1, List Bullet and Quote styles."""
     import docx
 
@@ -176,7 +182,7 @@ def write_docx(path: Path, title: str, sections: list) -> None:  # noqa: ANN001
     document.save(str(path))
 
 
-def write_markdown(path: Path, title: str, sections: list) -> None:  # noqa: ANN001
+def write_markdown(path: Path, title: str, sections: Sections) -> None:
     """A report as Markdown with front matter."""
     lines = ["---", f"title: {title}", "---", "", f"# {title}", ""]
     for heading, items in sections:
