@@ -23,12 +23,9 @@ from pipelines.methods.disclosure import (
     protect_additive_block,
     suppress_and_round_counts,
 )
-from pipelines.methods.stats import (
-    funnel_limits_proportion,
-    funnel_significance,
-    slope_index_of_inequality,
-    wilson_interval,
-)
+from pipelines.methods.inequality import slope_index_of_inequality
+from pipelines.methods.intervals import wilson_interval
+from pipelines.methods.proportion_funnels import funnel_limits_proportion, funnel_significance
 from pipelines.publish.published_store import NOT_PUBLISHED
 from pipelines.sources.gpps.effective_n import with_effective_n
 from schemas.contracts import contract

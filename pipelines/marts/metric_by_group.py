@@ -24,7 +24,7 @@ from pipelines.methods.disclosure import (
     round_to_base,
     suppress_and_round_counts,
 )
-from pipelines.methods.stats import rate_interval, two_group_difference, wilson_interval
+from pipelines.methods.intervals import rate_interval, two_group_difference, wilson_interval
 from schemas.contracts import contract
 
 ESTIMATE_COLUMNS: dict[str, str] = {

@@ -5,13 +5,13 @@ series so that nothing crosses a survey's series break). Elementwise functions t
 per row of a mart); the trend functions take a long DataFrame with a series key and do all series at once.
 
 - :func:`proportion_change`: later − earlier with a Wald interval and two-sided z-test on effective sample
-  sizes, the same test Chorus uses for gaps between groups (``pipelines.methods.stats.two_group_difference``).
+  sizes, the same test Chorus uses for gaps between groups (``pipelines.methods.intervals.two_group_difference``).
 - :func:`rate_change`: two Poisson counts with their exposures. ``method='exact'`` (default): the conditional
   binomial test (given the total, the later count is Binomial(total, share of exposure) when the rates are
   equal; Breslow & Day 1987 vol. II §2.4, as R's ``poisson.test``), central two-sided p-value and the
   Clopper-Pearson-derived interval for the rate ratio (so significance ⇔ the interval excludes 1).
   ``method='byar'``: the rate difference with a MOVER interval (Zou & Donner, Stat Med 2008;27:1693) built
-  from each rate's Byar / exact limits (``pipelines.methods.stats.rate_interval``), significant when it excludes 0.
+  from each rate's Byar / exact limits (``pipelines.methods.intervals.rate_interval``), significant when it excludes 0.
 - :func:`difference_from_intervals`: the same MOVER difference for any two estimates with their own limits
   (DSRs with Dobson limits, ISRs).
 - :func:`recent_trend` / :func:`recent_trend_from_intervals`: the OHID Fingertips recent-trend marker over the
@@ -38,9 +38,9 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import stats as _st
 
+from pipelines.methods.intervals import rate_interval, two_group_difference, z_for
 from pipelines.methods.levels import DEFAULT_LEVELS, level_tag, levels
 from pipelines.methods.polarity import polarity_sign
-from pipelines.methods.stats import rate_interval, two_group_difference, z_for
 
 __all__ = [
     "TREND_CHI_SQUARE",
@@ -77,7 +77,7 @@ def proportion_change(
     """Change in a proportion between two periods: ``change`` = p_now − p_then (0-1 scale), one row per entry.
 
     Wald interval and two-sided z-test with the unpooled SE √(p₁(1−p₁)/n₁ + p₂(1−p₂)/n₂) on effective
-    sample sizes (Kish n_eff for weighted survey results), via ``pipelines.methods.stats.two_group_difference``, so a
+    sample sizes (Kish n_eff for weighted survey results), via ``pipelines.methods.intervals.two_group_difference``, so a
     change is significant exactly when its interval excludes 0. Columns: ``change``, ``lower_<l>``,
     ``upper_<l>`` and ``significant_<l>`` per level (default 95 and 998), ``p_value``. Missing or zero n_eff
     gives NaN and not significant.

@@ -12,7 +12,7 @@ ratios and rates (Fingertips technical guide "Funnel plots", 2017):
 - **rate** (crude or directly standardised): the same Poisson search on the events axis, the population is
   E / average rate, the limit events / population × multiplier; ``years_of_data`` turns pooled populations
   into per-year ones for the axis.
-- **proportion**: Wilson-based limits, reused from ``pipelines.methods.stats`` (``funnel_limits_proportion``).
+- **proportion**: Wilson-based limits, reused from ``pipelines.methods.proportion_funnels`` (``funnel_limits_proportion``).
 
 Significance labels are PHE's: 'High (0.001)', 'High (0.025)', 'Low (0.001)', 'Low (0.025)', 'Not significant'
 (and, for DSRs on fewer than 10 events, 'Not applicable for events less than 10 for dsrs'). They say only
@@ -30,11 +30,11 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from scipy import special as _special
 
+from pipelines.methods.intervals import byar_interval
 from pipelines.methods.polarity import judge, polarity_sign
-from pipelines.methods.stats import (
+from pipelines.methods.proportion_funnels import (
     _signif_ceiling,
     _signif_floor,
-    byar_interval,
     funnel_axis_points,
     funnel_limits_proportion,
     funnel_significance,
@@ -292,7 +292,7 @@ def calculate_funnel_limits(
 ) -> pd.DataFrame:
     """The lines of a funnel plot: 100 axis points and the 95% ("2s") and 99.8% ("3s") limits at each.
 
-    PHE ``calculate_funnel_limits``. 'proportion': numerator/denominator (Wilson, via ``pipelines.methods.stats``).
+    PHE ``calculate_funnel_limits``. 'proportion': numerator/denominator (Wilson, via ``pipelines.methods.proportion_funnels``).
     'ratio': numerator = observed, denominator = expected; needs ``ratio_type``. 'rate': numerator = events,
     ``rate`` per ``multiplier`` (and the denominator where a crude rate has 0 events); needs ``rate_type``
     and ``years_of_data``. With ``groups`` there is one funnel (100 rows) per group, labelled in a ``group``
@@ -371,7 +371,7 @@ def assign_funnel_significance(
     1, 'Low' when its upper limit is below 1 (0.001 = outside 99.8%, 0.025 = outside 95% only). 'rate': the
     record's events over its implied population against the group's average rate, the same limits; DSRs on
     fewer than 10 events are 'Not applicable for events less than 10 for dsrs'. 'proportion':
-    ``pipelines.methods.stats.funnel_significance`` around the group's pooled proportion. With ``groups`` each
+    ``pipelines.methods.proportion_funnels.funnel_significance`` around the group's pooled proportion. With ``groups`` each
     record is compared with its own group's average.
     """
     num = _as_array(numerator)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pipelines.methods.stats import _conf
+from pipelines.methods.intervals import _conf
 
 #: The two levels every Chorus interval is published at (DESIGN.md section 7).
 DEFAULT_LEVELS: tuple[float, float] = (0.95, 0.998)

@@ -9,7 +9,7 @@ list can be compared with others without its age mix deciding the answer:
   count and var = Σ xᵢ(wᵢ/nᵢ)² / (Σwᵢ)². Suppressed (NaN) where X < 10, as PHE does. Events that can repeat
   for one person (complaints) can widen the limits by event frequency, PHE's non-independent-events option.
 - **ISR** (indirect): observed / expected × refvalue, expected = Σ nᵢ · (reference rate)ᵢ, limits from the
-  observed count (exact Poisson below 10, Byar from 10; ``pipelines.methods.stats.byar_interval``) over expected.
+  observed count (exact Poisson below 10, Byar from 10; ``pipelines.methods.intervals.byar_interval``) over expected.
 
 Everything is one pass of grouped sums, so thousands of areas cost no more than one.
 """
@@ -25,8 +25,8 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 from pandas.api.typing import DataFrameGroupBy
 
+from pipelines.methods.intervals import byar_interval, byars_lower, byars_upper
 from pipelines.methods.levels import DEFAULT_LEVELS, level_tag, levels
-from pipelines.methods.stats import byar_interval, byars_lower, byars_upper
 
 __all__ = ["calculate_dsr", "calculate_isratio", "esp2013", "esp2013_band"]
 

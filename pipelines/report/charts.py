@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from pipelines.methods.stats import funnel_axis_points, funnel_limits_proportion
+from pipelines.methods.proportion_funnels import funnel_axis_points, funnel_limits_proportion
 from pipelines.report.data import (
     CHANNEL_NAMES,
     DIMENSIONS,

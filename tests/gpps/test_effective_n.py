@@ -12,7 +12,8 @@ import pytest
 
 from pipelines.core.store import open_store
 from pipelines.marts import build
-from pipelines.methods.stats import funnel_limits_proportion, funnel_significance, wilson_on_effective_n
+from pipelines.methods.intervals import wilson_on_effective_n
+from pipelines.methods.proportion_funnels import funnel_limits_proportion, funnel_significance
 from pipelines.sources.gpps.effective_n import (
     DESIGN_EFFECT,
     DESIGN_EFFECT_ASSUMED,

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.methods.stats import weighted_proportion
+from pipelines.methods.intervals import weighted_proportion
 from pipelines.sample.ics import PLANTED
 from pipelines.sources.gpps.grammar import GEN_B, plan_header
 from pipelines.sources.gpps.sample import UNKNOWN_PRACTICE, columns_2023

@@ -3,8 +3,8 @@ respondent-level answers, computed independently of the marts (which use marts/g
 
 The sums that need every respondent (Σw, Σw², Σw·y, n) are taken inside DuckDB; the per-cell statistics
 are then the house's own: p = Σw·y / Σw and Kish n_eff = (Σw)² / Σw² as in
-``pipelines.methods.stats.weighted_proportion`` (a test checks the two agree cell by cell), and the interval is
-``pipelines.methods.stats.wilson_on_effective_n``. Cells with fewer than 10 unweighted respondents are suppressed
+``pipelines.methods.intervals.weighted_proportion`` (a test checks the two agree cell by cell), and the interval is
+``pipelines.methods.intervals.wilson_on_effective_n``. Cells with fewer than 10 unweighted respondents are suppressed
 (GPPS rule, docs/DESIGN.md section 8).
 """
 
@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pipelines.methods.stats import wilson_on_effective_n
+from pipelines.methods.intervals import wilson_on_effective_n
 from pipelines.sources.gpps.effective_n import DESIGN_EFFECT as PUBLISHED_DESIGN_EFFECT
 
 MIN_UNWEIGHTED = 10

@@ -126,7 +126,7 @@ def test_a_raw_n_eff_on_a_count_row_is_found(store: Path) -> None:
 
 def test_byar_limits_from_the_true_count_are_inverted(store: Path) -> None:
     """Issue 16: Byar limits on complaints_per_10k inverted to the exact count."""
-    from pipelines.methods.stats import rate_interval
+    from pipelines.methods.intervals import rate_interval
 
     _, lower, upper = rate_interval(43, 9876, 10_000, 0.95)
     plant(

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.methods.stats import rate_interval
+from pipelines.methods.intervals import rate_interval
 from tests.conftest import query
 
 COUNT_SOURCES = ("fft", "comments", "complaints")

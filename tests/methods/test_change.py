@@ -24,7 +24,7 @@ from pipelines.methods.change import (
     recent_trend_from_intervals,
     trend_with_polarity,
 )
-from pipelines.methods.stats import rate_interval
+from pipelines.methods.intervals import rate_interval
 from tests.methods.phe_reference import phe_fixture
 
 # --------------------------------------------------------------------------------------------

@@ -159,7 +159,7 @@ def test_rate_funnel_points() -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Proportions (reused from pipelines.methods.stats) and many funnels at once
+# Proportions (reused from pipelines.methods.proportion_funnels) and many funnels at once
 # --------------------------------------------------------------------------------------------
 
 

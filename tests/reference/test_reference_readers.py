@@ -156,10 +156,10 @@ def test_fingertips_deprivation_quintiles_partition_practices(tmp_path: Path, sh
 
 
 def test_sql_quintiles_match_phe_quantile(tmp_path: Path, shared_data: Path) -> None:
-    """The SQL in derived.sql and the PHE method in pipelines.methods.stats agree practice by practice."""
+    """The SQL in derived.sql and the PHE method in pipelines.methods.inequality agree practice by practice."""
     import numpy as np
 
-    from pipelines.methods.stats import phe_quantile
+    from pipelines.methods.inequality import phe_quantile
 
     w = load_real(tmp_path, shared_data, "fingertips-gp-imd2019/fingertips_93553_imd2019_by_gp.csv")
     with open_store(w) as con:

@@ -1,4 +1,4 @@
-"""Tests for pipelines.methods.stats against the PHEindicatormethods reference fixtures (docs/DESIGN.md §7).
+"""Tests for pipelines.methods (intervals, inequality, proportion funnels) against the PHEindicatormethods reference fixtures (docs/DESIGN.md §7).
 
 Fixtures live outside the repo in ../shared/data/phe-methods (see SOURCE.txt there). Closed forms
 are matched to ~1e-9 relative (the xlsx files carry full double precision), funnels to 1e-6
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.methods import stats
+from pipelines.methods import inequality, intervals, proportion_funnels
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "phe-methods"
 
@@ -42,10 +42,10 @@ def _conf_label(label: object) -> float:
 
 
 def test_z_for_levels_and_percent_input() -> None:
-    assert stats.z_for(0.95) == pytest.approx(1.959963984540054, rel=1e-12)
-    assert stats.z_for(99.8) == pytest.approx(3.090232306167813, rel=1e-12)
+    assert intervals.z_for(0.95) == pytest.approx(1.959963984540054, rel=1e-12)
+    assert intervals.z_for(99.8) == pytest.approx(3.090232306167813, rel=1e-12)
     with pytest.raises(ValueError):
-        stats.z_for(0.2)
+        intervals.z_for(0.2)
 
 
 def test_byars_and_wilson_fixture_rows() -> None:
@@ -53,38 +53,38 @@ def test_byars_and_wilson_fixture_rows() -> None:
     byars = df[df["method"] == "Byars"]
     for _, r in byars.iterrows():
         conf = _conf_label(r["confidence"])
-        np.testing.assert_allclose(stats.byars_upper(r["x"], conf), r["uppercl"], **CLOSED)
+        np.testing.assert_allclose(intervals.byars_upper(r["x"], conf), r["uppercl"], **CLOSED)
         if np.isnan(r["lowercl"]):
             # x=1 at 99.8%: the Byar bracket goes negative; PHE's fixture has no lower limit
-            assert np.isnan(stats.byars_lower(r["x"], conf))
+            assert np.isnan(intervals.byars_lower(r["x"], conf))
         else:
-            np.testing.assert_allclose(stats.byars_lower(r["x"], conf), r["lowercl"], **CLOSED)
+            np.testing.assert_allclose(intervals.byars_lower(r["x"], conf), r["lowercl"], **CLOSED)
     wilson = df[df["method"] == "Wilson"]
     assert len(byars) == 7 and len(wilson) == 6
     for label, grp in wilson.groupby("confidence"):
-        lo, hi = stats.wilson_interval(grp["x"].to_numpy(), grp["n"].to_numpy(), _conf_label(label))
+        lo, hi = intervals.wilson_interval(grp["x"].to_numpy(), grp["n"].to_numpy(), _conf_label(label))
         np.testing.assert_allclose(lo, grp["lowercl"], **CLOSED)
         np.testing.assert_allclose(hi, grp["uppercl"], **CLOSED)
 
 
 def test_wilson_edge_cases() -> None:
-    lo, hi = stats.wilson_interval(np.array([0, 5, 3, np.nan]), np.array([0, 5, 10, 10]))
+    lo, hi = intervals.wilson_interval(np.array([0, 5, 3, np.nan]), np.array([0, 5, 10, 10]))
     assert np.isnan(lo[0]) and np.isnan(hi[0]) and np.isnan(lo[3])
     assert lo[1] < 1 and hi[1] == pytest.approx(1.0)
     assert 0 < lo[2] < 0.3 < hi[2] < 1
-    lo0, hi0 = stats.wilson_interval(0, 20)
+    lo0, hi0 = intervals.wilson_interval(0, 20)
     assert lo0 == pytest.approx(0.0, abs=1e-15) and hi0 > 0
     assert isinstance(lo0, float)
 
 
 def test_byar_interval_exact_below_ten_and_zero() -> None:
-    lo, hi = stats.byar_interval(np.array([0, 1, 9, 10, 65]))
+    lo, hi = intervals.byar_interval(np.array([0, 1, 9, 10, 65]))
     assert lo[0] == 0.0
     assert hi[0] == pytest.approx(-np.log(0.025), rel=1e-12)  # χ²(0.975; 2)/2
-    np.testing.assert_allclose(lo[3:], stats.byars_lower([10, 65]), **CLOSED)
-    np.testing.assert_allclose(hi[3:], stats.byars_upper([10, 65]), **CLOSED)
+    np.testing.assert_allclose(lo[3:], intervals.byars_lower([10, 65]), **CLOSED)
+    np.testing.assert_allclose(hi[3:], intervals.byars_upper([10, 65]), **CLOSED)
     with pytest.raises(ValueError):
-        stats.byar_interval(-1)
+        intervals.byar_interval(-1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -101,7 +101,7 @@ def test_proportion_fixture_both_levels_and_multipliers() -> None:
             (0.95, "lower95_0cl", "upper95_0cl"),
             (0.998, "lower99_8cl", "upper99_8cl"),
         ]:
-            value, lo, hi = stats.proportion_interval(x, n, multiplier=mult, conf=conf)
+            value, lo, hi = intervals.proportion_interval(x, n, multiplier=mult, conf=conf)
             np.testing.assert_allclose(value, grp["value"], equal_nan=True, **CLOSED)
             np.testing.assert_allclose(lo, grp[lo_col], equal_nan=True, **CLOSED)
             np.testing.assert_allclose(hi, grp[hi_col], equal_nan=True, **CLOSED)
@@ -109,7 +109,7 @@ def test_proportion_fixture_both_levels_and_multipliers() -> None:
 
 def test_proportion_fixture_grouped_sums_with_missing() -> None:
     df = _fixture("testdata_Proportion.xlsx", "testdata_Prop_g")
-    value, lo, hi = stats.proportion_interval(df["Numerator"], df["Denominator"], 1, 0.95)
+    value, lo, hi = intervals.proportion_interval(df["Numerator"], df["Denominator"], 1, 0.95)
     np.testing.assert_allclose(value, df["value"], equal_nan=True, **CLOSED)
     np.testing.assert_allclose(lo, df["lowercl"], equal_nan=True, **CLOSED)
     np.testing.assert_allclose(hi, df["uppercl"], equal_nan=True, **CLOSED)
@@ -125,7 +125,7 @@ def test_rate_fixture_exact_and_byar() -> None:
             (0.95, "lower95_0cl", "upper95_0cl"),
             (0.998, "lower99_8cl", "upper99_8cl"),
         ]:
-            value, lo, hi = stats.rate_interval(x, d, multiplier=mult, conf=conf)
+            value, lo, hi = intervals.rate_interval(x, d, multiplier=mult, conf=conf)
             np.testing.assert_allclose(value, grp["value"], equal_nan=True, **CLOSED)
             np.testing.assert_allclose(lo, grp[lo_col], equal_nan=True, **CLOSED)
             np.testing.assert_allclose(hi, grp[hi_col], equal_nan=True, **CLOSED)
@@ -133,7 +133,7 @@ def test_rate_fixture_exact_and_byar() -> None:
 
 def test_rate_fixture_grouped_sums_with_missing() -> None:
     df = _fixture("testdata_Rate.xlsx", "testdata_Rate_g")
-    value, lo, hi = stats.rate_interval(df["Numerator"], df["Denominator"], 100_000, 0.95)
+    value, lo, hi = intervals.rate_interval(df["Numerator"], df["Denominator"], 100_000, 0.95)
     np.testing.assert_allclose(value, df["value"], equal_nan=True, **CLOSED)
     np.testing.assert_allclose(lo, df["lowercl"], equal_nan=True, **CLOSED)
     np.testing.assert_allclose(hi, df["uppercl"], equal_nan=True, **CLOSED)
@@ -147,27 +147,27 @@ def test_rate_fixture_grouped_sums_with_missing() -> None:
 def test_weighted_proportion_kish() -> None:
     y = np.array([1, 0, 1, 1, np.nan])
     w = np.array([1.0, 2.0, 1.0, 4.0, 3.0])
-    p, sum_w, n_eff = stats.weighted_proportion(y, w)
+    p, sum_w, n_eff = intervals.weighted_proportion(y, w)
     assert p == pytest.approx(6 / 8)
     assert sum_w == pytest.approx(8.0)
     assert n_eff == pytest.approx(64 / 22)
     # equal weights: n_eff is the plain count and Wilson-on-n_eff is plain Wilson
-    p2, _, n2 = stats.weighted_proportion([1, 0, 1, 0], [2, 2, 2, 2])
+    p2, _, n2 = intervals.weighted_proportion([1, 0, 1, 0], [2, 2, 2, 2])
     assert n2 == pytest.approx(4) and p2 == 0.5
-    np.testing.assert_allclose(stats.wilson_on_effective_n(0.65, 100), stats.wilson_interval(65, 100))
-    assert np.isnan(stats.weighted_proportion([np.nan], [1.0])[0])
+    np.testing.assert_allclose(intervals.wilson_on_effective_n(0.65, 100), intervals.wilson_interval(65, 100))
+    assert np.isnan(intervals.weighted_proportion([np.nan], [1.0])[0])
     with pytest.raises(ValueError):
-        stats.weighted_proportion([1, 0], [1, -1])
+        intervals.weighted_proportion([1, 0], [1, -1])
 
 
 def test_two_group_difference() -> None:
-    diff, lo, hi, p, sig = stats.two_group_difference(0.60, 400, 0.50, 400)
+    diff, lo, hi, p, sig = intervals.two_group_difference(0.60, 400, 0.50, 400)
     se = np.sqrt(0.6 * 0.4 / 400 + 0.5 * 0.5 / 400)
     assert diff == pytest.approx(0.10)
-    assert lo == pytest.approx(0.10 - stats.z_for(0.95) * se)
-    assert hi == pytest.approx(0.10 + stats.z_for(0.95) * se)
+    assert lo == pytest.approx(0.10 - intervals.z_for(0.95) * se)
+    assert hi == pytest.approx(0.10 + intervals.z_for(0.95) * se)
     assert p == pytest.approx(2 * (1 - 0.9977), abs=5e-4) and sig is True
-    d, lo, hi, p, sig = stats.two_group_difference(
+    d, lo, hi, p, sig = intervals.two_group_difference(
         np.array([0.5, 0.5]), [50, 0], np.array([0.48, 0.5]), [50, 10]
     )
     assert not sig[0] and lo[0] < 0 < hi[0]
@@ -207,7 +207,7 @@ def test_quantile_fixture_all_blocks() -> None:
         groups = blk[by].to_numpy() if by else None
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            got = stats.phe_quantile(blk["Value"].to_numpy(), nq, invert=invert, groups=groups)
+            got = inequality.phe_quantile(blk["Value"].to_numpy(), nq, invert=invert, groups=groups)
         np.testing.assert_array_equal(got, blk["QuantileInGrp"].to_numpy(dtype=float))
         checked += len(blk)
     assert checked >= 900
@@ -215,13 +215,13 @@ def test_quantile_fixture_all_blocks() -> None:
 
 def test_quantile_ties_nan_and_small_groups() -> None:
     vals = np.array([10.0, 9, 9, 7, np.nan, 5, 4, 3, 2, 1])
-    q = stats.phe_quantile(vals, nquantiles=3)
+    q = inequality.phe_quantile(vals, nquantiles=3)
     assert np.isnan(q[4])
     assert q[1] == q[2]  # ties share the "min" rank
     assert q[0] == 1 and q[-1] == 3  # highest value → quantile 1 when inverted
-    assert stats.phe_quantile(vals, nquantiles=3, invert=False)[0] == 3
+    assert inequality.phe_quantile(vals, nquantiles=3, invert=False)[0] == 3
     with pytest.warns(UserWarning):
-        assert np.isnan(stats.phe_quantile([1.0, 2.0], nquantiles=5)).all()
+        assert np.isnan(inequality.phe_quantile([1.0, 2.0], nquantiles=5)).all()
 
 
 # --------------------------------------------------------------------------------------------
@@ -251,12 +251,12 @@ def _sii_blocks() -> list[tuple[str, str, pd.DataFrame]]:
     return blocks
 
 
-def _run_sii(desc: str, blk: pd.DataFrame, **kw: object) -> stats.SIIResult:
+def _run_sii(desc: str, blk: pd.DataFrame, **kw: object) -> inequality.SIIResult:
     vt = _VALUE_TYPE[int(blk["ValueType"].iloc[0])]
     transform = {"rate": "log", "proportion": "logit"}[vt] if "transform" in desc else None
     mult = re.search(r"multiplier \(x (-?\d+)\)", desc)
     multiplier = float(mult.group(1)) if mult else (-1.0 if "negative multiplier" in desc else 1.0)
-    return stats.slope_index_of_inequality(
+    return inequality.slope_index_of_inequality(
         blk["Value"].to_numpy(),
         None,
         blk["Population"].to_numpy(),
@@ -310,7 +310,7 @@ def test_sii_se_input_matches_cl_input_and_is_seeded() -> None:
     desc, _, blk = _sii_blocks()[0]
     kw = {"repetitions": 5000, "seed": 3}
     from_cl = _run_sii(desc, blk, **kw)
-    from_se = stats.slope_index_of_inequality(
+    from_se = inequality.slope_index_of_inequality(
         blk["Value"],
         blk["StandardError"],
         blk["Population"],
@@ -329,13 +329,13 @@ def test_sii_input_errors_and_warnings() -> None:
 
     b = blk("error handling - negative populations")
     with pytest.raises(ValueError, match="population"):
-        stats.slope_index_of_inequality(b["Value"], b["StandardError"], b["Population"])
+        inequality.slope_index_of_inequality(b["Value"], b["StandardError"], b["Population"])
     b = blk("error handling - negative counts/standard error")
     with pytest.raises(ValueError, match="standard error"):
-        stats.slope_index_of_inequality(b["Value"], b["StandardError"], b["Population"])
+        inequality.slope_index_of_inequality(b["Value"], b["StandardError"], b["Population"])
     b = blk("error handling - invalid proportion in CLs")
     with pytest.raises(ValueError, match="between 0 and 1"):
-        stats.slope_index_of_inequality(
+        inequality.slope_index_of_inequality(
             b["Value"],
             None,
             b["Population"],
@@ -345,22 +345,24 @@ def test_sii_input_errors_and_warnings() -> None:
         )
     b = blk("error handling - missing confidence limits and se")
     with pytest.warns(UserWarning, match="incomplete"):
-        res = stats.slope_index_of_inequality(
+        res = inequality.slope_index_of_inequality(
             b["Value"], None, b["Population"], lower_cl=b["LowerCL"], upper_cl=b["UpperCL"]
         )
     assert np.isnan(res.sii)
     with pytest.raises(ValueError, match="se or both"):
-        stats.slope_index_of_inequality(b["Value"], None, b["Population"])
+        inequality.slope_index_of_inequality(b["Value"], None, b["Population"])
     b = blk("warning handling - large number of quantiles")
     with pytest.warns(UserWarning, match="unstable"):
-        res = stats.slope_index_of_inequality(
+        res = inequality.slope_index_of_inequality(
             b["Value"], b["StandardError"], b["Population"], repetitions=1000
         )
     assert np.isfinite(res.sii)
     with pytest.raises(ValueError, match="between 5 and 100"):
-        stats.slope_index_of_inequality([1, 2, 3, 4], [0.1] * 4, [10] * 4)
+        inequality.slope_index_of_inequality([1, 2, 3, 4], [0.1] * 4, [10] * 4)
     with pytest.raises(ValueError, match="transform"):
-        stats.slope_index_of_inequality([1.0] * 5, [0.1] * 5, [10] * 5, value_type="rate", transform="logit")
+        inequality.slope_index_of_inequality(
+            [1.0] * 5, [0.1] * 5, [10] * 5, value_type="rate", transform="logit"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -371,10 +373,10 @@ def test_sii_input_errors_and_warnings() -> None:
 def test_funnel_axis_and_limits_match_fixture() -> None:
     inputs = _fixture("testdata_funnel_prop_inputs.csv")
     expected = _fixture("testdata_funnel_prop_outputs.csv")
-    axis = stats.funnel_axis_points(inputs["denominator"])
+    axis = proportion_funnels.funnel_axis_points(inputs["denominator"])
     np.testing.assert_array_equal(axis, expected["Population"].to_numpy(dtype=float))
     overall = inputs["numerator"].sum() / inputs["denominator"].sum()
-    lim = stats.funnel_limits_proportion(expected["Population"], overall, multiplier=100)
+    lim = proportion_funnels.funnel_limits_proportion(expected["Population"], overall, multiplier=100)
     tol = {"rtol": 0, "atol": 1e-6}
     np.testing.assert_allclose(lim.lower_2s, expected["Lower2s0025limit"], **tol)
     np.testing.assert_allclose(lim.upper_2s, expected["Upper2s0025limit"], **tol)
@@ -386,20 +388,20 @@ def test_funnel_axis_and_limits_match_fixture() -> None:
 def test_funnel_significance_labels_match_fixture() -> None:
     inputs = _fixture("testdata_funnel_prop_inputs.csv")
     x, n = inputs["numerator"].to_numpy(), inputs["denominator"].to_numpy()
-    labels = stats.funnel_significance(x, n)
+    labels = proportion_funnels.funnel_significance(x, n)
     assert len(labels) == 303
     np.testing.assert_array_equal(labels, inputs["significance"].to_numpy())
     # the same answer from explicitly computed, percentage-scaled limits at each area's n
-    lim = stats.funnel_limits_proportion(n, x.sum() / n.sum(), multiplier=100)
-    np.testing.assert_array_equal(stats.funnel_significance(x, n, lim), labels)
+    lim = proportion_funnels.funnel_limits_proportion(n, x.sum() / n.sum(), multiplier=100)
+    np.testing.assert_array_equal(proportion_funnels.funnel_significance(x, n, lim), labels)
 
 
 def test_funnel_limit_is_wilson_inverse() -> None:
     # At the 2σ line, the Wilson one-sided bound (z = Φ⁻¹(0.975)) of the observed value is overall_p.
     n, p = 400.0, 0.3
-    hi = stats.wilson_funnel_limit(0.975, n, p, "high")
-    lo_w, _ = stats.wilson_interval(hi * n, n, 0.95)
+    hi = proportion_funnels.wilson_funnel_limit(0.975, n, p, "high")
+    lo_w, _ = intervals.wilson_interval(hi * n, n, 0.95)
     assert lo_w == pytest.approx(p, rel=1e-10)
-    lo = stats.wilson_funnel_limit(0.975, n, p, "low")
-    _, hi_w = stats.wilson_interval(lo * n, n, 0.95)
+    lo = proportion_funnels.wilson_funnel_limit(0.975, n, p, "low")
+    _, hi_w = intervals.wilson_interval(lo * n, n, 0.95)
     assert hi_w == pytest.approx(p, rel=1e-10)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from pipelines.methods.stats import z_for
+from pipelines.methods.intervals import z_for
 
 # n_eff = unweighted base / 2.43 reproduces the published 2026 England interval (its exact inversion gives
 # 2.432); the same constant is what Chorus assumes where a row publishes no usable interval.

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.methods.stats import wilson_on_effective_n
+from pipelines.methods.intervals import wilson_on_effective_n
 from pipelines.sample.ics import GPPS_AGE_BANDS, PLANTED, SEED, Practice, SyntheticICS, list_by_sex_and_age
 from pipelines.sources.gpps import grammar as G
 from pipelines.sources.gpps.catalogue import HERE as CATALOGUE_DIR
