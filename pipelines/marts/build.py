@@ -38,20 +38,32 @@ def _sql(name: str) -> str:
 
 
 def write_mart(
-    con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, description: str, columns: dict[str, str]
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    frame: pd.DataFrame,
+    description: str,
+    columns: dict[str, str],
+    types: dict[str, str] | None = None,
 ) -> int:
     """Replace ``marts.<name>`` with ``frame`` and document it (COMMENT ON the table and its columns).
 
     A frame with a ``period`` label gets its typed period (``period_start``, ``period_end``,
     ``period_kind``; pipelines/periods.py) here, so every mart types its periods the same way.
+    A column with no value to type it by (an empty mart: a store without the sources it reads) is
+    created as ``types[column]``, VARCHAR when not given, so an empty mart has the same columns and
+    types as a full one and every query on it still binds.
     """
     if "period" in frame.columns and "period_start" not in frame.columns:
         frame = add_period_columns(frame, "source" if "source" in frame.columns else "channel")
     columns = {**{k: v for k, v in PERIOD_COMMENTS.items() if k != "period"}, **columns}
-    dates = [c for c in ("period_start", "period_end") if c in frame.columns]
-    select = f"* REPLACE ({', '.join(f'CAST({c} AS DATE) AS {c}' for c in dates)})" if dates else "*"
+    casts = {c: "DATE" for c in ("period_start", "period_end") if c in frame.columns}
     con.register("_mart_frame", frame)
     try:
+        described = con.execute("DESCRIBE SELECT * FROM _mart_frame").fetchall()
+        untyped = [column for column, kind, *_ in described if kind == '"NULL"' and column not in casts]
+        casts |= {column: (types or {}).get(column, "VARCHAR") for column in untyped}
+        replaced = ", ".join(f'CAST("{c}" AS {kind}) AS "{c}"' for c, kind in casts.items())
+        select = f"* REPLACE ({replaced})" if casts else "*"
         con.execute(f"CREATE OR REPLACE TABLE marts.{name} AS SELECT {select} FROM _mart_frame")
     finally:
         con.unregister("_mart_frame")
@@ -143,6 +155,11 @@ GRADIENT_COMMENTS = {
     "rii_upper_95": "upper 95% limit of the RII",
     "direction": "worse_in_more_deprived, better_in_more_deprived or no_clear_gradient (SII interval spans 0)",
 }
+# Columns that are not text, for a mart with no rows (write_mart): the types a full build gives them.
+GRADIENT_TYPES = {
+    "groups": "BIGINT",
+    **dict.fromkeys(("sii", "sii_lower_95", "sii_upper_95", "rii", "rii_lower_95", "rii_upper_95"), "DOUBLE"),
+}
 
 
 def build_deprivation_gradient(con: duckdb.DuckDBPyConnection) -> int:
@@ -186,6 +203,7 @@ def build_deprivation_gradient(con: duckdb.DuckDBPyConnection) -> int:
         "Slope and relative index of inequality across practice deprivation quintiles (PHE method, seeded "
         "Monte-Carlo intervals) per geography, period and metric, with the direction of the gradient.",
         GRADIENT_COMMENTS,
+        GRADIENT_TYPES,
     )
 
 
@@ -205,6 +223,12 @@ VARIATION_COMMENTS = {
     "units": "units compared in this ICB",
     "range": "best minus worst unit value",
     "best_to_worst_ratio": "best unit value / worst unit value",
+}
+VARIATION_TYPES = {
+    "units": "BIGINT",
+    **dict.fromkeys(
+        ("value", "unweighted_n", "icb_value", "england_value", "range", "best_to_worst_ratio"), "DOUBLE"
+    ),
 }
 
 
@@ -269,6 +293,7 @@ def build_variation(con: duckdb.DuckDBPyConnection) -> int:
         "Variation within each ICB: every sub-ICB location and practice against the ICB and England with PHE funnel "
         "significance, plus the range and best-to-worst ratio ('30% variation in access between CCGs').",
         VARIATION_COMMENTS,
+        VARIATION_TYPES,
     )
 
 
@@ -507,6 +532,7 @@ def build_triangulation(con: duckdb.DuckDBPyConnection) -> int:
         "Numbers joined to stories: per geography, group and theme, the survey gaps, complaint and comment volumes, "
         "negative share and redacted example comments (cells of 10+ only), ranked by convergent evidence.",
         TRIANGULATION_COMMENTS,
+        {"example_comments": "VARCHAR[]"},
     )
 
 
@@ -531,8 +557,8 @@ def _with_triangulation_period(con: duckdb.DuckDBPyConnection, frame: pd.DataFra
     out.insert(0, "survey_source", "gpps_respondents" if survey[0] is not None else None)
     out.insert(0, "survey_period", survey[0])
     out.insert(0, "period", label)
-    if label is None:  # nothing dated to type: no rows either
-        return out.assign(period_start=None, period_end=None, period_kind=None)
+    # Nothing dated (label None) means no rows either: the typed period columns are added all the same,
+    # in their place after ``period``, so an empty mart has a full one's columns in a full one's order.
     return add_period_columns(out, None)
 
 
