@@ -192,14 +192,26 @@ def run(
     with one_cli_run_at_a_time(settings.warehouse):
         _check_store_is_for(settings)
         started = datetime.now()
-        from pipelines.run_display import RunDisplay, log_path_for
-
-        display = RunDisplay(log_path_for(settings.warehouse.parent / "logs", started))
-        typer.echo(f"Running; Dagster's full log: {display.log_path}", err=True)
-        with display:
-            result = _execute(definitions, selection, "chorus_cli_run")
-        code = _finish_run(settings, result, started, display.log_path)
+        result, log_path = _execute_shown(settings, definitions, selection, "run")
+        code = _finish_run(settings, result, started, log_path)
     raise typer.Exit(code)
+
+
+def _execute_shown(settings, definitions, selection, command: str):  # noqa: ANN001, ANN202
+    """``_execute`` behind the live progress display (one line per step with its state and elapsed time);
+    Dagster's own event stream goes to ``<warehouse folder>/logs/chorus-<command>-<time>.log``, whose
+    path is printed first. Returns the run's result and the log file's path.
+
+    Every command that runs Dagster steps (run, publish, withdraw and readmit republishing) goes through
+    here, so they all look the same while they work.
+    """
+    from pipelines.run_display import RunDisplay, log_path_for
+
+    display = RunDisplay(log_path_for(settings.warehouse.parent / "logs", datetime.now(), command))
+    typer.echo(f"Running; Dagster's full log: {display.log_path}", err=True)
+    with display:
+        result = _execute(definitions, selection, f"chorus_cli_{command}")
+    return result, display.log_path
 
 
 @contextmanager
@@ -425,14 +437,12 @@ def publish() -> None:
     # Through Dagster, not publish_store directly: the step takes the duckdb_writer pool slot (so it
     # never races a refresh) and the materialisation shows in the UI.
     with one_cli_run_at_a_time(settings.warehouse):
-        result = _execute(
-            defs(), dg.AssetSelection.assets(dg.AssetKey("published_store")), "chorus_cli_publish"
-        )
-    if not _report_failures(result):
-        raise typer.Exit(1)
-    typer.echo(
-        f"Published store: {settings.published}  (open read-only: duckdb -readonly {settings.published})"
-    )
+        selection = dg.AssetSelection.assets(dg.AssetKey("published_store"))
+        result, log_path = _execute_shown(settings, defs(), selection, "publish")
+        if not _report_failures(result):
+            typer.echo(f"Publish failed; full log: {log_path}", err=True)
+            raise typer.Exit(EXIT_FAILED)
+        _print_summary(settings)
 
 
 def _ledger_path(path: Path, landing: Path) -> str:
@@ -476,16 +486,21 @@ def _working_store(settings) -> Iterator:  # noqa: ANN001
         con.close()
 
 
-def _republish(source: str) -> None:
+def _republish(settings, source: str) -> None:  # noqa: ANN001
     """Run ``source``'s assets and everything downstream: marts, published file, Parquet, reports."""
     import dagster as dg
 
     from pipelines.definitions import defs
 
-    result = _execute(defs(), dg.AssetSelection.groups(source).downstream(), "chorus_cli_republish")
+    selection = dg.AssetSelection.groups(source).downstream()
+    result, log_path = _execute_shown(settings, defs(), selection, "republish")
     if not _report_failures(result):
-        typer.echo("error: republishing failed; the withdrawal stands and the next run retries it", err=True)
+        typer.echo(
+            f"error: republishing failed; the withdrawal stands and the next run retries it (full log: {log_path})",
+            err=True,
+        )
         raise typer.Exit(1)
+    _print_summary(settings)
 
 
 @app.command()
@@ -540,7 +555,7 @@ def withdraw(
             f"  {rel} stays in the landing folder but is not loaded again until it changes or `chorus readmit {rel}`"
         )
     if republish:
-        _republish(withdrawal.source)
+        _republish(settings, withdrawal.source)
         typer.echo(f"Republished without {rel}: {settings.published}")
 
 
@@ -567,7 +582,7 @@ def readmit(
         raise typer.Exit(2)
     typer.echo(f"{rel}: readmitted; it loads on the next run of '{source}'")
     if run_now:
-        _republish(source)
+        _republish(settings, source)
 
 
 def _print_summary(settings) -> None:  # noqa: ANN001
