@@ -57,6 +57,9 @@ def test_chorus_run_on_reference_data_alone_succeeds(reference_only_run: dict) -
     assert result.returncode == 0, output[-3000:]
     assert "FAILED" not in output, output[-3000:]
     assert "Traceback" not in output
+    # On a fresh DAGSTER_HOME, too, the run's full log holds no warning.
+    (log,) = reference_only_run["store"].parent.glob("logs/chorus-run-*.log")
+    assert [line for line in log.read_text().splitlines() if " WARNING " in line] == []
 
 
 def test_every_mart_is_built_empty_with_a_full_builds_columns(
