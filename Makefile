@@ -26,12 +26,10 @@ test: $(BIN)/chorus
 	$(BIN)/pytest -q -n 2 --dist loadfile --durations=10
 
 ## ui: the Dagster UI on http://127.0.0.1:3000 (schedules and sensors on)
-# Started from inside DAGSTER_HOME: from the repo root Dagster warns that the repo's dagster.yaml is not the
-# instance's (settings resolve against the project folder, so the current folder does not matter to Chorus).
-# `dagster dev` says "use dg dev", but dg (dagster-dg-cli) is not installed; that notice is filtered out.
+# `chorus ui` readies the instance for a quiet start (the daemon's cursors; see pipelines/cli.py), then runs
+# `dagster dev` from inside DAGSTER_HOME.
 ui: $(BIN)/chorus $(DAGSTER_HOME)/dagster.yaml
-	cd $(DAGSTER_HOME) && PYTHONWARNINGS='ignore:Function `dev_command` is superseded' \
-		$(CURDIR)/$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+	$(BIN)/chorus ui
 
 ## bench: benchmarks (not tests); print figures and ratios against baselines measured in the same run
 bench: $(BIN)/chorus

@@ -124,6 +124,56 @@ def _dagster_home() -> Path:
     return home
 
 
+def start_event_log_cursors(instance) -> None:  # noqa: ANN001 - a DagsterInstance
+    """Start the run-retry daemon's event-log cursors at the newest event, as its first tick would.
+
+    Dagster's event-log consumer (it re-executes failed runs: ``run_retries`` in dagster.yaml) reads the
+    event log from one cursor per event type. On an instance without them its first tick warns "No
+    cursor for event type RUN_FAILURE / RUN_SUCCESS, ignoring older events" and starts from the newest
+    event. Setting them before the daemon starts makes the same choice with nothing to warn about: runs
+    that ended before the UI started are not retried, either way. Cursors already set are left alone.
+    """
+    from dagster._daemon.auto_run_reexecution.event_log_consumer import (
+        DAGSTER_EVENT_TYPES,
+        _create_cursor_key,
+    )
+
+    keys = {_create_cursor_key(event_type) for event_type in DAGSTER_EVENT_TYPES}
+    missing = keys - set(instance.daemon_cursor_storage.get_cursor_values(keys))
+    if missing:
+        newest = instance.event_log_storage.get_maximum_record_id() or 0
+        instance.daemon_cursor_storage.set_cursor_values(dict.fromkeys(missing, str(newest)))
+
+
+def prepare_ui_instance() -> Path:
+    """The instance the UI's daemon will use, ready for a quiet start: DAGSTER_HOME (the project's by
+    default) with the project's dagster.yaml, and the daemon's cursors set (``start_event_log_cursors``)."""
+    import dagster as dg
+
+    home = _dagster_home()
+    with dg.DagsterInstance.get() as instance:
+        start_event_log_cursors(instance)
+    return home
+
+
+@app.command()
+def ui(
+    port: int = typer.Option(3000, "--port", help="Port for the web UI."),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="Address to listen on (127.0.0.1: this machine only)."
+    ),
+) -> None:
+    """The Dagster UI (schedule and sensors on) on the instance `chorus run` uses; `make ui` runs this."""
+    home = prepare_ui_instance()
+    dagster = Path(sys.executable).with_name("dagster")
+    # Started from inside DAGSTER_HOME: from the project folder Dagster warns that the project's
+    # dagster.yaml is not the instance's (Chorus's settings do not depend on the current folder).
+    os.chdir(home)
+    # `dagster dev` says "use dg dev"; dg (dagster-dg-cli) is not a dependency, so that notice is noise.
+    os.environ.setdefault("PYTHONWARNINGS", "ignore:Function `dev_command` is superseded")
+    os.execv(dagster, [str(dagster), "dev", "-m", "pipelines.definitions", "-h", host, "-p", str(port)])
+
+
 @app.command()
 def sample(
     out: Path = typer.Option(None, help="Folder to write the sample landing files to (default data/sample)."),
@@ -192,14 +242,26 @@ def run(
     with one_cli_run_at_a_time(settings.warehouse):
         _check_store_is_for(settings)
         started = datetime.now()
-        from pipelines.run_display import RunDisplay, log_path_for
-
-        display = RunDisplay(log_path_for(settings.warehouse.parent / "logs", started))
-        typer.echo(f"Running; Dagster's full log: {display.log_path}", err=True)
-        with display:
-            result = _execute(definitions, selection, "chorus_cli_run")
-        code = _finish_run(settings, result, started, display.log_path)
+        result, log_path = _execute_shown(settings, definitions, selection, "run")
+        code = _finish_run(settings, result, started, log_path)
     raise typer.Exit(code)
+
+
+def _execute_shown(settings, definitions, selection, command: str):  # noqa: ANN001, ANN202
+    """``_execute`` behind the live progress display (one line per step with its state and elapsed time);
+    Dagster's own event stream goes to ``<warehouse folder>/logs/chorus-<command>-<time>.log``, whose
+    path is printed first. Returns the run's result and the log file's path.
+
+    Every command that runs Dagster steps (run, publish, withdraw and readmit republishing) goes through
+    here, so they all look the same while they work.
+    """
+    from pipelines.run_display import RunDisplay, log_path_for
+
+    display = RunDisplay(log_path_for(settings.warehouse.parent / "logs", datetime.now(), command))
+    typer.echo(f"Running; Dagster's full log: {display.log_path}", err=True)
+    with display:
+        result = _execute(definitions, selection, f"chorus_cli_{command}")
+    return result, display.log_path
 
 
 @contextmanager
@@ -425,14 +487,12 @@ def publish() -> None:
     # Through Dagster, not publish_store directly: the step takes the duckdb_writer pool slot (so it
     # never races a refresh) and the materialisation shows in the UI.
     with one_cli_run_at_a_time(settings.warehouse):
-        result = _execute(
-            defs(), dg.AssetSelection.assets(dg.AssetKey("published_store")), "chorus_cli_publish"
-        )
-    if not _report_failures(result):
-        raise typer.Exit(1)
-    typer.echo(
-        f"Published store: {settings.published}  (open read-only: duckdb -readonly {settings.published})"
-    )
+        selection = dg.AssetSelection.assets(dg.AssetKey("published_store"))
+        result, log_path = _execute_shown(settings, defs(), selection, "publish")
+        if not _report_failures(result):
+            typer.echo(f"Publish failed; full log: {log_path}", err=True)
+            raise typer.Exit(EXIT_FAILED)
+        _print_summary(settings)
 
 
 def _ledger_path(path: Path, landing: Path) -> str:
@@ -476,16 +536,21 @@ def _working_store(settings) -> Iterator:  # noqa: ANN001
         con.close()
 
 
-def _republish(source: str) -> None:
+def _republish(settings, source: str) -> None:  # noqa: ANN001
     """Run ``source``'s assets and everything downstream: marts, published file, Parquet, reports."""
     import dagster as dg
 
     from pipelines.definitions import defs
 
-    result = _execute(defs(), dg.AssetSelection.groups(source).downstream(), "chorus_cli_republish")
+    selection = dg.AssetSelection.groups(source).downstream()
+    result, log_path = _execute_shown(settings, defs(), selection, "republish")
     if not _report_failures(result):
-        typer.echo("error: republishing failed; the withdrawal stands and the next run retries it", err=True)
+        typer.echo(
+            f"error: republishing failed; the withdrawal stands and the next run retries it (full log: {log_path})",
+            err=True,
+        )
         raise typer.Exit(1)
+    _print_summary(settings)
 
 
 @app.command()
@@ -540,7 +605,7 @@ def withdraw(
             f"  {rel} stays in the landing folder but is not loaded again until it changes or `chorus readmit {rel}`"
         )
     if republish:
-        _republish(withdrawal.source)
+        _republish(settings, withdrawal.source)
         typer.echo(f"Republished without {rel}: {settings.published}")
 
 
@@ -567,7 +632,7 @@ def readmit(
         raise typer.Exit(2)
     typer.echo(f"{rel}: readmitted; it loads on the next run of '{source}'")
     if run_now:
-        _republish(source)
+        _republish(settings, source)
 
 
 def _print_summary(settings) -> None:  # noqa: ANN001

@@ -1,5 +1,6 @@
-"""What `chorus run` shows while it runs: one line per asset (done / running / unchanged / skipped /
-failed, with elapsed time) on a terminal, and Dagster's full event stream in a log file.
+"""What `chorus run` (and `chorus publish`, and `chorus withdraw` / `readmit` as they republish) shows
+while it runs: one line per asset (done / running / unchanged / skipped / failed, with elapsed time) on
+a terminal, and Dagster's full event stream in a log file.
 
 Dagster hands its events to loggers named in the run config; ``chorus_run_logger`` is one that writes
 every record (DEBUG and up, tracebacks included) to the run's log file and feeds the live table. Nothing
@@ -206,6 +207,6 @@ def chorus_run_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
     return logger
 
 
-def log_path_for(folder: Path, started: datetime) -> Path:
-    """``<folder>/chorus-run-YYYYmmdd-HHMMSS.log``."""
-    return folder / f"chorus-run-{started:%Y%m%d-%H%M%S}.log"
+def log_path_for(folder: Path, started: datetime, command: str = "run") -> Path:
+    """``<folder>/chorus-<command>-YYYYmmdd-HHMMSS.log`` (``command``: run, publish, republish)."""
+    return folder / f"chorus-{command}-{started:%Y%m%d-%H%M%S}.log"

@@ -9,6 +9,7 @@ real processes, from a folder that is not the project, the way cron runs them.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,6 +37,43 @@ def chorus(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedPr
         timeout=HUNG,
         check=False,
     )
+
+
+def chorus_at_a_terminal(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:
+    """Run `chorus ARGS` with its stderr on a pseudo-terminal, as a person at a shell sees it.
+
+    Returns the exit code, stdout, and everything the terminal was sent (escape sequences removed).
+    """
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    terminal, child_end = pty.openpty()
+    fcntl.ioctl(child_end, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 160, 0, 0))  # 50 rows, 160 columns
+    with (cwd / "chorus-stdout.txt").open("w+") as stdout:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", *args],
+            cwd=cwd, env={**env, "TERM": "xterm-256color"}, stdin=subprocess.DEVNULL, stdout=stdout,
+            stderr=child_end,
+        )  # fmt: skip
+        os.close(child_end)
+        shown = bytearray()
+        while select.select([terminal], [], [], HUNG)[0]:
+            try:
+                chunk = os.read(terminal, 65536)
+            except OSError:  # EIO: the process ended and its end of the terminal is closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+        os.close(terminal)
+        code = proc.wait(timeout=HUNG)
+        stdout.seek(0)
+        printed = stdout.read()
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r", "", shown.decode("utf-8", "replace"))
+    return code, printed, text
 
 
 def base_env(tmp: Path) -> dict[str, str]:
@@ -94,6 +132,31 @@ def test_status_shows_the_last_run_in_local_time_and_the_rejected_file(sample_ru
     assert "files rejected: 1" in last_run
     assert any(line.startswith("Last load:") and zone in line for line in result.stdout.splitlines())
     assert result.stderr.count("notes_from_the_ward.csv") == 1
+
+
+def test_publish_shows_the_run_display_and_names_what_to_open(sample_run: dict) -> None:
+    """(After the status test, which reads the last run.) `chorus publish` runs a Dagster step like `chorus run`: the live table of steps on the terminal,
+    Dagster's stream in a log file it names, and the same summary naming the published file and report."""
+    work, env = sample_run["work"], sample_run["env"]
+    store = work / "store"
+    env = {
+        **env,
+        "CHORUS_LANDING_DIR": str(work / "landing"),
+        "CHORUS_WAREHOUSE": str(store / "chorus.duckdb"),
+        "CHORUS_PUBLISHED": str(store / "published.duckdb"),
+    }
+    code, printed, shown = chorus_at_a_terminal("publish", env=env, cwd=work)
+    assert code == 0, (printed + shown)[-3000:]
+    logs = list((store / "logs").glob("chorus-publish-*.log"))
+    assert len(logs) == 1 and f"Dagster's full log: {logs[0]}" in shown, shown[-3000:]
+    assert "STEP_SUCCESS" in logs[0].read_text()
+    # The live table: a header, the step's row with its state and elapsed seconds, the caption's counts.
+    assert re.search(r"step\s+state\s+elapsed", shown), shown[-3000:]
+    assert re.search(r"published_store\s+done\s+\d+\.\d s", shown), shown[-3000:]
+    assert re.search(r"done: \d+ +checks passed: \d+", shown), shown[-3000:]
+    assert "STEP_START" not in shown + printed, "Dagster's stream must stay in the log file"
+    assert f"Published store: {store / 'published.duckdb'}" in printed
+    assert f"Report:          {store / 'reports' / 'index.html'}" in printed
 
 
 def test_a_different_landing_folder_never_shares_the_store(sample_run: dict, tmp_path: Path) -> None:

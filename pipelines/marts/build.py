@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.core.periods import TYPED_PERIOD_COLUMNS, add_period_columns, span_label
-from pipelines.core.sql import sql_file
+from pipelines.core.sql import quote_identifier, sql_file
 from pipelines.core.store import table_exists
 from pipelines.marts.labels import name_metrics
 from pipelines.marts.metric_by_group import empty_estimates, finalise_estimates
@@ -42,13 +42,23 @@ def write_mart(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -
 
     A frame with a ``period`` label gets its typed period (``period_start``, ``period_end``,
     ``period_kind``; pipelines/core/periods.py) here, so every mart types its periods the same way.
+    A column with no value to type it by (an empty mart: a store without the sources it reads) takes
+    its contract's type, so an empty mart has the same columns and types as a full one and every query
+    on it still binds.
     """
     if "period" in frame.columns and "period_start" not in frame.columns:
         frame = add_period_columns(frame, "source" if "source" in frame.columns else "channel")
-    dates = [c for c in ("period_start", "period_end") if c in frame.columns]
-    select = f"* REPLACE ({', '.join(f'CAST({c} AS DATE) AS {c}' for c in dates)})" if dates else "*"
+    casts = {c: "DATE" for c in ("period_start", "period_end") if c in frame.columns}
+    declared = contract(f"marts.{name}").suite_columns()
     con.register("_mart_frame", frame)
     try:
+        described = con.execute("DESCRIBE SELECT * FROM _mart_frame").fetchall()
+        untyped = [column for column, kind, *_ in described if kind == '"NULL"' and column not in casts]
+        casts |= {column: declared.get(column, "VARCHAR") for column in untyped}
+        replaced = ", ".join(
+            f"CAST({quote_identifier(c)} AS {kind}) AS {quote_identifier(c)}" for c, kind in casts.items()
+        )
+        select = f"* REPLACE ({replaced})" if casts else "*"
         con.execute(f"CREATE OR REPLACE TABLE marts.{name} AS SELECT {select} FROM _mart_frame")
     finally:
         con.unregister("_mart_frame")
@@ -398,8 +408,8 @@ def _with_triangulation_period(con: duckdb.DuckDBPyConnection, frame: pd.DataFra
     out.insert(0, "survey_source", "gpps_respondents" if survey[0] is not None else None)
     out.insert(0, "survey_period", survey[0])
     out.insert(0, "period", label)
-    if label is None:  # nothing dated to type: no rows either
-        return out.assign(period_start=None, period_end=None, period_kind=None)
+    # Nothing dated (label None) means no rows either: the typed period columns are added all the same,
+    # in their place after ``period``, so an empty mart has a full one's columns in a full one's order.
     return add_period_columns(out, None)
 
 

@@ -91,8 +91,6 @@ def finalise_estimates(
     # What each row is: England only when it covers England; typed periods; the unit of its value.
     e = add_period_columns(label_coverage(e))
     e.insert(list(e.columns).index("metric_name") + 1, "unit", metric_unit(e["metric_id"]))
-    if e.empty:
-        return e.assign(**{c: pd.Series(dtype=float) for c in ("lower_998", "upper_998")})
     _disclose(e, nesting or {})
     counts = e["count_based"].to_numpy()
     rate = e["metric_id"].str.endswith("_per_10k").to_numpy()

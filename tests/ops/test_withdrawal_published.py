@@ -241,6 +241,12 @@ def test_chorus_withdraw_unpublishes_a_file_that_stays_in_the_landing_folder(
     result = CliRunner().invoke(app, ["withdraw", HELD_FILE, "--reason", reason], env=env)
     assert result.exit_code == 0, result.output
     assert f"{HELD_FILE}: withdrawn ({reason})" in result.output
+    # Republishing runs Dagster steps the way `chorus run` does: its stream in a log file it names, then
+    # the summary naming the published file.
+    logs = list((sample_run["warehouse"].parent / "logs").glob("chorus-republish-*.log"))
+    assert len(logs) == 1 and f"Dagster's full log: {logs[0]}" in result.output, result.output
+    assert "STEP_SUCCESS" in logs[0].read_text()
+    assert f"Published store: {sample_run['published']}" in result.output
 
     assert (sample_run["landing"] / HELD_FILE).exists()
     evidence_ = sample_run["before"]["evidence"][HELD_FILE]
