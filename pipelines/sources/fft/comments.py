@@ -9,9 +9,10 @@ Three real shapes, told apart by their headers and mapped to one set of fields t
 - ``phase1_labelled``: the phase-1 labelled set (``code, label, subcategory, feedback, criticality,
   organization, question, row_index``).
 
-Every row is kept: a blank or "Did not answer" comment is loaded as not substantive, a score outside
-1-5 keeps its published value with no rating. Only rows without an id, with a repeated id or with an
-unreadable date are quarantined.
+A "Did not answer" or "N/A" comment is loaded as not substantive; an answer that is not a number (e.g.
+"excellent!!") keeps its published value with no rating. Quarantined (``policy.COMMENTS``): rows without
+an id, with a repeated id, with an unreadable date, with a numeric answer outside 1-5 (6, don't know, is
+kept with no rating) or with no comment text at all.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pipelines.ingest import (
     stage_csv,
 )
 from pipelines.sources.comments import ensure_comment_tables, is_substantive_sql
+from pipelines.sources.fft import policy as P
 from pipelines.sources.fft.common import (
     PRACTICE_CODE_RE,
     SITE_CODE_RE,
@@ -113,6 +115,10 @@ COMMENT_RULES = [
     RowRule("comment_id_unique", "record_id", "occurrence > 1", "the comment id appears earlier in the same file"),
     RowRule("date_readable", "date_text", "date_text IS NOT NULL AND comment_date IS NULL",
             "the date is not d/m/Y, m/d/Y or ISO"),
+    RowRule("score_in_range", "score", "try_cast(trim(score) AS DOUBLE) NOT IN (1, 2, 3, 4, 5, 6)",
+            "the FFT answer is a number outside 1-5 (6: don't know)"),
+    RowRule("comment_present", "comment", "comment_text IS NULL OR trim(comment_text) = ''",
+            "the row has no comment text"),
 ]  # fmt: skip
 
 
@@ -184,7 +190,7 @@ def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: 
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _fc_rows AS SELECT * EXCLUDE (record_id), record_id_clean AS record_id FROM _fc_rows"
     )
-    quarantined = quarantine_rows(con, "_fc_rows", COMMENT_RULES, f)
+    quarantined = quarantine_rows(con, "_fc_rows", COMMENT_RULES, f, policy=P.COMMENTS)
     keep = passing_rows(COMMENT_RULES)
     ensure_geography_views(con)
     con.execute(
