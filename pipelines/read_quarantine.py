@@ -12,6 +12,8 @@ the ingest loop adds them to the file's rows read and quarantined.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -54,17 +56,21 @@ def rejected_records(con: duckdb.DuckDBPyConnection, skip: int) -> list[Rejected
     its line less the lines skipped.
     """
     rows = con.execute(
-        f"""SELECT line, any_value(error_type ORDER BY column_idx), any_value(error_message ORDER BY column_idx)
+        f"""SELECT line, any_value(error_type ORDER BY column_idx), any_value(error_message ORDER BY column_idx),
+                   any_value(csv_line ORDER BY column_idx)
             FROM {REJECTS_TABLE} GROUP BY line ORDER BY line"""
     ).fetchall()
     out = []
-    for line, error_type, message in rows:
+    for line, error_type, message, text in rows:
         found = expected = None
         if "Expected Number of Columns" in (message or ""):
-            parts = message.replace(":", " ").split()
-            numbers = [int(p) for p in parts if p.isdigit()]
+            numbers = [int(p) for p in message.replace(":", " ").split() if p.isdigit()]
             if len(numbers) >= 2:
                 expected, found = numbers[0], numbers[1]
+            # DuckDB stops counting at the first field too many: count the record's fields as written.
+            fields = next(csv.reader(io.StringIO(text or "")), None)
+            if fields is not None:
+                found = len(fields)
         out.append(RejectedRecord(int(line) - skip, int(line), error_type, message or "", found, expected))
     return out
 

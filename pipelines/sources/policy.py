@@ -21,7 +21,7 @@ CSV is read (:func:`pipelines.ingest.stage_csv`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -62,8 +62,8 @@ class TablePolicy:
     key: tuple[str, ...] = ()
     max_loss: float | None = None
     csv: bool = True  # read by stage_csv: ragged rows, formula text and truncation apply
-    reader: str = ""  # the file layout(s), for the README table
-    extra: tuple[PolicyRule, ...] = field(default=(), repr=False)
+    # The table holding one row per key when ``table`` holds several (GPPS: one organisation row, many figures).
+    key_table: str | None = None
 
     def all_rules(self) -> tuple[PolicyRule, ...]:
         """The table's own rules, then the CSV read rules when it is read from CSV, then the loss rule."""
@@ -159,7 +159,7 @@ def policy_markdown(policies: Sequence[TablePolicy] | None = None) -> str:
     lines = ["| source | table | rule | scope | why |", "|---|---|---|---|---|"]
     for policy in policies if policies is not None else all_policies():
         for rule in policy.all_rules():
-            if rule in CSV_READ_RULES:
+            if rule.rule in {r.rule for r in CSV_READ_RULES}:
                 continue  # the same for every CSV table: listed once below
             lines.append(
                 f"| {policy.source} | `{policy.table}` | `{rule.rule}` | {scope_words[rule.scope]} | {_cell(rule.why)} |"
@@ -172,4 +172,7 @@ def policy_markdown(policies: Sequence[TablePolicy] | None = None) -> str:
 
 
 if __name__ == "__main__":
-    print(policy_markdown(), end="")
+    # Through the package, not __main__: the per-source policies import that module.
+    from pipelines.sources import policy
+
+    print(policy.policy_markdown(), end="")

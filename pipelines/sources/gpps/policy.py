@@ -31,6 +31,7 @@ RESULTS = TablePolicy(
         ),
     ),
     key=("org_code",),
+    key_table="staged.gpps_organisations",
 )
 VARIABLES = TablePolicy(
     "gpps",
