@@ -145,7 +145,16 @@ def load_one(landing: str, warehouse: str, source: str, memory_limit: str) -> No
 
     def watch() -> None:
         while not done.is_set():
-            peak["bytes"] = max(peak["bytes"], folder_bytes(folder))
+            now = folder_bytes(folder)
+            if now > peak["bytes"]:
+                peak["bytes"] = now
+                # Where the bytes are at the peak: the store, its WAL, the spill folder.
+                peak["parts"] = {
+                    p.name: round(folder_bytes(p) / 1e6, 1)
+                    if p.is_dir()
+                    else round(p.stat().st_blocks * 512 / 1e6, 1)
+                    for p in folder.iterdir()
+                }
             time.sleep(0.05)
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -163,6 +172,7 @@ def load_one(landing: str, warehouse: str, source: str, memory_limit: str) -> No
         "seconds": round(seconds, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "warehouse_peak_mb": round(peak["bytes"] / 1e6, 1),
+        "at_peak_mb": peak.get("parts", {}),
         "warehouse_after_mb": round(folder_bytes(folder) / 1e6, 1),
         "outcomes": counts,
     }))  # fmt: skip

@@ -67,10 +67,11 @@ def rejected_records(con: duckdb.DuckDBPyConnection, skip: int) -> list[Rejected
             numbers = [int(p) for p in message.replace(":", " ").split() if p.isdigit()]
             if len(numbers) >= 2:
                 expected, found = numbers[0], numbers[1]
-            # DuckDB stops counting at the first field too many: count the record's fields as written.
+            # DuckDB stops counting at the first field too many: count the record's fields as written
+            # (DuckDB keeps only the start of a very long line, so never fewer than it counted).
             fields = next(csv.reader(io.StringIO(text or "")), None)
             if fields is not None:
-                found = len(fields)
+                found = max(found, len(fields)) if error_type == "TOO MANY COLUMNS" else len(fields)
         out.append(RejectedRecord(int(line) - skip, int(line), error_type, message or "", found, expected))
     return out
 

@@ -174,7 +174,8 @@ def run_case(case: Case, loaded: dict, tmp_path: Path, gx: SuiteRunner) -> None:
             ).fetchall()
         )
         ledger_counts = con.execute(
-            "SELECT rows_read, rows_loaded, rows_quarantined FROM meta.ingest_ledger WHERE path = ?", [case.rel_path]
+            "SELECT rows_read, rows_loaded, rows_quarantined FROM meta.ingest_ledger WHERE path = ?",
+            [case.rel_path],
         ).fetchone()
         held_rules = sorted({h[0] for h in case.held})
         held = (

@@ -161,7 +161,9 @@ def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: 
     select = ", ".join(
         f"{quoted(chosen[field]) if field in chosen else 'NULL::VARCHAR'} AS {field}" for field in FIELDS
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _fc_fields AS SELECT source_row, {select} FROM _fc")
+    # Views and early drops, not a copy per step: a national export is ~1 GB, and every temporary copy of it
+    # is memory, or disk in the spill folder once over the memory cap (README, "Large files").
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _fc_fields AS SELECT source_row, {select} FROM _fc")
     resolve_dates(con, "_fc_fields", f"{clean_text_sql('date')}")
     # Ids are unique per source and path: the same file name in two sub-folders is two namespaces.
     namespace = f.rel_path.split("/", 1)[-1].rsplit(".", 1)[0].replace("'", "")
@@ -182,20 +184,18 @@ def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: 
             'fft:' || coalesce(CASE WHEN NOT regexp_full_match(org_code, '{PRACTICE_CODE_RE[1:-1]}') THEN left(org_code, 3) END,
                                org_code, {clean_text_sql("organisation")}, '{namespace}') || ':' || record_key AS comment_id,
             row_number() OVER (PARTITION BY record_key, coalesce(org_code, organisation) ORDER BY source_row) AS occurrence,
-            record_key AS record_id_clean,
             {clean_text_sql("comment")} AS comment_text  -- once: raw.comment_text and is_substantive both read it
-        FROM base
+        FROM (SELECT * EXCLUDE (record_id), record_key AS record_id FROM base)
         """
     )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _fc_rows AS SELECT * EXCLUDE (record_id), record_id_clean AS record_id FROM _fc_rows"
-    )
+    con.execute("DROP VIEW _fc_fields; DROP TABLE _fc")
     quarantined = quarantine_rows(con, "_fc_rows", COMMENT_RULES, f, policy=P.COMMENTS)
     keep = passing_rows(COMMENT_RULES)
     ensure_geography_views(con)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _fc_keep AS {geography_sql(f'(SELECT * FROM _fc_rows WHERE {keep})')}"
     )
+    con.execute("DROP TABLE _fc_rows")
     con.execute(
         """INSERT INTO raw.comment_text BY NAME
             SELECT comment_id, 'fft' AS source, comment_text AS text,
@@ -256,4 +256,5 @@ def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: 
             FROM _fc_keep""",
         [layout, f.rel_path, f.sha256],
     )
+    con.execute("DROP TABLE IF EXISTS _fc_keep; DROP TABLE IF EXISTS _fc_people; DROP TABLE IF EXISTS _dates")
     return LoadCounts(rows_read, rows_read - quarantined, quarantined)

@@ -488,17 +488,22 @@ def _load_stories(
             raise FileRejected(f"{f.rel_path}: the file holds no stories")
         return LoadCounts(0, 0, 0, join_notes(*notes))
     known = prepare_known_organisations(con)
+    # The checks go to a narrow table and the rest are views over _st: one temporary copy of the stories
+    # (payloads and text), not one per step, so a large export does not fill the spill folder.
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _st_checked AS
-            SELECT s.*, {P.STORIES.key_count_sql()},
+        f"""CREATE OR REPLACE TEMP TABLE _st_flags AS
+            SELECT s.source_row, {P.STORIES.key_count_sql()},
                    (SELECT string_agg(v.organisation_code, ', ' ORDER BY v.service_no) FROM _st_services v
                     WHERE v.source_row = s.source_row AND {unknown_organisation_sql("v.organisation_code", *known)})
                    AS unknown_services
             FROM _st s"""
     )
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW _st_checked AS SELECT * FROM _st JOIN _st_flags USING (source_row)"
+    )
     quarantined = quarantine_rows(con, "_st_checked", STORY_RULES, f, policy=P.STORIES)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _st_ok AS SELECT * FROM _st_checked WHERE {passing_rows(STORY_RULES)}"
+        f"CREATE OR REPLACE TEMP VIEW _st_ok AS SELECT * FROM _st_checked WHERE {passing_rows(STORY_RULES)}"
     )
     params = [f.rel_path, f.sha256]
     con.execute(
@@ -566,6 +571,9 @@ def _load_stories(
         params,
     )
     apply_story_geography(con, f.rel_path)
+    con.execute("DROP VIEW _st_ok; DROP VIEW _st_checked; DROP TABLE _st_flags")
+    for table in _ST_SCHEMA:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     return LoadCounts(read, read - quarantined, quarantined, join_notes(*(notes or [])))
 
 
