@@ -787,11 +787,16 @@ def with_read_quarantine(
         and (counts.rows_quarantined >= layout.max_loss * counts.rows_read)
     ):
         share = counts.rows_quarantined / counts.rows_read if counts.rows_read else 1.0
+        first = con.execute(
+            "SELECT source_row, message FROM quarantine.rows WHERE source_file = ? ORDER BY source_row LIMIT 1",
+            [landing_file.rel_path],
+        ).fetchone()
         raise FileRejected(
             f"{landing_file.rel_path}: {counts.rows_quarantined} of {counts.rows_read} rows ({share:.1%}) would be "
             f"quarantined ({read_quarantine_summary(con, landing_file.rel_path)}), at or above the "
             f"{layout.max_loss:.0%} a reference file may lose; the file would shrink the practice list, so "
-            "the previous version stays. Fix those rows and land the file again"
+            f"the previous version stays. First held: row {first[0]}, {first[1]}. Fix those rows and land the "
+            "file again"
         )
     return counts
 
