@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -30,6 +31,9 @@ from pipelines.core.markdown import markdown_table
 from pipelines.core.store import table_exists
 from pipelines.sources.shared.header_map import closest_layout_hint
 from pipelines.withdraw import held_by, record_held, withdraw_missing
+
+if TYPE_CHECKING:
+    from pipelines.sources.policy import TablePolicy
 
 # Extensions Chorus looks at in a landing folder; anything else (README, .DS_Store) is ignored.
 DATA_SUFFIXES = {".csv", ".txt", ".xlsx", ".xlsm", ".json", ".pdf", ".html", ".htm", ".docx", ".md"}
@@ -199,55 +203,6 @@ def reject_binary_text_file(landing_file: LandingFile, probe_bytes: int = 8192) 
         )
 
 
-# A cell whose text is a spreadsheet formula (=SUM(B2:B9), =A1*2, =VLOOKUP(...)) or a spreadsheet error
-# value: the file was saved from a workbook with formulas or broken references instead of values.
-FORMULA_CELL = re.compile(
-    rb'(?:^|,)[ \t]*"?[ \t]*(=[ \t]*(?:[A-Za-z_][A-Za-z0-9_.]*[ \t]*\(|\$?[A-Za-z]{1,3}\$?[0-9]{1,7}\b)[^,"\r\n]{0,40}'
-    rb"|#(?:REF!|VALUE!|DIV/0!|NAME\?))",
-    re.MULTILINE,
-)
-
-
-def find_formula_text(path: Path, block: int = 1 << 20) -> tuple[int, str] | None:
-    """The 1-based line number and text of the first spreadsheet formula cell in a CSV, or ``None``.
-
-    Scans bytes in blocks (formula text is ASCII in every encoding Chorus reads), carrying a line's tail
-    over block boundaries so a cell split between two blocks is still seen.
-    """
-    line_offset = 0
-    carry = b""
-    with path.open("rb") as handle:
-        while True:
-            data = handle.read(block)
-            if not data and not carry:
-                return None
-            chunk = carry + data
-            cut = chunk.rfind(b"\n") + 1 if data else len(chunk)
-            if cut == 0:  # no newline in a whole block: keep reading the same line
-                carry = chunk
-                continue
-            scan, carry = chunk[:cut], chunk[cut:]
-            # Every formula pattern holds '=' or '#': skip the regex on the (usual) blocks with neither.
-            match = FORMULA_CELL.search(scan) if (b"=" in scan or b"#" in scan) else None
-            if match:
-                line = line_offset + scan.count(b"\n", 0, match.start()) + 1
-                return line, match.group(1).decode("latin-1").strip()
-            line_offset += scan.count(b"\n")
-            if not data:
-                return None
-
-
-def reject_formula_text(landing_file: LandingFile) -> None:
-    """Fail a CSV holding spreadsheet formula text: its numbers are whatever the workbook last showed."""
-    found = find_formula_text(landing_file.path)
-    if found:
-        line, text = found
-        raise FileRejected(
-            f"{landing_file.rel_path}: spreadsheet formula text at line {line} ('{text}'): the file was "
-            "saved from a workbook with formulas or error values instead of values; re-export it with values only"
-        )
-
-
 def normalise_header(name: str) -> str:
     """Header cell as compared by layouts: BOM and spaces stripped, lower case."""
     return name.replace("\ufeff", "").replace("\xa0", " ").strip().lower()
@@ -308,6 +263,9 @@ class Layout:
     suffixes: frozenset[str] = frozenset({".csv", ".txt"})
     sniff: Callable[[LandingFile], bool] | None = None
     load_batch: BatchLoader | None = None
+    # The share of a file's rows that may be quarantined while the rest still loads (from the table's
+    # quarantine policy; reference files that define the practice list). None: no limit.
+    max_loss: float | None = None
 
     def matches(self, landing_file: LandingFile, header: Sequence[str] | None) -> bool:
         if landing_file.suffix not in self.suffixes:
@@ -421,19 +379,40 @@ def quoted_columns(landing_file: LandingFile, header: Sequence[str] | None) -> s
 
 @dataclass(frozen=True)
 class RowRule:
-    """A cheap per-row rule, run in SQL. ``fails`` is true for a row that breaks it (NULL = passes)."""
+    """A cheap per-row rule, run in SQL. ``fails`` is true for a row that breaks it (NULL = passes).
+
+    ``scope`` is the rule's scope in its table's quarantine policy (:mod:`pipelines.sources.policy`):
+    ``row`` (the row is quarantined and not loaded) or ``value`` (one figure is quarantined and the rest of
+    the row loads; the reader leaves that figure out). ``column_sql``, when given, is SQL naming the
+    column per row (a value rule over a long table, where each row is a different published figure).
+    """
 
     name: str
     column: str
     fails: str
     message: str
+    scope: str = "row"
+    column_sql: str | None = None
+
+
+def _row_rules(rules: Sequence[RowRule]) -> list[RowRule]:
+    return [rule for rule in rules if rule.scope == "row"]
 
 
 def passing_rows(rules: Sequence[RowRule]) -> str:
-    """SQL predicate that keeps rows breaking none of ``rules``."""
+    """SQL predicate that keeps rows breaking none of the row-scope ``rules`` (value rules keep the row)."""
+    rules = _row_rules(rules)
     if not rules:
         return "TRUE"
     return "NOT (" + " OR ".join(f"coalesce(({rule.fails}), FALSE)" for rule in rules) + ")"
+
+
+def _checked(rules: Sequence[RowRule], policy: TablePolicy | None) -> Sequence[RowRule]:
+    if policy is not None:
+        from pipelines.sources.policy import check_rules
+
+        check_rules(policy, rules)
+    return rules
 
 
 def quarantine_rows(
@@ -442,55 +421,68 @@ def quarantine_rows(
     rules: Sequence[RowRule],
     landing_file: LandingFile,
     row_column: str = "source_row",
+    policy: TablePolicy | None = None,
 ) -> int:
     """Write every (row, rule) failure of ``candidates`` to ``quarantine.rows``; return rows rejected.
 
     ``candidates`` is a table or sub-query holding the file's rows with a ``source_row`` column. A row
-    breaking two rules is quarantined under both and counted once.
+    breaking two rules is quarantined under both and counted once. Value-scope failures are written
+    but not counted: their row loads. ``policy``: the table's quarantine policy; a rule it does not
+    declare with the same scope is a programming error (``ValueError``/``KeyError``).
     """
-    if not rules:
+    if not _checked(rules, policy):
         return 0
     for rule in rules:
         con.execute(
             f"""
             INSERT INTO quarantine.rows
-                (source, source_file, file_sha256, source_row, column_name, rule, value, message)
-            SELECT ?, ?, ?, {row_column}, ?, ?, CAST({rule.column} AS VARCHAR), ?
+                (source, source_file, file_sha256, source_row, column_name, rule, value, message, scope)
+            SELECT ?, ?, ?, {row_column}, {rule.column_sql or "?"}, ?, CAST({rule.column} AS VARCHAR), ?, ?
             FROM {candidates} WHERE coalesce(({rule.fails}), FALSE)
             """,
             [
                 landing_file.source,
                 landing_file.rel_path,
                 landing_file.sha256,
-                rule.column,
+                *([] if rule.column_sql else [rule.column]),
                 rule.name,
                 rule.message,
+                rule.scope,
             ],
         )
+    if not _row_rules(rules):
+        return 0
     row = con.execute(f"SELECT count(*) FROM {candidates} WHERE NOT ({passing_rows(rules)})").fetchone()
     return int(row[0])
 
 
 def quarantine_rows_by_file(
-    con: duckdb.DuckDBPyConnection, candidates: str, rules: Sequence[RowRule], source: str
+    con: duckdb.DuckDBPyConnection,
+    candidates: str,
+    rules: Sequence[RowRule],
+    source: str,
+    policy: TablePolicy | None = None,
 ) -> dict[str, int]:
     """``quarantine_rows`` for the rows of many files at once; returns rows rejected per file.
 
     ``candidates`` carries each row's ``source_file``, ``file_sha256`` and ``source_row``; a file with no
     rejected row is absent from the answer.
     """
-    if not rules:
+    if not _checked(rules, policy):
         return {}
     for rule in rules:
         con.execute(
             f"""
             INSERT INTO quarantine.rows
-                (source, source_file, file_sha256, source_row, column_name, rule, value, message)
-            SELECT ?, source_file, file_sha256, source_row, ?, ?, CAST({rule.column} AS VARCHAR), ?
+                (source, source_file, file_sha256, source_row, column_name, rule, value, message, scope)
+            SELECT ?, source_file, file_sha256, source_row, {rule.column_sql or "?"}, ?,
+                   CAST({rule.column} AS VARCHAR), ?, ?
             FROM {candidates} WHERE coalesce(({rule.fails}), FALSE)
             """,
-            [source, rule.column, rule.name, rule.message],
+            [source, *([] if rule.column_sql else [rule.column]), rule.name, rule.message, rule.scope],
         )
+    if not _row_rules(rules):
+        return {}
     rows = con.execute(
         f"SELECT source_file, count(*) FROM {candidates} WHERE NOT ({passing_rows(rules)}) GROUP BY 1"
     ).fetchall()
@@ -753,7 +745,7 @@ def ingest_file(
             if table_exists(con, table):
                 con.execute(f"DELETE FROM {table} WHERE source_file = ?", [landing_file.rel_path])
         con.execute("DELETE FROM quarantine.rows WHERE source_file = ?", [landing_file.rel_path])
-        counts = layout.load(con, landing_file)
+        counts = with_read_quarantine(con, landing_file, layout, layout.load(con, landing_file))
         landing_file.reject_if_changed()
         if counts.rows_read != counts.rows_loaded + counts.rows_quarantined:
             raise FileRejected(
@@ -773,6 +765,39 @@ def ingest_file(
         raise
     if result is not None and record_audit:
         record_audit(con, landing_file, layout, result)
+    return counts
+
+
+def with_read_quarantine(
+    con: duckdb.DuckDBPyConnection, landing_file: LandingFile, layout: Layout, counts: LoadCounts
+) -> LoadCounts:
+    """``counts`` with the rows quarantined while the CSV was read (ragged rows, formula text: the reader
+    never saw them) added to rows read and quarantined; ``FileRejected`` when the file lost more of its
+    rows than its layout's ``max_loss`` allows (the reference it would replace stays)."""
+    from pipelines.read_quarantine import read_quarantine_summary, read_quarantined_rows
+
+    held = read_quarantined_rows(con, landing_file.rel_path)
+    if held:
+        counts = LoadCounts(
+            counts.rows_read + held, counts.rows_loaded, counts.rows_quarantined + held, counts.note
+        )
+    if (
+        layout.max_loss is not None
+        and counts.rows_quarantined
+        and (counts.rows_quarantined >= layout.max_loss * counts.rows_read)
+    ):
+        share = counts.rows_quarantined / counts.rows_read if counts.rows_read else 1.0
+        first = con.execute(
+            "SELECT source_row, message FROM quarantine.rows WHERE source_file = ? ORDER BY source_row LIMIT 1",
+            [landing_file.rel_path],
+        ).fetchone()
+        raise FileRejected(
+            f"{landing_file.rel_path}: {counts.rows_quarantined} of {counts.rows_read} rows ({share:.1%}) would be "
+            f"quarantined ({read_quarantine_summary(con, landing_file.rel_path)}), at or above the "
+            f"{layout.max_loss:.0%} a reference file may lose; the file would shrink the practice list, so "
+            f"the previous version stays. First held: row {first[0]}, {first[1]}. Fix those rows and land the "
+            "file again"
+        )
     return counts
 
 
@@ -812,9 +837,9 @@ def _load_together(
         loaded = [
             (f, layouts[f.rel_path]) for f, _ in group if isinstance(answers.get(f.rel_path), LoadCounts)
         ]
-        for f, _ in loaded:
+        for f, layout in loaded:
             f.reject_if_changed()
-            counts = answers[f.rel_path]
+            counts = answers[f.rel_path] = with_read_quarantine(con, f, layout, answers[f.rel_path])
             if counts.rows_read != counts.rows_loaded + counts.rows_quarantined:
                 raise _NotTogether(f.rel_path)
         audits: dict[str, AuditResult] = {}
@@ -1096,9 +1121,6 @@ def ingest_source(
                     f"{landing_file.rel_path}: identical content to {duplicate}, which is already loaded; "
                     "remove one copy"
                 )
-            if landing_file.suffix in {".csv", ".txt"}:
-                # Every source, whatever reads its CSVs: formula text means the numbers are not values.
-                reject_formula_text(landing_file)
             if layout.load_batch is not None:
                 deferred.append((len(report.outcomes), landing_file, layout, started))
                 report.outcomes.append(IngestOutcome(landing_file.rel_path, "loaded", layout.name))
@@ -1197,18 +1219,26 @@ def stage_csv(
     header: bool = True,
     keep_empty: bool = False,
 ) -> int:
-    """Read a CSV as all-text into temp table ``target`` with a 1-based ``source_row``; return rows read.
+    """Read a CSV as all-text into temp table ``target`` with a 1-based ``source_row``; return rows kept.
 
-    Column names are the normalised header (or ``columns`` for header-less files). Parsing is strict:
-    a ragged, truncated or badly quoted row fails the file with the line number, never a silent skip.
-    cp1252 / latin-1 / UTF-16 files (Excel's saves) are transcoded; a UTF-8 BOM is ignored.
-    ``keep_empty`` keeps empty fields as '' instead of NULL (for GPPS a blank value is a suppression).
+    Column names are the normalised header (or ``columns`` for header-less files). A row with too few or
+    too many fields is quarantined (``ragged_row``, with its line) and so is a row holding spreadsheet
+    formula text (``formula_text``): neither is in ``target``, and ``source_row`` stays each row's place
+    in the file (see :mod:`pipelines.read_quarantine`; the ingest loop adds them to the file's counts). A
+    truncated file (last line cut mid-field, a quote never closed) or bytes that are not text fail the
+    file with the line number. cp1252 / latin-1 / UTF-16 files (Excel's saves) are transcoded; a UTF-8
+    BOM is ignored. ``keep_empty`` keeps empty fields as '' instead of NULL (for GPPS a blank value is a
+    suppression).
     """
+    from pipelines import read_quarantine as rq
+
     if columns is None:
         columns = landing_file.csv_header()
     if not columns:
         raise FileRejected(f"{landing_file.rel_path}: the file has no header row")
     spec = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in columns) + "}"
+    skip = 1 if header else 0
+    rq.drop_rejects(con)
     with landing_file.utf8_path() as path:
         try:
             con.execute(
@@ -1216,17 +1246,48 @@ def stage_csv(
                 CREATE OR REPLACE TEMP TABLE {target} AS
                 SELECT row_number() OVER () AS source_row, *
                 FROM read_csv(?, auto_detect = false, columns = {spec}, delim = ',', quote = '"',
-                              escape = '"', header = false, skip = {1 if header else 0},
-                              strict_mode = true, encoding = 'utf-8', nullstr = ?)
+                              escape = '"', header = false, skip = {skip},
+                              strict_mode = true, encoding = 'utf-8', nullstr = ?,
+                              store_rejects = true, rejects_table = '{rq.REJECTS_TABLE}',
+                              rejects_scan = '{rq.REJECTS_SCAN}')
                 """,
                 [str(path), NEVER_NULL if keep_empty else ""],
             )
         except duckdb.Error as exc:
-            raise FileRejected(_csv_error_message(landing_file, exc, 1 if header else 0)) from exc
+            raise FileRejected(_csv_error_message(landing_file, exc, skip)) from exc
+        ends_with_newline = _ends_with_newline(path)
+    rejected = rq.rejected_records(con, skip)
+    rq.drop_rejects(con)
     rows = int(con.execute(f"SELECT count(*) FROM {target}").fetchone()[0])
-    if rows == 0:
+    if rejected:
+        for record in rejected:
+            problem = rq.unreadable_record_problem(record, rows + len(rejected), ends_with_newline)
+            if problem:
+                raise FileRejected(f"{landing_file.rel_path}: {problem}")
+        if rows == 0:
+            raise FileRejected(
+                f"{landing_file.rel_path}: no row has the header's {len(columns)} fields (e.g. line "
+                f"{rejected[0].line}: {rejected[0].found}); the header does not describe the rows"
+            )
+        rq.quarantine_ragged(
+            con, target, rejected, landing_file.source, landing_file.rel_path, landing_file.sha256
+        )
+    elif rows == 0:
         raise FileRejected(f"{landing_file.rel_path}: the file has a header but no data rows")
-    return rows
+    formulas = rq.quarantine_formula_text(
+        con, target, columns, landing_file.source, landing_file.rel_path, landing_file.sha256
+    )
+    return rows - formulas
+
+
+def _ends_with_newline(path: Path) -> bool:
+    """Whether the file's last byte is a line break (a file cut while being written usually is not)."""
+    with path.open("rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        if handle.tell() == 0:
+            return False
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) in (b"\n", b"\r")
 
 
 def reject_missing_columns(

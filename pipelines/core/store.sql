@@ -57,3 +57,7 @@ CREATE TABLE IF NOT EXISTS meta.store_info (
     key    VARCHAR PRIMARY KEY,
     value  VARCHAR NOT NULL
 );
+
+-- Stores created before value-scope quarantine get the column: 'row' (the row was not loaded) or 'value'
+-- (one published figure was held back and the rest of its row loaded); see pipelines/sources/policy.py.
+ALTER TABLE quarantine.rows ADD COLUMN IF NOT EXISTS scope VARCHAR DEFAULT 'row';

@@ -68,17 +68,23 @@ def unique_key_check(
     Failing rows are the duplicated keys with how often they occur (and, with ``show_files``, the files
     they came from), so the check's metadata says exactly which keys collide and where.
     """
-    columns = ", ".join(key)
-    files = ", string_agg(DISTINCT source_file, ', ' ORDER BY source_file) AS files" if show_files else ""
-    condition = f" WHERE {where}" if where else ""
     return sql_row_check(
         asset=asset,
         name=name,
         description=description,
-        failing_rows_sql=f"SELECT {columns}, count(*) AS n{files} FROM {table or asset}{condition} "
-        f"GROUP BY {columns} HAVING n > 1",
+        failing_rows_sql=duplicated_keys_sql(table or asset, key, where, show_files),
         blocking=blocking,
     )
+
+
+def duplicated_keys_sql(
+    table: str, key: Sequence[str], where: str | None = None, show_files: bool = False
+) -> str:
+    """SQL returning each ``key`` value held by more than one row of ``table``, with how many (``n``)."""
+    columns = ", ".join(key)
+    files = ", string_agg(DISTINCT source_file, ', ' ORDER BY source_file) AS files" if show_files else ""
+    condition = f" WHERE {where}" if where else ""
+    return f"SELECT {columns}, count(*) AS n{files} FROM {table}{condition} GROUP BY {columns} HAVING n > 1"
 
 
 def comment_with_text_check(

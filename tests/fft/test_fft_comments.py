@@ -77,29 +77,52 @@ def _csv_rows(path: Path) -> int:
         return sum(1 for _ in csv.reader(handle)) - 1
 
 
+def _held_by_policy(path: Path, comment: str, score: str | None) -> dict[str, int]:
+    """Rows the FFT comments policy holds, counted from the file itself: no comment text
+    (``comment_present``), a numeric answer outside 1-5 and not 6, don't know (``score_in_range``)."""
+    held = {"comment_present": 0, "score_in_range": 0}
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if not row[comment].strip():
+                held["comment_present"] += 1
+            answer = row[score].strip() if score else ""
+            try:
+                out_of_range = float(answer) not in {1, 2, 3, 4, 5, 6}
+            except ValueError:
+                out_of_range = False
+            held["score_in_range"] += out_of_range
+    return {rule: n for rule, n in held.items() if n}
+
+
 @pytest.mark.parametrize(
-    ("name", "layout"),
+    ("name", "layout", "comment", "score"),
     [
-        ("v6framework_train.csv", "fft_comments_public_labelled"),
-        ("phase_1__text_data.csv", "fft_comments_phase1_labelled"),
+        ("v6framework_train.csv", "fft_comments_public_labelled", "FFT answer", "FFT categorical answer"),
+        ("phase_1__text_data.csv", "fft_comments_phase1_labelled", "feedback", None),
     ],
 )
 def test_real_pxtextmining_comments_load_with_nothing_dropped(
-    shared_data: Path, tmp_path: Path, name: str, layout: str
+    shared_data: Path, tmp_path: Path, name: str, layout: str, comment: str, score: str | None
 ) -> None:
+    """Every row of the real labelled sets is loaded or quarantined by the policy's record rules (a blank
+    comment, an answer code outside the FFT scale such as the 7s in v6), and none is lost."""
     source = shared_data / "pxtextmining" / name
     place([source], tmp_path / "landing", "fft")
     report = ingest(tmp_path / "landing", tmp_path / "w.duckdb", "fft", FFT_LAYOUTS)
-    expected = _csv_rows(source)
+    read = _csv_rows(source)
     outcome = report.outcomes[0]
     assert (outcome.status, outcome.layout) == ("loaded", layout), outcome.error
     assert outcome.counts is not None
-    assert (outcome.counts.rows_read, outcome.counts.rows_loaded, outcome.counts.rows_quarantined) == (
-        expected,
-        expected,
-        0,
-    )
     w = tmp_path / "w.duckdb"
+    held = rows(w, "SELECT rule, count(DISTINCT source_row) FROM quarantine.rows GROUP BY 1 ORDER BY 1")
+    assert dict(held) == _held_by_policy(source, comment, score)
+    quarantined = rows(w, "SELECT count(DISTINCT source_row) FROM quarantine.rows")[0][0]
+    expected = read - quarantined
+    assert (outcome.counts.rows_read, outcome.counts.rows_loaded, outcome.counts.rows_quarantined) == (
+        read,
+        expected,
+        quarantined,
+    )
     assert rows(w, "SELECT count(*), count(DISTINCT comment_id) FROM staged.comments") == [
         (expected, expected)
     ]
@@ -137,8 +160,15 @@ def test_sample_comment_exports_carry_the_planted_inequalities(tmp_path: Path) -
     ingest(tmp_path / "landing", tmp_path / "w.duckdb", "fft", FFT_LAYOUTS)
     w = tmp_path / "w.duckdb"
     csvs = [f for f in files if f.suffix == ".csv"]
+    # Every row with a comment loads; the sample's blank comments are held by the policy (comment_present).
+    blank = {
+        f.name: _held_by_policy(f, "comment", None).get("comment_present", 0)
+        for f in csvs
+        if "upload" in f.name
+    }
+    assert sum(blank.values()) > 0
     assert rows(w, "SELECT count(*) FROM staged.comments WHERE source = 'fft'") == [
-        (sum(_csv_rows(f) for f in csvs),)
+        (sum(_csv_rows(f) for f in csvs) - sum(blank.values()),)
     ]
     share = dict(
         rows(

@@ -104,15 +104,37 @@ def test_organisations_table_holds_names_parents_and_hash(tmp_path: Path) -> Non
     assert orphans == [(0,)]
 
 
-def test_ragged_row_fails_with_line_number(tmp_path: Path) -> None:
+def test_ragged_row_is_quarantined_with_its_line_number(tmp_path: Path) -> None:
+    """A short row in the middle of a file is a ragged row: held with its line, the other practice loads."""
     lines = _clean_lines()
     lines[2] = ",".join(lines[2].split(",")[:-3])
     source = tmp_path / "src" / NAME
     source.parent.mkdir(parents=True)
     source.write_text("\n".join(lines) + "\n")
     warehouse = tmp_path / "w.duckdb"
+    report = ingest(warehouse, landing_with(tmp_path, source))
+    assert not report.failed
+    assert query(warehouse, "SELECT source_row, rule, value, message FROM quarantine.rows") == [
+        (2, "ragged_row", "23 fields", "line 3: expected 26 fields, found 23 (a ragged row)")
+    ]
+    assert query(warehouse, "SELECT rows_read, rows_loaded, rows_quarantined FROM meta.ingest_ledger") == [
+        (2, 1, 1)
+    ]
+    assert query(warehouse, "SELECT DISTINCT org_code FROM staged.gpps_results") == [("A81001",)]
+
+
+def test_last_row_cut_mid_field_fails_the_file_as_truncated(tmp_path: Path) -> None:
+    """The same short row at the end with no line break after it: the file was cut, nothing loads."""
+    lines = _clean_lines()
+    lines[2] = ",".join(lines[2].split(",")[:-3])
+    source = tmp_path / "src" / NAME
+    source.parent.mkdir(parents=True)
+    source.write_text("\n".join(lines[:3]))
+    warehouse = tmp_path / "w.duckdb"
     (failed,) = ingest(warehouse, landing_with(tmp_path, source)).failed
-    assert failed.error.startswith(f"gpps/{NAME}: malformed CSV at line 3: expected 26 fields, found 23")
+    assert failed.error.startswith(
+        f"gpps/{NAME}: the file is truncated: its last line (3) is cut mid-field (expected 26 fields, found 23)"
+    )
     assert query(warehouse, "SELECT count(*) FROM staged.gpps_results") == [(0,)]
 
 

@@ -117,7 +117,9 @@ def test_a_register_that_cannot_be_read_never_hides_the_reports_it_lists(tmp_pat
     (folder / "healthwatch-report-register.csv").write_text(
         "File,Local Healthwatch,Local authority,Publication date,Service type,Title\n"
         "marsh-gp-2025.md,Healthwatch Marsh,E06999903,2025-03-31,GP practices,GP access\n"
-        "marsh-dental-2025.md,Healthwatch Marsh,E06999903,2025-04-30,Dental,Dentists,EXTRA\n"  # ragged row
+        # A quote never closed: the rest of the file is one field, so the register cannot be read at all
+        # (a ragged row would only be quarantined).
+        'marsh-dental-2025.md,Healthwatch Marsh,E06999903,2025-04-30,Dental,"Dentists\n'
     )
     for name in ("marsh-gp-2025.md", "marsh-dental-2025.md"):
         (folder / "reports" / name).write_text("# Findings\n\nPeople could not get through on the phone.\n")

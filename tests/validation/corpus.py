@@ -6,8 +6,11 @@ whose good files are already loaded:
 
 - ``rejected``: the whole file fails; the ledger error names the file and contains every ``message``
   fragment; nothing it holds is published and everything loaded before is unchanged.
-- ``quarantined``: the file loads except the rows breaking a row rule; ``quarantined`` gives the exact
-  row count per rule; every other file's rows are unchanged.
+- ``quarantined``: the file loads except the rows (or, for aggregate sources, the values) breaking a rule
+  of its table's quarantine policy; ``quarantined`` gives the exact row count per rule, ``held`` the exact
+  rows of the rules it names (row, column, value), ``counts`` the ledger's rows read / loaded /
+  quarantined; at least one row loads; every other file's rows are unchanged, and no key of the policy
+  is duplicated in the table afterwards.
 - ``loaded``: an awkward but readable file (cp1252, BOM, UTF-16) loads; ``sql`` must return ``expect``.
 
 A loaded or quarantined file's ledger message is ``None`` unless ``note`` is given: then it holds every
@@ -45,6 +48,10 @@ class Case:
     sql: str = ""
     expect: tuple = ()
     note: tuple[str, ...] = ()
+    # (rows read, loaded, quarantined) in the ledger, when the case states them.
+    counts: tuple[int, int, int] | None = None
+    # Exact quarantine rows (rule, source_row, column_name, value) of the rules named here.
+    held: tuple[tuple, ...] = ()
 
     @property
     def rel_path(self) -> str:
@@ -203,6 +210,35 @@ def _duplicated_header(sample: Path) -> bytes:
     return to_csv(rows)
 
 
+def _scaled(
+    rel: str,
+    copies: int,
+    code: int | str,
+    change: Callable[[list[list[str]]], None],
+    header: bool = True,
+    extract_date: str | None = None,
+) -> Builder:
+    """A reference file ``copies`` times the sample's size, every organisation under a new code (X9nnnn),
+    then ``change``: enough rows that a few bad ones are under the 1% a reference file may lose."""
+
+    def build(sample: Path) -> bytes:
+        rows = rows_of(sample, rel)
+        head, body = (rows[:1], rows[1:]) if header else ([[]], rows)
+        index = head[0].index(code) if isinstance(code, str) else code
+        dated = head[0].index("EXTRACT_DATE") if extract_date else None
+        out = [list(head[0])]  # change() counts data rows from 1 after row 0
+        for n in range(copies * len(body)):
+            row = list(body[n % len(body)])
+            row[index] = f"X9{n:04d}"
+            if dated is not None:
+                row[dated] = extract_date
+            out.append(row)
+        change(out)
+        return to_csv(out if header else out[1:], quote_all=not header)
+
+    return build
+
+
 REFERENCE_CASES: list[Case] = [
     # --- file-level errors: the file is refused before anything is written -------------------------------
     Case(
@@ -246,8 +282,11 @@ REFERENCE_CASES: list[Case] = [
         "reference",
         "ccg_icb_crosswalk.csv",
         _ragged,
-        "rejected",
-        ("malformed CSV at line 3", "(a ragged or truncated row)"),
+        "quarantined",
+        # The sample's own "n/a not SBS client" row is held as before; the ragged row with its line.
+        quarantined={"ragged_row": 1, "ccg_code_shape": 1},
+        held=(("ragged_row", 2, None, "4 fields"),),  # the header's three columns and one more
+        counts=(5, 3, 2),
     ),
     Case(
         "truncated_inside_quotes",
@@ -263,7 +302,7 @@ REFERENCE_CASES: list[Case] = [
         "gp-reg-pat-prac-all.csv",
         _truncated_row,
         "rejected",
-        ("malformed CSV at line", "(a ragged or truncated row)"),
+        ("the file is truncated: its last line (", "is cut mid-field", "so nothing from it was loaded"),
     ),
     Case(
         "duplicated_header",
@@ -278,24 +317,29 @@ REFERENCE_CASES: list[Case] = [
         "reference",
         "fingertips_93553_imd2019.csv",
         edit(FINGERTIPS, set_cell(4, "Value", "=AVERAGE(M2:M4)")),
-        "rejected",
-        ("spreadsheet formula text at line 5 ('=AVERAGE(M2:M4)')", "re-export it with values only"),
+        "quarantined",
+        quarantined={"formula_text": 1},
+        held=(("formula_text", 4, "value", "=AVERAGE(M2:M4)"),),
+        counts=(67, 66, 1),
     ),
     Case(
         "formula_cell_reference",
         "reference",
         "gp-reg-pat-prac-all.csv",
         edit(REG_ALL, set_cell(2, "NUMBER_OF_PATIENTS", "=J2*2")),
-        "rejected",
-        ("spreadsheet formula text at line 3 ('=J2*2')",),
+        "quarantined",
+        quarantined={"formula_text": 1},
+        held=(("formula_text", 2, "number_of_patients", "=J2*2"),),
+        counts=(66, 65, 1),
     ),
     Case(
         "spreadsheet_error_value",
         "reference",
         "IMD2019_File1_IMD2019.csv",
         edit(LSOA, set_cell(7, 4, "#REF!")),
-        "rejected",
-        ("spreadsheet formula text at line 8 ('#REF!')",),
+        "quarantined",
+        quarantined={"formula_text": 1},
+        counts=(66, 65, 1),
     ),
     Case(
         "workbook_named_csv",
@@ -340,7 +384,11 @@ REFERENCE_CASES: list[Case] = [
         "epraccur.csv",
         edit(EPRACCUR, duplicate_row(3), quote_all=True),
         "rejected",
-        (VALIDATION, f"ref.gp_practices {UNIQUE} [practice_code]: 2 unexpected", "e.g. X91004"),
+        # Both copies are quarantined (duplicate_key): 2 of 68 rows is over the 1% a reference file may lose.
+        (
+            "2 of 68 rows (2.9%) would be quarantined (duplicate_key: 2), at or above the 1% a reference file may "
+            "lose; the file would shrink the practice list, so the previous version stays",
+        ),
     ),
     Case(
         "epraccur_closed_before_opened",
@@ -365,8 +413,7 @@ REFERENCE_CASES: list[Case] = [
         edit(MAP_CCG, duplicate_row(10)),
         "rejected",
         (
-            VALIDATION,
-            "ref.practice_geography compound_columns_to_be_unique [extract_date, practice_code]: 2 unexpected",
+            "2 of 67 rows (3.0%) would be quarantined (duplicate_key: 2), at or above the 1% a reference file may lose",
         ),
     ),
     Case(
@@ -481,17 +528,11 @@ REFERENCE_CASES: list[Case] = [
         "epraccur_unknown_status",
         "reference",
         "epraccur-2.csv",
-        edit(
-            EPRACCUR,
-            set_cells(
-                *(set_cell(i, 0, f"X9{i:04d}") for i in range(67)),  # a different file: new codes
-                set_cell(4, 12, "X"),
-                set_cell(5, 10, "31/02/2020"),
-            ),
-            quote_all=True,
-        ),
+        _scaled(EPRACCUR, 4, 0, set_cells(set_cell(4, 12, "X"), set_cell(5, 10, "31/02/2020")), header=False),
         "quarantined",
+        # 2 of 268 rows (0.7%): under the 1% a reference file may lose, so the rest replaces the reference.
         quarantined={"status_known": 1, "open_date_format": 1},
+        counts=(268, 266, 2),
     ),
     Case(
         "lsoa_decile_eleven",
@@ -513,17 +554,21 @@ REFERENCE_CASES: list[Case] = [
         "practice_map_bad_codes",
         "reference",
         "gp-reg-pat-prac-map-2024-10.csv",
-        edit(
+        _scaled(
             MAP_ICB,
+            5,
+            "PRACTICE_CODE",
             set_cells(
-                *(set_cell(i, "EXTRACT_DATE", "2024-10-01") for i in range(1, 67)),
                 set_cell(1, "PRACTICE_CODE", "X9100"),
                 set_cell(2, "ICB_CODE", "QZ99"),
                 set_cell(3, "SUB_ICB_LOCATION_CODE", ""),
             ),
+            extract_date="2024-10-01",
         ),
         "quarantined",
+        # 3 of 330 rows (0.9%): under the 1% limit.
         quarantined={"practice_code_shape": 1, "icb_code_shape": 1, "sub_icb_code_shape": 1},
+        counts=(330, 327, 3),
     ),
     Case(
         "crosswalk_junk_rows",
@@ -579,15 +624,87 @@ REFERENCE_CASES: list[Case] = [
 GPPS_NATIONAL_2023 = "gpps/GPPS_2023_National_data_(weighted)_(csv)_PUBLIC.csv"
 GPPS_VARIABLES = "gpps/GPPS_2023_list_of_reporting_variables.csv"
 GPPS_RESPONDENTS = "gpps/gpps_2023_respondent_extract.csv"
+GPPS_PRACTICE_2023 = "gpps/GPPS_2023_Practice_data_(weighted)_(csv)_PUBLIC.csv"
+GPPS_PRACTICE_2025 = "gpps/GPPS_2025_Practice_data_(weighted)_(csv)_PUBLIC.csv"
 
 GPPS_CASES: list[Case] = [
     Case(
-        "gpps_national_formula",
+        "gpps_practice_formula",
         "gpps",
-        "GPPS_2023_National_data_(weighted)_(csv)_PUBLIC.csv",
-        edit(GPPS_NATIONAL_2023, set_cell(1, "q3_1", "=SUM(F2:F3)")),
-        "rejected",
-        ("spreadsheet formula text at line 2 ('=SUM(F2:F3)')",),
+        "GPPS_2023_Practice_data_(weighted)_(csv)_PUBLIC.csv",
+        # A formula in a number column and one in a text column; a suppression sentinel (-99) is a number.
+        edit(
+            GPPS_PRACTICE_2023,
+            set_cells(
+                set_cell(1, "q3_1", "=SUM(F2:F3)"),
+                set_cell(2, "practice_name", "@HYPERLINK(A1)"),
+                set_cell(3, "q3_2", "-99"),
+            ),
+        ),
+        "quarantined",
+        # (practice_in_geography: the sample's own practice outside the 2023 geography, held as before)
+        quarantined={"formula_text": 2, "practice_in_geography": 1},
+        held=(
+            ("formula_text", 1, "q3_1", "=SUM(F2:F3)"),
+            ("formula_text", 2, "practice_name", "@HYPERLINK(A1)"),
+        ),
+        counts=(67, 64, 3),
+        sql="SELECT count(*) FROM staged.gpps_organisations WHERE source_file = "
+        "'gpps/GPPS_2023_Practice_data_(weighted)_(csv)_PUBLIC.csv' AND source_row = 3",
+        expect=((1,),),
+    ),
+    Case(
+        "gpps_practice_twice",
+        "gpps",
+        "GPPS_2023_Practice_data_(weighted)_(csv)_PUBLIC.csv",
+        edit(GPPS_PRACTICE_2023, duplicate_row(5)),
+        "quarantined",
+        # Both copies held (which is right cannot be told); the other 66 practices load.
+        quarantined={"duplicate_key": 2, "practice_in_geography": 1},
+        counts=(68, 65, 3),
+    ),
+    Case(
+        "gpps_proportion_over_one_and_interval_reversed",
+        "gpps",
+        "GPPS_2025_Practice_data_(weighted)_(csv)_PUBLIC.csv",
+        edit(
+            GPPS_PRACTICE_2025,
+            set_cells(
+                set_cell(3, "localgpservicesphone_2.pct", "1.34"),
+                set_cell(4, "localgpservicesphone.lowileval", ".99"),
+                set_cell(4, "localgpservicesphone.hiwileval", ".5"),
+            ),
+        ),
+        "quarantined",
+        # Aggregate source: the two figures are held, every row (practice) loads with its other figures.
+        quarantined={"proportion_in_range": 1, "interval_ordered": 1},
+        held=(
+            (
+                "interval_ordered",
+                4,
+                "localgpservicesphone.lowileval",
+                "lower 0.99, upper 0.5, proportion 0.680245572",
+            ),
+            ("proportion_in_range", 3, "localgpservicesphone_2.pct", "1.34"),
+        ),
+        counts=(66, 66, 0),
+        note=(
+            "2 published figure(s) quarantined (interval_ordered: 1, proportion_in_range: 1); the rest of their rows loaded",
+        ),
+        sql="SELECT count(*) FILTER (WHERE source_row = 3 AND question = 'localgpservicesphone' AND response_option = '2'), "
+        "count(*) FILTER (WHERE source_row = 3) > 10 FROM staged.gpps_results "
+        "WHERE source_file = 'gpps/GPPS_2025_Practice_data_(weighted)_(csv)_PUBLIC.csv'",
+        expect=((0, True),),
+    ),
+    Case(
+        "gpps_ragged_row",
+        "gpps",
+        "GPPS_2023_Practice_data_(weighted)_(csv)_PUBLIC.csv",
+        from_text(GPPS_PRACTICE_2023, lambda t: t.replace("\n", ",EXTRA\n", 3).replace(",EXTRA\n", "\n", 2)),
+        "quarantined",
+        quarantined={"ragged_row": 1, "practice_in_geography": 1},
+        held=(("ragged_row", 2, None, "1002 fields"),),  # the header's 1,001 columns and one more
+        counts=(67, 65, 2),
     ),
     Case(
         "gpps_national_header_only",
@@ -783,11 +900,15 @@ FFT_CASES: list[Case] = [
         "fft",
         "fft_comments_upload_2025-07.csv",
         edit(FFT_UPLOAD, set_cells(set_cell(3, "fft", "9"), set_cell(4, "fft", "excellent!!"))),
-        "loaded",
-        # The comment is kept (nothing good is lost) with its score as published and no rating.
+        "quarantined",
+        # Record-level: the row with 9 (not an FFT answer) is held with its value; a word that is not an answer
+        # keeps its comment, published as written with no rating. The sample's 12 blank comments are held too.
+        quarantined={"score_in_range": 1, "comment_present": 12},
+        held=(("score_in_range", 3, "score", "9"),),
+        counts=(420, 407, 13),
         sql="SELECT source_record_id, rating, rating_as_published FROM staged.comments "
         "WHERE source_file = 'fft/fft_comments_upload_2025-07.csv' AND source_row IN (3, 4) ORDER BY source_row",
-        expect=(("C00003", None, "9"), ("C00004", None, "excellent!!")),
+        expect=(("C00004", None, "excellent!!"),),
     ),
     Case(
         "fft_comment_date_unreadable",
@@ -795,7 +916,7 @@ FFT_CASES: list[Case] = [
         "fft_comments_upload_2025-07.csv",
         edit(FFT_UPLOAD, set_cell(5, "date", "the 5th")),
         "quarantined",
-        quarantined={"date_readable": 1},
+        quarantined={"date_readable": 1, "comment_present": 12},
     ),
 ]
 
@@ -869,7 +990,83 @@ COMPLAINTS_CASES: list[Case] = [
         "complaints_register_2025-26.csv",
         edit(REGISTER, duplicate_row(6)),
         "quarantined",
-        quarantined={"complaint_reference_unique": 1},
+        # Every row sharing the complaint id is held: which copy is right cannot be told.
+        quarantined={"duplicate_key": 2},
+        held=(
+            ("duplicate_key", 6, "complaint_reference", "C20250006"),
+            ("duplicate_key", 7, "complaint_reference", "C20250006"),
+        ),
+        counts=(181, 179, 2),
+    ),
+    Case(
+        "complaints_unknown_organisations",
+        "complaints",
+        "complaints_register_2025-26.csv",
+        edit(
+            REGISTER,
+            set_cells(set_cell(2, "Organisation Code", "X99999"), set_cell(3, "Organisation Code", "RQQ01")),
+        ),
+        "quarantined",
+        # A practice and a trust site the ODS reference does not know: held, never placed by a guess.
+        quarantined={"known_organisation": 2},
+        held=(
+            ("known_organisation", 2, "organisation_code", "X99999"),
+            ("known_organisation", 3, "organisation_code", "RQQ01"),
+        ),
+        counts=(180, 178, 2),
+    ),
+    Case(
+        "complaints_return_unknown_practice",
+        "complaints",
+        "ko41b_2025-26_q1.csv",
+        edit(KO41B, set_cell(4, "Organisation Code", "X99998")),
+        "quarantined",
+        quarantined={"known_organisation": 1},
+        held=(("known_organisation", 4, "organisation_code", "X99998"),),
+        counts=(66, 65, 1),
+    ),
+    Case(
+        "complaints_description_blank_and_formula",
+        "complaints",
+        "complaints_register_2025-26.csv",
+        edit(
+            REGISTER,
+            set_cells(
+                set_cell(2, "Description", ""),
+                set_cell(3, "Description", '=HYPERLINK("http://example.org","details")'),
+                set_cell(4, "Description", "- the nurse was rude, twice"),
+                set_cell(5, "Description", "@ reception nobody answered; -5 stars if I could"),
+            ),
+        ),
+        "quarantined",
+        # A record without its body and a formula are held; prose starting with a dash or '@' is text.
+        quarantined={"description_present": 1, "formula_text": 1},
+        held=(("formula_text", 3, "description", '=HYPERLINK("http://example.org","details")'),),
+        counts=(180, 178, 2),
+        sql="SELECT t.text FROM raw.comment_text t WHERE t.source_file = 'complaints/complaints_register_2025-26.csv' "
+        "AND t.source_row IN (4, 5) ORDER BY t.source_row",
+        expect=(("- the nurse was rude, twice",), ("@ reception nobody answered; -5 stars if I could",)),
+    ),
+    Case(
+        "complaints_register_ragged_row",
+        "complaints",
+        "complaints_register_2025-26.csv",
+        from_text(
+            REGISTER, lambda t: t.replace("\n", ",extra,fields\n", 9).replace(",extra,fields\n", "\n", 8)
+        ),
+        "quarantined",
+        quarantined={"ragged_row": 1},
+        held=(("ragged_row", 8, None, "15 fields"),),
+        counts=(180, 179, 1),
+    ),
+    Case(
+        "complaints_register_truncated",
+        "complaints",
+        "complaints_register_2025-26.csv",
+        # The copy stopped 25 characters into the last row: too few fields and no line break after them.
+        lambda sample: (lambda t: t[: t.rstrip("\n").rfind("\n") + 26])(text_of(sample, REGISTER)).encode(),
+        "rejected",
+        ("the file is truncated: its last line (", "is cut mid-field"),
     ),
 ]
 
@@ -990,11 +1187,31 @@ STORIES_CASES: list[Case] = [
         "stories",
         "care-opinion-opinions-2024-2025.json",
         _care_opinion(_unknown_service),
-        "loaded",
-        # The story loads (nothing good is lost); its service is kept unmatched, with no geography guessed.
-        sql="SELECT organisation_code, geography_matched, icb_code FROM staged.story_services "
-        "WHERE organisation_code = 'X99999'",
-        expect=(("X99999", False, None),),
+        "quarantined",
+        # A service the ODS reference does not know: the story is held, never placed by a guess.
+        quarantined={"known_organisation": 1},
+        held=(("known_organisation", 2, "unknown_services", "X99999"),),  # the second opinion
+        counts=(36, 35, 1),
+        sql="SELECT count(*) FROM staged.story_services WHERE organisation_code = 'X99999'",
+        expect=((0,),),
+    ),
+    Case(
+        "stories_opinion_without_body",
+        "stories",
+        "care-opinion-opinions-2024-2025.json",
+        _care_opinion(lambda opinions: opinions[4].update(body="")),
+        "quarantined",
+        quarantined={"body_present": 1},
+        counts=(36, 35, 1),
+    ),
+    Case(
+        "stories_csv_story_blank_and_twice",
+        "stories",
+        "saltmarsh-community-stories.csv",
+        edit(COLLECTION, set_cells(set_cell(3, "story", ""), duplicate_row(6))),
+        "quarantined",
+        quarantined={"body_present": 1, "duplicate_key": 2},
+        counts=(15, 12, 3),
     ),
     Case(
         "stories_broken_json",

@@ -173,6 +173,21 @@ def run_case(case: Case, loaded: dict, tmp_path: Path, gx: SuiteRunner) -> None:
                 [case.rel_path],
             ).fetchall()
         )
+        ledger_counts = con.execute(
+            "SELECT rows_read, rows_loaded, rows_quarantined FROM meta.ingest_ledger WHERE path = ?",
+            [case.rel_path],
+        ).fetchone()
+        held_rules = sorted({h[0] for h in case.held})
+        held = (
+            con.execute(
+                f"""SELECT rule, source_row, column_name, value FROM quarantine.rows
+                    WHERE source_file = ? AND rule IN ({", ".join("?" for _ in held_rules)}) ORDER BY 1, 2, 3""",
+                [case.rel_path, *held_rules],
+            ).fetchall()
+            if held_rules
+            else []
+        )
+        duplicated = duplicated_policy_keys(con, case)
         after_all = snapshot(con)
         after_others = snapshot(con, exclude_file=case.rel_path)
         before_others = _baseline_without(loaded["warehouse"], case.rel_path, tmp_path)
@@ -203,9 +218,36 @@ def run_case(case: Case, loaded: dict, tmp_path: Path, gx: SuiteRunner) -> None:
                 assert fragment in (error or ""), f"{fragment!r} not in {error!r}"
         else:
             assert error is None, error
-        assert quarantined == case.quarantined
+        assert quarantined == case.quarantined, quarantined
+        assert held == sorted(case.held), held
+        if case.counts is not None:
+            assert ledger_counts == case.counts, ledger_counts
+        # A file sound except for its bad rows never comes out with nothing loaded.
+        assert ledger_counts[0] == 0 or ledger_counts[1] > 0, ledger_counts
+        assert ledger_counts[0] == ledger_counts[1] + ledger_counts[2]
+        assert duplicated == {}, duplicated
         assert after_others == before_others
-        assert rows == list(case.expect)
+        assert rows == list(case.expect), rows
+
+
+def duplicated_policy_keys(con: duckdb.DuckDBPyConnection, case: Case) -> dict[str, list]:
+    """Keys of the source's policies that more than one row of the case's file holds after loading (the
+    table's uniqueness checks would fail on them): none, since every row sharing a key is quarantined."""
+    from pipelines.core.store import table_exists
+    from pipelines.lib.asset_checks import duplicated_keys_sql
+    from pipelines.sources.policy import all_policies
+
+    found = {}
+    for policy in all_policies():
+        table = policy.key_table or policy.table
+        if policy.source != case.source or not policy.key or not table_exists(con, table):
+            continue
+        rows = con.execute(
+            duplicated_keys_sql(table, policy.key, "source_file = ?"), [case.rel_path]
+        ).fetchall()
+        if rows:
+            found[table] = rows
+    return found
 
 
 def _baseline_without(warehouse: Path, rel_path: str, tmp_path: Path) -> dict[str, tuple]:

@@ -1,13 +1,14 @@
 """Reference checks: unique keys, codes in the right shape, one CCG / sub-ICB per practice and extract."""
 
 from pipelines.lib.asset_checks import sql_row_check, unique_key_check
+from pipelines.sources.reference import policy
 from pipelines.sources.reference.layouts import ICB_CODE, PRACTICE_CODE, SUB_ICB_CODE
 
 gp_practices_unique = unique_key_check(
     asset="ref.gp_practices",
     name="practice_code_unique_per_file",
-    description="Each organisation code appears once per epraccur file",
-    key=["source_file", "practice_code"],
+    description="Each organisation code appears once per epraccur file (rows sharing one are quarantined)",
+    key=["source_file", *policy.GP_PRACTICES.key],
 )
 practice_geography_one_sub_icb = sql_row_check(
     asset="ref.practice_geography",

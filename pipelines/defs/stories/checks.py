@@ -1,12 +1,13 @@
 """Story checks: one story one comment, bridge and feedback loop consistent, services placed."""
 
 from pipelines.lib.asset_checks import comment_with_text_check, sql_row_check, unique_key_check
+from pipelines.sources.stories import policy
 
 story_unique = unique_key_check(
     asset="staged.stories",
     name="story_id_unique",
     description="Each story appears once, across files",
-    key=["story_id"],
+    key=list(policy.STORIES.key),
     show_files=True,
 )
 story_in_comments = comment_with_text_check(

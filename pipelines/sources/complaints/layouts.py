@@ -23,6 +23,7 @@ from pipelines.ingest import (
     quarantine_rows,
     stage_csv,
 )
+from pipelines.sources.complaints import policy as P
 from pipelines.sources.fft.comments import age_band_sql, clean_text_sql
 from pipelines.sources.fft.common import (
     PRACTICE_CODE_RE,
@@ -30,6 +31,7 @@ from pipelines.sources.fft.common import (
     geography_sql,
     resolve_dates,
 )
+from pipelines.sources.ods import prepare_known_organisations, unknown_organisation_sql
 from pipelines.sources.shared.as_arrived import (
     date_order_note,
     join_notes,
@@ -154,6 +156,8 @@ RETURN_RULES = [
     RowRule("organisation_code_shape", "organisation_code",
             f"organisation_code IS NULL OR NOT regexp_full_match(organisation_code, '{ODS_CODE[1:-1]}')",
             "organisation code is not an ODS code"),
+    RowRule("known_organisation", "organisation_code", "org_unknown",
+            "organisation code is not in the ODS reference (ref.gp_practices / ref.nhs_trusts)"),
     RowRule("counts_are_whole_numbers", "bad_counts", "len(bad_counts) > 0",
             "a count is not a non-negative whole number"),
     RowRule("resolved_equals_outcomes", "resolved", "resolved <> upheld + partially_upheld + not_upheld",
@@ -234,7 +238,11 @@ def load_complaint_returns(con: duckdb.DuckDBPyConnection, f: LandingFile) -> Lo
         FROM parsed p
         """
     )
-    quarantined = quarantine_rows(con, "_ret_typed", RETURN_RULES, f)
+    known = prepare_known_organisations(con)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _ret_typed AS SELECT *, {unknown_organisation_sql('organisation_code', *known)} AS org_unknown FROM _ret_typed"
+    )
+    quarantined = quarantine_rows(con, "_ret_typed", RETURN_RULES, f, policy=P.RETURNS)
     ensure_geography_views(con)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _ret_keep AS
@@ -268,8 +276,7 @@ REGISTER_FIELDS = ("complaint_reference", "date_received", "date_closed", "organ
 REGISTER_RULES = [
     RowRule("complaint_reference_present", "complaint_reference", "complaint_reference IS NULL",
             "the complaint has no reference"),
-    RowRule("complaint_reference_unique", "complaint_reference", "occurrence > 1",
-            "the complaint reference appears earlier in the same file"),
+    P.COMPLAINTS.duplicate_key_rule("complaint_reference"),
     RowRule("received_date_readable", "date_received", "received_date IS NULL", "date received is missing or unreadable"),
     RowRule("closed_date_readable", "date_closed", "date_closed IS NOT NULL AND closed_date IS NULL",
             "date closed is unreadable"),
@@ -277,8 +284,12 @@ REGISTER_RULES = [
     RowRule("organisation_code_shape", "organisation_code",
             f"organisation_code IS NULL OR NOT regexp_full_match(organisation_code, '{ODS_CODE[1:-1]}')",
             "organisation code is not an ODS code"),
+    RowRule("known_organisation", "organisation_code", "org_unknown",
+            "organisation code is not in the ODS reference (ref.gp_practices / ref.nhs_trusts)"),
     RowRule("outcome_known", "outcome", "outcome_value IS NULL",
             "outcome is not Upheld, Partially upheld, Not upheld, Withdrawn or Open"),
+    RowRule("description_present", "description", "description IS NULL OR trim(description) = ''",
+            "the complaint has no description"),
 ]  # fmt: skip
 
 
@@ -307,7 +318,6 @@ def load_complaints_register(con: duckdb.DuckDBPyConnection, f: LandingFile) -> 
         CREATE OR REPLACE TEMP TABLE _reg_typed AS
         SELECT r.*, upper(r.organisation_code) AS org, rc.resolved_date AS received_date, cl.resolved_date AS closed_date,
                coalesce(rc.date_ambiguous, FALSE) OR coalesce(cl.date_ambiguous, FALSE) AS date_ambiguous,
-               row_number() OVER (PARTITION BY upper(r.organisation_code), r.complaint_reference ORDER BY r.source_row) AS occurrence,
                list_filter(list_transform(regexp_split_to_array(coalesce(r.subjects, ''), '\\s*[;|]\\s*'), lambda s: trim(s)),
                            lambda s: s <> '') AS subject_list
         FROM _reg_fields r
@@ -325,7 +335,13 @@ def load_complaints_register(con: duckdb.DuckDBPyConnection, f: LandingFile) -> 
                    received_date AS geo_date
             FROM _reg_typed"""
     )
-    quarantined = quarantine_rows(con, "_reg_typed", REGISTER_RULES, f)
+    known = prepare_known_organisations(con)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _reg_typed AS
+            SELECT *, {P.COMPLAINTS.key_count_sql()}, {unknown_organisation_sql("organisation_code", *known)} AS org_unknown
+            FROM _reg_typed"""
+    )
+    quarantined = quarantine_rows(con, "_reg_typed", REGISTER_RULES, f, policy=P.COMPLAINTS)
     ensure_geography_views(con)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _reg_keep AS

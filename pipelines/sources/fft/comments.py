@@ -9,9 +9,10 @@ Three real shapes, told apart by their headers and mapped to one set of fields t
 - ``phase1_labelled``: the phase-1 labelled set (``code, label, subcategory, feedback, criticality,
   organization, question, row_index``).
 
-Every row is kept: a blank or "Did not answer" comment is loaded as not substantive, a score outside
-1-5 keeps its published value with no rating. Only rows without an id, with a repeated id or with an
-unreadable date are quarantined.
+A "Did not answer" or "N/A" comment is loaded as not substantive; an answer that is not a number (e.g.
+"excellent!!") keeps its published value with no rating. Quarantined (``policy.COMMENTS``): rows without
+an id, with a repeated id, with an unreadable date, with a numeric answer outside 1-5 (6, don't know, is
+kept with no rating) or with no comment text at all.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pipelines.ingest import (
     quarantine_rows,
     stage_csv,
 )
+from pipelines.sources.fft import policy as P
 from pipelines.sources.fft.common import (
     PRACTICE_CODE_RE,
     SITE_CODE_RE,
@@ -113,6 +115,10 @@ COMMENT_RULES = [
     RowRule("comment_id_unique", "record_id", "occurrence > 1", "the comment id appears earlier in the same file"),
     RowRule("date_readable", "date_text", "date_text IS NOT NULL AND comment_date IS NULL",
             "the date is not d/m/Y, m/d/Y or ISO"),
+    RowRule("score_in_range", "score", "try_cast(trim(score) AS DOUBLE) NOT IN (1, 2, 3, 4, 5, 6)",
+            "the FFT answer is a number outside 1-5 (6: don't know)"),
+    RowRule("comment_present", "comment", "comment_text IS NULL OR trim(comment_text) = ''",
+            "the row has no comment text"),
 ]  # fmt: skip
 
 
@@ -155,7 +161,9 @@ def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: 
     select = ", ".join(
         f"{quoted(chosen[field]) if field in chosen else 'NULL::VARCHAR'} AS {field}" for field in FIELDS
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _fc_fields AS SELECT source_row, {select} FROM _fc")
+    # Views and early drops, not a copy per step: a national export is ~1 GB, and every temporary copy of it
+    # is memory, or disk in the spill folder once over the memory cap (README, "Large files").
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _fc_fields AS SELECT source_row, {select} FROM _fc")
     resolve_dates(con, "_fc_fields", f"{clean_text_sql('date')}")
     # Ids are unique per source and path: the same file name in two sub-folders is two namespaces.
     namespace = f.rel_path.split("/", 1)[-1].rsplit(".", 1)[0].replace("'", "")
@@ -176,20 +184,18 @@ def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: 
             'fft:' || coalesce(CASE WHEN NOT regexp_full_match(org_code, '{PRACTICE_CODE_RE[1:-1]}') THEN left(org_code, 3) END,
                                org_code, {clean_text_sql("organisation")}, '{namespace}') || ':' || record_key AS comment_id,
             row_number() OVER (PARTITION BY record_key, coalesce(org_code, organisation) ORDER BY source_row) AS occurrence,
-            record_key AS record_id_clean,
             {clean_text_sql("comment")} AS comment_text  -- once: raw.comment_text and is_substantive both read it
-        FROM base
+        FROM (SELECT * EXCLUDE (record_id), record_key AS record_id FROM base)
         """
     )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _fc_rows AS SELECT * EXCLUDE (record_id), record_id_clean AS record_id FROM _fc_rows"
-    )
-    quarantined = quarantine_rows(con, "_fc_rows", COMMENT_RULES, f)
+    con.execute("DROP VIEW _fc_fields; DROP TABLE _fc")
+    quarantined = quarantine_rows(con, "_fc_rows", COMMENT_RULES, f, policy=P.COMMENTS)
     keep = passing_rows(COMMENT_RULES)
     ensure_geography_views(con)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _fc_keep AS {geography_sql(f'(SELECT * FROM _fc_rows WHERE {keep})')}"
     )
+    con.execute("DROP TABLE _fc_rows")
     con.execute(
         """INSERT INTO raw.comment_text BY NAME
             SELECT comment_id, 'fft' AS source, comment_text AS text,
@@ -250,4 +256,5 @@ def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: 
             FROM _fc_keep""",
         [layout, f.rel_path, f.sha256],
     )
+    con.execute("DROP TABLE IF EXISTS _fc_keep; DROP TABLE IF EXISTS _fc_people; DROP TABLE IF EXISTS _dates")
     return LoadCounts(rows_read, rows_read - quarantined, quarantined)

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest import FileRejected, LandingFile, LoadCounts, RowRule, passing_rows, quarantine_rows
+from pipelines.sources.fft import policy as P
 from pipelines.sources.shared.header_map import field_map
 
 HERE = Path(__file__).parent
@@ -361,7 +362,7 @@ def load_fft_workbook(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCou
     )
     con.execute(typed_rows_sql(period))
     rows_read = int(con.execute("SELECT count(*) FROM _fft_typed").fetchone()[0])
-    quarantined = quarantine_rows(con, "_fft_typed", WORKBOOK_RULES, f)
+    quarantined = quarantine_rows(con, "_fft_typed", WORKBOOK_RULES, f, policy=P.SCORES)
     keep = passing_rows(WORKBOOK_RULES)
     shared = """total_responses, total_eligible, pct_positive, pct_negative, very_good, good, neither_good_nor_poor,
                 poor, very_poor, dont_know, mode_sms, mode_electronic_discharge, mode_electronic_home,

@@ -35,7 +35,9 @@ from pipelines.ingest import (
     quarantine_rows,
     stage_csv,
 )
+from pipelines.read_quarantine import FORMULA_CELL_RE
 from pipelines.sources.gpps import grammar as G
+from pipelines.sources.gpps import policy as P
 from pipelines.sources.gpps.catalogue import load_catalogue, measures_for_year, positive_summary_codes
 from pipelines.sources.gpps.year_rule import reject_year_contradiction
 from schemas.people import ensure_people_vocabulary
@@ -211,6 +213,11 @@ def read_typed(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, plan: 
             raise FileRejected(_csv_error_message(landing_file, exc, 1)) from exc
     rejected = con.execute("SELECT count(*) FROM _gpps_rejects").fetchone()[0]
     con.execute("DROP TABLE IF EXISTS _gpps_rejects; DROP TABLE IF EXISTS _gpps_reject_scans")
+    if not rejected and text:
+        # Formula text in a number column is a rejected cell; in a text column (a name) it is found here.
+        # Either way the all-text path quarantines the row (formula_text).
+        formula = " OR ".join(f"regexp_matches({_ident(c)}, '{FORMULA_CELL_RE}')" for c in text)
+        rejected = con.execute(f"SELECT count(*) FROM _gpps_wide WHERE {formula}").fetchone()[0]
     if rejected:
         con.execute("DROP TABLE _gpps_wide")
         return None
@@ -341,20 +348,21 @@ def load_results(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _gpps_rows AS
-        SELECT *, ({known}) AS known FROM (
+        SELECT *, ({known}) AS known, {P.RESULTS.key_count_sql()} FROM (
             SELECT source_row, {code} AS org_code, {name} AS org_name, {parents},
                    _bad_cell AS bad_cell, _bad_value AS bad_value
             FROM _gpps_wide)
         """
     )
     rules = [
+        P.RESULTS.duplicate_key_rule("org_code"),
         RowRule("org_code_present", "org_code", "org_code IS NULL", f"{plan.code_column} is blank"),
         RowRule("practice_in_geography", "org_code", "NOT known",
                 f"practice code is not in the practice geography of {year} (ref.practice_geography_versions)"),
         RowRule("values_numeric", "bad_value", "bad_value IS NOT NULL",
                 "a published value is neither a number nor a suppression marker (-97/-98/-99, *, -, blank)"),
     ]  # fmt: skip
-    quarantined = quarantine_rows(con, "_gpps_rows", rules, f)
+    quarantined = quarantine_rows(con, "_gpps_rows", rules, f, policy=P.RESULTS)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _gpps_pass AS SELECT * FROM _gpps_rows WHERE {passing_rows(rules)}"
     )
@@ -393,9 +401,68 @@ def load_results(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
             """,
             {"year": year, "level": plan.level, "file": f.rel_path, "sha": f.sha256},
         )
+    note = quarantine_values(con, f, plan)
     for temp in ("_gpps_wide", "_gpps_keep", "_gpps_rows", "_gpps_pass"):
         con.execute(f"DROP TABLE IF EXISTS {temp}")
-    return LoadCounts(rows_read, rows_read - quarantined, quarantined)
+    return LoadCounts(rows_read, rows_read - quarantined, quarantined, note)
+
+
+VALUE_RULES = [
+    RowRule("proportion_in_range", "weighted_proportion", "weighted_proportion NOT BETWEEN 0 AND 1",
+            "weighted proportion is outside 0-1: this figure is held back, the rest of the row loaded",
+            scope="value", column_sql="pct_column"),
+    RowRule("interval_ordered", "concat('lower ', ci_lower, ', upper ', ci_upper, ', proportion ', weighted_proportion)",
+            "ci_lower > ci_upper OR weighted_proportion < ci_lower - 1e-9 OR weighted_proportion > ci_upper + 1e-9 "
+            "OR ci_lower NOT BETWEEN 0 AND 1 OR ci_upper NOT BETWEEN 0 AND 1",
+            "confidence interval is not lower <= proportion <= upper within 0-1: this figure is held back, the rest "
+            "of the row loaded", scope="value", column_sql="lower_column"),
+]  # fmt: skip
+
+
+def quarantine_values(con: duckdb.DuckDBPyConnection, f: LandingFile, plan: G.HeaderPlan) -> str | None:
+    """Quarantine single published figures of ``f`` (policy scope ``value``) and take them out of
+    ``staged.gpps_results``; the rest of each organisation's row stays. Returns the ledger note, if any.
+
+    Only the offending long rows are read back (a filter on the file's rows), so a sound file pays one scan.
+    """
+    columns = [
+        (s.question, s.response_option, s.columns()[1], s.columns()[4] or s.columns()[1]) for s in plan.specs
+    ]
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _gpps_value_columns AS
+           SELECT unnest(?::VARCHAR[]) AS question, unnest(?::VARCHAR[]) AS response_option,
+                  unnest(?::VARCHAR[]) AS pct_column, unnest(?::VARCHAR[]) AS lower_column""",
+        [[c[0] for c in columns], [c[1] for c in columns], [c[2] for c in columns], [c[3] for c in columns]],
+    )
+    bad = " OR ".join(f"coalesce(({rule.fails}), FALSE)" for rule in VALUE_RULES)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _gpps_values AS
+            SELECT r.source_row, r.question, r.response_option, r.weighted_proportion, r.ci_lower, r.ci_upper,
+                   coalesce(c.pct_column, r.question) AS pct_column, coalesce(c.lower_column, r.question) AS lower_column
+            FROM staged.gpps_results r
+            LEFT JOIN _gpps_value_columns c ON c.question = r.question
+                 AND c.response_option IS NOT DISTINCT FROM r.response_option
+            WHERE r.source_file = ? AND ({bad})""",
+        [f.rel_path],
+    )
+    held = int(con.execute("SELECT count(*) FROM _gpps_values").fetchone()[0])
+    if not held:
+        return None
+    quarantine_rows(con, "_gpps_values", VALUE_RULES, f, policy=P.RESULTS)
+    con.execute(
+        """DELETE FROM staged.gpps_results r USING _gpps_values v
+           WHERE r.source_file = ? AND r.source_row = v.source_row AND r.question = v.question
+             AND r.response_option IS NOT DISTINCT FROM v.response_option""",
+        [f.rel_path],
+    )
+    rules = con.execute(
+        "SELECT rule, count(*) FROM quarantine.rows WHERE source_file = ? AND scope = 'value' GROUP BY 1 ORDER BY 1",
+        [f.rel_path],
+    ).fetchall()
+    return (
+        f"{held} published figure(s) quarantined ({', '.join(f'{r}: {n}' for r, n in rules)}); "
+        "the rest of their rows loaded"
+    )
 
 
 def _header_of(landing_file: LandingFile) -> list[str]:
@@ -428,7 +495,7 @@ def load_variables(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts
            SELECT source_row, lower(trim(variable)) AS variable, description FROM _gpps_vars"""
     )
     rules = [RowRule("variable_present", "variable", "variable = ''", "Variable is blank")]
-    quarantined = quarantine_rows(con, "_gpps_vars_typed", rules, f)
+    quarantined = quarantine_rows(con, "_gpps_vars_typed", rules, f, policy=P.VARIABLES)
     con.execute(
         f"""INSERT INTO ref.gpps_variables BY NAME
             SELECT $year AS survey_year, variable, description, $file AS source_file, $sha AS file_sha256, source_row
@@ -580,7 +647,7 @@ def load_respondents(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCoun
         RowRule("answer_codes_integer", "bad_answer", "bad_answer IS NOT NULL", "an answer is not a whole-number code"),
     ]  # fmt: skip
     con.execute("CREATE OR REPLACE TEMP TABLE _gpps_resp_checked_t AS SELECT * FROM _gpps_resp_checked")
-    quarantined = quarantine_rows(con, "_gpps_resp_checked_t", rules, f)
+    quarantined = quarantine_rows(con, "_gpps_resp_checked_t", rules, f, policy=P.SURVEY_RESPONSES)
     harmonised = ", ".join(
         f"harmonise('{d}', t.{d}_raw) AS {d}" if d in column else f"NULL AS {d}" for d in DEMOGRAPHICS
     )

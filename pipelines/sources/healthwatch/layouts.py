@@ -35,6 +35,7 @@ from pipelines.ingest import (
     reject_missing_columns,
     stage_csv,
 )
+from pipelines.sources.healthwatch import policy as P
 from pipelines.sources.healthwatch.documents import document_blocks, findings
 from pipelines.sources.shared.as_arrived import join_notes, stage_incremental_csv
 from pipelines.sources.shared.comments import ensure_comment_tables, is_substantive_sql
@@ -116,7 +117,7 @@ def load_lad_lookup(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCount
         RowRule("icb_code_shape", "icb_code", "icb_code IS NULL OR NOT regexp_full_match(icb_code, 'Q[A-Z0-9]{2}')",
                 "ICB code is not Q and two characters"),
     ]  # fmt: skip
-    quarantined = quarantine_rows(con, "_lad_typed", rules, f)
+    quarantined = quarantine_rows(con, "_lad_typed", rules, f, policy=P.LOCAL_AUTHORITY_ICB)
     con.execute(
         f"""INSERT INTO ref.local_authority_icb BY NAME
             SELECT * EXCLUDE (source_row), ? AS source_file, ? AS file_sha256, source_row
@@ -195,7 +196,7 @@ def load_register(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
         RowRule("local_authority_present", "local_authority", "local_authority IS NULL",
                 "no local authority: the report could not be placed"),
     ]  # fmt: skip
-    quarantined = quarantine_rows(con, "_hwreg_typed", rules, f)
+    quarantined = quarantine_rows(con, "_hwreg_typed", rules, f, policy=P.REGISTER)
     con.execute(
         f"""INSERT INTO staged.healthwatch_register BY NAME
             SELECT * EXCLUDE (source_row, publication_date_text), ? AS source_file, ? AS file_sha256, source_row
@@ -383,7 +384,7 @@ def load_reports(
     finally:
         con.unregister("_hw_finding_rows")
         con.unregister("_hw_file_rows")
-    quarantined = quarantine_rows_by_file(con, "_hw_findings", FINDING_RULES, SOURCE)
+    quarantined = quarantine_rows_by_file(con, "_hw_findings", FINDING_RULES, SOURCE, policy=P.FINDINGS)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _hw_ok AS
             SELECT 'healthwatch:' || report_id || ':' || source_row AS comment_id, * FROM _hw_findings
@@ -529,7 +530,7 @@ def load_reviews(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _hwrev_checked AS SELECT *, count(*) OVER (PARTITION BY review_id) AS _n FROM _hwrev_typed"
     )
-    quarantined = quarantine_rows(con, "_hwrev_checked", rules, f)
+    quarantined = quarantine_rows(con, "_hwrev_checked", rules, f, policy=P.REVIEWS)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _hwrev_ok AS

@@ -18,6 +18,7 @@ from pipelines.ingest import (
     reject_missing_columns,
     stage_csv,
 )
+from pipelines.sources.reference import policy as P
 from pipelines.sources.shared.as_arrived import first_row_is_label_line, join_notes, readable_csv
 
 HERE = Path(__file__).parent
@@ -117,7 +118,7 @@ def load_etr(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
         RowRule("close_date_format", "close_date_text", "close_date IS NULL AND nullif(trim(close_date_text), '') IS NOT NULL",
                 "close date is not YYYYMMDD"),
     ]  # fmt: skip
-    quarantined = quarantine_rows(con, "_etr_typed", rules, f)
+    quarantined = quarantine_rows(con, "_etr_typed", rules, f, policy=P.NHS_TRUSTS)
     con.execute(
         f"""
         INSERT INTO ref.nhs_trusts BY NAME
@@ -148,7 +149,11 @@ def load_epraccur(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
         [f.rel_path, f.sha256],
     )
     con.execute((HERE / "epraccur.sql").read_text())
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _epraccur_keyed AS SELECT *, {P.GP_PRACTICES.key_count_sql()} FROM _epraccur_typed"
+    )
     rules = [
+        P.GP_PRACTICES.duplicate_key_rule(),
         RowRule("ods_code_shape", "practice_code", r"NOT regexp_full_match(practice_code, '[A-Z0-9]{3,8}')",
                 "organisation code is not an ODS code (3-8 capital letters and digits)"),
         RowRule("status_known", "status_as_published", "status IS NULL",
@@ -161,7 +166,7 @@ def load_epraccur(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
                 "prescribing_setting IS NULL AND nullif(trim(prescribing_setting_text), '') IS NOT NULL",
                 "prescribing setting is not a whole number"),
     ]  # fmt: skip
-    quarantined = quarantine_rows(con, "_epraccur_typed", rules, f)
+    quarantined = quarantine_rows(con, "_epraccur_keyed", rules, f, policy=P.GP_PRACTICES)
     con.execute(
         f"""
         INSERT INTO ref.gp_practices BY NAME
@@ -169,7 +174,7 @@ def load_epraccur(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
                open_date, close_date, status, status_as_published, prescribing_setting, commissioner_code,
                status = 'A' AND prescribing_setting = 4 AS is_active_gp_practice,
                ? AS source_file, ? AS file_sha256, source_row
-        FROM _epraccur_typed WHERE {passing_rows(rules)}
+        FROM _epraccur_keyed WHERE {passing_rows(rules)}
         """,
         [f.rel_path, f.sha256],
     )
@@ -212,7 +217,11 @@ def _load_practice_map(con: duckdb.DuckDBPyConnection, f: LandingFile, era: str)
         FROM _map
         """
     )
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _map_keyed AS SELECT *, {P.PRACTICE_GEOGRAPHY.key_count_sql()} FROM _map_typed"
+    )
     rules = [
+        P.PRACTICE_GEOGRAPHY.duplicate_key_rule("practice_code"),
         RowRule("extract_date_format", "extract_date_text", "extract_date IS NULL",
                 "EXTRACT_DATE is not 01-Sep-20, 01JAN2021 or 2026-04-01"),
         RowRule("practice_code_shape", "practice_code", f"NOT regexp_full_match(practice_code, '{PRACTICE_CODE[1:-1]}')",
@@ -222,12 +231,12 @@ def _load_practice_map(con: duckdb.DuckDBPyConnection, f: LandingFile, era: str)
         RowRule("icb_code_shape", "icb_code", f"icb_code IS NULL OR NOT regexp_full_match(icb_code, '{ICB_CODE[1:-1]}')",
                 "STP / ICB code is not Q and two characters"),
     ]  # fmt: skip
-    quarantined = quarantine_rows(con, "_map_typed", rules, f)
+    quarantined = quarantine_rows(con, "_map_keyed", rules, f, policy=P.PRACTICE_GEOGRAPHY)
     con.execute(
         f"""
         INSERT INTO ref.practice_geography BY NAME
-        SELECT * EXCLUDE (extract_date_text), '{era}' AS geography_era, ? AS source_file, ? AS file_sha256
-        FROM _map_typed WHERE {passing_rows(rules)}
+        SELECT * EXCLUDE (extract_date_text, _key_n), '{era}' AS geography_era, ? AS source_file, ? AS file_sha256
+        FROM _map_keyed WHERE {passing_rows(rules)}
         """,
         [f.rel_path, f.sha256],
     )
@@ -291,7 +300,7 @@ def load_registered_patients(con: duckdb.DuckDBPyConnection, f: LandingFile) -> 
         RowRule("patients_count", "patients_text", "patients IS NULL OR patients < 0",
                 "NUMBER_OF_PATIENTS is not a non-negative whole number"),
     ]  # fmt: skip
-    quarantined = quarantine_rows(con, "_registrations_typed", rules, f)
+    quarantined = quarantine_rows(con, "_registrations_typed", rules, f, policy=P.REGISTERED_POPULATION)
     con.execute(
         f"""
         INSERT INTO ref.registered_population BY NAME
@@ -336,7 +345,7 @@ def load_fingertips_deprivation(con: duckdb.DuckDBPyConnection, f: LandingFile) 
                 "Value is not a number"),
         RowRule("area_code_present", "area_code", "area_code IS NULL OR area_code = ''", "Area Code is blank"),
     ]  # fmt: skip
-    quarantined = quarantine_rows(con, "_ft_typed", rules, f)
+    quarantined = quarantine_rows(con, "_ft_typed", rules, f, policy=P.AREA_DEPRIVATION)
     con.execute(
         f"""
         INSERT INTO ref.area_deprivation BY NAME
@@ -375,7 +384,7 @@ def _load_lsoa_staged(con: duckdb.DuckDBPyConnection, f: LandingFile, rows_read:
         RowRule("decile_range", "imd_decile_text", "imd_decile IS NULL OR imd_decile NOT BETWEEN 1 AND 10",
                 "IMD decile is not 1-10"),
     ]  # fmt: skip
-    quarantined = quarantine_rows(con, "_lsoa_typed", rules, f)
+    quarantined = quarantine_rows(con, "_lsoa_typed", rules, f, policy=P.LSOA_DEPRIVATION)
     con.execute(
         f"""
         INSERT INTO ref.lsoa_deprivation BY NAME
@@ -456,7 +465,7 @@ def load_ccg_icb_crosswalk(con: duckdb.DuckDBPyConnection, f: LandingFile) -> Lo
         RowRule("icb_code_shape", "icb_code", f"icb_code IS NULL OR NOT regexp_full_match(icb_code, '{ICB_CODE[1:-1]}')",
                 "ICB code is blank or not Q and two characters"),
     ]  # fmt: skip
-    quarantined = quarantine_rows(con, "_xw_typed", rules, f)
+    quarantined = quarantine_rows(con, "_xw_typed", rules, f, policy=P.CCG_ICB_CROSSWALK)
     con.execute(
         f"""
         INSERT INTO ref.ccg_icb_crosswalk BY NAME
@@ -486,6 +495,7 @@ EPRACCUR = _layout(
     "ref.gp_practices",
     load_epraccur,
     sniff=_looks_like_epraccur,
+    max_loss=P.GP_PRACTICES.max_loss,
 )
 PRACTICE_MAP_CCG = _layout(
     "nhsd_practice_map_ccg_era",
@@ -493,6 +503,7 @@ PRACTICE_MAP_CCG = _layout(
     "ref.practice_geography",
     load_practice_map_ccg_era,
     signature=frozenset({"practice_code", "pcn_code", "ccg_code", "stp_code"}),
+    max_loss=P.PRACTICE_GEOGRAPHY.max_loss,
 )
 PRACTICE_MAP_ICB = _layout(
     "nhsd_practice_map_icb_era",
@@ -500,6 +511,7 @@ PRACTICE_MAP_ICB = _layout(
     "ref.practice_geography",
     load_practice_map_icb_era,
     signature=frozenset({"practice_code", "pcn_code", "sub_icb_location_code", "icb_code"}),
+    max_loss=P.PRACTICE_GEOGRAPHY.max_loss,
 )
 REGISTERED_PATIENTS = _layout(
     "nhsd_registered_patients",

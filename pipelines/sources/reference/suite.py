@@ -7,6 +7,7 @@ set from the real national files (``../shared/data``) with head-room, so a real 
 that is clearly something else (a regional extract saved over the national one, a column shifted) fails.
 """
 
+from pipelines.sources.reference import policy
 from pipelines.sources.reference.layouts import ICB_CODE, PRACTICE_CODE, SUB_ICB_CODE
 from pipelines.validation.expectations import TableSuite, between, in_set, matches, not_null, ordered, unique
 from schemas.contracts import contract
@@ -23,7 +24,7 @@ GP_PRACTICES = TableSuite(
     columns=contract("ref.gp_practices").suite_columns(),
     expectations=(
         not_null("practice_code"),
-        unique("practice_code"),
+        unique(*policy.GP_PRACTICES.key),  # rows sharing it were quarantined (duplicate_key)
         matches("practice_code", r"^[A-Z0-9]{3,8}$"),
         not_null("status"),
         in_set("status", ["A", "C", "D", "P"]),
@@ -41,7 +42,7 @@ PRACTICE_GEOGRAPHY = TableSuite(
     columns=contract("ref.practice_geography").suite_columns(),
     expectations=(
         not_null("extract_date"),
-        unique("extract_date", "practice_code"),
+        unique(*policy.PRACTICE_GEOGRAPHY.key),
         matches("practice_code", PRACTICE_CODE),
         in_set("geography_era", ["CCG", "ICB"]),
         not_null("sub_icb_code"),

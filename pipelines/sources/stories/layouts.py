@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -36,10 +37,13 @@ from pipelines.ingest import (
     quarantine_rows,
 )
 from pipelines.sources.healthwatch.documents import markdown_inline_to_text, markdown_to_text
+from pipelines.sources.ods import prepare_known_organisations, unknown_organisation_sql
 from pipelines.sources.shared.as_arrived import join_notes, stage_incremental_csv
 from pipelines.sources.shared.comments import ensure_comment_tables, is_substantive_sql
 from pipelines.sources.shared.header_map import columns_for_fields, header_rules, register_expected_columns
+from pipelines.sources.stories import policy as P
 from pipelines.sources.stories.geography import geography_sql
+from pipelines.sources.stories.json_stream import ExportShape, JsonSyntaxError, iter_export, shape_of
 
 SOURCE = "stories"
 HERE = Path(__file__).parent
@@ -143,17 +147,6 @@ def _links(opinion: dict, rel: str) -> list[dict]:
     ]
 
 
-def opinions_of(data: Any) -> list[dict] | None:
-    """The opinion objects of a Care Opinion export, or None when the JSON is not one."""
-    if isinstance(data, dict):
-        data = _first(data, "opinions", "items", "data", "results")
-    if not isinstance(data, list) or not data or not all(isinstance(o, dict) for o in data):
-        return None
-    if not any("dateOfPublication" in o or "body" in o for o in data[:20]):
-        return None
-    return data
-
-
 def story_from_opinion(opinion: dict, source_row: int) -> Story:
     """One Care Opinion API v2 opinion as a ``Story``."""
     raw_id = _first(opinion, "id", "opinionId")
@@ -212,49 +205,78 @@ def story_from_opinion(opinion: dict, source_row: int) -> Story:
     )
 
 
-def _read_json(f: LandingFile) -> Any:
-    """The parsed JSON, or a rejection naming the parser's line and column."""
-    try:
-        return json.loads(f.path.read_text(encoding="utf-8-sig"))
-    except json.JSONDecodeError as exc:
-        raise FileRejected(
+# Layout detection reads at most this many characters of a JSON export: its shape and first opinions.
+PREFIX_CHARS = 1 << 16
+
+
+def _json_rejection(f: LandingFile, exc: Exception) -> FileRejected:
+    """The ledger message for a JSON export that cannot be read: the parser's line and column."""
+    if isinstance(exc, JsonSyntaxError):
+        return FileRejected(
             f"{f.rel_path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg} "
             "(a truncated or hand-edited export?)"
-        ) from exc
-    except UnicodeDecodeError as exc:
-        raise FileRejected(f"{f.rel_path}: not UTF-8 text, so not a JSON export ({exc.reason})") from exc
+        )
+    reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+    return FileRejected(f"{f.rel_path}: not UTF-8 text, so not a JSON export ({reason})")
 
 
-def _not_opinions(data: Any) -> str:
-    """What a JSON document is, when it is not an array of opinions (for the rejection message)."""
-    if isinstance(data, dict):
-        keys = ", ".join(list(data)[:8]) + (" …" if len(data) > 8 else "")
+def _export_shape(f: LandingFile) -> ExportShape:
+    """The export's shape from its first ``PREFIX_CHARS`` characters (never the whole file)."""
+    try:
+        return shape_of(f.path, PREFIX_CHARS)
+    except (JsonSyntaxError, UnicodeDecodeError) as exc:
+        raise _json_rejection(f, exc) from exc
+
+
+def _not_opinions(shape: ExportShape) -> str | None:
+    """What a JSON export is when it is not an array of opinions (for the rejection), None when it is one.
+
+    Judged on the first opinions (at most 20, within the prefix); an export whose first opinion is longer
+    than the prefix is taken as one, and its opinions are checked one by one as they load.
+    """
+    if shape.kind == "scalar":
+        return f"expected a JSON array of opinions, found a JSON {type(shape.scalar).__name__}"
+    if shape.kind == "object" and shape.container is None:
+        keys = ", ".join(shape.keys[:8]) + (" …" if len(shape.keys) > 8 or shape.partial else "")
         return f"expected a JSON array of opinions, found an object with keys {keys or '(none)'}"
-    if isinstance(data, list):
-        kinds = sorted({type(o).__name__ for o in data})
-        if all(isinstance(o, dict) for o in data):
-            keys = sorted({k for o in data[:20] for k in o})[:8]
-            return (
-                "expected a JSON array of opinions (with dateOfPublication or body), found an array of objects "
-                f"with keys {', '.join(keys)}"
-            )
+    if shape.empty or not shape.first:
+        return None
+    if not all(isinstance(o, dict) for o in shape.first):
+        kinds = sorted({type(o).__name__ for o in shape.first})
         return f"expected a JSON array of opinions, found an array of {', '.join(kinds)}"
-    return f"expected a JSON array of opinions, found a JSON {type(data).__name__}"
-
-
-def _empty_export(data: Any) -> bool:
-    """``[]`` or ``{"opinions": []}``: an incremental export with nothing new."""
-    if isinstance(data, dict):
-        data = next((data[k] for k in ("opinions", "items", "data", "results") if k in data), None)
-    return isinstance(data, list) and not data
+    if not any("dateOfPublication" in o or "body" in o for o in shape.first):
+        keys = sorted({k for o in shape.first for k in o})[:8]
+        return (
+            "expected a JSON array of opinions (with dateOfPublication or body), found an array of objects "
+            f"with keys {', '.join(keys)}"
+        )
+    return None
 
 
 def _looks_like_care_opinion(f: LandingFile) -> bool:
-    """Every .json file in the stories folder is read as Care Opinion: one that is not says exactly why."""
-    data = _read_json(f)
-    if opinions_of(data) is None and not _empty_export(data):
-        raise FileRejected(f"{f.rel_path}: {_not_opinions(data)}")
+    """Every .json file in the stories folder is read as Care Opinion: one that is not says exactly why.
+
+    Reads only the file's first ``PREFIX_CHARS`` characters.
+    """
+    problem = _not_opinions(_export_shape(f))
+    if problem:
+        raise FileRejected(f"{f.rel_path}: {problem}")
     return True
+
+
+def _opinions(f: LandingFile) -> Iterator[dict]:
+    """The export's opinions, one at a time (bounded memory); a rejection naming the line and column of a
+    syntax error, or the place of an element that is not an opinion object."""
+    try:
+        for number, opinion in enumerate(iter_export(f.path), start=1):
+            if not isinstance(opinion, dict):
+                raise FileRejected(
+                    f"{f.rel_path}: element {number} of the opinions array is a JSON {type(opinion).__name__}, "
+                    "not an opinion object"
+                )
+            yield opinion
+    except (JsonSyntaxError, UnicodeDecodeError) as exc:
+        raise _json_rejection(f, exc) from exc
 
 
 # --- CSV collections -------------------------------------------------------------------------------
@@ -378,68 +400,110 @@ def resolve_day_month(values: list[Any]) -> tuple[list[Any], str | None]:
 # --- loading ---------------------------------------------------------------------------------------
 
 
-def _stage_stories(con: duckdb.DuckDBPyConnection, stories: list[Story]) -> None:
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _st (
-               source_row BIGINT, story_id VARCHAR, source_format VARCHAR, payload VARCHAR, text VARCHAR,
-               published_text VARCHAR, published_date DATE, submitted_date DATE, criticality VARCHAR,
-               criticality_level INTEGER, rating INTEGER, author_role VARCHAR, author_age_group VARCHAR,
-               submission_route VARCHAR, sex VARCHAR, ethnicity VARCHAR, disability VARCHAR)"""
+# Stories are staged this many at a time: Python holds one batch, DuckDB the rest (under its memory cap).
+STAGE_BATCH = 2000
+_ST_SCHEMA = {
+    "_st": (("source_row", "BIGINT"), ("story_id", "VARCHAR"), ("source_format", "VARCHAR"), ("payload", "VARCHAR"),
+            ("text", "VARCHAR"), ("has_body", "BOOLEAN"), ("published_text", "VARCHAR"), ("published_date", "DATE"),
+            ("submitted_date", "DATE"), ("criticality", "VARCHAR"), ("criticality_level", "INTEGER"),
+            ("rating", "INTEGER"), ("author_role", "VARCHAR"), ("author_age_group", "VARCHAR"),
+            ("submission_route", "VARCHAR"), ("sex", "VARCHAR"), ("ethnicity", "VARCHAR"), ("disability", "VARCHAR")),
+    "_st_services": (("source_row", "BIGINT"), ("service_no", "INTEGER"), ("organisation_code", "VARCHAR"),
+                     ("service_name", "VARCHAR"), ("service_type", "VARCHAR")),
+    "_st_tags": (("source_row", "BIGINT"), ("tag", "VARCHAR"), ("tag_group", "VARCHAR"), ("polarity", "VARCHAR")),
+    "_st_responses": (("source_row", "BIGINT"), ("response_no", "INTEGER"), ("response_id", "VARCHAR"),
+                      ("response_date", "DATE"), ("responder", "VARCHAR"), ("characters", "INTEGER")),
+}  # fmt: skip
+
+
+def _append(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    """Append ``rows`` to temp table ``table`` in one statement (an Arrow table; not row-at-a-time inserts)."""
+    if not rows:
+        return
+    import pyarrow as pa
+
+    types = {"BIGINT": pa.int64(), "INTEGER": pa.int32(), "VARCHAR": pa.string(), "BOOLEAN": pa.bool_(),
+             "DATE": pa.date32()}  # fmt: skip
+    columns = _ST_SCHEMA[table]
+    batch = pa.table(
+        {name: pa.array([r[i] for r in rows], type=types[kind]) for i, (name, kind) in enumerate(columns)}
     )
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _st_services (source_row BIGINT, service_no INTEGER, organisation_code VARCHAR,
-               service_name VARCHAR, service_type VARCHAR)"""
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _st_tags (source_row BIGINT, tag VARCHAR, tag_group VARCHAR, polarity VARCHAR)"
-    )
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _st_responses (source_row BIGINT, response_no INTEGER, response_id VARCHAR,
-               response_date DATE, responder VARCHAR, characters INTEGER)"""
-    )
-    rows, services, tags, responses = [], [], [], []
+    con.register("_st_batch", batch)
+    try:
+        con.execute(f"INSERT INTO {table} SELECT * FROM _st_batch")
+    finally:
+        con.unregister("_st_batch")
+
+
+def _stage_stories(con: duckdb.DuckDBPyConnection, stories: Iterable[Story]) -> int:
+    """Stage ``stories`` (any iterable: a stream is consumed batch by batch) into ``_st`` and its bridge
+    tables; returns how many were read."""
+    for table, columns in _ST_SCHEMA.items():
+        spec = ", ".join(f"{name} {kind}" for name, kind in columns)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({spec})")
+    read = 0
+    batch: dict[str, list[tuple]] = {table: [] for table in _ST_SCHEMA}
+
+    def flush() -> None:
+        for table, rows in batch.items():
+            _append(con, table, rows)
+            rows.clear()
+
     for s in stories:
+        read += 1
         level = criticality_level(s.criticality)
-        rows.append((s.source_row, s.story_id, s.source_format, s.payload, s.text,
-                     None if s.published is None else str(s.published), parse_date(s.published), parse_date(s.submitted),
-                     s.criticality, level, CRITICALITY_RATING.get(level) if level is not None else None,
-                     s.author_role, s.author_age_group, s.submission_route, s.sex, s.ethnicity, s.disability))  # fmt: skip
-        services += [(s.source_row, i, *service) for i, service in enumerate(s.services, start=1)]
-        tags += [(s.source_row, *tag) for tag in s.tags]
-        responses += [(s.source_row, i, *response) for i, response in enumerate(s.responses, start=1)]
-    con.executemany(f"INSERT INTO _st VALUES ({', '.join('?' * 17)})", rows)
-    if services:
-        con.executemany("INSERT INTO _st_services VALUES (?, ?, ?, ?, ?)", services)
-    if tags:
-        con.executemany("INSERT INTO _st_tags VALUES (?, ?, ?, ?)", tags)
-    if responses:
-        con.executemany("INSERT INTO _st_responses VALUES (?, ?, ?, ?, ?, ?)", responses)
+        batch["_st"].append((s.source_row, s.story_id, s.source_format, s.payload, s.text,
+                             bool(markdown_to_text(s.body_markdown).strip()),
+                             None if s.published is None else str(s.published), parse_date(s.published),
+                             parse_date(s.submitted), s.criticality, level,
+                             CRITICALITY_RATING.get(level) if level is not None else None, s.author_role,
+                             s.author_age_group, s.submission_route, s.sex, s.ethnicity, s.disability))  # fmt: skip
+        batch["_st_services"] += [(s.source_row, i, *v) for i, v in enumerate(s.services, start=1)]
+        batch["_st_tags"] += [(s.source_row, *tag) for tag in s.tags]
+        batch["_st_responses"] += [(s.source_row, i, *r) for i, r in enumerate(s.responses, start=1)]
+        if len(batch["_st"]) >= STAGE_BATCH:
+            flush()
+    flush()
+    return read
 
 
 STORY_RULES = [
     RowRule("story_id_present", "story_id", "story_id IS NULL", "the story has no id"),
-    RowRule("story_id_unique", "story_id", "_n > 1", "the story id appears more than once in the file"),
+    P.STORIES.duplicate_key_rule(),
     RowRule("published_date_format", "published_text", "published_date IS NULL",
             "date of publication is missing or not a date (ISO 2024-03-05[T10:22:31Z] or 05/03/2024)"),
-    RowRule("story_has_text", "text", "text IS NULL OR trim(text) = ''", "the story has neither title nor body"),
+    RowRule("body_present", "text", "NOT has_body", "the story has no body text"),
+    RowRule("known_organisation", "unknown_services", "unknown_services IS NOT NULL",
+            "a service's ODS code is not in the ODS reference (ref.gp_practices / ref.nhs_trusts)"),
 ]  # fmt: skip
 
 
 def _load_stories(
-    con: duckdb.DuckDBPyConnection, f: LandingFile, stories: list[Story], notes: list[str] | None = None
+    con: duckdb.DuckDBPyConnection, f: LandingFile, stories: Iterable[Story], notes: list[str] | None = None
 ) -> LoadCounts:
-    if not stories:
+    read = _stage_stories(con, stories)
+    if not read:
         # An incremental export with nothing new loads as 0 stories; any other empty file is refused.
         if notes is None:
             raise FileRejected(f"{f.rel_path}: the file holds no stories")
         return LoadCounts(0, 0, 0, join_notes(*notes))
-    _stage_stories(con, stories)
+    known = prepare_known_organisations(con)
+    # The checks go to a narrow table and the rest are views over _st: one temporary copy of the stories
+    # (payloads and text), not one per step, so a large export does not fill the spill folder.
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _st_checked AS SELECT *, count(*) OVER (PARTITION BY story_id) AS _n FROM _st"
+        f"""CREATE OR REPLACE TEMP TABLE _st_flags AS
+            SELECT s.source_row, {P.STORIES.key_count_sql()},
+                   (SELECT string_agg(v.organisation_code, ', ' ORDER BY v.service_no) FROM _st_services v
+                    WHERE v.source_row = s.source_row AND {unknown_organisation_sql("v.organisation_code", *known)})
+                   AS unknown_services
+            FROM _st s"""
     )
-    quarantined = quarantine_rows(con, "_st_checked", STORY_RULES, f)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _st_ok AS SELECT * FROM _st_checked WHERE {passing_rows(STORY_RULES)}"
+        "CREATE OR REPLACE TEMP VIEW _st_checked AS SELECT * FROM _st JOIN _st_flags USING (source_row)"
+    )
+    quarantined = quarantine_rows(con, "_st_checked", STORY_RULES, f, policy=P.STORIES)
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW _st_ok AS SELECT * FROM _st_checked WHERE {passing_rows(STORY_RULES)}"
     )
     params = [f.rel_path, f.sha256]
     con.execute(
@@ -507,7 +571,10 @@ def _load_stories(
         params,
     )
     apply_story_geography(con, f.rel_path)
-    return LoadCounts(len(stories), len(stories) - quarantined, quarantined, join_notes(*(notes or [])))
+    con.execute("DROP VIEW _st_ok; DROP VIEW _st_checked; DROP TABLE _st_flags")
+    for table in _ST_SCHEMA:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return LoadCounts(read, read - quarantined, quarantined, join_notes(*(notes or [])))
 
 
 def apply_story_geography(con: duckdb.DuckDBPyConnection, source_file: str | None = None) -> None:
@@ -566,17 +633,18 @@ def apply_story_geography(con: duckdb.DuckDBPyConnection, source_file: str | Non
 
 
 def load_care_opinion(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
-    """A Care Opinion API v2 JSON export (one row read = one opinion)."""
+    """A Care Opinion API v2 JSON export (one row read = one opinion), streamed: memory holds one block of
+    the file and one batch of stories, whatever the export's size."""
     ensure_story_tables(con)
-    data = _read_json(f)
-    if _empty_export(data):
+    shape = _export_shape(f)
+    if problem := _not_opinions(shape):
+        raise FileRejected(f"{f.rel_path}: {problem}")
+    if shape.empty:
         return _load_stories(
             con, f, [], ["the export holds no opinions: an incremental export with nothing new"]
         )
-    opinions = opinions_of(data)
-    if opinions is None:
-        raise FileRejected(f"{f.rel_path}: {_not_opinions(data)}")
-    return _load_stories(con, f, [story_from_opinion(o, i) for i, o in enumerate(opinions, start=1)])
+    stories = (story_from_opinion(o, i) for i, o in enumerate(_opinions(f), start=1))
+    return _load_stories(con, f, stories)
 
 
 def load_story_collection(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
