@@ -69,7 +69,7 @@ def generate(path: Path, practices: int) -> None:
 def run_ours(csv_path: str, workdir: str) -> dict[str, float]:
     sys.path.insert(0, str(REPO))
     from pipelines.core.store import open_store
-    from pipelines.ingest import ingest_source
+    from pipelines.ingest.loop import ingest_source
     from pipelines.sources.gpps import layouts as L
     from pipelines.sources.reference.layouts import ensure_reference_tables
 

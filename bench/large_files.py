@@ -130,14 +130,14 @@ def load_one(landing: str, warehouse: str, source: str, memory_limit: str) -> No
     """Child process: ingest one source's folder into a fresh store; print figures as JSON."""
     sys.path.insert(0, str(REPO))
     from pipelines.core.store import open_store
-    from pipelines.ingest import ingest_source
+    from pipelines.ingest.loop import ingest_source
 
     if source == "stories":
         from pipelines.sources.stories.layouts import STORY_LAYOUTS as layouts
         from pipelines.sources.stories.layouts import ensure_story_tables as prepare
     else:
         from pipelines.sources.fft.layouts import FFT_LAYOUTS as layouts
-        from pipelines.sources.fft.layouts import ensure_fft_tables as prepare
+        from pipelines.sources.fft.common import ensure_fft_tables as prepare
 
     folder = Path(warehouse).parent
     peak = {"bytes": 0}

@@ -570,8 +570,8 @@ def withdraw(
     The file may stay in the landing folder: its content is held until it changes or `chorus readmit`.
     """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    from pipelines.ingest import sha256_of
-    from pipelines.withdraw import WithdrawalError, ledger_paths_like, withdraw_file
+    from pipelines.ingest.files import sha256_of
+    from pipelines.ingest.withdraw import WithdrawalError, ledger_paths_like, withdraw_file
 
     settings = _settings()
     if not reason.strip():
@@ -617,7 +617,7 @@ def readmit(
     run_now: bool = typer.Option(True, "--run/--no-run", help="Load it and republish now."),
 ) -> None:
     """Lift a withdrawal: the file (if in the landing folder) loads again on the next run of its source."""
-    from pipelines.withdraw import readmit as lift
+    from pipelines.ingest.withdraw import readmit as lift
 
     settings = _settings()
     if not settings.warehouse.exists():

@@ -16,7 +16,9 @@ import dagster as dg
 import duckdb
 
 from pipelines.core.sql import literal_list
-from pipelines.ingest import IngestReport, Layout, ingest_source
+from pipelines.ingest.detect import Layout
+from pipelines.ingest.ledger import IngestReport
+from pipelines.ingest.loop import ingest_source
 from pipelines.lib.gx_resource import GreatExpectationsResource
 from pipelines.lib.metadata import query_markdown, table_metadata
 from pipelines.lib.resources import ChorusResource

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest import Layout
+from pipelines.ingest.detect import Layout
 from pipelines.sample.ics import SyntheticICS
 from pipelines.validation.expectations import TableSuite
 

@@ -13,7 +13,9 @@ from typing import Protocol
 import duckdb
 
 from pipelines.core.store import table_exists
-from pipelines.ingest import Audit, AuditRecorder, AuditResult, LandingFile, Layout
+from pipelines.ingest.detect import Layout
+from pipelines.ingest.files import LandingFile
+from pipelines.ingest.loop import Audit, AuditRecorder, AuditResult
 from pipelines.sources.registry import suite_for
 from pipelines.validation.expectations import Outcome, TableSuite
 from pipelines.validation.results import outcome_record, replace_results

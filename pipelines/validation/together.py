@@ -27,7 +27,9 @@ import duckdb
 
 from pipelines.core.sql import quote_identifier
 from pipelines.core.store import table_exists
-from pipelines.ingest import AuditResult, LandingFile, Layout, ManyAudit, ManyAuditRecorder
+from pipelines.ingest.detect import Layout
+from pipelines.ingest.files import LandingFile
+from pipelines.ingest.loop import AuditResult, ManyAudit, ManyAuditRecorder
 from pipelines.sources.registry import suite_for
 from pipelines.validation.audit import SuiteRunner
 from pipelines.validation.expectations import Expect, Outcome, TableSuite

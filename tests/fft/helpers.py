@@ -10,7 +10,9 @@ from pathlib import Path
 import duckdb
 
 from pipelines.core.store import open_store
-from pipelines.ingest import IngestReport, Layout, ingest_source
+from pipelines.ingest.detect import Layout
+from pipelines.ingest.ledger import IngestReport
+from pipelines.ingest.loop import ingest_source
 
 TEMPLATES = "fft-nhse-templates"
 

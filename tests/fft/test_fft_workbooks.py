@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.ingest import FileRejected, LandingFile
+from pipelines.ingest.files import FileRejected, LandingFile
 from pipelines.sample.ics import synthetic_ics
 from pipelines.sources.fft.layouts import FFT_LAYOUTS, FFT_WORKBOOK
 from pipelines.sources.fft.sample import write_fft

@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines.core.store import open_store
-from pipelines.ingest import IngestReport, ingest_source
+from pipelines.ingest.ledger import IngestReport
+from pipelines.ingest.loop import ingest_source
 from pipelines.sources.gpps import layouts as L
 from pipelines.sources.reference import layouts as R
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.core.store import open_store
-from pipelines.ingest import ingest_source
+from pipelines.ingest.loop import ingest_source
 from pipelines.sources.healthwatch import layouts as L
 
 LOOKUP = "LAD23CD,LAD23NM,SICBL23CDH,ICB23CD,ICB23CDH,ICB23NM\nE06999903,Saltmarsh City,ZC3,E54999999,QZ9,Test ICB\n"
@@ -178,14 +178,14 @@ def _state(warehouse: Path) -> dict[str, list]:
 
 
 def test_reports_loaded_together_end_exactly_as_one_by_one(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    import pipelines.ingest
+    import pipelines.ingest.loop
     from pipelines.validation.audit import SqlRunner, build_audit
     from pipelines.validation.together import build_audit_many
 
     one_by_one: list[str] = []
-    per_file = pipelines.ingest.ingest_file
+    per_file = pipelines.ingest.loop.ingest_file
     monkeypatch.setattr(
-        pipelines.ingest,
+        pipelines.ingest.loop,
         "ingest_file",
         lambda con, f, *a: one_by_one.append(f.rel_path) or per_file(con, f, *a),
     )
@@ -217,7 +217,7 @@ def test_reports_loaded_together_end_exactly_as_one_by_one(tmp_path: Path, monke
 
 
 def test_a_report_failing_validation_fails_alone_and_keeps_its_previous_version(tmp_path: Path) -> None:
-    from pipelines.ingest import AuditResult
+    from pipelines.ingest.loop import AuditResult
 
     landing = _many_reports(tmp_path)
     warehouse = tmp_path / "w.duckdb"

@@ -232,7 +232,7 @@ def test_the_first_tick_requests_nothing_the_store_already_loaded(
 ) -> None:
     """`make ui` after `make demo`: files the ledger holds as loaded (same content) are not rebuilt."""
     from pipelines.core.store import open_store
-    from pipelines.ingest import sha256_of
+    from pipelines.ingest.files import sha256_of
 
     store = tmp_path / "store" / "chorus.duckdb"
     with open_store(store) as con:

@@ -45,7 +45,7 @@ def pause(label):
     time.sleep(600)
 
 if pause_at == "ingest":
-    import pipelines.ingest as ingest
+    import pipelines.ingest.loop as ingest
     original = ingest.ingest_file
 
     def paused_ingest_file(con, landing_file, layout, *args, **kwargs):

@@ -21,7 +21,9 @@ import pytest
 
 from pipelines.core.store import open_store
 from pipelines.defs.automation.sensors import snapshot_landing
-from pipelines.ingest import LandingFile, Layout, LoadCounts, ingest_source, scan_landing
+from pipelines.ingest.detect import Layout, LoadCounts
+from pipelines.ingest.files import LandingFile, scan_landing
+from pipelines.ingest.loop import ingest_source
 from tests.ops.toy_source import THINGS, load_things, things_landing, things_store
 
 

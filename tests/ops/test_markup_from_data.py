@@ -15,7 +15,8 @@ import dagster as dg
 import pytest
 from markdown_it import MarkdownIt
 
-from pipelines.ingest import LandingFile, quoted_columns
+from pipelines.ingest.detect import quoted_columns
+from pipelines.ingest.files import LandingFile
 from tests.conftest import materialize, query
 
 IMAGE = "![h](http://host/x.png)"

@@ -16,8 +16,9 @@ import pytest
 
 from pipelines.core.fingerprint import inputs_fingerprint
 from pipelines.core.store import open_store
-from pipelines.ingest import LandingFile, ingest_source
-from pipelines.withdraw import REMOVED_REASON, readmit, withdraw_file
+from pipelines.ingest.files import LandingFile
+from pipelines.ingest.loop import ingest_source
+from pipelines.ingest.withdraw import REMOVED_REASON, readmit, withdraw_file
 from tests.ops.toy_source import THINGS, things_landing, things_store
 
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import duckdb
 
 from pipelines.core.store import open_store
-from pipelines.ingest import LandingFile, Layout, LoadCounts, stage_csv
+from pipelines.ingest.csv_staging import stage_csv
+from pipelines.ingest.detect import Layout, LoadCounts
+from pipelines.ingest.files import LandingFile
 
 
 def load_things(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> LoadCounts:

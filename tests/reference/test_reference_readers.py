@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from pipelines.core.store import open_store
-from pipelines.ingest import ingest_source
+from pipelines.ingest.loop import ingest_source
 from pipelines.sources.reference.layouts import REFERENCE_LAYOUTS, ensure_reference_tables
 from tests.conftest import REPO
 

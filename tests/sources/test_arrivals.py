@@ -9,10 +9,11 @@ import duckdb
 import pytest
 
 from pipelines.core.store import open_store
-from pipelines.ingest import ingest_source
+from pipelines.ingest.detect import closest_layout_hint
+from pipelines.ingest.loop import ingest_source
 from pipelines.sources.healthwatch.documents import decode_document
 from pipelines.sources.shared.as_arrived import trailing_blank_lines
-from pipelines.sources.shared.header_map import closest_layout_hint, override_variable
+from pipelines.sources.shared.header_map import override_variable
 from pipelines.sources.stories.layouts import STORY_LAYOUTS, resolve_day_month
 
 

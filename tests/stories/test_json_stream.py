@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from pipelines.core.store import ensure_store
-from pipelines.ingest import FileRejected, LandingFile
+from pipelines.ingest.files import FileRejected, LandingFile
 from pipelines.sources.stories import json_stream, layouts
 
 

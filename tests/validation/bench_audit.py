@@ -49,7 +49,7 @@ def add_reports(landing: Path, reports: int) -> None:
 
 def bench_reports(reports: int) -> None:
     from pipelines.core.store import open_store
-    from pipelines.ingest import ingest_source
+    from pipelines.ingest.loop import ingest_source
     from pipelines.lib.gx_resource import GreatExpectationsResource
     from pipelines.sample.generate import generate_sample
     from pipelines.validation.audit import SqlRunner, build_audit

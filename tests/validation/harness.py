@@ -14,7 +14,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines.core.store import open_store
-from pipelines.ingest import Layout, ingest_source
+from pipelines.ingest.detect import Layout
+from pipelines.ingest.loop import ingest_source
 from pipelines.validation.audit import SqlRunner, SuiteRunner, build_audit
 from tests.validation.corpus import Case
 
@@ -59,7 +60,7 @@ def prepare(con: duckdb.DuckDBPyConnection, source: str) -> None:
 
         prepare_gpps(con)
     if source == "fft":
-        from pipelines.sources.fft.layouts import ensure_fft_tables
+        from pipelines.sources.fft.common import ensure_fft_tables
 
         ensure_fft_tables(con)
     if source == "complaints":

@@ -9,8 +9,9 @@ import duckdb
 import pytest
 
 from pipelines.core.store import ensure_store
-from pipelines.ingest import LandingFile, RowRule, quarantine_rows
-from pipelines.sources.policy import CSV_READ_RULES, all_policies, policy_markdown
+from pipelines.ingest.files import LandingFile
+from pipelines.ingest.quarantine import CSV_READ_RULES, RowRule, quarantine_rows
+from pipelines.sources.policy import all_policies, policy_markdown
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -37,13 +38,13 @@ def test_every_table_declares_each_rule_once_with_a_reason() -> None:
 def test_the_readers_rule_lists_match_their_policy() -> None:
     """Module-level rule lists against their table's policy (rules built inside a loader are checked by
     ``quarantine_rows`` each time it runs, which the corpus and the sample run do)."""
+    from pipelines.ingest.quarantine import check_rules
     from pipelines.sources.complaints import layouts as complaints
     from pipelines.sources.complaints import policy as complaints_policy
     from pipelines.sources.fft import comments, workbook
     from pipelines.sources.fft import policy as fft_policy
     from pipelines.sources.gpps import layouts as gpps
     from pipelines.sources.gpps import policy as gpps_policy
-    from pipelines.sources.policy import check_rules
     from pipelines.sources.stories import layouts as stories
     from pipelines.sources.stories import policy as stories_policy
 

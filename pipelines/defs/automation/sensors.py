@@ -1,7 +1,7 @@
 """The landing sensor: a run for the sources whose files are new, changed or removed.
 
 A removed file is withdrawn by the run it triggers: its source's ingest assets find it gone and take its
-rows out (``pipelines/withdraw.py``), and the marts, published file and reports downstream are rebuilt.
+rows out (``pipelines/ingest/withdraw.py``), and the marts, published file and reports downstream are rebuilt.
 
 The cursor remembers, per source, each file's SHA-256 (with its size and mtime so an untouched file is
 not re-hashed every tick: national files are gigabytes). A tick compares the landing folder with the
@@ -24,7 +24,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.defs.automation.schedules import refresh_all_job
-from pipelines.ingest import scan_landing, sha256_of
+from pipelines.ingest.files import scan_landing, sha256_of
 from pipelines.lib.resources import ChorusResource
 from pipelines.sources.registry import source_names
 
@@ -236,7 +236,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, chorus: ChorusResource) 
         "base": base,
         "attempt": attempt,
     }
-    # A removed file is withdrawn by its source's ingest assets in this run (pipelines/withdraw.py).
+    # A removed file is withdrawn by its source's ingest assets in this run (pipelines/ingest/withdraw.py).
     removed = sum(1 for v in changes.values() for sha in v.values() if sha is None)
     context.log.info(
         f"{files} changed file(s) ({removed} removed, to be withdrawn) in {', '.join(sources)}: "

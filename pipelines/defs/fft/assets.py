@@ -4,7 +4,7 @@ import dagster as dg
 
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import ChorusResource
-from pipelines.sources.fft import layouts as L
+from pipelines.sources.fft.common import ensure_fft_tables
 
 GROUP = "fft"
 
@@ -21,7 +21,7 @@ GROUP = "fft"
 def fft_aggregate_scores(chorus: ChorusResource) -> dg.MaterializeResult:
     """Report the aggregate rows the workbook load wrote (the table is filled file by file upstream)."""
     with chorus.connect() as con:
-        L.ensure_fft_tables(con)
+        ensure_fft_tables(con)
         metadata = table_metadata(
             con, "staged.fft_aggregate_scores", order_by="setting, period, aggregate_level"
         )

@@ -13,16 +13,10 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest import (
-    FileRejected,
-    LandingFile,
-    Layout,
-    LoadCounts,
-    RowRule,
-    passing_rows,
-    quarantine_rows,
-    stage_csv,
-)
+from pipelines.ingest.csv_staging import stage_csv
+from pipelines.ingest.detect import Layout, LoadCounts
+from pipelines.ingest.files import FileRejected, LandingFile
+from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows
 from pipelines.sources.complaints import policy as P
 from pipelines.sources.fft.comments import age_band_sql, clean_text_sql
 from pipelines.sources.fft.common import (

@@ -1,6 +1,6 @@
 """Quarantine policy of the complaints tables (see :mod:`pipelines.sources.policy`)."""
 
-from pipelines.sources.policy import PolicyRule, TablePolicy
+from pipelines.ingest.quarantine import PolicyRule, TablePolicy
 
 KNOWN = PolicyRule(
     "known_organisation",

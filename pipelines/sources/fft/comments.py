@@ -20,20 +20,16 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from pipelines.ingest import (
-    FileRejected,
-    LandingFile,
-    LoadCounts,
-    RowRule,
-    passing_rows,
-    quarantine_rows,
-    stage_csv,
-)
+from pipelines.ingest.csv_staging import stage_csv
+from pipelines.ingest.detect import LoadCounts
+from pipelines.ingest.files import FileRejected, LandingFile
+from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows
 from pipelines.sources.fft import policy as P
 from pipelines.sources.fft.common import (
     PRACTICE_CODE_RE,
     SITE_CODE_RE,
     TRUST_CODE_RE,
+    ensure_fft_tables,
     ensure_geography_views,
     geography_sql,
     resolve_dates,
@@ -124,7 +120,6 @@ COMMENT_RULES = [
 
 def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: str) -> LoadCounts:
     """Load one comment export of ``layout`` (a name in ``headers.csv``)."""
-    from pipelines.sources.fft.layouts import ensure_fft_tables
 
     ensure_fft_tables(con)
     ensure_comment_tables(con)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
+from pipelines.core.sql import run_sql_file
 from pipelines.core.store import table_exists
+from pipelines.sources.shared.comments import ensure_comment_tables
 
 # Day/month order of a d/m/Y-or-m/d/Y date. A part above 12 settles the order for that row; when both
 # parts are 12 or less the file's dominant order (from its settled rows) is used and the row is flagged.
@@ -118,3 +122,20 @@ def geography_sql(rows: str, key: str = "source_row") -> str:
 PRACTICE_CODE_RE = "^[A-Z][0-9]{5}$"
 TRUST_CODE_RE = "^R[A-Z0-9]{2}$"
 SITE_CODE_RE = "^R[A-Z0-9]{2}[A-Z0-9]{2}$"
+
+
+TABLES_SQL = Path(__file__).with_name("tables.sql")
+COMMENT_TABLES = ("raw.fft_comment_rows", "raw.comment_text", "staged.comments", "staged.fft_comment_details")
+
+
+def ensure_fft_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the FFT tables, the shared comments tables and the ``staged.fft_comments`` view."""
+    run_sql_file(con, TABLES_SQL)
+    ensure_comment_tables(con)
+    con.execute(
+        """CREATE OR REPLACE VIEW staged.fft_comments AS
+           SELECT c.*, d.layout, d.respondent_id, d.organisation_as_written, d.location_1, d.location_2, d.location_3,
+                  d.date_as_written, d.date_order
+           FROM staged.comments c LEFT JOIN staged.fft_comment_details d USING (comment_id)
+           WHERE c.source = 'fft'"""
+    )

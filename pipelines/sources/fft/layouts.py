@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
 
-from pipelines.ingest import LandingFile, Layout, LoadCounts
+from pipelines.ingest.detect import Layout, LoadCounts, Loader
+from pipelines.ingest.files import LandingFile
 from pipelines.sources.fft.comments import load_comment_export
+from pipelines.sources.fft.common import COMMENT_TABLES
 from pipelines.sources.fft.workbook import load_fft_workbook, looks_like_fft_workbook
-from pipelines.sources.shared.comments import ensure_comment_tables
-
-TABLES_SQL = (Path(__file__).parent / "tables.sql").read_text()
-COMMENT_TABLES = ("raw.fft_comment_rows", "raw.comment_text", "staged.comments", "staged.fft_comment_details")
 
 
-def ensure_fft_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the FFT tables, the shared comments tables and the ``staged.fft_comments`` view."""
-    con.execute(TABLES_SQL)
-    ensure_comment_tables(con)
-    con.execute(
-        """CREATE OR REPLACE VIEW staged.fft_comments AS
-           SELECT c.*, d.layout, d.respondent_id, d.organisation_as_written, d.location_1, d.location_2, d.location_3,
-                  d.date_as_written, d.date_order
-           FROM staged.comments c LEFT JOIN staged.fft_comment_details d USING (comment_id)
-           WHERE c.source = 'fft'"""
-    )
-
-
-def _comments_loader(layout: str):  # noqa: ANN202 - returns a Loader
+def _comments_loader(layout: str) -> Loader:
     def load(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
         return load_comment_export(con, f, layout)
 

@@ -1,6 +1,7 @@
 """The Friends and Family Test: NHS England's monthly workbooks and trusts' comment-level exports."""
 
 from pipelines.sources.fft import layouts as L
+from pipelines.sources.fft.common import ensure_fft_tables
 from pipelines.sources.fft.sample import write_fft
 from pipelines.sources.fft.suite import SUITES
 from pipelines.sources.source_spec import IngestTable, SourceSpec
@@ -22,7 +23,7 @@ SOURCE = SourceSpec(
             "eligible, % positive / negative as 0-1, the very good … don't know breakdown, collection modes, '*' "
             "read as suppressed. England, ICB and Selection rows go to staged.fft_aggregate_scores.",
             kinds=frozenset({"duckdb", "excel"}),
-            prepare=L.ensure_fft_tables,
+            prepare=ensure_fft_tables,
             deps=REFERENCE_DEPS,
             preview_order="setting, period, level, organisation_code",
         ),
@@ -32,7 +33,7 @@ SOURCE = SourceSpec(
             "FFT free-text comments, one per response, in the shared staged.comments table (this asset is its FFT "
             "view, with location levels): score as rating 1 very good … 5 very poor, question, date with "
             "day/month ambiguity recorded, demographics in the shared vocabulary; text in raw.comment_text.",
-            prepare=L.ensure_fft_tables,
+            prepare=ensure_fft_tables,
             deps=REFERENCE_DEPS,
             preview_order="comment_id",
             writes_comments=True,

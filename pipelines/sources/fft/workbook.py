@@ -21,8 +21,11 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest import FileRejected, LandingFile, LoadCounts, RowRule, passing_rows, quarantine_rows
+from pipelines.ingest.detect import LoadCounts
+from pipelines.ingest.files import FileRejected, LandingFile
+from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows
 from pipelines.sources.fft import policy as P
+from pipelines.sources.fft.common import ensure_fft_tables
 from pipelines.sources.shared.header_map import field_map
 
 HERE = Path(__file__).parent
@@ -346,7 +349,6 @@ WORKBOOK_RULES = [
 
 def load_fft_workbook(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     """One monthly FFT workbook → raw cells → ``staged.fft_scores`` + ``staged.fft_aggregate_scores``."""
-    from pipelines.sources.fft.layouts import ensure_fft_tables
 
     ensure_fft_tables(con)
     period, cells = read_workbook(f)

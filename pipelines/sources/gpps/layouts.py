@@ -24,18 +24,11 @@ from pathlib import Path
 import duckdb
 
 from pipelines.core.store import duckdb_setting
-from pipelines.ingest import (
-    FileRejected,
-    LandingFile,
-    Layout,
-    LoadCounts,
-    RowRule,
-    _csv_error_message,
-    passing_rows,
-    quarantine_rows,
-    stage_csv,
-)
-from pipelines.read_quarantine import FORMULA_CELL_RE
+from pipelines.ingest.csv_staging import _csv_error_message, stage_csv
+from pipelines.ingest.detect import Layout, LoadCounts
+from pipelines.ingest.files import FileRejected, LandingFile
+from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows
+from pipelines.ingest.read_rules import FORMULA_CELL_RE
 from pipelines.sources.gpps import grammar as G
 from pipelines.sources.gpps import policy as P
 from pipelines.sources.gpps.catalogue import load_catalogue, measures_for_year, positive_summary_codes

@@ -1,6 +1,6 @@
 """Quarantine policy of the GP Patient Survey tables (see :mod:`pipelines.sources.policy`)."""
 
-from pipelines.sources.policy import PolicyRule, TablePolicy
+from pipelines.ingest.quarantine import PolicyRule, TablePolicy
 
 RESULTS = TablePolicy(
     "gpps",

@@ -10,7 +10,7 @@ touch it.)
 
 from __future__ import annotations
 
-from pipelines.ingest import FileRejected, LandingFile
+from pipelines.ingest.files import FileRejected, LandingFile
 from pipelines.sources.gpps import grammar as G
 
 # Survey years each header generation was published for (docs/DESIGN.md section 4); None = still current.

@@ -22,19 +22,10 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest import (
-    ClearFiles,
-    FileRejected,
-    LandingFile,
-    Layout,
-    LoadCounts,
-    RowRule,
-    passing_rows,
-    quarantine_rows,
-    quarantine_rows_by_file,
-    reject_missing_columns,
-    stage_csv,
-)
+from pipelines.ingest.csv_staging import reject_missing_columns, stage_csv
+from pipelines.ingest.detect import ClearFiles, Layout, LoadCounts
+from pipelines.ingest.files import FileRejected, LandingFile
+from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows, quarantine_rows_by_file
 from pipelines.sources.healthwatch import policy as P
 from pipelines.sources.healthwatch.documents import document_blocks, findings
 from pipelines.sources.shared.as_arrived import join_notes, stage_incremental_csv

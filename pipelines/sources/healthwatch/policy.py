@@ -1,6 +1,6 @@
 """Quarantine policy of the Healthwatch tables (see :mod:`pipelines.sources.policy`)."""
 
-from pipelines.sources.policy import PolicyRule, TablePolicy
+from pipelines.ingest.quarantine import PolicyRule, TablePolicy
 
 LOCAL_AUTHORITY_ICB = TablePolicy(
     "healthwatch",

@@ -6,18 +6,10 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest import (
-    FileRejected,
-    LandingFile,
-    Layout,
-    LoadCounts,
-    RowRule,
-    passing_rows,
-    quarantine_rows,
-    read_first_row,
-    reject_missing_columns,
-    stage_csv,
-)
+from pipelines.ingest.csv_staging import reject_missing_columns, stage_csv
+from pipelines.ingest.detect import Layout, LoadCounts
+from pipelines.ingest.files import FileRejected, LandingFile, read_first_row
+from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows
 from pipelines.sources.reference import policy as P
 from pipelines.sources.shared.as_arrived import first_row_is_label_line, join_notes, readable_csv
 

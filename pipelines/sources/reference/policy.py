@@ -1,6 +1,6 @@
 """Quarantine policy of the reference tables (see :mod:`pipelines.sources.policy`)."""
 
-from pipelines.sources.policy import MAX_REFERENCE_LOSS, PolicyRule, TablePolicy
+from pipelines.ingest.quarantine import MAX_REFERENCE_LOSS, PolicyRule, TablePolicy
 
 SHAPE = "a code of the wrong shape would join nothing, or the wrong organisation"
 DATE = "a date that cannot be read would open or close the organisation at an unknown time"

@@ -1,7 +1,7 @@
 """CSV files as they really arrive: trailing blank lines, a header line typed above a header-less file,
 an incremental export with nothing new in it, and dates written two ways in one column.
 
-Readers call these around ``pipelines.ingest.stage_csv``; each returns what it did as a short note, and
+Readers call these around ``pipelines.ingest.csv_staging.stage_csv``; each returns what it did as a short note, and
 the loader joins the notes into ``LoadCounts.note``, which the ingest ledger records as the file's
 message (``meta.ingest_ledger.error`` of a loaded file), so a file read around is never read silently.
 """
@@ -17,7 +17,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest import LandingFile, read_first_row, stage_csv
+from pipelines.ingest.csv_staging import stage_csv
+from pipelines.ingest.files import LandingFile, read_first_row
 
 # A line with nothing in it but separators and spaces: what Excel writes for an empty row (",,,,"). Never a
 # quote: a lone '"' line closes a multi-line quoted field.

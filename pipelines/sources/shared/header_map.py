@@ -6,7 +6,7 @@ date"; "story", "narrative"). Each source keeps its spellings as data in one CSV
 
     layout,header,field[,breakdown,category]
 
-``header`` is the column name as normalised by ``pipelines.ingest.normalise_header`` (lower case,
+``header`` is the column name as normalised by ``pipelines.ingest.files.normalise_header`` (lower case,
 trimmed); a ``header`` ending in ``*`` is a prefix whose remainder names a breakdown category (complaints
 returns: ``subject: *``). A local layout is a config change, not a code change: point
 ``CHORUS_<SOURCE>_HEADER_MAP`` (e.g. ``CHORUS_STORIES_HEADER_MAP``) at a CSV with the same columns; its
@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from pipelines.ingest import Layout
+from pipelines.ingest.detect import register_layout_expectation
 
 
 @dataclass(frozen=True)
@@ -108,12 +106,6 @@ def spellings(rules: Sequence[HeaderRule], field: str) -> list[str]:
     return list(dict.fromkeys(r.header for r in rules if r.field == field))
 
 
-# --- the "closest layout" hint for a file no layout recognised -------------------------------------------
-
-# Layout name → a function giving, for a file's normalised header, (columns it shares, what is missing).
-_EXPECTED: dict[str, Callable[[Sequence[str]], tuple[int, list[str]]]] = {}
-
-
 def register_expected_columns(
     layout: str, source: str, packaged: Path, map_layout: str, required: Sequence[str]
 ) -> None:
@@ -129,29 +121,4 @@ def register_expected_columns(
         ]
         return len(required) - len(missing), missing
 
-    _EXPECTED[layout] = expected
-
-
-def closest_layout_hint(header: Sequence[str], layouts: Sequence[Layout]) -> str:
-    """ "Closest is 'X', missing column(s): …" for the layout sharing most columns with ``header``.
-
-    Signature layouts compare their signature columns; header-mapped layouts (registered with
-    :func:`register_expected_columns`) compare their required fields under every accepted spelling. Ties go
-    to the layout missing fewest columns. Empty when no layout shares a single column: naming one would
-    only mislead.
-    """
-    candidates: list[tuple[int, int, int, str, list[str]]] = []
-    for index, layout in enumerate(layouts):
-        if layout.name in _EXPECTED:
-            shared, missing = _EXPECTED[layout.name](header)
-        elif layout.signature and layout.sniff is None:
-            shared = len(layout.signature.intersection(header))
-            missing = sorted(layout.signature.difference(header))
-        else:
-            continue
-        if shared:
-            candidates.append((shared, -len(missing), -index, layout.name, missing))
-    if not candidates:
-        return ""
-    _shared, _fewest_missing, _first, name, missing = max(candidates)
-    return f". Closest is '{name}', missing column(s): {', '.join(missing) or 'none'}"
+    register_layout_expectation(layout, expected)

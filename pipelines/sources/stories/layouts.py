@@ -27,15 +27,9 @@ from typing import Any
 
 import duckdb
 
-from pipelines.ingest import (
-    FileRejected,
-    LandingFile,
-    Layout,
-    LoadCounts,
-    RowRule,
-    passing_rows,
-    quarantine_rows,
-)
+from pipelines.ingest.detect import Layout, LoadCounts
+from pipelines.ingest.files import FileRejected, LandingFile
+from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows
 from pipelines.sources.healthwatch.documents import markdown_inline_to_text, markdown_to_text
 from pipelines.sources.ods import prepare_known_organisations, unknown_organisation_sql
 from pipelines.sources.shared.as_arrived import join_notes, stage_incremental_csv

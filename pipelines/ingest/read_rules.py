@@ -1,6 +1,6 @@
 """Rows a CSV is read without: ragged rows and spreadsheet formula text (``CSV_READ_RULES`` of the policy).
 
-:func:`pipelines.ingest.stage_csv` reads every CSV with DuckDB's rejects table on, so a row with too few or
+:func:`pipelines.ingest.csv_staging.stage_csv` reads every CSV with DuckDB's rejects table on, so a row with too few or
 too many fields is set aside with its line number instead of failing the file; these functions turn the
 rejects into ``quarantine.rows`` (rule ``ragged_row``), tell a truncated file (its last line cut
 mid-field, or a quote never closed) from a ragged row, renumber the rows read so ``source_row`` stays the
@@ -8,6 +8,7 @@ row's place in the file, and quarantine rows holding spreadsheet formula text (r
 
 The rows quarantined here never reach a reader's own rules; :func:`read_quarantined_rows` counts them so
 the ingest loop adds them to the file's rows read and quarantined.
+
 """
 
 from __future__ import annotations
@@ -26,9 +27,17 @@ FORMULA_CELL_RE = (
     r"^\s*(?:=\s*\S|[+\-@]\s*(?:[A-Za-z_][A-Za-z0-9_.]*\(|\$?[A-Za-z]{1,3}\$?[0-9]{1,7}\b)"
     r"|#(?:REF!|VALUE!|DIV/0!|NAME\?))"
 )
+
+
 RAGGED_ERRORS = ("MISSING COLUMNS", "TOO MANY COLUMNS")
+
+
 READ_RULES = ("ragged_row", "formula_text")
+
+
 REJECTS_TABLE = "_csv_rejects"
+
+
 REJECTS_SCAN = "_csv_reject_scans"
 
 
