@@ -70,8 +70,8 @@ def run_ours(csv_path: str, workdir: str) -> dict[str, float]:
     sys.path.insert(0, str(REPO))
     from pipelines.core.store import open_store
     from pipelines.ingest.loop import ingest_source
-    from pipelines.sources.gpps import layouts as L
-    from pipelines.sources.reference.layouts import ensure_reference_tables
+    from pipelines.sources.gpps import readers as L
+    from pipelines.sources.reference.readers import ensure_reference_tables
 
     landing = Path(workdir) / "landing"
     (landing / "gpps").mkdir(parents=True)

@@ -133,11 +133,11 @@ def load_one(landing: str, warehouse: str, source: str, memory_limit: str) -> No
     from pipelines.ingest.loop import ingest_source
 
     if source == "stories":
-        from pipelines.sources.stories.layouts import STORY_LAYOUTS as layouts
-        from pipelines.sources.stories.layouts import ensure_story_tables as prepare
+        from pipelines.sources.stories.readers import STORY_LAYOUTS as layouts
+        from pipelines.sources.stories.readers import ensure_story_tables as prepare
     else:
-        from pipelines.sources.fft.layouts import FFT_LAYOUTS as layouts
         from pipelines.sources.fft.common import ensure_fft_tables as prepare
+        from pipelines.sources.fft.readers import FFT_LAYOUTS as layouts
 
     folder = Path(warehouse).parent
     peak = {"bytes": 0}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.sample.ics import synthetic_ics
-from pipelines.sources.complaints.layouts import COMPLAINT_LAYOUTS, EXTRA_MAP_VARIABLE
+from pipelines.sources.complaints.readers import COMPLAINT_LAYOUTS, EXTRA_MAP_VARIABLE
 from pipelines.sources.complaints.sample import return_header, write_complaints
 from tests.conftest import failed_checks, materialize, step_failures
 from tests.fft.helpers import ingest, rows

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.sources.fft.layouts import FFT_LAYOUTS
+from pipelines.sources.fft.readers import FFT_LAYOUTS
 from tests.fft.helpers import ingest, place, rows
 
 UPLOAD = (

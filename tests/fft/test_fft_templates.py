@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.sources.fft.layouts import FFT_LAYOUTS
+from pipelines.sources.fft.readers import FFT_LAYOUTS
 from pipelines.sources.fft.workbook import header_map, normalise_label
 from tests.fft.helpers import TEMPLATES, build_workbook, ingest, rows, template_cells
 

@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.ingest.files import FileRejected, LandingFile
 from pipelines.sample.ics import synthetic_ics
-from pipelines.sources.fft.layouts import FFT_LAYOUTS, FFT_WORKBOOK
+from pipelines.sources.fft.readers import FFT_LAYOUTS, FFT_WORKBOOK
 from pipelines.sources.fft.sample import write_fft
 from pipelines.sources.fft.workbook import read_workbook
 from tests.fft.helpers import build_workbook, ingest, rows

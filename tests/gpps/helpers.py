@@ -11,8 +11,8 @@ import duckdb
 from pipelines.core.store import open_store
 from pipelines.ingest.ledger import IngestReport
 from pipelines.ingest.loop import ingest_source
-from pipelines.sources.gpps import layouts as L
-from pipelines.sources.reference import layouts as R
+from pipelines.sources.gpps import readers as L
+from pipelines.sources.reference import readers as R
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DERIVED_SQL = Path(R.__file__).parent / "derived.sql"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.core.store import open_store
-from pipelines.sources.gpps import layouts as L
+from pipelines.sources.gpps import readers as L
 from tests.conftest import query
 from tests.gpps.helpers import FIXTURES, ingest, landing_with
 

@@ -6,7 +6,7 @@ import duckdb
 
 from pipelines.core.store import open_store
 from pipelines.ingest.loop import ingest_source
-from pipelines.sources.healthwatch import layouts as L
+from pipelines.sources.healthwatch import readers as L
 
 LOOKUP = "LAD23CD,LAD23NM,SICBL23CDH,ICB23CD,ICB23CDH,ICB23NM\nE06999903,Saltmarsh City,ZC3,E54999999,QZ9,Test ICB\n"
 REGISTER_HEADER = "File,Local Healthwatch,Local authority,Publication date,Service type,Title\n"

@@ -90,7 +90,7 @@ def test_secondary_suppression_protects_a_single_hidden_group() -> None:
 @pytest.fixture
 def tiny_store(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     """Two practices in one ICB, registered population and a handful of comments, by hand."""
-    from pipelines.sources.reference.layouts import ensure_reference_tables
+    from pipelines.sources.reference.readers import ensure_reference_tables
     from pipelines.sources.shared.comments import ensure_comment_tables
 
     con = duckdb.connect(str(tmp_path / "w.duckdb"))

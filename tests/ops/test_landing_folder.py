@@ -224,7 +224,7 @@ def test_the_working_store_and_its_spill_folder_are_owner_only(tmp_path: Path) -
 
 
 def test_the_same_file_name_in_two_sub_folders_gives_unique_comment_ids(tmp_path: Path) -> None:
-    from pipelines.sources.fft.layouts import FFT_LAYOUTS
+    from pipelines.sources.fft.readers import FFT_LAYOUTS
     from tests.fft.helpers import ingest as ingest_fft
     from tests.fft.helpers import rows as fft_rows
 

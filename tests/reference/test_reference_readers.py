@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.core.store import open_store
 from pipelines.ingest.loop import ingest_source
-from pipelines.sources.reference.layouts import REFERENCE_LAYOUTS, ensure_reference_tables
+from pipelines.sources.reference.readers import REFERENCE_LAYOUTS, ensure_reference_tables
 from tests.conftest import REPO
 
 

@@ -14,7 +14,7 @@ from pipelines.ingest.loop import ingest_source
 from pipelines.sources.healthwatch.documents import decode_document
 from pipelines.sources.shared.as_arrived import trailing_blank_lines
 from pipelines.sources.shared.header_map import override_variable
-from pipelines.sources.stories.layouts import STORY_LAYOUTS, resolve_day_month
+from pipelines.sources.stories.readers import STORY_LAYOUTS, resolve_day_month
 
 
 @pytest.mark.parametrize(
@@ -57,7 +57,7 @@ def test_windows_1252_reports_read_exactly() -> None:
 
 
 def test_closest_layout_is_the_one_sharing_most_columns_and_none_when_nothing_is_shared() -> None:
-    from pipelines.sources.healthwatch.layouts import HEALTHWATCH_LAYOUTS
+    from pipelines.sources.healthwatch.readers import HEALTHWATCH_LAYOUTS
 
     hint = closest_layout_hint(["file name", "local authority", "title"], HEALTHWATCH_LAYOUTS)
     assert hint.startswith(
@@ -86,7 +86,7 @@ def test_story_headers_mapped_by_the_override_file(tmp_path: Path, monkeypatch: 
     extra.write_text("layout,header,field\ncollection,ref,story_id\ncollection,their words,story\n")
     monkeypatch.setenv(override_variable("stories"), str(extra))
     with open_store(tmp_path / "w2.duckdb") as con:
-        from pipelines.sources.stories.layouts import ensure_story_tables
+        from pipelines.sources.stories.readers import ensure_story_tables
 
         ensure_story_tables(con)
         report = ingest_source(con, landing, "stories", STORY_LAYOUTS)
@@ -111,7 +111,7 @@ def test_fft_comment_headers_mapped_by_the_override_file(
 
 
 def test_a_register_that_cannot_be_read_never_hides_the_reports_it_lists(tmp_path: Path) -> None:
-    from pipelines.sources.healthwatch.layouts import HEALTHWATCH_LAYOUTS, ensure_healthwatch_tables
+    from pipelines.sources.healthwatch.readers import HEALTHWATCH_LAYOUTS, ensure_healthwatch_tables
 
     folder = tmp_path / "landing" / "healthwatch"
     (folder / "reports").mkdir(parents=True)
@@ -146,7 +146,7 @@ def test_ledger_note_is_the_message_of_a_loaded_file(tmp_path: Path) -> None:
     folder.mkdir(parents=True)
     (folder / "nothing-new.csv").write_text("story_id,date,story\n,,\n")
     with open_store(tmp_path / "w.duckdb") as con:
-        from pipelines.sources.stories.layouts import ensure_story_tables
+        from pipelines.sources.stories.readers import ensure_story_tables
 
         ensure_story_tables(con)
         ingest_source(con, landing, "stories", STORY_LAYOUTS)

@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.core.store import open_store
 from pipelines.ingest.loop import ingest_source
-from pipelines.sources.stories import layouts as L
+from pipelines.sources.stories import readers as L
 
 TWO_SERVICES = {
     "id": 101, "type": "opinion", "title": "Sent between *two* places",

@@ -66,9 +66,8 @@ def bench_reports(reports: int) -> None:
             audit, record = build_audit(SqlRunner())
             assert not ingest_source(con, landing, "reference", source_layouts("reference"), audit=audit,
                                      record_audit=record).failed  # fmt: skip
-            from pipelines.sources.reference import layouts
 
-            con.execute((Path(layouts.__file__).parent / "derived.sql").read_text())
+            con.execute((Path(readers.__file__).parent / "derived.sql").read_text())
         audit_s: list[float] = []
         record_s: list[float] = []
         audit, record = build_audit(GreatExpectationsResource())

@@ -23,27 +23,27 @@ from tests.validation.corpus import Case
 def source_layouts(source: str) -> Sequence[Layout]:
     """Every layout a source knows (the corpus exercises detection as well as loading)."""
     if source == "reference":
-        from pipelines.sources.reference.layouts import REFERENCE_LAYOUTS
+        from pipelines.sources.reference.readers import REFERENCE_LAYOUTS
 
         return REFERENCE_LAYOUTS
     if source == "gpps":
-        from pipelines.sources.gpps.layouts import GPPS_LAYOUTS
+        from pipelines.sources.gpps.readers import GPPS_LAYOUTS
 
         return GPPS_LAYOUTS
     if source == "fft":
-        from pipelines.sources.fft.layouts import FFT_LAYOUTS
+        from pipelines.sources.fft.readers import FFT_LAYOUTS
 
         return FFT_LAYOUTS
     if source == "complaints":
-        from pipelines.sources.complaints.layouts import COMPLAINT_LAYOUTS
+        from pipelines.sources.complaints.readers import COMPLAINT_LAYOUTS
 
         return COMPLAINT_LAYOUTS
     if source == "healthwatch":
-        from pipelines.sources.healthwatch.layouts import HEALTHWATCH_LAYOUTS
+        from pipelines.sources.healthwatch.readers import HEALTHWATCH_LAYOUTS
 
         return HEALTHWATCH_LAYOUTS
     if source == "stories":
-        from pipelines.sources.stories.layouts import STORY_LAYOUTS
+        from pipelines.sources.stories.readers import STORY_LAYOUTS
 
         return STORY_LAYOUTS
     raise KeyError(source)
@@ -52,11 +52,11 @@ def source_layouts(source: str) -> Sequence[Layout]:
 def prepare(con: duckdb.DuckDBPyConnection, source: str) -> None:
     """What each source's asset does before ingesting (its ``prepare``)."""
     if source == "reference":
-        from pipelines.sources.reference.layouts import ensure_reference_tables
+        from pipelines.sources.reference.readers import ensure_reference_tables
 
         ensure_reference_tables(con)
     if source == "gpps":
-        from pipelines.sources.gpps.layouts import prepare as prepare_gpps
+        from pipelines.sources.gpps.readers import prepare as prepare_gpps
 
         prepare_gpps(con)
     if source == "fft":
@@ -64,15 +64,15 @@ def prepare(con: duckdb.DuckDBPyConnection, source: str) -> None:
 
         ensure_fft_tables(con)
     if source == "complaints":
-        from pipelines.sources.complaints.layouts import ensure_complaint_tables
+        from pipelines.sources.complaints.readers import ensure_complaint_tables
 
         ensure_complaint_tables(con)
     if source == "healthwatch":
-        from pipelines.sources.healthwatch.layouts import ensure_healthwatch_tables
+        from pipelines.sources.healthwatch.readers import ensure_healthwatch_tables
 
         ensure_healthwatch_tables(con)
     if source == "stories":
-        from pipelines.sources.stories.layouts import apply_story_geography, ensure_story_tables
+        from pipelines.sources.stories.readers import apply_story_geography, ensure_story_tables
 
         ensure_story_tables(con)
         apply_story_geography(con)
@@ -130,9 +130,8 @@ def load_baseline(
             assert not report.failed, report.summary_markdown()
             if source == "reference":
                 # GPPS and the feedback sources check codes against the derived, versioned geography.
-                from pipelines.sources.reference import layouts
 
-                con.execute((Path(layouts.__file__).parent / "derived.sql").read_text())
+                con.execute((Path(readers.__file__).parent / "derived.sql").read_text())
     with open_store(warehouse) as con:
         failed = con.execute("SELECT count(*) FROM meta.validation_results WHERE NOT success").fetchone()[0]
         assert failed == 0, "the good sample failed an expectation"

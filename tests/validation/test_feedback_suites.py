@@ -22,7 +22,7 @@ FILE = "test/file.csv"
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
     from pipelines.core.store import open_store
-    from pipelines.sources.complaints.layouts import ensure_complaint_tables
+    from pipelines.sources.complaints.readers import ensure_complaint_tables
     from pipelines.sources.fft.common import ensure_fft_tables
     from pipelines.sources.shared.comments import ensure_comment_tables
 

@@ -39,14 +39,14 @@ def test_the_readers_rule_lists_match_their_policy() -> None:
     """Module-level rule lists against their table's policy (rules built inside a loader are checked by
     ``quarantine_rows`` each time it runs, which the corpus and the sample run do)."""
     from pipelines.ingest.quarantine import check_rules
-    from pipelines.sources.complaints import layouts as complaints
     from pipelines.sources.complaints import policy as complaints_policy
+    from pipelines.sources.complaints import readers as complaints
     from pipelines.sources.fft import comments, workbook
     from pipelines.sources.fft import policy as fft_policy
-    from pipelines.sources.gpps import layouts as gpps
     from pipelines.sources.gpps import policy as gpps_policy
-    from pipelines.sources.stories import layouts as stories
+    from pipelines.sources.gpps import readers as gpps
     from pipelines.sources.stories import policy as stories_policy
+    from pipelines.sources.stories import readers as stories
 
     for policy, rules in [
         (complaints_policy.RETURNS, complaints.RETURN_RULES),

@@ -4,7 +4,7 @@ import dagster as dg
 
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import ChorusResource
-from pipelines.sources.complaints import layouts as L
+from pipelines.sources.complaints import readers as L
 
 GROUP = "complaints"
 

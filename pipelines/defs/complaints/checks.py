@@ -2,7 +2,7 @@
 
 from pipelines.core.sql import literal_list
 from pipelines.lib.asset_checks import comment_with_text_check, sql_row_check, unique_key_check
-from pipelines.sources.complaints.layouts import FRAMEWORK_CATEGORIES
+from pipelines.sources.complaints.readers import FRAMEWORK_CATEGORIES
 
 _summary = """SELECT organisation_code, period_start, source_file,
                      max(value) FILTER (WHERE measure = 'brought_forward') AS bf,

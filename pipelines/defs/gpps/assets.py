@@ -6,7 +6,7 @@ import dagster as dg
 from pipelines.core.sql import run_sql_file
 from pipelines.lib.metadata import query_markdown, table_metadata
 from pipelines.lib.resources import ChorusResource
-from pipelines.sources.gpps import layouts as L
+from pipelines.sources.gpps import readers as L
 from pipelines.sources.gpps.catalogue import load_catalogue
 
 GROUP = "gpps"

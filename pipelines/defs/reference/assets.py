@@ -8,7 +8,7 @@ import dagster as dg
 from pipelines.core.sql import run_sql_file
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import ChorusResource
-from pipelines.sources.reference import layouts as L
+from pipelines.sources.reference import readers as L
 
 GROUP = "reference"
 DERIVED_SQL = Path(L.__file__).parent / "derived.sql"

@@ -2,7 +2,7 @@
 
 from pipelines.lib.asset_checks import sql_row_check, unique_key_check
 from pipelines.sources.reference import policy
-from pipelines.sources.reference.layouts import ICB_CODE, PRACTICE_CODE, SUB_ICB_CODE
+from pipelines.sources.reference.readers import ICB_CODE, PRACTICE_CODE, SUB_ICB_CODE
 
 gp_practices_unique = unique_key_check(
     asset="ref.gp_practices",

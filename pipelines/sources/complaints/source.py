@@ -1,6 +1,6 @@
 """Complaints: KO41a/KO41b-style returns and local complaints registers."""
 
-from pipelines.sources.complaints import layouts as L
+from pipelines.sources.complaints import readers as L
 from pipelines.sources.complaints.sample import write_complaints
 from pipelines.sources.complaints.suite import SUITES
 from pipelines.sources.source_spec import IngestTable, SourceSpec

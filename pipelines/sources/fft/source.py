@@ -1,6 +1,6 @@
 """The Friends and Family Test: NHS England's monthly workbooks and trusts' comment-level exports."""
 
-from pipelines.sources.fft import layouts as L
+from pipelines.sources.fft import readers as L
 from pipelines.sources.fft.common import ensure_fft_tables
 from pipelines.sources.fft.sample import write_fft
 from pipelines.sources.fft.suite import SUITES

@@ -1,6 +1,6 @@
 """The GP Patient Survey: published results of every header generation, reporting variables, extracts."""
 
-from pipelines.sources.gpps import layouts as L
+from pipelines.sources.gpps import readers as L
 from pipelines.sources.gpps.sample import write_gpps
 from pipelines.sources.gpps.suite import SUITES
 from pipelines.sources.source_spec import IngestTable, SourceSpec

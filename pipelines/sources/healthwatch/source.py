@@ -1,6 +1,6 @@
 """Healthwatch: local Healthwatch reports (PDF, HTML, Word, Markdown), their register, and reviews."""
 
-from pipelines.sources.healthwatch import layouts as L
+from pipelines.sources.healthwatch import readers as L
 from pipelines.sources.healthwatch.sample import write_healthwatch
 from pipelines.sources.healthwatch.suite import SUITES
 from pipelines.sources.source_spec import IngestTable, SourceSpec

@@ -1,6 +1,6 @@
 """The reference source: ODS, NHS Digital, Fingertips and IoD files that place everything else."""
 
-from pipelines.sources.reference import layouts as L
+from pipelines.sources.reference import readers as L
 from pipelines.sources.reference.sample import write_reference
 from pipelines.sources.reference.suite import SUITES
 from pipelines.sources.source_spec import IngestTable, SourceSpec

@@ -1,6 +1,6 @@
 """Reference suites: what each reference table must look like per file before it is published.
 
-Row rules (``pipelines/sources/reference/layouts.py``) have already quarantined rows with malformed
+Row rules (``pipelines/sources/reference/readers.py``) have already quarantined rows with malformed
 codes and dates; these suites are about the file as a whole: the columns and types the marts rely on,
 a plausible number of rows, keys unique within the file, vocabularies, ranges and date order. Ranges are
 set from the real national files (``../shared/data``) with head-room, so a real file passes and a file
@@ -8,7 +8,7 @@ that is clearly something else (a regional extract saved over the national one, 
 """
 
 from pipelines.sources.reference import policy
-from pipelines.sources.reference.layouts import ICB_CODE, PRACTICE_CODE, SUB_ICB_CODE
+from pipelines.sources.reference.readers import ICB_CODE, PRACTICE_CODE, SUB_ICB_CODE
 from pipelines.validation.expectations import TableSuite, between, in_set, matches, not_null, ordered, unique
 from schemas.contracts import contract
 

@@ -3,7 +3,7 @@
 import duckdb
 
 from pipelines.sources.source_spec import IngestTable, SourceSpec
-from pipelines.sources.stories import layouts as L
+from pipelines.sources.stories import readers as L
 from pipelines.sources.stories.sample import write_stories
 from pipelines.sources.stories.suite import SUITES
 
