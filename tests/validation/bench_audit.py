@@ -17,6 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from pipelines.core.sql import run_sql_file
+from pipelines.sources.reference.readers import DERIVED_SQL
+
 
 def _figures(label: str, seconds: list[float]) -> str:
     if not seconds:
@@ -67,7 +70,7 @@ def bench_reports(reports: int) -> None:
             assert not ingest_source(con, landing, "reference", source_layouts("reference"), audit=audit,
                                      record_audit=record).failed  # fmt: skip
 
-            con.execute((Path(readers.__file__).parent / "derived.sql").read_text())
+            run_sql_file(con, DERIVED_SQL)
         audit_s: list[float] = []
         record_s: list[float] = []
         audit, record = build_audit(GreatExpectationsResource())

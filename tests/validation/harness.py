@@ -13,9 +13,11 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.core.sql import run_sql_file
 from pipelines.core.store import open_store
 from pipelines.ingest.detect import Layout
 from pipelines.ingest.loop import ingest_source
+from pipelines.sources.reference.readers import DERIVED_SQL
 from pipelines.validation.audit import SqlRunner, SuiteRunner, build_audit
 from tests.validation.corpus import Case
 
@@ -130,8 +132,7 @@ def load_baseline(
             assert not report.failed, report.summary_markdown()
             if source == "reference":
                 # GPPS and the feedback sources check codes against the derived, versioned geography.
-
-                con.execute((Path(readers.__file__).parent / "derived.sql").read_text())
+                run_sql_file(con, DERIVED_SQL)
     with open_store(warehouse) as con:
         failed = con.execute("SELECT count(*) FROM meta.validation_results WHERE NOT success").fetchone()[0]
         assert failed == 0, "the good sample failed an expectation"

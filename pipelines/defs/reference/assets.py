@@ -1,7 +1,6 @@
 """Reference tables derived from the loaded files (the ingest assets come from the source registry)."""
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import dagster as dg
 
@@ -11,7 +10,6 @@ from pipelines.lib.resources import ChorusResource
 from pipelines.sources.reference import readers as L
 
 GROUP = "reference"
-DERIVED_SQL = Path(L.__file__).parent / "derived.sql"
 
 
 @dg.multi_asset(
@@ -45,7 +43,7 @@ def derived_reference(chorus: ChorusResource) -> Iterator[dg.MaterializeResult]:
     """Rebuild the reference tables derived from every loaded file."""
     with chorus.connect() as con:
         L.ensure_reference_tables(con)
-        run_sql_file(con, DERIVED_SQL)
+        run_sql_file(con, L.DERIVED_SQL)
         for table in (
             "ref.practice_deprivation",
             "ref.practice_geography_versions",

@@ -15,6 +15,8 @@ from pipelines.sources.shared.as_arrived import first_row_is_label_line, join_no
 
 HERE = Path(__file__).parent
 TABLES_SQL = (HERE / "tables.sql").read_text()
+# The reference tables derived from every loaded file (rebuilt by the derived_reference asset).
+DERIVED_SQL = HERE / "derived.sql"
 
 # ODS codes: practices A81001; CCG / sub-ICB 3 characters (00K) or 5 for the 2020/21 mergers (W2U3Z);
 # ICB / STP Q + 2; region Y + 2.
