@@ -117,4 +117,4 @@ def test_broken_file_fails_its_check_with_the_reason_and_changes_nothing(
     # The report sits downstream of the failed asset, so it is refreshed on its own.
     assert materialize(all_definitions, landing, warehouse, groups=["validation"]).success
     html = (warehouse.parent / "reports" / "validation.html").read_text()
-    assert "column_pair_values_a_to_be_greater_than_b [open_date <= close_date]: 1 unexpected" in html
+    assert "column_pair_values_a_to_be_greater_than_b [open_date &lt;= close_date]: 1 unexpected" in html
