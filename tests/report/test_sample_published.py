@@ -19,7 +19,7 @@ from pipelines.report.render import _group_tag, report_filename
 from tests.conftest import REPO
 
 ICB = "QZ9"
-MARTS = ("metric_by_group", "deprivation_gradient", "variation", "representation", "triangulation")
+MARTS = ("metric_by_group", "deprivation_gradient", "variation", "representation", "triangulation", "spc")
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def test_the_planted_16_24_phone_access_gap_is_shown_as_worse(sample_published: 
         sample_published,
         """SELECT * FROM marts.metric_by_group
            WHERE geography_level = 'icb' AND geography_code = ? AND source = 'gpps_respondents'
-             AND metric_id = 'phone_access' AND dimension = 'age_band' AND group_value = '16-24'""",
+             AND metric_id = 'phone_access' AND dimension = 'age_band' AND group_value = '16-24' AND period = '2023'""",
         [ICB],
     ).iloc[0]
     assert row.diff_from_overall < -0.05 and row.diff_from_overall_significant  # planted, found at 95%
