@@ -41,22 +41,23 @@ RATE_SUFFIX = "_per_10k"
 RATE_MULTIPLIER = 10_000
 LEVELS = (0.95, 0.998)
 
-# The change columns of marts.metric_by_group, in contract order (descriptions: schemas/tables/marts).
+# The change columns of marts.metric_by_group, in contract order (descriptions: schemas/tables/marts). Text as
+# pandas "string" and flags as "boolean", so a build with nothing to compare still writes VARCHAR and BOOLEAN.
 CHANGE_COLUMNS: dict[str, str] = {
-    "previous_period": "object",
+    "previous_period": "string",
     "change_from_previous": "float64",
     "change_from_previous_lower_95": "float64",
     "change_from_previous_upper_95": "float64",
     "change_from_previous_significant_95": "boolean",
     "change_from_previous_significant_998": "boolean",
-    "earliest_period": "object",
+    "earliest_period": "string",
     "change_from_earliest": "float64",
     "change_from_earliest_lower_95": "float64",
     "change_from_earliest_upper_95": "float64",
     "change_from_earliest_significant_95": "boolean",
     "change_from_earliest_significant_998": "boolean",
-    "recent_trend": "object",
-    "recent_trend_from": "object",
+    "recent_trend": "string",
+    "recent_trend_from": "string",
 }
 
 
@@ -96,22 +97,28 @@ def _comparable_points(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _change(points: pd.DataFrame, then: NDArray[np.int64], now: NDArray[np.int64]) -> pd.DataFrame:
-    """Change from row ``then`` to row ``now`` of ``points`` (positions), proportions and rates apart."""
-    out = pd.DataFrame(index=range(len(now)), columns=["change", "lower_95", "upper_95", "significant_95",
-                                                        "significant_998"], dtype=object)  # fmt: skip
-    if not len(now):
-        return out
-    a, b = points.iloc[then], points.iloc[now]
-    rate = b["_rate"].to_numpy()
-    proportion = proportion_change(a["value"], a["n_eff"], b["value"], b["n_eff"], confidence=LEVELS)
-    # Rates: Byar limits for each rate, the difference's interval by MOVER; significant when it excludes 0.
-    rates = rate_change(
-        a["numerator"].fillna(0).to_numpy(), a["denominator"].to_numpy(),
-        b["numerator"].fillna(0).to_numpy(), b["denominator"].to_numpy(),
-        multiplier=RATE_MULTIPLIER, confidence=LEVELS, method="byar",
-    )  # fmt: skip
-    for column in out.columns:
-        out[column] = np.where(rate, rates[column].to_numpy(), proportion[column].to_numpy())
+    """Change from row ``then`` to row ``now`` of ``points`` (positions): proportions by the z-test on n_eff,
+    rates per 10,000 by Byar limits combined by MOVER (significant when the interval excludes 0)."""
+    columns = ["change", "lower_95", "upper_95", "significant_95", "significant_998"]
+    out = pd.DataFrame({c: np.full(len(now), np.nan) for c in columns[:3]})
+    for c in columns[3:]:
+        out[c] = np.zeros(len(now), dtype=bool)
+    rate = points["_rate"].to_numpy()[now]
+    for is_rate in (False, True):
+        chosen = np.flatnonzero(rate == is_rate)
+        if not len(chosen):
+            continue
+        a, b = points.iloc[then[chosen]], points.iloc[now[chosen]]
+        if is_rate:
+            result = rate_change(
+                a["numerator"].to_numpy(), a["denominator"].to_numpy(),
+                b["numerator"].to_numpy(), b["denominator"].to_numpy(),
+                multiplier=RATE_MULTIPLIER, confidence=LEVELS, method="byar",
+            )  # fmt: skip
+        else:
+            result = proportion_change(a["value"], a["n_eff"], b["value"], b["n_eff"], confidence=LEVELS)
+        for c in columns:
+            out.loc[chosen, c] = result[c].to_numpy()
     return out
 
 
@@ -205,7 +212,7 @@ def with_change_over_time(frame: pd.DataFrame) -> pd.DataFrame:
 GRADIENT_KEY = ["geography_level", "geography_code", "metric_id", "source", "series", "period_kind"]
 
 GRADIENT_CHANGE_COLUMNS: dict[str, str] = {
-    "previous_period": "object",
+    "previous_period": "string",
     "sii_change": "float64",
     "sii_change_lower_95": "float64",
     "sii_change_upper_95": "float64",
@@ -213,7 +220,7 @@ GRADIENT_CHANGE_COLUMNS: dict[str, str] = {
     "sii_change_significant_998": "boolean",
     "rii_change": "float64",
     "rii_change_significant_998": "boolean",
-    "gap_trend": "object",
+    "gap_trend": "string",
 }
 
 

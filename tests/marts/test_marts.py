@@ -157,7 +157,7 @@ def test_metric_by_group_from_comments_and_dictionary(tiny_store: duckdb.DuckDBP
 
 
 def _write_metric_rows(con: duckdb.DuckDBPyConnection, cells: list[dict]) -> None:
-    build.write_mart(con, "metric_by_group", finalise_estimates(pd.DataFrame(cells)), "test", {})
+    build.write_mart(con, "metric_by_group", finalise_estimates(pd.DataFrame(cells)))
 
 
 def test_deprivation_gradient_from_a_straight_line(tmp_path: Path) -> None:
