@@ -201,7 +201,8 @@ def with_change_over_time(frame: pd.DataFrame) -> pd.DataFrame:
     result["recent_trend"].loc[points.index] = "cannot be calculated"
     ends, worded, first = _trend(points)
     result["recent_trend"].loc[points.index[ends]] = worded
-    result["recent_trend_from"].loc[points.index[ends]] = first
+    tested = worded != "cannot be calculated"
+    result["recent_trend_from"].loc[points.index[ends[tested]]] = first[tested]
     return frame.assign(**result)
 
 

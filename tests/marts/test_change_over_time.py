@@ -149,6 +149,10 @@ def test_recent_trend_over_the_five_points_ending_at_each_row_in_polarity_words(
     assert by_period(finalise_estimates(monthly(rising, None))).loc["2024-07", "recent_trend"] == "increasing"
     flat = by_period(finalise_estimates(monthly([0.80, 0.81, 0.80, 0.79, 0.80, 0.80])))
     assert flat.loc["2024-06", "recent_trend"] == "no significant change"
+    # A share of 1 among the five: the logit is undefined, so the trend cannot be calculated (Fingertips).
+    full = by_period(finalise_estimates(monthly([0.90, 0.92, 1.0, 0.95, 0.96])))
+    assert full.loc["2024-05", "recent_trend"] == "cannot be calculated"
+    assert pd.isna(full.loc["2024-05", "recent_trend_from"])
 
 
 @pytest.mark.parametrize("n", [1000.0, 1500.0, 2000.0])
