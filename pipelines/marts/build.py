@@ -13,7 +13,11 @@ import pandas as pd
 from pipelines.core.periods import TYPED_PERIOD_COLUMNS, add_period_columns, span_label
 from pipelines.core.sql import quote_identifier, sql_file
 from pipelines.core.store import table_exists
-from pipelines.marts.change_over_time import GRADIENT_CHANGE_COLUMNS, with_gradient_change
+from pipelines.marts.change_over_time import (
+    GRADIENT_CHANGE_COLUMNS,
+    with_change_over_time,
+    with_gradient_change,
+)
 from pipelines.marts.labels import name_metrics
 from pipelines.marts.metric_by_group import empty_estimates, finalise_estimates
 from pipelines.methods.disclosure import (
@@ -45,18 +49,24 @@ def write_mart(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -
     """Replace ``marts.<name>`` with ``frame`` (its descriptions come from the contract when published).
 
     A frame with a ``period`` label gets its typed period (``period_start``, ``period_end``,
-    ``period_kind``; pipelines/core/periods.py) here, so every mart types its periods the same way. Each
-    column is written as the type its contract declares, so a column that happens to be all NULL in one
-    build (no GPPS series loaded, nothing yet to compare) is still VARCHAR, BOOLEAN … and not NULL-typed.
+    ``period_kind``; pipelines/core/periods.py) here, so every mart types its periods the same way.
+    A column with no value to type it by (an empty mart: a store without the sources it reads) takes
+    its contract's type, so an empty mart has the same columns and types as a full one and every query
+    on it still binds.
     """
     if "period" in frame.columns and "period_start" not in frame.columns:
         frame = add_period_columns(frame, "source" if "source" in frame.columns else "channel")
-    declared = {c.name: c.type for c in contract(f"marts.{name}").columns}
-    casts = [f"CAST({quote_identifier(c)} AS {declared[c]}) AS {quote_identifier(c)}" for c in frame.columns
-             if c in declared]  # fmt: skip
-    select = f"* REPLACE ({', '.join(casts)})" if casts else "*"
+    casts = {c: "DATE" for c in ("period_start", "period_end") if c in frame.columns}
+    declared = contract(f"marts.{name}").suite_columns()
     con.register("_mart_frame", frame)
     try:
+        described = con.execute("DESCRIBE SELECT * FROM _mart_frame").fetchall()
+        untyped = [column for column, kind, *_ in described if kind == '"NULL"' and column not in casts]
+        casts |= {column: declared.get(column, "VARCHAR") for column in untyped}
+        replaced = ", ".join(
+            f"CAST({quote_identifier(c)} AS {kind}) AS {quote_identifier(c)}" for c, kind in casts.items()
+        )
+        select = f"* REPLACE ({replaced})" if casts else "*"
         con.execute(f"CREATE OR REPLACE TABLE marts.{name} AS SELECT {select} FROM _mart_frame")
     finally:
         con.unregister("_mart_frame")
@@ -66,21 +76,6 @@ def write_mart(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -
 def mart_columns(name: str) -> list[str]:
     """The mart's columns in its contract's order, less the typed period columns ``write_mart`` adds."""
     return [c for c in contract(f"marts.{name}").column_names if c not in TYPED_PERIOD_COLUMNS]
-
-
-# Contract types as pandas dtypes that DuckDB reads back as the same types even when every value is NULL.
-PANDAS_DTYPES = {"VARCHAR": "string", "DOUBLE": "float64", "BOOLEAN": "boolean", "BIGINT": "Int64",
-                 "INTEGER": "Int32", "DATE": "datetime64[s]"}  # fmt: skip
-
-
-def empty_mart(name: str) -> pd.DataFrame:
-    """``marts.<name>`` with no rows, each column typed as its contract says (so an empty build matches it)."""
-    return pd.DataFrame(
-        {
-            c.name: pd.Series(dtype=PANDAS_DTYPES.get(c.type, "object"))
-            for c in contract(f"marts.{name}").columns
-        }
-    )
 
 
 def comment_negative_view(con: duckdb.DuckDBPyConnection) -> None:
@@ -133,8 +128,10 @@ def group_nesting(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, dict[s
 
 
 def build_metric_by_group(con: duckdb.DuckDBPyConnection) -> int:
-    """``marts.metric_by_group``."""
-    frame = finalise_estimates(metric_estimates(con), group_nesting(con))
+    """``marts.metric_by_group``: the published rows (``finalise_estimates``) with each row's change from its
+    previous and earliest comparable period and its recent trend (``change_over_time``), from the published
+    figures too."""
+    frame = with_change_over_time(finalise_estimates(metric_estimates(con), group_nesting(con)))
     return write_mart(con, "metric_by_group", frame)
 
 

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from pipelines.core.periods import add_period_columns
-from pipelines.marts.change_over_time import with_change_over_time
 from pipelines.marts.labels import label_coverage, metric_unit
 from pipelines.methods.disclosure import (
     COUNT_SUPPRESS_MAX,
@@ -87,17 +86,7 @@ def finalise_estimates(
     count. Survey rows keep their weighted values and limits (not counts of people); their unweighted base
     is rounded. ``nesting`` maps a dimension to (its parent dimension, {group: parent group}) — e.g.
     ethnicity within ethnicity_band — so secondary suppression also protects groups against their parent.
-    Last, each published row's change from its previous and earliest comparable period and its recent
-    trend (``pipelines.marts.change_over_time``), from the published figures too.
     """
-    out = with_change_over_time(_published(estimates, nesting))
-    return out[[c for c in contract("marts.metric_by_group").column_names if c in out.columns]]
-
-
-def _published(
-    estimates: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]] | None
-) -> pd.DataFrame:
-    """The published rows before their change over time (see :func:`finalise_estimates`)."""
     e = _conform(estimates).reset_index(drop=True)
     # What each row is: England only when it covers England; typed periods; the unit of its value.
     e = add_period_columns(label_coverage(e))

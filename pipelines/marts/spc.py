@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipelines.core.sql import sql_file
 from pipelines.core.store import table_exists
-from pipelines.marts.build import empty_mart, write_mart
+from pipelines.marts.build import write_mart
 from pipelines.methods.spc import spc_summary, xmr_chart
 from schemas.contracts import contract
 
@@ -40,7 +40,7 @@ def spc_points(points: pd.DataFrame) -> pd.DataFrame:
     limits, rule flags and variation per point, plus each series' number of points and the variation of
     its latest point (``series_variation``, the icon Making Data Count shows for the series)."""
     if points.empty:
-        return empty_mart("spc")
+        return pd.DataFrame(columns=contract("marts.spc").column_names)  # typed by write_mart
     charted = xmr_chart(points, key=SERIES, time="period_start", value="value", polarity="higher_is_better")
     summary = spc_summary(charted, key=SERIES, time="period_start")[[*SERIES, "n_points", "variation"]]
     summary = summary.rename(columns={"n_points": "points", "variation": "series_variation"})

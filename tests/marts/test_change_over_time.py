@@ -14,8 +14,13 @@ import pytest
 from scipy import stats as st
 
 from pipelines.core.periods import add_period_columns
-from pipelines.marts.change_over_time import with_gradient_change
-from pipelines.marts.metric_by_group import finalise_estimates
+from pipelines.marts.change_over_time import with_change_over_time, with_gradient_change
+from pipelines.marts.metric_by_group import finalise_estimates as published_rows
+
+
+def finalise_estimates(estimates: pd.DataFrame) -> pd.DataFrame:
+    """The rows marts.metric_by_group publishes, as build_metric_by_group makes them."""
+    return with_change_over_time(published_rows(estimates))
 
 
 def survey_cell(year: int, p: float, n_eff: float = 800, **kw: object) -> dict:

@@ -165,6 +165,8 @@ def test_figures_on_a_suppressed_row_are_found(store: Path) -> None:
 
 def test_a_change_shown_on_a_suppressed_row_is_found(store: Path) -> None:
     """A change from the previous period beside a withheld value gives the value back (previous + change)."""
+    plant(store, "ALTER TABLE marts.metric_by_group ADD COLUMN previous_period VARCHAR")
+    plant(store, "ALTER TABLE marts.metric_by_group ADD COLUMN change_from_previous DOUBLE")
     plant(
         store,
         "UPDATE marts.metric_by_group SET suppressed = TRUE, value = NULL, numerator = NULL, denominator = NULL, "

@@ -12,6 +12,7 @@ import pytest
 
 from pipelines.core.store import ensure_store
 from pipelines.marts.build import write_mart
+from pipelines.marts.change_over_time import with_change_over_time
 from pipelines.marts.metric_by_group import finalise_estimates
 from pipelines.marts.spc import MIN_POINTS, build_spc
 from schemas.contracts import contract
@@ -29,6 +30,11 @@ def fft_months(trust: str, months: int, level: float, step: float = 0.0, step_fr
                          group_value="All", numerator=positive, denominator=responses, unweighted_n=responses,
                          count_based=True, higher_is_better=True))  # fmt: skip
     return rows
+
+
+def published(cells: list[dict]) -> pd.DataFrame:
+    """marts.metric_by_group rows as build_metric_by_group makes them."""
+    return with_change_over_time(finalise_estimates(pd.DataFrame(cells)))
 
 
 @pytest.fixture
@@ -58,7 +64,7 @@ def test_series_with_enough_published_points_are_charted_with_their_icb(
         + fft_months("RB2", 16, 0.80)
         + fft_months("RC3", MIN_POINTS - 1, 0.90)  # too short for a control chart
     )
-    write_mart(store, "metric_by_group", finalise_estimates(pd.DataFrame(cells)))
+    write_mart(store, "metric_by_group", published(cells))
     build_spc(store)
     spc = store.execute("SELECT * FROM marts.spc ORDER BY geography_code, period_start").df()
     assert set(spc.geography_code) == {"RA1", "RB2"}
@@ -67,18 +73,16 @@ def test_series_with_enough_published_points_are_charted_with_their_icb(
     assert (stepped.points == 16).all() and stepped["shift"].iloc[9:].all()
     assert stepped.series_variation.iloc[0] == "special cause concerning"
     # Points are the published values, and the centre line is their mean.
-    published = store.execute(
+    values = store.execute(
         "SELECT period, value FROM marts.metric_by_group WHERE geography_code = 'RA1' ORDER BY period"
     ).df()
-    assert np.allclose(stepped.value, published.value) and np.allclose(
-        stepped["mean"], published.value.mean()
-    )
+    assert np.allclose(stepped.value, values.value) and np.allclose(stepped["mean"], values.value.mean())
 
 
 def test_a_suppressed_month_is_no_point(store: duckdb.DuckDBPyConnection) -> None:
     cells = fft_months("RB2", MIN_POINTS + 1, 0.80)
     cells[4] |= {"numerator": 5, "denominator": 6, "unweighted_n": 6}  # 1-7: withheld
-    write_mart(store, "metric_by_group", finalise_estimates(pd.DataFrame(cells)))
+    write_mart(store, "metric_by_group", published(cells))
     build_spc(store)
     periods = [r[0] for r in store.execute("SELECT period FROM marts.spc ORDER BY period_start").fetchall()]
     assert len(periods) == MIN_POINTS and cells[4]["period"] not in periods
@@ -95,7 +99,7 @@ def contract_types(con: duckdb.DuckDBPyConnection, table: str) -> tuple[list, li
 def test_builds_with_nothing_to_chart_or_compare_still_match_their_contracts(
     store: duckdb.DuckDBPyConnection,
 ) -> None:
-    write_mart(store, "metric_by_group", finalise_estimates(pd.DataFrame(fft_months("RB2", 1, 0.80))))
+    write_mart(store, "metric_by_group", published(fft_months("RB2", 1, 0.80)))
     build_spc(store)
     assert store.execute("SELECT count(*) FROM marts.spc").fetchone()[0] == 0
     built, declared = contract_types(store, "spc")
