@@ -7,5 +7,6 @@ MART_TABLES: tuple[str, ...] = (
     "variation",
     "representation",
     "triangulation",
+    "spc",
     "data_dictionary",
 )

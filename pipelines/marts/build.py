@@ -13,6 +13,11 @@ import pandas as pd
 from pipelines.core.periods import TYPED_PERIOD_COLUMNS, add_period_columns, span_label
 from pipelines.core.sql import quote_identifier, sql_file
 from pipelines.core.store import table_exists
+from pipelines.marts.change_over_time import (
+    GRADIENT_CHANGE_COLUMNS,
+    with_change_over_time,
+    with_gradient_change,
+)
 from pipelines.marts.labels import name_metrics
 from pipelines.marts.metric_by_group import empty_estimates, finalise_estimates
 from pipelines.methods.disclosure import (
@@ -120,15 +125,18 @@ def group_nesting(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, dict[s
 
 
 def build_metric_by_group(con: duckdb.DuckDBPyConnection) -> int:
-    """``marts.metric_by_group``."""
-    frame = finalise_estimates(metric_estimates(con), group_nesting(con))
+    """``marts.metric_by_group``: the published rows (``finalise_estimates``) with each row's change from its
+    previous and earliest comparable period and its recent trend (``change_over_time``), from the published
+    figures too."""
+    frame = with_change_over_time(finalise_estimates(metric_estimates(con), group_nesting(con)))
     return write_mart(con, "metric_by_group", frame)
 
 
 def build_deprivation_gradient(con: duckdb.DuckDBPyConnection) -> int:
-    """``marts.deprivation_gradient``: SII / RII across practice deprivation quintiles (PHE phe_sii)."""
+    """``marts.deprivation_gradient``: SII / RII across practice deprivation quintiles (PHE phe_sii), and
+    whether each gap is widening since the previous comparable period (``change_over_time``)."""
     rows = con.execute(
-        """SELECT geography_level, geography_code, period, metric_id, source, group_value, value, n_eff,
+        """SELECT geography_level, geography_code, period, metric_id, source, series, group_value, value, n_eff,
                   denominator, higher_is_better
            FROM marts.metric_by_group
            WHERE dimension = 'deprivation_quintile' AND group_value IN ('1', '2', '3', '4', '5')
@@ -155,11 +163,15 @@ def build_deprivation_gradient(con: duckdb.DuckDBPyConnection) -> int:
             direction = "no_clear_gradient"
         out.append(
             dict(zip(["geography_level", "geography_code", "period", "metric_id", "source"], key, strict=True))
-            | {"groups": 5, "sii": result.sii, "sii_lower_95": lower, "sii_upper_95": upper, "rii": result.rii,
+            | {"series": block["series"].iloc[0], "groups": 5, "sii": result.sii, "sii_lower_95": lower, "sii_upper_95": upper, "rii": result.rii,
                "rii_lower_95": result.rii_lower[0], "rii_upper_95": result.rii_upper[0], "direction": direction}
         )  # fmt: skip
-    frame = pd.DataFrame(out, columns=mart_columns("deprivation_gradient"))
-    return write_mart(con, "deprivation_gradient", frame)
+    frame = pd.DataFrame(
+        out, columns=[c for c in mart_columns("deprivation_gradient") if c not in GRADIENT_CHANGE_COLUMNS]
+    )
+    # Typed periods first: the change since the previous comparable period is found by date.
+    frame = with_gradient_change(add_period_columns(frame))
+    return write_mart(con, "deprivation_gradient", frame[contract("marts.deprivation_gradient").column_names])
 
 
 def build_variation(con: duckdb.DuckDBPyConnection) -> int:

@@ -10,7 +10,8 @@ rules in the README) and tries what an attacker would try (docs/DESIGN.md sectio
 * share × total: a share that is not the published numerator / denominator, searched for the one integer
   pair within rounding of the published counts that gives it; n_eff that is not the published base;
 * differencing: a total and its parts (every dimension's groups, ethnicity within its band) solved exactly
-  over the integers for the values each hidden or rounded cell can still take.
+  over the integers for the values each hidden or rounded cell can still take;
+* control charts: every point of marts.spc must be a value metric_by_group publishes.
 
 :func:`audit_intervals` separately lists every published value outside its own published limits.
 Plain functions on a DuckDB connection; no Dagster.
@@ -309,7 +310,9 @@ def _wilson_attack(table: str, row: pd.Series, key: list[str], lower: float, upp
 
 METRIC_KEY = ["geography_level", "geography_code", "period", "metric_id", "dimension", "group_value"]
 METRIC_FIGURES = ["value", "numerator", "denominator", "unweighted_n", "n_eff", "lower_95", "upper_95",
-                  "lower_998", "upper_998", "diff_from_overall", "diff_from_best"]  # fmt: skip
+                  "lower_998", "upper_998", "diff_from_overall", "diff_from_best", "change_from_previous",
+                  "change_from_previous_lower_95", "change_from_previous_upper_95", "change_from_earliest",
+                  "change_from_earliest_lower_95", "change_from_earliest_upper_95"]  # fmt: skip
 
 
 def _metric_rows(m: pd.DataFrame) -> list[Finding]:
@@ -519,6 +522,32 @@ def _triangulation(t: pd.DataFrame) -> list[Finding]:
     return list(dict.fromkeys(out))
 
 
+SPC_KEY = ["geography_level", "geography_code", "metric_id", "source", "period"]
+
+
+def _spc(con: duckdb.DuckDBPyConnection, tables: set[str]) -> list[Finding]:
+    """A control-chart point must be a value metric_by_group publishes: a point for a withheld (or absent)
+    cell, or with another value, shows what disclosure control hid."""
+    if "marts.metric_by_group" not in tables:
+        return [Finding("marts.spc", "all rows", "control-chart points without published values", "")]
+    rows = con.execute(
+        f"""SELECT s.{", s.".join(SPC_KEY)}, s.value, m.value AS published, m.suppressed
+            FROM marts.spc s
+            LEFT JOIN marts.metric_by_group m
+              ON m.dimension = 'overall' AND {" AND ".join(f"m.{c} = s.{c}" for c in SPC_KEY)}
+            WHERE m.value IS NULL OR coalesce(m.suppressed, TRUE) OR abs(s.value - m.value) > {TOLERANCE}"""
+    ).df()
+    return [
+        Finding(
+            "marts.spc",
+            _key(row, SPC_KEY),
+            "control-chart point of a value not published",
+            f"value={_num(row['value']):g}",
+        )  # fmt: skip
+        for _, row in rows.iterrows()
+    ]
+
+
 def audit_disclosure(con: duckdb.DuckDBPyConnection) -> list[Finding]:
     """Every way the published marts give back a suppressed or rounded-away count (empty: none found)."""
     tables = _tables(con)
@@ -531,6 +560,8 @@ def audit_disclosure(con: duckdb.DuckDBPyConnection) -> list[Finding]:
         findings += _representation(_read(con, "marts.representation"))
     if "marts.triangulation" in tables:
         findings += _triangulation(_read(con, "marts.triangulation"))
+    if "marts.spc" in tables:
+        findings += _spc(con, tables)
     return findings
 
 

@@ -429,3 +429,135 @@ def representation_chart(rep: pd.DataFrame) -> Figure | None:
 
 def dimension_title(dimension: str) -> str:
     return DIMENSIONS.get(dimension, dimension.replace("_", " ").capitalize())
+
+
+# Making Data Count colours (NHSRplotthedots' defaults): common cause grey, improvement blue, concern orange,
+# special cause with no better direction purple.
+MDC_COLOURS = {
+    "common cause": "#7B7D7D",
+    "special cause improving": "#289DE0",
+    "special cause concerning": "#FAB428",
+    "special cause neither": "#361475",
+}
+
+
+def _is_rate(metric_id: str) -> bool:
+    return str(metric_id).endswith("_per_10k")
+
+
+def spc_chart(points: pd.DataFrame, title: str) -> Figure | None:
+    """One XmR chart in the Making Data Count style: the values joined in grey, the mean (solid) and the
+    process limits (dashed), each point coloured by its variation (``MDC_COLOURS``)."""
+    points = points.sort_values("period_start")
+    if len(points) < 2:
+        return None
+    scale = 1.0 if _is_rate(points.metric_id.iloc[0]) else 100.0
+    x = pd.to_datetime(points.period_start)
+    y = points.value.to_numpy(dtype=float) * scale
+    fig = _figure(6.2, 3.0)
+    with rc_context(STYLE):
+        ax = fig.subplots()
+        ax.plot(x, y, color=MDC_COLOURS["common cause"], lw=1.2, zorder=2)
+        ax.plot(x, points["mean"] * scale, color=DARK_GREY, lw=1.1, label="Mean")
+        ax.plot(x, points.upper_limit * scale, color=DARK_GREY, lw=1.0, ls="--", label="Process limits")
+        ax.plot(x, points.lower_limit * scale, color=DARK_GREY, lw=1.0, ls="--")
+        colours = [MDC_COLOURS.get(str(v), MDC_COLOURS["common cause"]) for v in points.variation]
+        ax.scatter(x, y, c=colours, s=26, edgecolors="white", linewidths=0.5, zorder=3)
+        if scale == 100.0:
+            _pct(ax, "y")
+        ax.set_ylabel("rate per 10,000" if scale == 1.0 else "")
+        ax.set_title(textwrap.fill(title, 80), loc="left")
+        fig.autofmt_xdate()
+        handles, _ = ax.get_legend_handles_labels()
+        present = [v for v in MDC_COLOURS if v in set(points.variation)]
+        handles += [
+            Line2D([], [], marker="o", color=MDC_COLOURS[v], ls="", label=v.capitalize()) for v in present
+        ]
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(4, len(handles)))
+    return fig
+
+
+def _series_breaks(periods: pd.DataFrame) -> list[float]:
+    """x positions (between points) where the survey series changes, for a dashed 'series break' line."""
+    series = periods.series.fillna("").to_numpy()
+    x = periods._x.to_numpy(dtype=float)
+    return [(x[i] + x[i + 1]) / 2 for i in range(len(series) - 1) if series[i] != series[i + 1]]
+
+
+def trend_chart(trends: pd.DataFrame, max_panels: int = 4) -> Figure | None:
+    """Headline measures at ICB level over the survey years with 95% intervals; a dashed line marks each
+    series break and the line is never joined across it (results either side are not comparable)."""
+    metrics = [m for m in dict.fromkeys(trends.metric_id) if (trends.metric_id == m).sum() >= 2][:max_panels]
+    if not metrics:
+        return None
+    cols = min(2, len(metrics))
+    rows = int(np.ceil(len(metrics) / cols))
+    fig = _figure(4.4 * cols, 2.7 * rows)
+    with rc_context(STYLE):
+        axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+        for ax, metric in zip(axes, metrics, strict=False):
+            block = trends[trends.metric_id == metric].sort_values("period_start")
+            block = block.assign(_x=pd.to_datetime(block.period_start).dt.year + 0.0)
+            for _, part in block.groupby(block.series.fillna(""), sort=False):
+                ax.errorbar(part._x, part.value * 100,
+                            yerr=[(part.value - part.lower_95).clip(lower=0) * 100,
+                                  (part.upper_95 - part.value).clip(lower=0) * 100],
+                            fmt="-o", color=NHS_BLUE, ms=4, elinewidth=1.2, lw=1.4)  # fmt: skip
+            for xb in _series_breaks(block):
+                ax.axvline(xb, color=RED, ls="--", lw=1)
+                ax.text(xb, 0.98, " series break", transform=ax.get_xaxis_transform(), color=RED,
+                        fontsize=7, va="top")  # fmt: skip
+            ax.set_xticks(block._x, block.period)
+            _pct(ax, "y")
+            ax.set_title(textwrap.fill(metric_label(metric), 40), loc="left", fontsize=9)
+        for ax in axes[len(metrics) :]:
+            ax.set_visible(False)
+        fig.supxlabel("GP Patient Survey year (ICB published results, 95% intervals)", fontsize=8)
+    return fig
+
+
+GAP_TREND_COLOURS = {"widening": RED, "narrowing": AQUA_GREEN, "reversed": WARM_YELLOW}
+
+
+def gradient_trend_chart(gradient: pd.DataFrame, max_panels: int = 4) -> Figure | None:
+    """The SII of each measure over its periods with 95% intervals, coloured by whether the gap widened
+    (red) or narrowed (green) since the previous comparable period; series breaks dashed."""
+    changed = gradient[gradient.previous_period.notna()] if "previous_period" in gradient else gradient[:0]
+    keys = list(dict.fromkeys(zip(changed.metric_id, changed.source, strict=True)))
+
+    def widening(key: tuple[str, str]) -> bool:
+        rows = changed[(changed.metric_id == key[0]) & (changed.source == key[1])]
+        return bool((rows.gap_trend == "widening").any())
+
+    ranked = sorted(keys, key=widening, reverse=True)[:max_panels]
+    if not ranked:
+        return None
+    cols = min(2, len(ranked))
+    rows = int(np.ceil(len(ranked) / cols))
+    fig = _figure(4.4 * cols, 2.7 * rows)
+    with rc_context(STYLE):
+        axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
+        for ax, (metric, source) in zip(axes, ranked, strict=False):
+            block = gradient[(gradient.metric_id == metric) & (gradient.source == source)].sort_values(
+                "period_start"
+            )
+            block = block.assign(_x=pd.to_datetime(block.period_start).dt.year + 0.0)
+            colours = [GAP_TREND_COLOURS.get(str(t), NHS_BLUE) for t in block.gap_trend]
+            for _, part in block.groupby(block.series.fillna(""), sort=False):
+                ax.plot(part._x, part.sii * 100, color=DARK_GREY, lw=1.2)
+            ax.errorbar(block._x, block.sii * 100,
+                        yerr=[(block.sii - block.sii_lower_95) * 100, (block.sii_upper_95 - block.sii) * 100],
+                        fmt="none", ecolor=DARK_GREY, elinewidth=1.1)  # fmt: skip
+            ax.scatter(block._x, block.sii * 100, c=colours, s=36, zorder=3)
+            for xb in _series_breaks(block):
+                ax.axvline(xb, color=RED, ls="--", lw=1)
+            ax.axhline(0, color=MID_GREY, lw=0.8)
+            ax.set_xticks(block._x, block.period)
+            ax.set_title(textwrap.fill(metric_label(metric), 40), loc="left", fontsize=9)
+            ax.set_ylabel("SII (pts)")
+        for ax in axes[len(ranked) :]:
+            ax.set_visible(False)
+        handles = [Line2D([], [], marker="o", color=c, ls="", label=f"Gap {t} since the previous period (99.8%)")
+                   for t, c in GAP_TREND_COLOURS.items() if t != "reversed"]  # fmt: skip
+        fig.legend(handles=handles, loc="outside lower center", ncols=2)
+    return fig

@@ -202,6 +202,11 @@ class IcbData:
     triangulation: pd.DataFrame  # triangulation rows at ICB level, ranked
     unit_names: dict[str, str] = field(default_factory=dict)  # practice / sub-ICB code -> name
     published_at: str = ""
+    changes: pd.DataFrame = field(
+        default_factory=pd.DataFrame
+    )  # ICB rows changed since their previous period
+    trends: pd.DataFrame = field(default_factory=pd.DataFrame)  # ICB overall headline values over the years
+    spc: pd.DataFrame = field(default_factory=pd.DataFrame)  # control-chart points of the ICB's organisations
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -256,6 +261,12 @@ def _unit_names(con: duckdb.DuckDBPyConnection, tables: set[str], icb: str) -> d
             "WHERE icb_code = ? GROUP BY 1",
         ):
             names.update({c: n for c, n in con.execute(sql, [icb]).fetchall() if c and n})
+    if "ref.nhs_trusts" in tables:  # the trusts the control charts name
+        rows = con.execute(
+            "SELECT trust_code, any_value(trust_name) FROM ref.nhs_trusts WHERE icb_code = ? GROUP BY 1",
+            [icb],
+        )
+        names.update({c: n for c, n in rows.fetchall() if c and n})
     return names
 
 
@@ -349,6 +360,7 @@ def load_icb(published_db: Path, icb: str) -> IcbData:
                WHERE geography_level = 'icb' AND geography_code = ? ORDER BY convergent_rank""",
             [icb],
         )
+        changes, trends, spc = _over_time(con, tables, icb)
         return IcbData(
             icb_code=icb,
             icb_name=_icb_name(con, tables, icb),
@@ -363,4 +375,50 @@ def load_icb(published_db: Path, icb: str) -> IcbData:
             representation=representation,
             triangulation=triangulation,
             unit_names=_unit_names(con, tables, icb),
+            changes=changes,
+            trends=trends,
+            spc=spc,
         )
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    schema, name = table.split(".")
+    rows = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?", [schema, name]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _over_time(
+    con: duckdb.DuckDBPyConnection, tables: set[str], icb: str
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """What changed for ``icb``: its rows significantly different from their previous comparable period (in
+    each source's latest period), its overall headline GPPS values over the survey years (with their series),
+    and the control-chart points of its organisations. Empty frames from a store without them."""
+    mbg = "marts.metric_by_group"
+    changes = trends = spc = pd.DataFrame()
+    if mbg in tables and "change_from_previous_significant_95" in _columns(con, mbg):
+        changes = con.execute(
+            """SELECT * FROM marts.metric_by_group m
+               WHERE geography_level = 'icb' AND geography_code = ? AND change_from_previous_significant_95
+                 AND period_end = (SELECT max(period_end) FROM marts.metric_by_group x
+                                   WHERE x.geography_level = 'icb' AND x.geography_code = m.geography_code
+                                     AND x.source = m.source AND x.period_kind = m.period_kind)
+               ORDER BY change_from_previous_significant_998 DESC, abs(change_from_previous) DESC""",
+            [icb],
+        ).df()
+        trends = con.execute(
+            """SELECT * FROM marts.metric_by_group
+               WHERE geography_level = 'icb' AND geography_code = ? AND dimension = 'overall' AND NOT suppressed
+                 AND source = 'gpps_published' AND metric_id IN (SELECT unnest(?::VARCHAR[]))
+               ORDER BY metric_id, period_start""",
+            [icb, list(HEADLINE_MEASURES[:HEADLINE_COUNT])],
+        ).df()
+        if "series" not in trends:  # a store from before series were typed: one series
+            trends["series"] = None
+    if "marts.spc" in tables:
+        spc = con.execute(
+            "SELECT * FROM marts.spc WHERE icb_code = ? ORDER BY metric_id, geography_code, period_start",
+            [icb],
+        ).df()
+    return changes, trends, spc

@@ -10,7 +10,7 @@ import pytest
 from pipelines.ingest.files import FileRejected, LandingFile
 from pipelines.sample.ics import synthetic_ics
 from pipelines.sources.fft.readers import FFT_LAYOUTS, FFT_WORKBOOK
-from pipelines.sources.fft.sample import write_fft
+from pipelines.sources.fft.sample import HISTORY_MONTHS, MONTH, write_fft
 from pipelines.sources.fft.workbook import read_workbook
 from tests.fft.helpers import build_workbook, ingest, rows
 
@@ -240,10 +240,11 @@ def test_sample_workbooks_and_rerun_loads_nothing_twice(tmp_path: Path) -> None:
         "SELECT (SELECT count(*) FROM staged.fft_scores), (SELECT count(*) FROM staged.fft_aggregate_scores), (SELECT count(*) FROM staged.comments)",
     )
     assert all(n > 0 for n in before[0])
-    assert rows(w, "SELECT DISTINCT setting, period FROM staged.fft_scores ORDER BY 1") == [
-        ("ae", date(2025, 7, 1)),
-        ("inpatient", date(2025, 7, 1)),
-    ]
+    # A&E every month for a control chart, ending with the month the inpatient workbook and comments are for.
+    months = rows(
+        w, "SELECT setting, count(DISTINCT period), max(period) FROM staged.fft_scores GROUP BY 1 ORDER BY 1"
+    )
+    assert months == [("ae", HISTORY_MONTHS, date(2025, 7, 1)), ("inpatient", 1, MONTH)]
     assert rows(
         w,
         "SELECT DISTINCT percent_scale FROM staged.fft_scores WHERE setting = 'inpatient' AND pct_positive IS NOT NULL",

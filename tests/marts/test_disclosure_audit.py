@@ -163,6 +163,38 @@ def test_figures_on_a_suppressed_row_are_found(store: Path) -> None:
     assert len(found) == 1 and "unweighted_n=4" in found[0].recovered
 
 
+def test_a_change_shown_on_a_suppressed_row_is_found(store: Path) -> None:
+    """A change from the previous period beside a withheld value gives the value back (previous + change)."""
+    plant(store, "ALTER TABLE marts.metric_by_group ADD COLUMN previous_period VARCHAR")
+    plant(store, "ALTER TABLE marts.metric_by_group ADD COLUMN change_from_previous DOUBLE")
+    plant(
+        store,
+        "UPDATE marts.metric_by_group SET suppressed = TRUE, value = NULL, numerator = NULL, denominator = NULL, "
+        "unweighted_n = NULL, n_eff = NULL, lower_95 = NULL, upper_95 = NULL, lower_998 = NULL, upper_998 = NULL, "
+        "diff_from_overall = NULL, diff_from_best = NULL, previous_period = '2024', change_from_previous = -0.02 "
+        "WHERE group_value = 'Male'",
+    )
+    found = [f for f in findings(store) if f.method == "figure shown on a suppressed row"]
+    assert len(found) == 1 and found[0].recovered == "change_from_previous=-0.02"
+
+
+def test_a_control_chart_point_of_a_withheld_value_is_found(store: Path) -> None:
+    plant(
+        store,
+        """CREATE TABLE marts.spc AS
+           SELECT geography_level, geography_code, metric_id, source, period, value FROM marts.metric_by_group
+           WHERE dimension = 'overall'""",
+    )
+    assert [f for f in findings(store) if f.table == "marts.spc"] == []  # published values: nothing to find
+    plant(
+        store,
+        "UPDATE marts.metric_by_group SET suppressed = TRUE, value = NULL WHERE metric_id = 'complaints_per_10k'",
+    )
+    found = [f for f in findings(store) if f.table == "marts.spc"]
+    assert len(found) == 1 and "metric_id=complaints_per_10k" in found[0].row
+    assert found[0].method == "control-chart point of a value not published"
+
+
 def test_a_value_outside_its_own_interval_is_found(store: Path) -> None:
     """Issue 16 item 4: e.g. value 1.000 with CI 0.719-0.950."""
     plant(store, "UPDATE marts.metric_by_group SET value = 1.0 WHERE group_value = 'Male'")

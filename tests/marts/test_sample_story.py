@@ -47,12 +47,13 @@ def test_themes_metadata_names_the_model_that_coded_them(
 
 
 def gaps(published: Path, metric: str, dimension: str) -> dict[str, tuple]:
+    """The 2023 survey's gaps (the year the story is planted in; 2021's extract carries it too, less deprived)."""
     rows = query(
         published,
         """SELECT group_value, diff_from_overall, diff_from_overall_significant, worse_than_overall
            FROM marts.metric_by_group
            WHERE geography_level = 'icb' AND source = 'gpps_respondents' AND metric_id = ? AND dimension = ?
-             AND NOT suppressed""",
+             AND NOT suppressed AND period = '2023'""",
         [metric, dimension],
     )
     return {r[0]: r[1:] for r in rows}
@@ -74,7 +75,8 @@ def test_deprivation_gradient_points_the_planted_way(sample_published: Path) -> 
     rows = query(
         sample_published,
         """SELECT direction, sii, sii_lower_95 FROM marts.deprivation_gradient
-           WHERE geography_level = 'icb' AND metric_id = 'phone_access' AND source = 'gpps_respondents'""",
+           WHERE geography_level = 'icb' AND metric_id = 'phone_access' AND source = 'gpps_respondents'
+             AND period = '2023'""",
     )
     assert rows and rows[0][0] == "worse_in_more_deprived" and rows[0][2] > 0
 

@@ -1,6 +1,6 @@
 """Removed and withdrawn files leave everything published (issue 16, item 9), on the sample end to end.
 
-Read from the analyst's side: after a GPPS file and a comments file are taken out of the landing folder
+Read from the analyst's side: after the GPPS respondent files and a comments file are taken out of the landing folder
 and the pipeline runs again, nothing of theirs is in the published DuckDB file, its Parquet copies or the
 HTML reports, and the ledger says they were withdrawn, when and why. ``chorus withdraw`` does the same to
 a file that stays in the landing folder (personal data found in it), and it is not loaded again.
@@ -21,7 +21,8 @@ from typer.testing import CliRunner
 
 from tests.conftest import failed_checks, materialize, query, step_failures
 
-GPPS_FILE = "gpps/gpps_2023_respondent_extract.csv"  # the only respondent-level GPPS file
+# The respondent-level GPPS files (the only sources of gpps_respondents rows): 2021's and 2023's extracts.
+GPPS_FILES = ("gpps/gpps_2021_respondent_extract.csv", "gpps/gpps_2023_respondent_extract.csv")
 COMMENTS_FILE = "stories/care-opinion-opinions-2024-2025.json"
 HELD_FILE = "fft/fft_comments_upload_2025-07.csv"  # withdrawn on purpose, left in the landing folder
 GPPS_SOURCE = "gpps_respondents"  # the value its rows carry in the marts (source / channel)
@@ -129,9 +130,9 @@ def sample_run(
 
 @pytest.fixture(scope="module")
 def after_removal(sample_run: dict) -> dict:
-    """The GPPS respondent file and the Care Opinion export taken out of the landing folder, then a run."""
+    """The GPPS respondent files and the Care Opinion export taken out of the landing folder, then a run."""
     started = datetime.now()
-    for path in (GPPS_FILE, COMMENTS_FILE):
+    for path in (*GPPS_FILES, COMMENTS_FILE):
         (sample_run["landing"] / path).unlink()
     result = materialize(
         sample_run["definitions"],
@@ -171,7 +172,7 @@ def test_removed_files_leave_the_published_file_parquet_and_reports(
     reports = reports_text(sample_run["reports"])
     assert found(published, needles) == {}
     assert found(reports, needles) == {}
-    # The GPPS respondent file's results (source / channel gpps_respondents) are gone from every table ...
+    # The GPPS respondent files' results (source / channel gpps_respondents) are gone from every table ...
     assert rows_with_value(sample_run["published"], GPPS_SOURCE) == {}
     assert rows_with_value(sample_run["published"], GPPS_SOURCE, parquet_dir=sample_run["parquet"]) == {}
     # ... and from the report, which now draws its groups from what is still published.
@@ -194,7 +195,7 @@ def test_removed_files_leave_the_working_store_and_the_ledger_says_so(
             for (t,) in tables
             if (
                 n := con.execute(
-                    f"SELECT count(*) FROM {t} WHERE source_file IN (?, ?)", [GPPS_FILE, COMMENTS_FILE]
+                    f"SELECT count(*) FROM {t} WHERE source_file IN (?, ?, ?)", [*GPPS_FILES, COMMENTS_FILE]
                 ).fetchone()[0]
             )
         }
@@ -208,11 +209,11 @@ def test_removed_files_leave_the_working_store_and_the_ledger_says_so(
             assert n == 0, table
         ledger = con.execute(
             """SELECT path, status, withdrawn_at, withdrawal_reason FROM meta.ingest_ledger
-               WHERE path IN (?, ?) ORDER BY path""",
-            [GPPS_FILE, COMMENTS_FILE],
+               WHERE path IN (?, ?, ?) ORDER BY path""",
+            [*GPPS_FILES, COMMENTS_FILE],
         ).fetchall()
     assert [(p, s, r) for p, s, _, r in ledger] == [
-        (GPPS_FILE, "withdrawn", "removed from the landing folder"),
+        *((path, "withdrawn", "removed from the landing folder") for path in GPPS_FILES),
         (COMMENTS_FILE, "withdrawn", "removed from the landing folder"),
     ]
     assert all(at >= after_removal["started"] for _, _, at, _ in ledger)

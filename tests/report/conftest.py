@@ -33,6 +33,19 @@ def _groups() -> pd.DataFrame:
             }
         )  # fmt: skip
 
+    def change(row: dict, previous: float | None, significant_998: bool = False) -> None:
+        """The row's change from the same cell in 2023 (z-test at 95% on its n_eff, written out)."""
+        if previous is None or row["value"] is None:
+            return
+        diff = row["value"] - previous
+        se = (
+            row["value"] * (1 - row["value"]) / row["n_eff"] + previous * (1 - previous) / row["n_eff"]
+        ) ** 0.5
+        row |= {"previous_period": "2023", "change_from_previous": diff,
+                "change_from_previous_lower_95": diff - 1.96 * se, "change_from_previous_upper_95": diff + 1.96 * se,
+                "change_from_previous_significant_95": abs(diff) > 1.96 * se,
+                "change_from_previous_significant_998": significant_998, "recent_trend": "cannot be calculated"}  # fmt: skip
+
     for metric, base in (("phone_access", 0.60), ("overall_experience", 0.80)):
         add(metric, "overall", "All", base, base - 0.02, base + 0.02, 2000, None, False, False)
         # Worse at 95% but not flagged at 99.8% (like the sample's 16-24s on phone access).
@@ -44,7 +57,15 @@ def _groups() -> pd.DataFrame:
         for q, shift in zip("12345", (-0.12, -0.05, 0.0, 0.05, 0.1), strict=True):
             add(metric, "deprivation_quintile", q, base + shift, base + shift - 0.03, base + shift + 0.03,
                 400, shift, abs(shift) > 0.04, shift < -0.04)  # fmt: skip
-    return pd.DataFrame(rows)
+        # Change since 2023: the 16-24s' phone access fell by 12 points (beyond 99.8%); the overall held.
+        by_group = {r["group_value"]: r for r in rows if r["metric_id"] == metric}
+        change(by_group["All"], base - 0.005)
+        change(by_group["16-24"], base + 0.02 if metric == "phone_access" else base - 0.1,
+               significant_998=metric == "phone_access")  # fmt: skip
+    frame = pd.DataFrame(rows)
+    for flag in ("change_from_previous_significant_95", "change_from_previous_significant_998"):
+        frame[flag] = frame[flag].astype("boolean")  # NULL where nothing was compared, as published
+    return frame
 
 
 def _practices() -> pd.DataFrame:
@@ -62,6 +83,24 @@ def _practices() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _spc() -> pd.DataFrame:
+    """Two trusts' monthly FFT control charts: RQQ steps down for its last eight months, RWW is steady."""
+    from pipelines.marts.spc import spc_points
+    from schemas.contracts import contract
+
+    months = pd.period_range("2024-01", periods=16, freq="M")
+    wobble = [0.004, -0.003, 0.002, -0.004, 0.003, -0.002, 0.001, -0.001] * 2
+    rows = [
+        {"icb_code": ICB, "geography_level": "trust", "geography_code": trust, "metric_id": "fft_positive_ae",
+         "metric_name": "FFT A&E: share of responses very good or good", "source": "fft",
+         "period": m.strftime("%Y-%m"), "period_start": m.start_time, "period_end": m.end_time.normalize(),
+         "period_kind": "month", "higher_is_better": True,
+         "value": 0.9 + w - (0.06 if trust == "RQQ" and i >= 8 else 0.0)}
+        for trust in ("RQQ", "RWW") for i, (m, w) in enumerate(zip(months, wobble, strict=True))
+    ]  # fmt: skip
+    return spc_points(pd.DataFrame(rows))[contract("marts.spc").column_names]
+
+
 def build_published(path: Path) -> Path:
     groups = _groups()
     practices = _practices()
@@ -71,10 +110,20 @@ def build_published(path: Path) -> Path:
     gradient = pd.DataFrame(
         [
             {"geography_level": "icb", "geography_code": ICB, "period": "2024", "metric_id": m,
-             "source": "gpps_respondents", "groups": 5, "sii": 0.22, "sii_lower_95": 0.15, "sii_upper_95": 0.29,
-             "rii": 1.4, "rii_lower_95": 1.2, "rii_upper_95": 1.6, "direction": "worse_in_more_deprived"}
+             "source": "gpps_respondents", "series": "2024+", "groups": 5, "sii": 0.22, "sii_lower_95": 0.15,
+             "sii_upper_95": 0.29, "rii": 1.4, "rii_lower_95": 1.2, "rii_upper_95": 1.6,
+             "direction": "worse_in_more_deprived"}
             for m in ("phone_access", "overall_experience")
         ]
+        # Complaints negative across deprivation in two calendar years: the gap widened from 2023 to 2024.
+        + [{"geography_level": "icb", "geography_code": ICB, "period": period, "metric_id": "comments_negative_complaint",
+            "source": "comments", "series": None, "groups": 5, "sii": sii, "sii_lower_95": sii - 0.04,
+            "sii_upper_95": sii + 0.04, "rii": 1 - sii, "rii_lower_95": 0.9 - sii, "rii_upper_95": 1.1 - sii,
+            "direction": "worse_in_more_deprived", "previous_period": previous, "sii_change": change,
+            "sii_change_lower_95": None if change is None else change - 0.06,
+            "sii_change_upper_95": None if change is None else change + 0.06,
+            "gap_trend": None if change is None else "widening"}
+           for period, sii, previous, change in (("2023", -0.10, None, None), ("2024", -0.30, "2023", -0.20))]
     )  # fmt: skip
     representation = pd.DataFrame(
         [
@@ -107,6 +156,7 @@ def build_published(path: Path) -> Path:
     with duckdb.connect(str(path)) as con:
         con.execute("CREATE SCHEMA marts; CREATE SCHEMA ref")
         frames = {
+            "spc": _spc(),
             "metric_by_group": pd.concat([groups, mbg_practice], ignore_index=True)[list(groups.columns)],
             "deprivation_gradient": gradient,
             "variation": practices,

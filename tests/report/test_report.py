@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from tests.report.conftest import ICB, build_published
 
-SECTIONS = ("findings", "groups", "funnel", "gradient", "representation", "triangulation")
+SECTIONS = ("findings", "groups", "funnel", "gradient", "time", "representation", "triangulation")
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def test_every_section_is_there_with_a_chart(page: str) -> None:
     for anchor in SECTIONS:
         assert f'<section id="{anchor}">' in page, anchor
     for heading in ("Experience by group", "Variation between practices", "Deprivation gradient",
-                    "Who we are not hearing from", "Numbers and voices together"):  # fmt: skip
+                    "Change over time", "Who we are not hearing from", "Numbers and voices together"):  # fmt: skip
         assert heading in page
     # Inline SVG charts: groups (legend + age + sex + quintile), a funnel, the gradient, representation.
     assert page.count("<svg") >= 6
@@ -136,3 +136,48 @@ def test_asset_is_in_the_code_location(all_definitions: dg.Definitions) -> None:
     assert node.group_name == "report"
     assert dg.AssetKey("published_store") in node.parent_keys
     assert {"html", "python"} <= set(node.kinds)
+
+
+def time_section(page: str) -> str:
+    return page.split('<section id="time">')[1].split("</section>")[0]
+
+
+def test_change_over_time_shows_what_changed_the_widening_gap_and_the_control_charts(page: str) -> None:
+    time = time_section(page)
+    # The 16-24s' phone access fell 12 points since 2023, beyond 99.8%: tagged worse; the rest did not change.
+    row = re.search(
+        r"<tr[^>]*><td>Easy to get through by phone</td><td>16-24 \(Age band\)</td>(.*?)</tr>", time
+    )
+    assert (
+        row and '<span class="tag worse">worse</span> 99.8%' in row.group(1) and "-12.0 pts" in row.group(1)
+    )
+    assert "1 result(s) at ICB level changed significantly" in time
+    # The complaints gradient widened: said in the table, drawn, and in the key findings.
+    assert '<span class="tag worse">widening since 2023</span>' in time
+    assert 'aria-label="SII over time by measure"' in time
+    findings = page.split('<section id="findings">')[1].split("</section>")[0]
+    assert "Gap widening" in findings and "widened from 2023 to 2024" in findings
+    # One control chart drawn (the trust with special-cause variation), both series listed with their icon.
+    assert time.count("<svg") == 2  # the SII chart and RQQ's control chart
+    assert "RQQ (trust)" in time and "RWW (trust)" not in time.split("<details>")[0]
+    assert re.search(r"<td>RQQ</td>.*?<td>special cause concerning</td>", time)
+    assert re.search(r"<td>RWW</td>.*?<td>common cause</td>", time)
+    assert "orange icon" in time and "Special cause" in findings
+
+
+def test_a_store_without_change_over_time_says_so(tmp_path: Path) -> None:
+    import duckdb
+
+    from pipelines.marts.change_over_time import CHANGE_COLUMNS, GRADIENT_CHANGE_COLUMNS
+    from pipelines.report import render_icb_report
+
+    published = build_published(tmp_path / "p.duckdb")
+    with duckdb.connect(str(published)) as con:
+        con.execute("DROP TABLE marts.spc")
+        for column in CHANGE_COLUMNS:
+            con.execute(f"ALTER TABLE marts.metric_by_group DROP COLUMN IF EXISTS {column}")
+        for column in GRADIENT_CHANGE_COLUMNS:
+            con.execute(f"ALTER TABLE marts.deprivation_gradient DROP COLUMN IF EXISTS {column}")
+    text = render_icb_report(published, ICB, tmp_path / "out").read_text(encoding="utf-8")
+    assert "No change over time in the published marts." in text
+    assert "Deprivation gradient" in text and "Gap widening" not in text

@@ -107,7 +107,11 @@ def test_broken_file_fails_its_check_with_the_reason_and_changes_nothing(
     row = next(
         line for line in table.splitlines() if "expect_column_pair_values_a_to_be_greater_than_b" in line
     )
-    assert row.startswith("| reference/epraccur.csv | ref.gp_practices |") and "| 1 |" in row and "| FAIL |" in row
+    assert (
+        row.startswith("| reference/epraccur.csv | ref.gp_practices |")
+        and "| 1 |" in row
+        and "| FAIL |" in row
+    )
     # The previous good version is still published; assets downstream of the failure did not run.
     assert query(warehouse, "SELECT * FROM ref.gp_practices ORDER BY ALL") == before
     assert query(warehouse, "SELECT count(*) FROM ref.practice_deprivation") == derived_before

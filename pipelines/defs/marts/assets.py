@@ -10,6 +10,7 @@ from pipelines.core.store import table_exists
 from pipelines.lib.metadata import query_markdown, table_metadata
 from pipelines.lib.resources import ChorusResource
 from pipelines.marts import build
+from pipelines.marts.spc import build_spc
 
 GROUP = "marts"
 
@@ -70,8 +71,9 @@ metric_by_group = _mart(
     build.build_metric_by_group,
     "Every metric by geography (practice → England), period and demographic group: value, numerator, denominator, "
     "unweighted and effective n, 95% and 99.8% intervals, gap from the overall value and from the best group with "
-    "significance, and disclosure control. Sources: GPPS published results and respondent-level extracts, FFT, "
-    "comment sentiment.",
+    "significance, disclosure control, and the change from the previous and the earliest comparable period (never "
+    "across a survey's series break) with significance and the Fingertips recent trend. Sources: GPPS published "
+    "results and respondent-level extracts, FFT, complaints, comment sentiment.",
     _source_tables(),
     highlights_sql="""SELECT geography_code, period, metric_id, dimension, group_value, round(value, 3) AS value,
                              round(diff_from_overall, 3) AS gap FROM marts.metric_by_group
@@ -81,7 +83,8 @@ deprivation_gradient = _mart(
     "deprivation_gradient",
     build.build_deprivation_gradient,
     "Slope (SII) and relative (RII) index of inequality across practice deprivation quintiles, PHE method with "
-    "seeded Monte-Carlo intervals, and the direction of each gradient.",
+    "seeded Monte-Carlo intervals, the direction of each gradient, and whether it is widening or narrowing since "
+    "the previous comparable period.",
     [metric_by_group.key],
     highlights_sql="""SELECT geography_code, period, metric_id, round(sii, 3) AS sii, round(rii, 3) AS rii, direction
                       FROM marts.deprivation_gradient WHERE direction <> 'no_clear_gradient' ORDER BY sii LIMIT 10""",
@@ -115,9 +118,27 @@ triangulation = _mart(
                              comments, round(negative_share, 2) AS negative_share, methods_agreeing_worse
                       FROM marts.triangulation ORDER BY convergent_rank LIMIT 10""",
 )
+spc = _mart(
+    "spc",
+    build_spc,
+    "Statistical process control in the NHS Making Data Count style: XmR charts of each organisation's monthly FFT "
+    "share positive and quarterly complaints rate (12+ published points), one row per point with mean, process "
+    "limits, the shift / trend / outside-limits / two-of-three rules and the variation icon.",
+    [metric_by_group.key, dg.AssetKey(["staged", "fft_scores"]), dg.AssetKey(["ref", "nhs_trusts"])],
+    highlights_sql="""SELECT icb_code, geography_code, metric_id, max(points) AS points, count(*) FILTER (special_cause) AS special,
+                             any_value(series_variation) AS latest
+                      FROM marts.spc GROUP BY ALL ORDER BY special DESC LIMIT 10""",
+)
 data_dictionary = _mart(
     "data_dictionary",
     build.build_data_dictionary,
     "Every published table and column (marts and ref) with its description, type and source.",
-    [metric_by_group.key, deprivation_gradient.key, variation.key, representation.key, triangulation.key],
+    [
+        metric_by_group.key,
+        deprivation_gradient.key,
+        variation.key,
+        representation.key,
+        triangulation.key,
+        spc.key,
+    ],
 )

@@ -3,6 +3,8 @@
 - an A&E monthly workbook (``.xlsm``) and an inpatient one (``.xlsx``) in the publication layout: Notes,
   Summary, ICB, Trusts, Sites (, Wards), BS sheets; title rows, two-row merged header, England and
   Selection rows, ``*`` for 1-4 responses; A&E percentages 0-1, inpatient 0-100;
+- A&E workbooks for the 17 months before that (A&E only), one trust's with a planted step change
+  (``PLANTED['fft_shift']``) for the control charts to find;
 - a comment export in the trust upload template shape, with demographics;
 - a comment export in the public labelled shape (mixed d/m/Y and m/d/Y dates, non-breaking spaces,
   "Did not answer").
@@ -29,6 +31,8 @@ from pipelines.sample.csv_files import write_csv
 from pipelines.sample.ics import PLANTED, SEED, SyntheticICS
 
 MONTH = date(2025, 7, 1)
+# Months of A&E workbooks, ending with MONTH: more than the dozen points a control chart needs.
+HISTORY_MONTHS = 18
 BREAKDOWN = ("Very Good", "Good", "Neither Good nor Poor", "Poor", "Very Poor", "Don't Know")
 MODES = ("Mode SMS", "Mode Electronic Discharge", "Mode Paper Discharge", "Mode Paper Home", "Mode Telephone",
          "Mode Online", "Mode Other")  # fmt: skip
@@ -160,9 +164,20 @@ def _data_sheet(workbook: Workbook, name: str, header_row: int, identifiers: lis
         r += 1
 
 
-def write_workbook(ics: SyntheticICS, path: Path, setting: str, rng: np.random.Generator) -> Path:
-    """One monthly workbook of ``setting`` ('ae' or 'inpatient') in the publication layout."""
+def write_workbook(
+    ics: SyntheticICS,
+    path: Path,
+    setting: str,
+    rng: np.random.Generator,
+    month: date = MONTH,
+    raised: dict[str, float] | None = None,
+) -> Path:
+    """One monthly workbook of ``setting`` ('ae' or 'inpatient') for ``month`` in the publication layout.
+
+    ``raised``: trust code → amount added to that trust's (and its sites') share positive this month."""
     import openpyxl
+
+    raised = raised or {}
 
     inpatient = setting == "inpatient"
     scale = 100.0 if inpatient else 1.0  # NHS England has written both; the reader must normalise to 0-1
@@ -174,7 +189,7 @@ def write_workbook(ics: SyntheticICS, path: Path, setting: str, rng: np.random.G
     notes.title = "Notes"
     title = "Inpatient" if inpatient else "A&E"
     if not inpatient:  # the inpatient template has no title text: its month comes from the file name
-        notes.cell(row=2, column=2, value=f"{title} Friends and Family Test (FFT) data - {MONTH:%B %Y}")
+        notes.cell(row=2, column=2, value=f"{title} Friends and Family Test (FFT) data - {month:%B %Y}")
     notes.cell(row=5, column=1, value=f"What is {title} FFT?")
     summary = workbook.create_sheet("Summary")
     summary.cell(row=3, column=2, value="FFT")
@@ -183,10 +198,11 @@ def write_workbook(ics: SyntheticICS, path: Path, setting: str, rng: np.random.G
     site_rows, trust_rows, ward_rows = [], [], []
     for t_index, trust in enumerate(acute):
         trust_totals: list[list[object]] = []
+        level = 0.86 - 0.05 * t_index + raised.get(trust.code, 0.0)
         for s_index, site in enumerate(trust.sites):
             # One small site each month: 1-4 responses are published as '*'.
             total = 3 if (t_index, s_index) == (0, 1) and not inpatient else int(rng.integers(180, 900))
-            values = fft_row(rng, total, 0.86 - 0.05 * t_index, scale, modes=False)
+            values = fft_row(rng, total, level, scale, modes=False)
             site_rows.append(([ics.icb_code, trust.code, trust.name, site.code, site.name], values))
             trust_totals.append(values)
             if inpatient:
@@ -195,9 +211,7 @@ def write_workbook(ics: SyntheticICS, path: Path, setting: str, rng: np.random.G
                     ward_rows.append(([ics.icb_code, trust.code, trust.name, site.code, site.name, ward],
                                       fft_row(rng, w_total, 0.88, scale, modes=False)))  # fmt: skip
         total = sum(int(v[0]) for v in trust_totals)
-        trust_rows.append(
-            ([ics.icb_code, trust.code, trust.name], fft_row(rng, total, 0.86 - 0.05 * t_index, scale, True))
-        )
+        trust_rows.append(([ics.icb_code, trust.code, trust.name], fft_row(rng, total, level, scale, True)))
     icb_total = sum(int(v[0]) for _i, v in trust_rows)
     icb_rows = [([ics.icb_code, ics.icb_name], fft_row(rng, icb_total, 0.85, scale, modes=False))]
     _data_sheet(workbook, "ICB", header_row, ["ICB Code", "ICB Name"], england, icb_rows, scale, False)
@@ -304,11 +318,40 @@ def write_public_labelled(ics: SyntheticICS, path: Path, rng: np.random.Generato
     return write_csv(path, rows, header, lineterminator="\r\n")
 
 
+def _month_words(month: date) -> str:
+    return re.sub(r"\s+", "-", f"{month:%B %Y}".lower())
+
+
+def earlier_ae_months() -> list[date]:
+    """The months before ``MONTH`` with an A&E workbook: enough for a control chart (``HISTORY_MONTHS`` in all)."""
+    months = []
+    year, month = MONTH.year, MONTH.month
+    for _ in range(HISTORY_MONTHS - 1):
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        months.append(date(year, month, 1))
+    return sorted(months)
+
+
+def write_earlier_ae_workbooks(ics: SyntheticICS, folder: Path) -> list[Path]:
+    """A&E workbooks for the months before ``MONTH``, with the planted step change (``PLANTED['fft_shift']``):
+    the shifted trust's level is higher by ``drop`` before ``from_month`` and as in ``MONTH`` from then on."""
+    shift = PLANTED["fft_shift"]
+    step = date.fromisoformat(f"{shift['from_month']}-01")
+    paths = []
+    for month in earlier_ae_months():
+        # Each month draws from its own generator: the ``MONTH`` files are the same with or without these.
+        rng = np.random.default_rng([SEED, 7, month.year, month.month])
+        raised = {shift["trust"]: float(shift["drop"])} if month < step else {}
+        name = f"friends-and-family-test-ae-data-{_month_words(month)}.xlsm"
+        paths.append(write_workbook(ics, folder / name, "ae", rng, month=month, raised=raised))
+    return paths
+
+
 def write_fft(ics: SyntheticICS, folder: Path) -> list[Path]:
     """Every FFT sample file; returns the paths written."""
     rng = np.random.default_rng([SEED, 7])
     folder.mkdir(parents=True, exist_ok=True)
-    month = re.sub(r"\s+", "-", f"{MONTH:%B %Y}".lower())
+    month = _month_words(MONTH)
     return [
         write_workbook(ics, folder / f"friends-and-family-test-ae-data-{month}.xlsm", "ae", rng),
         write_workbook(
@@ -316,4 +359,5 @@ def write_fft(ics: SyntheticICS, folder: Path) -> list[Path]:
         ),
         write_trust_upload(ics, folder / f"fft_comments_upload_{MONTH:%Y-%m}.csv", rng),
         write_public_labelled(ics, folder / f"fft_labelled_comments_{MONTH:%Y-%m}.csv", rng),
+        *write_earlier_ae_workbooks(ics, folder),
     ]

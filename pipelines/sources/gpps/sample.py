@@ -7,7 +7,10 @@
 - 2025 (2024+ grammar): the ``<stem>_<k>.count / .pcteval / .baseevaluw …`` grammar of the real 2026
   national file, ~1,100 columns: every stem of the redesigned questionnaire (``stems_2024plus.csv``) with
   its real options, then synthetic ``nsq…`` stems to make the file as wide as the real one.
-- A respondent-level extract for 2023 whose group differences follow ``PLANTED``.
+- Respondent-level extracts for 2023 and 2021 whose group differences follow ``PLANTED``: the same
+  differences in both years, except the deprivation gap in phone access and making an appointment,
+  which is shallower in 2021 (``PLANTED['widening_deprivation_gap']``), so the gap widens within the
+  2017-2023 series.
 
 Values are deterministic by seed, written as the real files write them: proportions like ``.2205``,
 suppressed cells as -99 (or ``*`` / blank in some years), never 0. Each practice's published Wilson
@@ -468,10 +471,22 @@ EXTRACT_QUESTIONS = {  # 2023 stem: (measure, number of options)
 MINORITY_GROUPS = [g for _c, g, band in ETHNICITY if band != "White"] + [ETHNICITY[4][1], ETHNICITY[1][1]]
 
 
+def deprivation_slope(year: int) -> float:
+    """The planted deprivation slope of phone access (and making an appointment) in a survey year's extract."""
+    widening = PLANTED["widening_deprivation_gap"]
+    if year == widening["earlier_year"]:
+        return float(widening["earlier_slope"])
+    return float(PLANTED["phone_access_deprivation_slope"])
+
+
 def write_respondent_extract(ics: SyntheticICS, path: Path, rng: np.random.Generator, year: int = 2023,
                              per_practice: int = 90) -> Path:  # fmt: skip
-    """One row per respondent: weight, demographics and answer codes, with the planted differences."""
+    """One row per respondent: weight, demographics and answer codes, with the planted differences.
+
+    Only the questions the year's catalogue has are written (an extract has the year's questionnaire)."""
     measures = {m.question: m for m in catalogue() if m.survey_year == year}
+    questions = {stem: spec for stem, spec in EXTRACT_QUESTIONS.items() if stem in measures}
+    slope = deprivation_slope(year)
     age_gap = PLANTED["phone_access_age_gap"]
     eth = PLANTED["ethnic_group_gap"]
     under = PLANTED["under_represented"]
@@ -483,7 +498,7 @@ def write_respondent_extract(ics: SyntheticICS, path: Path, rng: np.random.Gener
         "age_band",
         "sex",
         "ethnicity",
-        *EXTRACT_QUESTIONS,
+        *questions,
     ]
     rows: list[dict[str, str]] = []
     serial = 0
@@ -512,14 +527,14 @@ def write_respondent_extract(ics: SyntheticICS, path: Path, rng: np.random.Gener
                    "weight": f"{weight:.6f}", "age_band": band, "sex": sex.title(), "ethnicity": ethnicity}  # fmt: skip
             if serial % 97 == 0:
                 row["sex"] = "Prefer not to say"
-            for stem, (measure, n_options) in EXTRACT_QUESTIONS.items():
+            for stem, (measure, n_options) in questions.items():
                 m = measures[stem]
                 p_pos = {"phone_access": 0.72, "overall_experience": 0.8, "making_appointment": 0.62}.get(
                     measure, 0.82
                 )
                 if measure in ("phone_access", "making_appointment"):
                     p_pos += age_gap.get(band, 0.0)
-                    p_pos += PLANTED["phone_access_deprivation_slope"] * (p.deprivation - 0.5)
+                    p_pos += slope * (p.deprivation - 0.5)
                 if ethnicity == bangladeshi:
                     p_pos += eth["gap"]
                 p_pos = float(np.clip(p_pos, 0.03, 0.98))
@@ -545,7 +560,7 @@ def _band(age: int) -> str:
 
 
 def write_gpps(ics: SyntheticICS, folder: Path) -> list[Path]:
-    """Every GPPS sample file: three generations of results, a variables list, a respondent extract."""
+    """Every GPPS sample file: three generations of results, a variables list, two respondent extracts."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng([SEED, 3])
     paths = write_qn_files(ics, folder, 2019, rng)
@@ -553,4 +568,14 @@ def write_gpps(ics: SyntheticICS, folder: Path) -> list[Path]:
     paths += write_dot_files(ics, folder, 2025, rng)
     paths.append(write_variables_list(folder, 2023))
     paths.append(write_respondent_extract(ics, folder / "gpps_2023_respondent_extract.csv", rng))
+    # The earlier extract draws from its own generator, so every file above is as it was without it.
+    earlier = PLANTED["widening_deprivation_gap"]["earlier_year"]
+    paths.append(
+        write_respondent_extract(
+            ics,
+            folder / f"gpps_{earlier}_respondent_extract.csv",
+            np.random.default_rng([SEED, 3, earlier]),
+            earlier,
+        )
+    )
     return sorted(paths)
