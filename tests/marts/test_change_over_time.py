@@ -1,7 +1,7 @@
 """Change over time in the marts, from small hand-made inputs: what is compared with what, and what is not.
 
 Expected changes and tests are written out here (z-test on n_eff with scipy; Byar limits from
-pipelines.methods.stats), not taken from the code under test.
+pipelines.methods.intervals), not taken from the code under test.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def test_periods_of_different_kinds_are_not_compared() -> None:
 
 
 def test_rates_use_byar_limits_and_the_interval_decides_significance() -> None:
-    from pipelines.methods.stats import rate_interval
+    from pipelines.methods.intervals import rate_interval
 
     cells = [
         dict(geography_level="practice", geography_code="X91001", period=period, metric_id="complaints_per_10k",
