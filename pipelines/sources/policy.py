@@ -68,7 +68,4 @@ def policy_markdown(policies: Sequence[TablePolicy] | None = None) -> str:
 
 
 if __name__ == "__main__":
-    # Through the package, not __main__: the per-source policies import that module.
-    from pipelines.sources import policy
-
-    print(policy.policy_markdown(), end="")
+    print(policy_markdown(), end="")
