@@ -97,6 +97,19 @@ def _figure(width: float, height: float) -> Figure:
         return Figure(figsize=(width, height), layout="constrained")
 
 
+def _small_multiples(
+    panels: int, max_cols: int, width: float, height: float, extra_width: float = 0.0, **subplots: object
+) -> tuple[Figure, np.ndarray]:
+    """A figure of ``panels`` small multiples, at most ``max_cols`` across, each ``width`` × ``height``
+    inches (plus ``extra_width`` for the whole figure); the axes are made under the report's style."""
+    cols = min(max_cols, panels)
+    rows = int(np.ceil(panels / cols))
+    fig = _figure(width * cols + extra_width, height * rows)
+    with rc_context(STYLE):
+        axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False, **subplots)).ravel()
+    return fig, axes
+
+
 def _pct(ax: Axes, axis: str = "x") -> None:
     from matplotlib.ticker import FuncFormatter
 
@@ -289,11 +302,8 @@ def gradient_chart(quintiles: pd.DataFrame, gradient: pd.DataFrame, max_panels: 
             break
     if not panels:
         return None
-    cols = min(3, len(panels))
-    rows = int(np.ceil(len(panels) / cols))
-    fig = _figure(3.3 * cols, 2.9 * rows)
+    fig, axes = _small_multiples(len(panels), 3, 3.3, 2.9)
     with rc_context(STYLE):
-        axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
         for ax, (g, q) in zip(axes, panels, strict=False):
             weights = q.denominator.fillna(q.n_eff).to_numpy(dtype=float)
             share = weights / weights.sum()
@@ -355,14 +365,11 @@ def representation_chart(rep: pd.DataFrame) -> Figure | None:
     channels = [c for c in CHANNEL_NAMES if c in set(rep.channel)] + sorted(
         set(rep.channel) - set(CHANNEL_NAMES)
     )
-    cols = min(3, len(channels))
-    rows = int(np.ceil(len(channels) / cols))
-    fig = _figure(3.2 * cols + 0.8, (0.2 * len(order) + 0.9) * rows)
+    fig, axes = _small_multiples(len(channels), 3, 3.2, 0.2 * len(order) + 0.9, extra_width=0.8, sharey=True)
     upper = np.nanmax(rep.ratio_upper_95.to_numpy(dtype=float)) if rep.ratio_upper_95.notna().any() else 2.0
     xmax = max(2.0, min(8.0, upper * 1.15))
     xmin = 0.25
     with rc_context(STYLE):
-        axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False, sharey=True)).ravel()
         y_of = {key: i for i, key in enumerate(order)}
         for ax, channel in zip(axes, channels, strict=False):
             block = rep[rep.channel == channel]
@@ -490,11 +497,8 @@ def trend_chart(trends: pd.DataFrame, max_panels: int = 4) -> Figure | None:
     metrics = [m for m in dict.fromkeys(trends.metric_id) if (trends.metric_id == m).sum() >= 2][:max_panels]
     if not metrics:
         return None
-    cols = min(2, len(metrics))
-    rows = int(np.ceil(len(metrics) / cols))
-    fig = _figure(4.4 * cols, 2.7 * rows)
+    fig, axes = _small_multiples(len(metrics), 2, 4.4, 2.7)
     with rc_context(STYLE):
-        axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
         for ax, metric in zip(axes, metrics, strict=False):
             block = trends[trends.metric_id == metric].sort_values("period_start")
             block = block.assign(_x=pd.to_datetime(block.period_start).dt.year + 0.0)
@@ -532,11 +536,8 @@ def gradient_trend_chart(gradient: pd.DataFrame, max_panels: int = 4) -> Figure 
     ranked = sorted(keys, key=widening, reverse=True)[:max_panels]
     if not ranked:
         return None
-    cols = min(2, len(ranked))
-    rows = int(np.ceil(len(ranked) / cols))
-    fig = _figure(4.4 * cols, 2.7 * rows)
+    fig, axes = _small_multiples(len(ranked), 2, 4.4, 2.7)
     with rc_context(STYLE):
-        axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
         for ax, (metric, source) in zip(axes, ranked, strict=False):
             block = gradient[(gradient.metric_id == metric) & (gradient.source == source)].sort_values(
                 "period_start"

@@ -688,32 +688,34 @@ REPORTING_VARIABLES = Layout(
     load=load_variables,
     signature=frozenset({"variable", "description"}),
 )
-RESULTS_2024_ON = Layout(
-    name=G.GEN_C,
-    source="gpps",
-    description="2024+ new series: ad_practicecode / ad_icscode … identifiers, <stem>_<k>.count, .pct, "
+
+
+def _results_layout(generation: str, description: str) -> Layout:
+    """A published-results layout: every header generation loads the same way, told apart by its header."""
+    return Layout(
+        name=generation,
+        source="gpps",
+        description=description,
+        tables=RESULTS_TABLES,
+        load=load_results,
+        sniff=_sniff_generation(generation),
+    )
+
+
+RESULTS_2024_ON = _results_layout(
+    G.GEN_C,
+    "2024+ new series: ad_practicecode / ad_icscode … identifiers, <stem>_<k>.count, .pct, "
     ".pcteval, .basefulluw/.baseevaluw, .basefullw/.baseevalw, .lowileval/.hiwileval.",
-    tables=RESULTS_TABLES,
-    load=load_results,
-    sniff=_sniff_generation(G.GEN_C),
 )
-RESULTS_2022_2023 = Layout(
-    name=G.GEN_B,
-    source="gpps",
-    description="2022-2023: practice_code, pcn_code, ics_code … identifiers, qN_k counts, qN_kpct, qNbase, "
+RESULTS_2022_2023 = _results_layout(
+    G.GEN_B,
+    "2022-2023: practice_code, pcn_code, ics_code … identifiers, qN_k counts, qN_kpct, qNbase, "
     "qN_<codes>base, qNci_lower_wil/upper_wil.",
-    tables=RESULTS_TABLES,
-    load=load_results,
-    sniff=_sniff_generation(G.GEN_B),
 )
-RESULTS_2017_2021 = Layout(
-    name=G.GEN_A,
-    source="gpps",
-    description="2017-2021: Practice_Code, CCG_Code (+2021 STP / CR) identifiers, qN_k counts, qN_kpct, "
+RESULTS_2017_2021 = _results_layout(
+    G.GEN_A,
+    "2017-2021: Practice_Code, CCG_Code (+2021 STP / CR) identifiers, qN_k counts, qN_kpct, "
     "qN_12pct summaries, qNbase, qN_<codes>base.",
-    tables=RESULTS_TABLES,
-    load=load_results,
-    sniff=_sniff_generation(G.GEN_A),
 )
 RESULTS_LAYOUTS: tuple[Layout, ...] = (RESULTS_2024_ON, RESULTS_2022_2023, RESULTS_2017_2021)
 GPPS_LAYOUTS: tuple[Layout, ...] = (REPORTING_VARIABLES, RESPONDENT_EXTRACT, *RESULTS_LAYOUTS)
