@@ -119,6 +119,21 @@ def cli_env(tmp_path: Path, landing: Path) -> dict[str, str]:
     }
 
 
+def start_chorus_runs(env: dict[str, str], cwd: Path, count: int = 2) -> list[subprocess.Popen]:
+    """``count`` `chorus run`s started together from a shell in ``cwd``, their output captured."""
+    return [
+        subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "run"],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
+
+
 def test_chorus_run_against_a_held_store_fails_in_one_line(holder: subprocess.Popen, tmp_path: Path) -> None:
     (tmp_path / "landing").mkdir()
     env = {**cli_env(tmp_path, tmp_path / "landing"), "CHORUS_LOCK_WAIT_SECONDS": "1"}
@@ -136,17 +151,7 @@ def test_two_chorus_runs_started_together_both_succeed_one_after_the_other(
     sample_landing: Path, tmp_path: Path
 ) -> None:
     env = cli_env(tmp_path, sample_landing)
-    runs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "run"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        for _ in range(2)
-    ]
+    runs = start_chorus_runs(env, tmp_path)
     outputs = [proc.communicate(timeout=HUNG_TWO_RUNS) for proc in runs]
     for proc, (out, err) in zip(runs, outputs, strict=True):
         assert proc.returncode == 0, (out + err)[-3000:]

@@ -25,7 +25,7 @@ import pytest
 
 from pipelines.cli import prepare_ui_instance
 from pipelines.lib.asset_checks import WRITER_POOL
-from tests.ops.test_one_writer import cli_env
+from tests.ops.test_one_writer import cli_env, start_chorus_runs
 
 HUNG = 600  # a ceiling for one awaited event
 # Three whole sample runs taking turns at the one writer slot: over ten minutes each was seen at load 16.
@@ -175,17 +175,7 @@ def test_the_daemon_its_sensor_and_two_chorus_runs_take_turns(
                 daemon_log),
     ):  # fmt: skip
         sensor_run = wait_for(lambda: instance.get_runs(filters=landing_run), "the landing sensor's run")[0]
-        cli_runs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "pipelines.cli", "run"],
-                cwd=tmp_path,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )  # fmt: skip
-            for _ in range(2)
-        ]
+        cli_runs = start_chorus_runs(env, tmp_path)
         outputs = [proc.communicate(timeout=HUNG_RUNS) for proc in cli_runs]
         wait_for(
             lambda: instance.get_run_by_id(sensor_run.run_id).is_finished,
