@@ -204,8 +204,17 @@ def run(
         help="Working DuckDB file (default CHORUS_WAREHOUSE); relative to the current folder. Publishes "
         "beside it unless CHORUS_PUBLISHED is set.",
     ),
+    everything: bool = typer.Option(
+        False,
+        "--all",
+        help="Run every asset even when nothing changed since the last complete run.",
+    ),
 ) -> None:
-    """Materialise every asset (or some sources') against the landing folder; say what was built.
+    """Bring the store up to date with the landing folder; say what was built.
+
+    Does only what changed since the last complete run: nothing when no file is new, changed or removed
+    (and Chorus's code, settings and store are as that run left them), else the changed sources and what
+    depends on them. ``--all`` runs everything; ``--source`` runs the sources named.
 
     Exit 0 all good; 3 finished but some files were rejected or not recognised; 1 a step failed; 2 bad
     settings or arguments.
@@ -220,13 +229,13 @@ def run(
             err=True,
         )
         raise typer.Exit(EXIT_USAGE)
-    import dagster as dg
-
-    from pipelines.definitions import defs
-
-    definitions = defs()
-    graph = definitions.resolve_asset_graph()
     if source:
+        import dagster as dg
+
+        from pipelines.definitions import defs
+
+        definitions = defs()
+        graph = definitions.resolve_asset_graph()
         groups = {s.lower() for s in source}
         known = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
         unknown = groups - known
@@ -236,15 +245,85 @@ def run(
                 err=True,
             )
             raise typer.Exit(EXIT_USAGE)
-        selection = dg.AssetSelection.groups(*groups).downstream()
-    else:
-        selection = dg.AssetSelection.all()
     with one_cli_run_at_a_time(settings.warehouse):
         _check_store_is_for(settings)
+        plan = None if source else _plan_refresh(settings, everything)
+        if plan is not None and plan.sources == []:
+            raise typer.Exit(_nothing_to_do(settings, plan))
+        import dagster as dg  # after the plan: a run with nothing to do never pays for loading Dagster
+
+        from pipelines.definitions import defs
+
+        definitions = defs()
+        if source:
+            selection = dg.AssetSelection.groups(*groups).downstream()
+        elif plan.sources is not None:
+            selection = dg.AssetSelection.groups(*plan.sources).downstream()
+        else:
+            selection = dg.AssetSelection.all()
         started = datetime.now()
         result, log_path = _execute_shown(settings, definitions, selection, "run")
-        code = _finish_run(settings, result, started, log_path)
+        code = _finish_run(settings, result, started, log_path, plan)
     raise typer.Exit(code)
+
+
+def _output_settings(settings) -> dict[str, object]:  # noqa: ANN001 - ChorusSettings
+    """The settings that shape what a run produces (not how much memory or patience it has)."""
+    return settings.model_dump(exclude={"memory_limit", "lock_wait_seconds"})
+
+
+def _plan_refresh(settings, everything: bool):  # noqa: ANN001, ANN202 - ChorusSettings -> RefreshPlan
+    """What this run has to do (``pipelines.ingest.changes``), said in one or two lines before it starts."""
+    from pipelines.core.store import open_store
+    from pipelines.ingest.changes import RefreshPlan, plan_refresh, snapshot_landing
+    from pipelines.sources.registry import source_names
+
+    if everything:
+        snapshot = snapshot_landing(settings.landing_dir, {}, source_names(), settle=0)
+        return RefreshPlan(None, "--all", snapshot)
+    if not settings.warehouse.exists():
+        return plan_refresh(None, settings.landing_dir, source_names(), {}, False)
+    with open_store(settings.warehouse, read_only=True, lock_wait_seconds=settings.lock_wait_seconds) as con:
+        plan = plan_refresh(
+            con, settings.landing_dir, source_names(), _output_settings(settings), settings.published.exists()
+        )
+    if plan.sources:
+        for name, files in plan.changes.items():
+            new = sum(1 for sha in files.values() if sha is not None)
+            removed = len(files) - new
+            parts = [f"{new} new or changed file(s)"] * bool(new) + [f"{removed} removed"] * bool(removed)
+            typer.echo(f"Changed since the last complete run: {name}: {', '.join(parts)}", err=True)
+        typer.echo(
+            "Running those sources and what depends on them (`chorus run --all` for everything).", err=True
+        )
+    elif plan.sources is None and plan.last_run is not None:
+        typer.echo(f"Running everything: {plan.reason}.", err=True)
+    return plan
+
+
+def _nothing_to_do(settings, plan) -> int:  # noqa: ANN001 - ChorusSettings, RefreshPlan
+    """Say that the store is current, list files still rejected from earlier runs, return the exit code."""
+    from pipelines.core.store import open_store
+    from pipelines.ingest.changes import rejected_in_landing
+
+    files = sum(len(f) for f in plan.snapshot.values())
+    typer.echo(
+        f"Nothing to do: none of the {files:,} files in {settings.landing_dir} is new, changed or removed since "
+        f"the last complete run ({_local(plan.last_run)}), and Chorus's code, settings and store are as it left "
+        "them.\n`chorus run --all` runs everything anyway."
+    )
+    with open_store(settings.warehouse, read_only=True, lock_wait_seconds=settings.lock_wait_seconds) as con:
+        rejected = rejected_in_landing(con, plan.snapshot)
+    for _path, reason in rejected:
+        typer.echo(f"REJECTED (by an earlier run; the file has not changed) {reason}", err=True)
+    if settings.published.exists():
+        typer.echo(f"Published store: {settings.published}  (current)")
+    if rejected:
+        typer.echo(
+            f"\n{len(rejected)} file(s) in the landing folder are still rejected (listed above).", err=True
+        )
+        return EXIT_FILES_REJECTED
+    return EXIT_OK
 
 
 def _execute_shown(settings, definitions, selection, command: str):  # noqa: ANN001, ANN202
@@ -341,8 +420,16 @@ def _rejected_files(settings, since: datetime) -> list[tuple[str, str]]:  # noqa
         ).fetchall()
 
 
-def _finish_run(settings, result, started: datetime, log_path: Path) -> int:  # noqa: ANN001
-    """Say how the run went, one line per problem, and return the exit code."""
+def _finish_run(settings, result, started: datetime, log_path: Path, plan=None) -> int:  # noqa: ANN001
+    """Say how the run went, one line per problem, and return the exit code.
+
+    With a ``plan`` (a `chorus run` without ``--source``), files rejected by earlier runs that are still in
+    the landing folder unchanged count too, and a run that finished is recorded as complete, so the next
+    run does only what changes after it.
+    """
+    from pipelines.core.store import open_store
+    from pipelines.ingest.changes import record_complete_run, rejected_in_landing, state_fingerprint
+
     ok = _report_failures(result)
     rejected = _rejected_files(settings, started)
     for _path, reason in rejected:
@@ -350,6 +437,13 @@ def _finish_run(settings, result, started: datetime, log_path: Path) -> int:  # 
     if not ok:
         typer.echo(f"Run failed; full log: {log_path}", err=True)
         return EXIT_FAILED
+    if plan is not None:
+        with open_store(settings.warehouse, lock_wait_seconds=settings.lock_wait_seconds) as con:
+            earlier = [r for r in rejected_in_landing(con, plan.snapshot) if r not in rejected]
+            record_complete_run(con, state_fingerprint(con, _output_settings(settings)), plan.snapshot)
+        for _path, reason in earlier:
+            typer.echo(f"REJECTED (by an earlier run; the file has not changed) {reason}", err=True)
+        rejected += earlier
     _print_summary(settings)
     if rejected:
         typer.echo(

@@ -39,7 +39,8 @@ class ChorusSettings(BaseSettings):
     )
     published: Path = Field(
         default=Path("data/warehouse/published.duckdb"),
-        description="The published read-only DuckDB file that analysts and BI tools open.",
+        description="The published read-only DuckDB file that analysts and BI tools open (default: "
+        "published.duckdb beside the working store).",
     )
     memory_limit: str = Field(
         default="3GB",
@@ -77,7 +78,11 @@ class ChorusSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _resolve_against_project_root(self) -> ChorusSettings:
-        """Relative paths are relative to the project folder, whichever folder the command runs from."""
+        """Relative paths are relative to the project folder, whichever folder the command runs from; the
+        published file sits beside the working store unless it is set (a store moved by CHORUS_WAREHOUSE
+        alone never publishes over the sample's published file)."""
+        if "published" not in self.model_fields_set:
+            self.published = self.warehouse.parent / "published.duckdb"
         for name in ("landing_dir", "warehouse", "published", "parquet_dir", "report_dir"):
             value = getattr(self, name)
             if value is not None:

@@ -119,6 +119,22 @@ def test_a_run_with_an_unreadable_file_exits_3_and_names_it_once(sample_run: dic
     assert log.count("notes_from_the_ward.csv: layout not recognised") == 1
 
 
+def test_a_second_run_with_nothing_new_does_nothing_and_still_names_the_rejected_file(
+    sample_run: dict,
+) -> None:
+    """Cron's nightly run when no file arrived: no steps, no new log, the same exit code as the run that
+    rejected the file (the file is still there, still not loaded), and the reason given once."""
+    work, env = sample_run["work"], sample_run["env"]
+    logs_before = set((work / "store" / "logs").glob("chorus-run-*.log"))
+    result = chorus("run", "--landing", "landing", "--warehouse", "store/chorus.duckdb", env=env, cwd=work)
+    output = result.stdout + result.stderr
+    assert result.returncode == 3, output[-3000:]
+    assert "Nothing to do" in result.stdout
+    lines = [line for line in output.splitlines() if "notes_from_the_ward.csv" in line]
+    assert len(lines) == 1 and "layout not recognised" in lines[0], lines
+    assert set((work / "store" / "logs").glob("chorus-run-*.log")) == logs_before, "a Dagster run was started"
+
+
 def test_status_shows_the_last_run_in_local_time_and_the_rejected_file(sample_run: dict) -> None:
     work, env = sample_run["work"], sample_run["env"]
     result = chorus(

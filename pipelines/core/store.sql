@@ -39,6 +39,14 @@ CREATE TABLE IF NOT EXISTS meta.withdrawals (
     readmitted_at     TIMESTAMP
 );
 
+-- The last `chorus run` of everything that finished: the landing snapshot it started from and the store's
+-- state after it (pipelines/ingest/changes.py), so the next run does only what changed. One row.
+CREATE TABLE IF NOT EXISTS meta.last_complete_run (
+    recorded_at       TIMESTAMP NOT NULL,
+    state_fingerprint VARCHAR NOT NULL,
+    landing_snapshot  VARCHAR NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS quarantine.rows (
     source        VARCHAR NOT NULL,
     source_file   VARCHAR NOT NULL,

@@ -20,7 +20,7 @@ import duckdb
 import pytest
 
 from pipelines.core.store import open_store
-from pipelines.defs.automation.sensors import snapshot_landing
+from pipelines.ingest.changes import snapshot_landing
 from pipelines.ingest.detect import Layout, LoadCounts
 from pipelines.ingest.files import LandingFile, scan_landing
 from pipelines.ingest.loop import ingest_source

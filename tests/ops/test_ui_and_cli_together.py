@@ -175,7 +175,8 @@ def test_the_daemon_its_sensor_and_two_chorus_runs_take_turns(
                 daemon_log),
     ):  # fmt: skip
         sensor_run = wait_for(lambda: instance.get_runs(filters=landing_run), "the landing sensor's run")[0]
-        cli_runs = start_chorus_runs(env, tmp_path)
+        # --all: both really run (without it the second may find nothing left to do), so three runs' steps meet.
+        cli_runs = start_chorus_runs(env, tmp_path, options=("--all",))
         outputs = [proc.communicate(timeout=HUNG_RUNS) for proc in cli_runs]
         wait_for(
             lambda: instance.get_run_by_id(sensor_run.run_id).is_finished,

@@ -18,18 +18,20 @@ back to their previous files so the same change is requested again, under a new 
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
-from pathlib import Path
+from collections.abc import Callable
 
 import dagster as dg
 
 from pipelines.defs.automation.schedules import refresh_all_job
-from pipelines.ingest.files import scan_landing, sha256_of
+from pipelines.ingest.changes import (
+    Snapshot,
+    baseline_from_ledger,
+    changed_files,
+    loaded_in_ledger,
+    snapshot_landing,
+)
 from pipelines.lib.resources import ChorusResource
 from pipelines.sources.registry import source_names
-
-# Per source: relative path -> [sha256, bytes, mtime_ns].
-Snapshot = dict[str, dict[str, list]]
 
 # Cursor key (beside the sources) for runs requested but not yet known to have succeeded:
 # run key -> {"sources": {source: files before the change}, "base": run key of the change, "attempt": n}.
@@ -82,95 +84,12 @@ def settle_pending(
     return waiting, retry, given_up
 
 
-def loaded_in_ledger(warehouse: Path) -> dict[str, str] | None:
-    """Path -> SHA-256 of every file the store has loaded; ``{}`` without a store, ``None`` while it is busy.
-
-    Read-only and without waiting: a sensor tick must be quick, and a busy store is simply tried again
-    on the next tick.
-    """
-    from pipelines.core.store import StoreLocked, open_store
-
-    if not warehouse.exists():
-        return {}
-    try:
-        with open_store(warehouse, read_only=True, lock_wait_seconds=0) as con:
-            return dict(
-                con.execute("SELECT path, sha256 FROM meta.ingest_ledger WHERE status = 'loaded'").fetchall()
-            )
-    except StoreLocked:
-        return None
-
-
-def baseline_from_ledger(current: Snapshot, loaded: dict[str, str]) -> Snapshot:
-    """The first tick's "already seen": each file the ledger holds as loaded with the same content.
-
-    So `make ui` after `make demo` requests nothing for what the demo just built, and only files the
-    store does not hold (new, changed, rejected) start a run.
-    """
-    baseline: Snapshot = {}
-    for source, files in current.items():
-        seen = {rel: entry for rel, entry in files.items() if loaded.get(rel) == entry[0]}
-        if seen:
-            baseline[source] = seen
-    return baseline
-
-
 def _latest_run_status(context: dg.SensorEvaluationContext) -> Callable[[str], str | None]:
     def status(run_key: str) -> str | None:
         runs = context.instance.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": run_key}), limit=1)
         return runs[0].status.value if runs else None
 
     return status
-
-
-def snapshot_landing(
-    landing_dir: Path, previous: Snapshot, sources: Iterable[str] = source_names()
-) -> Snapshot:
-    """Each source's data files with their hashes, re-hashing only files whose size or mtime moved.
-
-    The scan is the ingest's own (``scan_landing``): links out of the landing folder and temporary names
-    are not read (the link is listed as refused, so a run records the refusal). A file still changing
-    (inside the settle interval) keeps what the cursor knew of it (nothing, if new), so it is seen as
-    changed on the tick after it settles. A file that cannot be read is listed as unreadable (a run
-    records why) and never stops the scan of the others.
-    """
-    snapshot: Snapshot = {}
-    for source in sources:
-        seen = previous.get(source, {})
-        files: dict[str, list] = {}
-        scan = scan_landing(landing_dir, source)
-        for path in scan.unsettled:
-            rel = path.relative_to(landing_dir).as_posix()
-            if rel in seen:
-                files[rel] = seen[rel]
-        for refused in scan.refused:  # a run records the refusal in the ledger
-            files[refused.rel_path] = ["refused: link out of the landing folder", 0, 0]
-        for path in scan.files:
-            rel = path.relative_to(landing_dir).as_posix()
-            old = seen.get(rel)
-            stat = path.stat()
-            if old and old[1] == stat.st_size and old[2] == stat.st_mtime_ns:
-                files[rel] = old
-                continue
-            try:
-                files[rel] = [sha256_of(path), stat.st_size, stat.st_mtime_ns]
-            except OSError:  # unreadable: a run records why in the ledger; readable later, it changes again
-                files[rel] = ["unreadable", stat.st_size, stat.st_mtime_ns]
-        if files:
-            snapshot[source] = files
-    return snapshot
-
-
-def changed_files(previous: Snapshot, current: Snapshot) -> dict[str, dict[str, str | None]]:
-    """Per changed source: relative path -> new sha256 (``None`` for a removed file). By content only."""
-    changes: dict[str, dict[str, str | None]] = {}
-    for source in sorted(set(previous) | set(current)):
-        old = {rel: entry[0] for rel, entry in previous.get(source, {}).items()}
-        new = {rel: entry[0] for rel, entry in current.get(source, {}).items()}
-        diff = {rel: new.get(rel) for rel in sorted(set(old) | set(new)) if old.get(rel) != new.get(rel)}
-        if diff:
-            changes[source] = diff
-    return changes
 
 
 def run_key_for(changes: dict[str, dict[str, str | None]]) -> str:
