@@ -31,7 +31,7 @@ def audited(
     """The audit's findings for this published file, run once per file.
 
     A refresh that publishes nothing new leaves the same file in place; auditing it again would give the
-    same answer (the audit reads only the file) and costs a minute at national scale, so the findings are
+    same answer (the audit reads only the file) and costs seconds at national scale, so the findings are
     kept beside the file, keyed by its identity, and reused while that file stands.
     """
     cache = published.with_name(f"{published.name}.{name}.json")
