@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -15,6 +16,7 @@ from pipelines.ingest.files import FileRejected, LandingFile
 from pipelines.ingest.read_rules import (
     REJECTS_SCAN,
     REJECTS_TABLE,
+    RejectedRecord,
     drop_rejects,
     quarantine_formula_text,
     quarantine_ragged,
@@ -64,6 +66,34 @@ def stage_csv(
     BOM is ignored. ``keep_empty`` keeps empty fields as '' instead of NULL (for GPPS a blank value is a
     suppression).
     """
+    return quarantine_unreadable_rows(
+        con, read_csv_rows(con, landing_file, target, columns, header, keep_empty)
+    )
+
+
+@dataclass(frozen=True)
+class CsvRead:
+    """A CSV read into temp table ``target`` by :func:`read_csv_rows`, its ragged rows not yet quarantined."""
+
+    landing_file: LandingFile
+    target: str
+    columns: tuple[str, ...]
+    rows: int  # records read with the header's number of fields
+    ragged: tuple[RejectedRecord, ...]  # records with too few or too many fields, in file order
+
+
+def read_csv_rows(
+    con: duckdb.DuckDBPyConnection,
+    landing_file: LandingFile,
+    target: str,
+    columns: Sequence[str] | None = None,
+    header: bool = True,
+    keep_empty: bool = False,
+) -> CsvRead:
+    """The reading half of :func:`stage_csv`: writes nothing but temp tables, so a file it rejects
+    (``FileRejected``: truncated, not text, no rows) leaves the store as it was. Ragged rows are set aside
+    in the answer; :func:`quarantine_unreadable_rows` writes them and the formula-text rows to the quarantine.
+    """
 
     if columns is None:
         columns = landing_file.csv_header()
@@ -102,15 +132,19 @@ def stage_csv(
                 f"{landing_file.rel_path}: no row has the header's {len(columns)} fields (e.g. line "
                 f"{rejected[0].line}: {rejected[0].found}); the header does not describe the rows"
             )
-        quarantine_ragged(
-            con, target, rejected, landing_file.source, landing_file.rel_path, landing_file.sha256
-        )
     elif rows == 0:
         raise FileRejected(f"{landing_file.rel_path}: the file has a header but no data rows")
-    formulas = quarantine_formula_text(
-        con, target, columns, landing_file.source, landing_file.rel_path, landing_file.sha256
-    )
-    return rows - formulas
+    return CsvRead(landing_file, target, tuple(columns), rows, tuple(rejected))
+
+
+def quarantine_unreadable_rows(con: duckdb.DuckDBPyConnection, read: CsvRead) -> int:
+    """The writing half of :func:`stage_csv`: quarantine ``read``'s ragged rows (renumbering the rest to
+    their place in the file) and its rows with formula text; return the rows left in ``read.target``."""
+    f = read.landing_file
+    if read.ragged:
+        quarantine_ragged(con, read.target, read.ragged, f.source, f.rel_path, f.sha256)
+    formulas = quarantine_formula_text(con, read.target, read.columns, f.source, f.rel_path, f.sha256)
+    return read.rows - formulas
 
 
 def _ends_with_newline(path: Path) -> bool:

@@ -28,7 +28,7 @@ class LoadCounts:
 Loader = Callable[[duckdb.DuckDBPyConnection, LandingFile], LoadCounts]
 
 
-# Loads many small files in one pass (see ``Layout.load_batch``): reads them all, answers a
+# Loads many files in one pass (see ``Layout.load_batch``): reads them all, answers a
 # ``FileRejected`` for each file it cannot load (having written nothing for it), calls ``clear`` with the
 # files it will load (which deletes their earlier rows), then writes them set-based.
 ClearFiles = Callable[[Sequence[LandingFile]], None]
@@ -46,7 +46,8 @@ class Layout:
     ``signature`` lists header columns (normalised) that identify a CSV layout; ``sniff`` recognises
     files with no header or no CSV at all. ``tables`` are the tables whose rows this layout writes, keyed
     by ``source_file`` so a changed file can replace exactly its own rows. ``load_batch`` (optional) loads
-    many small files of the layout in one pass; ``ingest_source`` then loads them together
+    many files of the layout in one pass (Healthwatch's small reports; a year of FFT comment exports, one
+    commit and one validation instead of one per file); ``ingest_source`` then loads them together
     (``ingest_files_together``), with the same per-file outcome as ``load``.
     """
 

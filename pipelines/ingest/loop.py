@@ -212,11 +212,12 @@ def ingest_files_together(
     record_audit_many: ManyAuditRecorder | None = None,
     smallest_batch: int = 2,
 ) -> dict[str, LoadCounts | Exception]:
-    """Load many small files of layouts sharing a ``load_batch`` at a cost of milliseconds per file, each
-    file's outcome exactly as ``ingest_file`` would give it.
+    """Load many files of layouts sharing a ``load_batch`` together, each file's outcome exactly as
+    ``ingest_file`` would give it: small files at a cost of milliseconds each, large ones with one commit
+    and one validation for all of them.
 
     Optimistic: every file in ONE transaction (a per-file transaction, ledger row and suite run cost more
-    than a small file's own rows). If anything in it fails - a file's SQL, its counts not reconciling, a
+    than a small file's own rows; a large file's commit and suite run cost as much as its load). If anything in it fails - a file's SQL, its counts not reconciling, a
     failed expectation - the transaction is rolled back and the files are retried in two halves, down to
     single files, which go through ``ingest_file`` (own transaction, own rollback, own message). So a bad
     file fails alone and the rest load. A file the loader rejects before writing (e.g. not in a register)

@@ -97,16 +97,19 @@ def _failing_predicate(e: Expect) -> str | None:
     return None
 
 
-def _failing_rows(e: Expect, rows: str) -> tuple[str, str | None]:
+UNIQUENESS = frozenset({"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"})
+
+
+def _failing_rows(e: Expect, rows: str, unique_within: str | None = None) -> tuple[str, str | None]:
     """(SELECT of the failing rows of ``rows`` as ``v`` (shown value) and ``n`` (> 1 counts), per-row predicate).
 
     The predicate is set for per-row rules (counted in the one aggregate scan); uniqueness rules are
-    counted from their window query.
+    counted from their window query, within each value of the column ``unique_within`` when given.
     """
     k = e.kwargs
-    if e.type in {"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"}:
+    if e.type in UNIQUENESS:
         cols = [k["column"]] if "column" in k else list(k["column_list"])
-        key = ", ".join(quote_identifier(c) for c in cols)
+        key = ", ".join(quote_identifier(c) for c in ([unique_within] if unique_within else []) + cols)
         shown = (
             quote_identifier(cols[0])
             if len(cols) == 1
@@ -136,12 +139,14 @@ def sql_outcomes(
     params: list,
     expectations: Sequence[Expect],
     examples: int = 5,
+    unique_within: str | None = None,
 ) -> list[Outcome]:
     """The same expectations as GX would run, computed by aggregate SQL over ``rows_sql``.
 
     ``rows_sql`` is materialised once; one query counts every expectation's failing rows (per-row rules
     as filtered counts in a single scan, uniqueness as window subqueries); example values are fetched only
-    for the expectations that failed.
+    for the expectations that failed. ``unique_within``: a column of ``rows_sql`` (the file, when several
+    files are validated at once) within each value of which uniqueness is counted.
     """
     if not expectations:
         return []
@@ -153,7 +158,7 @@ def sql_outcomes(
         if e.type == "expect_table_row_count_to_be_between":
             failing.append(None)
             continue
-        select, predicate = _failing_rows(e, "_rows")
+        select, predicate = _failing_rows(e, "_rows", unique_within)
         failing.append(select)
         if predicate is not None:
             scan.append(f"count(*) FILTER (WHERE {predicate}) AS _c{i}")

@@ -17,13 +17,17 @@ kept with no rating) or with no comment text at all.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 
-from pipelines.ingest.csv_staging import stage_csv
-from pipelines.ingest.detect import LoadCounts
+from pipelines.core.sql import quote_identifier, quote_literal, sql_file
+from pipelines.ingest.csv_staging import CsvRead, quarantine_unreadable_rows, read_csv_rows
+from pipelines.ingest.detect import ClearFiles, LoadCounts
 from pipelines.ingest.files import FileRejected, LandingFile
-from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows
+from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows_by_file
 from pipelines.sources.fft import policy as P
 from pipelines.sources.fft.common import (
     PRACTICE_CODE_RE,
@@ -32,14 +36,15 @@ from pipelines.sources.fft.common import (
     ensure_fft_tables,
     ensure_geography_views,
     geography_sql,
-    resolve_dates,
+    resolve_date_texts,
 )
 from pipelines.sources.fft.workbook import header_map
-from pipelines.sources.shared.comments import ensure_comment_tables, is_substantive_sql
+from pipelines.sources.shared.comments import is_substantive_sql
 
 FIELDS = ("record_id", "date", "organisation_code", "organisation", "respondent_id", "location_1", "location_2",
           "location_3", "score", "comment", "question", "sex", "gender", "age", "ethnicity", "sexuality",
           "disability", "religion", "carer")  # fmt: skip
+COMMENT_ROWS_SQL = Path(__file__).with_name("comment_rows.sql")
 REQUIRED = {"trust_upload": ("record_id", "comment"), "public_labelled": ("record_id", "comment", "score"),
             "phase1_labelled": ("record_id", "comment")}  # fmt: skip
 
@@ -82,14 +87,26 @@ def age_band_sql(column: str) -> str:
 
 def clean_text_sql(column: str) -> str:
     """SQL: non-breaking spaces to spaces, runs of spaces folded, trimmed; '' → NULL."""
-    return f"nullif(trim(regexp_replace(replace({column}, chr(160), ' '), '[ \\t]+', ' ', 'g')), '')"
+    # The regular expression changes only a value with a tab, a non-breaking space or two spaces in a row;
+    # the three tests cost a tenth of it on a long comment, so every other value skips it.
+    folded = f"regexp_replace(replace({column}, chr(160), ' '), '[ \\t]+', ' ', 'g')"
+    needs_folding = f"contains({column}, '  ') OR contains({column}, chr(9)) OR contains({column}, chr(160))"
+    return f"nullif(trim(CASE WHEN {needs_folding} THEN {folded} ELSE {column} END), '')"
 
 
-def _ods_sql(column: str) -> str:
-    code = f"upper(trim({column}))"
-    return (
-        f"CASE WHEN regexp_full_match({code}, '{PRACTICE_CODE_RE[1:-1]}') OR regexp_full_match({code}, "
-        f"'{SITE_CODE_RE[1:-1]}') OR regexp_full_match({code}, '{TRUST_CODE_RE[1:-1]}') THEN {code} END"
+# Any ODS code a comment row may name its organisation by: a practice, a trust or a trust's site.
+ODS_CODE_RE = "|".join(f"(?:{pattern[1:-1]})" for pattern in (PRACTICE_CODE_RE, SITE_CODE_RE, TRUST_CODE_RE))
+
+
+def ensure_comment_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Temp macros ``comment_rows.sql`` uses, written from the rules above so each is said once:
+    ``fft_clean_text(v)``, ``fft_ods_code(v)`` (upper-cased ODS code or NULL), ``fft_practice_code(code)``."""
+    code = "upper(trim(v))"
+    con.execute(
+        f"""CREATE OR REPLACE TEMP MACRO fft_clean_text(v) AS {clean_text_sql("v")};
+            CREATE OR REPLACE TEMP MACRO fft_ods_code(v) AS
+                CASE WHEN regexp_full_match({code}, '{ODS_CODE_RE}') THEN {code} END;
+            CREATE OR REPLACE TEMP MACRO fft_practice_code(code) AS regexp_full_match(code, '{PRACTICE_CODE_RE[1:-1]}');"""
     )
 
 
@@ -120,13 +137,57 @@ COMMENT_RULES = [
 
 def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: str) -> LoadCounts:
     """Load one comment export of ``layout`` (a name in ``headers.csv``)."""
+    answer = load_comment_exports(con, [f], lambda files: None, layout)[f.rel_path]
+    if isinstance(answer, FileRejected):
+        raise answer
+    return answer
 
+
+# The CSV bytes of a batch's files typed and written by one set of statements. DuckDB splits a statement's
+# work by row group (122,880 rows): one monthly export is one row group, so statements over one file run
+# on one core, over several files on all of them. The cap bounds the temporary copies (a national export
+# is ~1 GB, and every temporary copy is memory, or disk in the spill folder over the memory cap).
+WRITE_TOGETHER_BYTES = 128 << 20
+
+
+def load_comment_exports(
+    con: duckdb.DuckDBPyConnection, files: Sequence[LandingFile], clear: ClearFiles, layout: str
+) -> dict[str, LoadCounts | FileRejected]:
+    """Load comment exports of ``layout`` (``Layout.load_batch``; :func:`load_comment_export` is the batch
+    of one), each file's rows, quarantine and counts exactly as if it were loaded alone.
+
+    A file that cannot be read is answered with its ``FileRejected`` before anything of it is cleared or
+    written. Each other file is cleared (``clear``), its unreadable rows quarantined and its rows as read
+    written to ``raw.fft_comment_rows``; then the files are typed and written together, up to
+    ``WRITE_TOGETHER_BYTES`` of them at a time.
+    """
     ensure_fft_tables(con)
-    ensure_comment_tables(con)
-    header = f.csv_header()
+    answers: dict[str, LoadCounts | FileRejected] = {}
+    staged: list[tuple[LandingFile, int, dict[str, str]]] = []  # file, rows kept after reading, its columns
+    for f in files:
+        try:
+            chosen = _chosen_columns(f, layout)
+            read = read_csv_rows(con, f, "_fc")
+        except FileRejected as exc:
+            answers[f.rel_path] = exc
+            continue
+        clear([f])
+        staged.append((f, quarantine_unreadable_rows(con, read), chosen))
+        _stage_rows(con, read, len(staged) == 1, chosen, layout)
+        if sum(g.bytes for g, _, _ in staged) >= WRITE_TOGETHER_BYTES:
+            answers |= _write_staged(con, staged, layout)
+            staged = []
+    if staged:
+        answers |= _write_staged(con, staged, layout)
+    return answers
+
+
+def _chosen_columns(f: LandingFile, layout: str) -> dict[str, str]:
+    """Each field of ``FIELDS`` the file has → its column (the first spelling in the header); ``FileRejected``
+    naming the accepted spellings when a field the layout requires has none."""
     mapping = header_map(layout)
     chosen: dict[str, str] = {}
-    for column in header:
+    for column in f.csv_header():
         field = mapping.get(column)
         if field and field not in chosen:
             chosen[field] = column
@@ -139,74 +200,85 @@ def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: 
                 f"{field} (expected one of: {', '.join(spellings)})" for field, spellings in wanted.items()
             )
         )
-    rows_read = stage_csv(con, f, "_fc")
+    return chosen
 
-    def quoted(column: str) -> str:
-        return '"' + column.replace('"', '""') + '"'
 
-    keys = ", ".join("'" + c.replace("'", "''") + "'" for c in header)
-    values = ", ".join(quoted(c) for c in header)
+def _stage_rows(
+    con: duckdb.DuckDBPyConnection, read: CsvRead, first: bool, chosen: dict[str, str], layout: str
+) -> None:
+    """Write the rows of ``read`` (temp table ``_fc``, dropped here) as read to ``raw.fft_comment_rows`` and add
+    them to the staged batch: ``_fc_files`` (one row per file: its number, path, hash, id namespace and
+    fields), ``_fc_batch`` (its FIELDS, as written)."""
+    f = read.landing_file
+    if first:
+        fields = ", ".join(f"{field} VARCHAR" for field in FIELDS)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _fc_files (file_no INTEGER, source_file VARCHAR, file_sha256 VARCHAR,
+                                                         namespace VARCHAR, fields VARCHAR[]);
+                CREATE OR REPLACE TEMP TABLE _fc_batch (file_no INTEGER, source_row BIGINT, {fields})"""
+        )
+    # Ids are unique per source and path: the same file name in two sub-folders is two namespaces.
+    namespace = f.rel_path.split("/", 1)[-1].rsplit(".", 1)[0].replace("'", "")
+    file_no = con.execute(
+        "INSERT INTO _fc_files SELECT count(*) + 1, ?, ?, ?, ? FROM _fc_files RETURNING file_no",
+        [f.rel_path, f.sha256, namespace, list(chosen)],
+    ).fetchone()[0]
+    # The row as read, every column under its header: a struct cast to a map (a quarter of the cost of
+    # map(keys, values), which checks every row's keys). Written file by file: staging the maps to write
+    # them with the batch costs more than it saves.
+    as_read = ", ".join(f"{quote_literal(c)}: {quote_identifier(c)}" for c in read.columns)
     con.execute(
         f"""INSERT INTO raw.fft_comment_rows BY NAME
-            SELECT ? AS source_file, ? AS file_sha256, source_row, ? AS layout, {quoted(chosen["record_id"])} AS record_id,
-                   map([{keys}], [{values}]) AS fields
+            SELECT ? AS source_file, ? AS file_sha256, source_row, ? AS layout,
+                   {quote_identifier(chosen["record_id"])} AS record_id,
+                   CAST({{{as_read}}} AS MAP(VARCHAR, VARCHAR)) AS fields
             FROM _fc""",
         [f.rel_path, f.sha256, layout],
     )
     select = ", ".join(
-        f"{quoted(chosen[field]) if field in chosen else 'NULL::VARCHAR'} AS {field}" for field in FIELDS
+        f"{quote_identifier(chosen[field]) if field in chosen else 'NULL::VARCHAR'} AS {field}"
+        for field in FIELDS
     )
-    # Views and early drops, not a copy per step: a national export is ~1 GB, and every temporary copy of it
-    # is memory, or disk in the spill folder once over the memory cap (README, "Large files").
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _fc_fields AS SELECT source_row, {select} FROM _fc")
-    resolve_dates(con, "_fc_fields", f"{clean_text_sql('date')}")
-    # Ids are unique per source and path: the same file name in two sub-folders is two namespaces.
-    namespace = f.rel_path.split("/", 1)[-1].rsplit(".", 1)[0].replace("'", "")
+    con.execute(f"INSERT INTO _fc_batch BY NAME SELECT {file_no} AS file_no, source_row, {select} FROM _fc")
+    con.execute(f"DROP TABLE {read.target}")
+
+
+def _write_staged(
+    con: duckdb.DuckDBPyConnection, staged: Sequence[tuple[LandingFile, int, dict[str, str]]], layout: str
+) -> dict[str, LoadCounts]:
+    """Type, quarantine and write the staged batch (``_fc_batch``, ``_fc_files``); each file's counts."""
+    resolve_date_texts(con, "_fc_batch", clean_text_sql("date"), by="file_no")
+    ensure_comment_macros(con)
+    # Whether a row passes the row rules is worked out once, here, for the three tables written below.
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _fc_rows AS
-        WITH base AS (
-            SELECT c.*, {clean_text_sql("record_id")} AS record_key, {clean_text_sql("date")} AS date_text,
-                   d.resolved_date AS comment_date, coalesce(d.date_ambiguous, FALSE) AS date_ambiguous, d.date_order,
-                   coalesce({_ods_sql("organisation_code")}, {_ods_sql("organisation")}, {_ods_sql("location_1")},
-                            {_ods_sql("location_2")}) AS org_code
-            FROM _fc_fields c LEFT JOIN _dates d ON d.key = c.source_row
-        )
-        SELECT *,
-            CASE WHEN regexp_full_match(org_code, '{PRACTICE_CODE_RE[1:-1]}') THEN org_code END AS practice_code,
-            CASE WHEN NOT regexp_full_match(org_code, '{PRACTICE_CODE_RE[1:-1]}') THEN left(org_code, 3) END AS trust_code,
-            comment_date AS geo_date,
-            'fft:' || coalesce(CASE WHEN NOT regexp_full_match(org_code, '{PRACTICE_CODE_RE[1:-1]}') THEN left(org_code, 3) END,
-                               org_code, {clean_text_sql("organisation")}, '{namespace}') || ':' || record_key AS comment_id,
-            row_number() OVER (PARTITION BY record_key, coalesce(org_code, organisation) ORDER BY source_row) AS occurrence,
-            {clean_text_sql("comment")} AS comment_text  -- once: raw.comment_text and is_substantive both read it
-        FROM (SELECT * EXCLUDE (record_id), record_key AS record_id FROM base)
-        """
+        f"""CREATE OR REPLACE TEMP TABLE _fc_rows AS
+            SELECT *, {passing_rows(COMMENT_RULES)} AS passes FROM ({sql_file(COMMENT_ROWS_SQL)})"""
     )
-    con.execute("DROP VIEW _fc_fields; DROP TABLE _fc")
-    quarantined = quarantine_rows(con, "_fc_rows", COMMENT_RULES, f, policy=P.COMMENTS)
-    keep = passing_rows(COMMENT_RULES)
-    ensure_geography_views(con)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _fc_keep AS {geography_sql(f'(SELECT * FROM _fc_rows WHERE {keep})')}"
+    con.execute("DROP TABLE _fc_batch; DROP TABLE _date_texts")
+    quarantined = quarantine_rows_by_file(
+        con,
+        "(SELECT r.*, f.source_file, f.file_sha256 FROM _fc_rows r JOIN _fc_files f USING (file_no))",
+        COMMENT_RULES,
+        staged[0][0].source,
+        policy=P.COMMENTS,
     )
-    con.execute("DROP TABLE _fc_rows")
+    keep = "(SELECT r.*, f.source_file, f.file_sha256 FROM _fc_rows r JOIN _fc_files f USING (file_no) WHERE passes)"
     con.execute(
-        """INSERT INTO raw.comment_text BY NAME
-            SELECT comment_id, 'fft' AS source, comment_text AS text,
-                   ? AS source_file, ? AS file_sha256, source_row FROM _fc_keep""",
-        [f.rel_path, f.sha256],
+        f"""INSERT INTO raw.comment_text BY NAME
+            SELECT comment_id, 'fft' AS source, comment_text AS text, source_file, file_sha256, source_row
+            FROM {keep}"""
     )
 
     # The people vocabulary is applied once per DISTINCT value written, not once per row: the harmonise
     # macros normalise the spelling with regular expressions and look it up, nine columns a row.
-    people = [field for field in PEOPLE_FIELDS_OUT if field in chosen]
+    present = {field for _, _, chosen in staged for field in chosen}
+    people = [field for field in PEOPLE_FIELDS_OUT if field in present]
     if people:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _fc_people AS "
             + " UNION ALL ".join(
                 f"SELECT '{name}' AS name, raw, {expression.replace('{v}', 'raw')} AS value "
-                f"FROM (SELECT DISTINCT {field} AS raw FROM _fc_keep)"
+                f"FROM (SELECT DISTINCT {field} AS raw FROM {keep})"
                 for field in people
                 for name, expression in PEOPLE_FIELDS_OUT[field]
             )
@@ -217,12 +289,13 @@ def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: 
         for name, _ in PEOPLE_FIELDS_OUT[field]
     )
 
-    def demographic(field: str, dimension: str, band: bool = False) -> str:
-        if field not in chosen:
+    def demographic(field: str, dimension: str) -> str:
+        # A file without the column says nothing (NULL); a blank value in a file with it is 'Not stated'.
+        if field not in present:
             return "NULL"
-        return f"p_{dimension}{'_band' if band else ''}.value"
+        return f"CASE WHEN list_contains(f.fields, '{field}') THEN p_{dimension}.value END"
 
-    age = "p_age_band.value" if "age" in chosen else "NULL"
+    ensure_geography_views(con)
     con.execute(
         f"""INSERT INTO staged.comments BY NAME
             SELECT comment_id, 'fft' AS source, 'survey_comment' AS channel, record_id AS source_record_id,
@@ -230,16 +303,15 @@ def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: 
                    geo_icb_code AS icb_code, comment_date, date_ambiguous, {clean_text_sql("question")} AS question,
                    comment_id AS text_ref, {is_substantive_sql("comment_text")} AS is_substantive,
                    {SCORE_SQL} AS rating, {clean_text_sql("score")} AS rating_as_published,
-                   {age} AS age_band, {demographic("sex", "sex")} AS sex,
+                   {demographic("age", "age_band")} AS age_band, {demographic("sex", "sex")} AS sex,
                    {demographic("gender", "gender_identity")} AS gender_identity,
                    {demographic("ethnicity", "ethnicity")} AS ethnicity,
-                   {demographic("ethnicity", "ethnicity", band=True)} AS ethnicity_band,
+                   {demographic("ethnicity", "ethnicity_band")} AS ethnicity_band,
                    {demographic("disability", "disability")} AS disability, {demographic("carer", "carer")} AS carer,
                    {demographic("sexuality", "sexual_orientation")} AS sexual_orientation,
                    {demographic("religion", "religion")} AS religion,
-                   ? AS source_file, ? AS file_sha256, source_row
-            FROM _fc_keep k {joins}""",
-        [f.rel_path, f.sha256],
+                   k.source_file, k.file_sha256, source_row
+            FROM ({geography_sql(keep, key="batch_row")}) k JOIN _fc_files f USING (file_no) {joins}"""
     )
     con.execute(
         f"""INSERT INTO staged.fft_comment_details BY NAME
@@ -247,9 +319,13 @@ def load_comment_export(con: duckdb.DuckDBPyConnection, f: LandingFile, layout: 
                    coalesce({clean_text_sql("organisation_code")}, {clean_text_sql("organisation")}) AS organisation_as_written,
                    {clean_text_sql("location_1")} AS location_1, {clean_text_sql("location_2")} AS location_2,
                    {clean_text_sql("location_3")} AS location_3, date_text AS date_as_written, date_order,
-                   {clean_text_sql("score")} AS score_as_written, ? AS source_file, ? AS file_sha256, source_row
-            FROM _fc_keep""",
-        [layout, f.rel_path, f.sha256],
+                   {clean_text_sql("score")} AS score_as_written, source_file, file_sha256, source_row
+            FROM {keep}""",
+        [layout],
     )
-    con.execute("DROP TABLE IF EXISTS _fc_keep; DROP TABLE IF EXISTS _fc_people; DROP TABLE IF EXISTS _dates")
-    return LoadCounts(rows_read, rows_read - quarantined, quarantined)
+    con.execute("DROP TABLE _fc_rows; DROP TABLE _fc_files; DROP TABLE IF EXISTS _fc_people")
+    counts: dict[str, LoadCounts] = {}
+    for f, rows_read, _ in staged:
+        held = quarantined.get(f.rel_path, 0)
+        counts[f.rel_path] = LoadCounts(rows_read, rows_read - held, held)
+    return counts

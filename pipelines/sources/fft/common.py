@@ -25,38 +25,43 @@ CREATE OR REPLACE MACRO chorus_year(y) AS
 
 
 def ensure_date_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the ``chorus_date_parts`` / ``chorus_iso_date`` macros used by :func:`resolve_dates_sql`."""
+    """Create the ``chorus_date_parts`` / ``chorus_iso_date`` macros used by :func:`resolve_date_texts`."""
     con.execute(DATE_PARTS_MACROS)
 
 
-def resolve_dates(
-    con: duckdb.DuckDBPyConnection, table: str, text_column: str, key: str = "source_row"
+def resolve_date_texts(
+    con: duckdb.DuckDBPyConnection, table: str, text_column: str, by: str | None = None
 ) -> None:
-    """Create temp table ``_dates`` (``key``, ``resolved_date``, ``date_ambiguous``, ``date_order``) for ``table``.
+    """Create temp table ``_date_texts`` (``date_text``, ``resolved_date``, ``date_ambiguous``, ``date_order``,
+    and ``by`` when given): one row per distinct non-empty ``text_column`` (SQL over ``table``'s columns) of
+    ``table``, or of each value of its column ``by`` (each file of a batch of files).
 
     ISO dates (2025-07-01, with or without a time) are read as they are. Slash dates: a first part
     above 12 means d/m/Y, a second part above 12 means m/d/Y; otherwise the file's majority order of
     settled rows decides (d/m/Y, the UK order, on a tie) and ``date_ambiguous`` is TRUE unless day = month.
+    Each distinct text is parsed once (a month of comments has a few dozen dates); the majority counts rows.
     """
     ensure_date_macros(con)
+    group = f"{by}, " if by else ""
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _dates AS
-        WITH parts AS (
-            SELECT {key} AS key, {text_column} AS date_text, chorus_iso_date({text_column}) AS iso,
-                   chorus_date_parts({text_column}) AS p
-            FROM {table}
+        CREATE OR REPLACE TEMP TABLE _date_texts AS
+        WITH texts AS (
+            SELECT {group}{text_column} AS date_text, count(*) AS n FROM {table} GROUP BY ALL
+        ), parts AS (
+            SELECT *, chorus_iso_date(date_text) AS iso, chorus_date_parts(date_text) AS p
+            FROM texts WHERE date_text IS NOT NULL
         ), nums AS (
-            SELECT key, date_text, iso, try_cast(nullif(p.a, '') AS INTEGER) AS a,
+            SELECT {group}date_text, n, iso, try_cast(nullif(p.a, '') AS INTEGER) AS a,
                    try_cast(nullif(p.b, '') AS INTEGER) AS b,
                    CASE WHEN p.y <> '' THEN chorus_year(p.y) END AS y
             FROM parts
         ), majority AS (
-            SELECT coalesce(sum(CASE WHEN b > 12 THEN 1 ELSE 0 END), 0)
-                   > coalesce(sum(CASE WHEN a > 12 THEN 1 ELSE 0 END), 0) AS month_first
-            FROM nums
+            SELECT {group}coalesce(sum(CASE WHEN b > 12 THEN n ELSE 0 END), 0)
+                   > coalesce(sum(CASE WHEN a > 12 THEN n ELSE 0 END), 0) AS month_first
+            FROM nums {"GROUP BY " + by if by else ""}
         )
-        SELECT key,
+        SELECT {"nums." + by + ", " if by else ""}date_text,
                coalesce(iso,
                    CASE WHEN a > 12 OR (b <= 12 AND NOT m.month_first) THEN try_cast(make_date(y, b, a) AS DATE)
                         ELSE try_cast(make_date(y, a, b) AS DATE) END) AS resolved_date,
@@ -64,7 +69,24 @@ def resolve_dates(
                CASE WHEN iso IS NOT NULL THEN 'iso' WHEN a > 12 THEN 'd/m/Y' WHEN b > 12 THEN 'm/d/Y'
                     WHEN a IS NULL THEN NULL WHEN m.month_first THEN 'm/d/Y (file majority)'
                     ELSE 'd/m/Y (file majority)' END AS date_order
-        FROM nums, majority m
+        FROM nums {"JOIN majority m USING (" + by + ")" if by else ", majority m"}
+        """
+    )
+
+
+def resolve_dates(
+    con: duckdb.DuckDBPyConnection, table: str, text_column: str, key: str = "source_row"
+) -> None:
+    """Create temp table ``_dates`` (``key``, ``resolved_date``, ``date_ambiguous``, ``date_order``) for every
+    row of ``table``: :func:`resolve_date_texts`'s reading of its ``text_column`` (a row without a date has
+    NULL dates and ``date_ambiguous`` FALSE)."""
+    resolve_date_texts(con, table, text_column)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _dates AS
+        SELECT t.key, d.resolved_date, coalesce(d.date_ambiguous, FALSE) AS date_ambiguous, d.date_order
+        FROM (SELECT {key} AS key, {text_column} AS date_text FROM {table}) t
+        LEFT JOIN _date_texts d ON d.date_text = t.date_text
         """
     )
 

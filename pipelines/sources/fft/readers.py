@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
 
-from pipelines.ingest.detect import Layout, LoadCounts, Loader
-from pipelines.ingest.files import LandingFile
-from pipelines.sources.fft.comments import load_comment_export
+from pipelines.ingest.detect import BatchLoader, ClearFiles, Layout, LoadCounts, Loader
+from pipelines.ingest.files import FileRejected, LandingFile
+from pipelines.sources.fft.comments import load_comment_export, load_comment_exports
 from pipelines.sources.fft.common import COMMENT_TABLES
 from pipelines.sources.fft.workbook import load_fft_workbook, looks_like_fft_workbook
 
@@ -17,6 +19,16 @@ def _comments_loader(layout: str) -> Loader:
 
     load.__doc__ = f"FFT comment export, {layout} shape."
     return load
+
+
+def _comments_batch_loader(layout: str) -> BatchLoader:
+    def load_batch(
+        con: duckdb.DuckDBPyConnection, files: Sequence[LandingFile], clear: ClearFiles
+    ) -> dict[str, LoadCounts | FileRejected]:
+        return load_comment_exports(con, files, clear, layout)
+
+    load_batch.__doc__ = f"FFT comment exports, {layout} shape, loaded together."
+    return load_batch
 
 
 FFT_WORKBOOK = Layout(
@@ -36,6 +48,7 @@ FFT_TRUST_UPLOAD = Layout(
     "question, demographics)",
     tables=COMMENT_TABLES,
     load=_comments_loader("trust_upload"),
+    load_batch=_comments_batch_loader("trust_upload"),
     signature=frozenset({"comment_id", "date", "location_1"}),
 )
 FFT_PUBLIC_LABELLED = Layout(
@@ -45,6 +58,7 @@ FFT_PUBLIC_LABELLED = Layout(
     "FFT categorical answer, FFT question, FFT answer)",
     tables=COMMENT_TABLES,
     load=_comments_loader("public_labelled"),
+    load_batch=_comments_batch_loader("public_labelled"),
     signature=frozenset({"comment id", "trust", "fft categorical answer", "fft answer"}),
 )
 FFT_PHASE1_LABELLED = Layout(
@@ -54,6 +68,7 @@ FFT_PHASE1_LABELLED = Layout(
     "question, row_index)",
     tables=COMMENT_TABLES,
     load=_comments_loader("phase1_labelled"),
+    load_batch=_comments_batch_loader("phase1_labelled"),
     signature=frozenset({"feedback", "criticality", "organization", "question", "row_index"}),
 )
 

@@ -15,10 +15,17 @@ COMMENTS_SQL = Path(__file__).with_name("comments.sql")
 NON_SUBSTANTIVE = ("", "did not answer", "n/a", "na", "n a", "none", "nothing", "no comment", "no comments",
                    "nil", "-", ".", "no", "not applicable", "nothing to add")  # fmt: skip
 
+# Every ASCII letter, '/' and '-' of a comment survives the comparison's clean-up, so a comment with more
+# of them than the longest answer above says something: that regular expression stops at its first match,
+# a few characters in, where the clean-up rewrites the whole comment (CASE, not AND: DuckDB evaluates both
+# sides of an AND in a projection).
+_LONGER_THAN_ANY = f"[A-Za-z/-](?:[^A-Za-z/-]*[A-Za-z/-]){{{max(len(v) for v in NON_SUBSTANTIVE)}}}"
+
 NON_SUBSTANTIVE_SQL = (
-    "({col} IS NULL OR regexp_replace(lower(trim(replace({col}, chr(160), ' '))), '[^a-z/ -]', '', 'g') IN ("
+    f"(CASE WHEN {{col}} IS NULL THEN TRUE WHEN regexp_matches({{col}}, '{_LONGER_THAN_ANY}') THEN FALSE ELSE "
+    "regexp_replace(lower(trim(replace({col}, chr(160), ' '))), '[^a-z/ -]', '', 'g') IN ("
     + ", ".join(f"'{v}'" for v in NON_SUBSTANTIVE)
-    + "))"
+    + ") END)"
 )
 
 
