@@ -201,12 +201,15 @@ def build_deprivation_gradient(con: duckdb.DuckDBPyConnection) -> int:
     blocks = rows.iloc[::k].reset_index(drop=True)
     rate = blocks["metric_id"].str.endswith("_per_10k").to_numpy()
     columns = {
-        c: rows[c].to_numpy(dtype=float).reshape(-1, k)
+        c: rows[c].to_numpy(dtype=float, copy=True).reshape(-1, k)
         for c in ("value", "lower_95", "upper_95", "denominator")
     }
     sii, lower, upper, lower_998, upper_998, rii, rii_lower, rii_upper = (
         np.full(len(blocks), np.nan) for _ in range(8)
     )
+    # Wilson limits computed in floating point can stray a hair outside 0–1 (a value of 0% or 100%).
+    for c in ("lower_95", "upper_95"):
+        columns[c][~rate] = columns[c][~rate].clip(0.0, 1.0)
     for is_rate, value_type, transform in ((False, "proportion", "logit"), (True, "rate", "log")):
         pick = rate == is_rate
         if not pick.any():
