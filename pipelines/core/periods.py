@@ -56,7 +56,7 @@ GPPS_FIELDWORK_START_MONTH = 1
 GPPS_FIELDWORK_END_MONTH = 4
 
 # Sources / channels whose bare-year periods are GPPS survey years.
-GPPS_SOURCES = ("gpps_published", "gpps_respondents")
+GPPS_SOURCES = ("gpps_published", "gpps_practices", "gpps_respondents")
 # Sources whose 'YYYY-NN' periods are always months.
 MONTHLY_SOURCES = ("fft",)
 

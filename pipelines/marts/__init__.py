@@ -5,6 +5,7 @@ MART_TABLES: tuple[str, ...] = (
     "metric_by_group",
     "deprivation_gradient",
     "variation",
+    "national_variation",
     "representation",
     "triangulation",
     "spc",

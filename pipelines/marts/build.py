@@ -18,19 +18,21 @@ from pipelines.marts.change_over_time import (
     with_change_over_time,
     with_gradient_change,
 )
-from pipelines.marts.labels import name_metrics
+from pipelines.marts.labels import england_icbs, name_metrics
 from pipelines.marts.metric_by_group import empty_estimates, finalise_estimates
 from pipelines.methods.disclosure import (
     MIN_COMMENTS_FOR_BREAKDOWN,
+    MIN_SURVEY_BASE,
     REASON_PUBLISHED,
     REASON_SECONDARY,
     percentage_from_rounded,
     protect_additive_block,
     suppress_and_round_counts,
 )
-from pipelines.methods.inequality import slope_index_of_inequality
+from pipelines.methods.funnels import funnel_judgement
+from pipelines.methods.inequality import slope_index_of_inequality_many
 from pipelines.methods.intervals import wilson_interval
-from pipelines.methods.proportion_funnels import funnel_limits_proportion, funnel_significance
+from pipelines.methods.proportion_funnels import funnel_significance_against
 from pipelines.publish.published_store import NOT_PUBLISHED
 from pipelines.sources.gpps.effective_n import with_effective_n
 from schemas.contracts import contract
@@ -95,7 +97,8 @@ def metric_estimates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     con.execute(_sql("geography.sql"))
     frames = [empty_estimates()]
     if table_exists(con, "staged.gpps_results") and table_exists(con, "ref.gpps_measures"):
-        frames.append(with_effective_n(con.execute(_sql("gpps_published_estimates.sql")).df()))
+        published = with_effective_n(con.execute(_sql("gpps_published_estimates.sql")).df())
+        frames += [published, practice_quintile_estimates(con, published)]
     if table_exists(con, "staged.survey_responses") and table_exists(con, "ref.practice_deprivation"):
         frames.append(con.execute(_sql("gpps_respondent_estimates.sql")).df())
     if table_exists(con, "staged.fft_scores") and table_exists(con, "ref.nhs_trusts"):
@@ -109,6 +112,36 @@ def metric_estimates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             frames.append(con.execute(_sql("theme_estimates.sql")).df())
     frames = [f for f in frames if not f.empty] or [empty_estimates()]
     return name_metrics(con, pd.concat(frames, ignore_index=True))
+
+
+def practice_quintile_estimates(con: duckdb.DuckDBPyConnection, published: pd.DataFrame) -> pd.DataFrame:
+    """GPPS results by deprivation quintile of the practice for England (national quintiles) and each ICB
+    (quintiles of its own practices), pooled from the published practice results (``published``: the
+    ``gpps_published`` estimates with their n_eff) as population-weighted strata, the interval allowing for how
+    much the practices differ as well as for sampling: source ``gpps_practices``.
+    The method is in ``gpps_practice_quintile_estimates.sql``; the quintiles in ``practice_quintiles.sql``.
+    Needs ``_practice_geo`` (geography.sql)."""
+    needed = ("ref.practice_deprivation", "ref.registered_population", "staged.gpps_response_rates")
+    practices = published[published["geography_level"] == "practice"]
+    if practices.empty or not all(table_exists(con, t) for t in needed):
+        return empty_estimates()
+    con.execute(_sql("practice_quintiles.sql"))
+    con.register("_practice_estimates", practices)
+    try:
+        pooled = con.execute(_sql("gpps_practice_quintile_estimates.sql"), {"min_base": MIN_SURVEY_BASE}).df()
+    finally:
+        con.unregister("_practice_estimates")
+    value = pooled["numerator"] / pooled["denominator"]
+    m = pooled["practices"]
+    spread = (pooled["s2"] - 2 * value * pooled["s1"] + value * value * pooled["s0"]) / pooled[
+        "denominator"
+    ] ** 2
+    between = np.where(m > 1, m / (m - 1).clip(lower=1) * spread.clip(lower=0), np.nan)
+    variance = np.fmax(pooled["sampling_variance"].to_numpy(), between)
+    # A quintile whose every practice published 0% or 100% has no variance to invert.
+    n_eff = np.where(variance > 0, value * (1 - value) / variance, pooled["n_eff_sum"])
+    helpers = ["sampling_variance", "practices", "s0", "s1", "s2", "n_eff_sum"]
+    return pooled.drop(columns=helpers).assign(value=value, n_eff=n_eff)
 
 
 def group_nesting(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, dict[str, str]]]:
@@ -132,103 +165,134 @@ def build_metric_by_group(con: duckdb.DuckDBPyConnection) -> int:
     return write_mart(con, "metric_by_group", frame)
 
 
-def build_deprivation_gradient(con: duckdb.DuckDBPyConnection) -> int:
-    """``marts.deprivation_gradient``: SII / RII across practice deprivation quintiles (PHE phe_sii), and
-    whether each gap is widening since the previous comparable period (``change_over_time``)."""
+# The quintile dimensions a gradient is drawn across, and what their quintiles are quintiles of.
+QUINTILE_BASIS = {"deprivation_quintile": "national", "deprivation_quintile_in_icb": "within_icb"}
+QUINTILES = ("1", "2", "3", "4", "5")
+GRADIENT_BLOCK = ["geography_level", "geography_code", "period", "metric_id", "source", "dimension"]
+
+
+def gradient_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Published quintile rows of ``marts.metric_by_group`` whose five quintiles are all there (PHE needs every
+    quantile), most deprived first within each block of ``GRADIENT_BLOCK``."""
     rows = con.execute(
-        """SELECT geography_level, geography_code, period, metric_id, source, series, group_value, value, n_eff,
-                  denominator, higher_is_better
-           FROM marts.metric_by_group
-           WHERE dimension = 'deprivation_quintile' AND group_value IN ('1', '2', '3', '4', '5')
-             AND geography_level IN ('england', 'all_loaded_areas', 'icb', 'sub_icb') AND NOT suppressed AND value IS NOT NULL
-             AND higher_is_better IS NOT NULL  -- a gradient in how often a theme is mentioned has no direction
-           ORDER BY geography_level, geography_code, period, metric_id, source, group_value"""
+        f"""SELECT geography_level, geography_code, period, metric_id, source, dimension, series, group_value, value,
+                   lower_95, upper_95, denominator, higher_is_better
+            FROM marts.metric_by_group
+            WHERE dimension IN (SELECT unnest(?::VARCHAR[])) AND group_value IN (SELECT unnest(?::VARCHAR[]))
+              AND geography_level IN ('england', 'all_loaded_areas', 'icb', 'sub_icb') AND NOT suppressed
+              AND value IS NOT NULL AND denominator > 0
+              AND higher_is_better IS NOT NULL  -- a gradient in how often a theme is mentioned has no direction
+            QUALIFY count(*) OVER (PARTITION BY {", ".join(GRADIENT_BLOCK)}) = {len(QUINTILES)}
+            ORDER BY {", ".join(GRADIENT_BLOCK)}, group_value""",
+        [list(QUINTILE_BASIS), list(QUINTILES)],
     ).df()
-    out = []
-    for key, block in rows.groupby(["geography_level", "geography_code", "period", "metric_id", "source"]):
-        if len(block) != 5:
-            continue  # PHE needs every quintile present
-        p = block["value"].to_numpy()
-        se = np.sqrt(np.clip(p * (1 - p), 1e-9, None) / block["n_eff"].to_numpy())
-        result = slope_index_of_inequality(p, se, block["denominator"].to_numpy(), repetitions=10_000)
-        if np.isnan(result.sii):
-            continue
-        lower, upper = result.sii_lower[0], result.sii_upper[0]
-        higher_better = bool(block["higher_is_better"].iloc[0])
-        if lower > 0 or upper < 0:
-            # SII > 0: values rise towards the least deprived end.
-            worse_deprived = (result.sii > 0) == higher_better
-            direction = "worse_in_more_deprived" if worse_deprived else "better_in_more_deprived"
-        else:
-            direction = "no_clear_gradient"
-        out.append(
-            dict(zip(["geography_level", "geography_code", "period", "metric_id", "source"], key, strict=True))
-            | {"series": block["series"].iloc[0], "groups": 5, "sii": result.sii, "sii_lower_95": lower, "sii_upper_95": upper, "rii": result.rii,
-               "rii_lower_95": result.rii_lower[0], "rii_upper_95": result.rii_upper[0], "direction": direction}
-        )  # fmt: skip
-    frame = pd.DataFrame(
-        out, columns=[c for c in mart_columns("deprivation_gradient") if c not in GRADIENT_CHANGE_COLUMNS]
+    return rows
+
+
+def build_deprivation_gradient(con: duckdb.DuckDBPyConnection) -> int:
+    """``marts.deprivation_gradient``: SII / RII across deprivation quintiles (PHE phe_sii, proportions on the
+    logit scale and rates on the log scale, so every modelled value and the RII interval are positive), for
+    every published block of five quintiles at once (``slope_index_of_inequality_many``), and whether each gap
+    is widening since the previous comparable period (``change_over_time``). Each quintile is weighted by its
+    share of the population: its ``denominator`` (registered patients for practice-pooled quintiles, weighted
+    respondents for a respondent extract)."""
+    rows = gradient_rows(con)
+    k = len(QUINTILES)
+    blocks = rows.iloc[::k].reset_index(drop=True)
+    rate = blocks["metric_id"].str.endswith("_per_10k").to_numpy()
+    columns = {
+        c: rows[c].to_numpy(dtype=float, copy=True).reshape(-1, k)
+        for c in ("value", "lower_95", "upper_95", "denominator")
+    }
+    sii, lower, upper, lower_998, upper_998, rii, rii_lower, rii_upper = (
+        np.full(len(blocks), np.nan) for _ in range(8)
     )
+    # Wilson limits computed in floating point can stray a hair outside 0–1 (a value of 0% or 100%).
+    for c in ("lower_95", "upper_95"):
+        columns[c][~rate] = columns[c][~rate].clip(0.0, 1.0)
+    for is_rate, value_type, transform in ((False, "proportion", "logit"), (True, "rate", "log")):
+        pick = rate == is_rate
+        if not pick.any():
+            continue
+        result = slope_index_of_inequality_many(
+            columns["value"][pick], None, columns["denominator"][pick], lower_cl=columns["lower_95"][pick],
+            upper_cl=columns["upper_95"][pick], value_type=value_type, transform=transform,
+            confidence=(0.95, 0.998), repetitions=10_000,
+        )  # fmt: skip
+        sii[pick], rii[pick] = result.sii, result.rii
+        lower[pick], upper[pick] = result.sii_lower[:, 0], result.sii_upper[:, 0]
+        lower_998[pick], upper_998[pick] = result.sii_lower[:, 1], result.sii_upper[:, 1]
+        rii_lower[pick], rii_upper[pick] = result.rii_lower[:, 0], result.rii_upper[:, 0]
+    # SII > 0: values rise towards the least deprived end; worse there only when lower is better.
+    higher_better = blocks["higher_is_better"].astype(bool).to_numpy()
+    worse_deprived = (sii > 0) == higher_better
+    # Decided at 99.8%, as worse_than_overall: thousands of gradients at 95% would call one flat one in 20.
+    direction = np.where(
+        (lower_998 > 0) | (upper_998 < 0),
+        np.where(worse_deprived, "worse_in_more_deprived", "better_in_more_deprived"),
+        "no_clear_gradient",
+    )
+    frame = blocks[["geography_level", "geography_code", "period", "metric_id", "source", "series"]].assign(
+        quintile_basis=blocks["dimension"].map(QUINTILE_BASIS), groups=k, sii=sii, sii_lower_95=lower,
+        sii_upper_95=upper, sii_lower_998=lower_998, sii_upper_998=upper_998, rii=rii, rii_lower_95=rii_lower,
+        rii_upper_95=rii_upper, direction=direction,
+    )[~np.isnan(sii)]  # fmt: skip
+    frame = frame[[c for c in mart_columns("deprivation_gradient") if c not in GRADIENT_CHANGE_COLUMNS]]
     # Typed periods first: the change since the previous comparable period is found by date.
-    frame = with_gradient_change(add_period_columns(frame))
+    frame = with_gradient_change(add_period_columns(frame.reset_index(drop=True)))
     return write_mart(con, "deprivation_gradient", frame[contract("marts.deprivation_gradient").column_names])
 
 
+def _pooled(frame: pd.DataFrame, x: pd.Series, keys: list[str]) -> pd.Series:
+    """Per row, the funnel's overall average Σx/Σn over the rows sharing ``keys`` (PHE's pooled baseline)."""
+    grouped = frame.assign(_x=x).groupby(keys, sort=False)
+    return grouped["_x"].transform("sum") / grouped["n_eff"].transform("sum")
+
+
 def build_variation(con: duckdb.DuckDBPyConnection) -> int:
-    """``marts.variation``: how an ICB's sub-ICB locations and practices vary, with funnel significance."""
+    """``marts.variation``: every practice and sub-ICB location against its ICB and against England, on PHE
+    proportion funnels (effective sample sizes), judged with the measure's polarity at 99.8%, with each ICB's
+    range and best-to-worst ratio. Set-based: one funnel per row from its own baseline, no loop per unit.
+
+    The ICB value is the published one (the GPPS ICS file) or else the funnel average of the ICB's units; the
+    England value is the published one (the national file) or else the funnel average of every unit of that
+    level loaded, saying whether those cover England (``england_value_basis``)."""
     con.execute(_sql("geography.sql"))
-    units = con.execute(
-        """SELECT m.geography_level AS unit_level, m.geography_code AS unit_code, m.period, m.metric_id, m.source,
-                  m.value, m.unweighted_n, m.n_eff,
-                  coalesce(g.icb_code, s.icb_code) AS icb_code
-           FROM marts.metric_by_group m
-           LEFT JOIN (SELECT DISTINCT practice_code, icb_code FROM _practice_geo) g
-                  ON m.geography_level = 'practice' AND g.practice_code = m.geography_code
-           LEFT JOIN (SELECT DISTINCT sub_icb_code, icb_code FROM _practice_geo) s
-                  ON m.geography_level = 'sub_icb' AND s.sub_icb_code = m.geography_code
-           WHERE m.dimension = 'overall' AND m.geography_level IN ('practice', 'sub_icb') AND NOT m.suppressed
-             AND m.value IS NOT NULL AND m.n_eff > 0 AND m.metric_id NOT LIKE '%per_10k'"""
-    ).df()
-    reference = con.execute(
-        """SELECT geography_level, geography_code, period, metric_id, source, value FROM marts.metric_by_group
-           WHERE dimension = 'overall' AND geography_level IN ('icb', 'england') AND NOT suppressed"""
-    ).df()
-    icb_values = reference[reference.geography_level == "icb"].set_index(
-        ["geography_code", "period", "metric_id", "source"]
-    )["value"]
-    england = reference[reference.geography_level == "england"].set_index(["period", "metric_id", "source"])[
-        "value"
-    ]
-    out = []
-    for (icb, period, metric, source, level), block in units.dropna(subset=["icb_code"]).groupby(
-        ["icb_code", "period", "metric_id", "source", "unit_level"]
-    ):
-        if len(block) < 2:
-            continue
-        n = block["n_eff"].to_numpy()
-        x = np.clip(block["value"].to_numpy(), 0, 1) * n
-        icb_value = icb_values.get((icb, period, metric, source), float(x.sum() / n.sum()))
-        vs_icb = funnel_significance(x, n, funnel_limits_proportion(n, icb_value, multiplier=1.0))
-        eng = england.get((period, metric, source))
-        vs_eng = (
-            funnel_significance(x, n, funnel_limits_proportion(n, eng, multiplier=1.0))
-            if eng is not None
-            else [None] * len(block)
-        )
-        values = block["value"].to_numpy()
-        best, worst = values.max(), values.min()
-        for (_, unit), significance_icb, significance_eng in zip(
-            block.iterrows(), vs_icb, vs_eng, strict=True
-        ):
-            out.append({
-                "icb_code": icb, "period": period, "metric_id": metric, "source": source, "unit_level": level,
-                "unit_code": unit["unit_code"], "value": unit["value"], "unweighted_n": unit["unweighted_n"],
-                "icb_value": icb_value, "england_value": eng, "vs_icb": str(significance_icb),
-                "vs_england": None if significance_eng is None else str(significance_eng), "units": len(block),
-                "range": best - worst, "best_to_worst_ratio": best / worst if worst > 0 else None,
-            })  # fmt: skip
-    frame = pd.DataFrame(out, columns=mart_columns("variation"))
-    return write_mart(con, "variation", frame)
+    u = con.execute(_sql("variation_units.sql")).df()
+    in_icb = ["icb_code", "period", "metric_id", "source", "unit_level"]
+    in_england = ["period", "metric_id", "source", "unit_level"]
+    x = u["value"].clip(0, 1) * u["n_eff"]
+    units = u.groupby(in_icb, sort=False)["unit_code"].transform("size")
+    icb_value = u["published_icb_value"].fillna(_pooled(u, x, in_icb))
+    england_value = u["published_england_value"].fillna(_pooled(u, x, in_england))
+    england = england_icbs()
+    covered = u.groupby(in_england, sort=False)["icb_code"].transform(lambda icbs: england <= set(icbs))
+    basis = np.where(
+        u["published_england_value"].notna(),
+        "published",
+        np.where(covered.astype(bool), "pooled_england", "pooled_loaded_areas"),
+    )
+    vs_icb = funnel_significance_against(x, u["n_eff"], icb_value)
+    # A lone unit against an ICB value pooled from itself says nothing.
+    vs_icb[(units == 1).to_numpy() & u["published_icb_value"].isna().to_numpy()] = None
+    vs_england = funnel_significance_against(x, u["n_eff"], england_value)
+    spread = u.groupby(in_icb, sort=False)["value"]
+    highest, lowest = spread.transform("max"), spread.transform("min")
+    frame = u.assign(
+        icb_value=icb_value, england_value=england_value, england_value_basis=basis, vs_icb=vs_icb,
+        vs_icb_judgement=funnel_judgement(vs_icb, u["higher_is_better"]), vs_england=vs_england,
+        vs_england_judgement=funnel_judgement(vs_england, u["higher_is_better"]), units=units,
+        range=np.where(units > 1, highest - lowest, np.nan),
+        best_to_worst_ratio=np.where((units > 1) & (lowest > 0), highest / lowest.where(lowest > 0), np.nan),
+    )  # fmt: skip
+    return write_mart(con, "variation", frame[mart_columns("variation")])
+
+
+def build_national_variation(con: duckdb.DuckDBPyConnection) -> int:
+    """``marts.national_variation``: per measure, year, source and unit level, how every practice or sub-ICB
+    location in England (or every one loaded) varies: range, best-to-worst ratio and how many are better or
+    worse than England beyond the 99.8% funnel limits (``national_variation.sql``, from ``marts.variation``)."""
+    return write_mart(con, "national_variation", con.execute(_sql("national_variation.sql")).df())
 
 
 def _disclose_voices(merged: pd.DataFrame, block: list[str]) -> None:

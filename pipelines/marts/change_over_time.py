@@ -210,7 +210,15 @@ def with_change_over_time(frame: pd.DataFrame) -> pd.DataFrame:
 # Deprivation gradient over time
 # --------------------------------------------------------------------------------------------
 
-GRADIENT_KEY = ["geography_level", "geography_code", "metric_id", "source", "series", "period_kind"]
+GRADIENT_KEY = [
+    "geography_level",
+    "geography_code",
+    "metric_id",
+    "source",
+    "quintile_basis",
+    "series",
+    "period_kind",
+]
 
 GRADIENT_CHANGE_COLUMNS: dict[str, str] = {
     "previous_period": "string",
@@ -227,7 +235,7 @@ GRADIENT_CHANGE_COLUMNS: dict[str, str] = {
 
 def with_gradient_change(gradient: pd.DataFrame) -> pd.DataFrame:
     """``gradient`` (rows of marts.deprivation_gradient with ``series`` and typed periods) with the change
-    in its SII and RII since the previous comparable period (same geography, metric, source, survey
+    in its SII and RII since the previous comparable period (same geography, metric, source, quintile basis, survey
     series and period kind): ``gap_trend`` is 'widening' / 'narrowing' / 'no significant change' at 99.8%
     on the SII (``pipelines.methods.change.gap_change``; 'reversed' when the gap changed sides), NULL
     where there is no earlier comparable period."""

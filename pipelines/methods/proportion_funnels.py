@@ -31,17 +31,18 @@ class FunnelLimits:
 def wilson_funnel_limit(
     prob: float,
     n: ArrayLike,
-    overall_p: float,
+    overall_p: float | ArrayLike,
     side: Literal["low", "high"],
     multiplier: float = 1.0,
 ) -> FloatArray | float:
     """One funnel line: the observed proportion at population n whose Wilson limit is overall_p.
 
     Solves Wilson's (one-sided, z = Φ⁻¹(prob)) bound for the observed value in closed form,
-    the PHE ``sigma_adjustment``. prob 0.975 ≈ 2σ, 0.999 ≈ 3σ. Not clamped to [0, 1].
+    the PHE ``sigma_adjustment``. prob 0.975 ≈ 2σ, 0.999 ≈ 3σ. Not clamped to [0, 1]. ``overall_p`` may
+    be one value or one per population (each record against its own funnel).
     """
     n_ = np.asarray(n, dtype=float)
-    p = float(overall_p)
+    p = np.asarray(overall_p, dtype=float)
     z2 = float(_st.norm.ppf(prob)) ** 2
     k = 1 / z2 + 1 / n_
     centre = p * (n_ / z2 + 1)
@@ -139,6 +140,24 @@ def funnel_significance(x: ArrayLike, n: ArrayLike, limits: FunnelLimits | None 
         ["Low (0.001)", "Low (0.025)", "High (0.001)", "High (0.025)"],
         default="Not significant",
     )
+
+
+def funnel_significance_against(x: ArrayLike, n: ArrayLike, baseline: ArrayLike) -> NDArray[np.object_]:
+    """PHE funnel labels for proportions x/n, each record against its own baseline proportion (many funnels
+    at once: each practice against its ICB, or against England). The same limits and labels as
+    :func:`funnel_significance`; a record with no baseline, no n or no x gets None."""
+    x_, n_, p = (np.atleast_1d(np.asarray(a, dtype=float)) for a in (x, n, baseline))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = x_ / n_
+        lo3, lo2 = (wilson_funnel_limit(prob, n_, p, "low") for prob in (0.999, 0.975))
+        hi3, hi2 = (wilson_funnel_limit(prob, n_, p, "high") for prob in (0.999, 0.975))
+    labels = np.select(
+        [value < lo3, value < lo2, value > hi3, value > hi2],
+        ["Low (0.001)", "Low (0.025)", "High (0.001)", "High (0.025)"],
+        default="Not significant",
+    ).astype(object)
+    labels[np.isnan(value) | np.isnan(p)] = None
+    return labels
 
 
 # --------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from pipelines.report.data import (
     DIMENSIONS,
     GROUP_SIGNIFICANCE,
     NON_GROUPS,
+    QUINTILE_DIMENSIONS,
     compare_to_overall,
     is_missing,
     metric_label,
@@ -120,7 +121,7 @@ def _pct(ax: Axes, axis: str = "x") -> None:
 def _short_group(dimension: str, group: str) -> str:
     if dimension == "ethnicity" and ": " in group:
         group = group.split(": ", 1)[1]
-    if dimension == "deprivation_quintile":
+    if dimension in QUINTILE_DIMENSIONS:
         return {"1": "1 most deprived", "5": "5 least deprived"}.get(group, group)
     return textwrap.shorten(group, 34, placeholder="…")
 
@@ -187,7 +188,7 @@ def groups_chart(groups: pd.DataFrame, dimension: str, measures: list[str]) -> F
 
 
 def _sort_key(dimension: str, group: str) -> tuple:
-    if dimension in ("age_band", "deprivation_quintile"):
+    if dimension == "age_band" or dimension in QUINTILE_DIMENSIONS:
         digits = re.match(r"\d+", group)
         return (0, int(digits.group()) if digits else 999, group)
     return (0, 0, group)
@@ -295,7 +296,11 @@ def gradient_chart(quintiles: pd.DataFrame, gradient: pd.DataFrame, max_panels: 
             (quintiles.metric_id == g.metric_id)
             & (quintiles.period == g.period)
             & (quintiles.source == g.source)
-        ].sort_values("group_value")
+        ]
+        basis = getattr(g, "quintile_basis", None)
+        if "dimension" in q and isinstance(basis, str):  # the quintiles the gradient was drawn across
+            q = q[q.dimension.map(QUINTILE_DIMENSIONS) == basis]
+        q = q.sort_values("group_value")
         if len(q) == 5 and not q.suppressed.any():
             panels.append((g, q))
         if len(panels) == max_panels:

@@ -54,9 +54,16 @@ DIMENSIONS: dict[str, str] = {
     "age_band": "Age band",
     "sex": "Sex",
     "deprivation_quintile": "Deprivation quintile of practice (1 = most deprived)",
+    "deprivation_quintile_in_icb": "Deprivation quintile of practice within the ICB (1 = most deprived)",
     "ethnicity_band": "Ethnic group (broad)",
     "ethnicity": "Ethnic group (detailed)",
     "disability": "Disability",
+}
+
+# Deprivation quintile dimensions by the gradient's quintile basis (marts.deprivation_gradient.quintile_basis).
+QUINTILE_DIMENSIONS: dict[str, str] = {
+    "deprivation_quintile": "national",
+    "deprivation_quintile_in_icb": "within_icb",
 }
 
 # Groups that are not comparable populations (the marts never flag them either).
@@ -166,7 +173,7 @@ def variation_finding(variation: pd.DataFrame) -> VariationFinding | None:
 
 def group_label(dimension: str, group: str) -> str:
     """A group as a sentence names it: deprivation quintiles say which end they are."""
-    if dimension == "deprivation_quintile":
+    if dimension in QUINTILE_DIMENSIONS:
         ends = {"1": " (most deprived)", "5": " (least deprived)"}
         return f"Deprivation quintile {group}{ends.get(str(group), '')}"
     return str(group)
@@ -314,12 +321,13 @@ def load_icb(published_db: Path, icb: str) -> IcbData:
             con,
             tables,
             mbg,
-            """SELECT metric_id, metric_name, period, source, group_value, value, lower_95, upper_95, denominator,
-                      n_eff, higher_is_better, suppressed
+            """SELECT metric_id, metric_name, period, source, dimension, group_value, value, lower_95, upper_95,
+                      denominator, n_eff, higher_is_better, suppressed
                FROM marts.metric_by_group
-               WHERE geography_level = 'icb' AND geography_code = ? AND dimension = 'deprivation_quintile'
+               WHERE geography_level = 'icb' AND geography_code = ?
+                 AND dimension IN ('deprivation_quintile', 'deprivation_quintile_in_icb')
                  AND group_value IN ('1', '2', '3', '4', '5')
-               ORDER BY metric_id, period, source, group_value""",
+               ORDER BY metric_id, period, source, dimension, group_value""",
             [icb],
         )
         neff_join = (

@@ -174,12 +174,24 @@ def test_recent_trend_is_the_armitage_chi_square_at_9_55(n: float) -> None:
     assert out.iloc[-1].recent_trend == ("getting worse" if chi2 > 9.5495 else "no significant change")
 
 
-def gradient_row(period: str, sii: float, half_width: float, series: str | None = "2017-2023") -> dict:
+def gradient_row(
+    period: str, sii: float, half_width: float, series: str | None = "2017-2023", basis: str = "national"
+) -> dict:
     return {"geography_level": "icb", "geography_code": "QZ9", "period": period, "metric_id": "phone_access",
-            "source": "gpps_respondents", "series": series, "groups": 5, "sii": sii,
+            "source": "gpps_respondents", "series": series, "quintile_basis": basis, "groups": 5, "sii": sii,
             "sii_lower_95": sii - half_width, "sii_upper_95": sii + half_width, "rii": 1 + sii,
             "rii_lower_95": 1 + sii - half_width, "rii_upper_95": 1 + sii + half_width,
             "direction": "worse_in_more_deprived"}  # fmt: skip
+
+
+def test_gradients_on_different_quintile_bases_are_never_compared() -> None:
+    """An ICB's gradient across its own practices' quintiles and one across national quintiles describe
+    different groupings: neither is the other's previous period."""
+    frame = pd.DataFrame(
+        [gradient_row("2021", 0.08, 0.05), gradient_row("2023", 0.28, 0.05, basis="within_icb")]
+    )
+    out = with_gradient_change(add_period_columns(frame))
+    assert out["previous_period"].isna().all() and out["gap_trend"].isna().all()
 
 
 def test_gradient_widening_narrowing_and_never_across_the_series_break() -> None:

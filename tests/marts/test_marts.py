@@ -161,7 +161,8 @@ def _write_metric_rows(con: duckdb.DuckDBPyConnection, cells: list[dict]) -> Non
 
 
 def test_deprivation_gradient_from_a_straight_line(tmp_path: Path) -> None:
-    """Equal populations, p = 0.50 … 0.70 from most to least deprived: SII 0.25, RII 0.725 / 0.475 by hand."""
+    """Equal populations, p = 0.50 … 0.70 from most to least deprived, fitted on the logit scale (PHE phe_sii
+    with transform): by hand, the least-squares line of logit(p) on the ridit midpoints 0.1 … 0.9."""
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     ensure_store(con)
     cells = [cell(dimension="deprivation_quintile", group_value=str(q), numerator=(0.45 + 0.05 * q) * 2000,
@@ -169,12 +170,19 @@ def test_deprivation_gradient_from_a_straight_line(tmp_path: Path) -> None:
     _write_metric_rows(con, cells)
     build.build_deprivation_gradient(con)
     row = con.execute(
-        "SELECT sii, rii, sii_lower_95, sii_upper_95, direction FROM marts.deprivation_gradient"
+        """SELECT sii, rii, sii_lower_95, sii_upper_95, sii_lower_998, sii_upper_998, rii_lower_95, direction,
+                  quintile_basis
+           FROM marts.deprivation_gradient"""
     ).fetchone()
-    assert row[0] == pytest.approx(0.25, abs=1e-9)
-    assert row[1] == pytest.approx(0.725 / 0.475, abs=1e-9)
-    assert 0 < row[2] < 0.25 < row[3]
-    assert row[4] == "worse_in_more_deprived"
+    ridit = [0.1, 0.3, 0.5, 0.7, 0.9]
+    logits = [math.log(p / (1 - p)) for p in (0.50, 0.55, 0.60, 0.65, 0.70)]
+    slope = sum((b - 0.5) * (t - sum(logits) / 5) for b, t in zip(ridit, logits, strict=True)) / 0.4
+    intercept = sum(logits) / 5 - 0.5 * slope
+    most, least = (1 / (1 + math.exp(-v)) for v in (intercept, intercept + slope))
+    assert row[0] == pytest.approx(least - most, abs=1e-9)
+    assert row[1] == pytest.approx(least / most, abs=1e-9)
+    assert 0 < row[4] < row[2] < row[0] < row[3] < row[5]
+    assert row[6] > 1 and row[7] == "worse_in_more_deprived" and row[8] == "national"
 
 
 def test_variation_funnels_units_against_their_icb(tiny_store: duckdb.DuckDBPyConnection) -> None:
@@ -192,6 +200,114 @@ def test_variation_funnels_units_against_their_icb(tiny_store: duckdb.DuckDBPyCo
     assert rows[0][1] == "High (0.001)" and rows[1][1] == "Low (0.001)"
     assert rows[0][2] == pytest.approx(0.5) and rows[0][3] == 2
     assert rows[0][4] == pytest.approx(0.4) and rows[0][5] == pytest.approx(0.7 / 0.3)
+
+
+def test_variation_judges_with_polarity_and_never_funnels_theme_shares(
+    tiny_store: duckdb.DuckDBPyConnection,
+) -> None:
+    """A negative measure (lower is better): the sub-ICB high above its ICB is worse, the low one better; a
+    theme share (no better direction) is not funnelled; England is the loaded units' average, and says so."""
+    negative = dict(source="comments", metric_id="comments_negative_story", count_based=True, higher_is_better=False,
+                    dimension="overall", group_value="All")  # fmt: skip
+    theme = dict(negative, metric_id="theme_share_access", higher_is_better=None)
+    cells = [
+        cell(geography_level="sub_icb", geography_code=code, numerator=x, denominator=1000, unweighted_n=1000, **kind)
+        for kind in (negative, theme) for code, x in (("ZA1", 700), ("ZB2", 300))
+    ]  # fmt: skip
+    _write_metric_rows(tiny_store, cells)
+    build.build_variation(tiny_store)
+    rows = tiny_store.execute(
+        """SELECT unit_code, metric_id, vs_icb, vs_icb_judgement, vs_england_judgement, icb_value, england_value,
+                  england_value_basis, range, best_to_worst_ratio
+           FROM marts.variation ORDER BY unit_code"""
+    ).fetchall()
+    assert [r[:5] for r in rows] == [
+        ("ZA1", "comments_negative_story", "High (0.001)", "worse", "worse"),
+        ("ZB2", "comments_negative_story", "Low (0.001)", "better", "better"),
+    ]
+    assert rows[0][5] == pytest.approx(0.5) and rows[0][6] == pytest.approx(0.5)
+    assert rows[0][7] == "pooled_loaded_areas"  # one ICB loaded: not England
+    assert rows[0][8] == pytest.approx(0.4) and rows[0][9] == pytest.approx(0.7 / 0.3)
+    build.build_national_variation(tiny_store)
+    national = tiny_store.execute(
+        """SELECT unit_level, higher_is_better, units, icbs, best_value, worst_value, units_outside_998,
+                  units_better_998, units_worse_998 FROM marts.national_variation"""
+    ).fetchall()
+    assert national == [("sub_icb", False, 2, 1, pytest.approx(0.3), pytest.approx(0.7), 2, 1, 1)]
+
+
+def test_quintiles_pool_practices_by_population_and_allow_for_how_they_differ(tmp_path: Path) -> None:
+    """Ten practices of one ICB ranked by IMD score into quintiles of two; each quintile's value is the
+    registered-population-weighted mean of its practices, its variance the larger of the stratified sampling
+    variance and the between-practice variance (worked by hand below)."""
+    from pipelines.sources.gpps.readers import ensure_gpps_tables
+    from pipelines.sources.reference.readers import ensure_reference_tables
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    ensure_store(con)
+    ensure_reference_tables(con)
+    ensure_gpps_tables(con)
+    codes = [f"X9000{k}" for k in range(10)]
+    con.executemany(
+        """INSERT INTO ref.practice_geography (extract_date, geography_era, practice_code, sub_icb_code, icb_code)
+           VALUES (DATE '2024-04-01', 'ICB', ?, 'ZA1', 'QZ9')""",
+        [(c,) for c in codes],
+    )
+    con.executemany(  # X90000 the most deprived (score 100), X90009 the least (score 10)
+        """INSERT INTO ref.area_deprivation (area_code, area_name, area_type, time_period, imd_score, source_file)
+           VALUES (?, ?, 'GP', '2019', ?, 'f')""",
+        [(c, c, 100.0 - 10 * k) for k, c in enumerate(codes)],
+    )
+    population = {
+        "X90000": 1000,
+        "X90001": 3000,
+        "X90002": 2000,
+        "X90003": 2000,
+        "X90004": 500,
+        "X90005": 800,
+    }
+    con.executemany(
+        """INSERT INTO ref.registered_population (extract_date, practice_code, sex, age, age_band, patients)
+           VALUES (DATE '2025-01-01', ?, 'ALL', 'ALL', 'ALL', ?)""",
+        list(population.items()),
+    )
+    con.execute((Path(build.__file__).parents[1] / "sources/reference/derived.sql").read_text())
+    con.execute(
+        """INSERT INTO staged.gpps_results (survey_year, series, level, org_code, question, response_option,
+                                            suppressed, source_file, source_row)
+           VALUES (2025, '2024+', 'practice', 'X90000', 'q', 'positive', FALSE, 'f', 1)"""
+    )
+    con.execute(build._sql("geography.sql"))
+    # (value, n_eff, respondents): X90004 has 9 respondents (not published), X90006 no population at all.
+    results = {"X90000": (0.5, 100, 120), "X90001": (0.7, 200, 240), "X90002": (0.6, 50, 60),
+               "X90003": (0.6, 150, 180), "X90004": (0.9, 8, 9), "X90005": (0.8, 70, 90), "X90006": (0.4, 90, 100)}  # fmt: skip
+    published = pd.DataFrame(
+        [dict(geography_level="practice", geography_code=c, period="2025", metric_id="phone_access",
+              metric_name="phone", series="2024+", value=v, n_eff=n, unweighted_n=u)
+         for c, (v, n, u) in results.items()]
+    )  # fmt: skip
+    pooled = build.practice_quintile_estimates(con, published)
+    icb = pooled[pooled["geography_level"] == "icb"].set_index("group_value").sort_index()
+    assert set(icb["dimension"]) == {"deprivation_quintile_in_icb"} and list(icb.index) == ["1", "2", "3"]
+    # Quintile 1 (X90000, X90001): weights 1/4, 3/4; the practices differ more than sampling explains.
+    q1 = icb.loc["1"]
+    value = 0.25 * 0.5 + 0.75 * 0.7
+    sampling = 0.25**2 * 0.5 * 0.5 / 100 + 0.75**2 * 0.7 * 0.3 / 200
+    between = 2 / 1 * (0.25**2 * (0.5 - value) ** 2 + 0.75**2 * (0.7 - value) ** 2)
+    assert between > sampling
+    assert (q1["numerator"], q1["denominator"], q1["unweighted_n"]) == (2600, 4000, 360)
+    assert q1["value"] == pytest.approx(value) and q1["n_eff"] == pytest.approx(value * (1 - value) / between)
+    # Quintile 2 (X90002, X90003): the same value in both, so sampling alone is the variance.
+    q2 = icb.loc["2"]
+    assert q2["value"] == pytest.approx(0.6)
+    assert q2["n_eff"] == pytest.approx(0.6 * 0.4 / (0.25 * 0.6 * 0.4 / 50 + 0.25 * 0.6 * 0.4 / 150))
+    # Quintile 3: X90004 (9 respondents) is not pooled, so X90005 alone. Quintile 4 has no value: X90006 has
+    # no population to weight it by and X90007 no result.
+    assert icb.loc["3", "value"] == pytest.approx(0.8) and icb.loc["3", "denominator"] == 800
+    england = pooled[pooled["geography_level"] == "england"]
+    assert set(england["dimension"]) == {"deprivation_quintile"} and set(england["source"]) == {
+        "gpps_practices"
+    }
 
 
 def test_triangulation_joins_survey_gaps_to_what_people_say(tiny_store: duckdb.DuckDBPyConnection) -> None:

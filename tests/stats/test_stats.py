@@ -321,6 +321,55 @@ def test_sii_se_input_matches_cl_input_and_is_seeded() -> None:
     assert _run_sii(desc, blk, **kw) == from_cl
 
 
+def test_sii_of_many_areas_is_each_area_alone() -> None:
+    """Every fixture block of ten proportions with CLs, refitted on the logit scale all at once, gives each
+    block exactly what it gives alone with the same seed (the draws are shared, not the areas' order)."""
+    blocks = [
+        blk
+        for desc, _, blk in _sii_blocks()
+        if len(blk) == 10 and int(blk["ValueType"].iloc[0]) == 2 and blk["LowerCL"].notna().all()
+    ]
+    assert len(blocks) >= 3
+    stacked = {
+        c: np.vstack([b[c].to_numpy(dtype=float) for b in blocks])
+        for c in ("Value", "Population", "LowerCL", "UpperCL")
+    }
+    kw = {"value_type": "proportion", "transform": "logit", "confidence": (0.95, 0.998), "repetitions": 2000}
+    many = inequality.slope_index_of_inequality_many(
+        stacked["Value"][::-1], None, stacked["Population"][::-1], lower_cl=stacked["LowerCL"][::-1],
+        upper_cl=stacked["UpperCL"][::-1], **kw,
+    )  # fmt: skip
+    for i, blk in enumerate(reversed(blocks)):
+        one = inequality.slope_index_of_inequality(
+            blk["Value"], None, blk["Population"], lower_cl=blk["LowerCL"], upper_cl=blk["UpperCL"], **kw
+        )
+        np.testing.assert_allclose(many.sii[i], one.sii, rtol=1e-12)
+        np.testing.assert_allclose(many.rii[i], one.rii, rtol=1e-12)
+        np.testing.assert_allclose(many.sii_lower[i], one.sii_lower, rtol=1e-9)
+        np.testing.assert_allclose(many.rii_upper[i], one.rii_upper, rtol=1e-9)
+    # A block with a missing value is NaN in the batch and leaves the others alone.
+    values = stacked["Value"].copy()
+    values[0, 2] = np.nan
+    partial = inequality.slope_index_of_inequality_many(
+        values, None, stacked["Population"], lower_cl=stacked["LowerCL"], upper_cl=stacked["UpperCL"], **kw
+    )
+    assert np.isnan(partial.sii[0]) and np.isnan(partial.rii_lower[0]).all()
+    np.testing.assert_allclose(partial.sii[1:], many.sii[::-1][1:], rtol=1e-12)
+
+
+def test_on_the_logit_scale_the_rii_interval_cannot_go_negative() -> None:
+    """Rare outcomes rising steeply to the least deprived end: a straight line on the proportion scale meets
+    the most deprived end below 0, so its RII (and interval) goes negative; fitted on the logit scale every
+    modelled value is a proportion and the RII and its limits are positive."""
+    p = np.array([0.02, 0.05, 0.10, 0.20, 0.40])
+    lower, upper = intervals.wilson_interval(p * 60, np.full(5, 60.0))
+    kw = {"lower_cl": lower, "upper_cl": upper, "value_type": "proportion", "repetitions": 10_000}
+    linear = inequality.slope_index_of_inequality(p, None, [1000] * 5, **kw)  # type: ignore[arg-type]
+    logit = inequality.slope_index_of_inequality(p, None, [1000] * 5, transform="logit", **kw)  # type: ignore[arg-type]
+    assert linear.intercept < 0 and linear.rii < 0 and linear.rii_lower[0] < 0
+    assert 0 < logit.intercept < p[0] and 1 < logit.rii_lower[0] < logit.rii < logit.rii_upper[0]
+
+
 def test_sii_input_errors_and_warnings() -> None:
     df = _fixture("testdata_SII.xlsx")
 

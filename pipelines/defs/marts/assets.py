@@ -93,11 +93,21 @@ variation = _mart(
     "variation",
     build.build_variation,
     "How each ICB's sub-ICB locations and practices vary: PHE funnel significance against the ICB and England, "
-    "range and best-to-worst ratio.",
+    "judged with the measure's polarity, range and best-to-worst ratio.",
     [metric_by_group.key],
     highlights_sql="""SELECT icb_code, period, metric_id, unit_level, max(units) AS units, round(max(range), 3) AS range,
                              round(max(best_to_worst_ratio), 2) AS best_to_worst, count(*) FILTER (vs_icb LIKE 'Low%') AS low_outliers
                       FROM marts.variation GROUP BY ALL ORDER BY range DESC LIMIT 10""",
+)
+national_variation = _mart(
+    "national_variation",
+    build.build_national_variation,
+    "How every practice and sub-ICB location loaded varies against England per measure and year: range, "
+    "best-to-worst ratio and the count better or worse than England beyond the 99.8% funnel limits.",
+    [variation.key],
+    highlights_sql="""SELECT period, metric_id, unit_level, units, round(range, 3) AS range,
+                             round(best_to_worst_ratio, 2) AS best_to_worst, units_worse_998, units_better_998
+                      FROM marts.national_variation ORDER BY range DESC LIMIT 10""",
 )
 representation = _mart(
     "representation",
@@ -137,6 +147,7 @@ data_dictionary = _mart(
         metric_by_group.key,
         deprivation_gradient.key,
         variation.key,
+        national_variation.key,
         representation.key,
         triangulation.key,
         spc.key,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import csv
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -58,12 +58,16 @@ def fmt(value: float) -> str:
     return text
 
 
-def _latent(practice: Practice | None, measure: str, rng: np.random.Generator) -> float:
-    """P(positive) for a practice and measure: planted deprivation slope for phone access."""
+def _latent(
+    practice: Practice | None, measure: str, rng: np.random.Generator, slope: float | None = None
+) -> float:
+    """P(positive) for a practice and measure: planted deprivation slope for phone access (-0.08 elsewhere),
+    or ``slope`` where a writer plants its own (the change in P(positive) from least to most deprived)."""
     deprivation = practice.deprivation if practice else 0.5
     base = {"phone_access": 0.72, "overall_experience": 0.8, "making_appointment": 0.62,
             "contact_experience": 0.62}.get(measure, 0.82)  # fmt: skip
-    slope = PLANTED["phone_access_deprivation_slope"] if measure == "phone_access" else -0.08
+    if slope is None:
+        slope = PLANTED["phone_access_deprivation_slope"] if measure == "phone_access" else -0.08
     return float(np.clip(base + slope * (deprivation - 0.5) + rng.normal(0, 0.04), 0.05, 0.97))
 
 
@@ -100,10 +104,11 @@ class _Question:
             positive,
             measure,
         )
+        self.deprivation_slope: float | None = None  # None: the sample's own plant (``_latent``)
 
     def draw(self, practice: Practice | None, received: int, rng: np.random.Generator) -> dict[str, object]:
         """Unweighted and weighted counts, bases, shares and the summary interval for one organisation."""
-        p_pos = _latent(practice, self.measure or "", rng) if self.positive else 0.0
+        p_pos = _latent(practice, self.measure or "", rng, self.deprivation_slope) if self.positive else 0.0
         shares = _option_shares(self.n_options, self.positive, self.evaluative, p_pos, rng)
         n_full = int(rng.binomial(received, float(rng.uniform(0.55, 0.98))))
         counts_uw = rng.multinomial(n_full, shares) if n_full else np.zeros(self.n_options, dtype=int)
@@ -244,59 +249,68 @@ def _write(path: Path, header: Sequence[str], rows: Iterable[dict[str, str]]) ->
 
 
 def _received(practice: Practice, rng: np.random.Generator, year: int) -> tuple[int, int]:
-    distributed = int(practice.list_size * 0.045)
+    distributed = max(1, int(practice.list_size * 0.045))  # a tiny list still gets a questionnaire
     rate = float(np.clip(0.36 - 0.18 * practice.deprivation + rng.normal(0, 0.03), 0.1, 0.6))
     if year == 2023 and practice.code.endswith("005"):
         rate = 0.002  # a practice with a handful of returns: its results are suppressed
     return distributed, max(1, int(distributed * rate))
 
 
+def _qn_layout(year: int) -> tuple[list[str], list[str], dict[str, _Question]]:
+    """(context columns, measure columns, question structures) of a year's qN-grammar practice file."""
+    measures = [c for c in columns_2023(common_only=year <= 2021) if c not in G.IDS_B]
+    context = [c for c in measures if c in G.CONTEXT_COLUMNS]
+    measures = [c for c in measures if c not in G.CONTEXT_COLUMNS]
+    return context, measures, _qn_questions(measures, year)
+
+
+def _qn_header(year: int, context: Sequence[str], measures: Sequence[str]) -> list[str]:
+    """A qN practice file's header: the 2017-2021 identifiers, or the 2022-2023 ones."""
+    if year <= 2021:
+        return ["Practice_Code", "Practice_Name", "CCG_Code", "CCG_Name", *context, *measures]
+    return [*G.IDS_B[:9], *context, *measures]
+
+
+def _returns(distributed: int, received: int) -> dict[str, str]:
+    return {
+        "distributed": str(distributed),
+        "received": str(received),
+        "resprate": fmt(received / distributed),
+    }
+
+
+def _qn_practice_row(ics: SyntheticICS, p: Practice, year: int, measures: Sequence[str],
+                     questions: dict[str, _Question], rng: np.random.Generator) -> dict[str, str]:  # fmt: skip
+    """One practice's row of a qN-grammar practice file (its identifiers in the year's generation)."""
+    if year <= 2021:
+        sub = {s.code: s for s in ics.sub_icbs}
+        ccg_name = "NHS Riverside North CCG (SYNTHETIC)" if p.old_ccg == "ZA0" else sub[p.sub_icb].ccg_name
+        ids = {"practice_code": p.code, "practice_name": p.name, "ccg_code": p.old_ccg, "ccg_name": ccg_name}
+    else:
+        ids = {"practice_code": p.code, "practice_name": p.name, "pcn_code": p.pcn_code, "pcn_name": p.pcn_name,
+               "ics_code": ics.icb_code, "ics_code_ons": ics.icb_ons_code, "ics_name": ics.icb_name,
+               "cr_code": ics.region_code, "cr_name": ics.region_name}  # fmt: skip
+    distributed, received = _received(p, rng, year)
+    sentinel = "*" if year <= 2021 else "-99"
+    return ids | _returns(distributed, received) | _qn_row(measures, questions, p, received, rng, sentinel)
+
+
 def write_qn_files(ics: SyntheticICS, folder: Path, year: int, rng: np.random.Generator) -> list[Path]:
     """A practice file (and the organisation-level files) in the 2017-2021 or 2022-2023 grammar."""
     gen_a = year <= 2021
-    measures = [c for c in columns_2023(common_only=gen_a) if c not in G.IDS_B]
-    context = [c for c in measures if c in G.CONTEXT_COLUMNS]
-    measures = [c for c in measures if c not in G.CONTEXT_COLUMNS]
-    questions = _qn_questions(measures, year)
-    sub = {s.code: s for s in ics.sub_icbs}
+    context, measures, questions = _qn_layout(year)
     sentinel = "*" if gen_a else "-99"
-    rows: list[dict[str, str]] = []
-    practices = list(ics.practices) + ([None] if not gen_a else [])
-    for p in practices:
-        if p is None:  # a practice code in no geography of the year (closed, or a typo in the file)
-            ids = {"practice_code": UNKNOWN_PRACTICE, "practice_name": "UNKNOWN PRACTICE (SYNTHETIC)",
-                   "pcn_code": "UZ1001", "pcn_name": "SYNTHETIC PCN", "ics_code": ics.icb_code,
-                   "ics_code_ons": ics.icb_ons_code, "ics_name": ics.icb_name, "cr_code": ics.region_code,
-                   "cr_name": ics.region_name}  # fmt: skip
-            distributed, received = 300, 90
-        elif gen_a:
-            ccg_name = (
-                "NHS Riverside North CCG (SYNTHETIC)" if p.old_ccg == "ZA0" else sub[p.sub_icb].ccg_name
-            )
-            ids = {
-                "practice_code": p.code,
-                "practice_name": p.name,
-                "ccg_code": p.old_ccg,
-                "ccg_name": ccg_name,
-            }
-            distributed, received = _received(p, rng, year)
-        else:
-            ids = {"practice_code": p.code, "practice_name": p.name, "pcn_code": p.pcn_code, "pcn_name": p.pcn_name,
-                   "ics_code": ics.icb_code, "ics_code_ons": ics.icb_ons_code, "ics_name": ics.icb_name,
-                   "cr_code": ics.region_code, "cr_name": ics.region_name}  # fmt: skip
-            distributed, received = _received(p, rng, year)
-        row = {
-            **ids,
-            "distributed": str(distributed),
-            "received": str(received),
-            "resprate": fmt(received / distributed),
-        }
-        row.update(_qn_row(measures, questions, p, received, rng, sentinel))
-        rows.append(row)
+    rows = [_qn_practice_row(ics, p, year, measures, questions, rng) for p in ics.practices]
+    if not gen_a:  # a practice code in no geography of the year (closed, or a typo in the file)
+        rows.append({"practice_code": UNKNOWN_PRACTICE, "practice_name": "UNKNOWN PRACTICE (SYNTHETIC)",
+                     "pcn_code": "UZ1001", "pcn_name": "SYNTHETIC PCN", "ics_code": ics.icb_code,
+                     "ics_code_ons": ics.icb_ons_code, "ics_name": ics.icb_name, "cr_code": ics.region_code,
+                     "cr_name": ics.region_name, **_returns(300, 90),
+                     **_qn_row(measures, questions, None, 90, rng, sentinel)})  # fmt: skip
     paths: list[Path] = []
+    header = _qn_header(year, context, measures)
+    paths.append(_write(folder / f"GPPS_{year}_Practice_data_(weighted)_(csv)_PUBLIC.csv", header, rows))
     if gen_a:
-        header = ["Practice_Code", "Practice_Name", "CCG_Code", "CCG_Name", *context, *measures]
-        paths.append(_write(folder / f"GPPS_{year}_Practice_data_(weighted)_(csv)_PUBLIC.csv", header, rows))
         ccg_rows = []
         for code in sorted({p.old_ccg for p in ics.practices}):
             members = [r for r in rows if r["ccg_code"] == code]
@@ -309,8 +323,6 @@ def write_qn_files(ics: SyntheticICS, folder: Path, year: int, rng: np.random.Ge
         paths.append(_write(folder / f"GPPS_{year}_CCG_data_(weighted)_(csv)_PUBLIC.csv",
                             ["CCG_Code", "CCG_Name", *context, *measures], ccg_rows))  # fmt: skip
         return paths
-    header = [*G.IDS_B[:9], *context, *measures]
-    paths.append(_write(folder / f"GPPS_{year}_Practice_data_(weighted)_(csv)_PUBLIC.csv", header, rows))
     received = sum(int(r["received"]) for r in rows)
     distributed = sum(int(r["distributed"]) for r in rows)
     ics_row = {"ics_code": ics.icb_code, "ics_code_ons": ics.icb_ons_code, "ics_name": ics.icb_name,
@@ -402,29 +414,27 @@ def _dot_row(questions: dict[str, _Question], practice: Practice | None, receive
     return out
 
 
+DOT_IDS = ("ad_practicecode", "ad_practicename", "ad_icscode", "ad_icsname", "ad_icscodeons", "ad_pcncode",
+           "ad_pcnname")  # fmt: skip
+DOT_CONTEXT = ("distributed", "received", "resprate", "popsize")
+
+
+def _dot_practice_row(ics: SyntheticICS, p: Practice, year: int, questions: dict[str, _Question],
+                      rng: np.random.Generator) -> dict[str, str]:  # fmt: skip
+    """One practice's row of a 2024+ practice file."""
+    distributed, received = _received(p, rng, year)
+    row = {"ad_practicecode": p.code, "ad_practicename": p.name, "ad_icscode": ics.icb_code,
+           "ad_icsname": ics.icb_name, "ad_icscodeons": ics.icb_ons_code, "ad_pcncode": p.pcn_code,
+           "ad_pcnname": p.pcn_name, **_returns(distributed, received), "popsize": str(int(p.list_size * 0.82))}  # fmt: skip
+    return row | _dot_row(questions, p, received, rng, blank_suppression=p.code.endswith("007"))
+
+
 def write_dot_files(ics: SyntheticICS, folder: Path, year: int, rng: np.random.Generator) -> list[Path]:
     """Practice, ICS and national files in the 2024+ grammar."""
     questions = _dot_questions()
     measures = _dot_columns(questions)
-    ids = [
-        "ad_practicecode",
-        "ad_practicename",
-        "ad_icscode",
-        "ad_icsname",
-        "ad_icscodeons",
-        "ad_pcncode",
-        "ad_pcnname",
-    ]
-    context = ["distributed", "received", "resprate", "popsize"]
-    rows = []
-    for p in ics.practices:
-        distributed, received = _received(p, rng, year)
-        row = {"ad_practicecode": p.code, "ad_practicename": p.name, "ad_icscode": ics.icb_code,
-               "ad_icsname": ics.icb_name, "ad_icscodeons": ics.icb_ons_code, "ad_pcncode": p.pcn_code,
-               "ad_pcnname": p.pcn_name, "distributed": str(distributed), "received": str(received),
-               "resprate": fmt(received / distributed), "popsize": str(int(p.list_size * 0.82))}  # fmt: skip
-        row.update(_dot_row(questions, p, received, rng, blank_suppression=p.code.endswith("007")))
-        rows.append(row)
+    ids, context = list(DOT_IDS), list(DOT_CONTEXT)
+    rows = [_dot_practice_row(ics, p, year, questions, rng) for p in ics.practices]
     paths = [
         _write(
             folder / f"GPPS_{year}_Practice_data_(weighted)_(csv)_PUBLIC.csv",
@@ -445,6 +455,40 @@ def write_dot_files(ics: SyntheticICS, folder: Path, year: int, rng: np.random.G
     paths.append(_write(folder / f"GPPS_{year}_National_data_(weighted)_(csv)_PUBLIC.csv",
                         ["national", *context, *measures], [national]))  # fmt: skip
     return paths
+
+
+def write_practice_file(
+    systems: Sequence[SyntheticICS],
+    folder: Path,
+    year: int,
+    rng: np.random.Generator,
+    deprivation_slopes: Mapping[str, float] | None = None,
+) -> Path:
+    """One national-style practice file for ``year`` in that year's header generation (2017-2021, 2022-2023 or
+    2024+) holding the practices of every ICS in ``systems`` (real practice codes work: nothing here checks
+    them), with no organisation-level files beside it, as an ICS analyst downloads it.
+
+    ``deprivation_slopes`` plants, per catalogued measure, the change in P(positive) from the least to the
+    most deprived practice (``Practice.deprivation`` 0 → 1): negative = worse in more deprived practices, 0 =
+    no gradient. Measures not named keep the sample's own plant (``_latent``)."""
+    measures: list[str] = []
+    if year >= 2024:
+        questions = _dot_questions()
+        header = [*DOT_IDS, *DOT_CONTEXT, *_dot_columns(questions)]
+    else:
+        context, measures, questions = _qn_layout(year)
+        header = _qn_header(year, context, measures)
+    for q in questions.values():
+        if q.measure in (deprivation_slopes or {}):
+            q.deprivation_slope = float(deprivation_slopes[q.measure])  # type: ignore[index]
+    rows = [
+        _dot_practice_row(ics, p, year, questions, rng)
+        if year >= 2024
+        else _qn_practice_row(ics, p, year, measures, questions, rng)
+        for ics in systems
+        for p in ics.practices
+    ]
+    return _write(folder / f"GPPS_{year}_Practice_data_(weighted)_(csv)_PUBLIC.csv", header, rows)
 
 
 def write_variables_list(folder: Path, year: int = 2023) -> Path:
