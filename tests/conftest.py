@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -98,22 +100,81 @@ def sample_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+def session_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder every process of this test session shares: under pytest-xdist each worker has its own
+    base temp (``pytest-N/popen-gwK``), and ``pytest-N`` is theirs in common; without xdist, the base temp."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def session_lock(root: Path, name: str) -> Iterator[None]:
+    """Hold ``root/name.lock`` (an exclusive ``flock``): one process of the session at a time."""
+    import fcntl
+
+    with (root / f"{name}.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # waits on the other process finishing, however long it takes
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def sample_pipeline(
     all_definitions: dg.Definitions, sample_landing: Path, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[dg.ExecuteInProcessResult, Path]:
-    """The whole pipeline on the generated sample, once per test process: (result, working store).
+) -> tuple[list[dg.AssetMaterialization], Path]:
+    """The whole pipeline on the generated sample, once per test session: (its materialisations, the
+    working store). The published store, Parquet and reports are beside the working store.
 
-    Shared by every test that only reads what the sample builds (marts, report); the full pipeline takes a
-    minute or two, so a module that changes the landing folder builds its own instead."""
-    warehouse = tmp_path_factory.mktemp("sample_pipeline") / "w.duckdb"
-    result = materialize(all_definitions, sample_landing, warehouse)
-    assert result.success, step_failures(result)
-    assert not failed_checks(result)
-    return result, warehouse
+    Built by whichever test process asks first, under a lock; the others wait for it and read the same
+    files (the full pipeline takes minutes on a loaded machine, and every worker used to build its own).
+    Every test that uses it only reads; a test that needs to change the store copies it
+    (``copy_sample_build``), and a module that changes the landing folder builds its own."""
+    from dagster._serdes import deserialize_value, serialize_value
+
+    folder = session_root(tmp_path_factory) / "sample_pipeline"
+    warehouse = folder / "w.duckdb"
+    materialisations = folder / "materialisations.json"
+    with session_lock(session_root(tmp_path_factory), "sample_pipeline"):
+        if not materialisations.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a failed build in another process left
+            folder.mkdir()
+            result = materialize(all_definitions, sample_landing, warehouse)
+            assert result.success, step_failures(result)
+            assert not failed_checks(result)
+            events = [
+                e.step_materialization_data.materialization for e in result.get_asset_materialization_events()
+            ]
+            # Written last: its presence says the build is complete.
+            materialisations.write_text(serialize_value(events))
+    return deserialize_value(materialisations.read_text(), as_type=list), warehouse
+
+
+def copy_sample_build(warehouse: Path, to: Path) -> dict[str, Path]:
+    """A writable copy of the sample build at ``warehouse`` (its working store, published store, Parquet
+    and reports) laid out under ``to`` as ``materialize(..., to/"warehouse"/"chorus.duckdb",
+    published=to/"published"/"published.duckdb")`` lays them out. Copying files takes seconds; a build
+    takes minutes."""
+    paths = {
+        "warehouse": to / "warehouse" / "chorus.duckdb",
+        "published": to / "published" / "published.duckdb",
+        "parquet": to / "published" / "parquet",
+        "reports": to / "warehouse" / "reports",
+    }
+    paths["warehouse"].parent.mkdir(parents=True)
+    paths["published"].parent.mkdir(parents=True)
+    shutil.copy(warehouse, paths["warehouse"])
+    published = warehouse.with_name("published.duckdb")
+    shutil.copy(published, paths["published"])
+    for sidecar in published.parent.glob(f"{published.name}.*.json"):  # the publish audit's records
+        shutil.copy(sidecar, paths["published"].with_name(sidecar.name))
+    shutil.copytree(warehouse.with_name("parquet"), paths["parquet"])
+    shutil.copytree(warehouse.with_name("reports"), paths["reports"])
+    return paths
 
 
 @pytest.fixture(scope="session")
-def sample_published(sample_pipeline: tuple[dg.ExecuteInProcessResult, Path]) -> Path:
+def sample_published(sample_pipeline: tuple[list[dg.AssetMaterialization], Path]) -> Path:
     """The published store of the sample run (its reports are in ``reports/`` beside it)."""
     return sample_pipeline[1].with_name("published.duckdb")
