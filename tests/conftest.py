@@ -20,6 +20,36 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
+# The files that take longest (whole pipeline runs; each measured at minutes on a loaded 2-core machine),
+# longest first. `make test` runs them first (pytest-xdist --dist loadfile --no-loadscope-reorder keeps
+# this order), so the two workers share them out instead of one worker finishing them alone at the end.
+# The session's sample build (``sample_pipeline``) comes second, from test_contracts; its other users
+# come after the longest files, by when it is built. Files not named here follow in their usual order.
+LONGEST_FIRST = (
+    "tests/ops/test_ui_and_cli_together.py",
+    "tests/test_contracts.py",
+    "tests/test_cli.py",
+    "tests/ops/test_crash_safety.py",
+    "tests/validation/test_corpus_feedback.py",
+    "tests/validation/test_corpus.py",
+    "tests/marts/test_marts_without_survey_data.py",
+    "tests/reference/test_reference_pipeline.py",
+    "tests/ops/test_incremental.py",
+    "tests/sources/test_source_registry.py",
+    "tests/ops/test_withdrawal_published.py",
+    "tests/healthwatch/test_healthwatch_pipeline.py",
+    "tests/ops/test_postgres_instance.py",
+    "tests/gpps/test_sample.py",
+    "tests/report/test_sample_published.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the ``LONGEST_FIRST`` files first, in that order (a stable sort keeps each file's own order)."""
+    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data``: real NHS files. Skips (saying why) only when the folder is genuinely absent."""
