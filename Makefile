@@ -21,9 +21,9 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 demo: $(BIN)/chorus $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/chorus run
 
-## test: run the test suite (and list the ten slowest tests)
+## test: run the test suite on two workers, longest files first (tests/conftest.py), and list the ten slowest tests
 test: $(BIN)/chorus
-	$(BIN)/pytest -q -n 2 --dist loadfile --durations=10
+	$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=10
 
 ## ui: the Dagster UI on http://127.0.0.1:3000 (schedules and sensors on)
 # `chorus ui` readies the instance for a quiet start (the daemon's cursors; see pipelines/cli.py), then runs

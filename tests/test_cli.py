@@ -87,10 +87,13 @@ def base_env(tmp: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def sample_run(sample_landing: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The whole sample plus one file no FFT layout recognises, run with --landing / --warehouse
-    given relative to a folder outside the project."""
+    """The sample's reference and FFT files plus one file no FFT layout recognises, run with --landing /
+    --warehouse given relative to a folder outside the project. FFT is the source the tests below need
+    (the file it rejects, ICB rows in the published marts for `chorus report --icb`); every asset still
+    runs, and the other sources' files only made the run minutes longer."""
     work = tmp_path_factory.mktemp("cli")
-    shutil.copytree(sample_landing, work / "landing")
+    for source in ("reference", "fft"):
+        shutil.copytree(sample_landing / source, work / "landing" / source)
     (work / UNREADABLE).parent.mkdir(parents=True, exist_ok=True)
     (work / "landing" / UNREADABLE).write_text("ward,remark\n7B,lovely tea\n")
     env = base_env(work)

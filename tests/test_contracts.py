@@ -35,7 +35,7 @@ def test_every_contract_file_is_named_for_its_table() -> None:
 
 
 def test_every_built_table_matches_its_contract(
-    sample_pipeline: tuple[dg.ExecuteInProcessResult, Path],
+    sample_pipeline: tuple[list[dg.AssetMaterialization], Path],
 ) -> None:
     with duckdb.connect(str(sample_pipeline[1]), read_only=True) as con:
         built = _catalogue(con)

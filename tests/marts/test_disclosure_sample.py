@@ -132,7 +132,9 @@ def test_survey_bases_are_shown_only_from_ten_and_rounded_below_england(sample_p
     assert (below % 5 == 0).all()
 
 
-def test_the_rules_apply_to_the_true_counts(sample_pipeline: tuple[dg.ExecuteInProcessResult, Path]) -> None:
+def test_the_rules_apply_to_the_true_counts(
+    sample_pipeline: tuple[list[dg.AssetMaterialization], Path],
+) -> None:
     """A breakdown of 8 or 9 comments is not '10 after rounding'; a numerator of 1-7 is never shown."""
     from pipelines.marts.build import metric_estimates
     from pipelines.marts.metric_by_group import finalise_estimates
@@ -152,7 +154,7 @@ def test_the_rules_apply_to_the_true_counts(sample_pipeline: tuple[dg.ExecuteInP
 
 
 def test_secondary_suppression_hides_the_same_cells_whatever_the_row_order(
-    sample_pipeline: tuple[dg.ExecuteInProcessResult, Path],
+    sample_pipeline: tuple[list[dg.AssetMaterialization], Path],
 ) -> None:
     """Two releases of identical data must hide the same tied groups, or together they reveal both."""
     from pipelines.marts.build import metric_estimates

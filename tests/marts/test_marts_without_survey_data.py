@@ -63,7 +63,7 @@ def test_chorus_run_on_reference_data_alone_succeeds(reference_only_run: dict) -
 
 
 def test_every_mart_is_built_empty_with_a_full_builds_columns(
-    reference_only_run: dict, sample_pipeline: tuple[dg.ExecuteInProcessResult, Path]
+    reference_only_run: dict, sample_pipeline: tuple[list[dg.AssetMaterialization], Path]
 ) -> None:
     """Same tables, same columns in the same order, same types as the whole sample's build; no rows in
     the marts the sources feed. Queries and reports written against a full store then bind on this one."""

@@ -10,11 +10,10 @@ PLANTED_NOT = ("Male", "Female", "White", "Mixed", "Black", "Other", "45-54", "5
 
 
 def test_sentiment_metadata_shows_how_much_was_read_with_a_rating(
-    sample_pipeline: tuple[dg.ExecuteInProcessResult, Path],
+    sample_pipeline: tuple[list[dg.AssetMaterialization], Path],
 ) -> None:
-    result, warehouse = sample_pipeline
-    events = result.asset_materializations_for_node("coded_comments")
-    sentiment = next(e for e in events if e.asset_key.path[-1] == "comment_sentiment")
+    materialisations, warehouse = sample_pipeline
+    sentiment = next(m for m in materialisations if m.asset_key.path[-1] == "comment_sentiment")
     table = sentiment.metadata["by_source"].value
     (fft_rated,) = query(
         warehouse,
@@ -27,16 +26,15 @@ def test_sentiment_metadata_shows_how_much_was_read_with_a_rating(
 
 
 def test_themes_metadata_names_the_model_that_coded_them(
-    sample_pipeline: tuple[dg.ExecuteInProcessResult, Path],
+    sample_pipeline: tuple[list[dg.AssetMaterialization], Path],
 ) -> None:
     """An analyst in the UI can see which model coded the comments, when it was trained and on what."""
     import json
 
     from pipelines.text.model import DEFAULT_MODEL_DIR, FORMAT_VERSION
 
-    result, _ = sample_pipeline
-    events = result.asset_materializations_for_node("coded_comments")
-    themes = next(e for e in events if e.asset_key.path[-1] == "comment_themes")
+    materialisations, _ = sample_pipeline
+    themes = next(m for m in materialisations if m.asset_key.path[-1] == "comment_themes")
     model = themes.metadata["model"].value
     shipped = json.loads((DEFAULT_MODEL_DIR / "model.json").read_text(encoding="utf-8"))
     assert model["format_version"] == FORMAT_VERSION == shipped["format_version"]

@@ -22,8 +22,6 @@ from pipelines.lib.asset_checks import WRITER_POOL
 
 REPO = Path(__file__).resolve().parents[2]
 HUNG = 600  # a ceiling for a hung process only; every wait below ends on an event
-# Two whole sample runs, one after the other: over ten minutes each was seen at load 16 on 2 cores.
-HUNG_TWO_RUNS = 3600
 
 # Holds the file until told to let go: prints READY once it holds it, closes on a line on stdin.
 HOLDER = r"""
@@ -122,7 +120,7 @@ def cli_env(tmp_path: Path, landing: Path) -> dict[str, str]:
 def start_chorus_runs(
     env: dict[str, str], cwd: Path, count: int = 2, options: tuple[str, ...] = ()
 ) -> list[subprocess.Popen]:
-    """``count`` `chorus run`s (with ``options``) started together from a shell in ``cwd``, output captured."""
+    """``count`` `chorus run OPTIONS`s started together from a shell in ``cwd``, their output captured."""
     return [
         subprocess.Popen(
             [sys.executable, "-m", "pipelines.cli", "run", *options],
@@ -149,21 +147,46 @@ def test_chorus_run_against_a_held_store_fails_in_one_line(holder: subprocess.Po
     assert "Traceback" not in result.stderr
 
 
-def test_two_chorus_runs_started_together_both_succeed_one_after_the_other(
-    sample_landing: Path, tmp_path: Path
-) -> None:
-    env = cli_env(tmp_path, sample_landing)
-    runs = start_chorus_runs(env, tmp_path)
-    outputs = [proc.communicate(timeout=HUNG_TWO_RUNS) for proc in runs]
+def waits_for_the_run_lock(proc: subprocess.Popen) -> bool:
+    """Read ``proc``'s stderr until it says it is waiting for another `chorus run` (True), or ends (False).
+    A process that hangs before either is killed after ``HUNG`` seconds, so the test fails instead."""
+    import threading
+
+    assert proc.stderr is not None
+    watchdog = threading.Timer(HUNG, proc.kill)
+    watchdog.start()
+    try:
+        return any("Waiting for the chorus run" in line for line in proc.stderr)
+    finally:
+        watchdog.cancel()
+
+
+def test_two_chorus_runs_started_together_both_succeed_one_after_the_other(tmp_path: Path) -> None:
+    """Both runs meet the run lock held (here by the test, as by a third `chorus run`), wait, and once it
+    is let go run one after the other. Holding it until both are seen waiting makes them meet it however
+    slow the machine. The lock covers every `chorus run`, whatever it selects, so each run here is the
+    one-step ``-s validation`` on an empty landing folder: seconds, where the whole sample took minutes."""
+    import fcntl
+
+    (tmp_path / "landing").mkdir()
+    env = cli_env(tmp_path, tmp_path / "landing")
+    warehouse = Path(env["CHORUS_WAREHOUSE"])
+    # The file `chorus run` locks for its whole run (pipelines.cli.one_cli_run_at_a_time).
+    with warehouse.with_name(warehouse.name + ".run.lock").open("a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.write(str(os.getpid()))
+        lock.flush()
+        runs = start_chorus_runs(env, tmp_path, options=("-s", "validation"))
+        waiting = [waits_for_the_run_lock(proc) for proc in runs]
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    outputs = [proc.communicate(timeout=HUNG) for proc in runs]
+    assert waiting == [True, True], [err[-3000:] for _, err in outputs]
     for proc, (out, err) in zip(runs, outputs, strict=True):
         assert proc.returncode == 0, (out + err)[-3000:]
-        assert "lock" not in (out + err).lower() or "Waiting for the chorus run" in err, err
-    waited = [out for out, err in outputs if "Waiting for the chorus run" in err]
-    assert len(waited) == 1
-    # The one that waited read the store only after the first had finished and recorded its run, so it
-    # found the landing folder already taken in: nothing to do, no second Dagster run.
-    assert "Nothing to do" in waited[0], waited[0]
+        assert "lock" not in (out + err).lower(), err
 
     with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
-        records = instance.get_run_records()
-    assert [r.dagster_run.status for r in records] == [dg.DagsterRunStatus.SUCCESS]
+        records = sorted(instance.get_run_records(), key=lambda r: r.start_time)
+    assert [r.dagster_run.status for r in records] == [dg.DagsterRunStatus.SUCCESS] * 2
+    first, second = records
+    assert second.start_time >= first.end_time, "the second run started before the first had finished"

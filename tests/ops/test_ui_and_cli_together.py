@@ -9,7 +9,9 @@ log line appears, a cursor moves); the ceilings are only for a process that hang
 
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -163,9 +165,21 @@ def test_the_daemon_its_sensor_and_two_chorus_runs_take_turns(
     all_definitions: dg.Definitions, sample_landing: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The sensor's run (launched by the daemon) and two `chorus run`s started together while it is
-    queued: all three succeed, no two steps ever hold the working store at once, and nothing anywhere
-    meets DuckDB's lock."""
-    env = {**cli_env(tmp_path, sample_landing), "CHORUS_LOCK_WAIT_SECONDS": str(HUNG)}
+    queued: all three succeed, their store-opening steps take turns at the ``duckdb_writer`` pool, and
+    nothing anywhere fails on DuckDB's lock.
+
+    The reference files are enough: every asset still runs (on empty sources), so each run has dozens of
+    writer steps for the others to take turns with; the whole sample only made each step longer.
+
+    Taking turns is shown by the runs' writer steps interleaving, not by "no two steps' spans ever
+    overlap": Dagster's pool on this instance's SQLite storage is not a strict mutex across processes
+    (its claim reads a free slot and then takes it in two statements, and SQLite ignores FOR UPDATE), so
+    now and then two steps are admitted at once (seen on a loaded machine: two of ~270 steps). They
+    cannot both hold the store: DuckDB's own file lock lets one in, and ``open_store`` makes the other
+    wait for it (CHORUS_LOCK_WAIT_SECONDS), which is what the last assertions check."""
+    landing = tmp_path / "landing"
+    shutil.copytree(sample_landing / "reference", landing / "reference")
+    env = {**cli_env(tmp_path, landing), "CHORUS_LOCK_WAIT_SECONDS": str(HUNG)}
     home = ready_instance(env, monkeypatch)
     daemon_log = tmp_path / "daemon.log"
     landing_run = dg.RunsFilter(tags={"chorus/trigger": "landing"})
@@ -193,9 +207,13 @@ def test_the_daemon_its_sensor_and_two_chorus_runs_take_turns(
     assert statuses[sensor_run.run_id][1] == dg.DagsterRunStatus.SUCCESS, statuses
     assert sorted(job for job, _ in statuses.values()).count("chorus_cli_run") == 2, statuses
     assert all(status == dg.DagsterRunStatus.SUCCESS for _, status in statuses.values()), statuses
-    # One writer at a time: each step holding the store ends before the next (of any run) starts.
-    assert len({name.split(":")[0] for *_, name in spans}) == len(records)
-    overlaps = [(a[2], b[2]) for a, b in zip(spans, spans[1:], strict=False) if b[0] < a[1]]
-    assert not overlaps, overlaps[:5]
+    # Every run ran writer steps, and runs took turns: in start order the store passed from one run to
+    # another and back (not simply one run after the other). The sensor's run and the first `chorus run`
+    # start together and each has dozens of writer steps, so they meet at the pool however slow the
+    # machine is.
+    run_order = [name.split(":")[0] for *_, name in spans]
+    assert len(set(run_order)) == len(records)
+    turns = [run for run, _ in itertools.groupby(run_order)]
+    assert len(turns) > len(set(turns)), turns
     everything = daemon_log.read_text() + "".join(out + err for out, err in outputs)
     assert "Could not set lock" not in everything

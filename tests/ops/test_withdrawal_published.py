@@ -19,7 +19,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import failed_checks, materialize, query, step_failures
+from tests.conftest import copy_sample_build, failed_checks, materialize, query, step_failures
 
 # The respondent-level GPPS files (the only sources of gpps_respondents rows): 2021's and 2023's extracts.
 GPPS_FILES = ("gpps/gpps_2021_respondent_extract.csv", "gpps/gpps_2023_respondent_extract.csv")
@@ -103,22 +103,17 @@ def evidence(warehouse: Path, path: str) -> dict[str, set[str]]:
 
 @pytest.fixture(scope="module")
 def sample_run(
-    all_definitions: dg.Definitions, sample_landing: Path, tmp_path_factory: pytest.TempPathFactory
+    all_definitions: dg.Definitions,
+    sample_landing: Path,
+    sample_pipeline: tuple[list[dg.AssetMaterialization], Path],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> dict:
-    """The whole sample built once, with what each file to be withdrawn had put in the published outputs."""
+    """A copy of the whole sample's build (the session's, built once) and of its landing folder, with what
+    each file to be withdrawn had put in the published outputs."""
     root = tmp_path_factory.mktemp("withdrawal")
     landing = root / "landing"
     shutil.copytree(sample_landing, landing)
-    paths = {
-        "landing": landing,
-        "warehouse": root / "warehouse" / "chorus.duckdb",
-        "published": root / "published" / "published.duckdb",
-        "parquet": root / "published" / "parquet",
-        "reports": root / "warehouse" / "reports",
-    }
-    result = materialize(all_definitions, landing, paths["warehouse"], published=paths["published"])
-    assert result.success, step_failures(result)
-    assert not failed_checks(result)
+    paths = {"landing": landing, **copy_sample_build(sample_pipeline[1], root)}
     before = {
         "published": published_text(paths["published"], paths["parquet"]),
         "reports": reports_text(paths["reports"]),
