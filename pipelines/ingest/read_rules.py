@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from pipelines.core.sql import quote_identifier, quote_literal
+
 # A text cell that a spreadsheet would evaluate, or an Excel error value: '=' and anything, or '+', '-',
 # '@' followed by a function call or a cell reference (A1, $B$2). A number with a sign (-5, +44 20 7946
 # 0000) is not a formula, nor is prose starting with a dash ("- staff were kind") or a handle (@nhs).
@@ -51,11 +53,6 @@ class RejectedRecord:
     message: str
     found: int | None
     expected: int | None
-
-
-def ident(column: str) -> str:
-    """A column name as a SQL identifier."""
-    return '"' + column.replace('"', '""') + '"'
 
 
 def rejected_records(con: duckdb.DuckDBPyConnection, skip: int) -> list[RejectedRecord]:
@@ -175,12 +172,14 @@ def quarantine_formula_text(
     """
     if not columns:
         return 0
-    any_formula = " OR ".join(f"regexp_matches({ident(c)}, '{FORMULA_CELL_RE}')" for c in columns)
+    any_formula = " OR ".join(
+        f"regexp_matches({quote_identifier(c)}, {quote_literal(FORMULA_CELL_RE)})" for c in columns
+    )
     hits = int(con.execute(f"SELECT count(*) FROM {target} WHERE {any_formula}").fetchone()[0])
     if not hits:
         return 0
-    cells = ", ".join(f"CAST({ident(c)} AS VARCHAR) AS {ident(c)}" for c in columns)
-    names = ", ".join(ident(c) for c in columns)
+    cells = ", ".join(f"CAST({quote_identifier(c)} AS VARCHAR) AS {quote_identifier(c)}" for c in columns)
+    names = ", ".join(quote_identifier(c) for c in columns)
     con.execute(
         f"""INSERT INTO quarantine.rows
                (source, source_file, file_sha256, source_row, column_name, rule, value, message, scope)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import duckdb
 
+from pipelines.core.sql import quote_literal
 from pipelines.core.store import table_exists
-
-PRACTICE_RE = "[A-Z][0-9]{5}"
+from pipelines.sources.shared.codes import PRACTICE_CODE
 
 
 def prepare_known_organisations(con: duckdb.DuckDBPyConnection) -> tuple[bool, bool]:
@@ -52,5 +52,5 @@ def unknown_organisation_sql(code: str, practices_loaded: bool, trusts_loaded: b
     trust = f"left({c}, 3) NOT IN (SELECT code FROM _ods_trusts)" if trusts_loaded else "FALSE"
     return (
         f"(nullif(trim({code}), '') IS NOT NULL AND "
-        f"CASE WHEN regexp_full_match({c}, '{PRACTICE_RE}') THEN {practice} ELSE {trust} END)"
+        f"CASE WHEN regexp_full_match({c}, {quote_literal(PRACTICE_CODE)}) THEN {practice} ELSE {trust} END)"
     )

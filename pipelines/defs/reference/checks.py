@@ -1,8 +1,9 @@
 """Reference checks: unique keys, codes in the right shape, one CCG / sub-ICB per practice and extract."""
 
+from pipelines.core.sql import quote_literal
 from pipelines.lib.asset_checks import sql_row_check, unique_key_check
 from pipelines.sources.reference import policy
-from pipelines.sources.reference.readers import ICB_CODE, PRACTICE_CODE, SUB_ICB_CODE
+from pipelines.sources.shared.codes import ICB_CODE, PRACTICE_CODE, SUB_ICB_CODE
 
 gp_practices_unique = unique_key_check(
     asset="ref.gp_practices",
@@ -23,9 +24,9 @@ practice_geography_code_shapes = sql_row_check(
     name="codes_in_ods_shape",
     description="Practice codes are a letter and five digits, sub-ICB codes 3 or 5 characters, ICB codes Q + 2",
     failing_rows_sql=f"""SELECT extract_date, practice_code, sub_icb_code, icb_code FROM ref.practice_geography
-                         WHERE NOT regexp_full_match(practice_code, '{PRACTICE_CODE[1:-1]}')
-                            OR NOT regexp_full_match(sub_icb_code, '{SUB_ICB_CODE[1:-1]}')
-                            OR NOT regexp_full_match(icb_code, '{ICB_CODE[1:-1]}')""",
+                         WHERE NOT regexp_full_match(practice_code, {quote_literal(PRACTICE_CODE)})
+                            OR NOT regexp_full_match(sub_icb_code, {quote_literal(SUB_ICB_CODE)})
+                            OR NOT regexp_full_match(icb_code, {quote_literal(ICB_CODE)})""",
 )
 registered_population_unique = unique_key_check(
     asset="ref.registered_population",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.core.sql import quote_identifier, quote_literal
 from pipelines.ingest.csv_staging import stage_csv
 from pipelines.ingest.detect import Layout, LoadCounts
 from pipelines.ingest.files import FileRejected, LandingFile
@@ -20,7 +21,6 @@ from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows
 from pipelines.sources.complaints import policy as P
 from pipelines.sources.fft.comments import age_band_sql, clean_text_sql
 from pipelines.sources.fft.common import (
-    PRACTICE_CODE_RE,
     ensure_geography_views,
     geography_sql,
     resolve_dates,
@@ -32,6 +32,7 @@ from pipelines.sources.shared.as_arrived import (
     readable_csv,
     stage_incremental_csv,
 )
+from pipelines.sources.shared.codes import COMPLAINT_ORGANISATION_CODE, PRACTICE_CODE
 from pipelines.sources.shared.comments import ensure_comment_tables, is_substantive_sql
 from pipelines.sources.shared.header_map import (
     HeaderRule,
@@ -54,7 +55,6 @@ FRAMEWORK_CATEGORIES = ("General", "Staff", "Access to medical care & support", 
                         "Mental Health specifics", "Patient journey & service coordination", "Medication & pain",
                         "Activities", "Environment, equipment & catering", "Service location, travel & transport",
                         "Equality, Diversity & Inclusion")  # fmt: skip
-ODS_CODE = r"^([A-Z][0-9]{5}|R[A-Z0-9]{2}([A-Z0-9]{2})?|[A-Z0-9]{3,5})$"
 
 
 def header_rules(layout: str) -> list[HeaderRule]:
@@ -80,10 +80,6 @@ def load_subject_themes(con: duckdb.DuckDBPyConnection) -> int:
     )
     con.executemany("INSERT INTO ref.complaint_subject_themes VALUES (?, ?, ?, ?, ?)", rows)
     return len(rows)
-
-
-def _quoted(column: str) -> str:
-    return '"' + column.replace('"', '""') + '"'
 
 
 def _mapped_columns(f: LandingFile, layout: str) -> tuple[list[str], dict[str, HeaderRule]]:
@@ -148,7 +144,7 @@ RETURN_RULES = [
     RowRule("period_readable", "period_label", "period_start IS NULL",
             "period is not a financial year quarter such as '2025-26 Q1' (or a year '2025-26')"),
     RowRule("organisation_code_shape", "organisation_code",
-            f"organisation_code IS NULL OR NOT regexp_full_match(organisation_code, '{ODS_CODE[1:-1]}')",
+            f"organisation_code IS NULL OR NOT regexp_full_match(organisation_code, {quote_literal(COMPLAINT_ORGANISATION_CODE)})",
             "organisation code is not an ODS code"),
     RowRule("known_organisation", "organisation_code", "org_unknown",
             "organisation code is not in the ODS reference (ref.gp_practices / ref.nhs_trusts)"),
@@ -178,7 +174,7 @@ def load_complaint_returns(con: duckdb.DuckDBPyConnection, f: LandingFile) -> Lo
         "INSERT INTO _ret_map VALUES (?, ?, ?, ?)",
         [(c, r.field, r.breakdown or None, r.category or None) for c, r in mapped.items()],
     )
-    columns = ", ".join(_quoted(c) for c in header if c)
+    columns = ", ".join(quote_identifier(c) for c in header if c)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _ret_long AS
             SELECT u.source_row, u.header, m.field, m.measure_group, m.measure,
@@ -188,11 +184,11 @@ def load_complaint_returns(con: duckdb.DuckDBPyConnection, f: LandingFile) -> Lo
     )
     # UNPIVOT skips NULL cells; a blank count is read as not given, which the arithmetic rules then ignore.
     ident = ", ".join(
-        f"max(value_text) FILTER (WHERE field = '{field}') AS {field}"
+        f"max(value_text) FILTER (WHERE field = {quote_literal(field)}) AS {field}"
         for field in ("organisation_code", "organisation_name", "form", "period")
     )
     summary = ", ".join(
-        f"CAST(max({_number('value_text')}) FILTER (WHERE measure_group = 'summary' AND measure = '{m}') AS BIGINT) AS {m}"
+        f"CAST(max({_number('value_text')}) FILTER (WHERE measure_group = 'summary' AND measure = {quote_literal(m)}) AS BIGINT) AS {m}"
         for m in SUMMARY_FIELDS
     )
     con.execute(
@@ -215,9 +211,9 @@ def load_complaint_returns(con: duckdb.DuckDBPyConnection, f: LandingFile) -> Lo
         )
         SELECT p.source_row, org AS organisation_code, trim(organisation_name) AS organisation_name,
                coalesce(CASE WHEN lower(form) LIKE '%ko41b%' THEN 'KO41b' WHEN lower(form) LIKE '%ko41a%' THEN 'KO41a' END,
-                        CASE WHEN lower('{f.path.name.replace("'", "")}') LIKE '%ko41b%' THEN 'KO41b'
-                             WHEN lower('{f.path.name.replace("'", "")}') LIKE '%ko41a%' THEN 'KO41a' END,
-                        CASE WHEN regexp_full_match(org, '{PRACTICE_CODE_RE[1:-1]}') THEN 'KO41b' ELSE 'KO41a' END) AS form,
+                        CASE WHEN lower({quote_literal(f.path.name)}) LIKE '%ko41b%' THEN 'KO41b'
+                             WHEN lower({quote_literal(f.path.name)}) LIKE '%ko41a%' THEN 'KO41a' END,
+                        CASE WHEN regexp_full_match(org, {quote_literal(PRACTICE_CODE)}) THEN 'KO41b' ELSE 'KO41a' END) AS form,
                trim(period) AS period_label,
                CASE WHEN fy <> '' THEN make_date(CAST(fy AS INTEGER), 4, 1)
                     + to_months(3 * (coalesce(try_cast(nullif(q, '') AS INTEGER), 1) - 1)) END AS period_start,
@@ -227,8 +223,8 @@ def load_complaint_returns(con: duckdb.DuckDBPyConnection, f: LandingFile) -> Lo
                coalesce(bad_count_list, []) AS bad_counts,
                coalesce((SELECT list(g.measure_group ORDER BY g.measure_group) FROM groups g
                          WHERE g.source_row = p.source_row AND g.group_total < p.new_received), []) AS short_breakdowns,
-               CASE WHEN regexp_full_match(org, '{PRACTICE_CODE_RE[1:-1]}') THEN org END AS practice_code,
-               CASE WHEN NOT regexp_full_match(org, '{PRACTICE_CODE_RE[1:-1]}') THEN left(org, 3) END AS trust_code
+               CASE WHEN regexp_full_match(org, {quote_literal(PRACTICE_CODE)}) THEN org END AS practice_code,
+               CASE WHEN NOT regexp_full_match(org, {quote_literal(PRACTICE_CODE)}) THEN left(org, 3) END AS trust_code
         FROM parsed p
         """
     )
@@ -276,7 +272,7 @@ REGISTER_RULES = [
             "date closed is unreadable"),
     RowRule("closed_after_received", "date_closed", "closed_date < received_date", "closed before it was received"),
     RowRule("organisation_code_shape", "organisation_code",
-            f"organisation_code IS NULL OR NOT regexp_full_match(organisation_code, '{ODS_CODE[1:-1]}')",
+            f"organisation_code IS NULL OR NOT regexp_full_match(organisation_code, {quote_literal(COMPLAINT_ORGANISATION_CODE)})",
             "organisation code is not an ODS code"),
     RowRule("known_organisation", "organisation_code", "org_unknown",
             "organisation code is not in the ODS reference (ref.gp_practices / ref.nhs_trusts)"),
@@ -298,7 +294,7 @@ def load_complaints_register(con: duckdb.DuckDBPyConnection, f: LandingFile) -> 
     for column, rule in mapped.items():
         by_field.setdefault(rule.field, column)
     select = ", ".join(
-        f"{clean_text_sql(_quoted(by_field[field])) if field in by_field else 'NULL::VARCHAR'} AS {field}"
+        f"{clean_text_sql(quote_identifier(by_field[field])) if field in by_field else 'NULL::VARCHAR'} AS {field}"
         for field in REGISTER_FIELDS
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE _reg_fields AS SELECT source_row, {select} FROM _reg_c")
@@ -322,8 +318,8 @@ def load_complaints_register(con: duckdb.DuckDBPyConnection, f: LandingFile) -> 
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _reg_typed AS
             SELECT * EXCLUDE (organisation_code), org AS organisation_code, {OUTCOME_SQL} AS outcome_value,
-                   CASE WHEN regexp_full_match(org, '{PRACTICE_CODE_RE[1:-1]}') THEN org END AS practice_code,
-                   CASE WHEN NOT regexp_full_match(org, '{PRACTICE_CODE_RE[1:-1]}') THEN left(org, 3) END AS trust_code,
+                   CASE WHEN regexp_full_match(org, {quote_literal(PRACTICE_CODE)}) THEN org END AS practice_code,
+                   CASE WHEN NOT regexp_full_match(org, {quote_literal(PRACTICE_CODE)}) THEN left(org, 3) END AS trust_code,
                    org || '/' || complaint_reference AS complaint_id,
                    'complaints:' || org || '/' || complaint_reference || ':description' AS comment_id,
                    received_date AS geo_date

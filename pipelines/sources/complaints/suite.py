@@ -7,10 +7,15 @@ loader change that let a broken return through would stop the file. Registers: o
 closed on or after it was received, outcomes and demographics from their vocabularies.
 """
 
-from pipelines.sources.shared.expectations import (
+from pipelines.sources.shared.codes import (
     ICB_CODE,
     ODS_CODE,
+    POSTCODE_DISTRICT,
+    PRACTICE_CODE,
     SUB_ICB_CODE,
+    anchored,
+)
+from pipelines.sources.shared.expectations import (
     YEARS,
     incremental_rows,
     people,
@@ -57,10 +62,10 @@ COMPLAINT_RETURNS = TableSuite(
     expectations=(
         in_set("form", ["KO41a", "KO41b"]),
         not_null("organisation_code"),
-        matches("organisation_code", ODS_CODE),
-        matches("practice_code", r"^[A-Z][0-9]{5}$"),
-        matches("sub_icb_code", SUB_ICB_CODE),
-        matches("icb_code", ICB_CODE),
+        matches("organisation_code", anchored(ODS_CODE)),
+        matches("practice_code", anchored(PRACTICE_CODE)),
+        matches("sub_icb_code", anchored(SUB_ICB_CODE)),
+        matches("icb_code", anchored(ICB_CODE)),
         not_null("period_start"),
         not_null("period_end"),
         ordered("period_start", "period_end"),
@@ -109,15 +114,15 @@ COMPLAINTS = TableSuite(
         not_null("complaint_id"),
         unique("complaint_id"),
         not_null("complaint_reference"),
-        matches("organisation_code", ODS_CODE),
-        matches("icb_code", ICB_CODE),
+        matches("organisation_code", anchored(ODS_CODE)),
+        matches("icb_code", anchored(ICB_CODE)),
         not_null("received_date"),
         ordered("received_date", "closed_date"),
         between("days_to_close", 0, 3_650),
         in_set("outcome", OUTCOMES),
         *people("age_band", "sex", "ethnicity", "ethnicity_band"),
         # The outward code only (never a full postcode: that would identify a household).
-        matches("postcode_district", r"^[A-Z]{1,2}[0-9][0-9A-Z]?$"),
+        matches("postcode_district", anchored(POSTCODE_DISTRICT)),
         unique("comment_id"),
     ),
     derived=(

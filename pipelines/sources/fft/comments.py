@@ -30,15 +30,13 @@ from pipelines.ingest.files import FileRejected, LandingFile
 from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows_by_file
 from pipelines.sources.fft import policy as P
 from pipelines.sources.fft.common import (
-    PRACTICE_CODE_RE,
-    SITE_CODE_RE,
-    TRUST_CODE_RE,
     ensure_fft_tables,
     ensure_geography_views,
     geography_sql,
     resolve_date_texts,
 )
 from pipelines.sources.fft.workbook import header_map
+from pipelines.sources.shared.codes import PRACTICE_CODE, PRACTICE_SITE_OR_TRUST_CODE
 from pipelines.sources.shared.comments import is_substantive_sql
 
 FIELDS = ("record_id", "date", "organisation_code", "organisation", "respondent_id", "location_1", "location_2",
@@ -94,10 +92,6 @@ def clean_text_sql(column: str) -> str:
     return f"nullif(trim(CASE WHEN {needs_folding} THEN {folded} ELSE {column} END), '')"
 
 
-# Any ODS code a comment row may name its organisation by: a practice, a trust or a trust's site.
-ODS_CODE_RE = "|".join(f"(?:{pattern[1:-1]})" for pattern in (PRACTICE_CODE_RE, SITE_CODE_RE, TRUST_CODE_RE))
-
-
 def ensure_comment_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Temp macros ``comment_rows.sql`` uses, written from the rules above so each is said once:
     ``fft_clean_text(v)``, ``fft_ods_code(v)`` (upper-cased ODS code or NULL), ``fft_practice_code(code)``."""
@@ -105,8 +99,8 @@ def ensure_comment_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"""CREATE OR REPLACE TEMP MACRO fft_clean_text(v) AS {clean_text_sql("v")};
             CREATE OR REPLACE TEMP MACRO fft_ods_code(v) AS
-                CASE WHEN regexp_full_match({code}, '{ODS_CODE_RE}') THEN {code} END;
-            CREATE OR REPLACE TEMP MACRO fft_practice_code(code) AS regexp_full_match(code, '{PRACTICE_CODE_RE[1:-1]}');"""
+                CASE WHEN regexp_full_match({code}, {quote_literal(PRACTICE_SITE_OR_TRUST_CODE)}) THEN {code} END;
+            CREATE OR REPLACE TEMP MACRO fft_practice_code(code) AS regexp_full_match(code, {quote_literal(PRACTICE_CODE)});"""
     )
 
 

@@ -140,12 +140,6 @@ def geography_sql(rows: str, key: str = "source_row") -> str:
     """
 
 
-# ODS code shapes, for deciding what kind of organisation a code names.
-PRACTICE_CODE_RE = "^[A-Z][0-9]{5}$"
-TRUST_CODE_RE = "^R[A-Z0-9]{2}$"
-SITE_CODE_RE = "^R[A-Z0-9]{2}[A-Z0-9]{2}$"
-
-
 TABLES_SQL = Path(__file__).with_name("tables.sql")
 COMMENT_TABLES = ("raw.fft_comment_rows", "raw.comment_text", "staged.comments", "staged.fft_comment_details")
 

@@ -8,7 +8,8 @@ whole: settings and levels from the known vocabulary, one row per organisation a
 source's free text, by the ``staged.comments`` suite.
 """
 
-from pipelines.sources.shared.expectations import ICB_CODE, ODS_CODE, YEARS
+from pipelines.sources.shared.codes import ICB_CODE, ODS_CODE, anchored
+from pipelines.sources.shared.expectations import YEARS
 from pipelines.validation.expectations import (
     Derived,
     TableSuite,
@@ -90,9 +91,9 @@ FFT_SCORES = TableSuite(
     expectations=(
         *_measures(),
         in_set("level", LEVELS),
-        matches("organisation_code", ODS_CODE),
-        matches("trust_code", ODS_CODE),
-        matches("icb_code", ICB_CODE),
+        matches("organisation_code", anchored(ODS_CODE)),
+        matches("trust_code", anchored(ODS_CODE)),
+        matches("icb_code", anchored(ICB_CODE)),
     ),
     derived=(
         _cross_columns("level"),
@@ -118,7 +119,7 @@ FFT_AGGREGATE_SCORES = TableSuite(
         *_measures(),
         in_set("aggregate_level", AGGREGATE_LEVELS),
         not_null("aggregate_name"),
-        matches("aggregate_code", ICB_CODE),
+        matches("aggregate_code", anchored(ICB_CODE)),
     ),
     derived=(
         _cross_columns("aggregate_level"),

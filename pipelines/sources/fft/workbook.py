@@ -26,6 +26,7 @@ from pipelines.ingest.files import FileRejected, LandingFile
 from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows
 from pipelines.sources.fft import policy as P
 from pipelines.sources.fft.common import ensure_fft_tables
+from pipelines.sources.shared.codes import FFT_SHEET_CODE
 from pipelines.sources.shared.header_map import field_map
 
 HERE = Path(__file__).parent
@@ -175,7 +176,7 @@ def _is_data_row(values: dict[str, str]) -> bool:
     ]
     if measures:
         return True
-    if any(re.fullmatch(r"[A-Z0-9]{3,6}", values.get(k, "").strip()) for k in CODE_FIELDS):
+    if any(re.fullmatch(FFT_SHEET_CODE, values.get(k, "").strip()) for k in CODE_FIELDS):
         return True
     return any(re.match(r"(england|selection)", values.get(k, "").strip().lower()) for k in NAME_FIELDS)
 

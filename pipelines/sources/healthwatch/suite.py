@@ -6,7 +6,8 @@ each file as a whole: one register row per file, one report row per document wit
 findings numbered once each, and stars 1-5 that agree with the comments-order rating (6 - stars).
 """
 
-from pipelines.sources.shared.expectations import ICB_CODE, LAD_CODE, ODS_CODE, SUB_ICB_CODE, incremental_rows
+from pipelines.sources.shared.codes import ICB_CODE, LAD_CODE, ODS_CODE, SUB_ICB_CODE, anchored
+from pipelines.sources.shared.expectations import incremental_rows
 from pipelines.validation.expectations import (
     Derived,
     TableSuite,
@@ -61,9 +62,9 @@ HEALTHWATCH_REPORTS = TableSuite(
         between("findings", 1, None),
         between("findings_quarantined", 0, None),
         between("characters", 1, None),
-        matches("local_authority_code", LAD_CODE),
-        matches("sub_icb_code", SUB_ICB_CODE),
-        matches("icb_code", ICB_CODE),
+        matches("local_authority_code", anchored(LAD_CODE)),
+        matches("sub_icb_code", anchored(SUB_ICB_CODE)),
+        matches("icb_code", anchored(ICB_CODE)),
     ),
     rows=(1, 1),  # a document is one report
 )
@@ -83,8 +84,8 @@ HEALTHWATCH_FINDINGS = TableSuite(
         between("page", 1, 2_000),
         between("characters", 1, None),
         not_null("text_ref"),
-        matches("local_authority_code", LAD_CODE),
-        matches("icb_code", ICB_CODE),
+        matches("local_authority_code", anchored(LAD_CODE)),
+        matches("icb_code", anchored(ICB_CODE)),
     ),
     derived=(
         Derived(
@@ -106,8 +107,8 @@ HEALTHWATCH_REVIEWS = TableSuite(
         unique("review_id"),
         not_null("comment_id"),
         unique("comment_id"),
-        matches("organisation_code", ODS_CODE),
-        matches("icb_code", ICB_CODE),
+        matches("organisation_code", anchored(ODS_CODE)),
+        matches("icb_code", anchored(ICB_CODE)),
         not_null("review_date"),
         not_null("stars"),
         between("stars", 1, 5),

@@ -8,7 +8,14 @@ that is clearly something else (a regional extract saved over the national one, 
 """
 
 from pipelines.sources.reference import policy
-from pipelines.sources.reference.readers import ICB_CODE, PRACTICE_CODE, SUB_ICB_CODE
+from pipelines.sources.shared.codes import (
+    EPRACCUR_ORGANISATION_CODE,
+    ICB_CODE,
+    PRACTICE_CODE,
+    REGION_CODE,
+    SUB_ICB_CODE,
+    anchored,
+)
 from pipelines.validation.expectations import TableSuite, between, in_set, matches, not_null, ordered, unique
 from schemas.contracts import contract
 
@@ -25,7 +32,7 @@ GP_PRACTICES = TableSuite(
     expectations=(
         not_null("practice_code"),
         unique(*policy.GP_PRACTICES.key),  # rows sharing it were quarantined (duplicate_key)
-        matches("practice_code", r"^[A-Z0-9]{3,8}$"),
+        matches("practice_code", anchored(EPRACCUR_ORGANISATION_CODE)),
         not_null("status"),
         in_set("status", ["A", "C", "D", "P"]),
         between("prescribing_setting", *PRESCRIBING_SETTINGS),
@@ -43,13 +50,13 @@ PRACTICE_GEOGRAPHY = TableSuite(
     expectations=(
         not_null("extract_date"),
         unique(*policy.PRACTICE_GEOGRAPHY.key),
-        matches("practice_code", PRACTICE_CODE),
+        matches("practice_code", anchored(PRACTICE_CODE)),
         in_set("geography_era", ["CCG", "ICB"]),
         not_null("sub_icb_code"),
-        matches("sub_icb_code", SUB_ICB_CODE),
+        matches("sub_icb_code", anchored(SUB_ICB_CODE)),
         not_null("icb_code"),
-        matches("icb_code", ICB_CODE),
-        matches("region_code", r"^Y[0-9A-Z]{2}$"),  # Y56 ...; the synthetic sample uses YZ9
+        matches("icb_code", anchored(ICB_CODE)),
+        matches("region_code", anchored(REGION_CODE)),
     ),
     rows=(1, 12_000),  # ~6,500-7,500 practices nationally
 )
@@ -126,8 +133,8 @@ CCG_ICB_CROSSWALK = TableSuite(
     columns=contract("ref.ccg_icb_crosswalk").suite_columns(),
     expectations=(
         unique("ccg_code"),
-        matches("ccg_code", SUB_ICB_CODE),
-        matches("icb_code", ICB_CODE),
+        matches("ccg_code", anchored(SUB_ICB_CODE)),
+        matches("icb_code", anchored(ICB_CODE)),
     ),
     rows=(1, 1_000),  # 191 CCGs at their peak, 106 at the end; third-party lists repeat a few
 )

@@ -4,12 +4,9 @@ One suite serves every source: the audit validates a file's own rows (``source_f
 wrote them (FFT comment exports, complaints registers, Healthwatch reports and reviews, stories).
 """
 
+from pipelines.sources.shared.codes import ICB_CODE, LAD_CODE, ODS_CODE, PRACTICE_CODE, SUB_ICB_CODE, anchored
 from pipelines.sources.shared.expectations import (
-    ICB_CODE,
-    LAD_CODE,
-    ODS_CODE,
     PEOPLE_COLUMNS,
-    SUB_ICB_CODE,
     YEARS,
     incremental_rows,
     people,
@@ -41,11 +38,11 @@ COMMENTS = TableSuite(
         in_set("channel", CHANNELS),
         not_null("text_ref"),
         not_null("is_substantive"),
-        matches("organisation_code", ODS_CODE),
-        matches("practice_code", r"^[A-Z][0-9]{5}$"),
-        matches("sub_icb_code", SUB_ICB_CODE),
-        matches("icb_code", ICB_CODE),
-        matches("local_authority_code", LAD_CODE),
+        matches("organisation_code", anchored(ODS_CODE)),
+        matches("practice_code", anchored(PRACTICE_CODE)),
+        matches("sub_icb_code", anchored(SUB_ICB_CODE)),
+        matches("icb_code", anchored(ICB_CODE)),
+        matches("local_authority_code", anchored(LAD_CODE)),
         between("rating", 1, 5),  # 1 very positive ... 5 very negative, whatever the source's scale
         *people("ethnicity_band", *PEOPLE_COLUMNS),
     ),

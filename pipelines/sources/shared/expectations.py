@@ -1,15 +1,11 @@
-"""What several sources' suites share: code shapes, plausible years and the people vocabulary as regexes."""
+"""What several sources' suites share: plausible years and the people vocabulary as regexes (code shapes are
+in ``pipelines/sources/shared/codes.py``)."""
 
 import duckdb
 
 from pipelines.validation.expectations import Expect, RowCountRule, in_set, matches, one_of
 from schemas.people import AGE_BANDS, NOT_STATED, PREFER_NOT, VOCABULARY
 
-# Any ODS organisation code: practice A12345, trust RXX, site RXX01, independent provider NT4 / AXG12 ...
-ODS_CODE = r"^[A-Z0-9]{3,9}$"
-ICB_CODE = r"^Q[A-Z0-9]{2}$"
-SUB_ICB_CODE = r"^([0-9A-Z]{3}|[0-9A-Z]{5})$"
-LAD_CODE = r"^[EWSN][0-9]{8}$"
 # Feedback in Chorus is this century's: FFT began in 2013, Care Opinion in 2005, Healthwatch in 2013.
 YEARS = (2000, 2035)
 

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import duckdb
 
+from pipelines.core.sql import quote_literal
 from pipelines.core.store import table_exists
-
-PRACTICE_RE = "[A-Z][0-9]{5}"
+from pipelines.sources.shared.codes import ODS_CHARACTERS, PRACTICE_CODE
 
 
 def practice_code_sql(code: str) -> str:
     """SQL: the code when it is shaped like a GP practice code, else NULL."""
-    return f"CASE WHEN regexp_full_match({code}, '{PRACTICE_RE}') THEN {code} END"
+    return f"CASE WHEN regexp_full_match({code}, {quote_literal(PRACTICE_CODE)}) THEN {code} END"
 
 
 def trust_code_sql(code: str) -> str:
     """SQL: the trust a trust or site code belongs to (first three characters), else NULL."""
     return (
-        f"CASE WHEN NOT regexp_full_match({code}, '{PRACTICE_RE}') AND length({code}) IN (3, 5) "
-        f"AND regexp_full_match({code}, '[A-Z0-9]+') THEN left({code}, 3) END"
+        f"CASE WHEN NOT regexp_full_match({code}, {quote_literal(PRACTICE_CODE)}) AND length({code}) IN (3, 5) "
+        f"AND regexp_full_match({code}, {quote_literal(ODS_CHARACTERS)}) THEN left({code}, 3) END"
     )
 
 

@@ -6,7 +6,8 @@ suites check each file: one row per story, criticality 0-5 and rating 1-5, the f
 named by a well-formed ODS code and numbered once per story, tags with a known polarity.
 """
 
-from pipelines.sources.shared.expectations import ICB_CODE, ODS_CODE, SUB_ICB_CODE, YEARS, incremental_rows
+from pipelines.sources.shared.codes import ICB_CODE, ODS_CODE, SUB_ICB_CODE, anchored
+from pipelines.sources.shared.expectations import YEARS, incremental_rows
 from pipelines.validation.expectations import (
     Derived,
     TableSuite,
@@ -43,9 +44,9 @@ STORIES = TableSuite(
         between("days_to_first_response", 0, None),
         between("tags_positive", 0, None),
         between("tags_negative", 0, None),
-        matches("organisation_code", ODS_CODE),
-        matches("sub_icb_code", SUB_ICB_CODE),
-        matches("icb_code", ICB_CODE),
+        matches("organisation_code", anchored(ODS_CODE)),
+        matches("sub_icb_code", anchored(SUB_ICB_CODE)),
+        matches("icb_code", anchored(ICB_CODE)),
     ),
     derived=(
         Derived(
@@ -68,9 +69,9 @@ STORY_SERVICES = TableSuite(
         not_null("story_id"),
         unique("story_id", "service_no"),
         between("service_no", 1, None),
-        matches("organisation_code", ODS_CODE),
-        matches("sub_icb_code", SUB_ICB_CODE),
-        matches("icb_code", ICB_CODE),
+        matches("organisation_code", anchored(ODS_CODE)),
+        matches("sub_icb_code", anchored(SUB_ICB_CODE)),
+        matches("icb_code", anchored(ICB_CODE)),
         not_null("geography_matched"),
     ),
     rows=(0, 5_000_000),  # a collection may name no services
