@@ -188,7 +188,7 @@ def quarantine_formula_text(
                    || 'formulas or error values instead of values; re-export it with values only', 'row'
             FROM (UNPIVOT (SELECT source_row, {cells} FROM {target} WHERE {any_formula})
                   ON {names} INTO NAME name VALUE value)
-            WHERE regexp_matches(value, '{FORMULA_CELL_RE}')""",
+            WHERE regexp_matches(value, {quote_literal(FORMULA_CELL_RE)})""",
         [source, source_file, file_sha256],
     )
     con.execute(f"DELETE FROM {target} WHERE {any_formula}")

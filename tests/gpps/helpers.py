@@ -15,7 +15,7 @@ from pipelines.sources.gpps import readers as L
 from pipelines.sources.reference import readers as R
 
 FIXTURES = Path(__file__).parent / "fixtures"
-DERIVED_SQL = Path(R.__file__).parent / "derived.sql"
+DERIVED_SQL = R.DERIVED_SQL
 
 # (extract date, era, practice, sub-ICB / CCG, ICB / STP): the fixtures' practices are real ODS codes.
 GEOGRAPHY = [

@@ -9,6 +9,7 @@ import pytest
 
 from pipelines.core.store import open_store
 from pipelines.sources.gpps import readers as L
+from pipelines.sources.gpps.readers import results
 from tests.conftest import query
 from tests.gpps.helpers import FIXTURES, ingest, landing_with
 
@@ -24,13 +25,14 @@ def _clean_lines() -> list[str]:
 @pytest.fixture
 def text_path_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
-    real = L.read_text_wide
+    real = results.read_text_wide
 
     def spy(con, landing_file, plan):  # noqa: ANN001, ANN202
         calls.append(landing_file.rel_path)
         return real(con, landing_file, plan)
 
-    monkeypatch.setattr(L, "read_text_wide", spy)
+    # load_results finds the all-text path in its own module, so the spy goes there.
+    monkeypatch.setattr(results, "read_text_wide", spy)
     return calls
 
 

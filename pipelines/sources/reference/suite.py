@@ -1,6 +1,6 @@
 """Reference suites: what each reference table must look like per file before it is published.
 
-Row rules (``pipelines/sources/reference/readers.py``) have already quarantined rows with malformed
+Row rules (``pipelines/sources/reference/readers/``) have already quarantined rows with malformed
 codes and dates; these suites are about the file as a whole: the columns and types the marts rely on,
 a plausible number of rows, keys unique within the file, vocabularies, ranges and date order. Ranges are
 set from the real national files (``../shared/data``) with head-room, so a real file passes and a file
@@ -11,6 +11,7 @@ from pipelines.sources.reference import policy
 from pipelines.sources.shared.codes import (
     EPRACCUR_ORGANISATION_CODE,
     ICB_CODE,
+    LSOA_CODE,
     PRACTICE_CODE,
     REGION_CODE,
     SUB_ICB_CODE,
@@ -103,7 +104,7 @@ LSOA_DEPRIVATION = TableSuite(
     expectations=(
         not_null("lsoa_code"),
         unique("lsoa_code"),
-        matches("lsoa_code", r"^[EW]01[0-9]{6}$"),
+        matches("lsoa_code", anchored(LSOA_CODE)),
         between("imd_rank", 1, ENGLAND_LSOAS),
         between("imd_decile", 1, 10),
         between("imd_quintile", 1, 5),

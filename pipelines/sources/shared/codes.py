@@ -56,8 +56,11 @@ LAD_CODE = "[EWSN][0-9]{8}"
 # An English local authority district as the ONS LAD → ICB lookup holds them: E06 / E07 / E08 / E09 and six
 # digits (unitary, non-metropolitan, metropolitan, London borough).
 ENGLISH_LAD_CODE = "E0[6-9][0-9]{6}"
-# LSOA (2011): E01 / W01 and seven digits.
-LSOA_CODE = "[EW]0[0-9]{7}"
+# LSOA (2011): E01 / W01 and six digits (E01000001), as the suite checks it.
+LSOA_CODE = "[EW]01[0-9]{6}"
+# Any England / Wales area code of the E0 / W0 families and seven digits (output areas E00, LSOAs E01,
+# MSOAs E02, LADs E06-E09 …): the looser shape the LSOA reader's row rule has always checked.
+ENGLAND_WALES_AREA_CODE = "[EW]0[0-9]{7}"
 # A postcode's outward code only (never a full postcode: that would identify a household).
 POSTCODE_DISTRICT = "[A-Z]{1,2}[0-9][0-9A-Z]?"
 

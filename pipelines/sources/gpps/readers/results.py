@@ -1,5 +1,4 @@
-"""GPPS layouts: the published results files of every generation, reporting-variable lists and
-respondent-level extracts (docs/DESIGN.md section 4, "GP Patient Survey").
+"""GPPS published results, every header generation (2017-2021, 2022-2023, 2024+) and level.
 
 Results files are wide (one row per organisation, ~600-1,100 columns). They are read in one pass with
 typed (DOUBLE) measure columns; a file with any cell that is not a number or blank is read again as
@@ -10,19 +9,19 @@ passes through pandas. As before this change, results files have no ``raw`` tabl
 the landing file itself (kept, its SHA-256 in the ledger), and a quarantined row keeps the text of its
 offending cell in ``quarantine.rows``. Names, parents and the file hash sit once per organisation in
 ``staged.gpps_organisations`` instead of on each of its ~400 long rows.
+
+The three generations load the same way: ``grammar.py`` reads each one's header into the same plan, and
+the layouts at the end of this module tell them apart by their header.
 """
 
 from __future__ import annotations
 
-import csv
-import re
 from dataclasses import replace
-from functools import lru_cache
 from itertools import pairwise
-from pathlib import Path
 
 import duckdb
 
+from pipelines.core.sql import quote_identifier, quote_literal
 from pipelines.core.store import duckdb_setting
 from pipelines.ingest.csv_staging import _csv_error_message, stage_csv
 from pipelines.ingest.detect import Layout, LoadCounts
@@ -31,115 +30,18 @@ from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows
 from pipelines.ingest.read_rules import FORMULA_CELL_RE
 from pipelines.sources.gpps import grammar as G
 from pipelines.sources.gpps import policy as P
-from pipelines.sources.gpps.catalogue import load_catalogue, measures_for_year, positive_summary_codes
+from pipelines.sources.gpps.catalogue import measures_for_year, positive_summary_codes
+from pipelines.sources.gpps.readers.common import (
+    SENTINELS,
+    SUPPRESSION_MARKERS,
+    SUPPRESSION_TEXT_SQL,
+    _header_of,
+    _known_practices,
+    _require_year,
+    prepare,
+    survey_year_of,
+)
 from pipelines.sources.gpps.year_rule import reject_year_contradiction
-from schemas.people import ensure_people_vocabulary
-
-HERE = Path(__file__).parent
-TABLES_SQL = (HERE / "tables.sql").read_text()
-HEADER_MAP_CSV = HERE / "respondent_headers.csv"
-PRACTICE_CODE = r"[A-Z][0-9]{5}"
-# A value that never occurs in a real file: blank cells must stay '' (a suppression), distinct from
-# the NULL that stands for a column the file does not have.
-
-_MACROS = """
-CREATE OR REPLACE MACRO gpps_sentinel(v) AS
-    v IS NOT NULL AND (trim(v) IN ('', '*', '-') OR try_cast(trim(v) AS DOUBLE) IN (-97, -98, -99));
-CREATE OR REPLACE MACRO gpps_num(v) AS
-    CASE WHEN try_cast(trim(v) AS DOUBLE) IN (-97, -98, -99) THEN NULL ELSE try_cast(trim(v) AS DOUBLE) END;
-CREATE OR REPLACE MACRO gpps_bad(v) AS
-    v IS NOT NULL AND trim(v) NOT IN ('', '*', '-') AND try_cast(trim(v) AS DOUBLE) IS NULL;
-"""
-
-
-def _migrate_wide_results(con: duckdb.DuckDBPyConnection) -> None:
-    """Stores made before ``staged.gpps_organisations``: move the per-organisation columns out of the
-    long table (names, parents, generation, file hash) and keep the slim shape; no file is re-read."""
-    old = con.execute(
-        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'staged' "
-        "AND table_name = 'gpps_results' AND column_name = 'file_sha256'"
-    ).fetchone()[0]
-    if not old:
-        return
-    con.execute("ALTER TABLE staged.gpps_results RENAME TO gpps_results_wide_old")
-    con.execute(TABLES_SQL)
-    con.execute(
-        """INSERT INTO staged.gpps_organisations BY NAME
-           SELECT DISTINCT survey_year, generation, series, level, org_code, org_name, pcn_code, ccg_code, ics_code,
-                  source_file, file_sha256, source_row FROM staged.gpps_results_wide_old"""
-    )
-    con.execute("INSERT INTO staged.gpps_results BY NAME SELECT * EXCLUDE (generation, org_name, pcn_code, ccg_code, "
-                "ics_code, file_sha256) FROM staged.gpps_results_wide_old")  # fmt: skip
-    con.execute("DROP TABLE staged.gpps_results_wide_old")
-
-
-def ensure_gpps_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the GPPS tables, the catalogue, the people vocabulary and the parsing macros."""
-    _migrate_wide_results(con)
-    con.execute(TABLES_SQL)
-    con.execute(_MACROS)
-
-
-def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Everything an ingest needs before the first file: tables, catalogue, vocabulary."""
-    ensure_gpps_tables(con)
-    load_catalogue(con)
-    ensure_people_vocabulary(con)
-
-
-def survey_year_of(landing_file: LandingFile) -> int | None:
-    """The survey year written in the file name (GPPS_2023_Practice_data…); None when absent."""
-    years = re.findall(r"(?<!\d)(20[1-3]\d)(?!\d)", landing_file.path.name)
-    return int(years[0]) if years else None
-
-
-def _require_year(landing_file: LandingFile) -> int:
-    year = survey_year_of(landing_file)
-    if year is None:
-        raise FileRejected(
-            f"{landing_file.rel_path}: the survey year is not in the file name; name GPPS files as published, "
-            "e.g. GPPS_2023_Practice_data_(weighted)_(csv)_PUBLIC.csv"
-        )
-    return year
-
-
-def _ident(column: str) -> str:
-    return '"' + column.replace('"', '""') + '"'
-
-
-def _lit(value: str | None) -> str:
-    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
-
-
-def known_practices_sql(year_param: str = "$year") -> str:
-    """Practices in the geography of a survey year: versions overlapping the year, or the first
-    version when the year is older than every extract (ref.practice_geography_versions' own rule)."""
-    return f"""
-        SELECT DISTINCT practice_code FROM ref.practice_geography_versions
-        WHERE (valid_from <= make_date({year_param}, 12, 31)
-               AND (valid_to IS NULL OR valid_to > make_date({year_param}, 1, 1)))
-           OR (valid_from = (SELECT min(valid_from) FROM ref.practice_geography_versions)
-               AND make_date({year_param}, 1, 1) < valid_from)
-    """
-
-
-def _known_practices(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, year: int) -> None:
-    """Temp table ``_gpps_known`` of practice codes valid in ``year``; fails the file with no geography."""
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ref' AND table_name = 'practice_geography_versions'"
-    ).fetchone()[0]
-    rows = con.execute("SELECT count(*) FROM ref.practice_geography_versions").fetchone()[0] if exists else 0
-    if not rows:
-        raise FileRejected(
-            f"{landing_file.rel_path}: no practice geography is loaded, so practice codes cannot be checked; "
-            "materialise the reference group (ref.practice_geography_versions) first"
-        )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _gpps_known AS {known_practices_sql('$year')}", {"year": year})
-
-
-# --------------------------------------------------------------------------------------------------
-# Published results
-# --------------------------------------------------------------------------------------------------
 
 
 def plan_for(landing_file: LandingFile, header: list[str] | None = None) -> tuple[int, G.HeaderPlan]:
@@ -162,9 +64,6 @@ def plan_for(landing_file: LandingFile, header: list[str] | None = None) -> tupl
     return year, plan
 
 
-SENTINELS = "(-97, -98, -99)"
-
-
 def numeric_columns(plan: G.HeaderPlan) -> list[str]:
     """The columns read as numbers: every cell a result spec uses, plus the survey context columns."""
     used = {c for spec in plan.specs for c in spec.columns() if c}
@@ -175,15 +74,20 @@ def read_typed(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, plan: 
     """Fast path: read straight into temp table ``_gpps_wide`` with DOUBLE measure columns.
 
     Identifier columns stay text (blank stays ''), blank measure cells are NULL (a suppression). Returns
-    the rows read, or None when any cell is not a number or a blank ('*', '-', 'n/a', a ragged row …):
+    the rows read, or None when any cell is not a number or a blank (a suppression marker, 'n/a', a ragged row …):
     then the file is read again as all-text (``read_text_wide``), which says which row and cell is wrong.
     """
     numeric = set(numeric_columns(plan))
     text = [c for c in plan.header if c not in numeric]
     spec = (
-        "{" + ", ".join(f"{_lit(c)}: '{'DOUBLE' if c in numeric else 'VARCHAR'}'" for c in plan.header) + "}"
+        "{"
+        + ", ".join(
+            f"{quote_literal(c)}: {quote_literal('DOUBLE' if c in numeric else 'VARCHAR')}"
+            for c in plan.header
+        )
+        + "}"
     )
-    force = ", force_not_null = [" + ", ".join(_lit(c) for c in text) + "]" if text else ""
+    force = ", force_not_null = [" + ", ".join(quote_literal(c) for c in text) + "]" if text else ""
     # A failed statement would abort the file's transaction, so a bad cell is not an error here: DuckDB skips
     # the row and records it in a rejects table, and any rejection sends the file down the all-text path.
     con.execute("DROP TABLE IF EXISTS _gpps_rejects; DROP TABLE IF EXISTS _gpps_reject_scans")
@@ -209,7 +113,9 @@ def read_typed(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, plan: 
     if not rejected and text:
         # Formula text in a number column is a rejected cell; in a text column (a name) it is found here.
         # Either way the all-text path quarantines the row (formula_text).
-        formula = " OR ".join(f"regexp_matches({_ident(c)}, '{FORMULA_CELL_RE}')" for c in text)
+        formula = " OR ".join(
+            f"regexp_matches({quote_identifier(c)}, {quote_literal(FORMULA_CELL_RE)})" for c in text
+        )
         rejected = con.execute(f"SELECT count(*) FROM _gpps_wide WHERE {formula}").fetchone()[0]
     if rejected:
         con.execute("DROP TABLE _gpps_wide")
@@ -231,12 +137,13 @@ def read_text_wide(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, pl
             if col and col not in label:
                 label[col] = f"{spec.question} option {spec.response_option}"
     typed = ", ".join(
-        f"CASE WHEN trim({_ident(c)}) IN ('', '*', '-') THEN NULL ELSE try_cast(trim({_ident(c)}) AS DOUBLE) END AS {_ident(c)}"
-        if c in numeric else _ident(c)
+        f"CASE WHEN trim({quote_identifier(c)}) IN {SUPPRESSION_TEXT_SQL} THEN NULL ELSE try_cast(trim({quote_identifier(c)}) AS DOUBLE) END AS {quote_identifier(c)}"
+        if c in numeric else quote_identifier(c)
         for c in plan.header
     )  # fmt: skip
     bad = [
-        f"CASE WHEN gpps_bad({_ident(c)}) THEN [{_lit(text)}, {_ident(c)}] END" for c, text in label.items()
+        f"CASE WHEN gpps_bad({quote_identifier(c)}) THEN [{quote_literal(text)}, {quote_identifier(c)}] END"
+        for c, text in label.items()
     ]
     con.execute(
         f"""
@@ -253,7 +160,9 @@ def _clean(column: str | None) -> str:
     """A typed cell with the negative sentinels made NULL; NULL for a column the file does not have."""
     if column is None:
         return "NULL::DOUBLE"
-    return f"CASE WHEN {_ident(column)} IN {SENTINELS} THEN NULL ELSE {_ident(column)} END"
+    return (
+        f"CASE WHEN {quote_identifier(column)} IN {SENTINELS} THEN NULL ELSE {quote_identifier(column)} END"
+    )
 
 
 def results_sql(plan: G.HeaderPlan, measures: dict) -> str:
@@ -265,7 +174,11 @@ def results_sql(plan: G.HeaderPlan, measures: dict) -> str:
     specs = plan.specs
 
     def strings(values: list[str | None]) -> str:
-        return "[" + ", ".join(_lit(v) + "::VARCHAR" if v is None else _lit(v) for v in values) + "]"
+        return (
+            "["
+            + ", ".join(quote_literal(v) + "::VARCHAR" if v is None else quote_literal(v) for v in values)
+            + "]"
+        )
 
     lists = [
         f"unnest({strings([s.question for s in specs])}) AS question",
@@ -285,7 +198,9 @@ def results_sql(plan: G.HeaderPlan, measures: dict) -> str:
         lists.append(f"unnest([{', '.join(_clean(s.columns()[k]) for s in specs)}]) AS {name}")
     suppressed = []
     for s in specs:
-        cells = [f"{_ident(c)} IS NULL OR {_ident(c)} IN {SENTINELS}" for c in s.columns() if c]
+        cells = [
+            f"{quote_identifier(c)} IS NULL OR {quote_identifier(c)} IN {SENTINELS}" for c in s.columns() if c
+        ]
         suppressed.append("(" + (" OR ".join(cells) or "FALSE") + ")")
     lists.append(f"unnest([{', '.join(suppressed)}]) AS suppressed")
     return ", ".join(lists)
@@ -331,10 +246,19 @@ def load_results(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
         rows_read = read_text_wide(con, f, plan)
     elif rows_read == 0:
         raise FileRejected(f"{f.rel_path}: the file has a header but no data rows")
-    code = f"nullif(trim({_ident(plan.code_column)}), '')" if plan.code_column else _lit(G.NATIONAL_CODE)
-    name = _ident(plan.name_column) if plan.name_column else ("'England'" if not plan.code_column else "NULL")
+    code = (
+        f"nullif(trim({quote_identifier(plan.code_column)}), '')"
+        if plan.code_column
+        else quote_literal(G.NATIONAL_CODE)
+    )
+    name = (
+        quote_identifier(plan.name_column)
+        if plan.name_column
+        else (quote_literal("England") if not plan.code_column else "NULL")
+    )
     parents = ", ".join(
-        f"{('nullif(trim(' + _ident(plan.parents[p]) + '), ' + repr('') + ')') if p in plan.parents else 'NULL'} AS {p}"
+        (f"nullif(trim({quote_identifier(plan.parents[p])}), '')" if p in plan.parents else "NULL")
+        + f" AS {p}"
         for p in ("pcn_code", "ccg_code", "ics_code")
     )
     known = "org_code IN (SELECT practice_code FROM _gpps_known)" if plan.level == "practice" else "TRUE"
@@ -353,7 +277,7 @@ def load_results(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
         RowRule("practice_in_geography", "org_code", "NOT known",
                 f"practice code is not in the practice geography of {year} (ref.practice_geography_versions)"),
         RowRule("values_numeric", "bad_value", "bad_value IS NOT NULL",
-                "a published value is neither a number nor a suppression marker (-97/-98/-99, *, -, blank)"),
+                f"a published value is neither a number nor a suppression marker ({SUPPRESSION_MARKERS})"),
     ]  # fmt: skip
     quarantined = quarantine_rows(con, "_gpps_rows", rules, f, policy=P.RESULTS)
     con.execute(
@@ -458,14 +382,9 @@ def quarantine_values(con: duckdb.DuckDBPyConnection, f: LandingFile, plan: G.He
     )
 
 
-def _header_of(landing_file: LandingFile) -> list[str]:
-    try:
-        return landing_file.csv_header()
-    except (UnicodeDecodeError, csv.Error):
-        return []
-
-
 def _sniff_generation(generation: str):  # noqa: ANN202 - returns a predicate
+    """A layout's sniff: whether a file's header reads as ``generation``."""
+
     def sniff(landing_file: LandingFile) -> bool:
         header = _header_of(landing_file)
         return bool(header) and G.detect_generation(header, survey_year_of(landing_file)) == generation
@@ -473,221 +392,7 @@ def _sniff_generation(generation: str):  # noqa: ANN202 - returns a predicate
     return sniff
 
 
-# --------------------------------------------------------------------------------------------------
-# List of reporting variables
-# --------------------------------------------------------------------------------------------------
-
-
-def load_variables(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
-    """A year's "list of reporting variables" (Variable, Description) into ``ref.gpps_variables``."""
-    prepare(con)
-    year = _require_year(f)
-    rows_read = stage_csv(con, f, "_gpps_vars", keep_empty=True)
-    con.execute(
-        """CREATE OR REPLACE TEMP VIEW _gpps_vars_typed AS
-           SELECT source_row, lower(trim(variable)) AS variable, description FROM _gpps_vars"""
-    )
-    rules = [RowRule("variable_present", "variable", "variable = ''", "Variable is blank")]
-    quarantined = quarantine_rows(con, "_gpps_vars_typed", rules, f, policy=P.VARIABLES)
-    con.execute(
-        f"""INSERT INTO ref.gpps_variables BY NAME
-            SELECT $year AS survey_year, variable, description, $file AS source_file, $sha AS file_sha256, source_row
-            FROM _gpps_vars_typed WHERE {passing_rows(rules)}""",
-        {"year": year, "file": f.rel_path, "sha": f.sha256},
-    )
-    return LoadCounts(rows_read, rows_read - quarantined, quarantined)
-
-
-# --------------------------------------------------------------------------------------------------
-# Respondent-level extracts
-# --------------------------------------------------------------------------------------------------
-
-RESPONDENT_FIELDS = ("respondent_id", "practice_code", "survey_year", "weight")
-DEMOGRAPHICS = (
-    "age_band",
-    "sex",
-    "ethnicity",
-    "gender_identity",
-    "disability",
-    "carer",
-    "sexual_orientation",
-    "religion",
-)
-# Demographic columns written as GPPS option codes are decoded with the composition questions.
-CODED_DEMOGRAPHICS = {"age_band": "q48_merged", "sex": "q112", "ethnicity": "q49"}
-
-
-@lru_cache(maxsize=1)
-def header_map() -> dict[str, str]:
-    """Respondent-extract header aliases (config) → the documented canonical names."""
-    with HEADER_MAP_CSV.open(newline="", encoding="utf-8") as handle:
-        return {r["alias"].strip().lower(): r["canonical"] for r in csv.DictReader(handle)}
-
-
-def canonical_header(header: list[str]) -> dict[str, str]:
-    """Each source column → canonical name (unmapped columns are question columns, kept as named)."""
-    mapping = header_map()
-    return {c: mapping.get(c, c) for c in header}
-
-
-def _looks_like_extract(landing_file: LandingFile) -> bool:
-    canonical = set(canonical_header(_header_of(landing_file)).values())
-    return {"respondent_id", "practice_code", "weight"} <= canonical
-
-
-def load_respondents(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
-    """A respondent-level extract (one row per respondent) into ``staged.survey_responses``."""
-    prepare(con)
-    header = f.csv_header()
-    mapping = canonical_header(header)
-    targets = list(mapping.values())
-    duplicated = sorted({t for t in targets if targets.count(t) > 1})
-    if duplicated:
-        raise FileRejected(
-            f"{f.rel_path}: several columns map to {', '.join(duplicated)} (see respondent_headers.csv)"
-        )
-    column = {canonical: source for source, canonical in mapping.items()}
-    year_from_name = survey_year_of(f)
-    if "survey_year" not in column and year_from_name is None:
-        raise FileRejected(f"{f.rel_path}: no survey_year column and no year in the file name")
-    questions = [c for c, canon in mapping.items() if canon not in RESPONDENT_FIELDS + DEMOGRAPHICS]
-    if not questions:
-        raise FileRejected(f"{f.rel_path}: a respondent extract with no question columns")
-    rows_read = stage_csv(con, f, "_gpps_resp", keep_empty=True)
-    con.execute(
-        """INSERT INTO raw.gpps_respondent_cells BY NAME
-           SELECT $file AS source_file, $sha AS file_sha256, source_row, m.canonical AS column_name,
-                  u.source_column, u.value
-           FROM (UNPIVOT _gpps_resp ON COLUMNS(* EXCLUDE (source_row)) INTO NAME source_column VALUE value) u
-           JOIN (SELECT unnest($sources) AS source_column, unnest($canon) AS canonical) m USING (source_column)""",
-        {"file": f.rel_path, "sha": f.sha256, "sources": list(mapping), "canon": list(mapping.values())},
-    )
-    year_sql = (
-        f"try_cast(trim({_ident(column['survey_year'])}) AS INTEGER)"
-        if "survey_year" in column
-        else str(year_from_name)
-    )
-    demo = []
-    for dim in DEMOGRAPHICS:
-        if dim not in column:
-            demo.append(f"NULL AS {dim}")
-            continue
-        v = f"nullif(trim({_ident(column[dim])}), '')"
-        if dim in CODED_DEMOGRAPHICS:
-            # A code (GPPS option number) is decoded through the composition map, a label is used as is.
-            v = (f"coalesce((SELECT any_value(raw_label) FROM ref.gpps_composition_codes c WHERE c.grammar = 'qn' "
-                 f"AND c.question = '{CODED_DEMOGRAPHICS[dim]}' AND c.option_code = {v}), {v})")  # fmt: skip
-        demo.append(f"{v} AS {dim}_raw")
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _gpps_resp_typed AS
-        SELECT source_row, nullif(trim({_ident(column["respondent_id"])}), '') AS respondent_id,
-               upper(trim({_ident(column["practice_code"])})) AS practice_code,
-               {year_sql} AS survey_year,
-               {_ident(column["weight"])} AS weight_text, try_cast(trim({_ident(column["weight"])}) AS DOUBLE) AS weight,
-               {", ".join(demo)}
-        FROM _gpps_resp
-        """
-    )
-    years = [
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT survey_year FROM _gpps_resp_typed WHERE survey_year IS NOT NULL"
-        ).fetchall()
-    ]
-    _known_practices(con, f, years[0] if years else (year_from_name or 0))
-    if len(years) > 1:
-        # Several years in one extract: a practice is known if it is in the geography of its own year.
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _gpps_known_years AS "
-            + " UNION ALL ".join(
-                f"SELECT {y} AS survey_year, practice_code FROM ({known_practices_sql(str(y))})"
-                for y in years
-            )
-        )
-    else:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _gpps_known_years AS SELECT {years[0] if years else 0} AS survey_year, practice_code FROM _gpps_known"
-        )
-    answers = ", ".join(_ident(q) for q in questions)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _gpps_answers AS
-        SELECT source_row, question, trim(answer) AS answer_text,
-               CASE WHEN trim(answer) IN ('', '*', '-') OR try_cast(trim(answer) AS INTEGER) IN (-97, -98, -99)
-                    THEN NULL ELSE try_cast(trim(answer) AS INTEGER) END AS answer_code,
-               trim(answer) NOT IN ('', '*', '-') AND try_cast(trim(answer) AS INTEGER) IS NULL AS bad
-        FROM (UNPIVOT (SELECT source_row, {answers} FROM _gpps_resp) ON COLUMNS(* EXCLUDE (source_row))
-              INTO NAME question VALUE answer)
-        """
-    )
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP VIEW _gpps_resp_checked AS
-        SELECT t.*, (SELECT arg_min(question || '=' || answer_text, question) FROM _gpps_answers a
-                     WHERE a.source_row = t.source_row AND a.bad) AS bad_answer,
-               EXISTS (SELECT 1 FROM _gpps_known_years k WHERE k.practice_code = t.practice_code
-                       AND k.survey_year = t.survey_year) AS known
-        FROM _gpps_resp_typed t
-        """
-    )
-    rules = [
-        RowRule("respondent_id_present", "respondent_id", "respondent_id IS NULL", "respondent id is blank"),
-        RowRule("survey_year_integer", "survey_year", "survey_year IS NULL", "survey year is not a whole number"),
-        RowRule("weight_positive", "weight_text", "weight IS NULL OR weight <= 0", "weight is not a positive number"),
-        RowRule("practice_in_geography", "practice_code", "NOT known",
-                "practice code is not in the practice geography of the survey year"),
-        RowRule("answer_codes_integer", "bad_answer", "bad_answer IS NOT NULL", "an answer is not a whole-number code"),
-    ]  # fmt: skip
-    con.execute("CREATE OR REPLACE TEMP TABLE _gpps_resp_checked_t AS SELECT * FROM _gpps_resp_checked")
-    quarantined = quarantine_rows(con, "_gpps_resp_checked_t", rules, f, policy=P.SURVEY_RESPONSES)
-    harmonised = ", ".join(
-        f"harmonise('{d}', t.{d}_raw) AS {d}" if d in column else f"NULL AS {d}" for d in DEMOGRAPHICS
-    )
-    band = "harmonise_band('ethnicity', t.ethnicity_raw)" if "ethnicity" in column else "NULL"
-    con.execute(
-        f"""
-        INSERT INTO staged.survey_responses BY NAME
-        SELECT 'gpps' AS survey, t.survey_year, t.respondent_id, t.practice_code, t.weight,
-               {harmonised}, {band} AS ethnicity_band,
-               a.question, m.measure_id, a.answer_code,
-               CASE WHEN m.measure_id IS NULL OR NOT list_contains(m.evaluative_codes, a.answer_code::VARCHAR) THEN NULL
-                    ELSE list_contains(m.positive_codes, a.answer_code::VARCHAR) END AS is_positive,
-               $file AS source_file, $sha AS file_sha256, t.source_row
-        FROM (SELECT * FROM _gpps_resp_checked_t WHERE {passing_rows(rules)}) t
-        JOIN _gpps_answers a USING (source_row)
-        LEFT JOIN ref.gpps_measures m ON m.survey_year = t.survey_year AND m.question = a.question
-        WHERE a.answer_code IS NOT NULL
-        """,
-        {"file": f.rel_path, "sha": f.sha256},
-    )
-    return LoadCounts(rows_read, rows_read - quarantined, quarantined)
-
-
-# --------------------------------------------------------------------------------------------------
-# Layouts
-# --------------------------------------------------------------------------------------------------
-
 RESULTS_TABLES = ("staged.gpps_results", "staged.gpps_organisations", "staged.gpps_response_rates")
-
-RESPONDENT_EXTRACT = Layout(
-    name="gpps_respondent_extract",
-    source="gpps",
-    description="Respondent-level extract: respondent_id, practice_code, survey_year, weight, age_band, sex, "
-    "ethnicity (+ other demographics) and one column per question holding the answer code; other headers "
-    "mapped by respondent_headers.csv.",
-    tables=("staged.survey_responses", "raw.gpps_respondent_cells"),
-    load=load_respondents,
-    sniff=_looks_like_extract,
-)
-REPORTING_VARIABLES = Layout(
-    name="gpps_reporting_variables",
-    source="gpps",
-    description='The year\'s "list of reporting variables": Variable, Description.',
-    tables=("ref.gpps_variables",),
-    load=load_variables,
-    signature=frozenset({"variable", "description"}),
-)
 
 
 def _results_layout(generation: str, description: str) -> Layout:
@@ -718,4 +423,3 @@ RESULTS_2017_2021 = _results_layout(
     "qN_12pct summaries, qNbase, qN_<codes>base.",
 )
 RESULTS_LAYOUTS: tuple[Layout, ...] = (RESULTS_2024_ON, RESULTS_2022_2023, RESULTS_2017_2021)
-GPPS_LAYOUTS: tuple[Layout, ...] = (REPORTING_VARIABLES, RESPONDENT_EXTRACT, *RESULTS_LAYOUTS)
