@@ -11,7 +11,8 @@ import pytest
 
 from pipelines.core.store import ensure_store
 from pipelines.ingest.files import FileRejected, LandingFile
-from pipelines.sources.stories import json_stream, readers
+from pipelines.sources.stories import json_stream
+from pipelines.sources.stories.readers import care_opinion, loading
 
 
 def _opinion(n: int, body_chars: int = 200) -> dict:
@@ -38,13 +39,13 @@ def test_detection_reads_only_a_prefix(tmp_path: Path) -> None:
     text do not stop it being recognised; loading reads them and says where the file breaks."""
     head = json.dumps([_opinion(n) for n in range(1, 4)])[:-1] + ", "
     padding = json.dumps([_opinion(n) for n in range(4, 2000)])[1:-1]
-    assert len(head) + len(padding) > 4 * readers.PREFIX_CHARS
+    assert len(head) + len(padding) > 4 * care_opinion.PREFIX_CHARS
     f = _landing(tmp_path, (head + padding + ", \xff\xfe not json").encode("latin-1", "replace") + b"\xff]")
-    assert readers._looks_like_care_opinion(f)
+    assert care_opinion._looks_like_care_opinion(f)
     con = duckdb.connect()
     ensure_store(con)
     with pytest.raises(FileRejected, match="not UTF-8 text"):
-        readers.load_care_opinion(con, f)
+        care_opinion.load_care_opinion(con, f)
 
 
 def test_syntax_error_after_the_prefix_names_its_line_and_column(tmp_path: Path) -> None:
@@ -54,11 +55,11 @@ def test_syntax_error_after_the_prefix_names_its_line_and_column(tmp_path: Path)
     with pytest.raises(json.JSONDecodeError) as expected:
         json.loads(broken)
     f = _landing(tmp_path, broken.encode())
-    assert readers._looks_like_care_opinion(f)  # the error is beyond the prefix
+    assert care_opinion._looks_like_care_opinion(f)  # the error is beyond the prefix
     con = duckdb.connect()
     ensure_store(con)
     with pytest.raises(FileRejected) as rejected:
-        readers.load_care_opinion(con, f)
+        care_opinion.load_care_opinion(con, f)
     assert (
         f"not valid JSON at line {expected.value.lineno}, column {expected.value.colno}: {expected.value.msg}"
         in str(rejected.value)
@@ -71,16 +72,17 @@ def test_loading_holds_one_block_and_one_batch_not_the_file(
     """Python's peak allocation while loading a 4 MB export stays a small fraction of the file (parsing it
     whole would take several times its size); every opinion is loaded."""
     monkeypatch.setattr(json_stream, "BLOCK_CHARS", 64 << 10)
-    monkeypatch.setattr(readers, "STAGE_BATCH", 100)
+    # Stories are staged in batches by the loading module, which reads STAGE_BATCH there.
+    monkeypatch.setattr(loading, "STAGE_BATCH", 100)
     con = duckdb.connect()
     ensure_store(con)
     # A first small export: modules the loader imports on first use are not what is measured.
-    readers.load_care_opinion(con, _landing(tmp_path, json.dumps([_opinion(1)]).encode(), "first.json"))
+    care_opinion.load_care_opinion(con, _landing(tmp_path, json.dumps([_opinion(1)]).encode(), "first.json"))
     data = json.dumps([_opinion(n, body_chars=1500) for n in range(2, 2502)]).encode()
     f = _landing(tmp_path, data)
     tracemalloc.start()
     try:
-        counts = readers.load_care_opinion(con, f)
+        counts = care_opinion.load_care_opinion(con, f)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
