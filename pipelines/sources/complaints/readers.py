@@ -21,8 +21,6 @@ from pipelines.sources.complaints import policy as P
 from pipelines.sources.fft.comments import age_band_sql, clean_text_sql
 from pipelines.sources.fft.common import (
     PRACTICE_CODE_RE,
-    ensure_geography_views,
-    geography_sql,
     resolve_dates,
 )
 from pipelines.sources.ods import prepare_known_organisations, unknown_organisation_sql
@@ -33,6 +31,7 @@ from pipelines.sources.shared.as_arrived import (
     stage_incremental_csv,
 )
 from pipelines.sources.shared.comments import ensure_comment_tables, is_substantive_sql
+from pipelines.sources.shared.geography import ensure_geography_views, geography_sql
 from pipelines.sources.shared.header_map import (
     HeaderRule,
     map_header,

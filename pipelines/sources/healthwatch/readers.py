@@ -30,8 +30,8 @@ from pipelines.sources.healthwatch import policy as P
 from pipelines.sources.healthwatch.documents import document_blocks, findings
 from pipelines.sources.shared.as_arrived import join_notes, stage_incremental_csv
 from pipelines.sources.shared.comments import ensure_comment_tables, is_substantive_sql
+from pipelines.sources.shared.geography import code_geography_sql
 from pipelines.sources.shared.header_map import columns_for_fields, header_rules, register_expected_columns
-from pipelines.sources.stories.geography import geography_sql
 
 SOURCE = "healthwatch"
 HERE = Path(__file__).parent
@@ -528,7 +528,7 @@ def load_reviews(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
         SELECT g.*, 'healthwatch_reviews:' || g.review_id AS comment_id,
                la.local_authority_code, coalesce(g.geo_sub_icb_code, la.sub_icb_code) AS sub_icb_code,
                coalesce(g.geo_icb_code, la.icb_code) AS icb_code
-        FROM ({geography_sql(con, f"(SELECT * FROM _hwrev_checked WHERE {passing_rows(rules)})", "organisation_code", "review_date")}) g
+        FROM ({code_geography_sql(con, f"(SELECT * FROM _hwrev_checked WHERE {passing_rows(rules)})", "organisation_code", "review_date")}) g
         {la_join("la", "g.local_authority")}
         """
     )

@@ -34,9 +34,9 @@ from pipelines.sources.healthwatch.documents import markdown_inline_to_text, mar
 from pipelines.sources.ods import prepare_known_organisations, unknown_organisation_sql
 from pipelines.sources.shared.as_arrived import join_notes, stage_incremental_csv
 from pipelines.sources.shared.comments import ensure_comment_tables, is_substantive_sql
+from pipelines.sources.shared.geography import code_geography_sql
 from pipelines.sources.shared.header_map import columns_for_fields, header_rules, register_expected_columns
 from pipelines.sources.stories import policy as P
-from pipelines.sources.stories.geography import geography_sql
 from pipelines.sources.stories.json_stream import ExportShape, JsonSyntaxError, iter_export, shape_of
 
 SOURCE = "stories"
@@ -584,7 +584,7 @@ def apply_story_geography(con: duckdb.DuckDBPyConnection, source_file: str | Non
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _st_geo AS
             {
-            geography_sql(
+            code_geography_sql(
                 con,
                 f'''(SELECT v.story_id || '#' || v.service_no AS _geo_key, v.story_id, v.service_no,
                                             v.organisation_code, s.published_date
