@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported when the command runs, to keep --help fast
     from rich.status import Status
 
 

@@ -9,7 +9,7 @@ import typer
 from pipelines.cli.common import EXIT_FAILED, EXIT_FILES_REJECTED, _local, _settings
 from pipelines.cli.dagster_runs import _last_run
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported when the command runs, to keep --help fast
     from schemas.settings import ChorusSettings
 
 
