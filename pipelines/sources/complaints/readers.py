@@ -9,6 +9,7 @@ mapping file named by ``CHORUS_COMPLAINTS_HEADER_MAP`` (same columns) for a loca
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -110,7 +111,7 @@ def _mapped_columns(f: LandingFile, layout: str) -> tuple[list[str], dict[str, H
     return header, mapped
 
 
-def _sniff(layout: str, needed: set[str]):  # noqa: ANN202 - returns a sniff function
+def _sniff(layout: str, needed: set[str]) -> Callable[[LandingFile], bool]:
     def sniff(f: LandingFile) -> bool:
         try:
             _header, mapped = _mapped_columns(f, layout)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
 from itertools import pairwise
@@ -465,7 +466,7 @@ def _header_of(landing_file: LandingFile) -> list[str]:
         return []
 
 
-def _sniff_generation(generation: str):  # noqa: ANN202 - returns a predicate
+def _sniff_generation(generation: str) -> Callable[[LandingFile], bool]:
     def sniff(landing_file: LandingFile) -> bool:
         header = _header_of(landing_file)
         return bool(header) and G.detect_generation(header, survey_year_of(landing_file)) == generation

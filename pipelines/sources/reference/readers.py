@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from pipelines.ingest.csv_staging import reject_missing_columns, stage_csv
-from pipelines.ingest.detect import Layout, LoadCounts
+from pipelines.ingest.detect import Layout, LoadCounts, Loader
 from pipelines.ingest.files import FileRejected, LandingFile, read_first_row
 from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows
 from pipelines.sources.reference import policy as P
@@ -471,7 +472,8 @@ def load_ccg_icb_crosswalk(con: duckdb.DuckDBPyConnection, f: LandingFile) -> Lo
     return LoadCounts(rows_read, rows_read - quarantined, quarantined, join_notes(*notes))
 
 
-def _layout(name: str, description: str, table: str, load, **kwargs) -> Layout:  # noqa: ANN001
+def _layout(name: str, description: str, table: str, load: Loader, **kwargs: Any) -> Layout:
+    """A reference layout writing ``table``; ``kwargs`` are Layout's other fields (signature, sniff ...)."""
     raw_tables = ("raw.reference_epraccur",) if name == "ods_epraccur" else ()
     return Layout(
         name=name,
