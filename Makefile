@@ -26,8 +26,8 @@ test: $(BIN)/chorus
 	$(BIN)/pytest -q -n 2 --dist loadfile --no-loadscope-reorder --durations=10
 
 ## ui: the Dagster UI on http://127.0.0.1:3000 (schedules and sensors on)
-# `chorus ui` readies the instance for a quiet start (the daemon's cursors; see pipelines/cli.py), then runs
-# `dagster dev` from inside DAGSTER_HOME.
+# `chorus ui` readies the instance for a quiet start (the daemon's cursors; see pipelines/cli/dagster_ui.py),
+# then runs `dagster dev` from inside DAGSTER_HOME.
 ui: $(BIN)/chorus $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/chorus ui
 

@@ -17,8 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import dagster as dg
+
+if TYPE_CHECKING:  # rich is imported when the display first draws
+    from rich.table import Table
 
 LOGGER_NAME = "chorus_run"
 
@@ -144,7 +148,7 @@ class RunDisplay:
             out[step.state] = out.get(step.state, 0) + 1
         return out
 
-    def _table(self):  # noqa: ANN202 - a rich renderable
+    def _table(self) -> Table:
         from rich.table import Table
 
         now = time.monotonic()

@@ -161,8 +161,6 @@ def sample_pipeline(
     files (the full pipeline takes minutes on a loaded machine, and every worker used to build its own).
     Every test that uses it only reads; a test that needs to change the store copies it
     (``copy_sample_build``), and a module that changes the landing folder builds its own."""
-    from dagster._serdes import deserialize_value, serialize_value
-
     folder = session_root(tmp_path_factory) / "sample_pipeline"
     warehouse = folder / "w.duckdb"
     materialisations = folder / "materialisations.json"
@@ -177,8 +175,8 @@ def sample_pipeline(
                 e.step_materialization_data.materialization for e in result.get_asset_materialization_events()
             ]
             # Written last: its presence says the build is complete.
-            materialisations.write_text(serialize_value(events))
-    return deserialize_value(materialisations.read_text(), as_type=list), warehouse
+            materialisations.write_text(dg.serialize_value(events))
+    return dg.deserialize_value(materialisations.read_text(), as_type=list), warehouse
 
 
 def copy_sample_build(warehouse: Path, to: Path) -> dict[str, Path]:

@@ -35,6 +35,7 @@ from pipelines.methods.intervals import wilson_interval
 from pipelines.methods.proportion_funnels import funnel_significance_against
 from pipelines.publish.published_store import NOT_PUBLISHED
 from pipelines.sources.gpps.effective_n import with_effective_n
+from pipelines.sources.shared.geography import ensure_geography_views
 from schemas.contracts import contract
 
 HERE = Path(__file__).parent
@@ -94,7 +95,7 @@ def comment_negative_view(con: duckdb.DuckDBPyConnection) -> None:
 
 def metric_estimates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every source's cells, before intervals and disclosure control."""
-    con.execute(_sql("geography.sql"))
+    ensure_geography_views(con)
     frames = [empty_estimates()]
     if table_exists(con, "staged.gpps_results") and table_exists(con, "ref.gpps_measures"):
         published = with_effective_n(con.execute(_sql("gpps_published_estimates.sql")).df())
@@ -120,7 +121,7 @@ def practice_quintile_estimates(con: duckdb.DuckDBPyConnection, published: pd.Da
     ``gpps_published`` estimates with their n_eff) as population-weighted strata, the interval allowing for how
     much the practices differ as well as for sampling: source ``gpps_practices``.
     The method is in ``gpps_practice_quintile_estimates.sql``; the quintiles in ``practice_quintiles.sql``.
-    Needs ``_practice_geo`` (geography.sql)."""
+    Needs ``_practice_geo`` (sources/shared/geography.py)."""
     needed = ("ref.practice_deprivation", "ref.registered_population", "staged.gpps_response_rates")
     practices = published[published["geography_level"] == "practice"]
     if practices.empty or not all(table_exists(con, t) for t in needed):
@@ -257,7 +258,7 @@ def build_variation(con: duckdb.DuckDBPyConnection) -> int:
     The ICB value is the published one (the GPPS ICS file) or else the funnel average of the ICB's units; the
     England value is the published one (the national file) or else the funnel average of every unit of that
     level loaded, saying whether those cover England (``england_value_basis``)."""
-    con.execute(_sql("geography.sql"))
+    ensure_geography_views(con)
     u = con.execute(_sql("variation_units.sql")).df()
     in_icb = ["icb_code", "period", "metric_id", "source", "unit_level"]
     in_england = ["period", "metric_id", "source", "unit_level"]
@@ -319,7 +320,7 @@ def _disclose_voices(merged: pd.DataFrame, block: list[str]) -> None:
 
 def build_representation(con: duckdb.DuckDBPyConnection) -> int:
     """``marts.representation``: share of voices against share of the registered population."""
-    con.execute(_sql("geography.sql"))
+    ensure_geography_views(con)
     if not table_exists(con, "ref.registered_population"):
         return write_mart(con, "representation", pd.DataFrame(columns=mart_columns("representation")))
     population = con.execute(_sql("population_shares.sql")).df()

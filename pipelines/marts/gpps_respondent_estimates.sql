@@ -15,8 +15,7 @@ WITH responses AS (
     JOIN ref.gpps_measures m ON m.measure_id = s.measure_id AND m.survey_year = s.survey_year AND m.stem_confirmed
     LEFT JOIN _practice_geo g
       ON g.practice_code = s.practice_code
-     AND (make_date(s.survey_year, 1, 1) >= g.valid_from OR g.is_first_extract)
-     AND (g.valid_to IS NULL OR make_date(s.survey_year, 1, 1) < g.valid_to)
+     AND practice_geography_applies(make_date(s.survey_year, 1, 1), g.applies_from, g.applies_to)
     LEFT JOIN ref.practice_deprivation d ON d.practice_code = s.practice_code
     WHERE s.measure_id IS NOT NULL AND s.is_positive IS NOT NULL AND s.weight > 0
 ), long AS (

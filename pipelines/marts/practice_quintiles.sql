@@ -7,7 +7,7 @@
 --   or more practices has all five quintiles, where many ICBs have no practice in a national quintile.
 -- Population: the practice's registered patients in the extract nearest the survey's fieldwork, else the
 -- survey's own population size (2024+ files); a practice with neither is in no quintile's value.
--- Needs the temp view _practice_geo (geography.sql).
+-- Needs the temp view _practice_geo (sources/shared/geography.py).
 CREATE OR REPLACE TEMP TABLE _practice_quintiles AS
 WITH years AS (
     SELECT DISTINCT survey_year FROM staged.gpps_results WHERE level = 'practice'
@@ -35,8 +35,7 @@ WITH years AS (
     CROSS JOIN ref.practice_deprivation d
     LEFT JOIN _practice_geo g
       ON g.practice_code = d.practice_code
-     AND (make_date(y.survey_year, 1, 1) >= g.valid_from OR g.is_first_extract)
-     AND (g.valid_to IS NULL OR make_date(y.survey_year, 1, 1) < g.valid_to)
+     AND practice_geography_applies(make_date(y.survey_year, 1, 1), g.applies_from, g.applies_to)
     LEFT JOIN nearest n ON n.survey_year = y.survey_year AND n.practice_code = d.practice_code
     LEFT JOIN surveyed s ON s.survey_year = y.survey_year AND s.practice_code = d.practice_code
     WHERE d.imd_score IS NOT NULL

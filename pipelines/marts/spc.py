@@ -16,6 +16,7 @@ from pipelines.core.sql import sql_file
 from pipelines.core.store import table_exists
 from pipelines.marts.build import write_mart
 from pipelines.methods.spc import spc_summary, xmr_chart
+from pipelines.sources.shared.geography import ensure_geography_views
 from schemas.contracts import contract
 
 HERE = Path(__file__).parent
@@ -49,7 +50,7 @@ def spc_points(points: pd.DataFrame) -> pd.DataFrame:
 
 def build_spc(con: duckdb.DuckDBPyConnection) -> int:
     """``marts.spc``."""
-    con.execute(sql_file(HERE / "geography.sql"))
+    ensure_geography_views(con)
     _organisation_icbs(con)
     points = con.execute(sql_file(HERE / "spc_points.sql"), {"min_points": MIN_POINTS}).df()
     return write_mart(con, "spc", spc_points(points)[contract("marts.spc").column_names])

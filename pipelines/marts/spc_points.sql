@@ -1,7 +1,7 @@
 -- The points of the control charts (marts.spc): each organisation's published monthly FFT share positive and
 -- quarterly complaints rate, from marts.metric_by_group (published figures only; a suppressed period is no
 -- point), with the ICB the organisation belongs to. Only series with at least $min_points points are charted.
--- Inputs (temp): _practice_geo (geography.sql), _fft_organisation_icb (spc_fft_organisations.sql).
+-- Inputs (temp): _practice_geo (sources/shared/geography.py), _fft_organisation_icb (spc_fft_organisations.sql).
 WITH points AS (
     SELECT geography_level, geography_code, metric_id, metric_name, source, period, period_start, period_end,
            period_kind, value, higher_is_better

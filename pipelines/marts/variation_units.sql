@@ -1,31 +1,32 @@
 -- The units marts.variation compares: every published overall value of a practice or sub-ICB location that a
 -- proportion funnel can judge (not a rate per 10,000, and a measure with a better direction: a theme share,
--- neither good nor bad, is not funnelled), placed in the ICB its geography had at the period's start (the
--- first extract for earlier periods), with the published ICB and England values of the same source.
--- Needs the temp view _practice_geo (geography.sql).
-WITH sub_icb_geo AS (
-    SELECT sub_icb_code, arg_max(icb_code, practices) AS icb_code, valid_from, valid_to, is_first_extract
-    FROM (SELECT sub_icb_code, icb_code, valid_from, valid_to, is_first_extract, count(*) AS practices
-          FROM _practice_geo GROUP BY ALL)
-    GROUP BY ALL
-), units AS (
+-- neither good nor bad, is not funnelled), placed in the ICB its geography had at the period's start
+-- (sources/shared/geography.sql), with the published ICB and England values of the same source.
+-- Needs the temp view _practice_geo (sources/shared/geography.py).
+WITH units AS (
     SELECT m.geography_level AS unit_level, m.geography_code AS unit_code, m.period, m.period_start, m.metric_id,
            m.source, m.value, m.unweighted_n, m.n_eff, m.higher_is_better
     FROM marts.metric_by_group m
     WHERE m.dimension = 'overall' AND m.geography_level IN ('practice', 'sub_icb') AND NOT m.suppressed
       AND m.value IS NOT NULL AND m.n_eff > 0 AND m.metric_id NOT LIKE '%per_10k'
       AND m.higher_is_better IS NOT NULL
+), sub_icb_placed AS (
+    -- A sub-ICB location is in the ICB most of its practices were in on the date.
+    SELECT unit_code, period_start, arg_max(icb_code, practices) AS icb_code
+    FROM (SELECT d.unit_code, d.period_start, g.icb_code, count(*) AS practices
+          FROM (SELECT DISTINCT unit_code, period_start FROM units WHERE unit_level = 'sub_icb') d
+          JOIN _practice_geo g ON g.sub_icb_code = d.unit_code
+           AND practice_geography_applies(d.period_start, g.applies_from, g.applies_to)
+          GROUP BY ALL)
+    GROUP BY ALL
 ), placed AS (
     SELECT u.*, coalesce(p.icb_code, s.icb_code) AS icb_code
     FROM units u
     LEFT JOIN _practice_geo p
       ON u.unit_level = 'practice' AND p.practice_code = u.unit_code
-     AND (u.period_start >= p.valid_from OR p.is_first_extract)
-     AND (p.valid_to IS NULL OR u.period_start < p.valid_to)
-    LEFT JOIN sub_icb_geo s
-      ON u.unit_level = 'sub_icb' AND s.sub_icb_code = u.unit_code
-     AND (u.period_start >= s.valid_from OR s.is_first_extract)
-     AND (s.valid_to IS NULL OR u.period_start < s.valid_to)
+     AND practice_geography_applies(u.period_start, p.applies_from, p.applies_to)
+    LEFT JOIN sub_icb_placed s
+      ON u.unit_level = 'sub_icb' AND s.unit_code = u.unit_code AND s.period_start = u.period_start
 ), published AS (
     SELECT geography_level, geography_code, period, metric_id, source, any_value(value) AS value
     FROM marts.metric_by_group

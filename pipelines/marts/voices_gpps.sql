@@ -4,8 +4,7 @@ WITH people AS (
 ), placed AS (
     SELECT p.*, g.icb_code, g.sub_icb_code FROM people p
     JOIN _practice_geo g ON g.practice_code = p.practice_code
-     AND (make_date(p.survey_year, 1, 1) >= g.valid_from OR g.is_first_extract)
-     AND (g.valid_to IS NULL OR make_date(p.survey_year, 1, 1) < g.valid_to)
+     AND practice_geography_applies(make_date(p.survey_year, 1, 1), g.applies_from, g.applies_to)
 ), long AS (
     SELECT survey_year, 'icb' AS geography_level, icb_code AS geography_code, 'age_band' AS dimension, age_band AS group_value FROM placed
     UNION ALL SELECT survey_year, 'sub_icb', sub_icb_code, 'age_band', age_band FROM placed

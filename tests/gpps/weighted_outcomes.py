@@ -55,10 +55,13 @@ def outcome_sums_sql(geography: str, group_dims: Sequence[str]) -> str:
             f"unknown group dimension(s) {', '.join(unknown)}; expected {', '.join(GROUP_COLUMNS)}"
         )
     groups = "".join(f", coalesce({GROUP_COLUMNS[d]}, 'Not stated') AS {d}" for d in group_dims)
-    # The practice's geography in the survey year: the version valid on 1 January, else the first one.
+    # The practice's geography in the survey year: its version valid on 1 January, its first version for
+    # earlier years and its last for later ones.
     return f"""
         WITH geo AS (
-            SELECT *, valid_from = min(valid_from) OVER () AS is_first FROM ref.practice_geography_versions
+            SELECT *, valid_from = min(valid_from) OVER (PARTITION BY practice_code) AS is_first,
+                   valid_from = max(valid_from) OVER (PARTITION BY practice_code) AS is_last
+            FROM ref.practice_geography_versions
         )
         SELECT s.survey_year, s.measure_id, {GEOGRAPHIES[geography]} AS geography_code{groups},
                count(*) AS unweighted_n, sum(s.weight) AS sum_w, sum(s.weight * s.weight) AS sum_w2,
@@ -66,7 +69,7 @@ def outcome_sums_sql(geography: str, group_dims: Sequence[str]) -> str:
         FROM staged.survey_responses s
         LEFT JOIN geo g ON g.practice_code = s.practice_code
              AND (make_date(s.survey_year, 1, 1) >= g.valid_from OR g.is_first)
-             AND (g.valid_to IS NULL OR make_date(s.survey_year, 1, 1) < g.valid_to)
+             AND (g.is_last OR make_date(s.survey_year, 1, 1) < g.valid_to)
         LEFT JOIN ref.practice_deprivation d ON d.practice_code = s.practice_code
         WHERE s.measure_id IS NOT NULL AND s.is_positive IS NOT NULL
         GROUP BY ALL

@@ -10,6 +10,7 @@ import pytest
 from pipelines.core.store import ensure_store
 from pipelines.marts import build
 from pipelines.marts.metric_by_group import finalise_estimates
+from pipelines.sources.shared.geography import ensure_geography_views
 
 
 def cell(**kw: object) -> dict:
@@ -277,7 +278,7 @@ def test_quintiles_pool_practices_by_population_and_allow_for_how_they_differ(tm
                                             suppressed, source_file, source_row)
            VALUES (2025, '2024+', 'practice', 'X90000', 'q', 'positive', FALSE, 'f', 1)"""
     )
-    con.execute(build._sql("geography.sql"))
+    ensure_geography_views(con)
     # (value, n_eff, respondents): X90004 has 9 respondents (not published), X90006 no population at all.
     results = {"X90000": (0.5, 100, 120), "X90001": (0.7, 200, 240), "X90002": (0.6, 50, 60),
                "X90003": (0.6, 150, 180), "X90004": (0.9, 8, 9), "X90005": (0.8, 70, 90), "X90006": (0.4, 90, 100)}  # fmt: skip

@@ -43,7 +43,8 @@ def store(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     ensure_store(con)
     con.execute(
         """CREATE TABLE ref.practice_geography_versions AS SELECT 'X91001' AS practice_code, 'UZ1001' AS pcn_code,
-           'ZA1' AS sub_icb_code, 'QZ9' AS icb_code, DATE '2021-04-01' AS valid_from, NULL::DATE AS valid_to"""
+           'ZA1' AS sub_icb_code, 'QZ9' AS icb_code, DATE '2021-04-01' AS valid_from, NULL::DATE AS valid_to,
+           NULL::DATE AS applies_from, NULL::DATE AS applies_to"""
     )
     con.execute(
         "CREATE TABLE ref.nhs_trusts AS SELECT * FROM (VALUES ('RA1', 'QZ9'), ('RB2', 'QZ8')) t(trust_code, icb_code)"

@@ -1,7 +1,7 @@
 """Crash safety (issue 8, item 3): SIGKILL a real refresh at several points and recover.
 
 A subprocess refreshes the reference source and then publishes, through the CLI's own execution path
-(``pipelines.cli._execute``) against a persistent Dagster instance configured with the repo's
+(``pipelines.cli.dagster_runs._execute``) against a persistent Dagster instance configured with the repo's
 ``dagster.yaml``, so the ``duckdb_writer`` pool slot is really claimed. It is killed with SIGKILL:
 
 1. inside a file's ingest transaction (new rows written, not committed),
@@ -81,7 +81,7 @@ if pause_at == "publish":
 
     publish.os = types.SimpleNamespace(**{**vars(real_os), "replace": replace})
 
-from pipelines.cli import _execute
+from pipelines.cli.dagster_runs import _execute
 from pipelines.definitions import defs
 
 definitions = defs()

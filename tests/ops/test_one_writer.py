@@ -171,7 +171,7 @@ def test_two_chorus_runs_started_together_both_succeed_one_after_the_other(tmp_p
     (tmp_path / "landing").mkdir()
     env = cli_env(tmp_path, tmp_path / "landing")
     warehouse = Path(env["CHORUS_WAREHOUSE"])
-    # The file `chorus run` locks for its whole run (pipelines.cli.one_cli_run_at_a_time).
+    # The file `chorus run` locks for its whole run (pipelines.cli.dagster_runs.one_cli_run_at_a_time).
     with warehouse.with_name(warehouse.name + ".run.lock").open("a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         lock.write(str(os.getpid()))

@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.report import charts
 from pipelines.report.data import GROUP_SIGNIFICANCE, compare_to_overall
-from pipelines.report.render import _group_tag
+from pipelines.report.sections import _group_tag
 
 
 def group(gap: float, significant: bool, higher_is_better: object, flagged_998: bool = False) -> pd.Series:

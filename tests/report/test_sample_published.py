@@ -16,7 +16,8 @@ import pytest
 from pipelines.marts.labels import ALL_LOADED_AREAS, ENGLAND_CODE
 from pipelines.report import charts
 from pipelines.report.data import compare_to_overall, load_icb
-from pipelines.report.render import _group_tag, report_filename
+from pipelines.report.render import report_filename
+from pipelines.report.sections import _group_tag
 from tests.conftest import REPO
 
 ICB = "QZ9"

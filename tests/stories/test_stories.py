@@ -36,7 +36,8 @@ def warehouse(tmp_path: Path) -> Path:
     path = tmp_path / "w.duckdb"
     with open_store(path) as con:
         con.execute("""CREATE TABLE ref.practice_geography_versions AS SELECT 'X91001' AS practice_code,
-                       'ZC3' AS sub_icb_code, 'QZ9' AS icb_code, DATE '2024-04-01' AS valid_from, NULL::DATE AS valid_to""")
+                       'UZ3001' AS pcn_code, 'ZC3' AS sub_icb_code, 'QZ9' AS icb_code, DATE '2024-04-01' AS valid_from,
+                       NULL::DATE AS valid_to, NULL::DATE AS applies_from, NULL::DATE AS applies_to""")
         con.execute(
             "CREATE TABLE ref.nhs_trusts AS SELECT * FROM (VALUES ('RZ1', 'QZ9'), ('RZ2', 'QZ9')) t(trust_code, icb_code)"
         )

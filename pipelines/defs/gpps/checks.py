@@ -60,10 +60,7 @@ practices_known = sql_row_check(
                          WHERE r.level = 'practice' AND NOT EXISTS (
                              SELECT 1 FROM ref.practice_geography_versions g
                              WHERE g.practice_code = r.org_code
-                               AND ((g.valid_from <= make_date(r.survey_year, 12, 31)
-                                     AND (g.valid_to IS NULL OR g.valid_to > make_date(r.survey_year, 1, 1)))
-                                    OR (g.valid_from = (SELECT min(valid_from) FROM ref.practice_geography_versions)
-                                        AND make_date(r.survey_year, 1, 1) < g.valid_from)))""",
+                               AND practice_listed_in_year(r.survey_year, g.valid_from, g.valid_to))""",
 )
 catalogue_found = sql_row_check(
     asset=RESULTS,

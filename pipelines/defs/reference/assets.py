@@ -8,6 +8,7 @@ from pipelines.core.sql import run_sql_file
 from pipelines.lib.metadata import table_metadata
 from pipelines.lib.resources import ChorusResource
 from pipelines.sources.reference import readers as L
+from pipelines.sources.shared.geography import persist_geography_macros
 
 GROUP = "reference"
 
@@ -44,6 +45,7 @@ def derived_reference(chorus: ChorusResource) -> Iterator[dg.MaterializeResult]:
     with chorus.connect() as con:
         L.ensure_reference_tables(con)
         run_sql_file(con, L.DERIVED_SQL)
+        persist_geography_macros(con)  # the as-of-a-date rule, beside the table it reads
         for table in (
             "ref.practice_deprivation",
             "ref.practice_geography_versions",

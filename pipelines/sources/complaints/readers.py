@@ -9,6 +9,7 @@ mapping file named by ``CHORUS_COMPLAINTS_HEADER_MAP`` (same columns) for a loca
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -21,8 +22,6 @@ from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows
 from pipelines.sources.complaints import policy as P
 from pipelines.sources.fft.comments import age_band_sql, clean_text_sql
 from pipelines.sources.fft.common import (
-    ensure_geography_views,
-    geography_sql,
     resolve_dates,
 )
 from pipelines.sources.ods import prepare_known_organisations, unknown_organisation_sql
@@ -34,6 +33,7 @@ from pipelines.sources.shared.as_arrived import (
 )
 from pipelines.sources.shared.codes import COMPLAINT_ORGANISATION_CODE, PRACTICE_CODE
 from pipelines.sources.shared.comments import ensure_comment_tables, is_substantive_sql
+from pipelines.sources.shared.geography import ensure_geography_views, geography_sql
 from pipelines.sources.shared.header_map import (
     HeaderRule,
     map_header,
@@ -107,7 +107,7 @@ def _mapped_columns(f: LandingFile, layout: str) -> tuple[list[str], dict[str, H
     return header, mapped
 
 
-def _sniff(layout: str, needed: set[str]):  # noqa: ANN202 - returns a sniff function
+def _sniff(layout: str, needed: set[str]) -> Callable[[LandingFile], bool]:
     def sniff(f: LandingFile) -> bool:
         try:
             _header, mapped = _mapped_columns(f, layout)

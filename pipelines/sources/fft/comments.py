@@ -31,13 +31,12 @@ from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows_b
 from pipelines.sources.fft import policy as P
 from pipelines.sources.fft.common import (
     ensure_fft_tables,
-    ensure_geography_views,
-    geography_sql,
     resolve_date_texts,
 )
 from pipelines.sources.fft.workbook import header_map
 from pipelines.sources.shared.codes import PRACTICE_CODE, PRACTICE_SITE_OR_TRUST_CODE
 from pipelines.sources.shared.comments import is_substantive_sql
+from pipelines.sources.shared.geography import ensure_geography_views, geography_sql
 
 FIELDS = ("record_id", "date", "organisation_code", "organisation", "respondent_id", "location_1", "location_2",
           "location_3", "score", "comment", "question", "sex", "gender", "age", "ethnicity", "sexuality",

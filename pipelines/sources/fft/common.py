@@ -1,4 +1,4 @@
-"""SQL helpers shared by the FFT and complaints readers: mixed-order dates and geography lookups."""
+"""SQL helpers shared by the FFT and complaints readers: mixed-order dates (geography: sources/shared/geography)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 import duckdb
 
 from pipelines.core.sql import run_sql_file
-from pipelines.core.store import table_exists
 from pipelines.sources.shared.comments import ensure_comment_tables
 
 # Day/month order of a d/m/Y-or-m/d/Y date. A part above 12 settles the order for that row; when both
@@ -89,55 +88,6 @@ def resolve_dates(
         LEFT JOIN _date_texts d ON d.date_text = t.date_text
         """
     )
-
-
-def ensure_geography_views(con: duckdb.DuckDBPyConnection) -> None:
-    """Temp views ``_trust_geo`` (trust_code, icb_code) and ``_practice_geo`` (versions), empty when absent.
-
-    FFT and complaints join organisations to geography at load time; the reference tables may not be
-    loaded yet in a fresh store, and then geography stays NULL rather than failing the file.
-    """
-    if table_exists(con, "ref.nhs_trusts"):
-        con.execute(
-            "CREATE OR REPLACE TEMP VIEW _trust_geo AS SELECT trust_code, any_value(icb_code) AS icb_code FROM ref.nhs_trusts GROUP BY 1"
-        )
-    else:
-        con.execute(
-            "CREATE OR REPLACE TEMP VIEW _trust_geo AS SELECT NULL::VARCHAR AS trust_code, NULL::VARCHAR AS icb_code WHERE FALSE"
-        )
-    if table_exists(con, "ref.practice_geography_versions"):
-        con.execute(
-            """CREATE OR REPLACE TEMP VIEW _practice_geo AS
-               SELECT practice_code, sub_icb_code, icb_code, valid_from, valid_to FROM ref.practice_geography_versions"""
-        )
-    else:
-        con.execute(
-            """CREATE OR REPLACE TEMP VIEW _practice_geo AS
-               SELECT NULL::VARCHAR AS practice_code, NULL::VARCHAR AS sub_icb_code, NULL::VARCHAR AS icb_code,
-                      NULL::DATE AS valid_from, NULL::DATE AS valid_to WHERE FALSE"""
-        )
-
-
-def geography_sql(rows: str, key: str = "source_row") -> str:
-    """SQL: ``rows`` (with ``key``, ``practice_code``, ``trust_code``, ``geo_date``) + sub_icb_code, icb_code.
-
-    A practice takes the geography version valid on the date (the first version for earlier dates);
-    a trust or site takes its trust's ICB from ODS.
-    """
-    return f"""
-        SELECT r.*, pg.sub_icb_code AS geo_sub_icb_code, coalesce(pg.icb_code, tg.icb_code) AS geo_icb_code
-        FROM {rows} r
-        LEFT JOIN (
-            SELECT r2.{key} AS k, g.sub_icb_code, g.icb_code
-            FROM {rows} r2 JOIN _practice_geo g ON g.practice_code = r2.practice_code
-            QUALIFY row_number() OVER (
-                PARTITION BY r2.{key}
-                ORDER BY CASE WHEN g.valid_from <= r2.geo_date THEN 0 ELSE 1 END,
-                         CASE WHEN g.valid_from <= r2.geo_date THEN g.valid_from END DESC NULLS LAST,
-                         g.valid_from) = 1
-        ) pg ON pg.k = r.{key}
-        LEFT JOIN _trust_geo tg ON tg.trust_code = r.trust_code
-    """
 
 
 TABLES_SQL = Path(__file__).with_name("tables.sql")

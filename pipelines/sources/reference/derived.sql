@@ -18,14 +18,21 @@ SELECT practice_code, practice_name, imd_score, time_period,
        greatest(1, floor(11 - ceil(((n + 1) - inverted_rank) / (n / 10.0))))::INTEGER AS deprivation_decile
 FROM ranked;
 
--- Geography versions: each extract is valid from its date until the next extract's date.
+-- Geography versions: each extract is valid from its date until the next extract's date. applies_from /
+-- applies_to say which of a practice's versions places it on any date (docs/ARCHITECTURE.md, "Geography as of
+-- a date"): its first version also covers every earlier date, and its last every later one (a practice that
+-- closed keeps the geography it closed in). Join with the macro practice_geography_applies (sources/shared/
+-- geography.sql): exactly one version of a practice applies on any date.
 CREATE OR REPLACE TABLE ref.practice_geography_versions AS
 WITH extracts AS (
     SELECT DISTINCT extract_date FROM ref.practice_geography
 ), spans AS (
     SELECT extract_date AS valid_from, lead(extract_date) OVER (ORDER BY extract_date) AS valid_to FROM extracts
 )
-SELECT g.* EXCLUDE (source_file, file_sha256, source_row), s.valid_from, s.valid_to
+SELECT g.* EXCLUDE (source_file, file_sha256, source_row), s.valid_from, s.valid_to,
+       CASE WHEN s.valid_from > min(s.valid_from) OVER (PARTITION BY g.practice_code) THEN s.valid_from END
+           AS applies_from,
+       lead(s.valid_from) OVER (PARTITION BY g.practice_code ORDER BY s.valid_from) AS applies_to
 FROM ref.practice_geography g JOIN spans s ON g.extract_date = s.valid_from;
 
 -- CCGs became sub-ICB locations on 1 July 2022 keeping their codes: one row per code, with the name and

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.core.sql import literal_list
+from pipelines.core.sql import literal_list, run_sql_file
 from pipelines.ingest.files import FileRejected, LandingFile
 from pipelines.sources.gpps.catalogue import load_catalogue
+from pipelines.sources.shared.geography import GEOGRAPHY_SQL
 from schemas.people import ensure_people_vocabulary
 
 HERE = Path(__file__).parents[1]
@@ -92,14 +93,11 @@ def _require_year(landing_file: LandingFile) -> int:
 
 
 def known_practices_sql(year_param: str = "$year") -> str:
-    """Practices in the geography of a survey year: versions overlapping the year, or the first
-    version when the year is older than every extract (ref.practice_geography_versions' own rule)."""
+    """Practices in the geography of a survey year (the ``practice_listed_in_year`` rule of
+    sources/shared/geography.sql, whose macros must exist on the connection)."""
     return f"""
         SELECT DISTINCT practice_code FROM ref.practice_geography_versions
-        WHERE (valid_from <= make_date({year_param}, 12, 31)
-               AND (valid_to IS NULL OR valid_to > make_date({year_param}, 1, 1)))
-           OR (valid_from = (SELECT min(valid_from) FROM ref.practice_geography_versions)
-               AND make_date({year_param}, 1, 1) < valid_from)
+        WHERE practice_listed_in_year({year_param}, valid_from, valid_to)
     """
 
 
@@ -114,6 +112,7 @@ def _known_practices(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, 
             f"{landing_file.rel_path}: no practice geography is loaded, so practice codes cannot be checked; "
             "materialise the reference group (ref.practice_geography_versions) first"
         )
+    run_sql_file(con, GEOGRAPHY_SQL)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _gpps_known AS {known_practices_sql('$year')}", {"year": year})
 
 

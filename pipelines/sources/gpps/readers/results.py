@@ -16,6 +16,7 @@ the layouts at the end of this module tell them apart by their header.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from itertools import pairwise
 
@@ -382,7 +383,7 @@ def quarantine_values(con: duckdb.DuckDBPyConnection, f: LandingFile, plan: G.He
     )
 
 
-def _sniff_generation(generation: str):  # noqa: ANN202 - returns a predicate
+def _sniff_generation(generation: str) -> Callable[[LandingFile], bool]:
     """A layout's sniff: whether a file's header reads as ``generation``."""
 
     def sniff(landing_file: LandingFile) -> bool:

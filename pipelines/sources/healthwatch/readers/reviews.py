@@ -22,8 +22,8 @@ from pipelines.sources.healthwatch.readers.lookup import la_join
 from pipelines.sources.healthwatch.readers.register import _looks_like_register
 from pipelines.sources.shared.as_arrived import join_notes, stage_incremental_csv
 from pipelines.sources.shared.comments import is_substantive_sql
+from pipelines.sources.shared.geography import code_geography_sql
 from pipelines.sources.shared.header_map import register_expected_columns
-from pipelines.sources.stories.geography import geography_sql
 
 REVIEW_REQUIRED = ("service", "date", "stars", "text")
 
@@ -85,7 +85,7 @@ def load_reviews(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
         SELECT g.*, 'healthwatch_reviews:' || g.review_id AS comment_id,
                la.local_authority_code, coalesce(g.geo_sub_icb_code, la.sub_icb_code) AS sub_icb_code,
                coalesce(g.geo_icb_code, la.icb_code) AS icb_code
-        FROM ({geography_sql(con, f"(SELECT * FROM _hwrev_checked WHERE {passing_rows(rules)})", "organisation_code", "review_date")}) g
+        FROM ({code_geography_sql(con, f"(SELECT * FROM _hwrev_checked WHERE {passing_rows(rules)})", "organisation_code", "review_date")}) g
         {la_join("la", "g.local_authority")}
         """
     )

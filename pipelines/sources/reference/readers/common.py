@@ -5,11 +5,12 @@ first row of a header-less file, and how a layout is declared.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from pipelines.ingest.csv_staging import stage_csv
-from pipelines.ingest.detect import Layout
+from pipelines.ingest.detect import Layout, Loader
 from pipelines.ingest.files import LandingFile, read_first_row
 from pipelines.sources.shared.as_arrived import readable_csv
 
@@ -37,8 +38,8 @@ def _first_fields(landing_file: LandingFile) -> list[str]:
     return read_first_row(landing_file.path, landing_file.text_encoding())
 
 
-def _layout(name: str, description: str, table: str, load, **kwargs) -> Layout:  # noqa: ANN001
-    """A reference layout loading one table (epraccur keeps its raw rows too)."""
+def _layout(name: str, description: str, table: str, load: Loader, **kwargs: Any) -> Layout:
+    """A reference layout writing ``table``; ``kwargs`` are Layout's other fields (signature, sniff ...)."""
     raw_tables = ("raw.reference_epraccur",) if name == "ods_epraccur" else ()
     return Layout(
         name=name,

@@ -15,8 +15,8 @@ from pipelines.sources.healthwatch.documents import markdown_to_text
 from pipelines.sources.ods import prepare_known_organisations, unknown_organisation_sql
 from pipelines.sources.shared.as_arrived import join_notes
 from pipelines.sources.shared.comments import is_substantive_sql
+from pipelines.sources.shared.geography import code_geography_sql
 from pipelines.sources.stories import policy as P
-from pipelines.sources.stories.geography import geography_sql
 from pipelines.sources.stories.readers.common import (
     CRITICALITY_RATING,
     Story,
@@ -215,7 +215,7 @@ def apply_story_geography(con: duckdb.DuckDBPyConnection, source_file: str | Non
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _st_geo AS
             {
-            geography_sql(
+            code_geography_sql(
                 con,
                 f'''(SELECT v.story_id || '#' || v.service_no AS _geo_key, v.story_id, v.service_no,
                                             v.organisation_code, s.published_date

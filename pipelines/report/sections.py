@@ -1,0 +1,349 @@
+"""The report's sections on where experience differs now: by group, between practices, by deprivation,
+who we are not hearing from, and where numbers and voices agree."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipelines.report import charts
+from pipelines.report.data import (
+    CHANNEL_NAMES,
+    DIMENSIONS,
+    GROUP_SIGNIFICANCE,
+    NON_GROUPS,
+    IcbData,
+    compare_to_overall,
+    metric_label,
+)
+from pipelines.report.data import is_missing as _missing
+from pipelines.report.page import Section, _count, _e, _figure, _pct, _pts, _ratio
+
+TOP_TRIANGULATION = 10
+
+# ---------------------------------------------------------------- metric by group
+
+
+GROUP_TAGS = {
+    "worse": '<span class="tag worse">worse</span>',
+    "better": '<span class="tag better">better</span>',
+    "different": '<span class="tag ns">different</span>',
+    "not_significant": '<span class="tag ns">n.s.</span>',
+    "": "",
+}
+
+
+def _group_tag(row: pd.Series) -> str:
+    return GROUP_TAGS[compare_to_overall(row)]
+
+
+def section_groups(d: IcbData) -> Section:
+    lede = (
+        f"Headline GP Patient Survey measures for {_e(d.icb_name)} by group ({_e(d.group_period_text)}, "
+        f"source <code>{_e(d.group_source)}</code>). Dot = the group's value, line = its 95% confidence "
+        "interval, dashed line = the ICB overall. <b style='color:#DA291C'>Red</b> groups are "
+        f"significantly worse than the ICB overall at the {GROUP_SIGNIFICANCE} level, "
+        f"<b style='color:#00A499'>green</b> significantly better at {GROUP_SIGNIFICANCE}, judged by the "
+        "direction in which each measure is better; blue: no significant difference."
+    )
+    if d.groups.empty or not d.headline:
+        return Section(
+            "groups",
+            "Experience by group",
+            f'<p class="empty">No group-level survey results for {_e(d.icb_code)}.</p>',
+        )
+    legend = (
+        f"Legend: red, worse than the ICB overall ({GROUP_SIGNIFICANCE} significance); green, better "
+        f"({GROUP_SIGNIFICANCE} significance); blue, not significantly different; dashed line, ICB overall"
+    )
+    parts = [f'<p class="lede">{lede}</p>', _figure(charts.groups_legend(), "legend", "", legend)]
+    dimensions = [x for x in DIMENSIONS if x in set(d.groups.dimension)]
+    dimensions += sorted(set(d.groups.dimension) - set(DIMENSIONS) - {"overall"})
+    for i, dimension in enumerate(dimensions):
+        fig = charts.groups_chart(d.groups, dimension, d.headline)
+        if fig is None:
+            continue
+        title = charts.dimension_title(dimension)
+        parts.append(f"<h3>{_e(title)}</h3>")
+        parts.append(_figure(fig, f"g{i}", "", f"{title}: headline measures by group with 95% intervals"))
+        parts.append(_groups_table(d, dimension))
+    return Section("groups", "Experience by group", "".join(parts))
+
+
+def _groups_table(d: IcbData, dimension: str) -> str:
+    block = d.groups[(d.groups.dimension == dimension) & d.groups.metric_id.isin(d.headline)]
+    rows = []
+    for _, r in block.sort_values(["metric_id", "group_value"]).iterrows():
+        rows.append(
+            f"<tr><td>{_e(metric_label(r.metric_id))}</td><td>{_e(r.group_value)}</td>"
+            f'<td class="num">{_pct(r.value)}</td>'
+            f'<td class="num">{_pct(r.lower_95)} – {_pct(r.upper_95)}</td>'
+            f'<td class="num">{_count(r.unweighted_n)}</td><td class="num">{_pts(r.diff_from_overall)}</td>'
+            f"<td>{_group_tag(r)}</td></tr>"
+        )
+    return (
+        "<details><summary>Data table</summary><table><tr><th>Measure</th><th>Group</th><th>Value</th>"
+        "<th>95% CI</th><th>Respondents</th><th>Gap from overall</th><th>vs overall</th></tr>"
+        + "".join(rows)
+        + "</table></details>"
+    )
+
+
+# ---------------------------------------------------------------- funnel
+
+
+def _funnel_choices(v: pd.DataFrame, headline: list[str]) -> list[tuple[str, str, str, str]]:
+    """(metric, period, source, level) to draw: practices for up to two headline metrics, latest period."""
+    if v.empty:
+        return []
+    choices = []
+    preferred = [m for m in ("phone_access", "overall_experience", *headline) if m in set(v.metric_id)]
+    if not preferred:
+        preferred = list(v.groupby("metric_id").size().sort_values(ascending=False).index)
+    for metric in dict.fromkeys(preferred):
+        for level in ("practice", "sub_icb"):
+            block = v[(v.metric_id == metric) & (v.unit_level == level)]
+            if block.empty:
+                continue
+            period = block.loc[block.period_end.idxmax()].period  # latest by date, never by label
+            sources = block[block.period == period].source
+            source = "gpps_published" if "gpps_published" in set(sources) else sources.iloc[0]
+            choices.append((metric, period, source, level))
+        if len({c[0] for c in choices}) >= 2:
+            break
+    return choices
+
+
+def _outlier_table(block: pd.DataFrame, what: str, names: dict[str, str]) -> str:
+    outliers = block[block.vs_icb.fillna("Not significant") != "Not significant"].copy()
+    if outliers.empty:
+        return ""
+    outliers["_gap"] = (outliers.value - outliers.icb_value).abs()
+    rows = "".join(
+        f"<tr><td>{_e(r.unit_code)}</td><td>{_e(names.get(r.unit_code, ''))}</td>"
+        f'<td class="num">{_pct(r.value)}</td><td class="num">{_count(r.unweighted_n)}</td>'
+        f"<td>{_e(r.vs_icb)}</td><td>{_e(r.vs_england or '')}</td></tr>"
+        for _, r in outliers.sort_values("_gap", ascending=False).iterrows()
+    )
+    return (
+        f"<details><summary>{len(outliers)} {what} outside the 95% limits</summary><table><tr>"
+        "<th>Code</th><th>Name</th><th>Value</th><th>Respondents</th><th>vs ICB (PHE label)</th>"
+        f"<th>vs England</th></tr>{rows}</table></details>"
+    )
+
+
+def section_funnel(d: IcbData) -> Section:
+    v = d.variation
+    choices = _funnel_choices(v, d.headline)
+    if not choices:
+        return Section(
+            "funnel",
+            "Variation between practices",
+            '<p class="empty">No practice or sub-ICB variation in the published marts for this ICB.</p>',
+        )
+    parts = [
+        '<p class="lede">Each dot is a practice (or sub-ICB location) against the ICB value, with the PHE '
+        "95% and 99.8% funnel limits for its effective number of respondents. Red and green points lie "
+        "outside the 95% limits; those outside the 99.8% limits (or, when there are none, the 95% limits) are "
+        "labelled: beyond 99.8% a difference from the ICB is very unlikely to be chance alone.</p>"
+    ]
+    for metric in dict.fromkeys(c[0] for c in choices):
+        figures, tables = [], []
+        for i, (m, period, source, level) in enumerate(choices):
+            if m != metric:
+                continue
+            block = v[
+                (v.metric_id == m) & (v.period == period) & (v.source == source) & (v.unit_level == level)
+            ]
+            what = "practices" if level == "practice" else "sub-ICB locations"
+            title = f"{metric_label(m)}: {len(block)} {what}, {period} ({source})"
+            fig = charts.funnel_chart(block, title, d.unit_names)
+            if fig is None:
+                continue
+            row0 = block.iloc[0]
+            caption = (
+                f"ICB value {_pct(row0.icb_value)}"
+                + ("" if _missing(row0.england_value) else f", England {_pct(row0.england_value)}")
+                + f". Range {_pts(row0['range']).replace('+', '')}"
+                + (
+                    ""
+                    if _missing(row0.best_to_worst_ratio)
+                    else f", best-to-worst ratio {row0.best_to_worst_ratio:.2f}"
+                )
+                + "."
+            )
+            figures.append(_figure(fig, f"f{i}", caption, title))
+            tables.append(_outlier_table(block, what, d.unit_names))
+        if figures:
+            parts.append(f'<h3>{_e(metric_label(metric))}</h3><div class="pair">{"".join(figures)}</div>')
+            parts.extend(tables)
+    return Section("funnel", "Variation between practices", "".join(parts))
+
+
+# ---------------------------------------------------------------- deprivation gradient
+
+GAP_TREND_TAGS = {"widening": "worse", "narrowing": "better", "reversed": "warn"}
+
+
+def latest_gradient(gradient: pd.DataFrame) -> pd.DataFrame:
+    """Each measure's gradient in its latest period (by date), in the order the marts ranked them."""
+    if gradient.empty or "period_end" not in gradient:
+        return gradient
+    latest = gradient.groupby(["metric_id", "source"]).period_end.transform("max")
+    return gradient[gradient.period_end == latest]
+
+
+def section_gradient(d: IcbData) -> Section:
+    g = latest_gradient(d.gradient)
+    if g.empty:
+        return Section(
+            "gradient",
+            "Deprivation gradient",
+            '<p class="empty">No deprivation gradient in the published marts for this ICB.</p>',
+        )
+    fig = charts.gradient_chart(d.quintiles, g)
+    worse = g[g.direction == "worse_in_more_deprived"]
+    caption = (
+        "Dots: each practice deprivation quintile's value with its 95% interval, placed at the midpoint of "
+        "its share of respondents. Line: the slope index of inequality (SII), the modelled gap between the "
+        "least and the most deprived end; red when experience is significantly worse in more deprived areas. "
+        "The relative index (RII) is the least deprived end's value divided by the most deprived end's."
+    )
+    parts = [
+        '<p class="lede">Does experience get worse with deprivation? '
+        f"{len(worse)} of {len(g)} measures have a significant gradient against the more deprived.</p>",
+        _figure(fig, "d0", caption, "Deprivation gradient: quintile values and SII lines"),
+    ]
+    rows = "".join(
+        f'<tr class="{"worse" if r.direction == "worse_in_more_deprived" else ""}">'
+        f"<td>{_e(metric_label(r.metric_id))}</td><td>{_e(r.period)}</td><td>{_e(r.source)}</td>"
+        f'<td class="num">{_pts(r.sii)}</td><td class="num">{_pts(r.sii_lower_95)} to {_pts(r.sii_upper_95)}</td>'
+        f'<td class="num">{_ratio(r.rii)}</td><td class="num">{_ratio(r.rii_lower_95)} to {_ratio(r.rii_upper_95)}</td>'
+        f"<td>{_e(str(r.direction).replace('_', ' '))}</td><td>{_gap_trend(r)}</td></tr>"
+        for _, r in g.iterrows()
+    )
+    parts.append(
+        "<details open><summary>SII and RII for every measure</summary><table><tr><th>Measure</th><th>Period</th>"
+        "<th>Source</th><th>SII</th><th>95% CI</th><th>RII</th><th>95% CI</th><th>Direction</th>"
+        f"<th>Since previous period</th></tr>{rows}</table></details>"
+    )
+    return Section("gradient", "Deprivation gradient", "".join(parts))
+
+
+def _gap_trend(row: pd.Series) -> str:
+    """'widening since 2021' tagged red, 'narrowing' green, else plain text; '–' without a comparison."""
+    trend, previous = row.get("gap_trend"), row.get("previous_period")
+    if _missing(trend) or _missing(previous):
+        return "–"
+    tag = GAP_TREND_TAGS.get(str(trend))
+    text = f"{_e(trend)} since {_e(previous)}"
+    return f'<span class="tag {tag}">{text}</span>' if tag else text
+
+
+# ---------------------------------------------------------------- representation
+
+
+def section_representation(d: IcbData) -> Section:
+    rep = d.representation
+    if rep.empty:
+        return Section(
+            "representation",
+            "Who we are not hearing from",
+            '<p class="empty">No representation figures in the published marts for this ICB.</p>',
+        )
+    fig = charts.representation_chart(rep)
+    flagged = rep[rep.under_represented.fillna(False).astype(bool)]
+    parts = [
+        "<p class=\"lede\">Each channel's share of voices from a group divided by that group's share of the "
+        "registered population. Below the red dashed line (0.8) with an interval below 1, the group is "
+        "flagged as under-represented.</p>",
+        _figure(fig, "r0", "", "Representation ratios by channel and group"),
+    ]
+    if len(flagged):
+        rows = "".join(
+            f'<tr class="worse"><td>{_e(CHANNEL_NAMES.get(r.channel, r.channel))}</td><td>{_e(r.period)}</td>'
+            f"<td>{_e(DIMENSIONS.get(r.dimension, r.dimension))}</td><td>{_e(r.group_value)}</td>"
+            f'<td class="num">{_count(r.voices)}</td><td class="num">{_pct(r.share_of_voices)}</td>'
+            f'<td class="num">{_pct(r.population_share)}</td><td class="num">{_ratio(r.representation_ratio)} '
+            f"({_ratio(r.ratio_lower_95)}–{_ratio(r.ratio_upper_95)})</td></tr>"
+            for _, r in flagged.iterrows()
+        )
+        parts.append(
+            "<h3>Flagged groups</h3><table><tr><th>Channel</th><th>Period</th><th>Dimension</th><th>Group</th>"
+            "<th>Voices</th><th>Share of voices</th><th>Share of population</th><th>Ratio (95% CI)</th></tr>"
+            f"{rows}</table>"
+        )
+    else:
+        parts.append("<p>No group is flagged as under-represented.</p>")
+    suppressed = int(rep.representation_ratio.isna().sum())
+    if suppressed:
+        parts.append(f'<p class="note">{suppressed} group(s) with too few voices to show are marked *.</p>')
+    return Section("representation", "Who we are not hearing from", "".join(parts))
+
+
+# ---------------------------------------------------------------- triangulation
+
+
+def top_convergent(tri: pd.DataFrame, n: int = TOP_TRIANGULATION) -> pd.DataFrame:
+    """The ICB's strongest convergent cells: real groups where at least one method says worse."""
+    if tri.empty:
+        return tri
+    keep = (tri.dimension != "overall") & ~tri.group_value.isin(NON_GROUPS) & (tri.methods_agreeing_worse > 0)
+    return tri[keep].sort_values("convergent_rank").head(n)
+
+
+def _examples(value: object) -> str:
+    if value is None or (not isinstance(value, (list, tuple)) and _missing(value)):
+        return '<span class="note">none shown</span>'
+    items = list(value)
+    if not items:
+        return '<span class="note">none shown</span>'
+    out = []
+    for item in items:
+        text = str(item)
+        cid, _, body = text.partition(": ")
+        if not body:
+            cid, body = "", text
+        out.append(
+            f'<blockquote><span class="cid">{_e(cid)}</span>{_e(body).replace(chr(10), "<br>")}</blockquote>'
+        )
+    return "".join(out)
+
+
+def section_triangulation(d: IcbData) -> Section:
+    top = top_convergent(d.triangulation)
+    if top.empty:
+        return Section(
+            "triangulation",
+            "Numbers and voices together",
+            '<p class="empty">No convergent triangulation cells for this ICB.</p>',
+        )
+    rows = []
+    for _, r in top.iterrows():
+        gap = "" if _missing(r.survey_worst_gap) else _pts(r.survey_worst_gap)
+        significant = not _missing(r.survey_gap_significant) and bool(r.survey_gap_significant)
+        sig = ' <span class="tag worse">sig.</span>' if significant and gap else ""
+        no_comments = not _missing(r.comments) and float(r.comments) == 0
+        neg = "–" if no_comments else _pct(r.negative_share, 0)
+        overall = (
+            ""
+            if _missing(r.overall_negative_share)
+            else f" <span class='note'>vs {_pct(r.overall_negative_share, 0)}</span>"
+        )
+        rows.append(
+            f'<tr class="worse"><td class="num">{int(r.convergent_rank)}</td>'
+            f"<td><b>{_e(r.group_value)}</b><br><span class='note'>{_e(DIMENSIONS.get(r.dimension, r.dimension))}</span></td>"
+            f'<td>{_e(r.theme)}</td><td class="num">{int(r.methods_agreeing_worse)}</td>'
+            f'<td class="num">{gap or "–"}{sig}</td><td class="num">{_count(r.comments)}</td>'
+            f'<td class="num">{neg}{overall}</td><td class="num">{_count(r.complaints)}</td>'
+            f'<td class="num">{_count(r.stories)}</td><td class="quotes">{_examples(r.example_comments)}</td></tr>'
+        )
+    body = (
+        '<p class="lede">Where the survey and what people tell us agree that a group fares worse. Ranked by '
+        "the number of methods agreeing, then by the survey gap. Example comments are redacted and only "
+        "drawn from cells of 10 or more comments; each is traceable to its source record by its id.</p>"
+        "<table><tr><th>Rank</th><th>Group</th><th>Theme</th><th>Methods agreeing</th><th>Survey gap</th>"
+        "<th>Comments</th><th>Negative share</th><th>Complaints</th><th>Stories</th><th>Example comments</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+    return Section("triangulation", "Numbers and voices together", body)
