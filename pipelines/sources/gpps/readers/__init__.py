@@ -12,7 +12,7 @@ The package holds the names the source, its assets, the tests and the benchmarks
 from __future__ import annotations
 
 from pipelines.ingest.detect import Layout
-from pipelines.sources.gpps.readers.common import HERE, ensure_gpps_tables, prepare
+from pipelines.sources.gpps.readers.common import HERE, ensure_gpps_tables, known_practices_sql, prepare
 from pipelines.sources.gpps.readers.respondents import RESPONDENT_EXTRACT, load_respondents
 from pipelines.sources.gpps.readers.results import (
     RESULTS_2017_2021,
@@ -37,6 +37,7 @@ __all__ = [
     "RESULTS_LAYOUTS",
     "VALUE_RULES",
     "ensure_gpps_tables",
+    "known_practices_sql",
     "load_respondents",
     "load_results",
     "load_variables",
