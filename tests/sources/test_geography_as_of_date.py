@@ -44,10 +44,10 @@ def store(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def _placed(con: duckdb.DuckDBPyConnection, records: list[tuple[str, str | None]]) -> list[tuple]:
     """(practice, date) records placed the way FFT and complaints place them: (sub-ICB, ICB) per record."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _records (source_row INTEGER, practice_code VARCHAR, geo_date DATE)")
-    con.executemany(
-        "INSERT INTO _records VALUES (?, ?, ?)", [(i, p, d) for i, (p, d) in enumerate(records)]
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _records (source_row INTEGER, practice_code VARCHAR, geo_date DATE)"
     )
+    con.executemany("INSERT INTO _records VALUES (?, ?, ?)", [(i, p, d) for i, (p, d) in enumerate(records)])
     con.execute("ALTER TABLE _records ADD COLUMN trust_code VARCHAR")
     rows = con.execute(
         f"SELECT geo_sub_icb_code, geo_icb_code FROM ({geography_sql('_records')}) ORDER BY source_row"
