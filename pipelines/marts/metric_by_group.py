@@ -165,7 +165,12 @@ def _gaps(e: pd.DataFrame) -> None:
     ).to_numpy()
     group_key = [*cell, "dimension"]
     scored = e.assign(_score=np.where(eligible & (sign != 0), sign * e["value"], np.nan))
-    best_index = scored.dropna(subset=["_score"]).groupby(group_key)["_score"].idxmax()
+    # Groups tied on value: the first by name, so the same rows always name the same best group (the order
+    # the source's SQL returned its rows in is not fixed, and a family rebuilt alone must agree with a full build).
+    ranked = scored.dropna(subset=["_score", *group_key]).sort_values(
+        ["_score", "group_value"], ascending=[False, True], kind="mergesort"
+    )
+    best_index = ranked.drop_duplicates(group_key).index
     best = e.loc[best_index, [*group_key, "group_value", "value", "n_eff"]].rename(
         columns={"group_value": "best_group", "value": "best_value", "n_eff": "best_n_eff"}
     )
