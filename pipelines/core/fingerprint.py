@@ -42,10 +42,14 @@ FULL_REBUILD_TAG = "chorus/full_rebuild"
 
 
 def inputs_fingerprint(
-    con: duckdb.DuckDBPyConnection, code: Iterable[Path] = DERIVED_CODE, sources: Iterable[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    code: Iterable[Path] = DERIVED_CODE,
+    sources: Iterable[str] | None = None,
+    layouts: Iterable[str] = (),
 ) -> str:
-    """SHA-256 over the loaded files in the ledger and the given code files; with ``sources``, over the
-    files of those ledger sources only (what one part of a table is built from)."""
+    """SHA-256 over the loaded files in the ledger and the given code files. With ``sources``, over only
+    the files of those ledger sources and of the given ``layouts`` (what one part of a table is built
+    from); a file whose layout was never recorded counts everywhere."""
     digest = hashlib.sha256()
     only = None if sources is None else sorted(set(sources))
     # Withdrawn files count too: withdrawing a file whose last version failed (its earlier rows still in
@@ -53,9 +57,10 @@ def inputs_fingerprint(
     for path, sha, status, withdrawn_at in con.execute(
         """SELECT path, sha256, status, withdrawn_at FROM meta.ingest_ledger
            WHERE status IN ('loaded', 'withdrawn')
-             AND ($sources IS NULL OR list_contains($sources, source))
+             AND ($sources IS NULL OR list_contains($sources, source) OR list_contains($layouts, layout)
+                  OR layout IS NULL)
            ORDER BY path""",
-        {"sources": only},
+        {"sources": only, "layouts": sorted(set(layouts))},
     ).fetchall():
         entry = f"{path}\0{sha}" if status == "loaded" else f"{path}\0{sha}\0withdrawn {withdrawn_at}"
         digest.update(f"{entry}\n".encode())

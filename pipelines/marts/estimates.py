@@ -1,8 +1,9 @@
 """The source families of ``marts.metric_by_group``: what each contributes, what it is built from.
 
 A *family* writes the rows of one or more ``source`` values (its ``row_sources``) and reads only the files of
-its ``ledger_sources`` (reference data always; the comment families every source that writes comments) and its
-own ``code``. Disclosure blocks, gaps and change-over-time series are all keyed by ``source``
+its ``ledger_sources`` (reference data always), with ``reads_comments`` every file that writes comments or that
+such a file's table depends on (from the source registry: a new complaints register is one, a KO41 return is
+not), and its own ``code``. Disclosure blocks, gaps and change-over-time series are all keyed by ``source``
 (``metric_by_group.CELL``, ``change_over_time.SERIES_KEY``), so one family's published rows never depend on
 another's: a new complaints return rebuilds the complaints rows and leaves every GPPS row as it is
 (``build.refresh_metric_by_group``). ``FAMILIES`` is the one declaration of this; ``SHARED_CODE`` is what
@@ -26,7 +27,7 @@ from pipelines.marts.labels import name_metrics
 from pipelines.marts.metric_by_group import empty_estimates
 from pipelines.methods.disclosure import MIN_SURVEY_BASE
 from pipelines.sources.gpps.effective_n import with_effective_n
-from pipelines.sources.registry import registered
+from pipelines.sources.registry import ingest_tables
 from pipelines.sources.shared.geography import ensure_geography_views
 
 HERE = Path(__file__).parent
@@ -130,7 +131,7 @@ class Family:
     name: str
     row_sources: tuple[str, ...]  # the values of metric_by_group.source it writes, and no other family does
     ledger_sources: tuple[str, ...]  # meta.ingest_ledger sources its rows are built from, besides reference
-    reads_comments: bool  # also built from every source that writes staged.comments
+    reads_comments: bool  # also built from every file that writes staged.comments (``comment_layouts``)
     code: tuple[Path, ...]  # what it runs besides SHARED_CODE
     estimates: Callable[[duckdb.DuckDBPyConnection], list[pd.DataFrame]]
 
@@ -167,21 +168,30 @@ SHARED_CODE: tuple[Path, ...] = (
 )
 
 
-def comment_sources() -> tuple[str, ...]:
-    """The registered sources with a table that writes ``staged.comments``."""
-    return tuple(spec.name for spec in registered() if any(t.writes_comments for t in spec.tables))
+def comment_layouts() -> tuple[str, ...]:
+    """The layouts (kinds of file) whose ingest table writes ``staged.comments``, and the layouts of the ingest
+    tables those depend on (a Healthwatch report's register and LA lookup), from the source registry."""
+    tables = {table.table.replace(".", "/"): table for _, table in ingest_tables()}
+    wanted = [key for key, table in tables.items() if table.writes_comments]
+    seen: set[str] = set()
+    while wanted:
+        key = wanted.pop()
+        if key not in seen and key in tables:  # deps outside the registry (derived ref tables) are not files
+            seen.add(key)
+            wanted.extend(tables[key].deps)
+    return tuple(sorted({layout.name for key in seen for layout in tables[key].layouts}))
 
 
-def family_ledger_sources(family: Family) -> tuple[str, ...]:
-    """Every ledger source ``family`` is built from."""
-    extra = comment_sources() if family.reads_comments else ()
-    return tuple(sorted({REFERENCE, *family.ledger_sources, *extra}))
+def family_inputs(family: Family) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(ledger sources, layouts): the files ``family`` is built from are those of either."""
+    layouts = comment_layouts() if family.reads_comments else ()
+    return tuple(sorted({REFERENCE, *family.ledger_sources})), layouts
 
 
 def family_fingerprint(con: duckdb.DuckDBPyConnection, family: Family) -> str:
-    """The fingerprint of what ``family``'s rows are built from: its sources' files and its own and the
-    shared code."""
-    return inputs_fingerprint(con, (*SHARED_CODE, *family.code), sources=family_ledger_sources(family))
+    """The fingerprint of what ``family``'s rows are built from: its files and its own and the shared code."""
+    sources, layouts = family_inputs(family)
+    return inputs_fingerprint(con, (*SHARED_CODE, *family.code), sources=sources, layouts=layouts)
 
 
 def metric_estimates(con: duckdb.DuckDBPyConnection, families: tuple[Family, ...] = FAMILIES) -> pd.DataFrame:

@@ -105,7 +105,8 @@ metric_by_group = _mart(
     "significance, disclosure control, and the change from the previous and the earliest comparable period (never "
     "across a survey's series break) with significance and the Fingertips recent trend. Sources: GPPS published "
     "results and respondent-level extracts, FFT, complaints, comment sentiment.",
-    _source_tables(),
+    # The complaints family reads the returns and registers themselves (pipelines/marts/estimates.py).
+    [*_source_tables(), dg.AssetKey(["staged", "complaint_returns"]), dg.AssetKey(["staged", "complaints"])],
     highlights_sql="""SELECT geography_code, period, metric_id, dimension, group_value, round(value, 3) AS value,
                              round(diff_from_overall, 3) AS gap FROM marts.metric_by_group
                       WHERE worse_than_overall AND geography_level = 'icb' ORDER BY diff_from_overall LIMIT 10""",
