@@ -5,8 +5,9 @@ and a refresh usually changes few of the figures a chart shows: a new complaints
 Patient Survey chart as it was. While ``chart_cache(folder)`` is active, a chart function decorated with
 ``@cached_chart`` fingerprints its arguments (a DataFrame by its values, index, columns and types; anything
 else by its ``repr``) with the report's chart code and matplotlib's version. A chart drawn before from the
-same fingerprint is not drawn again: ``to_svg`` reads its SVG back (the SVG also depends on the chart id, so
-that is part of its file name). A chart that drew nothing (``None``) is remembered as such.
+same fingerprint is not drawn again: ``to_svg`` / ``to_png`` read its SVG or PNG back (an SVG also depends on
+the chart id, a PNG on its resolution, so that is part of its file name). A chart that drew nothing
+(``None``) is remembered as such.
 
 When the render finishes, files it did not use are removed, so the folder holds the current report's charts
 only. Without an active cache the decorated functions return their figures as before.
@@ -141,37 +142,45 @@ def cached_chart(chart: Callable[P, Figure | None]) -> Callable[P, Figure | Cach
     return wrapper
 
 
-def cached_svg(figure: CachedFigure, chart_id: str, draw: Callable[[Figure, str], str]) -> str:
-    """The SVG of ``figure`` as ``draw`` makes it with ``chart_id``, from the cache when it holds it."""
+def cached_output(figure: CachedFigure, variant: str, draw: Callable[[Figure], bytes]) -> bytes:
+    """What ``draw`` makes of ``figure`` (``variant`` names it: an SVG for one chart id, a PNG at one
+    resolution), from the cache when it holds it."""
     cache = _ACTIVE.get()
     if cache is None:
-        return draw(figure.figure(), chart_id)
-    path = cache.path(f"{figure.key}-{hashlib.sha256(chart_id.encode()).hexdigest()[:16]}.svg")
+        return draw(figure.figure())
+    path = cache.path(f"{figure.key}-{hashlib.sha256(variant.encode()).hexdigest()[:16]}")
     if path.exists():
         cache.reused += 1
-        return path.read_text(encoding="utf-8")
-    svg = draw(figure.figure(), chart_id)
+        return path.read_bytes()
+    output = draw(figure.figure())
     cache.drawn += 1
-    partial = path.with_suffix(f".{os.getpid()}.tmp")
-    partial.write_text(svg, encoding="utf-8")
-    partial.replace(path)  # a crash mid-write leaves no half SVG under the real name
+    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    partial.write_bytes(output)
+    partial.replace(path)  # a crash mid-write leaves no half file under the real name
     cache.path(f"{figure.key}.drew").touch()
-    return svg
+    return output
 
 
 @contextmanager
-def chart_cache(folder: Path) -> Iterator[CacheStats]:
-    """Use (and keep up to date) the chart cache in ``folder`` while the block runs; on success, remove the
-    files it did not use. Yields the counts of charts drawn and reused, filled in when the block ends."""
+def chart_cache(folder: Path, prune: bool = True) -> Iterator[CacheStats]:
+    """Use (and keep up to date) the chart cache in ``folder`` while the block runs; on success, with
+    ``prune``, remove the files it did not use. Inside another ``chart_cache`` block it is that block's
+    cache (one render session, pruned once). Yields the counts of charts drawn and reused, filled in when
+    the block ends."""
+    stats = CacheStats()
+    outer = _ACTIVE.get()
+    if outer is not None:
+        yield stats
+        return
     folder.mkdir(parents=True, exist_ok=True)
     cache = _Cache(folder, _code_fingerprint())
-    stats = CacheStats()
     token = _ACTIVE.set(cache)
     try:
         yield stats
     finally:
         _ACTIVE.reset(token)
         stats.drawn, stats.reused = cache.drawn, cache.reused
-    for stale in folder.iterdir():
-        if stale.name not in cache.used:
-            stale.unlink(missing_ok=True)
+    if prune:
+        for stale in folder.iterdir():
+            if stale.name not in cache.used:
+                stale.unlink(missing_ok=True)

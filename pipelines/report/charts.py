@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from pipelines.methods.proportion_funnels import funnel_axis_points, funnel_limits_proportion
-from pipelines.report.chart_cache import CachedFigure, cached_chart, cached_svg
+from pipelines.report.chart_cache import CachedFigure, cached_chart, cached_output
 from pipelines.report.data import (
     CHANNEL_NAMES,
     DIMENSIONS,
@@ -83,19 +83,24 @@ def _svg(fig: Figure, chart_id: str) -> str:
     return text
 
 
-def to_png(fig: Figure | CachedFigure, dpi: int = 60) -> bytes:
-    if isinstance(fig, CachedFigure):
-        fig = fig.figure()
+def _png(fig: Figure, dpi: int) -> bytes:
     buffer = io.BytesIO()
     with rc_context(STYLE):
         fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     return buffer.getvalue()
 
 
+def to_png(fig: Figure | CachedFigure, dpi: int = 60) -> bytes:
+    """The chart as PNG (from the chart cache when it was drawn before, ``chart_cache.py``)."""
+    if isinstance(fig, CachedFigure):
+        return cached_output(fig, f"png {dpi}", lambda figure: _png(figure, dpi))
+    return _png(fig, dpi)
+
+
 def to_svg(fig: Figure | CachedFigure, chart_id: str) -> str:
     """The chart as an inline ``<svg>`` (from the chart cache when it was drawn before, ``chart_cache.py``)."""
     if isinstance(fig, CachedFigure):
-        return cached_svg(fig, chart_id, _svg)
+        return cached_output(fig, f"svg {chart_id}", lambda figure: _svg(figure, chart_id).encode()).decode()
     return _svg(fig, chart_id)
 
 
