@@ -20,7 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pipelines.core.fingerprint import TEXT_MODEL_CODE, inputs_fingerprint
+from pipelines.core.fingerprint import DERIVED_CODE, TEXT_MODEL_CODE, inputs_fingerprint
 from pipelines.core.sql import sql_file
 from pipelines.core.store import table_exists
 from pipelines.marts.labels import name_metrics
@@ -192,6 +192,27 @@ def family_fingerprint(con: duckdb.DuckDBPyConnection, family: Family) -> str:
     """The fingerprint of what ``family``'s rows are built from: its files and its own and the shared code."""
     sources, layouts = family_inputs(family)
     return inputs_fingerprint(con, (*SHARED_CODE, *family.code), sources=sources, layouts=layouts)
+
+
+# Marts built from fewer files than all: (ledger sources besides reference, also every file that writes comments).
+# marts.triangulation joins the GPPS respondent rows of metric_by_group to the comments; marts.representation
+# counts GPPS respondents and comments against the registered population. Neither reads FFT scores or
+# complaints returns, so a new month of FFT or a KO41 return leaves them as they are.
+MART_INPUTS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "triangulation": (("gpps",), True),
+    "representation": (("gpps",), True),
+}
+
+
+def mart_fingerprint(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """The fingerprint of what ``marts.<name>`` is built from: the files it reads (``MART_INPUTS``, else every
+    loaded file) and all the marts' code."""
+    if name not in MART_INPUTS:
+        return inputs_fingerprint(con)
+    sources, reads_comments = MART_INPUTS[name]
+    layouts = comment_layouts() if reads_comments else ()
+    code = (*DERIVED_CODE, *SHARED_CODE, *(path for family in FAMILIES for path in family.code))
+    return inputs_fingerprint(con, code, sources=(REFERENCE, *sources), layouts=layouts)
 
 
 def metric_estimates(con: duckdb.DuckDBPyConnection, families: tuple[Family, ...] = FAMILIES) -> pd.DataFrame:

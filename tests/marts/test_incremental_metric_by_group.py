@@ -43,20 +43,24 @@ def family_builds(warehouse: Path) -> dict[str, tuple[str, object]]:
     return {build_name.split(":", 1)[1]: (fingerprint, at) for build_name, fingerprint, at in rows}
 
 
-def refresh(definitions: dg.Definitions, landing: Path, paths: dict[str, Path]) -> dict[str, str]:
-    """Run the complaints source and the marts; the metric_by_group materialisation's family metadata."""
+def refresh(definitions: dg.Definitions, landing: Path, paths: dict[str, Path]) -> dict[str, object]:
+    """Run the complaints source and the marts: the metric_by_group materialisation's family metadata, and
+    for each mart whether it was rebuilt."""
     result = materialize(
         definitions, landing, paths["warehouse"], groups=("complaints", "marts"), published=paths["published"]
     )
     assert result.success, step_failures(result)
     assert not failed_checks(result)
-    [event] = [
-        e
+    marts = {
+        e.asset_key.path[-1]: e.step_materialization_data.materialization.metadata
         for e in result.get_asset_materialization_events()
-        if e.asset_key == dg.AssetKey(["marts", "metric_by_group"])
-    ]
-    metadata = event.step_materialization_data.materialization.metadata
-    return {k: metadata[k].value for k in ("families_rebuilt", "families_kept", "rebuilt_whole")}
+        if e.asset_key.path[0] == "marts"
+    }
+    metadata = marts["metric_by_group"]
+    out: dict[str, object] = {
+        k: metadata[k].value for k in ("families_rebuilt", "families_kept", "rebuilt_whole")
+    }
+    return out | {f"{name} rebuilt": m["rebuilt"].value for name, m in marts.items()}
 
 
 def from_scratch(warehouse: Path, tmp: Path) -> pd.DataFrame:
@@ -98,11 +102,14 @@ def test_one_new_return_rebuilds_only_the_complaints_rows_and_withdrawing_it_reb
     (landing / NEW_RETURN).write_text(text.replace("2025-26 Q1", NEW_PERIOD), encoding="utf-8")
     metadata = refresh(all_definitions, landing, store)
 
-    assert metadata == {
+    assert {k: metadata[k] for k in ("families_rebuilt", "families_kept", "rebuilt_whole")} == {
         "families_rebuilt": "complaints",
         "families_kept": ", ".join(NOT_COMPLAINTS),
         "rebuilt_whole": False,
     }
+    # Marts that read neither the complaints rows nor the returns are kept; the control charts are redrawn.
+    assert metadata["triangulation rebuilt"] is False and metadata["representation rebuilt"] is False
+    assert metadata["spc rebuilt"] is True
     builds_after = family_builds(warehouse)
     # Not recomputed: every other family's rows were last built by the same build as before.
     assert {f: builds_after[f] for f in NOT_COMPLAINTS} == {f: builds_before[f] for f in NOT_COMPLAINTS}

@@ -5,11 +5,12 @@ from collections.abc import Callable
 import dagster as dg
 import duckdb
 
-from pipelines.core.fingerprint import FULL_REBUILD_TAG, inputs_fingerprint, is_current, record_build
+from pipelines.core.fingerprint import FULL_REBUILD_TAG, is_current, record_build
 from pipelines.core.store import table_exists
 from pipelines.lib.metadata import query_markdown, table_metadata
 from pipelines.lib.resources import ChorusResource
 from pipelines.marts import build
+from pipelines.marts.estimates import mart_fingerprint
 from pipelines.marts.spc import build_spc
 
 GROUP = "marts"
@@ -50,7 +51,7 @@ def _mart(
     def _build(context: dg.AssetExecutionContext, chorus: ChorusResource) -> dg.MaterializeResult:
         whole = by_family and context.run.tags.get(FULL_REBUILD_TAG) == "true"
         with chorus.connect() as con:
-            fingerprint = inputs_fingerprint(con)
+            fingerprint = mart_fingerprint(con, name)
             unchanged = (
                 not whole
                 and table_exists(con, f"marts.{name}")
