@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from pipelines.core.fingerprint import FULL_REBUILD_TAG
 from pipelines.core.store import open_store
 from pipelines.marts import build
 from pipelines.marts.estimates import FAMILIES
@@ -43,11 +44,18 @@ def family_builds(warehouse: Path) -> dict[str, tuple[str, object]]:
     return {build_name.split(":", 1)[1]: (fingerprint, at) for build_name, fingerprint, at in rows}
 
 
-def refresh(definitions: dg.Definitions, landing: Path, paths: dict[str, Path]) -> dict[str, object]:
+def refresh(
+    definitions: dg.Definitions, landing: Path, paths: dict[str, Path], tags: dict[str, str] | None = None
+) -> dict[str, object]:
     """Run the complaints source and the marts: the metric_by_group materialisation's family metadata, and
     for each mart whether it was rebuilt."""
     result = materialize(
-        definitions, landing, paths["warehouse"], groups=("complaints", "marts"), published=paths["published"]
+        definitions,
+        landing,
+        paths["warehouse"],
+        groups=("complaints", "marts"),
+        published=paths["published"],
+        tags=tags,
     )
     assert result.success, step_failures(result)
     assert not failed_checks(result)
@@ -57,9 +65,8 @@ def refresh(definitions: dg.Definitions, landing: Path, paths: dict[str, Path]) 
         if e.asset_key.path[0] == "marts"
     }
     metadata = marts["metric_by_group"]
-    out: dict[str, object] = {
-        k: metadata[k].value for k in ("families_rebuilt", "families_kept", "rebuilt_whole")
-    }
+    keys = ("families_rebuilt", "families_kept", "rebuilt_whole", "why")
+    out: dict[str, object] = {k: metadata[k].value for k in keys}
     return out | {f"{name} rebuilt": m["rebuilt"].value for name, m in marts.items()}
 
 
@@ -102,10 +109,11 @@ def test_one_new_return_rebuilds_only_the_complaints_rows_and_withdrawing_it_reb
     (landing / NEW_RETURN).write_text(text.replace("2025-26 Q1", NEW_PERIOD), encoding="utf-8")
     metadata = refresh(all_definitions, landing, store)
 
-    assert {k: metadata[k] for k in ("families_rebuilt", "families_kept", "rebuilt_whole")} == {
+    assert {k: metadata[k] for k in ("families_rebuilt", "families_kept", "rebuilt_whole", "why")} == {
         "families_rebuilt": "complaints",
         "families_kept": ", ".join(NOT_COMPLAINTS),
         "rebuilt_whole": False,
+        "why": "the inputs of these families changed",
     }
     # Marts that read neither the complaints rows nor the returns are kept; the control charts are redrawn.
     assert metadata["triangulation rebuilt"] is False and metadata["representation rebuilt"] is False
@@ -139,6 +147,19 @@ def test_one_new_return_rebuilds_only_the_complaints_rows_and_withdrawing_it_reb
         mart_rows(warehouse, "source <> 'complaints'"), others_before, check_exact=True
     )
     pd.testing.assert_frame_equal(mart_rows(warehouse), from_scratch(warehouse, store["tmp"]), rtol=1e-9)
+
+
+def test_a_run_tagged_as_chorus_run_all_rebuilds_the_table_whole(
+    all_definitions: dg.Definitions, store: dict[str, Path]
+) -> None:
+    """`chorus run --all` tags its run so: metric_by_group is written whole though no file changed."""
+    before = mart_rows(store["warehouse"])
+    metadata = refresh(all_definitions, store["landing"], store, tags={FULL_REBUILD_TAG: "true"})
+    assert metadata["rebuilt_whole"] is True and metadata["why"] == "asked for a full rebuild"
+    assert metadata["families_rebuilt"] == ", ".join(f.name for f in FAMILIES)
+    pd.testing.assert_frame_equal(mart_rows(store["warehouse"]), before, rtol=1e-9)
+    # Without the tag, the same unchanged store rebuilds nothing.
+    assert refresh(all_definitions, store["landing"], store)["families_rebuilt"] == "none"
 
 
 def test_a_full_rebuild_writes_every_family_and_changes_nothing(store: dict[str, Path]) -> None:
