@@ -165,6 +165,7 @@ SHARED_CODE: tuple[Path, ...] = (
     PIPELINES / "sources" / "shared" / "geography.py",
     PIPELINES / "sources" / "shared" / "geography.sql",
     PIPELINES.parent / "schemas" / "tables" / "marts" / "metric_by_group.yaml",
+    PIPELINES.parent / "schemas" / "people.py",  # the vocabulary whose ethnicity bands nest groups
 )
 
 

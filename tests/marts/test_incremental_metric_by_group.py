@@ -18,7 +18,7 @@ import pytest
 from pipelines.core.fingerprint import FULL_REBUILD_TAG
 from pipelines.core.store import open_store
 from pipelines.marts import build
-from pipelines.marts.estimates import FAMILIES
+from pipelines.marts.estimates import FAMILIES, SHARED_CODE
 from tests.conftest import copy_sample_build, failed_checks, materialize, step_failures
 
 RETURN = "complaints/ko41b_2025-26_q1.csv"
@@ -184,3 +184,11 @@ def test_a_missing_table_is_built_whole(store: dict[str, Path]) -> None:
         refreshed = build.refresh_metric_by_group(con)
     assert refreshed.whole and refreshed.reason == "the table did not exist"
     pd.testing.assert_frame_equal(mart_rows(warehouse), before, rtol=1e-9)
+
+
+def test_every_file_a_family_names_as_its_code_exists() -> None:
+    """A fingerprint skips a missing file: a renamed file named here would blind it to that code."""
+    missing = [p for p in (*SHARED_CODE, *(c for f in FAMILIES for c in f.code)) if not p.is_file()]
+    assert not missing
+    rows = [source for f in FAMILIES for source in f.row_sources]
+    assert len(rows) == len(set(rows)), "two families write the same source's rows"
