@@ -71,8 +71,10 @@ def materialize(
     warehouse: Path,
     groups: Iterable[str] | None = None,
     published: Path | None = None,
+    tags: dict[str, str] | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Materialise the assets (of ``groups``, with their checks) against ``landing`` into ``warehouse``."""
+    """Materialise the assets (of ``groups``, with their checks) against ``landing`` into ``warehouse``, in a
+    run with ``tags``."""
     from pipelines.lib.resources import ChorusResource
 
     graph = definitions.resolve_asset_graph()
@@ -95,7 +97,7 @@ def materialize(
         executor=dg.in_process_executor,
     )
     return scoped.resolve_job_def("test_job").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, tags=tags
     )
 
 

@@ -102,9 +102,13 @@ def recover_crashed_cli_runs(instance: dg.DagsterInstance) -> list[str]:
 
 
 def _execute(
-    definitions: dg.Definitions, selection: dg.AssetSelection, job_name: str
+    definitions: dg.Definitions,
+    selection: dg.AssetSelection,
+    job_name: str,
+    extra_tags: dict[str, str] | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Run ``selection`` in this process, after freeing what crashed earlier CLI runs left behind."""
+    """Run ``selection`` in this process, after freeing what crashed earlier CLI runs left behind; the run
+    carries ``extra_tags`` besides the CLI's own."""
     import socket
 
     import dagster as dg
@@ -120,7 +124,7 @@ def _execute(
     resolved = dg.Definitions.merge(
         definitions, dg.Definitions(jobs=[job], loggers={"chorus_run": chorus_run_logger})
     ).resolve_job_def(job_name)
-    tags = {CLI_HOST_TAG: socket.gethostname(), CLI_PID_TAG: str(os.getpid())}
+    tags = {**(extra_tags or {}), CLI_HOST_TAG: socket.gethostname(), CLI_PID_TAG: str(os.getpid())}
     # Dagster's event stream goes to the run's log file (and the live table), not the terminal.
     run_config = {
         "loggers": {"chorus_run": {"config": {"log_level": os.environ.get("CHORUS_LOG_LEVEL", "DEBUG")}}}
@@ -131,21 +135,25 @@ def _execute(
 
 
 def _execute_shown(
-    settings: ChorusSettings, definitions: dg.Definitions, selection: dg.AssetSelection, command: str
+    settings: ChorusSettings,
+    definitions: dg.Definitions,
+    selection: dg.AssetSelection,
+    command: str,
+    tags: dict[str, str] | None = None,
 ) -> tuple[dg.ExecuteInProcessResult, Path]:
     """``_execute`` behind the live progress display (one line per step with its state and elapsed time);
     Dagster's own event stream goes to ``<warehouse folder>/logs/chorus-<command>-<time>.log``, whose
     path is printed first. Returns the run's result and the log file's path.
 
     Every command that runs Dagster steps (run, publish, withdraw and readmit republishing) goes through
-    here, so they all look the same while they work.
+    here, so they all look the same while they work. ``tags`` are added to the run's own.
     """
     from pipelines.run_display import RunDisplay, log_path_for
 
     display = RunDisplay(log_path_for(settings.warehouse.parent / "logs", datetime.now(), command))
     typer.echo(f"Running; Dagster's full log: {display.log_path}", err=True)
     with display:
-        result = _execute(definitions, selection, f"chorus_cli_{command}")
+        result = _execute(definitions, selection, f"chorus_cli_{command}", tags)
     return result, display.log_path
 
 

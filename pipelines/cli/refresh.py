@@ -38,14 +38,16 @@ def run(
     everything: bool = typer.Option(
         False,
         "--all",
-        help="Run every asset even when nothing changed since the last complete run.",
+        help="Run every asset even when nothing changed since the last complete run, and rebuild "
+        "marts.metric_by_group whole rather than only its changed families.",
     ),
 ) -> None:
     """Bring the store up to date with the landing folder; say what was built.
 
     Does only what changed since the last complete run: nothing when no file is new, changed or removed
     (and Chorus's code, settings and store are as that run left them), else the changed sources and what
-    depends on them. ``--all`` runs everything; ``--source`` runs the sources named.
+    depends on them. ``--all`` runs everything (and rebuilds ``marts.metric_by_group`` whole, not only the
+    families whose files changed); ``--source`` runs the sources named.
 
     Exit 0 all good; 3 finished but some files were rejected or not recognised; 1 a step failed; 2 bad
     settings or arguments.
@@ -83,6 +85,7 @@ def run(
             raise typer.Exit(_nothing_to_do(settings, plan))
         import dagster as dg  # after the plan: a run with nothing to do never pays for loading Dagster
 
+        from pipelines.core.fingerprint import FULL_REBUILD_TAG
         from pipelines.definitions import defs
 
         definitions = defs()
@@ -93,7 +96,9 @@ def run(
         else:
             selection = dg.AssetSelection.all()
         started = datetime.now()
-        result, log_path = _execute_shown(settings, definitions, selection, "run")
+        # --all: incrementally built tables are rebuilt whole too (the escape hatch if one ever drifts).
+        tags = {FULL_REBUILD_TAG: "true"} if everything else None
+        result, log_path = _execute_shown(settings, definitions, selection, "run", tags)
         code = _finish_run(settings, result, started, log_path, plan)
     raise typer.Exit(code)
 

@@ -16,13 +16,8 @@ from pathlib import Path
 import duckdb
 
 PIPELINES = Path(__file__).parents[1]
-# The code every derived table depends on: marts SQL/Python, statistics, disclosure, the text model.
-DERIVED_CODE: tuple[Path, ...] = (
-    *sorted((PIPELINES / "marts").glob("*.sql")),
-    *sorted((PIPELINES / "marts").glob("*.py")),
-    *sorted((PIPELINES / "methods").glob("*.py")),
-    *sorted((PIPELINES / "publish").glob("*.py")),
-    PIPELINES / "core" / "periods.py",
+# The text stage's code and shipped model: what the comments' sentiment and themes are coded by.
+TEXT_MODEL_CODE: tuple[Path, ...] = (
     PIPELINES / "text" / "coding.py",
     PIPELINES / "text" / "redaction.py",
     PIPELINES / "text" / "framework.py",
@@ -31,18 +26,41 @@ DERIVED_CODE: tuple[Path, ...] = (
     PIPELINES / "text" / "sentiment.py",
     PIPELINES / "text" / "model.py",
     PIPELINES / "text" / "artefacts" / "model.json",
+)
+# The code every derived table depends on: marts SQL/Python, statistics, disclosure, the text model.
+DERIVED_CODE: tuple[Path, ...] = (
+    *sorted((PIPELINES / "marts").glob("*.sql")),
+    *sorted((PIPELINES / "marts").glob("*.py")),
+    *sorted((PIPELINES / "methods").glob("*.py")),
+    *sorted((PIPELINES / "publish").glob("*.py")),
+    PIPELINES / "core" / "periods.py",
+    *TEXT_MODEL_CODE,
     *sorted((PIPELINES / "report").glob("*.py")),
 )
+# A Dagster run tag: a run carrying it (`chorus run --all`) rebuilds incrementally built tables whole.
+FULL_REBUILD_TAG = "chorus/full_rebuild"
 
 
-def inputs_fingerprint(con: duckdb.DuckDBPyConnection, code: Iterable[Path] = DERIVED_CODE) -> str:
-    """SHA-256 over the loaded files in the ledger and the given code files."""
+def inputs_fingerprint(
+    con: duckdb.DuckDBPyConnection,
+    code: Iterable[Path] = DERIVED_CODE,
+    sources: Iterable[str] | None = None,
+    layouts: Iterable[str] = (),
+) -> str:
+    """SHA-256 over the loaded files in the ledger and the given code files. With ``sources``, over only
+    the files of those ledger sources and of the given ``layouts`` (what one part of a table is built
+    from); a file whose layout was never recorded counts everywhere."""
     digest = hashlib.sha256()
+    only = None if sources is None else sorted(set(sources))
     # Withdrawn files count too: withdrawing a file whose last version failed (its earlier rows still in
     # staged) must rebuild what was built from those rows.
     for path, sha, status, withdrawn_at in con.execute(
         """SELECT path, sha256, status, withdrawn_at FROM meta.ingest_ledger
-           WHERE status IN ('loaded', 'withdrawn') ORDER BY path"""
+           WHERE status IN ('loaded', 'withdrawn')
+             AND ($sources IS NULL OR list_contains($sources, source) OR list_contains($layouts, layout)
+                  OR layout IS NULL)
+           ORDER BY path""",
+        {"sources": only, "layouts": sorted(set(layouts))},
     ).fetchall():
         entry = f"{path}\0{sha}" if status == "loaded" else f"{path}\0{sha}\0withdrawn {withdrawn_at}"
         digest.update(f"{entry}\n".encode())

@@ -4,25 +4,33 @@ returns its row count."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from pipelines.core.fingerprint import is_current, record_build
 from pipelines.core.periods import TYPED_PERIOD_COLUMNS, add_period_columns, span_label
 from pipelines.core.sql import quote_identifier, sql_file
-from pipelines.core.store import table_exists
+from pipelines.core.store import row_count, table_exists
 from pipelines.marts.change_over_time import (
     GRADIENT_CHANGE_COLUMNS,
     with_change_over_time,
     with_gradient_change,
 )
-from pipelines.marts.labels import england_icbs, name_metrics
-from pipelines.marts.metric_by_group import empty_estimates, finalise_estimates
+from pipelines.marts.estimates import (
+    FAMILIES,
+    Family,
+    comment_negative_view,
+    family_fingerprint,
+    metric_estimates,
+)
+from pipelines.marts.labels import england_icbs
+from pipelines.marts.metric_by_group import finalise_estimates
 from pipelines.methods.disclosure import (
     MIN_COMMENTS_FOR_BREAKDOWN,
-    MIN_SURVEY_BASE,
     REASON_PUBLISHED,
     REASON_SECONDARY,
     percentage_from_rounded,
@@ -34,8 +42,8 @@ from pipelines.methods.inequality import slope_index_of_inequality_many
 from pipelines.methods.intervals import wilson_interval
 from pipelines.methods.proportion_funnels import funnel_significance_against
 from pipelines.publish.published_store import NOT_PUBLISHED
-from pipelines.sources.gpps.effective_n import with_effective_n
 from pipelines.sources.shared.geography import ensure_geography_views
+from pipelines.validation.runner import table_columns
 from schemas.contracts import contract
 
 HERE = Path(__file__).parent
@@ -54,95 +62,60 @@ def write_mart(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -
     its contract's type, so an empty mart has the same columns and types as a full one and every query
     on it still binds.
     """
-    if "period" in frame.columns and "period_start" not in frame.columns:
-        frame = add_period_columns(frame, "source" if "source" in frame.columns else "channel")
-    casts = {c: "DATE" for c in ("period_start", "period_end") if c in frame.columns}
-    declared = contract(f"marts.{name}").suite_columns()
+    frame = _with_typed_periods(frame)
     con.register("_mart_frame", frame)
     try:
-        described = con.execute("DESCRIBE SELECT * FROM _mart_frame").fetchall()
-        untyped = [column for column, kind, *_ in described if kind == '"NULL"' and column not in casts]
-        casts |= {column: declared.get(column, "VARCHAR") for column in untyped}
-        replaced = ", ".join(
-            f"CAST({quote_identifier(c)} AS {kind}) AS {quote_identifier(c)}" for c, kind in casts.items()
-        )
-        select = f"* REPLACE ({replaced})" if casts else "*"
+        select = _typed_select(con, name)
         con.execute(f"CREATE OR REPLACE TABLE marts.{name} AS SELECT {select} FROM _mart_frame")
     finally:
         con.unregister("_mart_frame")
     return len(frame)
 
 
+def replace_mart_rows(
+    con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame, column: str, values: list[str]
+) -> int:
+    """Replace the rows of ``marts.<name>`` whose ``column`` is one of ``values`` with ``frame`` (typed as
+    ``write_mart`` types it, then as the table's own columns), leaving every other row as it is. The caller
+    holds the transaction that makes the delete and the insert one change."""
+    frame = _with_typed_periods(frame)
+    con.register("_mart_frame", frame)
+    try:
+        select = _typed_select(con, name)
+        con.execute(
+            f"DELETE FROM marts.{name} WHERE {quote_identifier(column)} IN (SELECT unnest(?::VARCHAR[]))",
+            [values],
+        )
+        con.execute(f"INSERT INTO marts.{name} BY NAME SELECT {select} FROM _mart_frame")
+    finally:
+        con.unregister("_mart_frame")
+    return len(frame)
+
+
+def _with_typed_periods(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its typed period columns, when it has a ``period`` label and not yet its types."""
+    if "period" in frame.columns and "period_start" not in frame.columns:
+        return add_period_columns(frame, "source" if "source" in frame.columns else "channel")
+    return frame
+
+
+def _typed_select(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """The select list over the registered ``_mart_frame`` that types its dates as dates and its untyped
+    (all-NULL) columns as the contract of ``marts.<name>`` declares them."""
+    declared = contract(f"marts.{name}").suite_columns()
+    described = con.execute("DESCRIBE SELECT * FROM _mart_frame").fetchall()
+    casts = {c: "DATE" for c in ("period_start", "period_end") if c in {d[0] for d in described}}
+    untyped = [column for column, kind, *_ in described if kind == '"NULL"' and column not in casts]
+    casts |= {column: declared.get(column, "VARCHAR") for column in untyped}
+    replaced = ", ".join(
+        f"CAST({quote_identifier(c)} AS {kind}) AS {quote_identifier(c)}" for c, kind in casts.items()
+    )
+    return f"* REPLACE ({replaced})" if casts else "*"
+
+
 def mart_columns(name: str) -> list[str]:
     """The mart's columns in its contract's order, less the typed period columns ``write_mart`` adds."""
     return [c for c in contract(f"marts.{name}").column_names if c not in TYPED_PERIOD_COLUMNS]
-
-
-def comment_negative_view(con: duckdb.DuckDBPyConnection) -> None:
-    """``_comment_negative``: sentiment from the text stage when coded, else the source's own rating."""
-    if table_exists(con, "staged.comment_sentiment"):
-        con.execute(
-            """CREATE OR REPLACE TEMP VIEW _comment_negative AS
-               SELECT c.comment_id, coalesce(s.sentiment_class = 'negative', c.rating >= 4) AS is_negative
-               FROM staged.comments c LEFT JOIN staged.comment_sentiment s USING (comment_id)"""
-        )
-    else:
-        con.execute(
-            """CREATE OR REPLACE TEMP VIEW _comment_negative AS
-               SELECT comment_id, rating >= 4 AS is_negative FROM staged.comments WHERE rating IS NOT NULL"""
-        )
-
-
-def metric_estimates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every source's cells, before intervals and disclosure control."""
-    ensure_geography_views(con)
-    frames = [empty_estimates()]
-    if table_exists(con, "staged.gpps_results") and table_exists(con, "ref.gpps_measures"):
-        published = with_effective_n(con.execute(_sql("gpps_published_estimates.sql")).df())
-        frames += [published, practice_quintile_estimates(con, published)]
-    if table_exists(con, "staged.survey_responses") and table_exists(con, "ref.practice_deprivation"):
-        frames.append(con.execute(_sql("gpps_respondent_estimates.sql")).df())
-    if table_exists(con, "staged.fft_scores") and table_exists(con, "ref.nhs_trusts"):
-        frames.append(con.execute(_sql("fft_estimates.sql")).df())
-    if table_exists(con, "staged.complaint_returns") and table_exists(con, "staged.complaints"):
-        frames.append(con.execute(_sql("complaints_estimates.sql")).df())
-    if table_exists(con, "staged.comments") and table_exists(con, "ref.practice_deprivation"):
-        comment_negative_view(con)
-        frames.append(con.execute(_sql("comment_estimates.sql")).df())
-        if table_exists(con, "staged.comment_themes"):
-            frames.append(con.execute(_sql("theme_estimates.sql")).df())
-    frames = [f for f in frames if not f.empty] or [empty_estimates()]
-    return name_metrics(con, pd.concat(frames, ignore_index=True))
-
-
-def practice_quintile_estimates(con: duckdb.DuckDBPyConnection, published: pd.DataFrame) -> pd.DataFrame:
-    """GPPS results by deprivation quintile of the practice for England (national quintiles) and each ICB
-    (quintiles of its own practices), pooled from the published practice results (``published``: the
-    ``gpps_published`` estimates with their n_eff) as population-weighted strata, the interval allowing for how
-    much the practices differ as well as for sampling: source ``gpps_practices``.
-    The method is in ``gpps_practice_quintile_estimates.sql``; the quintiles in ``practice_quintiles.sql``.
-    Needs ``_practice_geo`` (sources/shared/geography.py)."""
-    needed = ("ref.practice_deprivation", "ref.registered_population", "staged.gpps_response_rates")
-    practices = published[published["geography_level"] == "practice"]
-    if practices.empty or not all(table_exists(con, t) for t in needed):
-        return empty_estimates()
-    con.execute(_sql("practice_quintiles.sql"))
-    con.register("_practice_estimates", practices)
-    try:
-        pooled = con.execute(_sql("gpps_practice_quintile_estimates.sql"), {"min_base": MIN_SURVEY_BASE}).df()
-    finally:
-        con.unregister("_practice_estimates")
-    value = pooled["numerator"] / pooled["denominator"]
-    m = pooled["practices"]
-    spread = (pooled["s2"] - 2 * value * pooled["s1"] + value * value * pooled["s0"]) / pooled[
-        "denominator"
-    ] ** 2
-    between = np.where(m > 1, m / (m - 1).clip(lower=1) * spread.clip(lower=0), np.nan)
-    variance = np.fmax(pooled["sampling_variance"].to_numpy(), between)
-    # A quintile whose every practice published 0% or 100% has no variance to invert.
-    n_eff = np.where(variance > 0, value * (1 - value) / variance, pooled["n_eff_sum"])
-    helpers = ["sampling_variance", "practices", "s0", "s1", "s2", "n_eff_sum"]
-    return pooled.drop(columns=helpers).assign(value=value, n_eff=n_eff)
 
 
 def group_nesting(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, dict[str, str]]]:
@@ -158,12 +131,93 @@ def group_nesting(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, dict[s
     return {"ethnicity": ("ethnicity_band", parent)} if len(parent) == len(pairs) else {}
 
 
+def metric_by_group_rows(
+    con: duckdb.DuckDBPyConnection, families: tuple[Family, ...] = FAMILIES
+) -> pd.DataFrame:
+    """The published rows of ``families`` (``finalise_estimates``) with each row's change from its previous
+    and earliest comparable period and its recent trend (``change_over_time``), from the published figures
+    too. No row depends on another family's rows (``pipelines.marts.estimates``)."""
+    return with_change_over_time(finalise_estimates(metric_estimates(con, families), group_nesting(con)))
+
+
 def build_metric_by_group(con: duckdb.DuckDBPyConnection) -> int:
-    """``marts.metric_by_group``: the published rows (``finalise_estimates``) with each row's change from its
-    previous and earliest comparable period and its recent trend (``change_over_time``), from the published
-    figures too."""
-    frame = with_change_over_time(finalise_estimates(metric_estimates(con), group_nesting(con)))
-    return write_mart(con, "metric_by_group", frame)
+    """``marts.metric_by_group`` from scratch: every family's rows (``metric_by_group_rows``)."""
+    return write_mart(con, "metric_by_group", metric_by_group_rows(con))
+
+
+@dataclass(frozen=True)
+class FamilyRefresh:
+    """What ``refresh_metric_by_group`` did: the table's rows, and which families it rebuilt and kept."""
+
+    rows: int
+    rebuilt: tuple[str, ...]
+    kept: tuple[str, ...]
+    whole: bool  # the table was written whole rather than its rebuilt families' rows replaced
+    reason: str
+
+
+def kept_whole(con: duckdb.DuckDBPyConnection) -> FamilyRefresh:
+    """What a build that found nothing changed did: kept every family."""
+    return FamilyRefresh(
+        rows=row_count(con, "marts.metric_by_group"),
+        rebuilt=(),
+        kept=tuple(family.name for family in FAMILIES),
+        whole=False,
+        reason="no loaded file and no code changed since the last build",
+    )
+
+
+def family_build(family: Family) -> str:
+    """The name a family's last build is recorded under in ``meta.build_fingerprints``."""
+    return f"marts.metric_by_group:{family.name}"
+
+
+def refresh_metric_by_group(con: duckdb.DuckDBPyConnection, whole: bool = False) -> FamilyRefresh:
+    """Bring ``marts.metric_by_group`` up to date by rebuilding only the families (``FAMILIES``) whose inputs
+    (``family_fingerprint``: their sources' files, their own code and the shared code) changed since their
+    rows were last built, replacing just those families' rows in one transaction.
+
+    The table is written whole when ``whole`` is asked (`chorus run --all`), when it is missing or its
+    columns are not the contract's, or when every family changed (as after a change to the shared code).
+    Each family's fingerprint is recorded in the same transaction as its rows, so a crash leaves the old rows
+    and the old fingerprint, and the next run rebuilds the family.
+    """
+    fingerprints = {family.name: family_fingerprint(con, family) for family in FAMILIES}
+    changed = tuple(f for f in FAMILIES if not is_current(con, family_build(f), fingerprints[f.name]))
+    if whole:
+        reason = "asked for a full rebuild"
+    elif not table_exists(con, "marts.metric_by_group"):
+        reason, whole = "the table did not exist", True
+    elif list(table_columns(con, "marts.metric_by_group")) != contract("marts.metric_by_group").column_names:
+        reason, whole = "its columns were not the contract's", True
+    elif len(changed) == len(FAMILIES):
+        reason, whole = "every family's inputs or the shared code changed", True
+    else:
+        reason = "the inputs of these families changed" if changed else "no family's inputs changed"
+    rebuilt = FAMILIES if whole else changed
+    if rebuilt:
+        frame = metric_by_group_rows(con, rebuilt)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if whole:
+                write_mart(con, "metric_by_group", frame)
+            else:
+                sources = [source for family in rebuilt for source in family.row_sources]
+                replace_mart_rows(con, "metric_by_group", frame, "source", sources)
+            for family in rebuilt:
+                record_build(con, family_build(family), fingerprints[family.name])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    names = {family.name for family in rebuilt}
+    return FamilyRefresh(
+        rows=row_count(con, "marts.metric_by_group"),
+        rebuilt=tuple(f.name for f in FAMILIES if f.name in names),
+        kept=tuple(f.name for f in FAMILIES if f.name not in names),
+        whole=whole,
+        reason=reason,
+    )
 
 
 # The quintile dimensions a gradient is drawn across, and what their quintiles are quintiles of.

@@ -165,7 +165,12 @@ def _gaps(e: pd.DataFrame) -> None:
     ).to_numpy()
     group_key = [*cell, "dimension"]
     scored = e.assign(_score=np.where(eligible & (sign != 0), sign * e["value"], np.nan))
-    best_index = scored.dropna(subset=["_score"]).groupby(group_key)["_score"].idxmax()
+    # Groups tied on value: the first by name, so the same rows always name the same best group (the order
+    # the source's SQL returned its rows in is not fixed, and a family rebuilt alone must agree with a full build).
+    ranked = scored.dropna(subset=["_score", *group_key]).sort_values(
+        ["_score", "group_value"], ascending=[False, True], kind="mergesort"
+    )
+    best_index = ranked.drop_duplicates(group_key).index
     best = e.loc[best_index, [*group_key, "group_value", "value", "n_eff"]].rename(
         columns={"group_value": "best_group", "value": "best_value", "n_eff": "best_n_eff"}
     )
@@ -270,10 +275,20 @@ def _secondary(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) 
     groups = e["group_value"].astype(str).to_numpy()
     columns = {c: e[c].to_numpy(dtype=float) for c in ("numerator", "denominator", "unweighted_n")}
     blocks = [(total, np.asarray(parts)) for total, parts in _blocks(candidates, nesting)]
+    # A block is checked again only when a row of it was hidden since its last check: unchanged, the check
+    # would hide nothing more. The blocks are still visited in the same order, so the same cells are hidden.
+    blocks_of: dict[int, list[int]] = {}
+    for b, (total, parts) in enumerate(blocks):
+        for row in (total, *parts.tolist()):
+            blocks_of.setdefault(row, []).append(b)
+    dirty = np.ones(len(blocks), dtype=bool)
     changed = True
     while changed:
         changed = False
-        for total, parts in blocks:
+        for b, (total, parts) in enumerate(blocks):
+            if not dirty[b]:
+                continue
+            dirty[b] = False
             if counts[total]:
                 checks = (("numerator", "numerator", True), ("denominator", "denominator", True))
             else:
@@ -292,9 +307,12 @@ def _secondary(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) 
                 if extra.any():
                     reason[parts[extra]] = "secondary"
                     changed = True
+                    for row in parts[extra].tolist():
+                        dirty[blocks_of[row]] = True
                 if hide_total:  # e.g. a band whose only groups are hidden and pinned by it
                     reason[total] = "secondary"
                     changed = True
+                    dirty[blocks_of[total]] = True
     e["_reason"] = reason
 
 

@@ -18,6 +18,9 @@ the DuckDB expression for the count rule so Python and SQL cannot drift apart.
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -188,7 +191,7 @@ def attacker_domain(published: float, reason: str, role: str = "numerator", roun
     means the numerator was 1–7 (and the base at least 1); ``small_base`` means a base under 10;
     ``secondary`` means a cell that was published as 0 or ≥ 8 before being hidden.
     """
-    if reason == REASON_PUBLISHED and not np.isnan(published):
+    if reason == REASON_PUBLISHED and not math.isnan(published):
         if published == 0 or not rounded:
             return [(published, published)]
         half = ROUND_TO // 2
@@ -224,15 +227,17 @@ def pinned_cells(total: Domain, parts: list[Domain]) -> NDArray[np.bool_]:
         split = []
     reachable: list[set[float]] = [set() for _ in cells]
     spans: list[list[tuple[float, float]]] = [[] for _ in cells]
-    for choice in np.ndindex(*[len(cells[i]) for i in split]) if split else [()]:
+    # Plain Python floats, not numpy: the blocks are a handful of cells, called thousands of times per mart,
+    # and every bound is a whole number or infinity, so the sums are exact in any order.
+    for choice in itertools.product(*[range(len(cells[i])) for i in split]):
         box = [d[0] for d in cells]
         for i, piece in zip(split, choice, strict=True):
             box[i] = cells[i][piece]
-        lo = np.array([b[0] for b in box])
-        hi = np.array([b[1] for b in box])
-        parts_lo = lo[1:].sum()
-        unbounded = int(np.isinf(hi[1:]).sum())
-        finite_hi = hi[1:][~np.isinf(hi[1:])].sum()
+        lo = [float(b[0]) for b in box]
+        hi = [float(b[1]) for b in box]
+        parts_lo = sum(lo[1:])
+        unbounded = sum(1 for h in hi[1:] if math.isinf(h))
+        finite_hi = sum(h for h in hi[1:] if not math.isinf(h))
         parts_hi = _MANY if unbounded else finite_hi
         if parts_lo > hi[0] or parts_hi < lo[0]:
             continue  # this combination of pieces is impossible
@@ -243,19 +248,21 @@ def pinned_cells(total: Domain, parts: list[Domain]) -> NDArray[np.bool_]:
                 # The other parts' largest sum (infinite if any other part is unbounded).
                 others_hi = (
                     _MANY
-                    if unbounded - int(np.isinf(hi[j])) > 0
-                    else finite_hi - (0 if np.isinf(hi[j]) else hi[j])
+                    if unbounded - int(math.isinf(hi[j])) > 0
+                    else finite_hi - (0 if math.isinf(hi[j]) else hi[j])
                 )
                 span = (max(lo[j], lo[0] - others_hi), min(hi[j], hi[0] - (parts_lo - lo[j])))
             if span[0] <= span[1]:
                 spans[j].append(span)
                 if span[0] == span[1]:
                     reachable[j].add(span[0])
-    pinned = np.zeros(len(cells), dtype=bool)
-    for j, found in enumerate(spans):
-        if _size(cells[j]) > 1 and found and all(a == b for a, b in found) and len(reachable[j]) == 1:
-            pinned[j] = True
-    return pinned
+    return np.array(
+        [
+            _size(cells[j]) > 1 and bool(found) and all(a == b for a, b in found) and len(reachable[j]) == 1
+            for j, found in enumerate(spans)
+        ],
+        dtype=bool,
+    )
 
 
 def protect_additive_block(
@@ -274,16 +281,19 @@ def protect_additive_block(
     taken only when no positive part is left; when no part is left to hide, the total is hidden.
     Returns (mask of parts to hide as ``secondary``, whether the total must be hidden as well).
     """
-    values = np.array([v for v, _ in parts], dtype=float)
+    # Plain Python lists: a block is a handful of cells and this runs thousands of times per mart.
+    values = [float(v) for v, _ in parts]
     reasons = [r for _, r in parts]
     extra = np.zeros(len(parts), dtype=bool)
     total_domain = attacker_domain(total[0], total[1], role, rounded)
-    order = sorted(range(len(parts)), key=lambda i: (values[i] if not np.isnan(values[i]) else 0.0, keys[i]))
+    order = sorted(
+        range(len(parts)), key=lambda i: (values[i] if not math.isnan(values[i]) else 0.0, keys[i])
+    )
     while True:
-        hidden = np.array([r != REASON_PUBLISHED for r in reasons])
+        hidden = [r != REASON_PUBLISHED for r in reasons]
         domains = [attacker_domain(values[i], reasons[i], role, rounded) for i in range(len(parts))]
-        lonely = hidden.sum() == 1 and total[1] == REASON_PUBLISHED and len(parts) > 1
-        if not lonely and (not hidden.any() or not pinned_cells(total_domain, domains).any()):
+        lonely = sum(hidden) == 1 and total[1] == REASON_PUBLISHED and len(parts) > 1
+        if not lonely and (not any(hidden) or not pinned_cells(total_domain, domains).any()):
             return extra, False
         free = [i for i in order if not hidden[i]]
         pick = next((i for i in free if values[i] > 0), free[0] if free else None)

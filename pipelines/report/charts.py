@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from pipelines.methods.proportion_funnels import funnel_axis_points, funnel_limits_proportion
+from pipelines.report.chart_cache import CachedFigure, cached_chart, cached_output
 from pipelines.report.data import (
     CHANNEL_NAMES,
     DIMENSIONS,
@@ -82,14 +83,24 @@ def _svg(fig: Figure, chart_id: str) -> str:
     return text
 
 
-def to_png(fig: Figure, dpi: int = 60) -> bytes:
+def _png(fig: Figure, dpi: int) -> bytes:
     buffer = io.BytesIO()
     with rc_context(STYLE):
         fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     return buffer.getvalue()
 
 
-def to_svg(fig: Figure, chart_id: str) -> str:
+def to_png(fig: Figure | CachedFigure, dpi: int = 60) -> bytes:
+    """The chart as PNG (from the chart cache when it was drawn before, ``chart_cache.py``)."""
+    if isinstance(fig, CachedFigure):
+        return cached_output(fig, f"png {dpi}", lambda figure: _png(figure, dpi))
+    return _png(fig, dpi)
+
+
+def to_svg(fig: Figure | CachedFigure, chart_id: str) -> str:
+    """The chart as an inline ``<svg>`` (from the chart cache when it was drawn before, ``chart_cache.py``)."""
+    if isinstance(fig, CachedFigure):
+        return cached_output(fig, f"svg {chart_id}", lambda figure: _svg(figure, chart_id).encode()).decode()
     return _svg(fig, chart_id)
 
 
@@ -135,6 +146,7 @@ def _group_colour(row: pd.Series) -> str:
     return GROUP_COLOURS.get(compare_to_overall(row), NHS_BLUE)
 
 
+@cached_chart
 def groups_chart(groups: pd.DataFrame, dimension: str, measures: list[str]) -> Figure | None:
     """Dot-and-whisker: rows are the dimension's groups, one column per headline measure.
 
@@ -194,6 +206,7 @@ def _sort_key(dimension: str, group: str) -> tuple:
     return (0, 0, group)
 
 
+@cached_chart
 def groups_legend() -> Figure:
     """A one-line legend shared by the group charts."""
     fig = _figure(7.5, 0.35)
@@ -215,6 +228,7 @@ def groups_legend() -> Figure:
     return fig
 
 
+@cached_chart
 def funnel_chart(units: pd.DataFrame, title: str, names: dict[str, str] | None = None) -> Figure | None:
     """PHE proportion funnel around the ICB value: 95% and 99.8% limits, outliers labelled with codes.
 
@@ -288,6 +302,7 @@ def funnel_chart(units: pd.DataFrame, title: str, names: dict[str, str] | None =
     return fig
 
 
+@cached_chart
 def gradient_chart(quintiles: pd.DataFrame, gradient: pd.DataFrame, max_panels: int = 6) -> Figure | None:
     """Quintile values with 95% intervals and the SII line, one small panel per metric."""
     panels = []
@@ -354,6 +369,7 @@ def gradient_chart(quintiles: pd.DataFrame, gradient: pd.DataFrame, max_panels: 
     return fig
 
 
+@cached_chart
 def representation_chart(rep: pd.DataFrame) -> Figure | None:
     """Representation ratio with 95% interval per group, one panel per channel; 0.8 and 1 lines."""
     if rep.empty:
@@ -457,6 +473,7 @@ def _is_rate(metric_id: str) -> bool:
     return str(metric_id).endswith("_per_10k")
 
 
+@cached_chart
 def spc_chart(points: pd.DataFrame, title: str) -> Figure | None:
     """One XmR chart in the Making Data Count style: the values joined in grey, the mean (solid) and the
     process limits (dashed), each point coloured by its variation (``MDC_COLOURS``)."""
@@ -496,6 +513,7 @@ def _series_breaks(periods: pd.DataFrame) -> list[float]:
     return [(x[i] + x[i + 1]) / 2 for i in range(len(series) - 1) if series[i] != series[i + 1]]
 
 
+@cached_chart
 def trend_chart(trends: pd.DataFrame, max_panels: int = 4) -> Figure | None:
     """Headline measures at ICB level over the survey years with 95% intervals; a dashed line marks each
     series break and the line is never joined across it (results either side are not comparable)."""
@@ -528,6 +546,7 @@ def trend_chart(trends: pd.DataFrame, max_panels: int = 4) -> Figure | None:
 GAP_TREND_COLOURS = {"widening": RED, "narrowing": AQUA_GREEN, "reversed": WARM_YELLOW}
 
 
+@cached_chart
 def gradient_trend_chart(gradient: pd.DataFrame, max_panels: int = 4) -> Figure | None:
     """The SII of each measure over its periods with 95% intervals, coloured by whether the gap widened
     (red) or narrowed (green) since the previous comparable period; series breaks dashed."""

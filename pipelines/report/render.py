@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from pipelines.report.change_over_time import section_time
+from pipelines.report.chart_cache import chart_cache
 from pipelines.report.data import IcbData, list_icbs, load_icb
 from pipelines.report.findings import key_findings
 from pipelines.report.page import Section, _e, _page
@@ -26,6 +27,9 @@ from pipelines.report.sections import (
     section_representation,
     section_triangulation,
 )
+
+# Beside the reports: the SVGs of their charts, by what each was drawn from (``chart_cache.py``).
+CHART_CACHE = ".chart-cache"
 
 
 def build_icb_html(d: IcbData, published_db: Path) -> str:
@@ -104,10 +108,12 @@ def render_all_reports(published_db: Path, out_dir: Path) -> list[Path]:
     if not published_db.exists():
         raise FileNotFoundError(f"no published store at {published_db}")
     written = []
-    for code in list_icbs(published_db):
-        data = load_icb(published_db, code)
-        path = out_dir / report_filename(code)
-        _write_atomic(path, build_icb_html(data, published_db))
-        written.append((code, data.icb_name, path))
+    # Charts drawn from the same figures as last time are not drawn again (most of a report's time).
+    with chart_cache(out_dir / CHART_CACHE):
+        for code in list_icbs(published_db):
+            data = load_icb(published_db, code)
+            path = out_dir / report_filename(code)
+            _write_atomic(path, build_icb_html(data, published_db))
+            written.append((code, data.icb_name, path))
     render_index(published_db, written, out_dir)
     return [p for _, _, p in written]

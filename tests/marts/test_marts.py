@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from pipelines.core.store import ensure_store
-from pipelines.marts import build
+from pipelines.marts import build, estimates
 from pipelines.marts.metric_by_group import finalise_estimates
 from pipelines.sources.shared.geography import ensure_geography_views
 
@@ -287,7 +287,7 @@ def test_quintiles_pool_practices_by_population_and_allow_for_how_they_differ(tm
               metric_name="phone", series="2024+", value=v, n_eff=n, unweighted_n=u)
          for c, (v, n, u) in results.items()]
     )  # fmt: skip
-    pooled = build.practice_quintile_estimates(con, published)
+    pooled = estimates.practice_quintile_estimates(con, published)
     icb = pooled[pooled["geography_level"] == "icb"].set_index("group_value").sort_index()
     assert set(icb["dimension"]) == {"deprivation_quintile_in_icb"} and list(icb.index) == ["1", "2", "3"]
     # Quintile 1 (X90000, X90001): weights 1/4, 3/4; the practices differ more than sampling explains.

@@ -5,14 +5,25 @@ from collections.abc import Callable
 import dagster as dg
 import duckdb
 
-from pipelines.core.fingerprint import inputs_fingerprint, is_current, record_build
+from pipelines.core.fingerprint import FULL_REBUILD_TAG, is_current, record_build
 from pipelines.core.store import table_exists
 from pipelines.lib.metadata import query_markdown, table_metadata
 from pipelines.lib.resources import ChorusResource
 from pipelines.marts import build
+from pipelines.marts.estimates import mart_fingerprint
 from pipelines.marts.spc import build_spc
 
 GROUP = "marts"
+
+
+def _family_metadata(refresh: build.FamilyRefresh) -> dict[str, dg.MetadataValue]:
+    """Which families of ``marts.metric_by_group`` this build rebuilt and which it kept, and why."""
+    return {
+        "families_rebuilt": dg.MetadataValue.text(", ".join(refresh.rebuilt) or "none"),
+        "families_kept": dg.MetadataValue.text(", ".join(refresh.kept) or "none"),
+        "rebuilt_whole": dg.MetadataValue.bool(refresh.whole),
+        "why": dg.MetadataValue.text(refresh.reason),
+    }
 
 
 def _mart(
@@ -21,7 +32,11 @@ def _mart(
     description: str,
     deps: list[dg.AssetKey | str],
     highlights_sql: str | None = None,
+    by_family: bool = False,
 ) -> dg.AssetsDefinition:
+    """A mart asset: skipped when nothing it is built from changed, else ``builder``; with ``by_family``
+    (``marts.metric_by_group``), ``build.refresh_metric_by_group`` rebuilds only the families that changed,
+    and the whole table on a run tagged ``FULL_REBUILD_TAG`` (`chorus run --all`)."""
     key = dg.AssetKey(["marts", name])
 
     @dg.asset(
@@ -34,18 +49,35 @@ def _mart(
         automation_condition=dg.AutomationCondition.eager(),
     )
     def _build(context: dg.AssetExecutionContext, chorus: ChorusResource) -> dg.MaterializeResult:
+        whole = by_family and context.run.tags.get(FULL_REBUILD_TAG) == "true"
         with chorus.connect() as con:
-            fingerprint = inputs_fingerprint(con)
-            unchanged = table_exists(con, f"marts.{name}") and is_current(con, f"marts.{name}", fingerprint)
+            fingerprint = mart_fingerprint(con, name)
+            unchanged = (
+                not whole
+                and table_exists(con, f"marts.{name}")
+                and is_current(con, f"marts.{name}", fingerprint)
+            )
+            family_metadata = {}
             if unchanged:
                 context.log.info(
                     f"marts.{name}: no loaded file and no code changed since the last build; kept"
                 )
+                if by_family:
+                    family_metadata = _family_metadata(build.kept_whole(con))
+            elif by_family:
+                refresh = build.refresh_metric_by_group(con, whole=whole)
+                context.log.info(
+                    f"marts.{name}: rebuilt {', '.join(refresh.rebuilt) or 'no family'}, kept "
+                    f"{', '.join(refresh.kept) or 'no family'} ({refresh.reason})"
+                )
+                family_metadata = _family_metadata(refresh)
+                record_build(con, f"marts.{name}", fingerprint)
             else:
                 builder(con)
                 record_build(con, f"marts.{name}", fingerprint)
             metadata = table_metadata(con, f"marts.{name}")
             metadata["rebuilt"] = not unchanged
+            metadata |= family_metadata
             if highlights_sql:
                 metadata["highlights"] = dg.MetadataValue.md(query_markdown(con, highlights_sql))
         return dg.MaterializeResult(metadata=metadata)
@@ -74,10 +106,12 @@ metric_by_group = _mart(
     "significance, disclosure control, and the change from the previous and the earliest comparable period (never "
     "across a survey's series break) with significance and the Fingertips recent trend. Sources: GPPS published "
     "results and respondent-level extracts, FFT, complaints, comment sentiment.",
-    _source_tables(),
+    # The complaints family reads the returns and registers themselves (pipelines/marts/estimates.py).
+    [*_source_tables(), dg.AssetKey(["staged", "complaint_returns"]), dg.AssetKey(["staged", "complaints"])],
     highlights_sql="""SELECT geography_code, period, metric_id, dimension, group_value, round(value, 3) AS value,
                              round(diff_from_overall, 3) AS gap FROM marts.metric_by_group
                       WHERE worse_than_overall AND geography_level = 'icb' ORDER BY diff_from_overall LIMIT 10""",
+    by_family=True,
 )
 deprivation_gradient = _mart(
     "deprivation_gradient",

@@ -10,8 +10,10 @@ from pipelines.core.markdown import escape_markdown
 from pipelines.lib.resources import ChorusResource
 from pipelines.publish.published_store import ICB_REPORT_FILES, remove_stale_files
 from pipelines.report import render_all_reports
+from pipelines.report.chart_cache import chart_cache
 from pipelines.report.charts import gradient_chart, groups_chart, to_png
 from pipelines.report.data import list_icbs, load_icb
+from pipelines.report.render import CHART_CACHE
 
 
 def _png_markdown(title: str, png: bytes) -> str:
@@ -62,25 +64,32 @@ def inequalities_report(context: dg.AssetExecutionContext, chorus: ChorusResourc
         unchanged = (out_dir / "index.html").exists() and is_current(
             con, f"inequalities_report:{out_dir}", fingerprint
         )
-    if unchanged:
-        paths = sorted(out_dir.glob(ICB_REPORT_FILES))
-        context.log.info(f"{out_dir}: inputs unchanged since the last report; kept {len(paths)} report(s)")
-    else:
-        paths = render_all_reports(settings.published, out_dir)
-        # An ICB no longer in the published store (its files withdrawn) loses its page too.
-        for stale in remove_stale_files(out_dir, [ICB_REPORT_FILES], keep=paths):
-            context.log.info(f"removed {stale}: its ICB is no longer in the published store")
-        with chorus.connect() as con:
-            record_build(con, f"inequalities_report:{out_dir}", fingerprint)
-        context.log.info(f"wrote {len(paths)} ICB report(s) and index.html to {out_dir}")
-    metadata: dict[str, dg.MetadataValue] = {
-        "path": dg.MetadataValue.path(str(out_dir / "index.html")),
-        "reports": dg.MetadataValue.md(
-            "\n".join(f"- {escape_markdown(p)}" for p in paths) or "no ICB in the published store"
-        ),
-        "icbs": dg.MetadataValue.int(len(paths)),
-    }
-    icbs = list_icbs(settings.published)
-    if icbs:
-        metadata["key_charts"] = dg.MetadataValue.md(_key_charts(settings.published, icbs[0]))
+    # One chart-cache session for the pages and the key charts below, so both reuse what they drew before
+    # and the cache keeps exactly what they used (nothing is pruned when the pages were not rendered).
+    with chart_cache(out_dir / CHART_CACHE, prune=not unchanged) as charts_drawn:
+        if unchanged:
+            paths = sorted(out_dir.glob(ICB_REPORT_FILES))
+            context.log.info(
+                f"{out_dir}: inputs unchanged since the last report; kept {len(paths)} report(s)"
+            )
+        else:
+            paths = render_all_reports(settings.published, out_dir)
+            # An ICB no longer in the published store (its files withdrawn) loses its page too.
+            for stale in remove_stale_files(out_dir, [ICB_REPORT_FILES], keep=paths):
+                context.log.info(f"removed {stale}: its ICB is no longer in the published store")
+            with chorus.connect() as con:
+                record_build(con, f"inequalities_report:{out_dir}", fingerprint)
+            context.log.info(f"wrote {len(paths)} ICB report(s) and index.html to {out_dir}")
+        metadata: dict[str, dg.MetadataValue] = {
+            "path": dg.MetadataValue.path(str(out_dir / "index.html")),
+            "reports": dg.MetadataValue.md(
+                "\n".join(f"- {escape_markdown(p)}" for p in paths) or "no ICB in the published store"
+            ),
+            "icbs": dg.MetadataValue.int(len(paths)),
+        }
+        icbs = list_icbs(settings.published)
+        if icbs:
+            metadata["key_charts"] = dg.MetadataValue.md(_key_charts(settings.published, icbs[0]))
+    metadata["charts_drawn"] = dg.MetadataValue.int(charts_drawn.drawn)
+    metadata["charts_reused"] = dg.MetadataValue.int(charts_drawn.reused)
     return dg.MaterializeResult(metadata=metadata)
