@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 PIPELINES = Path(__file__).parents[1]
-# The code every derived table depends on: marts SQL/Python, statistics, disclosure, the text model.
+# The code every derived table depends on: marts SQL/Python, statistics, disclosure, the text model, the report.
 DERIVED_CODE: tuple[Path, ...] = (
     *sorted((PIPELINES / "marts").glob("*.sql")),
     *sorted((PIPELINES / "marts").glob("*.py")),
@@ -31,7 +31,8 @@ DERIVED_CODE: tuple[Path, ...] = (
     PIPELINES / "text" / "sentiment.py",
     PIPELINES / "text" / "model.py",
     PIPELINES / "text" / "artefacts" / "model.json",
-    *sorted((PIPELINES / "report").glob("*.py")),
+    *sorted((PIPELINES / "report").rglob("*.py")),  # rglob: the charts are a package
+    *sorted((PIPELINES / "report").glob("*.sql")),
 )
 
 
