@@ -35,7 +35,8 @@ DERIVED_CODE: tuple[Path, ...] = (
     *sorted((PIPELINES / "publish").glob("*.py")),
     PIPELINES / "core" / "periods.py",
     *TEXT_MODEL_CODE,
-    *sorted((PIPELINES / "report").glob("*.py")),
+    *sorted((PIPELINES / "report").rglob("*.py")),  # rglob: the charts are a package
+    *sorted((PIPELINES / "report").glob("*.sql")),
 )
 # A Dagster run tag: a run carrying it (`chorus run --all`) rebuilds incrementally built tables whole.
 FULL_REBUILD_TAG = "chorus/full_rebuild"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.core.sql import quote_literal, sql_file
 from pipelines.ingest.files import FileRejected, LandingFile
 from pipelines.ingest.read_rules import (
     REJECTS_SCAN,
@@ -45,6 +46,7 @@ def _csv_error_message(landing_file: LandingFile, exc: duckdb.Error, header_line
 
 # A null string no real cell holds: with it, empty fields are read as '' rather than NULL.
 NEVER_NULL = "\x1fchorus-no-null\x1f"
+STAGED_CSV_SQL = Path(__file__).with_name("staged_csv.sql")
 
 
 def stage_csv(
@@ -99,22 +101,20 @@ def read_csv_rows(
         columns = landing_file.csv_header()
     if not columns:
         raise FileRejected(f"{landing_file.rel_path}: the file has no header row")
-    spec = "{" + ", ".join(f"'{c.replace(chr(39), chr(39) * 2)}': 'VARCHAR'" for c in columns) + "}"
+    spec = "{" + ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in columns) + "}"
     skip = 1 if header else 0
     drop_rejects(con)
     with landing_file.utf8_path() as path:
         try:
             con.execute(
-                f"""
-                CREATE OR REPLACE TEMP TABLE {target} AS
-                SELECT row_number() OVER () AS source_row, *
-                FROM read_csv(?, auto_detect = false, columns = {spec}, delim = ',', quote = '"',
-                              escape = '"', header = false, skip = {skip},
-                              strict_mode = true, encoding = 'utf-8', nullstr = ?,
-                              store_rejects = true, rejects_table = '{REJECTS_TABLE}',
-                              rejects_scan = '{REJECTS_SCAN}')
-                """,
-                [str(path), NEVER_NULL if keep_empty else ""],
+                sql_file(STAGED_CSV_SQL, target=target, columns=spec),
+                {
+                    "path": str(path),
+                    "skip": skip,
+                    "null_text": NEVER_NULL if keep_empty else "",
+                    "rejects_table": REJECTS_TABLE,
+                    "rejects_scan": REJECTS_SCAN,
+                },
             )
         except duckdb.Error as exc:
             raise FileRejected(_csv_error_message(landing_file, exc, skip)) from exc

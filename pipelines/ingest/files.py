@@ -89,6 +89,10 @@ class LandingFile:
     def suffix(self) -> str:
         return self.path.suffix.lower()
 
+    def provenance_params(self) -> dict[str, str]:
+        """``$source_file`` and ``$file_sha256``: the parameters of a statement writing this file's rows."""
+        return {"source_file": self.rel_path, "file_sha256": self.sha256}
+
     def text_encoding(self) -> str:
         """``utf-8`` (BOM or not) when the bytes decode as UTF-8, else ``cp1252`` (Excel's default)."""
         return detect_text_encoding(self.path)

@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 
 from pipelines.core.markdown import markdown_table
+from pipelines.core.sql import run_sql_file
 from pipelines.ingest.detect import LoadCounts
 from pipelines.ingest.files import FileRejected, LandingFile
 
@@ -152,15 +154,7 @@ def _record_many(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple]) -> None:
     )  # fmt: skip
     con.register("_ledger_rows", frame)
     try:
-        con.execute(
-            """INSERT OR REPLACE INTO meta.ingest_ledger
-                   (path, source, sha256, bytes, layout, rows_read, rows_loaded, rows_quarantined,
-                    started_at, finished_at, status, error)
-               SELECT path::VARCHAR, source::VARCHAR, sha256::VARCHAR, bytes::BIGINT, layout::VARCHAR,
-                      rows_read::BIGINT, rows_loaded::BIGINT, rows_quarantined::BIGINT, started_at::TIMESTAMP,
-                      current_timestamp, status::VARCHAR, error::VARCHAR
-               FROM _ledger_rows"""
-        )
+        run_sql_file(con, Path(__file__).with_name("ingest_ledger_rows.sql"))
     finally:
         con.unregister("_ledger_rows")
 

@@ -17,10 +17,13 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
-from pipelines.core.sql import quote_identifier, quote_literal
+from pipelines.core.sql import quote_identifier, quote_literal, sql_file
+
+HERE = Path(__file__).parent
 
 # A text cell that a spreadsheet would evaluate, or an Excel error value: '=' and anything, or '+', '-',
 # '@' followed by a function call or a cell reference (A1, $B$2). A number with a sign (-5, +44 20 7946
@@ -148,13 +151,8 @@ def quarantine_ragged(
     read = int(con.execute(f"SELECT count(*) FROM {target}").fetchone()[0])
     total = read + len(records)
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {target} AS
-            WITH places AS (
-                SELECT row_number() OVER (ORDER BY i) AS read_no, i AS place
-                FROM range(1, {total + 1}) t(i) WHERE i NOT IN (SELECT unnest(?::BIGINT[])))
-            SELECT p.place AS source_row, t.* EXCLUDE (source_row)
-            FROM {target} t JOIN places p ON p.read_no = t.source_row ORDER BY p.place""",
-        [[r.data_row for r in records]],
+        sql_file(HERE / "renumbered_rows.sql", target=target),
+        {"rows_end": total + 1, "ragged_rows": [r.data_row for r in records]},
     )
 
 
@@ -181,15 +179,19 @@ def quarantine_formula_text(
     cells = ", ".join(f"CAST({quote_identifier(c)} AS VARCHAR) AS {quote_identifier(c)}" for c in columns)
     names = ", ".join(quote_identifier(c) for c in columns)
     con.execute(
-        f"""INSERT INTO quarantine.rows
-               (source, source_file, file_sha256, source_row, column_name, rule, value, message, scope)
-            SELECT ?, ?, ?, source_row, name, 'formula_text', left(value, 200),
-                   'spreadsheet formula text (' || left(value, 40) || '): the file was saved from a workbook with '
-                   || 'formulas or error values instead of values; re-export it with values only', 'row'
-            FROM (UNPIVOT (SELECT source_row, {cells} FROM {target} WHERE {any_formula})
-                  ON {names} INTO NAME name VALUE value)
-            WHERE regexp_matches(value, {quote_literal(FORMULA_CELL_RE)})""",
-        [source, source_file, file_sha256],
+        sql_file(
+            HERE / "formula_text_quarantine.sql",
+            target=target,
+            cells=cells,
+            columns=names,
+            any_formula=any_formula,
+        ),
+        {
+            "source": source,
+            "source_file": source_file,
+            "file_sha256": file_sha256,
+            "formula_pattern": FORMULA_CELL_RE,
+        },
     )
     con.execute(f"DELETE FROM {target} WHERE {any_formula}")
     return hits

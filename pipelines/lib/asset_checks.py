@@ -6,9 +6,11 @@ read-only connection, so it can never write.
 """
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import dagster as dg
 
+from pipelines.core.sql import sql_file
 from pipelines.lib.metadata import markdown_table
 from pipelines.lib.resources import ChorusResource
 
@@ -108,11 +110,12 @@ def comment_with_text_check(
         asset=asset,
         name=name,
         description=description,
-        failing_rows_sql=f"""SELECT r.{record_id}, count(DISTINCT c.comment_id) AS comments,
-                                    count(t.comment_id) AS texts
-                             FROM {table or asset} r
-                             LEFT JOIN staged.comments c ON c.comment_id = r.{comment_id}
-                             LEFT JOIN raw.comment_text t ON t.comment_id = c.text_ref{condition}
-                             GROUP BY 1 HAVING comments <> 1 OR texts <> 1""",
+        failing_rows_sql=sql_file(
+            Path(__file__).with_name("comments_without_text.sql"),
+            table=table or asset,
+            record_id=record_id,
+            comment_id=comment_id,
+            condition=condition,
+        ),
         blocking=True,
     )

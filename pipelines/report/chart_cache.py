@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 HERE = Path(__file__).parent
 # The code a chart's pixels depend on besides its arguments.
 CHART_CODE: tuple[Path, ...] = (
-    HERE / "charts.py",
+    *sorted((HERE / "charts").glob("*.py")),
     HERE / "data.py",
     HERE / "chart_cache.py",
     HERE.parent / "methods" / "proportion_funnels.py",

@@ -14,7 +14,9 @@ import duckdb
 import pandas as pd
 
 from pipelines.core.periods import describe
+from pipelines.core.sql import sql_file
 
+HERE = Path(__file__).parent
 # Survey measures shown as dot-and-whisker charts, in order of preference (the first four present).
 HEADLINE_MEASURES: tuple[str, ...] = (
     "overall_experience",
@@ -222,7 +224,9 @@ def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     }
 
 
-def _df(con: duckdb.DuckDBPyConnection, tables: set[str], needs: str, sql: str, params: list) -> pd.DataFrame:
+def _df(
+    con: duckdb.DuckDBPyConnection, tables: set[str], needs: str, sql: str, params: list | dict
+) -> pd.DataFrame:
     if needs not in tables:
         return pd.DataFrame()
     return con.execute(sql, params).df()
@@ -321,14 +325,8 @@ def load_icb(published_db: Path, icb: str) -> IcbData:
             con,
             tables,
             mbg,
-            """SELECT metric_id, metric_name, period, source, dimension, group_value, value, lower_95, upper_95,
-                      denominator, n_eff, higher_is_better, suppressed
-               FROM marts.metric_by_group
-               WHERE geography_level = 'icb' AND geography_code = ?
-                 AND dimension IN ('deprivation_quintile', 'deprivation_quintile_in_icb')
-                 AND group_value IN ('1', '2', '3', '4', '5')
-               ORDER BY metric_id, period, source, dimension, group_value""",
-            [icb],
+            sql_file(HERE / "icb_quintiles.sql"),
+            {"icb": icb},
         )
         neff_join = (
             """LEFT JOIN (SELECT geography_level, geography_code, period, metric_id, source, n_eff,
@@ -352,13 +350,8 @@ def load_icb(published_db: Path, icb: str) -> IcbData:
             con,
             tables,
             "marts.representation",
-            """SELECT * FROM marts.representation r
-               WHERE geography_level = 'icb' AND geography_code = ?
-                 AND period_end = (SELECT max(period_end) FROM marts.representation x
-                                   WHERE x.channel = r.channel AND x.geography_level = 'icb'
-                                     AND x.geography_code = r.geography_code)
-               ORDER BY channel, dimension, group_value""",
-            [icb],
+            sql_file(HERE / "icb_representation.sql"),
+            {"icb": icb},
         )
         triangulation = _df(
             con,
@@ -406,15 +399,7 @@ def _over_time(
     mbg = "marts.metric_by_group"
     changes = trends = spc = pd.DataFrame()
     if mbg in tables and "change_from_previous_significant_95" in _columns(con, mbg):
-        changes = con.execute(
-            """SELECT * FROM marts.metric_by_group m
-               WHERE geography_level = 'icb' AND geography_code = ? AND change_from_previous_significant_95
-                 AND period_end = (SELECT max(period_end) FROM marts.metric_by_group x
-                                   WHERE x.geography_level = 'icb' AND x.geography_code = m.geography_code
-                                     AND x.source = m.source AND x.period_kind = m.period_kind)
-               ORDER BY change_from_previous_significant_998 DESC, abs(change_from_previous) DESC""",
-            [icb],
-        ).df()
+        changes = con.execute(sql_file(HERE / "icb_changes.sql"), {"icb": icb}).df()
         trends = con.execute(
             """SELECT * FROM marts.metric_by_group
                WHERE geography_level = 'icb' AND geography_code = ? AND dimension = 'overall' AND NOT suppressed

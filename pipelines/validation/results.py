@@ -5,31 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from pipelines.core.sql import run_sql_file, sql_file
 from pipelines.lib.metadata import markdown_table
 from pipelines.validation.expectations import Outcome
 
-RESULTS_DDL = """
-CREATE TABLE IF NOT EXISTS meta.validation_results (
-    source            VARCHAR NOT NULL,
-    source_file       VARCHAR NOT NULL,   -- relative to the landing folder, as in meta.ingest_ledger.path
-    file_sha256       VARCHAR NOT NULL,   -- the content validated (join to the ledger to tell stale results)
-    layout            VARCHAR,
-    table_name        VARCHAR NOT NULL,
-    expectation       VARCHAR NOT NULL,
-    column_name       VARCHAR,
-    observed_value    VARCHAR,
-    unexpected_count  BIGINT,
-    examples          VARCHAR,            -- JSON list of a few failing values
-    success           BOOLEAN NOT NULL,
-    engine            VARCHAR,            -- gx | sql | catalogue
-    published         BOOLEAN,            -- whether the file's rows were kept (the whole file passed)
-    validated_at      TIMESTAMP NOT NULL
-);
-"""
+RESULTS_TABLE_SQL = Path(__file__).with_name("validation_results_table.sql")
 
 COLUMNS = (
     "source", "source_file", "file_sha256", "layout", "table_name", "expectation", "column_name",
@@ -39,7 +24,7 @@ COLUMNS = (
 
 def ensure_results_table(con: duckdb.DuckDBPyConnection) -> None:
     """Create ``meta.validation_results`` if it is missing."""
-    con.execute(RESULTS_DDL)
+    run_sql_file(con, RESULTS_TABLE_SQL)
 
 
 def outcome_record(
@@ -138,16 +123,8 @@ def results_markdown(
     if not files or not tables:
         return "_no validation results_"
     rows = con.execute(
-        f"""
-        SELECT source_file, table_name, expectation, column_name, observed_value, unexpected_count,
-               array_to_string(CAST(json_extract_string(examples, '$[*]') AS VARCHAR[])[1:3], '; '),
-               CASE WHEN success THEN 'pass' ELSE 'FAIL' END, engine
-        FROM meta.validation_results
-        WHERE source_file IN ({", ".join("?" for _ in files)}) AND table_name IN ({", ".join("?" for _ in tables)})
-        ORDER BY success, source_file, table_name, expectation, column_name
-        LIMIT {int(limit) + 1}
-        """,
-        [*files, *tables],
+        sql_file(Path(__file__).with_name("results_listing.sql")),
+        {"source_files": list(files), "table_names": list(tables), "row_limit": int(limit) + 1},
     ).fetchall()
     if not rows:
         return "_no validation results_"

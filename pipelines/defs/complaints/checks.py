@@ -1,24 +1,19 @@
 """Complaints checks: the returns' arithmetic, unique keys, every subject mapped to a framework theme."""
 
-from pipelines.core.sql import literal_list
+from pathlib import Path
+
+from pipelines.core.sql import literal_list, sql_file
 from pipelines.lib.asset_checks import comment_with_text_check, sql_row_check, unique_key_check
 from pipelines.sources.complaints.readers import FRAMEWORK_CATEGORIES
 
-_summary = """SELECT organisation_code, period_start, source_file,
-                     max(value) FILTER (WHERE measure = 'brought_forward') AS bf,
-                     max(value) FILTER (WHERE measure = 'new_received') AS new,
-                     max(value) FILTER (WHERE measure = 'upheld') AS upheld,
-                     max(value) FILTER (WHERE measure = 'partially_upheld') AS partly,
-                     max(value) FILTER (WHERE measure = 'not_upheld') AS not_upheld,
-                     max(value) FILTER (WHERE measure = 'resolved') AS resolved,
-                     max(value) FILTER (WHERE measure = 'carried_forward') AS cf
-              FROM staged.complaint_returns WHERE measure_group = 'summary' GROUP BY ALL"""
+HERE = Path(__file__).parent
+
 
 returns_arithmetic = sql_row_check(
     asset="staged.complaint_returns",
     name="returns_arithmetic_holds",
     description="Resolved = upheld + partially upheld + not upheld and carried forward = brought forward + new - resolved",
-    failing_rows_sql=f"SELECT * FROM ({_summary}) WHERE resolved <> upheld + partly + not_upheld OR cf <> bf + new - resolved",
+    failing_rows_sql=sql_file(HERE / "returns_arithmetic_failures.sql"),
     blocking=True,
 )
 returns_unique = unique_key_check(

@@ -1,6 +1,9 @@
 """GPPS checks: proportions in 0-1, bounds bracket values, bases whole and non-negative, practices known
 to the geography of their year, one row per key, and the catalogue found in the files of its years."""
 
+from pathlib import Path
+
+from pipelines.core.sql import sql_file
 from pipelines.lib.asset_checks import sql_row_check, unique_key_check
 
 RESULTS = "staged.gpps_results"
@@ -66,12 +69,7 @@ catalogue_found = sql_row_check(
     asset=RESULTS,
     name="catalogue_measures_found_in_files",
     description="Every catalogue measure is found in each loaded results file of its survey year",
-    failing_rows_sql=f"""WITH files AS (SELECT DISTINCT survey_year, source_file, series FROM {RESULTS}),
-                              found AS (SELECT DISTINCT source_file, question FROM {RESULTS})
-                         SELECT f.survey_year, f.source_file, m.measure_id, m.question FROM files f
-                         JOIN ref.gpps_measures m ON m.survey_year = f.survey_year AND m.series = f.series
-                         WHERE NOT EXISTS (SELECT 1 FROM found x WHERE x.source_file = f.source_file
-                                           AND x.question = m.question)""",
+    failing_rows_sql=sql_file(Path(__file__).with_name("catalogue_measures_missing.sql")),
 )
 catalogue_in_variables = sql_row_check(
     asset="ref.gpps_variables",

@@ -1,5 +1,8 @@
 """Story checks: one story one comment, bridge and feedback loop consistent, services placed."""
 
+from pathlib import Path
+
+from pipelines.core.sql import sql_file
 from pipelines.lib.asset_checks import comment_with_text_check, sql_row_check, unique_key_check
 from pipelines.sources.stories import policy
 
@@ -30,12 +33,7 @@ feedback_loop_consistent = sql_row_check(
     name="responses_consistent",
     description="responded = (response count > 0), the count equals staged.story_responses rows, and no "
     "response is dated before the story",
-    failing_rows_sql="""SELECT s.story_id, s.responded, s.response_count, count(r.response_no) AS responses,
-                               s.published_date, min(r.response_date) AS first_response
-                        FROM staged.stories s LEFT JOIN staged.story_responses r USING (story_id)
-                        GROUP BY ALL
-                        HAVING s.responded IS DISTINCT FROM (s.response_count > 0) OR s.response_count <> responses
-                            OR first_response < s.published_date""",
+    failing_rows_sql=sql_file(Path(__file__).with_name("responses_inconsistent.sql")),
     blocking=True,
 )
 rating_range = sql_row_check(

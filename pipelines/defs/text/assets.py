@@ -1,9 +1,11 @@
 """Text stage assets: redaction first, then themes and sentiment, for every comment from every source."""
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 
+from pipelines.core.sql import sql_file
 from pipelines.lib.metadata import query_markdown, table_metadata
 from pipelines.lib.resources import ChorusResource
 from pipelines.sources.registry import comment_writers
@@ -12,6 +14,7 @@ from pipelines.text.framework import all_labels
 from pipelines.text.model import model_summary
 from pipelines.text.redaction import rescan_for_pii
 
+HERE = Path(__file__).parent
 GROUP = "text"
 KEYS = {
     name: dg.AssetKey(["staged", name])
@@ -106,30 +109,12 @@ def coded_comments(
                     )
                 )
                 metadata["coded_sample"] = dg.MetadataValue.md(
-                    query_markdown(
-                        con,
-                        # Pick the eight comments first: joining every comment before the LIMIT took
-                        # seconds at a million comments, on every run, changed or not.
-                        """WITH picked AS (SELECT comment_id, sentiment_class FROM staged.comment_sentiment
-                                           ORDER BY hash(comment_id) LIMIT 8)
-                           SELECT t.text_redacted, string_agg(DISTINCT m.label, '; ') AS themes, p.sentiment_class
-                           FROM picked p JOIN staged.comment_text t USING (comment_id)
-                           JOIN staged.comment_themes m USING (comment_id)
-                           GROUP BY t.comment_id, t.text_redacted, p.sentiment_class ORDER BY hash(t.comment_id)""",
-                    )
+                    query_markdown(con, sql_file(HERE / "coded_sample.sql"))
                 )
             if name == "comment_sentiment":
                 # How much of the sentiment was read with a rating (FFT score, review stars) beside the words.
                 metadata["by_source"] = dg.MetadataValue.md(
-                    query_markdown(
-                        con,
-                        """SELECT c.source, count(*) AS comments, count(c.rating) AS with_rating,
-                                  count(*) FILTER (WHERE s.sentiment_class = 'positive') AS positive,
-                                  count(*) FILTER (WHERE s.sentiment_class = 'neutral') AS neutral,
-                                  count(*) FILTER (WHERE s.sentiment_class = 'negative') AS negative
-                           FROM staged.comment_sentiment s JOIN staged.comments c USING (comment_id, file_sha256)
-                           GROUP BY 1 ORDER BY 2 DESC""",
-                    )
+                    query_markdown(con, sql_file(HERE / "sentiment_by_source.sql"))
                 )
             if name == "comment_redactions":
                 metadata["kinds"] = dg.MetadataValue.md(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.core.sql import quote_identifier, quote_literal
+from pipelines.core.sql import quote_identifier, quote_literal, sql_file
 from pipelines.ingest.csv_staging import stage_csv
 from pipelines.ingest.detect import Layout, LoadCounts
 from pipelines.ingest.files import FileRejected, LandingFile
@@ -192,41 +192,13 @@ def load_complaint_returns(con: duckdb.DuckDBPyConnection, f: LandingFile) -> Lo
         for m in SUMMARY_FIELDS
     )
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _ret_typed AS
-        WITH wide AS (
-            SELECT source_row, {ident}, {summary},
-                   list(header) FILTER (WHERE measure_group IS NOT NULL AND value_text IS NOT NULL AND (
-                        {_number("value_text")} IS NULL OR {_number("value_text")} < 0
-                        OR {_number("value_text")} <> floor({_number("value_text")}))) AS bad_count_list
-            FROM _ret_long GROUP BY source_row
-        ), groups AS (
-            SELECT source_row, measure_group, sum({_number("value_text")}) AS group_total
-            FROM _ret_long WHERE measure_group NOT IN ('summary') GROUP BY ALL
-        ), parsed AS (
-            SELECT w.*, upper(trim(organisation_code)) AS org,
-                   regexp_extract(period, '(20[0-9]{{2}})\\s*[-/]\\s*[0-9]{{2,4}}', 1) AS fy,
-                   regexp_extract(lower(period), 'q\\s*([1-4])', 1) AS q
-            FROM wide w
-        )
-        SELECT p.source_row, org AS organisation_code, trim(organisation_name) AS organisation_name,
-               coalesce(CASE WHEN lower(form) LIKE '%ko41b%' THEN 'KO41b' WHEN lower(form) LIKE '%ko41a%' THEN 'KO41a' END,
-                        CASE WHEN lower({quote_literal(f.path.name)}) LIKE '%ko41b%' THEN 'KO41b'
-                             WHEN lower({quote_literal(f.path.name)}) LIKE '%ko41a%' THEN 'KO41a' END,
-                        CASE WHEN regexp_full_match(org, {quote_literal(PRACTICE_CODE)}) THEN 'KO41b' ELSE 'KO41a' END) AS form,
-               trim(period) AS period_label,
-               CASE WHEN fy <> '' THEN make_date(CAST(fy AS INTEGER), 4, 1)
-                    + to_months(3 * (coalesce(try_cast(nullif(q, '') AS INTEGER), 1) - 1)) END AS period_start,
-               CASE WHEN fy <> '' THEN make_date(CAST(fy AS INTEGER), 4, 1)
-                    + to_months(CASE WHEN q <> '' THEN 3 * CAST(q AS INTEGER) ELSE 12 END) - INTERVAL 1 DAY END::DATE AS period_end,
-               {", ".join(f"p.{m}" for m in SUMMARY_FIELDS)},
-               coalesce(bad_count_list, []) AS bad_counts,
-               coalesce((SELECT list(g.measure_group ORDER BY g.measure_group) FROM groups g
-                         WHERE g.source_row = p.source_row AND g.group_total < p.new_received), []) AS short_breakdowns,
-               CASE WHEN regexp_full_match(org, {quote_literal(PRACTICE_CODE)}) THEN org END AS practice_code,
-               CASE WHEN NOT regexp_full_match(org, {quote_literal(PRACTICE_CODE)}) THEN left(org, 3) END AS trust_code
-        FROM parsed p
-        """
+        sql_file(
+            HERE / "complaint_returns_typed.sql",
+            identity_columns=ident,
+            summary_columns=summary,
+            summary_fields=", ".join(f"p.{m}" for m in SUMMARY_FIELDS),
+        ),
+        {"file_name": f.path.name, "practice_code": PRACTICE_CODE},
     )
     known = prepare_known_organisations(con)
     con.execute(
@@ -238,28 +210,10 @@ def load_complaint_returns(con: duckdb.DuckDBPyConnection, f: LandingFile) -> Lo
         f"""CREATE OR REPLACE TEMP TABLE _ret_keep AS
             {geography_sql(f"(SELECT *, period_start AS geo_date FROM _ret_typed WHERE {passing_rows(RETURN_RULES)})")}"""
     )
-    con.execute(
-        f"""INSERT INTO staged.complaint_returns BY NAME
-            SELECT k.form, k.organisation_code, k.organisation_name, k.practice_code, k.trust_code,
-                   k.geo_sub_icb_code AS sub_icb_code, k.geo_icb_code AS icb_code, k.period_label, k.period_start,
-                   k.period_end, l.measure_group, l.measure, CAST({_number("l.value_text")} AS BIGINT) AS value,
-                   t.category AS framework_category, t.subcategory AS framework_subcategory, l.header,
-                   ? AS source_file, ? AS file_sha256, k.source_row
-            FROM _ret_keep k JOIN _ret_long l USING (source_row)
-            LEFT JOIN ref.complaint_subject_themes t
-                   ON l.measure_group = 'subject_area' AND t.subject_key = lower(l.measure)
-            WHERE l.measure_group IS NOT NULL""",
-        [f.rel_path, f.sha256],
-    )
+    con.execute(sql_file(HERE / "staged_complaint_returns.sql"), f.provenance_params())
     return LoadCounts(rows_read, rows_read - quarantined, quarantined, join_notes(*notes))
 
 
-OUTCOME_SQL = """CASE regexp_replace(lower(trim(coalesce(outcome, ''))), '[^a-z ]', '', 'g')
-    WHEN 'upheld' THEN 'Upheld' WHEN 'partially upheld' THEN 'Partially upheld' WHEN 'partly upheld' THEN 'Partially upheld'
-    WHEN 'not upheld' THEN 'Not upheld' WHEN 'withdrawn' THEN 'Withdrawn'
-    WHEN 'open' THEN 'Open' WHEN 'ongoing' THEN 'Open' WHEN 'under investigation' THEN 'Open'
-    WHEN '' THEN CASE WHEN closed_date IS NULL THEN 'Open' END
-END"""
 REGISTER_FIELDS = ("complaint_reference", "date_received", "date_closed", "organisation_code", "service_area",
                    "subjects", "outcome", "complainant_status", "patient_age", "patient_sex", "patient_ethnicity",
                    "postcode_district", "description")  # fmt: skip
@@ -303,28 +257,8 @@ def load_complaints_register(con: duckdb.DuckDBPyConnection, f: LandingFile) -> 
     con.execute("CREATE OR REPLACE TEMP TABLE _reg_received AS SELECT * FROM _dates")
     resolve_dates(con, "_reg_fields", "date_closed")
     notes.append(date_order_note(con, "date closed") or "")
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _reg_typed AS
-        SELECT r.*, upper(r.organisation_code) AS org, rc.resolved_date AS received_date, cl.resolved_date AS closed_date,
-               coalesce(rc.date_ambiguous, FALSE) OR coalesce(cl.date_ambiguous, FALSE) AS date_ambiguous,
-               list_filter(list_transform(regexp_split_to_array(coalesce(r.subjects, ''), '\\s*[;|]\\s*'), lambda s: trim(s)),
-                           lambda s: s <> '') AS subject_list
-        FROM _reg_fields r
-        LEFT JOIN _reg_received rc ON rc.key = r.source_row
-        LEFT JOIN _dates cl ON cl.key = r.source_row
-        """
-    )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _reg_typed AS
-            SELECT * EXCLUDE (organisation_code), org AS organisation_code, {OUTCOME_SQL} AS outcome_value,
-                   CASE WHEN regexp_full_match(org, {quote_literal(PRACTICE_CODE)}) THEN org END AS practice_code,
-                   CASE WHEN NOT regexp_full_match(org, {quote_literal(PRACTICE_CODE)}) THEN left(org, 3) END AS trust_code,
-                   org || '/' || complaint_reference AS complaint_id,
-                   'complaints:' || org || '/' || complaint_reference || ':description' AS comment_id,
-                   received_date AS geo_date
-            FROM _reg_typed"""
-    )
+    con.execute(sql_file(HERE / "register_dates.sql"))
+    con.execute(sql_file(HERE / "register_coded.sql"), {"practice_code": PRACTICE_CODE})
     known = prepare_known_organisations(con)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _reg_typed AS
@@ -338,35 +272,8 @@ def load_complaints_register(con: duckdb.DuckDBPyConnection, f: LandingFile) -> 
             {geography_sql(f"(SELECT * FROM _reg_typed WHERE {passing_rows(REGISTER_RULES)})")}"""
     )
     age = age_band_sql("patient_age")
-    # Each subject through the ref map, in the order recorded; a subject with no row stays visible as Unmapped.
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _reg_themes AS
-           SELECT u.source_row, list(coalesce(t.category, 'Unmapped: ' || u.subject) ORDER BY u.i) AS categories,
-                  list(coalesce(t.subcategory, 'Unmapped: ' || u.subject) ORDER BY u.i) AS subcategories
-           FROM (SELECT source_row, unnest(subject_list) AS subject, generate_subscripts(subject_list, 1) AS i
-                 FROM _reg_keep) u
-           LEFT JOIN ref.complaint_subject_themes t ON t.subject_key = lower(u.subject)
-           GROUP BY u.source_row"""
-    )
-    con.execute(
-        f"""
-        INSERT INTO staged.complaints BY NAME
-        SELECT k.complaint_id, k.complaint_reference, k.organisation_code, k.practice_code, k.trust_code,
-               k.geo_sub_icb_code AS sub_icb_code, k.geo_icb_code AS icb_code, k.received_date, k.closed_date,
-               k.date_ambiguous, CAST(k.closed_date - k.received_date AS INTEGER) AS days_to_close, k.service_area,
-               k.subject_list AS subjects,
-               coalesce(th.categories, []) AS framework_categories,
-               coalesce(th.subcategories, []) AS framework_subcategories,
-               k.outcome_value AS outcome, k.complainant_status,
-               {age} AS age_band, harmonise('sex', k.patient_sex) AS sex,
-               harmonise('ethnicity', k.patient_ethnicity) AS ethnicity,
-               harmonise_band('ethnicity', k.patient_ethnicity) AS ethnicity_band,
-               upper(k.postcode_district) AS postcode_district, k.comment_id,
-               ? AS source_file, ? AS file_sha256, k.source_row
-        FROM _reg_keep k LEFT JOIN _reg_themes th USING (source_row)
-        """,
-        [f.rel_path, f.sha256],
-    )
+    con.execute(sql_file(HERE / "register_themes.sql"))
+    con.execute(sql_file(HERE / "staged_complaints.sql", age_band=age), f.provenance_params())
     con.execute(
         """INSERT INTO raw.comment_text BY NAME
            SELECT comment_id, 'complaints' AS source, description AS text, ? AS source_file, ? AS file_sha256, source_row
@@ -374,19 +281,10 @@ def load_complaints_register(con: duckdb.DuckDBPyConnection, f: LandingFile) -> 
         [f.rel_path, f.sha256],
     )
     con.execute(
-        f"""INSERT INTO staged.comments BY NAME
-            SELECT comment_id, 'complaints' AS source, 'complaint' AS channel, complaint_id AS source_record_id,
-                   organisation_code, practice_code, trust_code, geo_sub_icb_code AS sub_icb_code, geo_icb_code AS icb_code,
-                   received_date AS comment_date, date_ambiguous, 'Complaint description' AS question,
-                   comment_id AS text_ref, {is_substantive_sql("description")} AS is_substantive,
-                   NULL AS rating, NULL AS rating_as_published,
-                   {age} AS age_band, harmonise('sex', patient_sex) AS sex, NULL AS gender_identity,
-                   harmonise('ethnicity', patient_ethnicity) AS ethnicity,
-                   harmonise_band('ethnicity', patient_ethnicity) AS ethnicity_band,
-                   NULL AS disability, NULL AS carer, NULL AS sexual_orientation, NULL AS religion,
-                   ? AS source_file, ? AS file_sha256, source_row
-            FROM _reg_keep""",
-        [f.rel_path, f.sha256],
+        sql_file(
+            HERE / "staged_comments.sql", age_band=age, is_substantive=is_substantive_sql("description")
+        ),
+        f.provenance_params(),
     )
     return LoadCounts(rows_read, rows_read - quarantined, quarantined, join_notes(*notes))
 

@@ -7,6 +7,9 @@ loader change that let a broken return through would stop the file. Registers: o
 closed on or after it was received, outcomes and demographics from their vocabularies.
 """
 
+from pathlib import Path
+
+from pipelines.core.sql import sql_file
 from pipelines.sources.shared.codes import (
     ICB_CODE,
     ODS_CODE,
@@ -79,19 +82,7 @@ COMPLAINT_RETURNS = TableSuite(
         Derived(
             "return_arithmetic",
             # One row per return with its summary items side by side, and its smallest breakdown total.
-            f"""WITH summary AS (
-                    SELECT form, organisation_code, period_start, {_SUMMARY_SQL}
-                    FROM rows WHERE measure_group = 'summary' GROUP BY ALL
-                ), breakdowns AS (
-                    SELECT form, organisation_code, period_start, min(total) AS smallest_breakdown
-                    FROM (SELECT form, organisation_code, period_start, measure_group, sum(value) AS total
-                          FROM rows WHERE measure_group <> 'summary' GROUP BY ALL)
-                    GROUP BY ALL
-                )
-                SELECT s.*, upheld + partially_upheld + not_upheld AS outcomes_total,
-                       brought_forward + new_received - resolved AS expected_carried_forward,
-                       b.smallest_breakdown, year(s.period_start) AS period_year
-                FROM summary s LEFT JOIN breakdowns b USING (form, organisation_code, period_start)""",
+            sql_file(Path(__file__).with_name("return_arithmetic.sql"), summary_columns=_SUMMARY_SQL),
             (
                 not_null("new_received"),
                 not_null("resolved"),

@@ -1,9 +1,12 @@
 -- A batch of FFT comment exports' rows, typed in one pass: _fc_batch (file_no, source_row + the FIELDS of
 -- comments.py, as written), _fc_files (file_no → namespace) and _date_texts (resolve_date_texts over the
--- cleaned date, per file) → one row per row read, with all the row rules, raw.comment_text,
--- staged.comments and the details need (comments.py keeps it as _fc_rows).
+-- cleaned date, per file) → _fc_rows: one row per row read, with all the row rules, raw.comment_text,
+-- staged.comments and the details need, and whether it passes the row rules (worked out once, here, for the
+-- three tables written from it). Slot: {{passes}} (the row rules' passing predicate, comments.COMMENT_RULES).
 -- Macros (comments.ensure_comment_macros): fft_clean_text (spaces folded, '' → NULL), fft_ods_code (an
 -- ODS practice / trust / site code, upper-cased, else NULL), fft_practice_code (true for a practice code).
+CREATE OR REPLACE TEMP TABLE _fc_rows AS
+SELECT *, {{passes}} AS passes FROM (
 WITH base AS (
     SELECT c.* EXCLUDE (record_id), fft_clean_text(c.record_id) AS record_id, fft_clean_text(c.date) AS date_text,
            coalesce(fft_ods_code(c.organisation_code), fft_ods_code(c.organisation), fft_ods_code(c.location_1),
@@ -25,3 +28,4 @@ SELECT c.*,
                        ORDER BY c.source_row) AS occurrence,
     fft_clean_text(c.comment) AS comment_text  -- once: raw.comment_text and is_substantive both read it
 FROM coded c JOIN _fc_files f USING (file_no)
+)

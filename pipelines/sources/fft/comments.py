@@ -41,7 +41,8 @@ from pipelines.sources.shared.geography import ensure_geography_views, geography
 FIELDS = ("record_id", "date", "organisation_code", "organisation", "respondent_id", "location_1", "location_2",
           "location_3", "score", "comment", "question", "sex", "gender", "age", "ethnicity", "sexuality",
           "disability", "religion", "carer")  # fmt: skip
-COMMENT_ROWS_SQL = Path(__file__).with_name("comment_rows.sql")
+HERE = Path(__file__).parent
+COMMENT_ROWS_SQL = HERE / "comment_rows.sql"
 REQUIRED = {"trust_upload": ("record_id", "comment"), "public_labelled": ("record_id", "comment", "score"),
             "phase1_labelled": ("record_id", "comment")}  # fmt: skip
 
@@ -242,11 +243,7 @@ def _write_staged(
     """Type, quarantine and write the staged batch (``_fc_batch``, ``_fc_files``); each file's counts."""
     resolve_date_texts(con, "_fc_batch", clean_text_sql("date"), by="file_no")
     ensure_comment_macros(con)
-    # Whether a row passes the row rules is worked out once, here, for the three tables written below.
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _fc_rows AS
-            SELECT *, {passing_rows(COMMENT_RULES)} AS passes FROM ({sql_file(COMMENT_ROWS_SQL)})"""
-    )
+    con.execute(sql_file(COMMENT_ROWS_SQL, passes=passing_rows(COMMENT_RULES)))
     con.execute("DROP TABLE _fc_batch; DROP TABLE _date_texts")
     quarantined = quarantine_rows_by_file(
         con,
@@ -288,34 +285,23 @@ def _write_staged(
             return "NULL"
         return f"CASE WHEN list_contains(f.fields, '{field}') THEN p_{dimension}.value END"
 
+    demographics = ", ".join(
+        f"{demographic(field, name)} AS {name}"
+        for field, columns in PEOPLE_FIELDS_OUT.items()
+        for name, _ in columns
+    )
     ensure_geography_views(con)
     con.execute(
-        f"""INSERT INTO staged.comments BY NAME
-            SELECT comment_id, 'fft' AS source, 'survey_comment' AS channel, record_id AS source_record_id,
-                   org_code AS organisation_code, practice_code, trust_code, geo_sub_icb_code AS sub_icb_code,
-                   geo_icb_code AS icb_code, comment_date, date_ambiguous, {clean_text_sql("question")} AS question,
-                   comment_id AS text_ref, {is_substantive_sql("comment_text")} AS is_substantive,
-                   {SCORE_SQL} AS rating, {clean_text_sql("score")} AS rating_as_published,
-                   {demographic("age", "age_band")} AS age_band, {demographic("sex", "sex")} AS sex,
-                   {demographic("gender", "gender_identity")} AS gender_identity,
-                   {demographic("ethnicity", "ethnicity")} AS ethnicity,
-                   {demographic("ethnicity", "ethnicity_band")} AS ethnicity_band,
-                   {demographic("disability", "disability")} AS disability, {demographic("carer", "carer")} AS carer,
-                   {demographic("sexuality", "sexual_orientation")} AS sexual_orientation,
-                   {demographic("religion", "religion")} AS religion,
-                   k.source_file, k.file_sha256, source_row
-            FROM ({geography_sql(keep, key="batch_row")}) k JOIN _fc_files f USING (file_no) {joins}"""
+        sql_file(
+            HERE / "staged_comments.sql",
+            is_substantive=is_substantive_sql("comment_text"),
+            rating=SCORE_SQL,
+            demographics=demographics,
+            rows=geography_sql(keep, key="batch_row"),
+            people_joins=joins,
+        )
     )
-    con.execute(
-        f"""INSERT INTO staged.fft_comment_details BY NAME
-            SELECT comment_id, ? AS layout, {clean_text_sql("respondent_id")} AS respondent_id,
-                   coalesce({clean_text_sql("organisation_code")}, {clean_text_sql("organisation")}) AS organisation_as_written,
-                   {clean_text_sql("location_1")} AS location_1, {clean_text_sql("location_2")} AS location_2,
-                   {clean_text_sql("location_3")} AS location_3, date_text AS date_as_written, date_order,
-                   {clean_text_sql("score")} AS score_as_written, source_file, file_sha256, source_row
-            FROM {keep}""",
-        [layout],
-    )
+    con.execute(sql_file(HERE / "staged_fft_comment_details.sql", rows=keep), {"layout": layout})
     con.execute("DROP TABLE _fc_rows; DROP TABLE _fc_files; DROP TABLE IF EXISTS _fc_people")
     counts: dict[str, LoadCounts] = {}
     for f, rows_read, _ in staged:

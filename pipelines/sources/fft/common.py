@@ -6,26 +6,15 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.core.sql import run_sql_file
+from pipelines.core.sql import run_sql_file, sql_file
 from pipelines.sources.shared.comments import ensure_comment_tables
 
-# Day/month order of a d/m/Y-or-m/d/Y date. A part above 12 settles the order for that row; when both
-# parts are 12 or less the file's dominant order (from its settled rows) is used and the row is flagged.
-# Real exports mix the two (the public labelled FFT set has 30/09/2021 beside 1/18/2022).
-DATE_PARTS_MACROS = r"""
-CREATE OR REPLACE MACRO chorus_date_parts(v) AS
-    regexp_extract(trim(replace(CAST(v AS VARCHAR), chr(160), ' ')),
-                   '^(\d{1,2})[/.-](\d{1,2})[/.-](\d{2,4})', ['a', 'b', 'y']);
-CREATE OR REPLACE MACRO chorus_iso_date(v) AS
-    try_strptime(left(trim(CAST(v AS VARCHAR)), 10), '%Y-%m-%d')::DATE;
-CREATE OR REPLACE MACRO chorus_year(y) AS
-    CASE WHEN length(y) = 2 THEN 2000 + CAST(y AS INTEGER) ELSE CAST(y AS INTEGER) END;
-"""
+HERE = Path(__file__).parent
 
 
 def ensure_date_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Create the ``chorus_date_parts`` / ``chorus_iso_date`` macros used by :func:`resolve_date_texts`."""
-    con.execute(DATE_PARTS_MACROS)
+    run_sql_file(con, HERE / "date_macros.sql")
 
 
 def resolve_date_texts(
@@ -41,35 +30,16 @@ def resolve_date_texts(
     Each distinct text is parsed once (a month of comments has a few dozen dates); the majority counts rows.
     """
     ensure_date_macros(con)
-    group = f"{by}, " if by else ""
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _date_texts AS
-        WITH texts AS (
-            SELECT {group}{text_column} AS date_text, count(*) AS n FROM {table} GROUP BY ALL
-        ), parts AS (
-            SELECT *, chorus_iso_date(date_text) AS iso, chorus_date_parts(date_text) AS p
-            FROM texts WHERE date_text IS NOT NULL
-        ), nums AS (
-            SELECT {group}date_text, n, iso, try_cast(nullif(p.a, '') AS INTEGER) AS a,
-                   try_cast(nullif(p.b, '') AS INTEGER) AS b,
-                   CASE WHEN p.y <> '' THEN chorus_year(p.y) END AS y
-            FROM parts
-        ), majority AS (
-            SELECT {group}coalesce(sum(CASE WHEN b > 12 THEN n ELSE 0 END), 0)
-                   > coalesce(sum(CASE WHEN a > 12 THEN n ELSE 0 END), 0) AS month_first
-            FROM nums {"GROUP BY " + by if by else ""}
+        sql_file(
+            HERE / "date_texts.sql",
+            table=table,
+            date_text=text_column,
+            group=f"{by}, " if by else "",
+            group_by=f"GROUP BY {by}" if by else "",
+            group_column=f"nums.{by}, " if by else "",
+            majority_join=f"JOIN majority m USING ({by})" if by else ", majority m",
         )
-        SELECT {"nums." + by + ", " if by else ""}date_text,
-               coalesce(iso,
-                   CASE WHEN a > 12 OR (b <= 12 AND NOT m.month_first) THEN try_cast(make_date(y, b, a) AS DATE)
-                        ELSE try_cast(make_date(y, a, b) AS DATE) END) AS resolved_date,
-               iso IS NULL AND a IS NOT NULL AND a <= 12 AND b <= 12 AND a <> b AS date_ambiguous,
-               CASE WHEN iso IS NOT NULL THEN 'iso' WHEN a > 12 THEN 'd/m/Y' WHEN b > 12 THEN 'm/d/Y'
-                    WHEN a IS NULL THEN NULL WHEN m.month_first THEN 'm/d/Y (file majority)'
-                    ELSE 'd/m/Y (file majority)' END AS date_order
-        FROM nums {"JOIN majority m USING (" + by + ")" if by else ", majority m"}
-        """
     )
 
 
@@ -90,7 +60,7 @@ def resolve_dates(
     )
 
 
-TABLES_SQL = Path(__file__).with_name("tables.sql")
+TABLES_SQL = HERE / "tables.sql"
 COMMENT_TABLES = ("raw.fft_comment_rows", "raw.comment_text", "staged.comments", "staged.fft_comment_details")
 
 

@@ -2,7 +2,7 @@
 
 The workbooks are small (a few thousand rows), so cells are read in Python and written long-form to
 ``raw.fft_workbook_cells``; typing, percentage scaling, suppression and the split between organisations
-and aggregate rows happen in SQL (``workbook.sql``).
+and aggregate rows happen in SQL (``workbook_typed.sql``).
 
 Layout facts (docs/DESIGN.md section 4, ``../shared/data/fft-nhse-templates``): data sheets (``ICB``,
 ``Trusts``, ``Sites``, ``Wards``, ambulance ``PTS_ICB`` / ``PTS_Org`` / ``SaT_*`` / ``Mode_Org``) have title
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.core.sql import sql_file
 from pipelines.ingest.detect import LoadCounts
 from pipelines.ingest.files import FileRejected, LandingFile
 from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows
@@ -250,8 +251,8 @@ def _number(column: str) -> str:
     return f"CASE WHEN {column} = '*' THEN NULL ELSE try_cast(replace(replace({column}, ',', ''), '%', '') AS DOUBLE) END"
 
 
-def typed_rows_sql(period: Period) -> str:
-    """SQL creating ``_fft_typed``: one typed row per data row of ``_fft_cells``, with rule inputs.
+def type_workbook_rows(con: duckdb.DuckDBPyConnection, period: Period) -> None:
+    """Create ``_fft_typed``: one typed row per data row of ``_fft_cells``, with rule inputs.
 
     Identifier columns keep their names; measure text columns are ``<field>_t`` so the typed values
     can take the plain names.
@@ -287,50 +288,23 @@ def typed_rows_sql(period: Period) -> str:
     suppressed = " || ".join(
         f"CASE WHEN {f}_t = '*' THEN ['{f}'] ELSE [] END" for f in (*COUNT_FIELDS, *PCT_FIELDS)
     )
-    setting = period.setting.replace("'", "")
-    return f"""
-    CREATE OR REPLACE TEMP TABLE _fft_text AS
-    SELECT source_row, any_value(sheet) AS sheet, any_value(excel_row) AS excel_row, {texts}
-    FROM _fft_cells GROUP BY source_row;
-
-    CREATE OR REPLACE TEMP TABLE _fft_typed AS
-    WITH named AS (
-        SELECT *,
-            coalesce(ward_name, site_name, practice_name, org_name, trust_name, icb_name) AS row_name,
-            CASE WHEN ward_name IS NOT NULL OR first_speciality IS NOT NULL THEN 'ward'
-                 WHEN site_code IS NOT NULL OR site_name IS NOT NULL THEN 'site'
-                 WHEN practice_code IS NOT NULL OR practice_name IS NOT NULL THEN 'practice'
-                 WHEN trust_code IS NOT NULL OR trust_name IS NOT NULL THEN 'trust'
-                 WHEN org_code IS NOT NULL OR org_name IS NOT NULL THEN 'organisation'
-                 ELSE 'icb' END AS row_level
-        FROM _fft_text
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _fft_text AS
+            SELECT source_row, any_value(sheet) AS sheet, any_value(excel_row) AS excel_row, {texts}
+            FROM _fft_cells GROUP BY source_row"""
     )
-    SELECT source_row, sheet, excel_row,
-        CASE WHEN '{setting}' = 'ambulance' AND lower(sheet) LIKE 'pts%' THEN 'ambulance_pts'
-             WHEN '{setting}' = 'ambulance' AND lower(sheet) LIKE 'sat%' THEN 'ambulance_see_and_treat'
-             ELSE '{setting}' END AS setting,
-        DATE '{period.period.isoformat()}' AS period,
-        CASE WHEN lower(row_name) LIKE 'england (including%' THEN 'england_including_is'
-             WHEN lower(row_name) LIKE 'england (excluding%' THEN 'england_excluding_is'
-             WHEN lower(row_name) LIKE 'england%' THEN 'england'
-             WHEN lower(row_name) LIKE 'selection%' THEN 'selection'
-             WHEN row_level = 'icb' THEN 'icb' END AS aggregate_level,
-        CASE WHEN row_level = 'icb' THEN icb_code END AS aggregate_code,
-        row_name AS aggregate_name,
-        row_level AS level,
-        coalesce(site_code, practice_code, org_code, trust_code) AS organisation_code,
-        coalesce(site_name, practice_name, org_name, trust_name) AS organisation_name,
-        icb_code, coalesce(trust_code, org_code) AS trust_code, coalesce(trust_name, org_name) AS trust_name,
-        site_code, site_name, practice_code, ward_name, first_speciality, second_speciality,
-        {counts},
-        {pcts},
-        {suppressed} AS suppressed_fields,
-        len({suppressed}) > 0 AS is_suppressed,
-        CASE WHEN {scale} THEN '0-100' ELSE '0-1' END AS percent_scale,
-        {bad_counts} AS bad_count_fields,
-        {bad_pcts} AS bad_pct_fields
-    FROM named;
-    """
+    con.execute(
+        sql_file(
+            HERE / "workbook_typed.sql",
+            counts=counts,
+            percentages=pcts,
+            suppressed_fields=suppressed,
+            percent_scale_100=scale,
+            bad_count_fields=bad_counts,
+            bad_pct_fields=bad_pcts,
+        ),
+        {"setting": period.setting, "period": period.period},
+    )
 
 
 WORKBOOK_RULES = [
@@ -363,25 +337,10 @@ def load_fft_workbook(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCou
            SELECT *, ? AS source_file, ? AS file_sha256 FROM _fft_cells""",
         [f.rel_path, f.sha256],
     )
-    con.execute(typed_rows_sql(period))
+    type_workbook_rows(con, period)
     rows_read = int(con.execute("SELECT count(*) FROM _fft_typed").fetchone()[0])
     quarantined = quarantine_rows(con, "_fft_typed", WORKBOOK_RULES, f, policy=P.SCORES)
     keep = passing_rows(WORKBOOK_RULES)
-    shared = """total_responses, total_eligible, pct_positive, pct_negative, very_good, good, neither_good_nor_poor,
-                poor, very_poor, dont_know, mode_sms, mode_electronic_discharge, mode_electronic_home,
-                mode_paper_discharge, mode_paper_home, mode_telephone, mode_online, mode_other, is_suppressed,
-                suppressed_fields, percent_scale, sheet, excel_row, ? AS source_file, ? AS file_sha256, source_row"""
-    con.execute(
-        f"""INSERT INTO staged.fft_scores BY NAME
-            SELECT setting, period, level, organisation_code, organisation_name, icb_code, trust_code, trust_name,
-                   site_code, site_name, practice_code, ward_name, first_speciality, second_speciality, {shared}
-            FROM _fft_typed WHERE aggregate_level IS NULL AND {keep}""",
-        [f.rel_path, f.sha256],
-    )
-    con.execute(
-        f"""INSERT INTO staged.fft_aggregate_scores BY NAME
-            SELECT setting, period, aggregate_level, aggregate_code, aggregate_name, {shared}
-            FROM _fft_typed WHERE aggregate_level IS NOT NULL AND {keep}""",
-        [f.rel_path, f.sha256],
-    )
+    con.execute(sql_file(HERE / "staged_fft_scores.sql", passes=keep), f.provenance_params())
+    con.execute(sql_file(HERE / "staged_fft_aggregate_scores.sql", passes=keep), f.provenance_params())
     return LoadCounts(rows_read, rows_read - quarantined, quarantined)

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.core.sql import run_sql_file
+
 HERE = Path(__file__).parent
 MEASURES_CSV = HERE / "measures.csv"
 COMPOSITION_CSV = HERE / "composition.csv"
@@ -134,16 +136,7 @@ def positive_summary_codes(year: int | None) -> dict[str, str]:
 def load_catalogue(con: duckdb.DuckDBPyConnection) -> int:
     """(Re)write ``ref.gpps_measures`` and ``ref.gpps_composition_codes`` from the package data."""
     con.execute("CREATE SCHEMA IF NOT EXISTS ref")
-    con.execute(
-        """
-        CREATE OR REPLACE TABLE ref.gpps_measures (
-            measure_id VARCHAR NOT NULL, survey_year INTEGER NOT NULL, question VARCHAR NOT NULL,
-            question_number VARCHAR, wording VARCHAR, positive_codes VARCHAR[], evaluative_codes VARCHAR[],
-            summary_code VARCHAR, series VARCHAR, comparable_from INTEGER, comparable_to INTEGER,
-            theme VARCHAR, sub_theme VARCHAR, stem_confirmed BOOLEAN NOT NULL, stem_source VARCHAR
-        )
-        """
-    )
+    run_sql_file(con, HERE / "gpps_measures_table.sql")
     rows = [
         (m.measure_id, m.survey_year, m.question, m.question_number, m.wording, list(m.positive_codes),
          list(m.evaluative_codes), m.summary_code, m.series, m.comparable_from, m.comparable_to, m.theme,

@@ -17,6 +17,7 @@ from pipelines.core.store import table_exists
 from pipelines.sources.shared.codes import ODS_CHARACTERS, PRACTICE_CODE
 
 GEOGRAPHY_SQL = Path(__file__).with_name("geography.sql")
+PLACED_ROWS_SQL = Path(__file__).with_name("placed_rows.sql")
 
 
 def persist_geography_macros(con: duckdb.DuckDBPyConnection) -> None:
@@ -53,17 +54,7 @@ def geography_sql(rows: str, key: str = "source_row") -> str:
 
     Needs :func:`ensure_geography_views`. ``key`` must be unique in ``rows``; every row is returned once.
     """
-    return f"""
-        SELECT r.*, pg.sub_icb_code AS geo_sub_icb_code, coalesce(pg.icb_code, tg.icb_code) AS geo_icb_code
-        FROM {rows} r
-        LEFT JOIN (
-            SELECT r2.{key} AS k, any_value(g.sub_icb_code) AS sub_icb_code, any_value(g.icb_code) AS icb_code
-            FROM {rows} r2 JOIN _practice_geo g ON g.practice_code = r2.practice_code
-             AND practice_geography_applies(r2.geo_date, g.applies_from, g.applies_to)
-            GROUP BY 1
-        ) pg ON pg.k = r.{key}
-        LEFT JOIN _trust_geo tg ON tg.trust_code = r.trust_code
-    """
+    return sql_file(PLACED_ROWS_SQL, rows=rows, key=key)
 
 
 def practice_code_sql(code: str) -> str:

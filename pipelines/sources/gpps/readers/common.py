@@ -10,13 +10,14 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.core.sql import literal_list, run_sql_file
+from pipelines.core.sql import literal_list, run_sql_file, sql_file
 from pipelines.ingest.files import FileRejected, LandingFile
 from pipelines.sources.gpps.catalogue import load_catalogue
 from pipelines.sources.shared.geography import GEOGRAPHY_SQL
 from schemas.people import ensure_people_vocabulary
 
 HERE = Path(__file__).parents[1]
+READERS_DIR = Path(__file__).parent
 TABLES_SQL = (HERE / "tables.sql").read_text()
 HEADER_MAP_CSV = HERE / "respondent_headers.csv"
 
@@ -30,15 +31,6 @@ SENTINELS = f"({literal_list(SUPPRESSION_CODES)})"
 SUPPRESSION_MARKERS = ", ".join(
     ["/".join(str(code) for code in SUPPRESSION_CODES), *(m for m in SUPPRESSION_TEXT if m), "blank"]
 )
-
-_MACROS = f"""
-CREATE OR REPLACE MACRO gpps_sentinel(v) AS
-    v IS NOT NULL AND (trim(v) IN {SUPPRESSION_TEXT_SQL} OR try_cast(trim(v) AS DOUBLE) IN {SENTINELS});
-CREATE OR REPLACE MACRO gpps_num(v) AS
-    CASE WHEN try_cast(trim(v) AS DOUBLE) IN {SENTINELS} THEN NULL ELSE try_cast(trim(v) AS DOUBLE) END;
-CREATE OR REPLACE MACRO gpps_bad(v) AS
-    v IS NOT NULL AND trim(v) NOT IN {SUPPRESSION_TEXT_SQL} AND try_cast(trim(v) AS DOUBLE) IS NULL;
-"""
 
 
 def _migrate_wide_results(con: duckdb.DuckDBPyConnection) -> None:
@@ -66,7 +58,11 @@ def ensure_gpps_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the GPPS tables, the catalogue, the people vocabulary and the parsing macros."""
     _migrate_wide_results(con)
     con.execute(TABLES_SQL)
-    con.execute(_MACROS)
+    con.execute(
+        sql_file(
+            READERS_DIR / "macros.sql", suppression_text=SUPPRESSION_TEXT_SQL, suppression_codes=SENTINELS
+        )
+    )
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:

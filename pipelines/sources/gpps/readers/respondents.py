@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import duckdb
 
-from pipelines.core.sql import quote_identifier, quote_literal
+from pipelines.core.sql import quote_identifier, quote_literal, sql_file
 from pipelines.ingest.csv_staging import stage_csv
 from pipelines.ingest.detect import Layout, LoadCounts
 from pipelines.ingest.files import FileRejected, LandingFile
@@ -15,6 +15,7 @@ from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows
 from pipelines.sources.gpps import policy as P
 from pipelines.sources.gpps.readers.common import (
     HEADER_MAP_CSV,
+    READERS_DIR,
     SENTINELS,
     SUPPRESSION_TEXT_SQL,
     _header_of,
@@ -102,15 +103,14 @@ def load_respondents(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCoun
                  f"AND c.question = {quote_literal(CODED_DEMOGRAPHICS[dim])} AND c.option_code = {v}), {v})")  # fmt: skip
         demo.append(f"{v} AS {dim}_raw")
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _gpps_resp_typed AS
-        SELECT source_row, nullif(trim({quote_identifier(column["respondent_id"])}), '') AS respondent_id,
-               upper(trim({quote_identifier(column["practice_code"])})) AS practice_code,
-               {year_sql} AS survey_year,
-               {quote_identifier(column["weight"])} AS weight_text, try_cast(trim({quote_identifier(column["weight"])}) AS DOUBLE) AS weight,
-               {", ".join(demo)}
-        FROM _gpps_resp
-        """
+        sql_file(
+            READERS_DIR / "respondents_typed.sql",
+            respondent_id=quote_identifier(column["respondent_id"]),
+            practice_code=quote_identifier(column["practice_code"]),
+            survey_year=year_sql,
+            weight=quote_identifier(column["weight"]),
+            demographics=", ".join(demo),
+        )
     )
     years = [
         r[0]
@@ -134,26 +134,14 @@ def load_respondents(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCoun
         )
     answers = ", ".join(quote_identifier(q) for q in questions)
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _gpps_answers AS
-        SELECT source_row, question, trim(answer) AS answer_text,
-               CASE WHEN trim(answer) IN {SUPPRESSION_TEXT_SQL} OR try_cast(trim(answer) AS INTEGER) IN {SENTINELS}
-                    THEN NULL ELSE try_cast(trim(answer) AS INTEGER) END AS answer_code,
-               trim(answer) NOT IN {SUPPRESSION_TEXT_SQL} AND try_cast(trim(answer) AS INTEGER) IS NULL AS bad
-        FROM (UNPIVOT (SELECT source_row, {answers} FROM _gpps_resp) ON COLUMNS(* EXCLUDE (source_row))
-              INTO NAME question VALUE answer)
-        """
+        sql_file(
+            READERS_DIR / "respondent_answers.sql",
+            question_columns=answers,
+            suppression_text=SUPPRESSION_TEXT_SQL,
+            suppression_codes=SENTINELS,
+        )
     )
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP VIEW _gpps_resp_checked AS
-        SELECT t.*, (SELECT arg_min(question || '=' || answer_text, question) FROM _gpps_answers a
-                     WHERE a.source_row = t.source_row AND a.bad) AS bad_answer,
-               EXISTS (SELECT 1 FROM _gpps_known_years k WHERE k.practice_code = t.practice_code
-                       AND k.survey_year = t.survey_year) AS known
-        FROM _gpps_resp_typed t
-        """
-    )
+    con.execute(sql_file(READERS_DIR / "respondents_checked.sql"))
     rules = [
         RowRule("respondent_id_present", "respondent_id", "respondent_id IS NULL", "respondent id is blank"),
         RowRule("survey_year_integer", "survey_year", "survey_year IS NULL", "survey year is not a whole number"),
@@ -170,20 +158,13 @@ def load_respondents(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCoun
     )
     band = "harmonise_band('ethnicity', t.ethnicity_raw)" if "ethnicity" in column else "NULL"
     con.execute(
-        f"""
-        INSERT INTO staged.survey_responses BY NAME
-        SELECT 'gpps' AS survey, t.survey_year, t.respondent_id, t.practice_code, t.weight,
-               {harmonised}, {band} AS ethnicity_band,
-               a.question, m.measure_id, a.answer_code,
-               CASE WHEN m.measure_id IS NULL OR NOT list_contains(m.evaluative_codes, a.answer_code::VARCHAR) THEN NULL
-                    ELSE list_contains(m.positive_codes, a.answer_code::VARCHAR) END AS is_positive,
-               $file AS source_file, $sha AS file_sha256, t.source_row
-        FROM (SELECT * FROM _gpps_resp_checked_t WHERE {passing_rows(rules)}) t
-        JOIN _gpps_answers a USING (source_row)
-        LEFT JOIN ref.gpps_measures m ON m.survey_year = t.survey_year AND m.question = a.question
-        WHERE a.answer_code IS NOT NULL
-        """,
-        {"file": f.rel_path, "sha": f.sha256},
+        sql_file(
+            READERS_DIR / "staged_survey_responses.sql",
+            demographics=harmonised,
+            ethnicity_band=band,
+            passes=passing_rows(rules),
+        ),
+        f.provenance_params(),
     )
     return LoadCounts(rows_read, rows_read - quarantined, quarantined)
 

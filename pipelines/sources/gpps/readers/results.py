@@ -22,7 +22,7 @@ from itertools import pairwise
 
 import duckdb
 
-from pipelines.core.sql import quote_identifier, quote_literal
+from pipelines.core.sql import quote_identifier, quote_literal, sql_file
 from pipelines.core.store import duckdb_setting
 from pipelines.ingest.csv_staging import _csv_error_message, stage_csv
 from pipelines.ingest.detect import Layout, LoadCounts
@@ -33,6 +33,7 @@ from pipelines.sources.gpps import grammar as G
 from pipelines.sources.gpps import policy as P
 from pipelines.sources.gpps.catalogue import measures_for_year, positive_summary_codes
 from pipelines.sources.gpps.readers.common import (
+    READERS_DIR,
     SENTINELS,
     SUPPRESSION_MARKERS,
     SUPPRESSION_TEXT_SQL,
@@ -97,15 +98,8 @@ def read_typed(con: duckdb.DuckDBPyConnection, landing_file: LandingFile, plan: 
         # only adds work on top (national file: 0.38 s on one thread, 0.56 s on two).
         try:
             con.execute(
-                f"""
-            CREATE OR REPLACE TEMP TABLE _gpps_wide AS
-            SELECT row_number() OVER () AS source_row, *, NULL::VARCHAR AS _bad_cell, NULL::VARCHAR AS _bad_value
-            FROM read_csv(?, auto_detect = false, columns = {spec}, delim = ',', quote = '"',
-                          escape = '"', header = false, skip = 1, strict_mode = true,
-                          encoding = 'utf-8', nullstr = ''{force}, store_rejects = true,
-                          rejects_table = '_gpps_rejects', rejects_scan = '_gpps_reject_scans')
-            """,
-                [str(path)],
+                sql_file(READERS_DIR / "wide_typed.sql", columns=spec, force_not_null=force),
+                {"path": str(path)},
             )
         except duckdb.Error as exc:  # what the rejects table cannot hold (e.g. bytes that are not UTF-8)
             raise FileRejected(_csv_error_message(landing_file, exc, 1)) from exc
@@ -309,15 +303,14 @@ def load_results(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     if plan.context:
         context = {c: _clean(c) if c in plan.context else "NULL" for c in G.CONTEXT_COLUMNS}
         con.execute(
-            f"""
-            INSERT INTO staged.gpps_response_rates BY NAME
-            SELECT $year AS survey_year, $level AS level, r.org_code,
-                   {context["distributed"]} AS distributed, {context["received"]} AS received,
-                   {context["resprate"]} AS response_rate, {context["popsize"]} AS population_size,
-                   $file AS source_file, $sha AS file_sha256, w.source_row
-            FROM _gpps_wide w JOIN _gpps_pass r USING (source_row)
-            """,
-            {"year": year, "level": plan.level, "file": f.rel_path, "sha": f.sha256},
+            sql_file(
+                READERS_DIR / "staged_gpps_response_rates.sql",
+                distributed=context["distributed"],
+                received=context["received"],
+                response_rate=context["resprate"],
+                population_size=context["popsize"],
+            ),
+            {"year": year, "level": plan.level, **f.provenance_params()},
         )
     note = quarantine_values(con, f, plan)
     for temp in ("_gpps_wide", "_gpps_keep", "_gpps_rows", "_gpps_pass"):
@@ -353,16 +346,7 @@ def quarantine_values(con: duckdb.DuckDBPyConnection, f: LandingFile, plan: G.He
         [[c[0] for c in columns], [c[1] for c in columns], [c[2] for c in columns], [c[3] for c in columns]],
     )
     bad = " OR ".join(f"coalesce(({rule.fails}), FALSE)" for rule in VALUE_RULES)
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _gpps_values AS
-            SELECT r.source_row, r.question, r.response_option, r.weighted_proportion, r.ci_lower, r.ci_upper,
-                   coalesce(c.pct_column, r.question) AS pct_column, coalesce(c.lower_column, r.question) AS lower_column
-            FROM staged.gpps_results r
-            LEFT JOIN _gpps_value_columns c ON c.question = r.question
-                 AND c.response_option IS NOT DISTINCT FROM r.response_option
-            WHERE r.source_file = ? AND ({bad})""",
-        [f.rel_path],
-    )
+    con.execute(sql_file(READERS_DIR / "results_value_failures.sql", fails=bad), {"source_file": f.rel_path})
     held = int(con.execute("SELECT count(*) FROM _gpps_values").fetchone()[0])
     if not held:
         return None

@@ -12,6 +12,7 @@ from pipelines.sources.shared.header_map import columns_for_fields, header_rules
 
 SOURCE = "healthwatch"
 HERE = Path(__file__).parents[1]
+READERS_DIR = Path(__file__).parent
 HEADER_MAP = HERE / "header_map.csv"  # + CHORUS_HEALTHWATCH_HEADER_MAP (see pipelines/sources/header_map.py)
 TABLES_SQL = (HERE / "tables.sql").read_text()
 

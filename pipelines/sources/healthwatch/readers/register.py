@@ -4,7 +4,7 @@ local Healthwatch, local authority, publication date, service type, title) → `
 
 import duckdb
 
-from pipelines.core.sql import quote_literal
+from pipelines.core.sql import sql_file
 from pipelines.ingest.csv_staging import reject_missing_columns
 from pipelines.ingest.detect import Layout, LoadCounts
 from pipelines.ingest.files import LandingFile
@@ -12,6 +12,7 @@ from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows
 from pipelines.sources.healthwatch import policy as P
 from pipelines.sources.healthwatch.readers.common import (
     HEADER_MAP,
+    READERS_DIR,
     SOURCE,
     _mapped,
     date_sql,
@@ -19,7 +20,6 @@ from pipelines.sources.healthwatch.readers.common import (
 )
 from pipelines.sources.healthwatch.readers.lookup import la_join
 from pipelines.sources.shared.as_arrived import join_notes, stage_incremental_csv
-from pipelines.sources.shared.codes import ENGLISH_LAD_CODE
 from pipelines.sources.shared.header_map import register_expected_columns
 
 REGISTER_REQUIRED = ("file", "local_authority", "publication_date")
@@ -47,16 +47,9 @@ def load_register(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     c = {field: (columns or {}).get(field, "NULL::VARCHAR") for field in REGISTER_FIELDS}
     rows_read, notes = stage_incremental_csv(con, f, "_hwreg")
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP VIEW _hwreg_typed AS
-        SELECT source_row, trim({c["file"]}) AS file_name,
-               lower(regexp_extract(replace(trim({c["file"]}), chr(92), '/'), '([^/]+)$', 1)) AS file_key,
-               nullif(trim({c["local_healthwatch"]}), '') AS local_healthwatch,
-               nullif(trim({c["local_authority"]}), '') AS local_authority,
-               {c["publication_date"]} AS publication_date_text, {date_sql(c["publication_date"])} AS publication_date,
-               nullif(trim({c["service_type"]}), '') AS service_type, nullif(trim({c["title"]}), '') AS title
-        FROM _hwreg
-        """
+        sql_file(
+            READERS_DIR / "register_typed.sql", **c, publication_date_parsed=date_sql(c["publication_date"])
+        )
     )
     rules = [
         RowRule("file_named", "file_name", "file_name IS NULL OR file_key = ''", "the register row names no file"),
@@ -75,17 +68,10 @@ def load_register(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     return LoadCounts(rows_read, rows_read - quarantined, quarantined, join_notes(*notes))
 
 
-# Each described file with its geography; a file described differently by two rows is ambiguous.
-REGISTER_GEO_SQL = f"""
-    SELECT r.file_key, r.local_healthwatch, r.local_authority,
-           coalesce(la.local_authority_code,
-                    CASE WHEN regexp_full_match(upper(trim(r.local_authority)), {quote_literal(ENGLISH_LAD_CODE)})
-                         THEN upper(trim(r.local_authority)) END) AS local_authority_code,
-           coalesce(la.local_authority_name, r.local_authority) AS local_authority_name,
-           la.sub_icb_code, la.icb_code, r.publication_date, r.service_type, r.title,
-           r.source_file AS register_file
-    FROM staged.healthwatch_register r {la_join("la", "r.local_authority")}
-"""
+# Each described file with its geography (register_geography.sql); a statement using it binds $english_lad_code.
+REGISTER_GEO_SQL = sql_file(
+    READERS_DIR / "register_geography.sql", la_join=la_join("la", "r.local_authority")
+)
 DESCRIPTION_COLUMNS = ("local_healthwatch", "local_authority", "publication_date", "service_type", "title")
 
 

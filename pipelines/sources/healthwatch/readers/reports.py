@@ -11,13 +11,15 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.core.sql import run_sql_file, sql_file
 from pipelines.ingest.detect import ClearFiles, Layout, LoadCounts
 from pipelines.ingest.files import FileRejected, LandingFile
 from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows_by_file
 from pipelines.sources.healthwatch import policy as P
 from pipelines.sources.healthwatch.documents import document_blocks, findings
-from pipelines.sources.healthwatch.readers.common import SOURCE, ensure_healthwatch_tables
+from pipelines.sources.healthwatch.readers.common import READERS_DIR, SOURCE, ensure_healthwatch_tables
 from pipelines.sources.healthwatch.readers.register import DESCRIPTION_COLUMNS, REGISTER_GEO_SQL
+from pipelines.sources.shared.codes import ENGLISH_LAD_CODE
 from pipelines.sources.shared.comments import is_substantive_sql
 
 
@@ -70,11 +72,6 @@ def _reject_if_listed_by_failed_register(con: duckdb.DuckDBPyConnection, f: Land
 
 
 FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".docx": "docx", ".md": "markdown"}
-NOT_STATED_PEOPLE = ", ".join(
-    f"'Not stated' AS {c}"
-    for c in ("age_band", "sex", "gender_identity", "ethnicity", "ethnicity_band", "disability", "carer",
-              "sexual_orientation", "religion")
-)  # fmt: skip
 FINDING_RULES = [
     RowRule("finding_has_words", "text", "NOT regexp_matches(text, '[A-Za-z]{2,}')",
             "the extracted finding has no words (page furniture, a stray number or symbol)"),
@@ -119,8 +116,8 @@ def load_reports(
     answers: dict[str, LoadCounts | FileRejected] = {}
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE _hw_meta_all AS
-            SELECT * FROM ({REGISTER_GEO_SQL}) WHERE file_key IN (SELECT unnest(?::VARCHAR[]))""",
-        [sorted({f.path.name.lower() for f in files})],
+            SELECT * FROM ({REGISTER_GEO_SQL}) WHERE file_key IN (SELECT unnest($file_keys::VARCHAR[]))""",
+        {"english_lad_code": ENGLISH_LAD_CODE, "file_keys": sorted({f.path.name.lower() for f in files})},
     )
     described: dict[str, list[tuple]] = {}
     for row in con.execute(
@@ -207,30 +204,14 @@ def load_reports(
                   m.publication_date, m.service_type, o.source_file, o.file_sha256, source_row
            FROM _hw_ok o JOIN _hw_meta m USING (file_key)"""
     )
-    con.execute(
-        f"""INSERT INTO staged.comments BY NAME
-            SELECT comment_id, 'healthwatch' AS source, 'report_finding' AS channel,
-                   report_id || ':' || source_row AS source_record_id, m.sub_icb_code, m.icb_code, m.local_authority_code,
-                   m.publication_date AS comment_date, section AS question, comment_id AS text_ref,
-                   {is_substantive_sql("text")} AS is_substantive, {NOT_STATED_PEOPLE},
-                   o.source_file, o.file_sha256, source_row
-            FROM _hw_ok o JOIN _hw_meta m USING (file_key)"""
-    )
+    con.execute(sql_file(READERS_DIR / "finding_comments.sql", is_substantive=is_substantive_sql("text")))
     counts = {f.rel_path: (len(found), quarantined.get(f.rel_path, 0)) for f, found, _ in read}
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _hw_counts AS SELECT unnest(?::VARCHAR[]) AS source_file, "
         "unnest(?::INTEGER[]) AS findings, unnest(?::INTEGER[]) AS findings_quarantined",
         [list(counts), [n - q for n, q in counts.values()], [q for _, q in counts.values()]],
     )
-    con.execute(
-        """INSERT INTO staged.healthwatch_reports BY NAME
-           SELECT f.report_id, f.document_format, f.pages, m.local_healthwatch, m.local_authority_code,
-                  m.local_authority_name, m.sub_icb_code, m.icb_code, m.publication_date, m.service_type, m.title,
-                  m.register_file, c.findings, c.findings_quarantined,
-                  coalesce((SELECT sum(length(o.text)) FROM _hw_ok o WHERE o.source_file = f.source_file), 0) AS characters,
-                  f.source_file, f.file_sha256
-           FROM _hw_files f JOIN _hw_meta m USING (file_key) JOIN _hw_counts c USING (source_file)"""
-    )
+    run_sql_file(con, READERS_DIR / "staged_healthwatch_reports.sql")
     for path, (n, q) in counts.items():
         answers[path] = LoadCounts(n, n - q, q)
     return answers
@@ -257,7 +238,8 @@ def refresh_report_metadata(con: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE TEMP TABLE _hw_current AS
         SELECT * FROM ({REGISTER_GEO_SQL})
         QUALIFY count(*) OVER (PARTITION BY file_key) = 1
-        """
+        """,
+        {"english_lad_code": ENGLISH_LAD_CODE},
     )
     con.execute(
         """UPDATE staged.healthwatch_reports r SET local_healthwatch = g.local_healthwatch,

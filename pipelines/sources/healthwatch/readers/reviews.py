@@ -6,13 +6,14 @@ import re
 
 import duckdb
 
-from pipelines.core.sql import quote_literal
+from pipelines.core.sql import sql_file
 from pipelines.ingest.detect import Layout, LoadCounts
 from pipelines.ingest.files import LandingFile
 from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows
 from pipelines.sources.healthwatch import policy as P
 from pipelines.sources.healthwatch.readers.common import (
     HEADER_MAP,
+    READERS_DIR,
     SOURCE,
     _mapped,
     date_sql,
@@ -26,6 +27,9 @@ from pipelines.sources.shared.geography import code_geography_sql
 from pipelines.sources.shared.header_map import register_expected_columns
 
 REVIEW_REQUIRED = ("service", "date", "stars", "text")
+# Every field a reviews export may have (header_map.csv); one it lacks is read as NULL.
+REVIEW_FIELDS = ("review_id", "service", "organisation_code", "local_authority", "date", "stars", "title", "text",
+                 "age", "sex", "gender", "ethnicity", "disability", "carer", "sexual_orientation", "religion")  # fmt: skip
 
 
 def _review_columns(header: list[str]) -> dict[str, str] | None:
@@ -43,29 +47,12 @@ def load_reviews(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     """Star-rated reviews → ``staged.healthwatch_reviews``, ``raw.comment_text`` and ``staged.comments``."""
     ensure_healthwatch_tables(con)
     columns = _review_columns(f.csv_header()) or {}
-
-    def col(key: str) -> str:
-        return columns.get(key, "NULL")
-
     rows_read, notes = stage_incremental_csv(con, f, "_hwrev")
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", f.path.stem)
+    fields = {field: columns.get(field, "NULL") for field in REVIEW_FIELDS}
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _hwrev_typed AS
-        SELECT source_row,
-               coalesce(nullif(trim({col("review_id")}), ''), {quote_literal(stem + "-")} || source_row) AS review_id,
-               nullif(trim({col("service")}), '') AS service_name,
-               nullif(upper(trim({col("organisation_code")})), '') AS organisation_code,
-               nullif(trim({col("local_authority")}), '') AS local_authority,
-               {col("date")} AS date_text, {date_sql(col("date"))} AS review_date,
-               {col("stars")} AS stars_text, try_cast(trim({col("stars")}) AS INTEGER) AS stars,
-               nullif(trim({col("title")}), '') AS title, {col("text")} AS review_text,
-               {col("age")} AS age, {col("sex")} AS sex, {col("gender")} AS gender,
-               {col("ethnicity")} AS ethnicity, {col("disability")} AS disability, {col("carer")} AS carer,
-               {col("sexual_orientation")} AS sexual_orientation, {col("religion")} AS religion,
-               source_row AS _geo_key
-        FROM _hwrev
-        """
+        sql_file(READERS_DIR / "reviews_typed.sql", **fields, review_date=date_sql(fields["date"])),
+        {"review_id_prefix": stem + "-"},
     )
     rules = [
         RowRule("star_rating_1_to_5", "stars_text", "stars IS NULL OR stars NOT BETWEEN 1 AND 5",
@@ -79,15 +66,13 @@ def load_reviews(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
         "CREATE OR REPLACE TEMP TABLE _hwrev_checked AS SELECT *, count(*) OVER (PARTITION BY review_id) AS _n FROM _hwrev_typed"
     )
     quarantined = quarantine_rows(con, "_hwrev_checked", rules, f, policy=P.REVIEWS)
+    passing = f"(SELECT * FROM _hwrev_checked WHERE {passing_rows(rules)})"
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _hwrev_ok AS
-        SELECT g.*, 'healthwatch_reviews:' || g.review_id AS comment_id,
-               la.local_authority_code, coalesce(g.geo_sub_icb_code, la.sub_icb_code) AS sub_icb_code,
-               coalesce(g.geo_icb_code, la.icb_code) AS icb_code
-        FROM ({code_geography_sql(con, f"(SELECT * FROM _hwrev_checked WHERE {passing_rows(rules)})", "organisation_code", "review_date")}) g
-        {la_join("la", "g.local_authority")}
-        """
+        sql_file(
+            READERS_DIR / "reviews_placed.sql",
+            rows=code_geography_sql(con, passing, "organisation_code", "review_date"),
+            la_join=la_join("la", "g.local_authority"),
+        )
     )
     params = [f.rel_path, f.sha256]
     con.execute(
@@ -105,19 +90,8 @@ def load_reviews(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
         params,
     )
     con.execute(
-        f"""INSERT INTO staged.comments BY NAME
-            SELECT comment_id, 'healthwatch_reviews' AS source, 'review' AS channel, review_id AS source_record_id,
-                   organisation_code, practice_code, trust_code, sub_icb_code, icb_code, local_authority_code,
-                   review_date AS comment_date, 'Tell us about your experience of ' || coalesce(service_name, 'this service') AS question,
-                   comment_id AS text_ref, {is_substantive_sql("review_text")} AS is_substantive,
-                   6 - stars AS rating, stars_text || ' star' || CASE WHEN stars = 1 THEN '' ELSE 's' END AS rating_as_published,
-                   harmonise('age_band', age) AS age_band, harmonise('sex', sex) AS sex,
-                   harmonise('gender_identity', gender) AS gender_identity, harmonise('ethnicity', ethnicity) AS ethnicity,
-                   harmonise_band('ethnicity', ethnicity) AS ethnicity_band, harmonise('disability', disability) AS disability,
-                   harmonise('carer', carer) AS carer, harmonise('sexual_orientation', sexual_orientation) AS sexual_orientation,
-                   harmonise('religion', religion) AS religion, ? AS source_file, ? AS file_sha256, source_row
-            FROM _hwrev_ok""",
-        params,
+        sql_file(READERS_DIR / "review_comments.sql", is_substantive=is_substantive_sql("review_text")),
+        f.provenance_params(),
     )
     return LoadCounts(rows_read, rows_read - quarantined, quarantined, join_notes(*notes))
 

@@ -15,6 +15,7 @@ from pipelines.ingest.files import LandingFile, read_first_row
 from pipelines.sources.shared.as_arrived import readable_csv
 
 HERE = Path(__file__).parents[1]
+READERS_DIR = Path(__file__).parent
 TABLES_SQL = (HERE / "tables.sql").read_text()
 # The reference tables derived from every loaded file (rebuilt by the derived_reference asset).
 DERIVED_SQL = HERE / "derived.sql"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.core.sql import quote_literal, run_sql_file
+from pipelines.core.sql import quote_literal, run_sql_file, sql_file
 from pipelines.ingest.csv_staging import stage_csv
 from pipelines.ingest.detect import LoadCounts
 from pipelines.ingest.files import LandingFile
@@ -14,6 +14,7 @@ from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows
 from pipelines.sources.reference import policy as P
 from pipelines.sources.reference.readers.common import (
     HERE,
+    READERS_DIR,
     _first_fields,
     _layout,
     _stage,
@@ -68,16 +69,7 @@ def load_etr(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     width = len(_first_fields(f))
     columns = [f"field_{i}" for i in range(1, width + 1)]
     rows_read, notes = _stage(con, f, "_etr", columns=columns, header=False)
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP VIEW _etr_typed AS
-        SELECT source_row, trim(field_1) AS trust_code, field_2 AS trust_name, field_3 AS region_code,
-               nullif(trim(field_4), '') AS icb_code, field_10 AS postcode, field_11 AS open_date_text,
-               try_strptime(nullif(trim(field_11), ''), '%Y%m%d')::DATE AS open_date,
-               field_12 AS close_date_text, try_strptime(nullif(trim(field_12), ''), '%Y%m%d')::DATE AS close_date
-        FROM _etr
-        """
-    )
+    run_sql_file(con, READERS_DIR / "etr_typed.sql")
     rules = [
         RowRule("trust_code_shape", "trust_code", f"NOT regexp_full_match(trust_code, {quote_literal(ETR_TRUST_CODE)})",
                 "trust code is not 3 capital letters or digits"),
@@ -135,17 +127,7 @@ def load_epraccur(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
                 "prescribing setting is not a whole number"),
     ]  # fmt: skip
     quarantined = quarantine_rows(con, "_epraccur_keyed", rules, f, policy=P.GP_PRACTICES)
-    con.execute(
-        f"""
-        INSERT INTO ref.gp_practices BY NAME
-        SELECT practice_code, practice_name, national_grouping, high_level_health_geography, postcode,
-               open_date, close_date, status, status_as_published, prescribing_setting, commissioner_code,
-               status = 'A' AND prescribing_setting = 4 AS is_active_gp_practice,
-               ? AS source_file, ? AS file_sha256, source_row
-        FROM _epraccur_keyed WHERE {passing_rows(rules)}
-        """,
-        [f.rel_path, f.sha256],
-    )
+    con.execute(sql_file(READERS_DIR / "gp_practices.sql", passes=passing_rows(rules)), f.provenance_params())
     return LoadCounts(rows_read, rows_read - quarantined, quarantined, join_notes(label_note, *notes))
 
 

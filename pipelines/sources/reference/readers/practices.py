@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.core.sql import quote_literal
+from pipelines.core.sql import quote_literal, sql_file
 from pipelines.ingest.csv_staging import reject_missing_columns
 from pipelines.ingest.detect import LoadCounts
 from pipelines.ingest.files import LandingFile
 from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows
 from pipelines.sources.reference import policy as P
-from pipelines.sources.reference.readers.common import _layout, _stage, ensure_reference_tables
+from pipelines.sources.reference.readers.common import READERS_DIR, _layout, _stage, ensure_reference_tables
 from pipelines.sources.shared.as_arrived import join_notes
 from pipelines.sources.shared.codes import ICB_CODE, PRACTICE_CODE, SUB_ICB_CODE
 
@@ -47,18 +47,22 @@ def _load_practice_map(con: duckdb.DuckDBPyConnection, f: LandingFile, era: str)
 
     rows_read, notes = _stage(con, f, "_map")
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP VIEW _map_typed AS
-        SELECT source_row, extract_date AS extract_date_text, {EXTRACT_DATE_SQL.format(c="extract_date")} AS extract_date,
-               trim(practice_code) AS practice_code, {col("practice_name")} AS practice_name,
-               {col("practice_postcode")} AS practice_postcode, nullif(trim(pcn_code), '') AS pcn_code,
-               {col("pcn_name")} AS pcn_name, nullif(trim({sub}), '') AS sub_icb_code,
-               {col(sub_ons)} AS sub_icb_ons_code, {col(sub_name)} AS sub_icb_name,
-               nullif(trim({icb}), '') AS icb_code, {col(icb_ons)} AS icb_ons_code, {col(icb_name)} AS icb_name,
-               {col("comm_region_code")} AS region_code, {col("ons_comm_region_code")} AS region_ons_code,
-               {col("comm_region_name")} AS region_name
-        FROM _map
-        """
+        sql_file(
+            READERS_DIR / "practice_map_typed.sql",
+            extract_date=EXTRACT_DATE_SQL.format(c="extract_date"),
+            sub_icb_code=sub,
+            icb_code=icb,
+            practice_name=col("practice_name"),
+            practice_postcode=col("practice_postcode"),
+            pcn_name=col("pcn_name"),
+            sub_icb_ons_code=col(sub_ons),
+            sub_icb_name=col(sub_name),
+            icb_ons_code=col(icb_ons),
+            icb_name=col(icb_name),
+            region_code=col("comm_region_code"),
+            region_ons_code=col("ons_comm_region_code"),
+            region_name=col("comm_region_name"),
+        )
     )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _map_keyed AS SELECT *, {P.PRACTICE_GEOGRAPHY.key_count_sql()} FROM _map_typed"
@@ -124,14 +128,13 @@ def load_registered_patients(con: duckdb.DuckDBPyConnection, f: LandingFile) -> 
     )
     rows_read, notes = _stage(con, f, "_registrations")
     con.execute(
-        f"""
-        CREATE OR REPLACE TEMP VIEW _registrations_typed AS
-        SELECT source_row, extract_date AS extract_date_text, {EXTRACT_DATE_SQL.format(c="extract_date")} AS extract_date,
-               trim({practice}) AS practice_code, nullif(trim({sub_icb}), '') AS sub_icb_code,
-               upper(trim(sex)) AS sex, upper(trim(age)) AS age, {AGE_BAND_SQL.format(a="age")} AS age_band,
-               number_of_patients AS patients_text, try_cast(trim(number_of_patients) AS BIGINT) AS patients
-        FROM _registrations
-        """
+        sql_file(
+            READERS_DIR / "registrations_typed.sql",
+            extract_date=EXTRACT_DATE_SQL.format(c="extract_date"),
+            practice_code=practice,
+            sub_icb_code=sub_icb,
+            age_band=AGE_BAND_SQL.format(a="age"),
+        )
     )
     rules = [
         RowRule("extract_date_format", "extract_date_text", "extract_date IS NULL",

@@ -15,6 +15,7 @@ from pipelines.sources.shared.comments import ensure_comment_tables
 
 SOURCE = "stories"
 HERE = Path(__file__).parents[1]
+READERS_DIR = Path(__file__).parent
 TABLES_SQL = (HERE / "tables.sql").read_text()
 
 # Care Opinion criticality, 0 … 5, and the comments rating it maps to (1 very positive … 5 very negative):

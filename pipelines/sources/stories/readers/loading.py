@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 import duckdb
 
+from pipelines.core.sql import run_sql_file, sql_file
 from pipelines.ingest.detect import LoadCounts
 from pipelines.ingest.files import FileRejected, LandingFile
 from pipelines.ingest.quarantine import RowRule, passing_rows, quarantine_rows
@@ -19,6 +20,7 @@ from pipelines.sources.shared.geography import code_geography_sql
 from pipelines.sources.stories import policy as P
 from pipelines.sources.stories.readers.common import (
     CRITICALITY_RATING,
+    READERS_DIR,
     Story,
     criticality_level,
     ensure_story_tables,
@@ -116,12 +118,11 @@ def _load_stories(
     # The checks go to a narrow table and the rest are views over _st: one temporary copy of the stories
     # (payloads and text), not one per step, so a large export does not fill the spill folder.
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _st_flags AS
-            SELECT s.source_row, {P.STORIES.key_count_sql()},
-                   (SELECT string_agg(v.organisation_code, ', ' ORDER BY v.service_no) FROM _st_services v
-                    WHERE v.source_row = s.source_row AND {unknown_organisation_sql("v.organisation_code", *known)})
-                   AS unknown_services
-            FROM _st s"""
+        sql_file(
+            READERS_DIR / "story_flags.sql",
+            key_count=P.STORIES.key_count_sql(),
+            unknown_organisation=unknown_organisation_sql("v.organisation_code", *known),
+        )
     )
     con.execute(
         "CREATE OR REPLACE TEMP VIEW _st_checked AS SELECT * FROM _st JOIN _st_flags USING (source_row)"
@@ -161,39 +162,14 @@ def _load_stories(
            FROM _st_responses r JOIN _st_ok s USING (source_row)""",
         params,
     )
-    con.execute(
-        """INSERT INTO staged.stories BY NAME
-           SELECT s.story_id, 'stories:' || s.story_id AS comment_id, s.source_format, s.published_date,
-                  s.submitted_date, s.criticality, s.criticality_level, s.rating, s.author_role, s.author_age_group,
-                  s.submission_route,
-                  (SELECT count(*) FROM _st_services v WHERE v.source_row = s.source_row) AS services,
-                  (SELECT count(*) FROM _st_responses r WHERE r.source_row = s.source_row) > 0 AS responded,
-                  (SELECT count(*) FROM _st_responses r WHERE r.source_row = s.source_row) AS response_count,
-                  (SELECT min(response_date) FROM _st_responses r WHERE r.source_row = s.source_row) AS first_response_date,
-                  (SELECT count(*) FROM _st_tags t WHERE t.source_row = s.source_row AND t.polarity = 'positive') AS tags_positive,
-                  (SELECT count(*) FROM _st_tags t WHERE t.source_row = s.source_row AND t.polarity = 'negative') AS tags_negative,
-                  ? AS source_file, ? AS file_sha256, s.source_row
-           FROM _st_ok s""",
-        params,
-    )
+    run_sql_file(con, READERS_DIR / "staged_stories.sql", **f.provenance_params())
     con.execute(
         "UPDATE staged.stories SET days_to_first_response = datediff('day', published_date, first_response_date) WHERE source_file = ?",
         [f.rel_path],
     )
     con.execute(
-        f"""INSERT INTO staged.comments BY NAME
-            SELECT 'stories:' || story_id AS comment_id, 'stories' AS source, 'story' AS channel,
-                   story_id AS source_record_id, published_date AS comment_date, 'stories:' || story_id AS text_ref,
-                   {is_substantive_sql("text")} AS is_substantive, rating, criticality AS rating_as_published,
-                   harmonise('age_band', author_age_group) AS age_band, harmonise('sex', sex) AS sex,
-                   harmonise('gender_identity', NULL) AS gender_identity,
-                   harmonise('ethnicity', ethnicity) AS ethnicity, harmonise_band('ethnicity', ethnicity) AS ethnicity_band,
-                   harmonise('disability', disability) AS disability,
-                   harmonise('carer', CASE WHEN lower(author_role) LIKE '%carer%' THEN 'yes' END) AS carer,
-                   'Not stated' AS sexual_orientation, 'Not stated' AS religion,
-                   ? AS source_file, ? AS file_sha256, source_row
-            FROM _st_ok""",
-        params,
+        sql_file(READERS_DIR / "story_comments.sql", is_substantive=is_substantive_sql("text")),
+        f.provenance_params(),
     )
     apply_story_geography(con, f.rel_path)
     con.execute("DROP VIEW _st_ok; DROP VIEW _st_checked; DROP TABLE _st_flags")
@@ -212,38 +188,18 @@ def apply_story_geography(con: duckdb.DuckDBPyConnection, source_file: str | Non
     ensure_story_tables(con)
     where = "WHERE v.source_file = ?" if source_file else ""
     params = [source_file] if source_file else []
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _st_geo AS
-            {
-            code_geography_sql(
-                con,
-                f'''(SELECT v.story_id || '#' || v.service_no AS _geo_key, v.story_id, v.service_no,
-                                            v.organisation_code, s.published_date
-                                     FROM staged.story_services v JOIN staged.stories s USING (story_id) {where})''',
-                "organisation_code",
-                "published_date",
-            )
-        }""",
-        params,
-    )
+    services = f"""(SELECT v.story_id || '#' || v.service_no AS _geo_key, v.story_id, v.service_no,
+                           v.organisation_code, s.published_date
+                    FROM staged.story_services v JOIN staged.stories s USING (story_id) {where})"""
+    placed = code_geography_sql(con, services, "organisation_code", "published_date")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _st_geo AS {placed}", params)
     con.execute(
         """UPDATE staged.story_services v SET practice_code = g.practice_code, trust_code = g.trust_code,
                sub_icb_code = g.geo_sub_icb_code, icb_code = g.geo_icb_code,
                geography_matched = g.geo_icb_code IS NOT NULL
            FROM _st_geo g WHERE v.story_id = g.story_id AND v.service_no = g.service_no"""
     )
-    con.execute(
-        """CREATE OR REPLACE TEMP TABLE _st_rollup AS
-           SELECT story_id, arg_min(organisation_code, service_no) AS organisation_code,
-                  arg_min(practice_code, service_no) FILTER (WHERE practice_code IS NOT NULL) AS practice_code,
-                  arg_min(trust_code, service_no) FILTER (WHERE trust_code IS NOT NULL) AS trust_code,
-                  -- A trust has no sub-ICB: a story naming one is not placed in the practice's sub-ICB.
-                  CASE WHEN count(DISTINCT sub_icb_code) = 1 AND count(sub_icb_code) = count(*)
-                       THEN any_value(sub_icb_code) END AS sub_icb_code,
-                  CASE WHEN count(DISTINCT icb_code) = 1 THEN any_value(icb_code) END AS icb_code,
-                  count(DISTINCT icb_code) AS icbs
-           FROM staged.story_services WHERE story_id IN (SELECT story_id FROM _st_geo) GROUP BY 1"""
-    )
+    run_sql_file(con, READERS_DIR / "story_rollup.sql")
     con.execute(
         """UPDATE staged.stories s SET organisation_code = r.organisation_code, practice_code = r.practice_code,
                trust_code = r.trust_code, sub_icb_code = r.sub_icb_code, icb_code = r.icb_code, icbs = r.icbs
