@@ -190,3 +190,18 @@ def test_sample_comment_exports_carry_the_planted_inequalities(tmp_path: Path) -
         )
     )
     assert phone[True] > phone[False]
+
+
+def test_an_impossible_date_quarantines_its_row_and_keeps_the_file(tmp_path: Path) -> None:
+    """31 February is no date: its row is held (date_readable), the file's other rows load."""
+    folder = tmp_path / "landing" / "fft"
+    folder.mkdir(parents=True)
+    upload = UPLOAD.splitlines(keepends=True)
+    impossible = "7,31/02/2025,RZ201,Inpatients,,2,Kind nurses,Overall?,,,,,,,\n"
+    (folder / "upload.csv").write_text("".join([*upload, impossible]), encoding="utf-8")
+    report = ingest(tmp_path / "landing", tmp_path / "w.duckdb", "fft", FFT_LAYOUTS)
+    counts = report.outcomes[0].counts
+    assert not report.failed, report.summary_markdown()
+    assert counts is not None and (counts.rows_read, counts.rows_loaded, counts.rows_quarantined) == (8, 6, 2)
+    held = rows(tmp_path / "w.duckdb", "SELECT rule, source_row FROM quarantine.rows ORDER BY source_row")
+    assert held == [("comment_id_unique", 6), ("date_readable", 8)]

@@ -22,8 +22,8 @@ WITH texts AS (
 )
 SELECT {{group_column}}date_text,
        coalesce(iso,
-           CASE WHEN a > 12 OR (b <= 12 AND NOT m.month_first) THEN try_cast(make_date(y, b, a) AS DATE)
-                ELSE try_cast(make_date(y, a, b) AS DATE) END) AS resolved_date,
+           CASE WHEN a > 12 OR (b <= 12 AND NOT m.month_first) THEN try(make_date(y, b, a))
+                ELSE try(make_date(y, a, b)) END) AS resolved_date,
        iso IS NULL AND a IS NOT NULL AND a <= 12 AND b <= 12 AND a <> b AS date_ambiguous,
        CASE WHEN iso IS NOT NULL THEN 'iso' WHEN a > 12 THEN 'd/m/Y' WHEN b > 12 THEN 'm/d/Y'
             WHEN a IS NULL THEN NULL WHEN m.month_first THEN 'm/d/Y (file majority)'
