@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from pipelines.core.store import ensure_store
-from pipelines.marts import build, estimates
+from pipelines.marts import build, estimates, triangulation
 from pipelines.marts.metric_by_group import finalise_estimates
 from pipelines.sources.shared.geography import ensure_geography_views
 
@@ -346,7 +346,7 @@ def test_triangulation_joins_survey_gaps_to_what_people_say(tiny_store: duckdb.D
         cell(dimension="overall", group_value="All", numerator=600, denominator=1000, unweighted_n=1000, n_eff=800),
         cell(group_value="16-24", numerator=40, denominator=100, unweighted_n=100, n_eff=80),
     ])  # fmt: skip
-    build.build_triangulation(tiny_store)
+    triangulation.build_triangulation(tiny_store)
     row = tiny_store.execute(
         """SELECT survey_measures, survey_worst_gap, survey_gap_significant, comments, negative_comments,
                   negative_share, overall_negative_share, methods_agreeing_worse, convergent_rank, example_comments

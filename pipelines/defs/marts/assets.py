@@ -9,7 +9,7 @@ from pipelines.core.fingerprint import FULL_REBUILD_TAG, is_current, record_buil
 from pipelines.core.store import table_exists
 from pipelines.lib.metadata import query_markdown, table_metadata
 from pipelines.lib.resources import ChorusResource
-from pipelines.marts import build
+from pipelines.marts import build, triangulation
 from pipelines.marts.estimates import mart_fingerprint
 from pipelines.marts.spc import build_spc
 
@@ -154,7 +154,7 @@ representation = _mart(
 )
 triangulation = _mart(
     "triangulation",
-    build.build_triangulation,
+    triangulation.build_triangulation,
     "Numbers joined to stories: per geography × group × framework theme, the survey gaps, complaints, comment volume "
     "and negativity, Healthwatch findings and redacted example comments (cells of 10+), ranked by convergent evidence.",
     [metric_by_group.key, *_source_tables()],
