@@ -13,12 +13,8 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.defs.automation.policies import apply_policies
-from pipelines.lib.dagster_sqlite import set_dagster_sqlite_sync
 from pipelines.lib.gx_resource import GreatExpectationsResource
 from pipelines.lib.resources import ChorusResource
-
-# Whichever process runs steps loads this module first: `chorus run`, and the run workers the daemon starts.
-set_dagster_sqlite_sync()
 
 
 @dg.definitions
