@@ -113,6 +113,10 @@ def _execute(
 
     import dagster as dg
 
+    from pipelines.lib.dagster_sqlite import set_dagster_sqlite_sync
+
+    # Only here, in the process `chorus` runs steps in: the UI's processes keep Dagster's own SQLite setting.
+    set_dagster_sqlite_sync()
     instance = _instance()
     for run_id in recover_crashed_cli_runs(instance):
         typer.echo(
