@@ -201,27 +201,49 @@ def results_sql(plan: G.HeaderPlan, measures: dict) -> str:
     return ", ".join(lists)
 
 
-def insert_results(
-    con: duckdb.DuckDBPyConnection, plan: G.HeaderPlan, measures: dict, wide: str, code: str, params: dict
-) -> None:
-    """Reshape ``wide`` into ``staged.gpps_results``, one UNION ALL branch per DuckDB thread.
+def reshape_sql(
+    con: duckdb.DuckDBPyConnection, plan: G.HeaderPlan, measures: dict, wide: str, code: str, where: str
+) -> str:
+    """The SELECT reshaping ``wide`` into long rows that satisfy ``where``, one UNION ALL branch per DuckDB thread.
 
     DuckDB parallelises a scan by row group, and a national file is 6,500 wide rows - one row group - so a
     single reshape would run on one core. Each branch reshapes a slice of the result specs; with insertion
     order not preserved the branches run side by side (row order in the table carries no meaning).
+    Parameters: $year, $series, $level, $file.
     """
     threads = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
     rows = int(con.execute(f"SELECT count(*) FROM {wide}").fetchone()[0])
     parts = max(1, min(threads, len(plan.specs) // 50, 1 + rows * len(plan.specs) // 200_000))
     bounds = [round(i * len(plan.specs) / parts) for i in range(parts + 1)]
     branches = [
-        f"""SELECT $year AS survey_year, $series AS series, $level AS level, {code} AS org_code,
-               {results_sql(replace(plan, specs=plan.specs[lo:hi]), measures)}, $file AS source_file, source_row
-        FROM {wide}"""
+        f"""SELECT * FROM (
+            SELECT $year AS survey_year, $series AS series, $level AS level, {code} AS org_code,
+                   {results_sql(replace(plan, specs=plan.specs[lo:hi]), measures)}, $file AS source_file, source_row
+            FROM {wide})
+        WHERE {where}"""
         for lo, hi in pairwise(bounds)
     ]
+    return " UNION ALL ".join(branches)
+
+
+def insert_results(
+    con: duckdb.DuckDBPyConnection, plan: G.HeaderPlan, measures: dict, wide: str, code: str, params: dict
+) -> int:
+    """Reshape ``wide`` into ``staged.gpps_results``, leaving out the figures a value rule holds back.
+    Returns the number of long rows inserted.
+
+    The held-back figures are never inserted rather than deleted afterwards: a DELETE in the transaction
+    that bulk-inserted the rows makes DuckDB write them all a second time at commit.
+    """
+    keep = f"NOT ({value_failure_sql()})"
     with duckdb_setting(con, "preserve_insertion_order", False):
-        con.execute("INSERT INTO staged.gpps_results BY NAME " + " UNION ALL ".join(branches), params)
+        return int(
+            con.execute(
+                "INSERT INTO staged.gpps_results BY NAME "
+                + reshape_sql(con, plan, measures, wide, code, keep),
+                params,
+            ).fetchone()[0]
+        )
 
 
 def load_results(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
@@ -297,9 +319,9 @@ def load_results(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
             "CREATE OR REPLACE TEMP TABLE _gpps_keep AS SELECT * FROM _gpps_wide SEMI JOIN _gpps_pass USING (source_row)"
         )
         wide = "_gpps_keep"
-    insert_results(
-        con, plan, measures, wide, code, {k: params[k] for k in ("year", "series", "level", "file")}
-    )
+    reshape_params = {k: params[k] for k in ("year", "series", "level", "file")}
+    expected = int(con.execute(f"SELECT count(*) FROM {wide}").fetchone()[0]) * len(plan.specs)
+    inserted = insert_results(con, plan, measures, wide, code, reshape_params)
     if plan.context:
         context = {c: _clean(c) if c in plan.context else "NULL" for c in G.CONTEXT_COLUMNS}
         con.execute(
@@ -312,7 +334,11 @@ def load_results(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
             ),
             {"year": year, "level": plan.level, **f.provenance_params()},
         )
-    note = quarantine_values(con, f, plan)
+    note = None
+    if inserted < expected:  # only a file with a figure held back pays a second reshape, to say which
+        note = quarantine_values(
+            con, f, plan, reshape_sql(con, plan, measures, wide, code, value_failure_sql()), reshape_params
+        )
     for temp in ("_gpps_wide", "_gpps_keep", "_gpps_rows", "_gpps_pass"):
         con.execute(f"DROP TABLE IF EXISTS {temp}")
     return LoadCounts(rows_read, rows_read - quarantined, quarantined, note)
@@ -330,12 +356,17 @@ VALUE_RULES = [
 ]  # fmt: skip
 
 
-def quarantine_values(con: duckdb.DuckDBPyConnection, f: LandingFile, plan: G.HeaderPlan) -> str | None:
-    """Quarantine single published figures of ``f`` (policy scope ``value``) and take them out of
-    ``staged.gpps_results``; the rest of each organisation's row stays. Returns the ledger note, if any.
+def value_failure_sql() -> str:
+    """True for a long row of ``staged.gpps_results`` whose figure breaks any of ``VALUE_RULES``."""
+    return " OR ".join(f"coalesce(({rule.fails}), FALSE)" for rule in VALUE_RULES)
 
-    Only the offending long rows are read back (a filter on the file's rows), so a sound file pays one scan.
-    """
+
+def quarantine_values(
+    con: duckdb.DuckDBPyConnection, f: LandingFile, plan: G.HeaderPlan, failing_rows: str, params: dict
+) -> str | None:
+    """Quarantine the single published figures of ``f`` that ``insert_results`` held back (policy scope
+    ``value``), read from ``failing_rows`` (the reshape of their organisations' rows, filtered to the
+    failures); the rest of each organisation's row is in ``staged.gpps_results``. Returns the ledger note."""
     columns = [
         (s.question, s.response_option, s.columns()[1], s.columns()[4] or s.columns()[1]) for s in plan.specs
     ]
@@ -345,18 +376,9 @@ def quarantine_values(con: duckdb.DuckDBPyConnection, f: LandingFile, plan: G.He
                   unnest(?::VARCHAR[]) AS pct_column, unnest(?::VARCHAR[]) AS lower_column""",
         [[c[0] for c in columns], [c[1] for c in columns], [c[2] for c in columns], [c[3] for c in columns]],
     )
-    bad = " OR ".join(f"coalesce(({rule.fails}), FALSE)" for rule in VALUE_RULES)
-    con.execute(sql_file(READERS_DIR / "results_value_failures.sql", fails=bad), {"source_file": f.rel_path})
+    con.execute(sql_file(READERS_DIR / "results_value_failures.sql", failing_rows=failing_rows), params)
     held = int(con.execute("SELECT count(*) FROM _gpps_values").fetchone()[0])
-    if not held:
-        return None
     quarantine_rows(con, "_gpps_values", VALUE_RULES, f, policy=P.RESULTS)
-    con.execute(
-        """DELETE FROM staged.gpps_results r USING _gpps_values v
-           WHERE r.source_file = ? AND r.source_row = v.source_row AND r.question = v.question
-             AND r.response_option IS NOT DISTINCT FROM v.response_option""",
-        [f.rel_path],
-    )
     rules = con.execute(
         "SELECT rule, count(*) FROM quarantine.rows WHERE source_file = ? AND scope = 'value' GROUP BY 1 ORDER BY 1",
         [f.rel_path],
