@@ -36,8 +36,8 @@ from pipelines.marts.metric_by_group import finalise_estimates
 from pipelines.methods.disclosure import (
     MIN_SURVEY_BASE,
     REASON_PUBLISHED,
-    ROUND_TO,
     REASON_SECONDARY,
+    ROUND_TO,
     percentage_from_rounded,
     protect_additive_block,
     suppress_and_round_counts,
@@ -415,7 +415,9 @@ def build_gpps_question_options(con: duckdb.DuckDBPyConnection) -> int:
     One set-based statement from the staged results to the mart (a national year is ~1.6 M option rows, which
     never pass through pandas); an empty mart of the contract's columns when no GPPS results are loaded."""
     if not (table_exists(con, "staged.gpps_results") and table_exists(con, "ref.gpps_measures")):
-        return write_mart(con, "gpps_question_options", pd.DataFrame(columns=mart_columns("gpps_question_options")))
+        return write_mart(
+            con, "gpps_question_options", pd.DataFrame(columns=mart_columns("gpps_question_options"))
+        )
     con.execute(
         "CREATE OR REPLACE TABLE marts.gpps_question_options AS " + _sql("gpps_question_options.sql"),
         {"min_base": MIN_SURVEY_BASE, "round_to": ROUND_TO, "start_month": GPPS_FIELDWORK_START_MONTH,

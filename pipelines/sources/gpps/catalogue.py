@@ -107,9 +107,9 @@ def catalogue() -> tuple[MeasureYear, ...]:
                         stem_confirmed=r["stem_confirmed"].strip().lower() == "yes",
                         stem_source=r["stem_source"],
                         # A 2024+ row's options are the questionnaire's (stems_2024plus.csv), never retyped.
-                        options=tuple(r["options"].split("|")) if r["options"] else stem_options.get(
-                            r["question"].lower(), ()
-                        ),
+                        options=tuple(r["options"].split("|"))
+                        if r["options"]
+                        else stem_options.get(r["question"].lower(), ()),
                         higher_is_better=r["higher_is_better"].strip().lower() != "no",
                     )
                 )
