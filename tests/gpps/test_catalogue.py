@@ -110,6 +110,14 @@ def test_every_evaluative_2024_stem_is_a_measure_with_its_options_and_polarity()
     assert not {s.stem for s in new_series_stems() if s.kind == "composition"} & set(measures)
 
 
+def test_a_measure_has_one_theme_and_one_polarity_in_every_year() -> None:
+    # marts.triangulation joins survey gaps to comment themes by measure id alone.
+    seen: dict[str, set[tuple[str, bool]]] = {}
+    for m in catalogue():
+        seen.setdefault(m.measure_id, set()).add((m.theme, m.higher_is_better))
+    assert {k: v for k, v in seen.items() if len(v) > 1} == {}
+
+
 def test_avoiding_an_appointment_is_the_measure_where_lower_is_better() -> None:
     worse_when_higher = {m.measure_id for m in catalogue() if not m.higher_is_better}
     assert worse_when_higher == {"avoided_appointment"}
