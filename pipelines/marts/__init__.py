@@ -7,6 +7,7 @@ MART_TABLES: tuple[str, ...] = (
     "variation",
     "national_variation",
     "representation",
+    "gpps_question_options",
     "triangulation",
     "spc",
     "data_dictionary",

@@ -12,7 +12,12 @@ import numpy as np
 import pandas as pd
 
 from pipelines.core.fingerprint import is_current, record_build
-from pipelines.core.periods import TYPED_PERIOD_COLUMNS, add_period_columns
+from pipelines.core.periods import (
+    GPPS_FIELDWORK_END_MONTH,
+    GPPS_FIELDWORK_START_MONTH,
+    TYPED_PERIOD_COLUMNS,
+    add_period_columns,
+)
 from pipelines.core.sql import quote_identifier, sql_file
 from pipelines.core.store import row_count, table_exists
 from pipelines.marts.change_over_time import (
@@ -29,8 +34,10 @@ from pipelines.marts.estimates import (
 from pipelines.marts.labels import england_icbs
 from pipelines.marts.metric_by_group import finalise_estimates
 from pipelines.methods.disclosure import (
+    MIN_SURVEY_BASE,
     REASON_PUBLISHED,
     REASON_SECONDARY,
+    ROUND_TO,
     percentage_from_rounded,
     protect_additive_block,
     suppress_and_round_counts,
@@ -399,6 +406,24 @@ def build_representation(con: duckdb.DuckDBPyConnection) -> int:
     merged["under_represented"] = (merged["representation_ratio"] < 0.8) & (merged["ratio_upper_95"] < 1)
     frame = merged[mart_columns("representation")]
     return write_mart(con, "representation", frame)
+
+
+def build_gpps_question_options(con: duckdb.DuckDBPyConnection) -> int:
+    """``marts.gpps_question_options``: every published answer-option share of every catalogued GPPS question
+    per organisation and survey year, with its base and disclosure control (``gpps_question_options.sql``).
+
+    One set-based statement from the staged results to the mart (a national year is ~1.6 M option rows, which
+    never pass through pandas); an empty mart of the contract's columns when no GPPS results are loaded."""
+    if not (table_exists(con, "staged.gpps_results") and table_exists(con, "ref.gpps_measures")):
+        return write_mart(
+            con, "gpps_question_options", pd.DataFrame(columns=mart_columns("gpps_question_options"))
+        )
+    con.execute(
+        "CREATE OR REPLACE TABLE marts.gpps_question_options AS " + _sql("gpps_question_options.sql"),
+        {"min_base": MIN_SURVEY_BASE, "round_to": ROUND_TO, "start_month": GPPS_FIELDWORK_START_MONTH,
+         "end_month": GPPS_FIELDWORK_END_MONTH},
+    )  # fmt: skip
+    return row_count(con, "marts.gpps_question_options")
 
 
 def build_data_dictionary(con: duckdb.DuckDBPyConnection) -> int:

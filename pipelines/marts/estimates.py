@@ -32,7 +32,12 @@ from pipelines.sources.shared.geography import ensure_geography_views
 
 HERE = Path(__file__).parent
 PIPELINES = HERE.parent
-REFERENCE = "reference"  # the ledger source every family reads (geography, populations, vocabularies)
+REFERENCE = "reference"
+# The GPPS catalogue's data: which questions are measures, their options, polarity and wording (it is package
+# data, not a loaded file, so a change to it must rebuild what is built from it).
+GPPS_CATALOGUE: tuple[Path, ...] = tuple(
+    PIPELINES / "sources" / "gpps" / name for name in ("measures.csv", "stems_2024plus.csv")
+)  # the ledger source every family reads (geography, populations, vocabularies)
 
 
 def _sql(name: str) -> str:
@@ -140,7 +145,8 @@ class Family:
 FAMILIES: tuple[Family, ...] = (
     Family("gpps_published", ("gpps_published", "gpps_practices"), ("gpps",), False,
            (HERE / "gpps_published_estimates.sql", HERE / "practice_quintiles.sql",
-            HERE / "gpps_practice_quintile_estimates.sql", PIPELINES / "sources" / "gpps" / "effective_n.py"),
+            HERE / "gpps_practice_quintile_estimates.sql", PIPELINES / "sources" / "gpps" / "effective_n.py",
+            *GPPS_CATALOGUE),
            _gpps_published),
     Family("gpps_respondents", ("gpps_respondents",), ("gpps",), False,
            (HERE / "gpps_respondent_estimates.sql",), _gpps_respondents),
@@ -202,6 +208,7 @@ def family_fingerprint(con: duckdb.DuckDBPyConnection, family: Family) -> str:
 MART_INPUTS: dict[str, tuple[tuple[str, ...], bool]] = {
     "triangulation": (("gpps",), True),
     "representation": (("gpps",), True),
+    "gpps_question_options": (("gpps",), False),
 }
 
 

@@ -35,7 +35,7 @@ SELECT
     sum(e.n_eff) AS n_eff_sum,
     'practices_pooled' AS n_eff_method,
     FALSE AS count_based,
-    TRUE AS higher_is_better
+    any_value(e.higher_is_better) AS higher_is_better  -- the question's polarity (ref.gpps_measures)
 FROM _practice_estimates e
 JOIN _practice_quintiles q ON CAST(q.survey_year AS VARCHAR) = e.period AND q.practice_code = e.geography_code
 WHERE e.geography_level = 'practice' AND e.value IS NOT NULL AND e.n_eff > 0 AND e.unweighted_n >= $min_base

@@ -1,4 +1,4 @@
--- GPPS published "positive" results per organisation (never re-derived, never summed across practices).
+-- GPPS published "positive" results of every catalogued question per organisation (never re-derived, never summed across practices).
 -- Only measure-years whose stem the catalogue confirms are published (ref.gpps_measures.stem_confirmed).
 -- n_eff is set per row afterwards (pipelines.sources.gpps.effective_n): from the row's own published Wilson
 -- limits where they determine it, else the national design effect (unweighted base / 2.43).
@@ -21,7 +21,7 @@ SELECT
     r.ci_lower AS lower_95,
     r.ci_upper AS upper_95,
     FALSE AS count_based,
-    TRUE AS higher_is_better
+    m.higher_is_better
 FROM staged.gpps_results r
 JOIN ref.gpps_measures m ON m.measure_id = r.measure_id AND m.survey_year = r.survey_year AND m.stem_confirmed
 WHERE r.response_option = 'positive' AND r.measure_id IS NOT NULL

@@ -2,7 +2,7 @@
 -- n_eff is Kish's (Σw)² / Σw². Practices and PCNs get the overall cell only: their group cells are too small.
 -- Only measure-years whose stem the catalogue confirms are published; each row carries its series.
 WITH responses AS (
-    SELECT s.survey_year, s.measure_id, m.wording, m.series, CAST(s.is_positive AS INTEGER) AS y, s.weight AS w,
+    SELECT s.survey_year, s.measure_id, m.wording, m.series, m.higher_is_better, CAST(s.is_positive AS INTEGER) AS y, s.weight AS w,
            s.practice_code, g.pcn_code, g.sub_icb_code, g.icb_code,
            'All' AS overall,
            coalesce(s.age_band, 'Not stated') AS age_band,
@@ -34,7 +34,7 @@ SELECT geography_level, geography_code, CAST(survey_year AS VARCHAR) AS period, 
        sum(w * y) AS numerator, sum(w) AS denominator, count(*) AS unweighted_n,
        sum(w) * sum(w) / sum(w * w) AS n_eff, 'kish' AS n_eff_method,
        NULL::DOUBLE AS value, NULL::DOUBLE AS lower_95, NULL::DOUBLE AS upper_95,
-       FALSE AS count_based, TRUE AS higher_is_better
+       FALSE AS count_based, higher_is_better
 FROM placed
 WHERE geography_code IS NOT NULL
 GROUP BY ALL

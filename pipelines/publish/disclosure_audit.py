@@ -444,6 +444,25 @@ def _spc(con: duckdb.DuckDBPyConnection, tables: set[str]) -> list[Finding]:
                     f"value={v:g}") for i, v in enumerate(_floats(rows, "value"))]  # fmt: skip
 
 
+OPTION_KEY = ["geography_level", "geography_code", "period", "question", "option_code"]
+
+
+def _question_options(con: duckdb.DuckDBPyConnection) -> list[Finding]:
+    """GPPS option shares against the survey rule: no share on a withheld row or on fewer than ``MIN_BASE``
+    respondents, and no unweighted base below England off the rounding (the shares are Ipsos's own published
+    figures, so there is no count to difference back)."""
+    rows = con.execute(
+        f"""SELECT {", ".join(OPTION_KEY)}, share, unweighted_base, suppressed FROM marts.gpps_question_options
+            WHERE (share IS NOT NULL AND (suppressed OR NOT coalesce(unweighted_base >= {MIN_BASE}, FALSE)))
+               OR (geography_level <> 'england' AND unweighted_base % {ROUNDING} <> 0)"""
+    ).df()
+    return [
+        Finding("marts.gpps_question_options", _key(rows, OPTION_KEY, i), "option share on a withheld or small base",
+                f"share={rows['share'].iat[i]}, unweighted_base={rows['unweighted_base'].iat[i]}")
+        for i in range(len(rows))
+    ]  # fmt: skip
+
+
 def audit_disclosure(con: duckdb.DuckDBPyConnection) -> list[Finding]:
     """Every way the published marts give back a suppressed or rounded-away count (empty: none found)."""
     tables = _tables(con)
@@ -458,6 +477,8 @@ def audit_disclosure(con: duckdb.DuckDBPyConnection) -> list[Finding]:
         findings += _triangulation(_read(con, "marts.triangulation"))
     if "marts.spc" in tables:
         findings += _spc(con, tables)
+    if "marts.gpps_question_options" in tables:
+        findings += _question_options(con)
     return findings
 
 

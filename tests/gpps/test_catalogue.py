@@ -58,28 +58,69 @@ def test_the_2026_national_file_confirms_the_phone_measure(shared_data: Path) ->
     assert evaluative == pytest.approx(float(row["localgpservicesphone.baseevalw"]), rel=1e-12)
 
 
+# 2023 questions whose reporting variables publish a summary that is no judgement of care: when, who, which type
+# of appointment, having a preferred GP, being asked for reasons, health and caring (composition).
+NOT_EVALUATIVE_2023 = {"q8", "q56", "q75", "q83", "q93", "q115", "q123", "q124"}
+
+
+def _plain(text: str) -> str:
+    return text.replace("\u2019", "'").replace("  ", " ").strip().lower()
+
+
 def test_2023_stems_bases_and_summaries_match_the_real_reporting_variables(shared_data: Path) -> None:
     described = {
         r["Variable"].lower(): r["Description"]
         for r in _shared_csv(shared_data, "gpps_2023_practice_reporting_variables.csv")
     }
     measures = measures_for_year(2023)
-    assert len(measures) == 9
+    # Every question the list gives a summary result is a measure, or named here as not evaluative.
+    summarised = {v.split("_")[0] for v, d in described.items() if "Summary result" in d}
+    assert summarised - NOT_EVALUATIVE_2023 <= set(measures)
+    assert not NOT_EVALUATIVE_2023 & set(measures)
     for stem, m in measures.items():
         assert m.stem_confirmed and f"{stem}base" in described, stem
-        # The positive summary is the published combination of exactly the positive options ...
+        # The options are the list's own, in code order ...
+        assert [_plain(o) for o in m.options] == [
+            _plain(described[f"{stem}_{k}"].rsplit(" - ", 1)[-1]) for k in range(1, len(m.options) + 1)
+        ], stem
+        assert f"{stem}_{len(m.options) + 1}" not in described or len(m.options) >= 9, stem
+        # ... the positive summary is the published combination of exactly the positive options (or the one
+        # positive option itself) ...
         summary = f"{stem}_{m.summary_code}"
-        assert "Summary result" in described[summary] and tuple(m.summary_code) == m.positive_codes, stem
+        assert tuple(m.summary_code) == m.positive_codes, stem
+        assert len(m.positive_codes) == 1 or "Summary result" in described[summary], stem
         # ... on the evaluative base the file publishes (qN_<codes>base), or the full base when it has none.
         eval_bases = [v for v in described if v.startswith(f"{stem}_") and v.endswith("base")]
-        options = [v for v in described if v.startswith(f"{stem}_") and v[len(stem) + 1 :].isdigit()
-                   and len(v[len(stem) + 1 :]) == 1]  # fmt: skip
         expected = (
             tuple(eval_bases[0][len(stem) + 1 : -len("base")])
             if eval_bases
-            else tuple(str(k) for k in range(1, len(options) + 1))
+            else tuple(str(k) for k in range(1, len(m.options) + 1))
         )
         assert m.evaluative_codes == expected, stem
+
+
+def test_every_evaluative_2024_stem_is_a_measure_with_its_options_and_polarity() -> None:
+    measures = measures_for_year(2025)
+    evaluative = {s.stem: s for s in new_series_stems() if s.kind == "evaluative"}
+    assert set(measures) == set(evaluative)
+    for stem, m in measures.items():
+        assert m.options == evaluative[stem].options and m.series == "2024+", stem
+        assert m.higher_is_better and m.comparable_from == 2024 and m.comparable_to is None, stem
+    # Composition questions feed representation, never a measure.
+    assert not {s.stem for s in new_series_stems() if s.kind == "composition"} & set(measures)
+
+
+def test_a_measure_has_one_theme_and_one_polarity_in_every_year() -> None:
+    # marts.triangulation joins survey gaps to comment themes by measure id alone.
+    seen: dict[str, set[tuple[str, bool]]] = {}
+    for m in catalogue():
+        seen.setdefault(m.measure_id, set()).add((m.theme, m.higher_is_better))
+    assert {k: v for k, v in seen.items() if len(v) > 1} == {}
+
+
+def test_avoiding_an_appointment_is_the_measure_where_lower_is_better() -> None:
+    worse_when_higher = {m.measure_id for m in catalogue() if not m.higher_is_better}
+    assert worse_when_higher == {"avoided_appointment"}
 
 
 def test_q104_is_named_for_what_it_counts_accepting_an_appointment(shared_data: Path) -> None:

@@ -284,10 +284,12 @@ def test_quintiles_pool_practices_by_population_and_allow_for_how_they_differ(tm
                "X90003": (0.6, 150, 180), "X90004": (0.9, 8, 9), "X90005": (0.8, 70, 90), "X90006": (0.4, 90, 100)}  # fmt: skip
     published = pd.DataFrame(
         [dict(geography_level="practice", geography_code=c, period="2025", metric_id="phone_access",
-              metric_name="phone", series="2024+", value=v, n_eff=n, unweighted_n=u)
+              metric_name="phone", series="2024+", value=v, n_eff=n, unweighted_n=u, higher_is_better=False)
          for c, (v, n, u) in results.items()]
     )  # fmt: skip
     pooled = estimates.practice_quintile_estimates(con, published)
+    # The quintiles keep the question's polarity (here one where lower is better).
+    assert not pooled["higher_is_better"].any()
     icb = pooled[pooled["geography_level"] == "icb"].set_index("group_value").sort_index()
     assert set(icb["dimension"]) == {"deprivation_quintile_in_icb"} and list(icb.index) == ["1", "2", "3"]
     # Quintile 1 (X90000, X90001): weights 1/4, 3/4; the practices differ more than sampling explains.

@@ -152,6 +152,18 @@ representation = _mart(
     highlights_sql="""SELECT channel, geography_code, period, dimension, group_value, round(representation_ratio, 2) AS ratio
                       FROM marts.representation WHERE under_represented ORDER BY representation_ratio LIMIT 10""",
 )
+gpps_question_options = _mart(
+    "gpps_question_options",
+    build.build_gpps_question_options,
+    "Every answer option of every evaluative GPPS question (ref.gpps_measures) per organisation (practice → "
+    "England) and survey year: the option's published share with the base it is a share of (evaluative or full), "
+    "whether it counts as positive, and disclosure control (shares on fewer than 10 respondents withheld, bases "
+    "rounded to 5). The positive share of each question is in marts.metric_by_group.",
+    [dg.AssetKey(["staged", "gpps_results"]), dg.AssetKey(["ref", "gpps_measures"])],
+    highlights_sql="""SELECT period, metric_id, option_label, count(*) AS organisations, round(avg(share), 3) AS mean_share
+                      FROM marts.gpps_question_options WHERE NOT suppressed AND geography_level = 'practice'
+                      GROUP BY ALL ORDER BY period DESC, metric_id, any_value(option_code) LIMIT 10""",
+)
 triangulation = _mart(
     "triangulation",
     triangulation.build_triangulation,
@@ -183,6 +195,7 @@ data_dictionary = _mart(
         variation.key,
         national_variation.key,
         representation.key,
+        gpps_question_options.key,
         triangulation.key,
         spc.key,
     ],

@@ -1,4 +1,12 @@
-"""The GPPS measure catalogue: a stable id per headline measure and its question stem in each year.
+"""The GPPS measure catalogue: a stable id per evaluative question and its question stem in each year.
+
+Every evaluative question of each questionnaire generation is a measure: the 2024+ evaluative stems of
+``stems_2024plus.csv`` and the 2017-2023 questions whose 2023 list of reporting variables publishes a
+favourable summary (``qN_12`` …) or a favourable option on an evaluative base (``qN_12base``). Each row
+carries the question's answer options in code order (``options``; a 2024+ row takes them from
+``stems_2024plus.csv``), which options count as the positive share, which are in its base, and its
+polarity (``higher_is_better``: avoiding an appointment, q111, is the one question where less is better).
+Composition (aboutyou*) and non-evaluative questions (when, who, which type) are not measures.
 
 The catalogue is data (``measures.csv`` next to this module) so an analyst can read and correct it;
 each row covers a span of years in which the measure kept one stem. ``ref.gpps_measures`` holds it
@@ -53,6 +61,8 @@ class MeasureYear:
     sub_theme: str | None
     stem_confirmed: bool
     stem_source: str
+    options: tuple[str, ...]  # answer option labels; option code k is options[k - 1]
+    higher_is_better: bool
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,7 @@ class NewSeriesStem:
 @lru_cache(maxsize=1)
 def catalogue() -> tuple[MeasureYear, ...]:
     """Every (measure, year) row of ``measures.csv``."""
+    stem_options = {s.stem: s.options for s in new_series_stems()}
     rows: list[MeasureYear] = []
     with MEASURES_CSV.open(newline="", encoding="utf-8") as handle:
         for r in csv.DictReader(handle):
@@ -95,6 +106,11 @@ def catalogue() -> tuple[MeasureYear, ...]:
                         sub_theme=r["sub_theme"] or None,
                         stem_confirmed=r["stem_confirmed"].strip().lower() == "yes",
                         stem_source=r["stem_source"],
+                        # A 2024+ row's options are the questionnaire's (stems_2024plus.csv), never retyped.
+                        options=tuple(r["options"].split("|"))
+                        if r["options"]
+                        else stem_options.get(r["question"].lower(), ()),
+                        higher_is_better=r["higher_is_better"].strip().lower() != "no",
                     )
                 )
     return tuple(rows)
@@ -140,11 +156,11 @@ def load_catalogue(con: duckdb.DuckDBPyConnection) -> int:
     rows = [
         (m.measure_id, m.survey_year, m.question, m.question_number, m.wording, list(m.positive_codes),
          list(m.evaluative_codes), m.summary_code, m.series, m.comparable_from, m.comparable_to, m.theme,
-         m.sub_theme, m.stem_confirmed, m.stem_source)
+         m.sub_theme, m.stem_confirmed, m.stem_source, list(m.options), m.higher_is_better)
         for m in catalogue()
     ]  # fmt: skip
     con.executemany(
-        "INSERT INTO ref.gpps_measures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        "INSERT INTO ref.gpps_measures VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
     )
     con.execute(
         f"""

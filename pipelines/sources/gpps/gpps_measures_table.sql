@@ -4,5 +4,6 @@ CREATE OR REPLACE TABLE ref.gpps_measures (
     measure_id VARCHAR NOT NULL, survey_year INTEGER NOT NULL, question VARCHAR NOT NULL,
     question_number VARCHAR, wording VARCHAR, positive_codes VARCHAR[], evaluative_codes VARCHAR[],
     summary_code VARCHAR, series VARCHAR, comparable_from INTEGER, comparable_to INTEGER,
-    theme VARCHAR, sub_theme VARCHAR, stem_confirmed BOOLEAN NOT NULL, stem_source VARCHAR
+    theme VARCHAR, sub_theme VARCHAR, stem_confirmed BOOLEAN NOT NULL, stem_source VARCHAR,
+    options VARCHAR[], higher_is_better BOOLEAN NOT NULL
 )
