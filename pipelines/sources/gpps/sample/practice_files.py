@@ -6,6 +6,7 @@ ICSs, and the year's list of reporting variables.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -119,10 +120,22 @@ def _header_set(header: tuple[str, ...]) -> frozenset[str]:
 
 def _qn_layout(year: int) -> tuple[list[str], list[str], dict[str, _Question]]:
     """(context columns, measure columns, question structures) of a year's qN-grammar practice file."""
-    measures = [c for c in columns_2023(common_only=year <= 2021) if c not in G.IDS_B]
+    measures = _year_stems([c for c in columns_2023(common_only=year <= 2021) if c not in G.IDS_B], year)
     context = [c for c in measures if c in G.CONTEXT_COLUMNS]
     measures = [c for c in measures if c not in G.CONTEXT_COLUMNS]
     return context, measures, _qn_questions(measures, year)
+
+
+def _year_stems(columns: list[str], year: int) -> list[str]:
+    """``columns`` with each catalogue measure under its year's own stem where that differs from 2023's (2017's
+    confidence and trust is q22, later files' q89), so a year's file carries every measure of its catalogue."""
+    later = {m.measure_id: m.question for m in catalogue() if m.survey_year == 2023}
+    renames = {later[m.measure_id]: m.question for m in catalogue()
+               if m.survey_year == year and later.get(m.measure_id, m.question) != m.question}  # fmt: skip
+    for old, new in renames.items():
+        stem = re.compile(rf"^{re.escape(old)}(?![0-9])")
+        columns = [stem.sub(new, c) for c in columns]
+    return columns
 
 
 def _qn_header(year: int, context: Sequence[str], measures: Sequence[str]) -> list[str]:
