@@ -4,7 +4,10 @@ Builds a synthetic national landing folder with the project's own sample writers
 
 - reference files for 6,500 practices in ~106 sub-ICB locations (one synthetic ICB, ``QZ9``, so the README's
   example queries have rows to return) and 40 trusts;
-- one year of practice-level GPPS (2023 grammar, full 1,001-column list) plus a respondent extract;
+- one year of practice-level GPPS (2023 grammar, full 1,001-column list) plus a respondent extract; with
+  ``--gpps-years N`` (issue 19: ``--gpps-years 10``) also the practice files of the other years of
+  2027-N … 2026, each in its year's header generation (2017-2021, 2022-2023, 2024+), one national-style
+  practice file a year as an analyst downloads it;
 - 1,000,000 FFT comments in the trust upload shape, 12 monthly files, sentences drawn from the real
   labelled comments in ``../shared/data/pxtextmining`` with personal data injected into ~2%;
 - 100,000 complaints in a local register (plus KO41a/b returns);
@@ -30,7 +33,8 @@ Every run (checked or not) appends one row to ``bench/results/refresh.csv``: whe
 each refresh's seconds, exit status, peak RSS and the 1-minute load average before and after it, the CPU
 model, the verdict and what missed. ``make bench`` runs the small guard (``--scale 0.05 --check``).
 
-Run: ``.venv/bin/python bench/refresh.py [--scale 1.0] [--check] [--keep] [--reuse] [--out bench/out/refresh]``.
+Run: ``.venv/bin/python bench/refresh.py [--scale 1.0] [--gpps-years 1] [--check] [--keep] [--reuse]
+[--out bench/out/refresh]``.
 """
 
 from __future__ import annotations
@@ -134,17 +138,38 @@ def write_reference_files(ics, folder: Path) -> None:  # noqa: ANN001
     write_reference(ics, folder)
 
 
-def write_gpps_files(ics, folder: Path) -> None:  # noqa: ANN001
-    """One year (2023 grammar: practice, ICS, national files and the variables list) + a respondent extract."""
+LAST_GPPS_YEAR = 2026  # the latest survey year a ten-year run reaches (2017-2026)
+
+
+def write_gpps_files(ics, folder: Path, years: int = 1) -> dict[int, float]:  # noqa: ANN001
+    """One year (2023 grammar: practice, ICS, national files and the variables list) + a respondent extract;
+    with ``years`` > 1 also a practice file for each other year of the ``years`` ending with
+    ``LAST_GPPS_YEAR``, in its year's header generation. Returns the seconds each year took to write."""
     import numpy as np
 
-    from pipelines.sources.gpps.sample import write_qn_files, write_respondent_extract, write_variables_list
+    from pipelines.sources.gpps.sample import (
+        write_practice_file,
+        write_qn_files,
+        write_respondent_extract,
+        write_variables_list,
+    )
 
+    seconds: dict[int, float] = {}
+    start = time.perf_counter()
     rng = np.random.default_rng([20261125, 3])
     write_qn_files(ics, folder, 2023, rng)
     write_variables_list(folder, 2023)
     write_respondent_extract(ics, folder / "gpps_2023_respondent_extract.csv", rng,
                              per_practice=RESPONDENTS_PER_PRACTICE)  # fmt: skip
+    seconds[2023] = round(time.perf_counter() - start, 1)
+    if years > 1:
+        for year in range(LAST_GPPS_YEAR - years + 1, LAST_GPPS_YEAR + 1):
+            if year == 2023:
+                continue
+            start = time.perf_counter()
+            write_practice_file([ics], folder, year, np.random.default_rng([20261125, 3, year]))
+            seconds[year] = round(time.perf_counter() - start, 1)
+    return seconds
 
 
 def _sql_list(values) -> str:  # noqa: ANN001
@@ -292,20 +317,26 @@ def write_healthwatch_files(ics, folder: Path, reports: int) -> None:  # noqa: A
     hw.write_lookup(ics, folder / "lad23-sicbl23-icb23-lookup.csv")
 
 
-def generate(landing: Path, extra: Path, scale: float, marker: Path) -> dict[str, object]:
-    """Write the whole landing folder; returns what was written and how long each source took.
+def generate(
+    landing: Path, extra: Path, scale: float, marker: Path, gpps_years: int = 1
+) -> dict[str, object]:
+    """Write the whole landing folder; returns what was written and how long each source took (and each GPPS
+    year, ``gpps_seconds``).
 
-    Progress is kept in ``marker``: with the same scale, sources already written are not written again."""
+    Progress is kept in ``marker``: with the same scale and GPPS years, sources already written are not
+    written again."""
     sizes = {k: max(1, round(v * scale)) for k, v in FULL.items()}
     sizes["practices"] = max(30, sizes["practices"])
     ics = national_ics(sizes["practices"], trusts=max(4, round(40 * min(1.0, scale * 4))))
-    generated: dict = {"scale": scale, "sizes": sizes, "sub_icbs": len(ics.sub_icbs), "trusts": len(ics.trusts),
-                       "seconds": {}, "done": []}  # fmt: skip
-    if marker.exists() and json.loads(marker.read_text()).get("scale") == scale:
-        generated = json.loads(marker.read_text())
+    generated: dict = {"scale": scale, "gpps_years": gpps_years, "sizes": sizes, "sub_icbs": len(ics.sub_icbs),
+                       "trusts": len(ics.trusts), "seconds": {}, "gpps_seconds": {}, "done": []}  # fmt: skip
+    if marker.exists():
+        earlier = json.loads(marker.read_text())
+        if (earlier.get("scale"), earlier.get("gpps_years", 1)) == (scale, gpps_years):
+            generated = earlier
     for source, write in (
         ("reference", lambda: write_reference_files(ics, landing / "reference")),
-        ("gpps", lambda: write_gpps_files(ics, landing / "gpps")),
+        ("gpps", lambda: generated["gpps_seconds"].update(write_gpps_files(ics, landing / "gpps", gpps_years))),
         ("fft", lambda: (write_fft_comments(ics, landing / "fft", sizes["comments"]),
                          write_fft_workbooks(ics, landing / "fft"))),
         ("complaints", lambda: write_complaint_files(ics, landing / "complaints", sizes["complaints"], extra)),
@@ -499,9 +530,15 @@ def cpu_model() -> str:
 
 
 def record(
-    runs: dict[str, dict], queries: dict | None, scale: float, found: list[str], path: Path = RESULTS
+    runs: dict[str, dict],
+    queries: dict | None,
+    scale: float,
+    found: list[str],
+    path: Path = RESULTS,
+    gpps_years: int = 1,
 ) -> str:
-    """Append this run to ``path`` (CSV, header written once); returns the commit recorded."""
+    """Append this run to ``path`` (CSV, header written once; a column added since is added to the rows
+    already there, empty); returns the commit recorded."""
     row: dict[str, object] = {
         "finished_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "commit": git_commit(), "scale": scale,
         "cpu": cpu_model(), "cores": os.cpu_count(),
@@ -516,8 +553,17 @@ def record(
     )
     row["verdict"] = "pass" if not found else "MISS"
     row["misses"] = "; ".join(found)
+    row["gpps_years"] = gpps_years
     path.parent.mkdir(parents=True, exist_ok=True)
     new = not path.exists()
+    if not new:
+        with path.open(newline="", encoding="utf-8") as handle:
+            earlier = list(csv.DictReader(handle))
+        if earlier and set(row) - set(earlier[0]):
+            with path.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.DictWriter(handle, fieldnames=list(row))
+                writer.writeheader()
+                writer.writerows(earlier)
     with path.open("a", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(row))
         if new:
@@ -576,7 +622,9 @@ def print_report(
         + ", ".join(f"{k} {v:,.0f}" if isinstance(v, float) else f"{k} {v}" for k, v in stores.items())
     )
     print("input: " + json.dumps(generated["sizes"]) + f", {generated['sub_icbs']} sub-ICB locations, "
-          f"{generated['trusts']} trusts")  # fmt: skip
+          f"{generated['trusts']} trusts, {generated.get('gpps_years', 1)} GPPS year(s)")  # fmt: skip
+    print("written in (s): " + json.dumps(generated["seconds"]) + "; GPPS by year: "
+          + json.dumps(generated.get("gpps_seconds", {})))  # fmt: skip
 
 
 def machine() -> str:
@@ -602,6 +650,10 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="reuse (or finish) a landing folder generated at the same scale"
     )
+    parser.add_argument(
+        "--gpps-years", type=int, default=1,
+        help=f"years of practice-level GPPS ending {LAST_GPPS_YEAR} (10 = 2017-{LAST_GPPS_YEAR}, issue 19)",
+    )  # fmt: skip
     parser.add_argument("--repeat", type=int, default=20, help="timed runs per README query")
     parser.add_argument("--timeout", type=float, default=3 * 3600, help="seconds allowed per refresh")
     parser.add_argument(
@@ -626,7 +678,9 @@ def main() -> None:
     (landing / "complaints" / extra.name).unlink(missing_ok=True)
     print(f"landing folder (scale {args.scale}): {landing} ...", flush=True)
     start = time.perf_counter()
-    generated = generate(landing, extra, args.scale, marker)
+    if not 1 <= args.gpps_years <= LAST_GPPS_YEAR - 2016:
+        parser.error(f"--gpps-years must be 1-{LAST_GPPS_YEAR - 2016} (GPPS years from 2017)")
+    generated = generate(landing, extra, args.scale, marker, args.gpps_years)
     print(f"  ready in {time.perf_counter() - start:.0f} s", flush=True)
     shutil.rmtree(work / "warehouse", ignore_errors=True)
 
@@ -651,7 +705,7 @@ def main() -> None:
     targets = targets_for(args.scale)
     print_report(runs, queries, generated, stores, targets)
     found = misses(runs, queries, targets)
-    commit = record(runs, queries, args.scale, found)
+    commit = record(runs, queries, args.scale, found, gpps_years=args.gpps_years)
     print(f"\nrecorded in {RESULTS.relative_to(REPO)} ({commit}, scale {args.scale})")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

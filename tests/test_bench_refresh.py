@@ -1,5 +1,6 @@
 """The refresh benchmark's guard (``bench/refresh.py --check``): what counts as a miss, and the targets."""
 
+import csv
 import importlib.util
 from pathlib import Path
 
@@ -58,4 +59,21 @@ def test_each_run_is_appended_to_the_results_file(tmp_path: Path) -> None:
     refresh.record(runs, QUERIES, 0.05, ["no-change refresh: 25.0 s >= 20 s"], path)
     lines = path.read_text().splitlines()
     assert len(lines) == 3 and lines[0].startswith("finished_utc,commit,scale,cpu,cores,full_s")
-    assert ",pass," in lines[1] and lines[2].endswith(",MISS,no-change refresh: 25.0 s >= 20 s")
+    assert ",pass," in lines[1] and lines[2].endswith(",MISS,no-change refresh: 25.0 s >= 20 s,1")
+    assert lines[0].endswith(",verdict,misses,gpps_years")
+
+
+def test_a_results_file_from_before_the_gpps_years_column_gets_it(tmp_path: Path) -> None:
+    """Rows recorded before ``--gpps-years`` keep their figures under the right headers; theirs is empty."""
+    runs = {"full": _run(250), "no_change": _run(15), "one_file": _run(40)}
+    path = tmp_path / "refresh.csv"
+    refresh.record(runs, QUERIES, 1.0, [], path)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0].removesuffix(",gpps_years"), lines[1].removesuffix(",1")]) + "\n")
+    refresh.record(runs, QUERIES, 0.05, [], path, gpps_years=10)
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["scale"], r["full_s"], r["gpps_years"]) for r in rows] == [
+        ("1.0", "250", ""),
+        ("0.05", "250", "10"),
+    ]

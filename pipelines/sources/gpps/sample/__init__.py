@@ -10,7 +10,8 @@
 - Respondent-level extracts for 2023 and 2021 whose group differences follow ``PLANTED``: the same
   differences in both years, except the deprivation gap in phone access and making an appointment,
   which is shallower in 2021 (``PLANTED['widening_deprivation_gap']``), so the gap widens within the
-  2017-2023 series.
+  2017-2023 series. Both are drawn from one seed (the same respondents and draws), so that planted
+  change is the only one between them.
 
 Values are deterministic by seed, written as the real files write them: proportions like ``.2205``,
 suppressed cells as -99 (or ``*`` / blank in some years), never 0. Each practice's published Wilson
@@ -48,6 +49,7 @@ from pipelines.sources.gpps.sample.respondents import (
     EXTRACT_QUESTIONS,
     MINORITY_GROUPS,
     deprivation_slope,
+    extract_generator,
     write_respondent_extract,
 )
 
@@ -62,6 +64,7 @@ __all__ = [
     "columns_2023",
     "deprivation_slope",
     "design_effect_of",
+    "extract_generator",
     "fmt",
     "write_dot_files",
     "write_gpps",
@@ -80,15 +83,9 @@ def write_gpps(ics: SyntheticICS, folder: Path) -> list[Path]:
     paths += write_qn_files(ics, folder, 2023, rng)
     paths += write_dot_files(ics, folder, 2025, rng)
     paths.append(write_variables_list(folder, 2023))
-    paths.append(write_respondent_extract(ics, folder / "gpps_2023_respondent_extract.csv", rng))
-    # The earlier extract draws from its own generator, so every file above is as it was without it.
-    earlier = PLANTED["widening_deprivation_gap"]["earlier_year"]
-    paths.append(
-        write_respondent_extract(
-            ics,
-            folder / f"gpps_{earlier}_respondent_extract.csv",
-            np.random.default_rng([SEED, 3, earlier]),
-            earlier,
-        )
-    )
+    # Both extracts draw from one seed: the same respondents, whose answers differ only where PLANTED
+    # differs between the years (the widening deprivation gap), so no other change between them is real.
+    for year in (2023, PLANTED["widening_deprivation_gap"]["earlier_year"]):
+        path = folder / f"gpps_{year}_respondent_extract.csv"
+        paths.append(write_respondent_extract(ics, path, extract_generator(), year))
     return sorted(paths)

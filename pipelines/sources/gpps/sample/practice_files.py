@@ -6,8 +6,11 @@ ICSs, and the year's list of reporting variables.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,53 +32,77 @@ from pipelines.sources.gpps.sample.layout import (
 )
 
 
-def _stem_columns(header: Sequence[str], questions: dict[str, _Question]) -> dict[str, list[str]]:
-    """Per stem, its evaluative-base, combination-count and code-level CI columns (computed once)."""
-    out: dict[str, list[str]] = {}
+@lru_cache(maxsize=16)
+def _stem_plan(header: tuple[str, ...], stems: frozenset[str]) -> dict[str, _StemPlan]:
+    """Per stem, its header columns read once per file (a row used to re-match ~1,000 columns against the
+    grammar): evaluative bases, combination counts with their option digits, and code-level CIs with their
+    code and side."""
+    plans: dict[str, _StemPlan] = {}
     for col in header:
         for m in (G.QN_EVAL_BASE.match(col), G.QN_COUNT.match(col), G.QN_CI.match(col)):
-            if m and m["stem"] in questions and (m.re is not G.QN_CI or m["code"]):
-                out.setdefault(m["stem"], []).append(col)
+            if m and m["stem"] in stems and (m.re is not G.QN_CI or m["code"]):
+                stem = m["stem"]
+                plan = plans.setdefault(stem, _StemPlan([], [], []))
+                ci = G.QN_CI.match(col)
+                if col.endswith("base"):
+                    plan.bases.append(col)
+                elif col.endswith("_wil"):
+                    pass
+                else:
+                    plan.combinations.append((col, [int(c) for c in col[len(stem) + 1 :]]))
+                if ci and ci["code"]:
+                    plan.intervals.append((col, ci["code"], ci["side"]))
                 break
-    return out
+    return plans
+
+
+class _StemPlan(NamedTuple):
+    bases: list[str]
+    combinations: list[tuple[str, list[int]]]  # (column, its option digits)
+    intervals: list[tuple[str, str, str]]  # (column, option code, 'lower' / 'upper')
 
 
 def _qn_row(header: Sequence[str], questions: dict[str, _Question], practice: Practice | None, received: int,
             rng: np.random.Generator, sentinel: str) -> dict[str, str]:  # fmt: skip
     """Every qN-grammar measure cell of one organisation's row."""
     out: dict[str, str] = {}
-    columns = _stem_columns(header, questions)
+    header_key = tuple(header)
+    plans = _stem_plan(header_key, frozenset(questions))
+    in_header = _header_set(header_key)
     draws = _draw_all(questions, practice, received, rng)
     design_effect = design_effect_of(practice)
+    empty = _StemPlan([], [], [])
     for stem, q in questions.items():
         d = draws[stem]
         w = d["w"]
+        plan = plans.get(stem, empty)
         full_w = max(float(d["w_full"]), 1e-9)
         eval_w = max(float(d["w_eval"]), 1e-9)
         cells: dict[str, float] = {f"{stem}base": d["n_full"], f"{stem}_base": d["n_full"]}
         for k in range(1, q.n_options + 1):
             cells[f"{stem}_{k}"] = float(w[k - 1])
             cells[f"{stem}_{k}pct"] = float(w[k - 1]) / (eval_w if k in q.evaluative else full_w)
-        for col in columns.get(stem, ()):
-            if col.endswith("base"):
-                cells[col] = d["n_eval"]
-            elif col.endswith("_wil"):
-                continue  # code-level intervals: computed below from their own combination
-            elif col not in cells:
-                codes = [int(c) for c in col[len(stem) + 1 :] if int(c) <= q.n_options]
-                cells[col] = float(sum(w[c - 1] for c in codes))
+        for col in plan.bases:
+            cells[col] = d["n_eval"]
+        for col, digits in plan.combinations:
+            if col not in cells:
+                cells[col] = float(sum(w[c - 1] for c in digits if c <= q.n_options))
                 cells[col + "pct"] = cells[col] / eval_w
         for side, value in (("lower", d["lo"]), ("upper", d["hi"])):
             cells[f"{stem}ci_{side}_wil"] = float(value)
-        for col in columns.get(stem, ()):
-            m = G.QN_CI.match(col)
-            if m and m["code"] and f"{stem}_{m['code']}pct" in cells and d["n_eval"]:
-                lo, hi = wilson_on_effective_n(
-                    cells[f"{stem}_{m['code']}pct"], float(d["n_eval"]) / design_effect
-                )
-                cells[col] = float(lo if m["side"] == "lower" else hi)
+        # Code-level intervals: each from its own combination's share, all of the stem in one call.
+        wanted = [(col, side, cells[f"{stem}_{code}pct"]) for col, code, side in plan.intervals
+                  if f"{stem}_{code}pct" in cells] if d["n_eval"] else []  # fmt: skip
+        if wanted:
+            lows, highs = wilson_on_effective_n(
+                np.array([share for _c, _s, share in wanted]), float(d["n_eval"]) / design_effect
+            )
+            for (col, side, _share), lo, hi in zip(
+                wanted, np.atleast_1d(lows), np.atleast_1d(highs), strict=True
+            ):
+                cells[col] = float(lo if side == "lower" else hi)
         for col, value in cells.items():
-            if col in header:
+            if col in in_header:
                 out[col] = (
                     sentinel
                     if d["suppressed"] and not col.endswith("base")
@@ -86,12 +113,29 @@ def _qn_row(header: Sequence[str], questions: dict[str, _Question], practice: Pr
     return out
 
 
+@lru_cache(maxsize=16)
+def _header_set(header: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(header)
+
+
 def _qn_layout(year: int) -> tuple[list[str], list[str], dict[str, _Question]]:
     """(context columns, measure columns, question structures) of a year's qN-grammar practice file."""
-    measures = [c for c in columns_2023(common_only=year <= 2021) if c not in G.IDS_B]
+    measures = _year_stems([c for c in columns_2023(common_only=year <= 2021) if c not in G.IDS_B], year)
     context = [c for c in measures if c in G.CONTEXT_COLUMNS]
     measures = [c for c in measures if c not in G.CONTEXT_COLUMNS]
     return context, measures, _qn_questions(measures, year)
+
+
+def _year_stems(columns: list[str], year: int) -> list[str]:
+    """``columns`` with each catalogue measure under its year's own stem where that differs from 2023's (2017's
+    confidence and trust is q22, later files' q89), so a year's file carries every measure of its catalogue."""
+    later = {m.measure_id: m.question for m in catalogue() if m.survey_year == 2023}
+    renames = {later[m.measure_id]: m.question for m in catalogue()
+               if m.survey_year == year and later.get(m.measure_id, m.question) != m.question}  # fmt: skip
+    for old, new in renames.items():
+        stem = re.compile(rf"^{re.escape(old)}(?![0-9])")
+        columns = [stem.sub(new, c) for c in columns]
+    return columns
 
 
 def _qn_header(year: int, context: Sequence[str], measures: Sequence[str]) -> list[str]:
