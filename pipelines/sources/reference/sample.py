@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.sample.csv_files import write_csv
-from pipelines.sample.ics import Practice, SyntheticICS, list_by_sex_and_age
-from schemas.people import ETHNICITY, ETHNICITY_BANDS
+from pipelines.sample.ics import SyntheticICS, ethnic_group_shares, list_by_sex_and_age
+from schemas.people import ETHNICITY_BANDS
 
 
 def write_epraccur(ics: SyntheticICS, path: Path) -> None:
@@ -170,20 +170,6 @@ TS021_CATEGORIES = (
     ("Other ethnic group: Arab", "Other", "Other ethnic group: Arab"),
     ("Other ethnic group: Any other ethnic group", "Other", "Other ethnic group: Any other ethnic group"),
 )  # fmt: skip
-
-
-def ethnic_group_shares(p: Practice) -> dict[str, float]:
-    """The share of a practice's population in each people-vocabulary ethnic group. It mirrors how the GPPS
-    respondent extract draws its respondents (``minority_share``, Bangladeshi more common where deprived),
-    so the survey hears every ethnic group in proportion: the sample plants no ethnic under-representation."""
-    white_british = ETHNICITY[0][1]
-    minority = [g for _c, g, band in ETHNICITY if band != "White"] + [ETHNICITY[4][1], ETHNICITY[1][1]]
-    weights = {g: 1.0 for g in minority}
-    weights["Asian or Asian British: Bangladeshi"] = 6.0 * (0.5 + 2 * p.deprivation)
-    total = sum(weights.values())
-    shares = {g: p.minority_share * w / total for g, w in weights.items()}
-    shares[white_british] = 1 - p.minority_share
-    return shares
 
 
 def write_census_ethnic_group(ics: SyntheticICS, path: Path) -> None:
