@@ -405,7 +405,7 @@ def _has_rows(con: duckdb.DuckDBPyConnection, table: str, where: str = "TRUE") -
 
 def _population_gaps(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Per dimension, why a row may have no population share: the files not loaded, or else (the files
-    are loaded) that they hold no patient of the area's practices."""
+    are loaded) that no patient is placed in the area (voices of a former CCG, placed as they were then)."""
     loaded = {
         "age_band": _has_rows(con, "ref.registered_population", "age <> 'ALL'")
         or _has_rows(con, "ref.registered_population_quinary", "org_type = 'GP' AND age_group <> 'ALL'"),
@@ -415,7 +415,8 @@ def _population_gaps(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     loaded["sex"] = loaded["sex_by_age_band"] = loaded["age_band"]
     return {
         dimension: (
-            f"the loaded population files ({files}) hold no patient of this area's practices"
+            f"the loaded population files ({files}) place no patient in this area: populations are placed by "
+            "the current practice geography, where a former CCG / sub-ICB location has no practice"
             if loaded[dimension]
             else f"no population file loaded: {files}"
         )
