@@ -132,10 +132,14 @@ class _Question:
         """Unweighted and weighted counts, bases, shares and the summary interval for one organisation."""
         p_pos = _latent(practice, self.measure or "", rng, self.deprivation_slope) if self.positive else 0.0
         shares = _option_shares(self.n_options, self.positive, self.evaluative, p_pos, rng)
-        composition = _composition_shares(self.stem, self.n_options, practice) if practice else None
-        shares = shares if composition is None else composition
         n_full = int(rng.binomial(received, float(rng.uniform(0.55, 0.98))))
         counts_uw = rng.multinomial(n_full, shares) if n_full else np.zeros(self.n_options, dtype=int)
+        composition = _composition_shares(self.stem, self.n_options, practice) if practice else None
+        if composition is not None and practice is not None and n_full:
+            # Drawn from the practice's own generator, after the shared one has moved exactly as for any other
+            # question, so every other figure of the sample stays as it was.
+            own = np.random.default_rng([SEED, 23, zlib.crc32(f"{practice.code} {self.stem}".encode())])
+            counts_uw = own.multinomial(n_full, composition)
         w = counts_uw * rng.lognormal(0, 0.15, self.n_options) * float(rng.uniform(0.8, 1.25))
         ev = [k - 1 for k in self.evaluative]
         pos = [k - 1 for k in self.positive]
