@@ -47,6 +47,7 @@ from pipelines.methods.inequality import slope_index_of_inequality_many
 from pipelines.methods.intervals import wilson_interval
 from pipelines.methods.proportion_funnels import funnel_significance_against
 from pipelines.publish.published_store import NOT_PUBLISHED
+from pipelines.sources.reference.readers import ensure_reference_tables
 from pipelines.sources.shared.geography import ensure_geography_views
 from pipelines.validation.runner import table_columns
 from schemas.contracts import contract
@@ -371,22 +372,108 @@ def _disclose_voices(merged: pd.DataFrame, block: list[str]) -> None:
     merged["suppression_reason"] = reason
 
 
-def build_representation(con: duckdb.DuckDBPyConnection) -> int:
-    """``marts.representation``: share of voices against share of the registered population."""
-    ensure_geography_views(con)
-    if not table_exists(con, "ref.registered_population"):
-        return write_mart(con, "representation", pd.DataFrame(columns=mart_columns("representation")))
-    population = con.execute(_sql("population_shares.sql")).df()
-    voices = (
-        [con.execute(_sql("voices_gpps.sql")).df()] if table_exists(con, "staged.survey_responses") else []
+# The groups representation compares, per dimension (any other answer, e.g. Prefer not to say, is left out).
+ADULT_AGE_BANDS = ("16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+")
+REPRESENTATION_GROUPS: dict[str, tuple[str, ...]] = {
+    "age_band": ADULT_AGE_BANDS,
+    "sex": ("Male", "Female"),
+    # The intersection the sample plants (young men) and every other cell of it.
+    "sex_by_age_band": tuple(f"{sex} {band}" for sex in ("Male", "Female") for band in ADULT_AGE_BANDS),
+    "ethnicity_band": ("White", "Mixed", "Asian", "Black", "Other"),
+}
+# Which published file(s) give each dimension's population: named in the row when they are not loaded.
+POPULATION_FILES = {
+    "age_band": (
+        "NHS Digital registered patients by single year of age (gp-reg-pat-prac-sing-age-male/-female.csv) "
+        "or by quinary age group (gp-reg-pat-prac-quin-age.csv)"
+    ),
+    "ethnicity_band": (
+        "Census 2021 TS021 ethnic group by LSOA (census2021-ts021-lsoa.csv) with NHS Digital patients "
+        "registered at a GP practice by LSOA (gp-reg-pat-prac-lsoa-all.csv)"
+    ),
+}
+POPULATION_FILES["sex"] = POPULATION_FILES["sex_by_age_band"] = POPULATION_FILES["age_band"]
+# A dimension no channel's voices can be compared on yet, kept in the mart with the file that would fill it.
+LEARNING_DISABILITY = (
+    "learning_disability",
+    "Learning disability",
+    "no population file by learning disability is loaded in Chorus: NHS Digital's Quality and Outcomes "
+    "Framework learning disability register (indicator LD004, patients on the register per practice) would "
+    "fill it; no channel records learning disability yet either (GPPS 2024+ stem healthconditionre would)",
+)
+
+
+def _has_rows(con: duckdb.DuckDBPyConnection, table: str, where: str = "TRUE") -> bool:
+    """Whether ``table`` exists and has a row where ``where`` holds."""
+    return table_exists(con, table) and bool(
+        con.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {where})").fetchall()[0][0]
     )
-    if table_exists(con, "staged.comments"):
-        voices.append(con.execute(_sql("voices_comments.sql")).df())
+
+
+def _population_gaps(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Per dimension, why a row may have no population share: the files not loaded, or else (the files
+    are loaded) that no patient is placed in the area (voices of a former CCG, placed as they were then)."""
+    loaded = {
+        "age_band": _has_rows(con, "ref.registered_population", "age <> 'ALL'")
+        or _has_rows(con, "ref.registered_population_quinary", "org_type = 'GP' AND age_group <> 'ALL'"),
+        "ethnicity_band": _has_rows(con, "ref.lsoa_ethnic_group", "category_level = 'broad'")
+        and _has_rows(con, "ref.practice_lsoa_registrations"),
+    }
+    loaded["sex"] = loaded["sex_by_age_band"] = loaded["age_band"]
+    return {
+        dimension: (
+            f"the loaded population files ({files}) place no patient in this area: populations are placed by "
+            "the current practice geography, where a former CCG / sub-ICB location has no practice"
+            if loaded[dimension]
+            else f"no population file loaded: {files}"
+        )
+        for dimension, files in POPULATION_FILES.items()
+    }
+
+
+def _representation_voices(con: duckdb.DuckDBPyConnection) -> list[pd.DataFrame]:
+    """Each channel's voices by group: GPPS respondents (respondent extracts), GPPS respondents as the
+    practice files publish their composition, and every comments channel."""
+    channels = (
+        ("staged.survey_responses", "voices_gpps.sql"),
+        ("staged.gpps_respondent_profile", "voices_gpps_composition.sql"),
+        ("staged.comments", "voices_comments.sql"),
+    )
+    return [con.execute(_sql(sql)).df() for table, sql in channels if table_exists(con, table)]
+
+
+def build_representation(con: duckdb.DuckDBPyConnection) -> int:
+    """``marts.representation``: each channel's share of voices by group against the group's share of the
+    population (registered patients for age and sex, the Census apportioned to practices for ethnic group),
+    with the ratio, its interval and the flag. A dimension without a population keeps its rows, saying why
+    (``population_missing_reason``); learning disability is listed with the file that would fill it."""
+    ensure_geography_views(con)
+    groups = pd.DataFrame(
+        [(d, g) for d, values in REPRESENTATION_GROUPS.items() for g in values],
+        columns=["dimension", "group_value"],
+    )
+    con.register("_representation_groups", groups)
+    try:
+        voices = _representation_voices(con)
+        if table_exists(con, "ref.registered_population"):
+            # A store loaded before the quinary, LSOA and Census tables existed gets them (empty) here.
+            ensure_reference_tables(con)
+            population = con.execute(_sql("population_shares.sql")).df()
+        else:
+            population = pd.DataFrame(columns=["geography_level", "geography_code", "dimension", "group_value",
+                                               "population_share", "population_source"])  # fmt: skip
+    finally:
+        con.unregister("_representation_groups")
     if not voices:
         return write_mart(con, "representation", pd.DataFrame(columns=mart_columns("representation")))
     v = pd.concat(voices, ignore_index=True)
     merged = v.merge(
-        population, on=["geography_level", "geography_code", "dimension", "group_value"], how="inner"
+        population, on=["geography_level", "geography_code", "dimension", "group_value"], how="left"
+    )
+    merged["population_share"] = merged["population_share"].astype(float)
+    gaps = _population_gaps(con)
+    merged["population_missing_reason"] = np.where(
+        merged["population_share"].isna(), merged["dimension"].map(gaps), None
     )
     block = ["channel", "geography_level", "geography_code", "period", "dimension"]
     merged = merged.sort_values([*block, "group_value"], kind="mergesort").reset_index(drop=True)
@@ -399,13 +486,26 @@ def build_representation(con: duckdb.DuckDBPyConnection) -> int:
     total_pub = merged["voices_total"].to_numpy(dtype=float)
     share = np.where(hidden, np.nan, percentage_from_rounded(voices_pub, total_pub, 1.0))
     lower, upper = wilson_interval(np.nan_to_num(voices_pub), total_pub, 0.95)
+    population_share = merged["population_share"].to_numpy(dtype=float)
     merged["share_of_voices"] = share
-    merged["representation_ratio"] = share / merged["population_share"]
-    merged["ratio_lower_95"] = np.where(hidden, np.nan, lower / merged["population_share"])
-    merged["ratio_upper_95"] = np.where(hidden, np.nan, upper / merged["population_share"])
-    merged["under_represented"] = (merged["representation_ratio"] < 0.8) & (merged["ratio_upper_95"] < 1)
-    frame = merged[mart_columns("representation")]
-    return write_mart(con, "representation", frame)
+    merged["representation_ratio"] = share / population_share
+    merged["ratio_lower_95"] = np.where(hidden, np.nan, lower / population_share)
+    merged["ratio_upper_95"] = np.where(hidden, np.nan, upper / population_share)
+    flagged = (merged["representation_ratio"] < 0.8) & (merged["ratio_upper_95"] < 1)
+    # Without a population share nothing is judged: the flag is empty, not false.
+    merged["under_represented"] = flagged.astype(object).where(~np.isnan(population_share), None)
+    frame = pd.concat([merged, _learning_disability_rows(merged[block[:4]])], ignore_index=True)
+    return write_mart(con, "representation", frame[mart_columns("representation")])
+
+
+def _learning_disability_rows(blocks: pd.DataFrame) -> pd.DataFrame:
+    """One learning-disability row per channel, area and period: no voices, no population, and the reason."""
+    dimension, group, reason = LEARNING_DISABILITY
+    rows = blocks.drop_duplicates().assign(
+        dimension=dimension, group_value=group, suppressed=False, suppression_reason="",
+        population_missing_reason=reason, under_represented=None,
+    )  # fmt: skip
+    return rows
 
 
 def build_gpps_question_options(con: duckdb.DuckDBPyConnection) -> int:

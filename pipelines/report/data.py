@@ -55,6 +55,8 @@ SHORT_NAMES: dict[str, str] = {
 DIMENSIONS: dict[str, str] = {
     "age_band": "Age band",
     "sex": "Sex",
+    "sex_by_age_band": "Sex and age band",
+    "learning_disability": "Learning disability",
     "deprivation_quintile": "Deprivation quintile of practice (1 = most deprived)",
     "deprivation_quintile_in_icb": "Deprivation quintile of practice within the ICB (1 = most deprived)",
     "ethnicity_band": "Ethnic group (broad)",
@@ -73,6 +75,7 @@ NON_GROUPS: tuple[str, ...] = ("Not stated", "Prefer not to say", "Unknown", "Un
 
 CHANNEL_NAMES: dict[str, str] = {
     "gpps_respondents": "GP Patient Survey respondents",
+    "gpps_published": "GP Patient Survey respondents (published practice composition, weighted)",
     "survey_comment": "Survey free-text comments",
     "complaint": "Complaints",
     "review": "Reviews",

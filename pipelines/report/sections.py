@@ -274,9 +274,20 @@ def section_representation(d: IcbData) -> Section:
         )
     else:
         parts.append("<p>No group is flagged as under-represented.</p>")
-    suppressed = int(rep.representation_ratio.isna().sum())
+    missing = rep.population_missing_reason.notna() if "population_missing_reason" in rep.columns else None
+    compared = rep if missing is None else rep[~missing]
+    suppressed = int(compared.representation_ratio.isna().sum())
     if suppressed:
         parts.append(f'<p class="note">{suppressed} group(s) with too few voices to show are marked *.</p>')
+    if missing is not None and missing.any():
+        reasons = rep[missing][["dimension", "population_missing_reason"]].drop_duplicates()
+        items = "".join(
+            f"<li>{_e(DIMENSIONS.get(r.dimension, r.dimension))}: {_e(r.population_missing_reason)}</li>"
+            for r in reasons.itertuples()
+        )
+        parts.append(
+            f'<p class="note">Not compared, for want of a population:</p><ul class="note">{items}</ul>'
+        )
     return Section("representation", "Who we are not hearing from", "".join(parts))
 
 

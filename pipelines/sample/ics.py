@@ -15,6 +15,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from schemas.people import ETHNICITY
+
 SEED = 20261125
 
 GPPS_AGE_BANDS = ("16-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75-84", "85+")
@@ -189,3 +191,26 @@ def list_by_sex_and_age(practice: Practice, seed: int = SEED) -> dict[tuple[str,
         drawn = rng.multinomial(int(practice.list_size * share), weights)
         counts.update({(sex, int(a)): int(n) for a, n in zip(ages, drawn, strict=True)})
     return counts
+
+
+def ethnic_group_shares(p: Practice) -> dict[str, float]:
+    """The share of a practice's population in each people-vocabulary ethnic group. It mirrors how the GPPS
+    respondent extract draws its respondents (``minority_share``, Bangladeshi more common where deprived),
+    so the survey hears every ethnic group in proportion: the sample plants no ethnic under-representation."""
+    white_british = ETHNICITY[0][1]
+    minority = [g for _c, g, band in ETHNICITY if band != "White"] + [ETHNICITY[4][1], ETHNICITY[1][1]]
+    weights = {g: 1.0 for g in minority}
+    weights["Asian or Asian British: Bangladeshi"] = 6.0 * (0.5 + 2 * p.deprivation)
+    total = sum(weights.values())
+    shares = {g: p.minority_share * w / total for g, w in weights.items()}
+    shares[white_british] = 1 - p.minority_share
+    return shares
+
+
+def ethnicity_band_shares(p: Practice) -> dict[str, float]:
+    """``ethnic_group_shares`` summed to the five broad groups (White, Mixed, Asian, Black, Other)."""
+    bands = {group: band for _code, group, band in ETHNICITY}
+    shares: dict[str, float] = {}
+    for group, share in ethnic_group_shares(p).items():
+        shares[bands[group]] = shares.get(bands[group], 0.0) + share
+    return shares

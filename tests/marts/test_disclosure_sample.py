@@ -33,7 +33,14 @@ def frame(published: Path, sql: str) -> pd.DataFrame:
 
 def test_representation_shares_and_intervals_come_from_the_published_counts(sample_published: Path) -> None:
     """Issue 16: 0.35955 = 32/89 was published beside 30/90. Now share = voices / voices_total as printed."""
-    rows = frame(sample_published, "SELECT * FROM marts.representation WHERE share_of_voices IS NOT NULL")
+    everything = frame(
+        sample_published, "SELECT * FROM marts.representation WHERE share_of_voices IS NOT NULL"
+    )
+    # A group without a population share (see population_missing_reason) has a share of voices and nothing more.
+    without = everything[everything["population_share"].isna()]
+    assert without[["representation_ratio", "ratio_lower_95", "ratio_upper_95"]].isna().all().all()
+    assert without["population_missing_reason"].notna().all()
+    rows = everything[everything["population_share"].notna()]
     assert len(rows) > 20
     assert np.allclose(rows["share_of_voices"], rows["voices"] / rows["voices_total"], rtol=0, atol=1e-12)
     for r in rows.itertuples():

@@ -146,9 +146,17 @@ national_variation = _mart(
 representation = _mart(
     "representation",
     build.build_representation,
-    "Who we are not hearing from: each channel's share of voices by age band and sex against the registered "
-    "population, representation ratio with interval, under-represented flag (ratio < 0.8 and significant).",
-    _source_tables(),
+    "Who we are not hearing from: each channel's share of voices by age band, sex, sex by age band and ethnic "
+    "group against the population (registered patients; Census 2021 ethnic group apportioned to practices by "
+    "registered patients per LSOA), representation ratio with interval, under-represented flag (ratio < 0.8 and "
+    "significant); a dimension without a population (learning disability) kept with the reason.",
+    [
+        *_source_tables(),
+        dg.AssetKey(["staged", "gpps_respondent_profile"]),
+        dg.AssetKey(["ref", "registered_population_quinary"]),
+        dg.AssetKey(["ref", "practice_lsoa_registrations"]),
+        dg.AssetKey(["ref", "lsoa_ethnic_group"]),
+    ],
     highlights_sql="""SELECT channel, geography_code, period, dimension, group_value, round(representation_ratio, 2) AS ratio
                       FROM marts.representation WHERE under_represented ORDER BY representation_ratio LIMIT 10""",
 )

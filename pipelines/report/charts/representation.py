@@ -25,6 +25,10 @@ from pipelines.report.data import CHANNEL_NAMES, DIMENSIONS
 @cached_chart
 def representation_chart(rep: pd.DataFrame) -> Figure | None:
     """Representation ratio with 95% interval per group, one panel per channel; 0.8 and 1 lines."""
+    # A group without a population share (no population file for it) has no ratio to draw: the section
+    # lists those dimensions with the reason instead.
+    if "population_share" in rep.columns:
+        rep = rep[rep.population_share.notna()]
     if rep.empty:
         return None
     rep = rep.assign(_label=rep.dimension.map({"sex": "Sex"}).fillna("") + " " + rep.group_value)

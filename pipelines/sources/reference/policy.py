@@ -54,6 +54,41 @@ REGISTERED_POPULATION = TablePolicy(
         PolicyRule("patients_count", "row", "a population must be a whole number of patients"),
     ),
 )
+REGISTERED_POPULATION_QUINARY = TablePolicy(
+    "reference",
+    "ref.registered_population_quinary",
+    (
+        PolicyRule("extract_date_format", "row", "the extract date dates the population"),
+        PolicyRule("practice_code_shape", "row", SHAPE),
+        PolicyRule("org_code_present", "row", "a count without an organisation belongs to nobody"),
+        PolicyRule("sex_known", "row", "a count of unknown sex cannot be put in any population share"),
+        PolicyRule("age_group_known", "row", "a count of unknown age cannot be put in any age band"),
+        PolicyRule("patients_count", "row", "a population must be a whole number of patients"),
+    ),
+)
+PRACTICE_LSOA_REGISTRATIONS = TablePolicy(
+    "reference",
+    "ref.practice_lsoa_registrations",
+    (
+        PolicyRule("extract_date_format", "row", "the extract date dates the population"),
+        PolicyRule("practice_code_shape", "row", SHAPE),
+        PolicyRule(
+            "lsoa_code_shape", "row", "patients of unknown residence cannot be given an area's composition"
+        ),
+        PolicyRule("sex_known", "row", "a count of unknown sex would be counted twice or not at all"),
+        PolicyRule("patients_count", "row", "a population must be a whole number of patients"),
+    ),
+)
+LSOA_ETHNIC_GROUP = TablePolicy(
+    "reference",
+    "ref.lsoa_ethnic_group",
+    (
+        PolicyRule("lsoa_code_shape", "row", "only an LSOA can be apportioned to practices"),
+        PolicyRule(
+            "residents_count", "row", "an LSOA with an unreadable count would not add up to its total"
+        ),
+    ),
+)
 AREA_DEPRIVATION = TablePolicy(
     "reference",
     "ref.area_deprivation",
@@ -88,6 +123,9 @@ POLICIES = (
     NHS_TRUSTS,
     PRACTICE_GEOGRAPHY,
     REGISTERED_POPULATION,
+    REGISTERED_POPULATION_QUINARY,
+    PRACTICE_LSOA_REGISTRATIONS,
+    LSOA_ETHNIC_GROUP,
     AREA_DEPRIVATION,
     LSOA_DEPRIVATION,
     CCG_ICB_CROSSWALK,

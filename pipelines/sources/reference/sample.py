@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipelines.sample.csv_files import write_csv
-from pipelines.sample.ics import SyntheticICS, list_by_sex_and_age
+from pipelines.sample.ics import SyntheticICS, ethnic_group_shares, list_by_sex_and_age
+from schemas.people import ETHNICITY_BANDS
 
 
 def write_epraccur(ics: SyntheticICS, path: Path) -> None:
@@ -76,6 +77,123 @@ def write_registrations(ics: SyntheticICS, folder: Path) -> None:
         write_csv(folder / f"gp-reg-pat-prac-sing-age-{sex.lower()}.csv", rows, header)
 
 
+def _age_group(age: int) -> str:
+    """The quinary file's AGE_GROUP_5 for a single year of age (0_4 … 90_94, 95+)."""
+    return "95+" if age >= 95 else f"{age // 5 * 5}_{age // 5 * 5 + 4}"
+
+
+def write_quinary_registrations(ics: SyntheticICS, path: Path) -> None:
+    """gp-reg-pat-prac-quin-age.csv in the multi-level form: the ICB, each sub-ICB location and each practice
+    by sex (ALL, MALE, FEMALE) and 5-year age group (and ALL), from the same lists as the single-year files."""
+    groups = [_age_group(a) for a in range(0, 96, 5)]
+    by_org: dict[tuple[str, str, str], dict[tuple[str, str], int]] = {}
+    sub = {s.code: s for s in ics.sub_icbs}
+    for p in ics.practices:
+        for (sex, age), n in list_by_sex_and_age(p).items():
+            for org in (("ICB", ics.icb_code, ics.icb_ons_code), ("SUB_ICB_LOCATION", p.sub_icb, sub[p.sub_icb].ons_code),
+                        ("GP", p.code, "")):  # fmt: skip
+                cells = by_org.setdefault(org, {})
+                for key in ((sex, _age_group(age)), (sex, "ALL"), ("ALL", _age_group(age)), ("ALL", "ALL")):
+                    cells[key] = cells.get(key, 0) + n
+    postcodes = {p.code: p.postcode for p in ics.practices}
+    rows = [
+        [
+            "GP_PRAC_PAT_LIST",
+            "2024-01-01",
+            org_type,
+            code,
+            ons,
+            postcodes.get(code, ""),
+            sex,
+            group,
+            cells[(sex, group)],
+        ]
+        for (org_type, code, ons), cells in by_org.items()
+        for sex in ("ALL", "FEMALE", "MALE")
+        for group in ("ALL", *groups)
+    ]
+    write_csv(path, rows, ["PUBLICATION", "EXTRACT_DATE", "ORG_TYPE", "ORG_CODE", "ONS_CODE", "POSTCODE", "SEX",
+                           "AGE_GROUP_5", "NUMBER_OF_PATIENTS"])  # fmt: skip
+
+
+def write_practice_lsoa(ics: SyntheticICS, path: Path) -> None:
+    """gp-reg-pat-prac-lsoa-all.csv: most of a practice's patients live in its own LSOA, a tenth in each of
+    its neighbours' (the LSOAs of the practices listed either side of it); one row of patients whose
+    address has no LSOA (NO2021), which the reader quarantines."""
+    practices = ics.practices
+    rows = []
+    for index, p in enumerate(practices):
+        total = sum(list_by_sex_and_age(p).values())
+        before, after = practices[index - 1], practices[(index + 1) % len(practices)]
+        moved = [int(total * 0.1), int(total * 0.1)]
+        for lsoa, n in (
+            (p.lsoa_code, total - sum(moved)),
+            (before.lsoa_code, moved[0]),
+            (after.lsoa_code, moved[1]),
+        ):
+            rows.append(["GP_PRAC_PAT_LIST", "2024-01-01", p.code, p.name, lsoa, "ALL", n])
+    rows.append(["GP_PRAC_PAT_LIST", "2024-01-01", practices[0].code, practices[0].name, "NO2021", "ALL", 12])
+    write_csv(path, rows, ["PUBLICATION", "EXTRACT_DATE", "PRACTICE_CODE", "PRACTICE_NAME", "LSOA_CODE", "SEX",
+                           "NUMBER_OF_PATIENTS"])  # fmt: skip
+
+
+# Census 2021 TS021's categories in the bulk file's column order: (category, GPPS group drawn from the same
+# people vocabulary label, or None for the broad group's own column).
+TS021_CATEGORIES = (
+    ("Asian, Asian British or Asian Welsh", "Asian", None),
+    ("Asian, Asian British or Asian Welsh: Bangladeshi", "Asian", "Asian or Asian British: Bangladeshi"),
+    ("Asian, Asian British or Asian Welsh: Chinese", "Asian", "Asian or Asian British: Chinese"),
+    ("Asian, Asian British or Asian Welsh: Indian", "Asian", "Asian or Asian British: Indian"),
+    ("Asian, Asian British or Asian Welsh: Pakistani", "Asian", "Asian or Asian British: Pakistani"),
+    ("Asian, Asian British or Asian Welsh: Other Asian", "Asian", "Asian or Asian British: Any other Asian background"),
+    ("Black, Black British, Black Welsh, Caribbean or African", "Black", None),
+    ("Black, Black British, Black Welsh, Caribbean or African: African", "Black",
+     "Black, Black British, Caribbean or African: African"),
+    ("Black, Black British, Black Welsh, Caribbean or African: Caribbean", "Black",
+     "Black, Black British, Caribbean or African: Caribbean"),
+    ("Black, Black British, Black Welsh, Caribbean or African: Other Black", "Black",
+     "Black, Black British, Caribbean or African: Any other Black background"),
+    ("Mixed or Multiple ethnic groups", "Mixed", None),
+    ("Mixed or Multiple ethnic groups: White and Asian", "Mixed", "Mixed: White and Asian"),
+    ("Mixed or Multiple ethnic groups: White and Black African", "Mixed", "Mixed: White and Black African"),
+    ("Mixed or Multiple ethnic groups: White and Black Caribbean", "Mixed", "Mixed: White and Black Caribbean"),
+    ("Mixed or Multiple ethnic groups: Other Mixed or Multiple ethnic groups", "Mixed",
+     "Mixed: Any other Mixed or multiple ethnic background"),
+    ("White", "White", None),
+    ("White: English, Welsh, Scottish, Northern Irish or British", "White",
+     "White: English, Welsh, Scottish, Northern Irish or British"),
+    ("White: Irish", "White", "White: Irish"),
+    ("White: Gypsy or Irish Traveller", "White", "White: Gypsy or Irish Traveller"),
+    ("White: Roma", "White", "White: Roma"),
+    ("White: Other White", "White", "White: Any other White background"),
+    ("Other ethnic group", "Other", None),
+    ("Other ethnic group: Arab", "Other", "Other ethnic group: Arab"),
+    ("Other ethnic group: Any other ethnic group", "Other", "Other ethnic group: Any other ethnic group"),
+)  # fmt: skip
+
+
+def write_census_ethnic_group(ics: SyntheticICS, path: Path) -> None:
+    """Census 2021 TS021 by LSOA as the Nomis bulk file lays it out: date, geography, geography code, the
+    total, then each broad group followed by its categories. An LSOA's residents are its practice's."""
+    home = {p.lsoa_code: p for p in ics.practices}
+    assert set(ETHNICITY_BANDS) == {band for _c, band, _g in TS021_CATEGORIES}
+    rows = []
+    for code, name, _la, _rank in ics.lsoas:
+        p = home[code]
+        residents = int(p.list_size * 0.95)
+        shares = ethnic_group_shares(p)
+        # Groups the respondent draw never picks (Gypsy or Irish Traveller, Roma) have no residents here.
+        detailed = {c: round(residents * shares.get(g, 0.0)) for c, _b, g in TS021_CATEGORIES if g}
+        broad = dict.fromkeys(ETHNICITY_BANDS, 0)
+        for c, b, g in TS021_CATEGORIES:
+            broad[b] += detailed[c] if g else 0
+        cells = [broad[b] if g is None else detailed[c] for c, b, g in TS021_CATEGORIES]
+        rows.append([2021, name, code, sum(detailed.values()), *cells])
+    header = ["date", "geography", "geography code", "Ethnic group: Total: All usual residents",
+              *(f"Ethnic group: {c}" for c, _b, _g in TS021_CATEGORIES)]  # fmt: skip
+    write_csv(path, rows, header)
+
+
 def write_fingertips_deprivation(ics: SyntheticICS, path: Path) -> None:
     """Fingertips indicator 93553 export: England row then one row per practice."""
     header = ["Indicator ID", "Indicator Name", "Parent Code", "Parent Name", "Area Code", "Area Name", "Area Type",
@@ -139,6 +257,9 @@ def write_reference(ics: SyntheticICS, folder: Path) -> list[Path]:
     write_epraccur(ics, folder / "epraccur.csv")
     write_practice_maps(ics, folder)
     write_registrations(ics, folder)
+    write_quinary_registrations(ics, folder / "gp-reg-pat-prac-quin-age.csv")
+    write_practice_lsoa(ics, folder / "gp-reg-pat-prac-lsoa-all.csv")
+    write_census_ethnic_group(ics, folder / "census2021-ts021-lsoa.csv")
     write_fingertips_deprivation(ics, folder / "fingertips_93553_imd2019.csv")
     write_lsoa_deprivation(ics, folder / "IMD2019_File1_IMD2019.csv")
     write_crosswalk(ics, folder / "ccg_icb_crosswalk.csv")

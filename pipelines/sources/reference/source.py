@@ -38,6 +38,27 @@ SOURCE = SourceSpec(
             preview_order="practice_code, sex, age",
         ),
         _table(
+            "ref.registered_population_quinary",
+            (L.QUINARY_POPULATION,),
+            "Patients registered at each GP practice (and, in the multi-level file, each area above it) by sex "
+            "and 5-year age group: the age and sex denominator where no single-year-of-age file is loaded.",
+            preview_order="org_type, org_code, sex, age_from",
+        ),
+        _table(
+            "ref.practice_lsoa_registrations",
+            (L.PRACTICE_LSOA,),
+            "Patients registered at each GP practice by the LSOA they live in: apportions the Census's area "
+            "composition (ethnic group) to practices.",
+            preview_order="practice_code, lsoa_code, sex",
+        ),
+        _table(
+            "ref.lsoa_ethnic_group",
+            (L.CENSUS_ETHNIC_GROUP,),
+            "Census 2021 TS021: usual residents of each LSOA by ethnic group (total, the five broad groups and "
+            "the detailed categories).",
+            preview_order="lsoa_code, category",
+        ),
+        _table(
             "ref.area_deprivation",
             (L.FINGERTIPS_DEPRIVATION,),
             "Fingertips indicator 93553: IMD 2019 deprivation score for each GP practice (and England).",

@@ -81,6 +81,54 @@ REGISTERED_POPULATION = TableSuite(
     rows=(1, 2_000_000),  # single year of age: ~6,600 practices x 96 ages per sex file
 )
 
+REGISTERED_POPULATION_QUINARY = TableSuite(
+    table="ref.registered_population_quinary",
+    source="reference",
+    description="Patients registered per organisation (GP practices and, in the multi-level file, the areas "
+    "above them), by sex and 5-year age group (or ALL)",
+    columns=contract("ref.registered_population_quinary").suite_columns(),
+    expectations=(
+        unique("extract_date", "org_type", "org_code", "sex", "age_group"),
+        in_set("sex", ["ALL", "MALE", "FEMALE"]),
+        matches("age_group", r"^(ALL|[0-9]{1,2}_[0-9]{1,2}|95\+)$"),
+        between("age_from", 0, 95),
+        # A region's list is ~10M; far more means national totals were summed into one row.
+        between("patients", 0, 70_000_000),
+    ),
+    rows=(1, 500_000),  # ~6,600 practices x 21 age groups x 3 sexes, plus the areas above them
+)
+
+PRACTICE_LSOA_REGISTRATIONS = TableSuite(
+    table="ref.practice_lsoa_registrations",
+    source="reference",
+    description="Patients registered per GP practice by LSOA of residence",
+    columns=contract("ref.practice_lsoa_registrations").suite_columns(),
+    expectations=(
+        unique("extract_date", "practice_code", "lsoa_code", "sex"),
+        matches("practice_code", anchored(PRACTICE_CODE)),
+        matches("lsoa_code", anchored(LSOA_CODE)),
+        in_set("sex", ["ALL", "MALE", "FEMALE"]),
+        between("patients", 0, 250_000),
+    ),
+    rows=(1, 3_000_000),  # ~1.3M practice x LSOA pairs in the national -all file
+)
+
+LSOA_ETHNIC_GROUP = TableSuite(
+    table="ref.lsoa_ethnic_group",
+    source="reference",
+    description="Census 2021 TS021 usual residents per LSOA and ethnic group category",
+    columns=contract("ref.lsoa_ethnic_group").suite_columns(),
+    expectations=(
+        unique("lsoa_code", "category"),
+        matches("lsoa_code", anchored(LSOA_CODE)),
+        in_set("category_level", ["total", "broad", "detailed"]),
+        in_set("ethnicity_band", ["White", "Mixed", "Asian", "Black", "Other"]),
+        # An LSOA has ~1,000-3,000 usual residents; 100k means a district's row was loaded as an LSOA.
+        between("residents", 0, 100_000),
+    ),
+    rows=(1, 1_000_000),  # 35,672 LSOAs x 25 categories
+)
+
 AREA_DEPRIVATION = TableSuite(
     table="ref.area_deprivation",
     source="reference",
@@ -141,6 +189,6 @@ CCG_ICB_CROSSWALK = TableSuite(
 )
 
 SUITES: tuple[TableSuite, ...] = (
-    GP_PRACTICES, PRACTICE_GEOGRAPHY, REGISTERED_POPULATION, AREA_DEPRIVATION, LSOA_DEPRIVATION,
-    NHS_TRUSTS, CCG_ICB_CROSSWALK,
+    GP_PRACTICES, PRACTICE_GEOGRAPHY, REGISTERED_POPULATION, REGISTERED_POPULATION_QUINARY,
+    PRACTICE_LSOA_REGISTRATIONS, LSOA_ETHNIC_GROUP, AREA_DEPRIVATION, LSOA_DEPRIVATION, NHS_TRUSTS, CCG_ICB_CROSSWALK,
 )  # fmt: skip

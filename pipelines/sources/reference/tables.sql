@@ -50,6 +50,38 @@ CREATE TABLE IF NOT EXISTS ref.registered_population (
     source_file VARCHAR, file_sha256 VARCHAR, source_row BIGINT
 );
 
+CREATE TABLE IF NOT EXISTS ref.registered_population_quinary (
+    extract_date DATE NOT NULL,
+    org_type VARCHAR NOT NULL,
+    org_code VARCHAR NOT NULL,
+    sub_icb_code VARCHAR,
+    sex VARCHAR NOT NULL,
+    age_group VARCHAR NOT NULL,
+    age_from INTEGER,
+    patients BIGINT NOT NULL,
+    source_file VARCHAR, file_sha256 VARCHAR, source_row BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS ref.practice_lsoa_registrations (
+    extract_date DATE NOT NULL,
+    practice_code VARCHAR NOT NULL,
+    lsoa_code VARCHAR NOT NULL,
+    sex VARCHAR NOT NULL,
+    patients BIGINT NOT NULL,
+    source_file VARCHAR, file_sha256 VARCHAR, source_row BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS ref.lsoa_ethnic_group (
+    lsoa_code VARCHAR NOT NULL,
+    lsoa_name VARCHAR,
+    census_date VARCHAR,
+    category VARCHAR NOT NULL,
+    category_level VARCHAR NOT NULL,
+    ethnicity_band VARCHAR,
+    residents BIGINT NOT NULL,
+    source_file VARCHAR, file_sha256 VARCHAR, source_row BIGINT
+);
+
 CREATE TABLE IF NOT EXISTS ref.area_deprivation (
     indicator_id VARCHAR, area_code VARCHAR NOT NULL, area_name VARCHAR, area_type VARCHAR,
     parent_code VARCHAR, time_period VARCHAR, imd_score DOUBLE,

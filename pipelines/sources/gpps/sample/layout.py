@@ -14,7 +14,14 @@ from statistics import NormalDist
 import numpy as np
 
 from pipelines.methods.intervals import wilson_on_effective_n
-from pipelines.sample.ics import PLANTED, SEED, Practice
+from pipelines.sample.ics import (
+    GPPS_AGE_BANDS,
+    PLANTED,
+    SEED,
+    Practice,
+    ethnicity_band_shares,
+    list_by_sex_and_age,
+)
 from pipelines.sources.gpps import grammar as G
 from pipelines.sources.gpps.catalogue import HERE as CATALOGUE_DIR
 from pipelines.sources.gpps.catalogue import catalogue, positive_summary_codes
@@ -89,6 +96,37 @@ def _option_shares(n_options: int, positive: Sequence[int], evaluative: Sequence
     return shares / shares.sum()
 
 
+# The composition stems whose published shares follow the practice's own population (both grammars).
+COMPOSITION_AGE = ("q48_merged", "aboutyouagemerged")  # Under 16, 16-24 … 85+
+COMPOSITION_GENDER = ("q112", "aboutyougender")  # Female, Male, Non-binary, self-describe, prefer not to say
+COMPOSITION_ETHNICITY_BAND = ("q49band", "dv_ethnicityband")  # White, Mixed, Asian, Black, Other
+
+
+def _composition_shares(stem: str, n_options: int, practice: Practice) -> np.ndarray | None:
+    """A practice's published (weighted) respondent composition for an age, gender or ethnic-group band stem:
+    its own population's, as GPPS weights respondents to the practice list. The planted under-representation
+    of young men is in the respondent extracts, before weighting; ``None`` for any other stem."""
+    if stem in COMPOSITION_AGE and n_options == 9:
+        # Each band's first year of age (16, 25, 35 … 85); respondents are 16 or over.
+        starts = np.array([16, 25, 35, 45, 55, 65, 75, 85])
+        by_band = np.zeros(len(GPPS_AGE_BANDS))
+        for (_sex, age), n in list_by_sex_and_age(practice).items():
+            if age >= 16:
+                by_band[np.searchsorted(starts, age, side="right") - 1] += n
+        shares = np.array([0.0, *by_band], dtype=float)
+    elif stem in COMPOSITION_GENDER and n_options == 5:
+        counts = list_by_sex_and_age(practice)
+        female = sum(n for (sex, age), n in counts.items() if sex == "FEMALE" and age >= 16)
+        male = sum(n for (sex, age), n in counts.items() if sex == "MALE" and age >= 16)
+        shares = np.array([female, male, 0.0, 0.0, 0.0], dtype=float)
+    elif stem in COMPOSITION_ETHNICITY_BAND and n_options == 5:
+        bands = ethnicity_band_shares(practice)
+        shares = np.array([bands.get(b, 0.0) for b in ("White", "Mixed", "Asian", "Black", "Other")])
+    else:
+        return None
+    return shares / shares.sum()
+
+
 class _Question:
     """One question's structure for the generator: options, evaluative and positive codes."""
 
@@ -114,6 +152,12 @@ class _Question:
         shares = _option_shares(self.n_options, self.positive, self.evaluative, p_pos, rng)
         n_full = int(rng.binomial(received, float(rng.uniform(0.55, 0.98))))
         counts_uw = rng.multinomial(n_full, shares) if n_full else np.zeros(self.n_options, dtype=int)
+        composition = _composition_shares(self.stem, self.n_options, practice) if practice else None
+        if composition is not None and practice is not None and n_full:
+            # Drawn from the practice's own generator, after the shared one has moved exactly as for any other
+            # question, so every other figure of the sample stays as it was.
+            own = np.random.default_rng([SEED, 23, zlib.crc32(f"{practice.code} {self.stem}".encode())])
+            counts_uw = own.multinomial(n_full, composition)
         w = counts_uw * rng.lognormal(0, 0.15, self.n_options) * float(rng.uniform(0.8, 1.25))
         ev = [k - 1 for k in self.evaluative]
         pos = [k - 1 for k in self.positive]
