@@ -331,10 +331,8 @@ def load_icb(published_db: Path, icb: str) -> IcbData:
             {"icb": icb},
         )
         neff_join = (
-            """LEFT JOIN (SELECT geography_level, geography_code, period, metric_id, source, n_eff,
-                                 higher_is_better
-                          FROM marts.metric_by_group
-                          WHERE dimension = 'overall' AND boundaries = 'as_of_period') m
+            """LEFT JOIN (SELECT geography_level, geography_code, period, metric_id, source, n_eff, higher_is_better
+                          FROM marts.metric_by_group WHERE dimension = 'overall' AND boundaries = 'as_of_period') m
                  ON m.geography_level = v.unit_level AND m.geography_code = v.unit_code AND m.period = v.period
                 AND m.metric_id = v.metric_id AND m.source = v.source"""
             if mbg in tables
