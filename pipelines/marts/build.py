@@ -48,7 +48,7 @@ from pipelines.methods.intervals import wilson_interval
 from pipelines.methods.proportion_funnels import funnel_significance_against
 from pipelines.publish.published_store import NOT_PUBLISHED
 from pipelines.sources.reference.readers import ensure_reference_tables
-from pipelines.sources.shared.geography import ensure_geography_views
+from pipelines.sources.shared.geography import BOUNDARIES, ensure_geography_views
 from pipelines.validation.runner import table_columns
 from schemas.contracts import contract
 
@@ -229,7 +229,15 @@ def refresh_metric_by_group(con: duckdb.DuckDBPyConnection, whole: bool = False)
 # The quintile dimensions a gradient is drawn across, and what their quintiles are quintiles of.
 QUINTILE_BASIS = {"deprivation_quintile": "national", "deprivation_quintile_in_icb": "within_icb"}
 QUINTILES = ("1", "2", "3", "4", "5")
-GRADIENT_BLOCK = ["geography_level", "geography_code", "period", "metric_id", "source", "dimension"]
+GRADIENT_BLOCK = [
+    "geography_level",
+    "geography_code",
+    "boundaries",
+    "period",
+    "metric_id",
+    "source",
+    "dimension",
+]
 
 
 def gradient_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -287,7 +295,7 @@ def build_deprivation_gradient(con: duckdb.DuckDBPyConnection) -> int:
         np.where(worse_deprived, "worse_in_more_deprived", "better_in_more_deprived"),
         "no_clear_gradient",
     )
-    frame = blocks[["geography_level", "geography_code", "period", "metric_id", "source", "series"]].assign(
+    frame = blocks[["geography_level", "geography_code", "boundaries", "period", "metric_id", "source", "series"]].assign(
         quintile_basis=blocks["dimension"].map(QUINTILE_BASIS), groups=k, sii=sii, sii_lower_95=lower,
         sii_upper_95=upper, sii_lower_998=lower_998, sii_upper_998=upper_998, rii=rii, rii_lower_95=rii_lower,
         rii_upper_95=rii_upper, direction=direction,
@@ -311,9 +319,19 @@ def build_variation(con: duckdb.DuckDBPyConnection) -> int:
 
     The ICB value is the published one (the GPPS ICS file) or else the funnel average of the ICB's units; the
     England value is the published one (the national file) or else the funnel average of every unit of that
-    level loaded, saying whether those cover England (``england_value_basis``)."""
-    ensure_geography_views(con)
-    u = con.execute(_sql("variation_units.sql")).df()
+    level loaded, saying whether those cover England (``england_value_basis``). Once on each boundaries
+    (``boundaries``): the areas of the time, and today's (sources/shared/geography.py)."""
+    frames = []
+    for boundaries in BOUNDARIES:
+        ensure_geography_views(con, boundaries)
+        frames.append(_variation_on(con, boundaries))
+    ensure_geography_views(con)  # the connection's _practice_geo back on the boundaries of the time
+    return write_mart(con, "variation", pd.concat(frames, ignore_index=True))
+
+
+def _variation_on(con: duckdb.DuckDBPyConnection, boundaries: str) -> pd.DataFrame:
+    """The rows of ``marts.variation`` on ``boundaries`` (``_practice_geo`` made on them)."""
+    u = con.execute(_sql("variation_units.sql"), {"boundaries": boundaries}).df()
     in_icb = ["icb_code", "period", "metric_id", "source", "unit_level"]
     in_england = ["period", "metric_id", "source", "unit_level"]
     x = u["value"].clip(0, 1) * u["n_eff"]
@@ -340,7 +358,7 @@ def build_variation(con: duckdb.DuckDBPyConnection) -> int:
         range=np.where(units > 1, highest - lowest, np.nan),
         best_to_worst_ratio=np.where((units > 1) & (lowest > 0), highest / lowest.where(lowest > 0), np.nan),
     )  # fmt: skip
-    return write_mart(con, "variation", frame[mart_columns("variation")])
+    return frame[mart_columns("variation")]
 
 
 def build_national_variation(con: duckdb.DuckDBPyConnection) -> int:

@@ -30,6 +30,7 @@ from pipelines.methods.change import (
 SERIES_KEY = [
     "geography_level",
     "geography_code",
+    "boundaries",  # a series on today's boundaries continues across CCG mergers; one at the time does not
     "metric_id",
     "source",
     "series",
@@ -213,6 +214,7 @@ def with_change_over_time(frame: pd.DataFrame) -> pd.DataFrame:
 GRADIENT_KEY = [
     "geography_level",
     "geography_code",
+    "boundaries",
     "metric_id",
     "source",
     "quintile_basis",

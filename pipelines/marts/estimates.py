@@ -28,7 +28,7 @@ from pipelines.marts.metric_by_group import empty_estimates
 from pipelines.methods.disclosure import MIN_SURVEY_BASE
 from pipelines.sources.gpps.effective_n import with_effective_n
 from pipelines.sources.registry import ingest_tables
-from pipelines.sources.shared.geography import ensure_geography_views
+from pipelines.sources.shared.geography import AS_OF_PERIOD, BOUNDARIES, CURRENT, ensure_geography_views
 
 HERE = Path(__file__).parent
 PIPELINES = HERE.parent
@@ -97,6 +97,15 @@ def _gpps_published(con: duckdb.DuckDBPyConnection) -> list[pd.DataFrame]:
     return [published, practice_quintile_estimates(con, published)]
 
 
+def _gpps_practice_quintiles(con: duckdb.DuckDBPyConnection) -> list[pd.DataFrame]:
+    """Only the practices' results pooled by deprivation quintile: of the GPPS published family, the rows placed
+    through the practices (the published sub-ICB and ICB results are Ipsos's, for the areas of their year)."""
+    if not (table_exists(con, "staged.gpps_results") and table_exists(con, "ref.gpps_measures")):
+        return []
+    published = with_effective_n(con.execute(_sql("gpps_published_estimates.sql")).df())
+    return [practice_quintile_estimates(con, published)]
+
+
 def _gpps_respondents(con: duckdb.DuckDBPyConnection) -> list[pd.DataFrame]:
     """GPPS respondent-level extracts, weighted."""
     if not (table_exists(con, "staged.survey_responses") and table_exists(con, "ref.practice_deprivation")):
@@ -139,6 +148,10 @@ class Family:
     reads_comments: bool  # also built from every file that writes staged.comments (``comment_layouts``)
     code: tuple[Path, ...]  # what it runs besides SHARED_CODE
     estimates: Callable[[duckdb.DuckDBPyConnection], list[pd.DataFrame]]
+    # The estimates whose sub-ICB and ICB rows place practices through ``_practice_geo`` when the mart is
+    # built: run again on today's boundaries (``metric_estimates``). None for rows placed when their file was
+    # loaded (comments), by their trust (FFT), as published (GPPS areas) or on the latest extract (complaints).
+    remapped: Callable[[duckdb.DuckDBPyConnection], list[pd.DataFrame]] | None = None
 
 
 # In the order a full build concatenates them.
@@ -147,9 +160,9 @@ FAMILIES: tuple[Family, ...] = (
            (HERE / "gpps_published_estimates.sql", HERE / "practice_quintiles.sql",
             HERE / "gpps_practice_quintile_estimates.sql", PIPELINES / "sources" / "gpps" / "effective_n.py",
             *GPPS_CATALOGUE),
-           _gpps_published),
+           _gpps_published, remapped=_gpps_practice_quintiles),
     Family("gpps_respondents", ("gpps_respondents",), ("gpps",), False,
-           (HERE / "gpps_respondent_estimates.sql",), _gpps_respondents),
+           (HERE / "gpps_respondent_estimates.sql",), _gpps_respondents, remapped=_gpps_respondents),
     Family("fft", ("fft",), ("fft",), False, (HERE / "fft_estimates.sql",), _fft),
     Family("complaints", ("complaints",), ("complaints",), False, (HERE / "complaints_estimates.sql",),
            _complaints),
@@ -170,6 +183,7 @@ SHARED_CODE: tuple[Path, ...] = (
     PIPELINES / "core" / "periods.py",
     PIPELINES / "sources" / "shared" / "geography.py",
     PIPELINES / "sources" / "shared" / "geography.sql",
+    *(PIPELINES / "sources" / "shared" / f"practice_geo_{boundaries}.sql" for boundaries in BOUNDARIES),
     PIPELINES.parent / "schemas" / "tables" / "marts" / "metric_by_group.yaml",
     PIPELINES.parent / "schemas" / "people.py",  # the vocabulary whose ethnicity bands nest groups
 )
@@ -223,8 +237,29 @@ def mart_fingerprint(con: duckdb.DuckDBPyConnection, name: str) -> str:
     return inputs_fingerprint(con, code, sources=(REFERENCE, *sources), layouts=layouts)
 
 
+# The levels whose rows a family that places practices re-maps to today's boundaries.
+REMAPPED_LEVELS = ("sub_icb", "icb")
+
+
 def metric_estimates(con: duckdb.DuckDBPyConnection, families: tuple[Family, ...] = FAMILIES) -> pd.DataFrame:
-    """The cells of ``families`` (every source's by default), before intervals and disclosure control."""
-    ensure_geography_views(con)
-    frames = [frame for family in families for frame in family.estimates(con) if not frame.empty]
+    """The cells of ``families`` (every source's by default), before intervals and disclosure control: every
+    row on the boundaries of its period (``as_of_period``) and, for the families that place practices, their
+    sub-ICB and ICB rows again on today's boundaries (``current``), the same SQL run over the current
+    ``_practice_geo`` (sources/shared/geography.py)."""
+    ensure_geography_views(con, AS_OF_PERIOD)
+    frames = [
+        frame.assign(boundaries=AS_OF_PERIOD)
+        for family in families
+        for frame in family.estimates(con)
+        if not frame.empty
+    ]
+    remapped = [family.remapped for family in families if family.remapped is not None]
+    if remapped:
+        ensure_geography_views(con, CURRENT)
+        for estimates in remapped:
+            for frame in estimates(con):
+                frame = frame[frame["geography_level"].isin(REMAPPED_LEVELS)]
+                if not frame.empty:
+                    frames.append(frame.assign(boundaries=CURRENT))
+        ensure_geography_views(con)  # the connection's _practice_geo back on the boundaries of the time
     return name_metrics(con, pd.concat(frames or [empty_estimates()], ignore_index=True))

@@ -1,7 +1,7 @@
 -- Published quintile rows of marts.metric_by_group whose five quintiles are all there (PHE needs every quantile),
 -- most deprived first within each block. Parameters: $dimensions, $quintiles. Slots: block (the block's
 -- columns), quintile_count.
-SELECT geography_level, geography_code, period, metric_id, source, dimension, series, group_value, value,
+SELECT geography_level, geography_code, boundaries, period, metric_id, source, dimension, series, group_value, value,
        lower_95, upper_95, denominator, higher_is_better
 FROM marts.metric_by_group
 WHERE dimension IN (SELECT unnest($dimensions::VARCHAR[])) AND group_value IN (SELECT unnest($quintiles::VARCHAR[]))

@@ -25,11 +25,13 @@ from pipelines.methods.disclosure import (
     suppress_and_round_counts,
 )
 from pipelines.methods.intervals import rate_interval, two_group_difference, wilson_interval
+from pipelines.sources.shared.geography import AS_OF_PERIOD
 from schemas.contracts import contract
 
 ESTIMATE_COLUMNS: dict[str, str] = {
     "geography_level": "VARCHAR",  # practice | pcn | sub_icb | icb | england | trust | site
     "geography_code": "VARCHAR",
+    "boundaries": "VARCHAR",  # as_of_period | current (sources/shared/geography.py BOUNDARIES)
     "period": "VARCHAR",  # survey year '2025', month '2025-03', or financial year '2024-25'
     "metric_id": "VARCHAR",
     "metric_name": "VARCHAR",
@@ -49,6 +51,10 @@ ESTIMATE_COLUMNS: dict[str, str] = {
     "higher_is_better": "BOOLEAN",
 }
 
+
+# One published cell: its overall row and its groups (gaps, disclosure blocks). A sub-ICB on today's boundaries
+# is a different population from the same code at the time, so boundaries is part of the cell.
+CELL = ["geography_level", "geography_code", "boundaries", "period", "metric_id", "source"]
 
 # Groups that are not comparable populations: never the "best group", never flagged.
 NON_GROUPS = ("Not stated", "Prefer not to say", "Unknown", "Unmapped")
@@ -70,6 +76,8 @@ def _conform(frame: pd.DataFrame) -> pd.DataFrame:
         if kind == "DOUBLE":
             out[column] = pd.to_numeric(out[column], errors="coerce").astype(float)
     out["count_based"] = out["count_based"].fillna(False).astype(bool)
+    # A row no boundaries were asked for is placed as at its period (gaps and blocks key on boundaries).
+    out["boundaries"] = out["boundaries"].fillna(AS_OF_PERIOD)
     # NULL polarity = neither direction is better (e.g. how often a theme is mentioned): no "worse", no "best".
     out["higher_is_better"] = out["higher_is_better"].astype("boolean")
     return out[list(ESTIMATE_COLUMNS)]
@@ -128,7 +136,7 @@ def finalise_estimates(
 
 def _gaps(e: pd.DataFrame) -> None:
     """Gap from the geography's overall value and from the best group, with significance."""
-    cell = ["geography_level", "geography_code", "period", "metric_id", "source"]
+    cell = CELL
     overall = e[e["dimension"] == "overall"][[*cell, "value", "n_eff"]].rename(
         columns={"value": "overall_value", "n_eff": "overall_n_eff"}
     )
@@ -184,9 +192,6 @@ def _gaps(e: pd.DataFrame) -> None:
     e["best_group"] = np.where(is_group, with_best["best_group"], None)
     e["diff_from_best"] = np.where(is_group, diff_b, np.nan)
     e["diff_from_best_significant"] = is_group & np.asarray(sig_b, dtype=bool)
-
-
-CELL = ["geography_level", "geography_code", "period", "metric_id", "source"]
 
 
 def _disclose(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) -> None:

@@ -1,13 +1,16 @@
 -- The units marts.variation compares: every published overall value of a practice or sub-ICB location that a
 -- proportion funnel can judge (not a rate per 10,000, and a measure with a better direction: a theme share,
 -- neither good nor bad, is not funnelled), placed in the ICB its geography had at the period's start
--- (sources/shared/geography.sql), with the published ICB and England values of the same source.
+-- (sources/shared/geography.sql), with the published ICB and England values of the same source. On $boundaries:
+-- the sub-ICB rows and ICB values of those boundaries, and _practice_geo made on them (a practice row is the same
+-- on both; on today's boundaries it is compared within its ICB of today).
 -- Needs the temp view _practice_geo (sources/shared/geography.py).
 WITH units AS (
     SELECT m.geography_level AS unit_level, m.geography_code AS unit_code, m.period, m.period_start, m.metric_id,
            m.source, m.value, m.unweighted_n, m.n_eff, m.higher_is_better
     FROM marts.metric_by_group m
     WHERE m.dimension = 'overall' AND m.geography_level IN ('practice', 'sub_icb') AND NOT m.suppressed
+      AND (m.geography_level = 'practice' OR m.boundaries = $boundaries)
       AND m.value IS NOT NULL AND m.n_eff > 0 AND m.metric_id NOT LIKE '%per_10k'
       AND m.higher_is_better IS NOT NULL
 ), sub_icb_placed AS (
@@ -31,9 +34,10 @@ WITH units AS (
     SELECT geography_level, geography_code, period, metric_id, source, any_value(value) AS value
     FROM marts.metric_by_group
     WHERE dimension = 'overall' AND geography_level IN ('icb', 'england') AND NOT suppressed AND value IS NOT NULL
+      AND (geography_level = 'england' OR boundaries = $boundaries)
     GROUP BY ALL
 )
-SELECT p.*, i.value AS published_icb_value, e.value AS published_england_value
+SELECT p.*, $boundaries AS boundaries, i.value AS published_icb_value, e.value AS published_england_value
 FROM placed p
 LEFT JOIN published i
   ON i.geography_level = 'icb' AND i.geography_code = p.icb_code AND i.period = p.period

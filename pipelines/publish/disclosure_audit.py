@@ -127,7 +127,15 @@ def _count_rule(table: str, frame: pd.DataFrame, rows: np.ndarray, columns: list
                     f"{columns[c]}={values[r, c]:g}") for r, c in zip(*np.nonzero(broken), strict=True)]  # fmt: skip
 
 
-METRIC_KEY = ["geography_level", "geography_code", "period", "metric_id", "dimension", "group_value"]
+METRIC_KEY = [
+    "geography_level",
+    "geography_code",
+    "boundaries",
+    "period",
+    "metric_id",
+    "dimension",
+    "group_value",
+]
 METRIC_FIGURES = ["value", "numerator", "denominator", "unweighted_n", "n_eff", "lower_95", "upper_95",
                   "lower_998", "upper_998", "diff_from_overall", "diff_from_best", "change_from_previous",
                   "change_from_previous_lower_95", "change_from_previous_upper_95", "change_from_earliest",
@@ -301,7 +309,7 @@ def _metric_differencing(m: pd.DataFrame, nesting: dict[str, str]) -> list[Findi
     """Totals and parts of count rows (numerators, denominators) and of survey rows (weighted bases,
     exact; unweighted bases, rounded)."""
     table, out = "marts.metric_by_group", []
-    cell = ["geography_level", "geography_code", "period", "metric_id", "source"]
+    cell = ["geography_level", "geography_code", "boundaries", "period", "metric_id", "source"]
     reasons = m["suppression_reason"].fillna("").to_numpy(dtype=object)
     count_rows = m["source"].isin(COUNT_SOURCES).to_numpy()
     counts = _blocks(m[count_rows], cell, nesting)

@@ -309,6 +309,7 @@ def load_icb(published_db: Path, icb: str) -> IcbData:
             groups = con.execute(
                 """SELECT * FROM marts.metric_by_group
                    WHERE geography_level = 'icb' AND geography_code = ? AND source = ? AND period = ?
+                     AND boundaries = 'as_of_period'
                    ORDER BY metric_id, dimension, group_value""",
                 [icb, group_source, group_period],
             ).df()
@@ -321,6 +322,7 @@ def load_icb(published_db: Path, icb: str) -> IcbData:
             tables,
             "marts.deprivation_gradient",
             """SELECT * FROM marts.deprivation_gradient WHERE geography_level = 'icb' AND geography_code = ?
+                 AND boundaries = 'as_of_period'
                ORDER BY direction = 'no_clear_gradient', abs(sii) DESC""",
             [icb],
         )
@@ -332,9 +334,8 @@ def load_icb(published_db: Path, icb: str) -> IcbData:
             {"icb": icb},
         )
         neff_join = (
-            """LEFT JOIN (SELECT geography_level, geography_code, period, metric_id, source, n_eff,
-                                 higher_is_better
-                          FROM marts.metric_by_group WHERE dimension = 'overall') m
+            """LEFT JOIN (SELECT geography_level, geography_code, period, metric_id, source, n_eff, higher_is_better
+                          FROM marts.metric_by_group WHERE dimension = 'overall' AND boundaries = 'as_of_period') m
                  ON m.geography_level = v.unit_level AND m.geography_code = v.unit_code AND m.period = v.period
                 AND m.metric_id = v.metric_id AND m.source = v.source"""
             if mbg in tables
@@ -346,7 +347,7 @@ def load_icb(published_db: Path, icb: str) -> IcbData:
             "marts.variation",
             f"""SELECT v.*, m.n_eff, m.higher_is_better
                 FROM marts.variation v {neff_join}
-                WHERE v.icb_code = ? ORDER BY v.period_end, v.metric_id, v.unit_level, v.unit_code""",
+                WHERE v.icb_code = ? AND v.boundaries = 'as_of_period' ORDER BY v.period_end, v.metric_id, v.unit_level, v.unit_code""",
             [icb],
         )
         representation = _df(

@@ -298,7 +298,15 @@ def _wilson_attack(table: str, row: pd.Series, key: list[str], lower: float, upp
     return []
 
 
-METRIC_KEY = ["geography_level", "geography_code", "period", "metric_id", "dimension", "group_value"]
+METRIC_KEY = [
+    "geography_level",
+    "geography_code",
+    "boundaries",
+    "period",
+    "metric_id",
+    "dimension",
+    "group_value",
+]
 METRIC_FIGURES = ["value", "numerator", "denominator", "unweighted_n", "n_eff", "lower_95", "upper_95",
                   "lower_998", "upper_998", "diff_from_overall", "diff_from_best", "change_from_previous",
                   "change_from_previous_lower_95", "change_from_previous_upper_95", "change_from_earliest",
@@ -411,7 +419,7 @@ def _nesting(con: duckdb.DuckDBPyConnection, tables: set[str]) -> dict[str, str]
 
 def _metric_differencing(m: pd.DataFrame, nesting: dict[str, str]) -> list[Finding]:
     table, out = "marts.metric_by_group", []
-    cell = ["geography_level", "geography_code", "period", "metric_id", "source"]
+    cell = ["geography_level", "geography_code", "boundaries", "period", "metric_id", "source"]
     reasons = m["suppression_reason"].fillna("")
     counts = m[m["source"].isin(COUNT_SOURCES)]
     blocks = _blocks(counts, cell, nesting)

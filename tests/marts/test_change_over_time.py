@@ -177,8 +177,8 @@ def test_recent_trend_is_the_armitage_chi_square_at_9_55(n: float) -> None:
 def gradient_row(
     period: str, sii: float, half_width: float, series: str | None = "2017-2023", basis: str = "national"
 ) -> dict:
-    return {"geography_level": "icb", "geography_code": "QZ9", "period": period, "metric_id": "phone_access",
-            "source": "gpps_respondents", "series": series, "quintile_basis": basis, "groups": 5, "sii": sii,
+    return {"geography_level": "icb", "geography_code": "QZ9", "boundaries": "as_of_period", "period": period,
+            "metric_id": "phone_access", "source": "gpps_respondents", "series": series, "quintile_basis": basis, "groups": 5, "sii": sii,
             "sii_lower_95": sii - half_width, "sii_upper_95": sii + half_width, "rii": 1 + sii,
             "rii_lower_95": 1 + sii - half_width, "rii_upper_95": 1 + sii + half_width,
             "direction": "worse_in_more_deprived"}  # fmt: skip

@@ -169,7 +169,16 @@ def test_secondary_suppression_hides_the_same_cells_whatever_the_row_order(
 
     with duckdb.connect(str(sample_pipeline[1]), read_only=True) as con:
         true = metric_estimates(con)
-    key = ["geography_level", "geography_code", "period", "metric_id", "source", "dimension", "group_value"]
+    key = [
+        "geography_level",
+        "geography_code",
+        "boundaries",
+        "period",
+        "metric_id",
+        "source",
+        "dimension",
+        "group_value",
+    ]
     first = finalise_estimates(true).sort_values(key).reset_index(drop=True)
     assert (first["suppression_reason"] == "secondary").sum() > 0
     for seed in (1, 2, 3):

@@ -30,7 +30,8 @@ def test_the_planted_widening_deprivation_gap_is_found_and_called_widening(sampl
         """SELECT metric_id, period, previous_period, sii, sii_change, sii_change_lower_95,
                   sii_change_significant_998, gap_trend
            FROM marts.deprivation_gradient
-           WHERE geography_level = 'icb' AND geography_code = ? AND source = 'gpps_respondents'""",
+           WHERE geography_level = 'icb' AND geography_code = ? AND source = 'gpps_respondents'
+             AND boundaries = 'as_of_period'""",
         [ICB],
     )
     later = gradient[gradient.period == str(WIDENING["later_year"])].set_index("metric_id")
@@ -53,7 +54,7 @@ def test_the_most_deprived_fall_further_behind_between_the_two_surveys(sample_pu
                   change_from_previous_significant_95, change_from_previous_significant_998
            FROM marts.metric_by_group
            WHERE geography_level = 'icb' AND geography_code = ? AND source = 'gpps_respondents'
-             AND dimension = 'deprivation_quintile' AND group_value IN ('1', '5')""",
+             AND dimension = 'deprivation_quintile' AND group_value IN ('1', '5') AND boundaries = 'as_of_period'""",
         [ICB],
     ).set_index(["metric_id", "group_value", "period"])
     earlier, later = str(WIDENING["earlier_year"]), str(WIDENING["later_year"])
@@ -76,6 +77,7 @@ def test_nothing_is_compared_across_the_gpps_series_break(sample_published: Path
                   ON p.geography_level = m.geography_level AND p.geography_code = m.geography_code
                  AND p.metric_id = m.metric_id AND p.source = m.source AND p.dimension = m.dimension
                  AND p.group_value = m.group_value AND p.period = m.previous_period
+                 AND p.boundaries = m.boundaries
            WHERE m.previous_period IS NOT NULL""",
     )
     assert len(pairs) > 1000 and pairs.previous_series.notna().sum() > 500
@@ -91,6 +93,7 @@ def test_nothing_is_compared_across_the_gpps_series_break(sample_published: Path
              ON before.geography_level = now.geography_level AND before.geography_code = now.geography_code
             AND before.metric_id = now.metric_id AND before.source = now.source
             AND before.dimension = now.dimension AND before.group_value = now.group_value
+            AND before.boundaries = now.boundaries
            WHERE now.source = 'gpps_published' AND now.period = '2025' AND before.period = '2023'
              AND NOT now.suppressed AND NOT before.suppressed""",
     ).iloc[0]

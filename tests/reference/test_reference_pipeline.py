@@ -1,6 +1,7 @@
 """The reference graph through Dagster on the sample: idempotent, per-file replacement, clear failures."""
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -13,6 +14,7 @@ COUNTS_SQL = """SELECT 'gp_practices', count(*) FROM ref.gp_practices UNION ALL
                 SELECT 'deprivation', count(*) FROM ref.practice_deprivation UNION ALL
                 SELECT 'lsoa', count(*) FROM ref.lsoa_deprivation UNION ALL
                 SELECT 'crosswalk', count(*) FROM ref.ccg_icb_crosswalk UNION ALL
+                SELECT 'successors', count(*) FROM ref.organisation_successors UNION ALL
                 SELECT 'continuity', count(*) FROM ref.sub_icb_continuity UNION ALL
                 SELECT 'quarantine', count(*) FROM quarantine.rows ORDER BY 1"""
 
@@ -60,11 +62,17 @@ def test_sample_geography_tells_the_merger_story(
         "SELECT geography_era, sub_icb_code, icb_code FROM ref.practice_geography WHERE practice_code = 'X91002' ORDER BY extract_date",
     )
     assert rows == [("CCG", "ZA0", "QZ9"), ("ICB", "ZA1", "QZ9")]
+    # succ.csv says ZA0 merged into ZA1 on 1 July 2021: the code means ZA0 before that date and ZA1 after it.
     continuity = query(
         warehouse,
-        "SELECT ccg_code, seen_as_ccg, seen_as_sub_icb, icb_code FROM ref.sub_icb_continuity ORDER BY 1",
+        """SELECT code, sub_icb_code, in_force_from, in_force_to, current_sub_icb_code, current_icb_code, seen_as_ccg,
+                  seen_as_sub_icb FROM ref.sub_icb_continuity WHERE code IN ('ZA0', 'ZA1') ORDER BY code, steps""",
     )
-    assert ("ZA0", True, False, "QZ9") in continuity and ("ZA1", True, True, "QZ9") in continuity
+    assert continuity == [
+        ("ZA0", "ZA0", None, date(2021, 7, 1), "ZA1", "QZ9", True, False),
+        ("ZA0", "ZA1", date(2021, 7, 1), None, "ZA1", "QZ9", True, False),
+        ("ZA1", "ZA1", None, None, "ZA1", "QZ9", True, True),
+    ]
     # The geography of a date: a 2023 survey joins the 2021 extract, 2025 joins the 2024 one.
     spans = query(
         warehouse,

@@ -164,6 +164,8 @@ def build_published(path: Path) -> Path:
             "triangulation": triangulation,
         }
         for name, frame in frames.items():
+            if name in ("metric_by_group", "deprivation_gradient", "variation"):
+                frame = frame.assign(boundaries="as_of_period")  # the areas of the time, as the report shows
             if "period" in frame.columns:  # typed periods, as every published mart carries them
                 frame = add_period_columns(frame, "source" if "source" in frame.columns else "channel")
             con.register("_frame", frame)

@@ -42,7 +42,8 @@ def test_the_planted_16_24_phone_access_gap_is_shown_as_worse(sample_published: 
         sample_published,
         """SELECT * FROM marts.metric_by_group
            WHERE geography_level = 'icb' AND geography_code = ? AND source = 'gpps_respondents'
-             AND metric_id = 'phone_access' AND dimension = 'age_band' AND group_value = '16-24' AND period = '2023'""",
+             AND metric_id = 'phone_access' AND dimension = 'age_band' AND group_value = '16-24' AND period = '2023'
+             AND boundaries = 'as_of_period'""",
         [ICB],
     ).iloc[0]
     assert row.diff_from_overall < -0.05 and row.diff_from_overall_significant  # planted, found at 95%
@@ -106,7 +107,8 @@ def test_the_variation_key_finding_agrees_with_marts_variation(sample_published:
         """SELECT count(DISTINCT unit_code) FILTER (vs_icb LIKE '%0.001%') AS outside,
                   count(DISTINCT unit_code) AS units, count(DISTINCT metric_id) AS measures
            FROM marts.variation
-           WHERE icb_code = ? AND source = 'gpps_published' AND unit_level = 'practice' AND period = ?""",
+           WHERE icb_code = ? AND source = 'gpps_published' AND unit_level = 'practice' AND period = ?
+             AND boundaries = 'as_of_period'""",
         [ICB, period],
     ).iloc[0]
     assert (outside, units, measures) == (truth.outside, truth.units, truth.measures)
@@ -116,7 +118,7 @@ def test_the_variation_key_finding_agrees_with_marts_variation(sample_published:
         sample_published,
         """SELECT metric_id, count(DISTINCT unit_code) AS n FROM marts.variation
            WHERE icb_code = ? AND source = 'gpps_published' AND unit_level = 'practice' AND period = ?
-             AND vs_icb LIKE '%0.001%' GROUP BY 1""",
+             AND vs_icb LIKE '%0.001%' AND boundaries = 'as_of_period' GROUP BY 1""",
         [ICB, period],
     )
     assert top and int(top[2]) == per_metric.n.max()
@@ -165,7 +167,7 @@ def test_two_published_values_for_one_cell_carry_their_source_and_the_dictionary
         sample_published,
         """SELECT source, value FROM marts.metric_by_group
            WHERE geography_level = 'icb' AND geography_code = ? AND metric_id = 'phone_access' AND period = '2023'
-             AND dimension = 'overall'""",
+             AND dimension = 'overall' AND boundaries = 'as_of_period'""",
         [ICB],
     ).set_index("source")["value"]
     assert set(values.index) == {"gpps_published", "gpps_respondents"}
@@ -295,6 +297,7 @@ def test_the_report_shows_the_planted_changes_over_time(sample_published: Path, 
         sample_published,
         """SELECT count(*) AS n FROM marts.metric_by_group m
            WHERE geography_level = 'icb' AND geography_code = ? AND change_from_previous_significant_998
+             AND boundaries = 'as_of_period'
              AND period_end = (SELECT max(period_end) FROM marts.metric_by_group x WHERE x.geography_level = 'icb'
                                AND x.geography_code = m.geography_code AND x.source = m.source
                                AND x.period_kind = m.period_kind)""",

@@ -75,8 +75,9 @@ def test_report_renders_every_source_file(green: dict) -> None:
         and e.event_specific_data.materialization.asset_key == dg.AssetKey(["meta", "validation_report"])
     ][0]
     assert report.metadata["files_failed"].value == 0
-    # 13 reference files; rows quarantined: the crosswalk's junk row and the LSOA file's unknown residence.
-    assert "| reference | 13 | 13 | 0 | 2 |" in report.metadata["report"].value
+    # 14 reference files (succ.csv among them); rows quarantined: the crosswalk's junk row and the LSOA file's
+    # unknown residence.
+    assert "| reference | 14 | 14 | 0 | 2 |" in report.metadata["report"].value
 
 
 def test_broken_file_fails_its_check_with_the_reason_and_changes_nothing(

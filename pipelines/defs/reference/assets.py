@@ -32,8 +32,13 @@ GROUP = "reference"
         ),
         dg.AssetSpec(
             ["ref", "sub_icb_continuity"],
-            deps=[dg.AssetKey(["ref", "practice_geography"]), dg.AssetKey(["ref", "ccg_icb_crosswalk"])],
-            description="Each CCG code and the sub-ICB location it became on 1 July 2022, with its ICB.",
+            deps=[
+                dg.AssetKey(["ref", "practice_geography"]),
+                dg.AssetKey(["ref", "ccg_icb_crosswalk"]),
+                dg.AssetKey(["ref", "organisation_successors"]),
+            ],
+            description="What each CCG or sub-ICB code means on a date, following the ODS successor records, "
+            "and its current sub-ICB location and ICB.",
             group_name=GROUP,
             kinds={"duckdb", "sql"},
         ),

@@ -35,32 +35,59 @@ SELECT g.* EXCLUDE (source_file, file_sha256, source_row), s.valid_from, s.valid
        lead(s.valid_from) OVER (PARTITION BY g.practice_code ORDER BY s.valid_from) AS applies_to
 FROM ref.practice_geography g JOIN spans s ON g.extract_date = s.valid_from;
 
--- CCGs became sub-ICB locations on 1 July 2022 keeping their codes: one row per code, with the name and
--- ICB known in each era and from the crosswalk.
+-- What a CCG or sub-ICB location code means on a date (docs/ARCHITECTURE.md, "Geography as of a date"). CCGs
+-- became sub-ICB locations on 1 July 2022 keeping their codes, but merged and closed CCGs follow the ODS
+-- successor records (ref.organisation_successors) instead of meaning the same area for ever: 00K merged into 16C
+-- on 1 April 2020. A succession is followed only when its successor is a CCG or sub-ICB location (a practice
+-- map or the crosswalk lists it as one), so a CCG's legal successor recorded as an ICB is not a place for a
+-- practice. One row per code and span: the code means sub_icb_code from in_force_from to in_force_to (NULL =
+-- open), so practice_geography_applies picks the span of a date; every row of a code names its current
+-- sub-ICB and ICB (the span with in_force_to NULL). A predecessor with several successors (a split) follows the
+-- earliest, then the first by code.
 CREATE OR REPLACE TABLE ref.sub_icb_continuity AS
-WITH ccg_era AS (
-    SELECT sub_icb_code AS code, arg_max(sub_icb_name, extract_date) AS ccg_name,
-           arg_max(icb_code, extract_date) AS stp_code, max(extract_date) AS last_ccg_extract
-    FROM ref.practice_geography WHERE geography_era = 'CCG' GROUP BY 1
-), icb_era AS (
-    SELECT sub_icb_code AS code, arg_max(sub_icb_name, extract_date) AS sub_icb_name,
+WITH RECURSIVE mapped AS (
+    SELECT sub_icb_code AS code, arg_max(sub_icb_name, extract_date) AS name,
            arg_max(icb_code, extract_date) AS icb_code, arg_max(icb_name, extract_date) AS icb_name,
-           min(extract_date) AS first_icb_extract
-    FROM ref.practice_geography WHERE geography_era = 'ICB' GROUP BY 1
+           bool_or(geography_era = 'CCG') AS seen_as_ccg, bool_or(geography_era = 'ICB') AS seen_as_sub_icb,
+           arg_max(icb_code, extract_date) FILTER (WHERE geography_era = 'ICB') AS map_icb_code
+    FROM ref.practice_geography WHERE sub_icb_code IS NOT NULL GROUP BY 1
 ), crosswalk AS (
     SELECT ccg_code AS code, any_value(icb_code) AS icb_code, any_value(icb_name) AS icb_name
     FROM ref.ccg_icb_crosswalk GROUP BY 1
+), areas AS (
+    SELECT code FROM mapped UNION SELECT code FROM crosswalk
+), followed AS (
+    SELECT predecessor_code, successor_code, succession_reason, effective_date
+    FROM ref.organisation_successors
+    WHERE successor_code IN (SELECT code FROM areas) AND predecessor_code <> successor_code
+      AND effective_date IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY predecessor_code ORDER BY effective_date, successor_code) = 1
 ), codes AS (
-    SELECT code FROM ccg_era UNION SELECT code FROM icb_era UNION SELECT code FROM crosswalk
+    SELECT code FROM areas UNION SELECT predecessor_code FROM followed
+), chain(code, sub_icb_code, in_force_from, succession_reason, steps) AS (
+    SELECT code, code, NULL::DATE, NULL::VARCHAR, 0 FROM codes
+    UNION ALL
+    -- Each step moves forward in time, so a cycle in the records cannot loop for ever.
+    SELECT c.code, f.successor_code, f.effective_date, f.succession_reason, c.steps + 1
+    FROM chain c JOIN followed f ON f.predecessor_code = c.sub_icb_code
+    WHERE c.in_force_from IS NULL OR f.effective_date > c.in_force_from
+), spans AS (
+    SELECT chain.*, lead(chain.in_force_from) OVER (PARTITION BY chain.code ORDER BY chain.steps) AS in_force_to,
+           -- Its latest map's ICB (an STP for a code that ended before July 2022), else the crosswalk's.
+           coalesce(m.icb_code, x.icb_code) AS icb_code, coalesce(m.icb_name, x.icb_name) AS icb_name,
+           m.name AS sub_icb_name
+    FROM chain LEFT JOIN mapped m ON m.code = chain.sub_icb_code LEFT JOIN crosswalk x ON x.code = chain.sub_icb_code
 )
-SELECT codes.code AS ccg_code, codes.code AS sub_icb_code, ccg_era.ccg_name, icb_era.sub_icb_name,
-       ccg_era.stp_code, coalesce(icb_era.icb_code, crosswalk.icb_code) AS icb_code,
-       coalesce(icb_era.icb_name, crosswalk.icb_name) AS icb_name,
-       DATE '2022-06-30' AS ccg_valid_to, DATE '2022-07-01' AS sub_icb_valid_from,
-       ccg_era.code IS NOT NULL AS seen_as_ccg, icb_era.code IS NOT NULL AS seen_as_sub_icb,
-       crosswalk.code IS NOT NULL AS in_crosswalk,
-       crosswalk.icb_code IS NOT NULL AND icb_era.icb_code IS NOT NULL
-           AND crosswalk.icb_code <> icb_era.icb_code AS crosswalk_disagrees
-FROM codes
-LEFT JOIN ccg_era USING (code) LEFT JOIN icb_era USING (code) LEFT JOIN crosswalk USING (code);
-
+SELECT s.code, own.name AS code_name, s.sub_icb_code, s.sub_icb_name, s.icb_code, s.icb_name,
+       s.in_force_from, s.in_force_to, s.succession_reason, s.steps, s.in_force_to IS NULL AS is_current,
+       cur.sub_icb_code AS current_sub_icb_code, cur.sub_icb_name AS current_sub_icb_name,
+       cur.icb_code AS current_icb_code, cur.icb_name AS current_icb_name,
+       cur.in_force_from AS current_since, cur.succession_reason AS current_succession_reason,
+       coalesce(own.seen_as_ccg, FALSE) AS seen_as_ccg, coalesce(own.seen_as_sub_icb, FALSE) AS seen_as_sub_icb,
+       x.code IS NOT NULL AS in_crosswalk,
+       x.icb_code IS NOT NULL AND own.map_icb_code IS NOT NULL AND x.icb_code <> own.map_icb_code
+           AS crosswalk_disagrees
+FROM spans s
+JOIN spans cur ON cur.code = s.code AND cur.in_force_to IS NULL
+LEFT JOIN mapped own ON own.code = s.code
+LEFT JOIN crosswalk x ON x.code = s.code;

@@ -118,6 +118,18 @@ CCG_ICB_CROSSWALK = TablePolicy(
     ),
 )
 
+ORGANISATION_SUCCESSORS = TablePolicy(
+    "reference",
+    "ref.organisation_successors",
+    (
+        PolicyRule("predecessor_code_shape", "row", SHAPE),
+        PolicyRule("successor_code_shape", "row", SHAPE),
+        PolicyRule(
+            "effective_date_format", "row", "a succession of unknown date cannot say which rows it moves"
+        ),
+    ),
+)
+
 POLICIES = (
     GP_PRACTICES,
     NHS_TRUSTS,
@@ -129,4 +141,5 @@ POLICIES = (
     AREA_DEPRIVATION,
     LSOA_DEPRIVATION,
     CCG_ICB_CROSSWALK,
+    ORGANISATION_SUCCESSORS,
 )

@@ -251,6 +251,25 @@ def write_crosswalk(ics: SyntheticICS, path: Path) -> None:
     write_csv(path, rows, ["CCG Code", "ICB Code", "ICB NAME"], encoding="utf-8-sig")
 
 
+# Real CCG mergers (ODS successor records): Darlington, Hartlepool and Stockton-on-Tees, and South Tees CCGs into
+# NHS Tees Valley CCG on 1 April 2020; the eight north-west London CCGs into NHS North West London CCG on 1 April
+# 2021. Both codes carried on as sub-ICB locations from 1 July 2022.
+REAL_SUCCESSIONS = (
+    *((ccg, "16C", "20200401") for ccg in ("00C", "00K", "00M")),
+    *((ccg, "W2U3Z", "20210401") for ccg in ("07P", "07W", "07Y", "08C", "08E", "08G", "08Y", "09A")),
+)
+# The reason field is kept as published; the sample writes one letter for every merger (illustrative).
+SAMPLE_SUCCESSION_REASON = "R"
+
+
+def write_succ(path: Path) -> None:
+    """ODS succ.csv: no header; predecessor, successor, reason, effective date YYYYMMDD. The synthetic ICS's own
+    merger (ZA0 into ZA1 in 2021, after the April 2021 practice map) and the real mergers above."""
+    rows = [["ZA0", "ZA1", SAMPLE_SUCCESSION_REASON, "20210701"]]
+    rows += [[old, new, SAMPLE_SUCCESSION_REASON, date] for old, new, date in REAL_SUCCESSIONS]
+    write_csv(path, rows)
+
+
 def write_reference(ics: SyntheticICS, folder: Path) -> list[Path]:
     """Every reference file of the sample; returns the paths written."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -264,4 +283,5 @@ def write_reference(ics: SyntheticICS, folder: Path) -> list[Path]:
     write_lsoa_deprivation(ics, folder / "IMD2019_File1_IMD2019.csv")
     write_crosswalk(ics, folder / "ccg_icb_crosswalk.csv")
     write_etr(ics, folder / "etr.csv")
+    write_succ(folder / "succ.csv")
     return sorted(folder.glob("*.csv"))

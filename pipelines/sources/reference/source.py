@@ -81,5 +81,12 @@ SOURCE = SourceSpec(
             (L.CCG_ICB_CROSSWALK,),
             "CCG → ICB code list; junk rows such lists carry are quarantined with the rule they broke.",
         ),
+        _table(
+            "ref.organisation_successors",
+            (L.SUCC,),
+            "ODS succ.csv: which organisation succeeded which, why and from when; merged and closed CCGs follow "
+            "these chains to their current sub-ICB location (ref.sub_icb_continuity).",
+            preview_order="effective_date, predecessor_code",
+        ),
     ),
 )

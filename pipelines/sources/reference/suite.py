@@ -12,6 +12,7 @@ from pipelines.sources.shared.codes import (
     EPRACCUR_ORGANISATION_CODE,
     ICB_CODE,
     LSOA_CODE,
+    ODS_CODE,
     PRACTICE_CODE,
     REGION_CODE,
     SUB_ICB_CODE,
@@ -188,7 +189,22 @@ CCG_ICB_CROSSWALK = TableSuite(
     rows=(1, 1_000),  # 191 CCGs at their peak, 106 at the end; third-party lists repeat a few
 )
 
+ORGANISATION_SUCCESSORS = TableSuite(
+    table="ref.organisation_successors",
+    source="reference",
+    description="ODS succ: successor organisations",
+    columns=contract("ref.organisation_successors").suite_columns(),
+    expectations=(
+        not_null("predecessor_code"),
+        not_null("successor_code"),
+        not_null("effective_date"),
+        matches("predecessor_code", anchored(ODS_CODE)),
+        matches("successor_code", anchored(ODS_CODE)),
+    ),
+    rows=(1, 50_000),  # every legal succession ODS has recorded, trusts and commissioners alike
+)
+
 SUITES: tuple[TableSuite, ...] = (
     GP_PRACTICES, PRACTICE_GEOGRAPHY, REGISTERED_POPULATION, REGISTERED_POPULATION_QUINARY,
-    PRACTICE_LSOA_REGISTRATIONS, LSOA_ETHNIC_GROUP, AREA_DEPRIVATION, LSOA_DEPRIVATION, NHS_TRUSTS, CCG_ICB_CROSSWALK,
+    PRACTICE_LSOA_REGISTRATIONS, LSOA_ETHNIC_GROUP, AREA_DEPRIVATION, LSOA_DEPRIVATION, NHS_TRUSTS, CCG_ICB_CROSSWALK, ORGANISATION_SUCCESSORS,
 )  # fmt: skip

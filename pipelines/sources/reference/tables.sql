@@ -106,5 +106,13 @@ CREATE TABLE IF NOT EXISTS ref.nhs_trusts (
     source_file VARCHAR, file_sha256 VARCHAR, source_row BIGINT
 );
 
+-- ODS succ.csv: one row per succession (a predecessor organisation closed legally and a successor took
+-- over on the effective date). ref.sub_icb_continuity follows these chains.
+CREATE TABLE IF NOT EXISTS ref.organisation_successors (
+    predecessor_code VARCHAR NOT NULL, successor_code VARCHAR NOT NULL, succession_reason VARCHAR,
+    effective_date DATE,
+    source_file VARCHAR, file_sha256 VARCHAR, source_row BIGINT
+);
+
 -- Column descriptions: shown in the Dagster UI, the published file and marts.data_dictionary.
 -- The rest of the columns (issue 16: every published column described).

@@ -4,6 +4,11 @@ The rule is said once, in ``geography.sql`` (the ``practice_geography_applies`` 
 ``ref.practice_geography_versions.applies_from / applies_to``); the loaders that place rows (FFT, complaints,
 stories, Healthwatch reviews) and the marts use the temp views made here. A trust or site (RXL, RXL01) takes
 its trust's ICB from ODS and has no sub-ICB.
+
+Two boundaries (``BOUNDARIES``): ``as_of_period``, the area a practice was in on the record's date, its code
+read through the ODS successor chains (``ref.sub_icb_continuity``: no row dated after a CCG ended carries it);
+and ``current``, today's sub-ICB and ICB of every practice, as Fingertips re-maps them, so a 2019 CCG series
+continues into 2025. The marts that place practices publish both, in their ``boundaries`` column.
 """
 
 from __future__ import annotations
@@ -17,6 +22,11 @@ from pipelines.core.store import table_exists
 from pipelines.sources.shared.codes import ODS_CHARACTERS, PRACTICE_CODE
 
 GEOGRAPHY_SQL = Path(__file__).with_name("geography.sql")
+# The practice geography of each boundaries (practice_geo_<boundaries>.sql), as the marts' ``boundaries`` column
+# names them: the boundaries of the record's own date, and today's.
+AS_OF_PERIOD = "as_of_period"
+CURRENT = "current"
+BOUNDARIES = (AS_OF_PERIOD, CURRENT)
 PLACED_ROWS_SQL = Path(__file__).with_name("placed_rows.sql")
 
 
@@ -26,19 +36,20 @@ def persist_geography_macros(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(sql_file(GEOGRAPHY_SQL).replace("CREATE OR REPLACE TEMP MACRO", "CREATE OR REPLACE MACRO"))
 
 
-def ensure_geography_views(con: duckdb.DuckDBPyConnection) -> None:
+def ensure_geography_views(con: duckdb.DuckDBPyConnection, boundaries: str = AS_OF_PERIOD) -> None:
     """The macros of ``geography.sql`` and temp views ``_practice_geo`` (the versions, with ``applies_from`` /
-    ``applies_to``) and ``_trust_geo`` (trust_code, icb_code); the views are empty while their reference
-    table is not loaded, so geography stays NULL in a fresh store rather than failing the file."""
+    ``applies_to``, on ``boundaries``: see ``practice_geo_<boundaries>.sql``) and ``_trust_geo`` (trust_code,
+    icb_code); the views are empty while their reference tables are not loaded, so geography stays NULL in a
+    fresh store rather than failing the file."""
+    if boundaries not in BOUNDARIES:
+        raise ValueError(f"boundaries must be one of {BOUNDARIES}, not {boundaries!r}")
     run_sql_file(con, GEOGRAPHY_SQL)
     if table_exists(con, "ref.nhs_trusts"):
         trusts = "SELECT trust_code, any_value(icb_code) AS icb_code FROM ref.nhs_trusts GROUP BY 1"
     else:
         trusts = "SELECT NULL::VARCHAR AS trust_code, NULL::VARCHAR AS icb_code WHERE FALSE"
-    if table_exists(con, "ref.practice_geography_versions"):
-        practices = """SELECT practice_code, pcn_code, sub_icb_code, icb_code, valid_from, valid_to,
-                              applies_from, applies_to
-                       FROM ref.practice_geography_versions"""
+    if table_exists(con, "ref.practice_geography_versions") and table_exists(con, "ref.sub_icb_continuity"):
+        practices = sql_file(Path(__file__).with_name(f"practice_geo_{boundaries}.sql"))
     else:
         practices = """SELECT NULL::VARCHAR AS practice_code, NULL::VARCHAR AS pcn_code,
                               NULL::VARCHAR AS sub_icb_code, NULL::VARCHAR AS icb_code,

@@ -1,7 +1,8 @@
 """Reference layouts, each reading the real published format (docs/DESIGN.md section 4, "Reference data"),
 one module per format family:
 
-- ``ods_extracts``: ODS ``epraccur.csv`` (GP practices) and ``etr.csv`` (NHS trusts);
+- ``ods_extracts``: ODS ``epraccur.csv`` (GP practices), ``etr.csv`` (NHS trusts) and ``succ.csv``
+  (successor organisations);
 - ``practices``: NHS Digital's practice map (CCG and ICB eras) and registered patients;
 - ``deprivation``: the Fingertips IMD score per practice and IoD2019 File 1 per LSOA (CSV or workbook);
 - ``composition``: registered patients by quinary age group and by LSOA, and Census 2021 TS021 ethnic group
@@ -31,7 +32,14 @@ from pipelines.sources.reference.readers.deprivation import (
     load_lsoa_deprivation_csv,
     load_lsoa_deprivation_xlsx,
 )
-from pipelines.sources.reference.readers.ods_extracts import EPRACCUR, ETR, load_epraccur, load_etr
+from pipelines.sources.reference.readers.ods_extracts import (
+    EPRACCUR,
+    ETR,
+    SUCC,
+    load_epraccur,
+    load_etr,
+    load_succ,
+)
 from pipelines.sources.reference.readers.practices import (
     PRACTICE_MAP_CCG,
     PRACTICE_MAP_ICB,
@@ -43,7 +51,7 @@ from pipelines.sources.reference.readers.practices import (
 
 REFERENCE_LAYOUTS: tuple[Layout, ...] = (
     EPRACCUR, ETR, PRACTICE_MAP_CCG, PRACTICE_MAP_ICB, REGISTERED_PATIENTS, QUINARY_POPULATION, PRACTICE_LSOA,
-    CENSUS_ETHNIC_GROUP, FINGERTIPS_DEPRIVATION, LSOA_DEPRIVATION_CSV, LSOA_DEPRIVATION_XLSX, CCG_ICB_CROSSWALK,
+    CENSUS_ETHNIC_GROUP, FINGERTIPS_DEPRIVATION, LSOA_DEPRIVATION_CSV, LSOA_DEPRIVATION_XLSX, CCG_ICB_CROSSWALK, SUCC,
 )  # fmt: skip
 
 __all__ = [
@@ -62,6 +70,7 @@ __all__ = [
     "QUINARY_POPULATION",
     "REFERENCE_LAYOUTS",
     "REGISTERED_PATIENTS",
+    "SUCC",
     "ensure_reference_tables",
     "load_ccg_icb_crosswalk",
     "load_census_ethnic_group",
@@ -75,4 +84,5 @@ __all__ = [
     "load_practice_map_icb_era",
     "load_quinary_population",
     "load_registered_patients",
+    "load_succ",
 ]

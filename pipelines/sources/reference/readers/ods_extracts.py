@@ -1,8 +1,11 @@
-"""ODS extracts, both header-less: ``epraccur.csv`` (GP practices and other prescribing settings, 27 quoted
-fields) → ``ref.gp_practices``, and ``etr.csv`` (NHS trusts) → ``ref.nhs_trusts``.
+"""ODS extracts, all header-less: ``epraccur.csv`` (GP practices and other prescribing settings, 27 quoted
+fields) → ``ref.gp_practices``, ``etr.csv`` (NHS trusts) → ``ref.nhs_trusts``, and ``succ.csv`` (successor
+organisations: predecessor, successor, reason, effective date) → ``ref.organisation_successors``.
 """
 
 from __future__ import annotations
+
+import re
 
 import duckdb
 
@@ -21,7 +24,7 @@ from pipelines.sources.reference.readers.common import (
     ensure_reference_tables,
 )
 from pipelines.sources.shared.as_arrived import first_row_is_label_line, join_notes, readable_csv
-from pipelines.sources.shared.codes import EPRACCUR_ORGANISATION_CODE, ETR_TRUST_CODE
+from pipelines.sources.shared.codes import EPRACCUR_ORGANISATION_CODE, ETR_TRUST_CODE, ODS_CODE
 
 EPRACCUR_COLUMNS = [
     "organisation_code", "name", "national_grouping", "high_level_health_geography",
@@ -61,6 +64,47 @@ def _looks_like_etr(landing_file: LandingFile) -> bool:
         and fields[10].isdigit()
         and len(fields[10]) == 8
     )
+
+
+def _looks_like_succ(landing_file: LandingFile) -> bool:
+    """ODS succ.csv: no header, 4 to 6 fields; two ODS codes first (predecessor, successor) and the effective
+    date YYYYMMDD in field 4. Too short to be epraccur or etr (12+ fields)."""
+    fields = [f.strip() for f in _first_fields(landing_file)]
+    return (
+        4 <= len(fields) <= 6
+        and all(re.fullmatch(ODS_CODE, code) for code in fields[:2])
+        and fields[3].isdigit()
+        and len(fields[3]) == 8
+    )
+
+
+def load_succ(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
+    """ODS succ.csv (successor organisations): predecessor, successor, reason, effective date; any later
+    fields are not read (nothing here needs them)."""
+    ensure_reference_tables(con)
+    width = len(_first_fields(f))
+    columns = [f"field_{i}" for i in range(1, width + 1)]
+    rows_read, notes = _stage(con, f, "_succ", columns=columns, header=False)
+    run_sql_file(con, READERS_DIR / "successors_typed.sql")
+    rules = [
+        RowRule("predecessor_code_shape", "predecessor_code", f"NOT regexp_full_match(predecessor_code, {quote_literal(ODS_CODE)})",
+                "predecessor is not an ODS code (3-9 capital letters and digits)"),
+        RowRule("successor_code_shape", "successor_code", f"NOT regexp_full_match(successor_code, {quote_literal(ODS_CODE)})",
+                "successor is not an ODS code (3-9 capital letters and digits)"),
+        RowRule("effective_date_format", "effective_date_text", "effective_date IS NULL",
+                "effective date is not YYYYMMDD"),
+    ]  # fmt: skip
+    quarantined = quarantine_rows(con, "_succ_typed", rules, f, policy=P.ORGANISATION_SUCCESSORS)
+    con.execute(
+        f"""
+        INSERT INTO ref.organisation_successors BY NAME
+        SELECT predecessor_code, successor_code, succession_reason, effective_date,
+               ? AS source_file, ? AS file_sha256, source_row
+        FROM _succ_typed WHERE {passing_rows(rules)}
+        """,
+        [f.rel_path, f.sha256],
+    )
+    return LoadCounts(rows_read, rows_read - quarantined, quarantined, join_notes(*notes))
 
 
 def load_etr(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
@@ -141,4 +185,11 @@ EPRACCUR = _layout(
 )
 ETR = _layout(
     "ods_etr", "ODS etr.csv NHS trusts (no header)", "ref.nhs_trusts", load_etr, sniff=_looks_like_etr
+)
+SUCC = _layout(
+    "ods_succ",
+    "ODS succ.csv successor organisations (no header)",
+    "ref.organisation_successors",
+    load_succ,
+    sniff=_looks_like_succ,
 )
