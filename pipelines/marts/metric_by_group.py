@@ -25,7 +25,7 @@ from pipelines.methods.disclosure import (
     suppress_and_round_counts,
 )
 from pipelines.methods.intervals import rate_interval, two_group_difference, wilson_interval
-from pipelines.sources.shared.geography import AS_OF_PERIOD
+from pipelines.sources.shared.geography import AS_OF_PERIOD, CURRENT
 from schemas.contracts import contract
 
 ESTIMATE_COLUMNS: dict[str, str] = {
@@ -238,8 +238,41 @@ def _disclose(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) -
             true = e[column].to_numpy()
             rounded = round_to_base(np.nan_to_num(true, nan=0.0))
             e[column] = np.where(counts & ~np.isnan(true), rounded, e[column])
+    reason[
+        (reason == "") & _boundary_difference(e, np.where(counts, true_den, np.nan_to_num(true_n, nan=0)))
+    ] = "boundary_difference"
     e["_reason"] = reason
     _secondary(e, nesting)
+
+
+# A row on today's boundaries and the same code's row on the boundaries of its period differ by the practices
+# that moved between them: the pair is what the differencing attacker subtracts.
+_BOUNDARY_PAIR = [
+    "geography_level",
+    "geography_code",
+    "period",
+    "metric_id",
+    "source",
+    "dimension",
+    "group_value",
+]
+
+
+def _boundary_difference(e: pd.DataFrame, true_size: np.ndarray) -> np.ndarray:
+    """Rows on today's boundaries whose respondents (or base) differ from the same code's row on the
+    boundaries of its period by 1-9: subtracting one from the other would publish the practices that moved
+    on fewer than ``MIN_SURVEY_BASE``. Where the two hold the same practices (difference 0) nothing new can
+    be learnt, and where no row of the period exists the row's own base rules apply."""
+    flagged = np.zeros(len(e), dtype=bool)
+    current = (e["boundaries"] == CURRENT).to_numpy()
+    if not current.any():
+        return flagged
+    pairs = e.loc[current, _BOUNDARY_PAIR].assign(_size=true_size[current], _row=np.flatnonzero(current))
+    of_period = e.loc[~current, _BOUNDARY_PAIR].assign(_period_size=true_size[~current])
+    pairs = pairs.merge(of_period, how="inner", on=_BOUNDARY_PAIR)
+    moved = (pairs["_size"] - pairs["_period_size"]).abs()
+    flagged[pairs.loc[(moved > 0) & (moved < MIN_SURVEY_BASE), "_row"].to_numpy()] = True
+    return flagged
 
 
 def _blocks(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) -> list[tuple[int, list[int]]]:

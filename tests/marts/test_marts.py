@@ -367,3 +367,25 @@ def test_triangulation_joins_survey_gaps_to_what_people_say(tiny_store: duckdb.D
            WHERE geography_level = 'icb' AND dimension = 'age_band' AND group_value = '65-74'"""
     ).fetchone()
     assert older == (30.0, None)  # no negative comments to quote
+
+
+def test_todays_boundaries_never_publish_the_practices_that_moved_on_fewer_than_ten() -> None:
+    """A sub-ICB code on today's boundaries minus the same code on the boundaries of the time is the practices
+    that moved: when they are 1-9 respondents, the row on today's boundaries is withheld, never the pair."""
+    rows = []
+    for boundaries, moved in (("as_of_period", 0), ("current", 4)):
+        rows += [
+            cell(geography_level="sub_icb", geography_code="16C", boundaries=boundaries, dimension="overall",
+                 group_value="All", numerator=600 + moved, denominator=1000 + moved, unweighted_n=1000 + moved,
+                 n_eff=800),
+            cell(geography_level="sub_icb", geography_code="W2U3Z", boundaries=boundaries, dimension="overall",
+                 group_value="All", numerator=300 + 10 * moved, denominator=500 + 10 * moved,
+                 unweighted_n=500 + 10 * moved, n_eff=400),
+        ]  # fmt: skip
+    frame = finalise_estimates(pd.DataFrame(rows)).set_index(["geography_code", "boundaries"])
+    # 4 respondents moved into 16C: its row on today's boundaries would give them back.
+    assert frame.loc[("16C", "current"), "suppression_reason"] == "boundary_difference"
+    assert math.isnan(frame.loc[("16C", "current"), "value"])
+    assert not bool(frame.loc[("16C", "as_of_period"), "suppressed"])
+    # 40 moved into W2U3Z: a group of 10 or more may be published, on both boundaries.
+    assert not frame.loc[[("W2U3Z", "as_of_period"), ("W2U3Z", "current")], "suppressed"].any()
