@@ -12,6 +12,7 @@ every family runs (finalisation, disclosure, statistics), so a change there rebu
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,14 +227,31 @@ MART_INPUTS: dict[str, tuple[tuple[str, ...], bool]] = {
 }
 
 
+# Marts built from rows of marts.metric_by_group (placed with the reference geography): fingerprinted on the
+# content of the rows they read, so a new file that changes none of them (a complaints return, for the
+# variation funnels) keeps them. Each filter holds at least the rows its builder's SQL reads.
+MART_ROWS: dict[str, str] = {
+    "variation": "dimension = 'overall' AND metric_id NOT LIKE '%per_10k' AND higher_is_better IS NOT NULL",
+    "national_variation": "dimension = 'overall' AND metric_id NOT LIKE '%per_10k' AND higher_is_better IS NOT NULL",
+    "deprivation_gradient": "dimension LIKE 'deprivation_quintile%'",
+}
+
+
 def mart_fingerprint(con: duckdb.DuckDBPyConnection, name: str) -> str:
-    """The fingerprint of what ``marts.<name>`` is built from: the files it reads (``MART_INPUTS``, else every
-    loaded file) and all the marts' code."""
+    """The fingerprint of what ``marts.<name>`` is built from: the files it reads (``MART_INPUTS``), or the
+    rows of ``marts.metric_by_group`` it reads with the reference files (``MART_ROWS``), else every loaded
+    file; and all the marts' code."""
+    code = (*DERIVED_CODE, *SHARED_CODE, *(path for family in FAMILIES for path in family.code))
+    if name in MART_ROWS and table_exists(con, "marts.metric_by_group"):
+        rows, content = con.execute(
+            f"SELECT count(*), sum(hash(m)::HUGEINT) FROM marts.metric_by_group m WHERE {MART_ROWS[name]}"
+        ).fetchone()
+        files = inputs_fingerprint(con, code, sources=(REFERENCE,))
+        return hashlib.sha256(f"{files}\0{rows}\0{content}".encode()).hexdigest()
     if name not in MART_INPUTS:
         return inputs_fingerprint(con)
     sources, reads_comments = MART_INPUTS[name]
     layouts = comment_layouts() if reads_comments else ()
-    code = (*DERIVED_CODE, *SHARED_CODE, *(path for family in FAMILIES for path in family.code))
     return inputs_fingerprint(con, code, sources=(REFERENCE, *sources), layouts=layouts)
 
 
