@@ -64,7 +64,14 @@ def test_young_men_are_the_group_the_survey_does_not_hear(store: duckdb.DuckDBPy
     years = {r["period"] for r in cells}
     assert years == {"2021", "2023"}  # both respondent extracts
     flagged = {(r["period"], r["group_value"]) for r in cells if r["under_represented"]}
-    assert flagged == {(year, YOUNG_MEN) for year in years}
+    # Young men are flagged in both years and are the least heard. The generator also has every 16-24
+    # answer less (0.6 against 0.6-1.0 for older bands), so with 150 respondents a practice young women
+    # are flagged too; no group aged 25 or over is.
+    assert {(year, YOUNG_MEN) for year in years} <= flagged
+    assert all(group.endswith("16-24") for _, group in flagged)
+    for year in years:
+        ratios = {r["group_value"]: r["representation_ratio"] for r in cells if r["period"] == year}
+        assert min(ratios, key=lambda g: ratios[g] if ratios[g] == ratios[g] else 9) == YOUNG_MEN
     for r in cells:
         if r["group_value"] == YOUNG_MEN:
             assert r["ratio_upper_95"] < 0.8 and "single year of age" in r["population_source"]
