@@ -62,11 +62,10 @@ gpps_question_options_disclosure = sql_row_check(
         f"No option share rests on fewer than {MIN_SURVEY_BASE} respondents; unweighted bases below England are "
         f"rounded to {ROUND_TO}; a suppressed option shows no share or base"
     ),
-    failing_rows_sql=f"""SELECT geography_level, geography_code, period, question, option_code, share, unweighted_base
-                         FROM marts.gpps_question_options
-                         WHERE (share IS NOT NULL AND NOT coalesce(unweighted_base >= {MIN_SURVEY_BASE}, FALSE))
-                            OR (geography_level <> 'england' AND unweighted_base % {ROUND_TO} <> 0)
-                            OR (suppressed AND (share IS NOT NULL OR unweighted_base IS NOT NULL
-                                                OR weighted_base IS NOT NULL))""",
+    failing_rows_sql=sql_file(
+        HERE / "gpps_question_options_disclosure_failures.sql",
+        round_to=RULE_NUMBERS["round_to"],
+        min_survey_base=RULE_NUMBERS["min_survey_base"],
+    ),
     blocking=True,
 )
