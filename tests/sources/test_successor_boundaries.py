@@ -168,7 +168,7 @@ def test_a_series_across_the_2022_change_continues_on_todays_boundaries(
     store.execute(
         """CREATE OR REPLACE TABLE ref.gpps_measures AS
            SELECT 'phone_access' AS measure_id, y AS survey_year, 'Easy to get through on the phone' AS wording,
-                  '2017-2023' AS series, TRUE AS stem_confirmed FROM range(2019, 2024) t(y)"""
+                  '2017-2023' AS series, TRUE AS higher_is_better, TRUE AS stem_confirmed FROM range(2019, 2024) t(y)"""
     )
     responses = pd.DataFrame(
         [

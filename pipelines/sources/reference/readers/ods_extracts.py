@@ -78,14 +78,22 @@ def _looks_like_succ(landing_file: LandingFile) -> bool:
     )
 
 
+def _stage_headerless(
+    con: duckdb.DuckDBPyConnection, f: LandingFile, table: str, typed_sql: str
+) -> tuple[int, list]:
+    """Stage an ODS extract without a header (``field_1`` … as many fields as its first row has) into
+    ``table`` and type it with ``typed_sql``. Returns the rows read and the staging notes."""
+    ensure_reference_tables(con)
+    columns = [f"field_{i}" for i in range(1, len(_first_fields(f)) + 1)]
+    rows_read, notes = _stage(con, f, table, columns=columns, header=False)
+    run_sql_file(con, READERS_DIR / typed_sql)
+    return rows_read, notes
+
+
 def load_succ(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     """ODS succ.csv (successor organisations): predecessor, successor, reason, effective date; any later
     fields are not read (nothing here needs them)."""
-    ensure_reference_tables(con)
-    width = len(_first_fields(f))
-    columns = [f"field_{i}" for i in range(1, width + 1)]
-    rows_read, notes = _stage(con, f, "_succ", columns=columns, header=False)
-    run_sql_file(con, READERS_DIR / "successors_typed.sql")
+    rows_read, notes = _stage_headerless(con, f, "_succ", "successors_typed.sql")
     rules = [
         RowRule("predecessor_code_shape", "predecessor_code", f"NOT regexp_full_match(predecessor_code, {quote_literal(ODS_CODE)})",
                 "predecessor is not an ODS code (3-9 capital letters and digits)"),
@@ -109,11 +117,7 @@ def load_succ(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
 
 def load_etr(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCounts:
     """ODS etr.csv (NHS trusts): the epraccur field layout, unquoted, 24+ fields."""
-    ensure_reference_tables(con)
-    width = len(_first_fields(f))
-    columns = [f"field_{i}" for i in range(1, width + 1)]
-    rows_read, notes = _stage(con, f, "_etr", columns=columns, header=False)
-    run_sql_file(con, READERS_DIR / "etr_typed.sql")
+    rows_read, notes = _stage_headerless(con, f, "_etr", "etr_typed.sql")
     rules = [
         RowRule("trust_code_shape", "trust_code", f"NOT regexp_full_match(trust_code, {quote_literal(ETR_TRUST_CODE)})",
                 "trust code is not 3 capital letters or digits"),
