@@ -173,6 +173,7 @@ def test_funnels_place_practices_by_their_own_precision(marts: Path) -> None:
         marts,
         """SELECT unit_code, vs_icb, icb_value FROM marts.variation
            WHERE icb_code = 'QHM' AND period = '2025' AND metric_id = 'phone_access' AND unit_level = 'practice'
+             AND boundaries = 'as_of_period'
            ORDER BY unit_code""",
     )
     codes = [r[0] for r in rows]

@@ -28,6 +28,10 @@ AS_OF_PERIOD = "as_of_period"
 CURRENT = "current"
 BOUNDARIES = (AS_OF_PERIOD, CURRENT)
 PLACED_ROWS_SQL = Path(__file__).with_name("placed_rows.sql")
+# ref.sub_icb_continuity's columns the practice geography reads, with no rows: a store without successor data.
+NO_SUCCESSIONS = """(SELECT NULL::VARCHAR AS code, NULL::VARCHAR AS sub_icb_code, NULL::VARCHAR AS icb_code,
+                            NULL::DATE AS in_force_from, NULL::DATE AS in_force_to, NULL::INTEGER AS steps,
+                            NULL::VARCHAR AS current_sub_icb_code, NULL::VARCHAR AS current_icb_code WHERE FALSE)"""
 
 
 def persist_geography_macros(con: duckdb.DuckDBPyConnection) -> None:
@@ -48,8 +52,10 @@ def ensure_geography_views(con: duckdb.DuckDBPyConnection, boundaries: str = AS_
         trusts = "SELECT trust_code, any_value(icb_code) AS icb_code FROM ref.nhs_trusts GROUP BY 1"
     else:
         trusts = "SELECT NULL::VARCHAR AS trust_code, NULL::VARCHAR AS icb_code WHERE FALSE"
-    if table_exists(con, "ref.practice_geography_versions") and table_exists(con, "ref.sub_icb_continuity"):
-        practices = sql_file(Path(__file__).with_name(f"practice_geo_{boundaries}.sql"))
+    if table_exists(con, "ref.practice_geography_versions"):
+        # Without successor records every code keeps the meaning the practice map gave it.
+        continuity = "ref.sub_icb_continuity" if table_exists(con, "ref.sub_icb_continuity") else NO_SUCCESSIONS
+        practices = sql_file(Path(__file__).with_name(f"practice_geo_{boundaries}.sql"), continuity=continuity)
     else:
         practices = """SELECT NULL::VARCHAR AS practice_code, NULL::VARCHAR AS pcn_code,
                               NULL::VARCHAR AS sub_icb_code, NULL::VARCHAR AS icb_code,

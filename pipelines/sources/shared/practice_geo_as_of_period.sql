@@ -11,7 +11,7 @@ SELECT v.practice_code, v.pcn_code, coalesce(c.sub_icb_code, v.sub_icb_code) AS 
        greatest(v.applies_from, c.in_force_from) AS applies_from,  -- greatest / least skip a NULL (open) end
        least(v.applies_to, c.in_force_to) AS applies_to
 FROM ref.practice_geography_versions v
-LEFT JOIN ref.sub_icb_continuity c ON c.code = v.sub_icb_code
+LEFT JOIN {{continuity}} c ON c.code = v.sub_icb_code
 WHERE (c.code IS NULL OR greatest(v.applies_from, c.in_force_from) IS NULL
        OR least(v.applies_to, c.in_force_to) IS NULL
        OR greatest(v.applies_from, c.in_force_from) < least(v.applies_to, c.in_force_to))

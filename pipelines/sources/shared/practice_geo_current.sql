@@ -6,6 +6,6 @@ SELECT v.practice_code, v.pcn_code, coalesce(c.current_sub_icb_code, v.sub_icb_c
        coalesce(c.current_icb_code, v.icb_code) AS icb_code,
        v.valid_from, v.valid_to, NULL::DATE AS applies_from, NULL::DATE AS applies_to
 FROM ref.practice_geography_versions v
-LEFT JOIN (SELECT DISTINCT code, current_sub_icb_code, current_icb_code FROM ref.sub_icb_continuity) c
+LEFT JOIN (SELECT DISTINCT code, current_sub_icb_code, current_icb_code FROM {{continuity}}) c
   ON c.code = v.sub_icb_code
 WHERE v.applies_to IS NULL

@@ -105,7 +105,8 @@ COMPOSITION_ETHNICITY_BAND = ("q49band", "dv_ethnicityband")  # White, Mixed, As
 def _composition_shares(stem: str, n_options: int, practice: Practice) -> np.ndarray | None:
     """A practice's published (weighted) respondent composition for an age, gender or ethnic-group band stem:
     its own population's, as GPPS weights respondents to the practice list. The planted under-representation
-    of young men is in the respondent extracts, before weighting; ``None`` for any other stem."""
+    of young men is in the respondent extracts, before weighting; ``None`` for any other stem, or when the
+    practice has no registered adults."""
     if stem in COMPOSITION_AGE and n_options == 9:
         # Each band's first year of age (16, 25, 35 … 85); respondents are 16 or over.
         starts = np.array([16, 25, 35, 45, 55, 65, 75, 85])
@@ -124,7 +125,9 @@ def _composition_shares(stem: str, n_options: int, practice: Practice) -> np.nda
         shares = np.array([bands.get(b, 0.0) for b in ("White", "Mixed", "Asian", "Black", "Other")])
     else:
         return None
-    return shares / shares.sum()
+    total = shares.sum()
+    # A practice with no registered adults (a real list of 0 or 1 patients) has no composition to weight to.
+    return shares / total if total > 0 else None
 
 
 class _Question:
