@@ -54,8 +54,12 @@ def ensure_geography_views(con: duckdb.DuckDBPyConnection, boundaries: str = AS_
         trusts = "SELECT NULL::VARCHAR AS trust_code, NULL::VARCHAR AS icb_code WHERE FALSE"
     if table_exists(con, "ref.practice_geography_versions"):
         # Without successor records every code keeps the meaning the practice map gave it.
-        continuity = "ref.sub_icb_continuity" if table_exists(con, "ref.sub_icb_continuity") else NO_SUCCESSIONS
-        practices = sql_file(Path(__file__).with_name(f"practice_geo_{boundaries}.sql"), continuity=continuity)
+        continuity = (
+            "ref.sub_icb_continuity" if table_exists(con, "ref.sub_icb_continuity") else NO_SUCCESSIONS
+        )
+        practices = sql_file(
+            Path(__file__).with_name(f"practice_geo_{boundaries}.sql"), continuity=continuity
+        )
     else:
         practices = """SELECT NULL::VARCHAR AS practice_code, NULL::VARCHAR AS pcn_code,
                               NULL::VARCHAR AS sub_icb_code, NULL::VARCHAR AS icb_code,
