@@ -27,9 +27,11 @@ from pipelines.marts.change_over_time import (
 )
 from pipelines.marts.estimates import (
     FAMILIES,
+    MART_ROWS,
     Family,
     family_fingerprint,
     metric_estimates,
+    reference_and_marts_code,
 )
 from pipelines.marts.labels import england_icbs
 from pipelines.marts.metric_by_group import finalise_estimates
@@ -320,18 +322,56 @@ def build_variation(con: duckdb.DuckDBPyConnection) -> int:
     The ICB value is the published one (the GPPS ICS file) or else the funnel average of the ICB's units; the
     England value is the published one (the national file) or else the funnel average of every unit of that
     level loaded, saying whether those cover England (``england_value_basis``). Once on each boundaries
-    (``boundaries``): the areas of the time, and today's (sources/shared/geography.py)."""
+    (``boundaries``): the areas of the time, and today's (sources/shared/geography.py).
+
+    Every funnel, ICB value and range is of one ``source``, so only the sources whose ``metric_by_group`` rows
+    changed (``source_fingerprints``) are built again: a complaints return leaves every GPPS funnel as it is.
+    """
+    fingerprints = source_fingerprints(con, "variation")
+    whole = not table_exists(con, "marts.variation") or (
+        list(table_columns(con, "marts.variation")) != contract("marts.variation").column_names
+    )
+    changed = sorted(
+        s for s, f in fingerprints.items() if whole or not is_current(con, f"marts.variation:{s}", f)
+    )
+    gone = [] if whole else [
+        s for (s,) in con.execute("SELECT DISTINCT source FROM marts.variation").fetchall() if s not in fingerprints
+    ]  # fmt: skip
     frames = []
     for boundaries in BOUNDARIES:
         ensure_geography_views(con, boundaries)
-        frames.append(_variation_on(con, boundaries))
+        frames.append(_variation_on(con, boundaries, changed))
     ensure_geography_views(con)  # the connection's _practice_geo back on the boundaries of the time
-    return write_mart(con, "variation", pd.concat(frames, ignore_index=True))
+    frame = pd.concat(frames, ignore_index=True)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if whole:
+            write_mart(con, "variation", frame)
+        elif changed or gone:
+            replace_mart_rows(con, "variation", frame, "source", [*changed, *gone])
+        for source in changed:
+            record_build(con, f"marts.variation:{source}", fingerprints[source])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return row_count(con, "marts.variation")
 
 
-def _variation_on(con: duckdb.DuckDBPyConnection, boundaries: str) -> pd.DataFrame:
-    """The rows of ``marts.variation`` on ``boundaries`` (``_practice_geo`` made on them)."""
-    u = con.execute(_sql("variation_units.sql"), {"boundaries": boundaries}).df()
+def source_fingerprints(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
+    """Per ``source``, the fingerprint of the ``marts.metric_by_group`` rows ``marts.<name>`` reads
+    (``MART_ROWS``) with the reference files and the marts' code."""
+    rows = con.execute(
+        f"""SELECT source, count(*), sum(hash(m)::HUGEINT) FROM marts.metric_by_group m
+            WHERE {MART_ROWS[name]} GROUP BY source"""
+    ).fetchall()
+    files = reference_and_marts_code(con)
+    return {source: f"{files}|{n}|{content}" for source, n, content in rows}
+
+
+def _variation_on(con: duckdb.DuckDBPyConnection, boundaries: str, sources: list[str]) -> pd.DataFrame:
+    """The rows of ``marts.variation`` of ``sources`` on ``boundaries`` (``_practice_geo`` made on them)."""
+    u = con.execute(_sql("variation_units.sql"), {"boundaries": boundaries, "sources": sources}).df()
     in_icb = ["icb_code", "period", "metric_id", "source", "unit_level"]
     in_england = ["period", "metric_id", "source", "unit_level"]
     x = u["value"].clip(0, 1) * u["n_eff"]

@@ -1,6 +1,7 @@
 -- Share of substantive comments that are negative, per channel, geography and group.
 -- _comment_negative (comment_id, is_negative) comes from the text stage's sentiment, or the source rating.
--- Counted with GROUPING SETS (one per geography level × dimension) in one pass over one row per comment.
+-- Comments are first counted per combination of every column a cell is cut by (far fewer rows than comments),
+-- then those counts summed with GROUPING SETS, one per geography level × dimension.
 WITH c AS (
     SELECT c.comment_id, c.channel, year(c.comment_date) AS y, c.sub_icb_code, c.icb_code, n.is_negative,
            'E92000001' AS england,
@@ -14,6 +15,10 @@ WITH c AS (
     JOIN _comment_negative n USING (comment_id)
     LEFT JOIN ref.practice_deprivation d ON d.practice_code = c.practice_code
     WHERE c.is_substantive AND c.comment_date > DATE '1900-01-01'
+), combos AS (
+    SELECT channel, y, sub_icb_code, icb_code, england, overall, age_band, sex, ethnicity_band, ethnicity,
+           disability, deprivation_quintile, count(*) FILTER (is_negative) AS negative, count(*) AS comments
+    FROM c GROUP BY ALL
 ), cells AS (
     SELECT channel, y,
            CASE 0 WHEN GROUPING(england) THEN 'england' WHEN GROUPING(icb_code) THEN 'icb' ELSE 'sub_icb' END AS geography_level,
@@ -23,8 +28,8 @@ WITH c AS (
                   WHEN GROUPING(ethnicity) THEN 'ethnicity' WHEN GROUPING(disability) THEN 'disability'
                   ELSE 'deprivation_quintile' END AS dimension,
            coalesce(overall, age_band, sex, ethnicity_band, ethnicity, disability, deprivation_quintile) AS group_value,
-           count(*) FILTER (is_negative) AS negative, count(*) AS comments
-    FROM c
+           CAST(sum(negative) AS BIGINT) AS negative, CAST(sum(comments) AS BIGINT) AS comments
+    FROM combos
     GROUP BY GROUPING SETS (
         (channel, y, england, overall), (channel, y, england, age_band), (channel, y, england, sex),
         (channel, y, england, ethnicity_band), (channel, y, england, ethnicity), (channel, y, england, disability),

@@ -237,16 +237,27 @@ MART_ROWS: dict[str, str] = {
 }
 
 
+def marts_code() -> tuple[Path, ...]:
+    """Every file of code a mart is built with."""
+    return (*DERIVED_CODE, *SHARED_CODE, *(path for family in FAMILIES for path in family.code))
+
+
+def reference_and_marts_code(con: duckdb.DuckDBPyConnection) -> str:
+    """The fingerprint of the reference files and the marts' code: what a mart built from ``MART_ROWS`` reads
+    besides those rows."""
+    return inputs_fingerprint(con, marts_code(), sources=(REFERENCE,))
+
+
 def mart_fingerprint(con: duckdb.DuckDBPyConnection, name: str) -> str:
     """The fingerprint of what ``marts.<name>`` is built from: the files it reads (``MART_INPUTS``), or the
     rows of ``marts.metric_by_group`` it reads with the reference files (``MART_ROWS``), else every loaded
     file; and all the marts' code."""
-    code = (*DERIVED_CODE, *SHARED_CODE, *(path for family in FAMILIES for path in family.code))
+    code = marts_code()
     if name in MART_ROWS and table_exists(con, "marts.metric_by_group"):
         rows, content = con.execute(
             f"SELECT count(*), sum(hash(m)::HUGEINT) FROM marts.metric_by_group m WHERE {MART_ROWS[name]}"
         ).fetchone()
-        files = inputs_fingerprint(con, code, sources=(REFERENCE,))
+        files = reference_and_marts_code(con)
         return hashlib.sha256(f"{files}\0{rows}\0{content}".encode()).hexdigest()
     if name not in MART_INPUTS:
         return inputs_fingerprint(con)

@@ -1,6 +1,7 @@
 -- Share of each group's substantive comments that touch each framework category (or keyword topic).
--- Counted with GROUPING SETS (one per geography level × dimension) over one row per comment (totals) and one
--- row per comment × category (on theme): memory holds the cells, not comments × dimensions × levels.
+-- Comments (totals) and comment × category rows (on theme) are first counted per combination of the columns a
+-- cell is cut by, then summed with GROUPING SETS (one per geography level × dimension): memory holds the
+-- combinations and the cells, not comments × dimensions × levels.
 WITH c AS (
     SELECT c.comment_id, c.sub_icb_code, c.icb_code, year(c.comment_date) AS y,
            'All' AS overall, coalesce(c.age_band, 'Not stated') AS age_band, coalesce(c.sex, 'Not stated') AS sex,
@@ -12,14 +13,22 @@ WITH c AS (
 ), themed_comments AS (
     -- A comment counts once per category, however many of its labels fall in it.
     SELECT c.*, t.category FROM c JOIN (SELECT DISTINCT comment_id, category FROM staged.comment_themes) t USING (comment_id)
+), combos AS (
+    SELECT icb_code, sub_icb_code, y, overall, age_band, sex, ethnicity_band, deprivation_quintile,
+           count(*) AS comments
+    FROM c GROUP BY ALL
+), themed_combos AS (
+    SELECT icb_code, sub_icb_code, y, overall, age_band, sex, ethnicity_band, deprivation_quintile, category,
+           count(*) AS on_theme
+    FROM themed_comments GROUP BY ALL
 ), totals AS (
     SELECT icb_code, sub_icb_code, y, GROUPING(icb_code) = 0 AS at_icb,
            CASE 0 WHEN GROUPING(overall) THEN 'overall' WHEN GROUPING(age_band) THEN 'age_band'
                   WHEN GROUPING(sex) THEN 'sex' WHEN GROUPING(ethnicity_band) THEN 'ethnicity_band'
                   ELSE 'deprivation_quintile' END AS dimension,
            coalesce(overall, age_band, sex, ethnicity_band, deprivation_quintile) AS group_value,
-           count(*) AS comments
-    FROM c
+           CAST(sum(comments) AS BIGINT) AS comments
+    FROM combos
     GROUP BY GROUPING SETS (
         (icb_code, y, overall), (icb_code, y, age_band), (icb_code, y, sex), (icb_code, y, ethnicity_band),
         (icb_code, y, deprivation_quintile), (sub_icb_code, y, overall), (sub_icb_code, y, age_band),
@@ -31,8 +40,8 @@ WITH c AS (
                   WHEN GROUPING(sex) THEN 'sex' WHEN GROUPING(ethnicity_band) THEN 'ethnicity_band'
                   ELSE 'deprivation_quintile' END AS dimension,
            coalesce(overall, age_band, sex, ethnicity_band, deprivation_quintile) AS group_value,
-           category, count(*) AS on_theme
-    FROM themed_comments
+           category, CAST(sum(on_theme) AS BIGINT) AS on_theme
+    FROM themed_combos
     GROUP BY GROUPING SETS (
         (icb_code, y, overall, category), (icb_code, y, age_band, category), (icb_code, y, sex, category),
         (icb_code, y, ethnicity_band, category), (icb_code, y, deprivation_quintile, category),

@@ -4,7 +4,8 @@
 -- (sources/shared/geography.sql), with the published ICB and England values of the same source. On $boundaries:
 -- the sub-ICB rows and ICB values of those boundaries, and _practice_geo made on them (a practice row is the same
 -- on both; on today's boundaries it is compared within its ICB of today).
--- Needs the temp view _practice_geo (sources/shared/geography.py).
+-- Only the units of the sources in $sources (those whose rows changed). Needs the temp view _practice_geo
+-- (sources/shared/geography.py).
 WITH units AS (
     SELECT m.geography_level AS unit_level, m.geography_code AS unit_code, m.period, m.period_start, m.metric_id,
            m.source, m.value, m.unweighted_n, m.n_eff, m.higher_is_better
@@ -12,7 +13,7 @@ WITH units AS (
     WHERE m.dimension = 'overall' AND m.geography_level IN ('practice', 'sub_icb') AND NOT m.suppressed
       AND (m.geography_level = 'practice' OR m.boundaries = $boundaries)
       AND m.value IS NOT NULL AND m.n_eff > 0 AND m.metric_id NOT LIKE '%per_10k'
-      AND m.higher_is_better IS NOT NULL
+      AND m.higher_is_better IS NOT NULL AND list_contains($sources, m.source)
 ), sub_icb_placed AS (
     -- A sub-ICB location is in the ICB most of its practices were in on the date.
     SELECT unit_code, period_start, arg_max(icb_code, practices) AS icb_code

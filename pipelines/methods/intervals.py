@@ -150,15 +150,22 @@ def byar_interval(x: ArrayLike, conf: float = 0.95) -> tuple[FloatArray | float,
     alpha = 1 - c
     small = x_ < 10
     with np.errstate(divide="ignore", invalid="ignore"):
-        # chi2 with 0 degrees of freedom is undefined in scipy; the x = 0 lower limit is 0.
-        exact_lo = np.where(x_ > 0, _st.chi2.ppf(alpha / 2, 2 * np.where(x_ > 0, x_, 1)) / 2, 0.0)
-        exact_hi = _st.chi2.ppf(1 - alpha / 2, 2 * x_ + 2) / 2
-        byar_lo = np.asarray(byars_lower(np.where(small, 10.0, x_), c))
-        byar_hi = np.asarray(byars_upper(x_, c))
-    lower = np.where(small, exact_lo, byar_lo)
-    upper = np.where(small, exact_hi, byar_hi)
-    nan = np.isnan(x_)
-    return _out(np.where(nan, np.nan, lower)), _out(np.where(nan, np.nan, upper))
+        lower = np.atleast_1d(np.asarray(byars_lower(np.where(small, 10.0, x_), c), dtype=float))
+        upper = np.atleast_1d(np.asarray(byars_upper(x_, c), dtype=float))
+    # The exact limits only where they are used, once per distinct count: chi2.ppf is slow, and a national
+    # mart holds hundreds of thousands of counts of which only a handful of values are below 10.
+    flat_small = np.atleast_1d(small)
+    counts, where = np.unique(np.atleast_1d(x_)[flat_small], return_inverse=True)
+    # chi2 with 0 degrees of freedom is undefined in scipy; the x = 0 lower limit is 0.
+    exact_lo = np.where(counts > 0, _st.chi2.ppf(alpha / 2, 2 * np.where(counts > 0, counts, 1)) / 2, 0.0)
+    exact_hi = _st.chi2.ppf(1 - alpha / 2, 2 * counts + 2) / 2
+    lower[flat_small], upper[flat_small] = exact_lo[where], exact_hi[where]
+    nan = np.atleast_1d(np.isnan(x_))
+    lower, upper = (
+        np.where(nan, np.nan, lower).reshape(x_.shape),
+        np.where(nan, np.nan, upper).reshape(x_.shape),
+    )
+    return _out(lower), _out(upper)
 
 
 def rate_interval(

@@ -192,3 +192,52 @@ def test_every_file_a_family_names_as_its_code_exists() -> None:
     assert not missing
     rows = [source for f in FAMILIES for source in f.row_sources]
     assert len(rows) == len(set(rows)), "two families write the same source's rows"
+
+
+def variation_rows(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    frame = con.execute("SELECT * FROM marts.variation").df()
+    keys = ["source", "boundaries", "icb_code", "unit_level", "unit_code", "period", "metric_id"]
+    return frame.sort_values(keys, kind="mergesort").reset_index(drop=True)
+
+
+def test_variation_builds_again_only_the_sources_whose_rows_changed(
+    store: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A changed practice or sub-ICB value of one source re-funnels that source alone; every other source's
+    funnels are kept row for row, and the table is what a build from scratch makes."""
+    warehouse = store["tmp"] / "variation.duckdb"
+    shutil.copy(store["warehouse"], warehouse)
+    asked: list[list[str]] = []
+    variation_on = build._variation_on
+
+    def spy(con: duckdb.DuckDBPyConnection, boundaries: str, sources: list[str]) -> pd.DataFrame:
+        asked.append(list(sources))
+        return variation_on(con, boundaries, sources)
+
+    monkeypatch.setattr(build, "_variation_on", spy)
+    with open_store(warehouse) as con:
+        build.build_variation(con)  # brings every source's recorded fingerprint up to date
+        before = variation_rows(con)
+        sources = set(before["source"])
+        assert "gpps_published" in sources and len(sources) > 1, sources
+        changed = sorted(sources - {"gpps_published"})[0]
+        asked.clear()
+        con.execute(
+            f"""UPDATE marts.metric_by_group SET value = value * 0.5
+                WHERE source = '{changed}' AND dimension = 'overall' AND geography_level IN ('practice', 'sub_icb')"""
+        )
+        build.build_variation(con)
+        assert asked == [[changed], [changed]], (
+            "only the changed source is funnelled again, on both boundaries"
+        )
+        after = variation_rows(con)
+        pd.testing.assert_frame_equal(
+            after[after["source"] != changed].reset_index(drop=True),
+            before[before["source"] != changed].reset_index(drop=True),
+            check_exact=True,
+        )
+        halved = after.loc[after["source"] == changed, "value"].to_numpy()
+        assert halved == pytest.approx(before.loc[before["source"] == changed, "value"].to_numpy() * 0.5)
+        con.execute("DROP TABLE marts.variation")
+        build.build_variation(con)
+        pd.testing.assert_frame_equal(variation_rows(con), after, rtol=1e-9)

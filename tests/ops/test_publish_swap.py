@@ -146,3 +146,67 @@ def test_a_failed_publish_leaves_the_previous_file(
     with pytest.raises(OSError, match="disk full"):
         publish_store(working, published)
     assert versions(published) == {1}
+
+
+def storage_version(published: Path) -> str:
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{published}' AS p (READ_ONLY)")
+        return con.execute(
+            "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = 'p'"
+        ).fetchone()[0]
+
+
+def test_a_republish_writes_again_only_the_tables_that_changed(tmp_path: Path) -> None:
+    """A refresh that changed one mart rewrites that mart's copy and Parquet file, keeps the others exactly, and
+    the file stays readable by older clients however many times it is republished."""
+    working, published, parquet = tmp_path / "chorus.duckdb", tmp_path / "published.duckdb", tmp_path / "pq"
+    make_working_store(working, version=1)
+    publish_store(working, published, parquet)
+    mart, ref = parquet / "marts.metric_by_group.parquet", parquet / "ref.gp_practices.parquet"
+    ref_written, mart_written = ref.stat().st_mtime_ns, mart.stat().st_mtime_ns
+    with duckdb.connect(str(working)) as con:
+        con.execute("UPDATE marts.metric_by_group SET version = 2 WHERE id = 7")
+    publish_store(working, published, parquet)
+    assert ref.stat().st_mtime_ns == ref_written, "an unchanged table's Parquet file is kept"
+    assert mart.stat().st_mtime_ns != mart_written, "the changed table's Parquet file is written again"
+    assert versions(published) == {1, 2}
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM ref.gp_practices").fetchone() == (3,)
+        assert con.execute("SELECT version FROM marts.metric_by_group WHERE id = 7").fetchone() == (2,)
+        comment = con.execute(
+            "SELECT comment FROM duckdb_tables() WHERE table_name = 'gp_practices'"
+        ).fetchone()
+    assert comment == (contract("ref.gp_practices").description,)
+    assert storage_version(published).startswith("v1.")
+
+
+def test_a_table_no_longer_published_leaves_the_republished_file(tmp_path: Path) -> None:
+    working, published = tmp_path / "chorus.duckdb", tmp_path / "published.duckdb"
+    make_working_store(working, version=1)
+    publish_store(working, published)
+    with duckdb.connect(str(working)) as con:
+        con.execute("DROP TABLE ref.gp_practices")
+    publish_store(working, published)
+    with duckdb.connect(str(published), read_only=True) as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert tables == {"metric_by_group"}
+
+
+def test_republishing_a_changing_mart_does_not_grow_the_file_without_bound(tmp_path: Path) -> None:
+    """Each republish drops and writes the changed table inside a copy of the last file; the space of the
+    dropped copy is reused, so ten refreshes leave a file about the size of one."""
+    working, published = tmp_path / "chorus.duckdb", tmp_path / "published.duckdb"
+    with duckdb.connect(str(working)) as con:
+        con.execute("CREATE SCHEMA marts")
+    sizes = []
+    for version in range(10):
+        with duckdb.connect(str(working)) as con:
+            con.execute(
+                "CREATE OR REPLACE TABLE marts.metric_by_group AS "
+                "SELECT range AS id, ? AS version, md5(range::VARCHAR || ?) AS filler FROM range(200000)",
+                [version, version],
+            )
+        publish_store(working, published)
+        sizes.append(published.stat().st_size)
+    assert versions(published) == {9}
+    assert sizes[-1] <= 2.5 * sizes[0], sizes
