@@ -34,6 +34,8 @@ from pipelines.sources.shared.geography import AS_OF_PERIOD, BOUNDARIES, CURRENT
 HERE = Path(__file__).parent
 PIPELINES = HERE.parent
 REFERENCE = "reference"
+# The numerators' age bands of marts.standardised_rates (package data, so a change to it rebuilds the mart).
+AGE_BANDS_CSV = HERE / "standardisation_age_bands.csv"
 # The GPPS catalogue's data: which questions are measures, their options, polarity and wording (it is package
 # data, not a loaded file, so a change to it must rebuild what is built from it).
 GPPS_CATALOGUE: tuple[Path, ...] = tuple(
@@ -224,6 +226,8 @@ MART_INPUTS: dict[str, tuple[tuple[str, ...], bool]] = {
     "triangulation": (("gpps",), True),
     "representation": (("gpps",), True),
     "gpps_question_options": (("gpps",), False),
+    # Complaints returns and comments per registered population (marts.standardised_rates).
+    "standardised_rates": (("complaints",), True),
 }
 
 
@@ -241,7 +245,12 @@ def mart_fingerprint(con: duckdb.DuckDBPyConnection, name: str) -> str:
     """The fingerprint of what ``marts.<name>`` is built from: the files it reads (``MART_INPUTS``), or the
     rows of ``marts.metric_by_group`` it reads with the reference files (``MART_ROWS``), else every loaded
     file; and all the marts' code."""
-    code = (*DERIVED_CODE, *SHARED_CODE, *(path for family in FAMILIES for path in family.code))
+    code = (
+        *DERIVED_CODE,
+        *SHARED_CODE,
+        *(path for family in FAMILIES for path in family.code),
+        AGE_BANDS_CSV,
+    )
     if name in MART_ROWS and table_exists(con, "marts.metric_by_group"):
         rows, content = con.execute(
             f"SELECT count(*), sum(hash(m)::HUGEINT) FROM marts.metric_by_group m WHERE {MART_ROWS[name]}"
