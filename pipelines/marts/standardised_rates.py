@@ -301,7 +301,7 @@ def _figures(
     u["age_known_share"] = np.where(u["suppressed"], np.nan, np.round(share, 1))
     u = _with_dsr(u, bands, standard)
     u = _with_isr(u, bands, reference)
-    u = _with_funnels(u)
+    u = _with_funnels(u, _pooled(u, bands, standard))
     u["measure_name"] = u["measure"].map({k: m.name for k, m in MEASURES.items()})
     u["source"] = u["measure"].map({k: m.source for k, m in MEASURES.items()})
     u["higher_is_better"] = (
@@ -344,10 +344,7 @@ def _with_dsr(u: pd.DataFrame, bands: pd.DataFrame, standard: pd.DataFrame) -> p
     if not go.any():
         return u
     rows = u.loc[go, ["row_id", "observed", "known"]]
-    data = bands.merge(rows, on="row_id").merge(
-        standard.assign(measure=standard["band_set"].map({m.band_set: k for k, m in MEASURES.items()})),
-        on=["measure", "age_band"],
-    )
+    data = bands.merge(rows, on="row_id").merge(_standard_by_measure(standard), on=["measure", "age_band"])
     data["x"] = data["known_events"] / data["known"] * data["observed"]
     dsr = calculate_dsr(data, x="x", n="person_years", stdpop="esp", by=["row_id"], multiplier=MULTIPLIER,
                         confidence=(0.95, 0.998))  # fmt: skip
@@ -384,44 +381,63 @@ def _with_isr(u: pd.DataFrame, bands: pd.DataFrame, reference: pd.DataFrame) -> 
     return u
 
 
-def _with_funnels(u: pd.DataFrame) -> pd.DataFrame:
-    """PHE funnel positions against every unit of the same level, measure and period (its pooled average), on the
-    crude rate, the DSR and the ISR, each with its judgement at 99.8% given the measure's polarity."""
-    group = (u["geography_level"] + "|" + u["measure"] + "|" + u["period"]).to_numpy(dtype=object)
+def _pooled(u: pd.DataFrame, bands: pd.DataFrame, standard: pd.DataFrame) -> pd.DataFrame:
+    """Per measure and period, the funnels' centre: the crude rate and the DSR of every practice with a registered
+    population pooled (England's when every ICB is loaded), from their total rounded to 5. Withheld practices count
+    in it: a centre of the published units alone would leave out exactly the practices with few events."""
+    keys = ["measure", "period"]
+    practices = u[(u["geography_level"] == "practice") & (u["person_years"] > 0)]
+    totals = practices.groupby(keys)[["events", "known", "person_years"]].sum()
+    totals["rounded"] = round_to_base(totals["events"].to_numpy(dtype=float))
+    totals["crude_funnel_baseline"] = totals["rounded"] / totals["person_years"] * MULTIPLIER
+    pooled = bands[bands["row_id"].isin(practices["row_id"])]
+    pooled = pooled.groupby([*keys, "age_band"])[["known_events", "person_years"]].sum().reset_index()
+    by_age = {k for k, m in MEASURES.items() if m.no_dsr_reason is None}
+    pooled = pooled[pooled["measure"].isin(by_age)].merge(totals[["rounded", "known"]].reset_index(), on=keys)
+    pooled = pooled[(pooled["known"] > 0) & (pooled["person_years"] > 0)]
+    totals["dsr_funnel_baseline"] = np.nan
+    if not pooled.empty:
+        data = pooled.merge(_standard_by_measure(standard), on=["measure", "age_band"])
+        data["x"] = data["known_events"] / data["known"] * data["rounded"]
+        dsr = calculate_dsr(data, x="x", n="person_years", stdpop="esp", by=keys, multiplier=MULTIPLIER)
+        totals["dsr_funnel_baseline"] = dsr.set_index(keys)["value"].reindex(totals.index)
+    return totals[["crude_funnel_baseline", "dsr_funnel_baseline"]].reset_index()
+
+
+def _standard_by_measure(standard: pd.DataFrame) -> pd.DataFrame:
+    """The standard population per measure and age band (its band set's share of ESP 2013)."""
+    measure = standard["band_set"].map({m.band_set: k for k, m in MEASURES.items()})
+    return standard.assign(measure=measure)[["measure", "age_band", "esp"]]
+
+
+def _with_funnels(u: pd.DataFrame, pooled: pd.DataFrame) -> pd.DataFrame:
+    """PHE funnel positions (assign_funnel_significance) of the crude rate, the DSR and the ISR, each against the
+    pooled value of every practice loaded (``_pooled``; 1 for the ISR, whose reference is those practices), with
+    its judgement at 99.8% given the measure's polarity.
+
+    Each is PHE's test on the unit's observed count: High (0.001) where the count's 99.8% Byar / exact lower
+    limit is above the count the centre implies (the crude centre × person-years; the DSR centre × the DSR's
+    implied population, multiplier × observed / DSR, as PHE's DSR funnels; the expected count), so every one is
+    the ratio funnel of ``observed`` on that count."""
+    u = u.merge(pooled, on=["measure", "period"], how="left")
     observed = u["observed"].to_numpy(dtype=float)
-    py = u["person_years"].to_numpy(dtype=float)
+    published = ~u["suppressed"].to_numpy()
+    dsr = u["dsr"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centre_counts = {
+            "crude": u["crude_funnel_baseline"].to_numpy(dtype=float)
+            * u["person_years"].to_numpy(dtype=float)
+            / MULTIPLIER,
+            "dsr": u["dsr_funnel_baseline"].to_numpy(dtype=float) / dsr * observed,
+            "isr": u["expected"].to_numpy(dtype=float),
+        }
     polarity = u["measure"].map({k: m.higher_is_better for k, m in MEASURES.items()}).to_numpy(dtype=object)
-    for name in ("crude", "dsr", "isr"):
+    for name, expected in centre_counts.items():
         u[f"{name}_funnel"] = None
         u[f"{name}_judgement"] = None
-    u["crude_funnel_baseline"] = np.nan
-    u["dsr_funnel_baseline"] = np.nan
-
-    crude = ~u["suppressed"].to_numpy() & (py > 0)
-    if crude.any():
-        sig = assign_funnel_significance("rate", observed[crude], py[crude], u["crude_rate"].to_numpy()[crude],
-                                         rate_type="crude", multiplier=MULTIPLIER, groups=group[crude])  # fmt: skip
-        u.loc[crude, "crude_funnel"] = sig
-        u.loc[crude, "crude_judgement"] = funnel_judgement(sig, polarity[crude])
-        frame = pd.DataFrame({"g": group[crude], "o": observed[crude], "p": py[crude]})
-        sums = frame.groupby("g")[["o", "p"]].transform("sum")
-        u.loc[crude, "crude_funnel_baseline"] = (sums["o"] / sums["p"] * MULTIPLIER).to_numpy()
-    dsr_values = u["dsr"].to_numpy(dtype=float)
-    dsr = ~np.isnan(dsr_values)
-    if dsr.any():
-        sig = assign_funnel_significance("rate", observed[dsr], None, dsr_values[dsr], rate_type="dsr",
-                                         multiplier=MULTIPLIER, groups=group[dsr])  # fmt: skip
-        u.loc[dsr, "dsr_funnel"] = sig
-        u.loc[dsr, "dsr_judgement"] = funnel_judgement(sig, polarity[dsr])
-        frame = pd.DataFrame(
-            {"g": group[dsr], "o": observed[dsr], "p": MULTIPLIER * observed[dsr] / dsr_values[dsr]}
-        )
-        sums = frame.groupby("g")[["o", "p"]].transform("sum")
-        u.loc[dsr, "dsr_funnel_baseline"] = (sums["o"] / sums["p"] * MULTIPLIER).to_numpy()
-    expected = u["expected"].to_numpy(dtype=float)
-    isr = ~u["suppressed"].to_numpy() & (expected > 0)
-    if isr.any():
-        sig = assign_funnel_significance("ratio", observed[isr], expected[isr], groups=group[isr])
-        u.loc[isr, "isr_funnel"] = sig
-        u.loc[isr, "isr_judgement"] = funnel_judgement(sig, polarity[isr])
+        rows = published & (expected > 0)
+        if rows.any():
+            sig = assign_funnel_significance("ratio", observed[rows], expected[rows])
+            u.loc[rows, f"{name}_funnel"] = sig
+            u.loc[rows, f"{name}_judgement"] = funnel_judgement(sig, polarity[rows])
     return u
