@@ -276,6 +276,8 @@ def build_standardised_rates(con: duckdb.DuckDBPyConnection) -> int:
     """``marts.standardised_rates`` (:func:`standardised_rates`): an empty table of the contract's columns when
     neither complaints returns nor comments are loaded."""
     frame = standardised_rates(con)
+    extract = pd.to_datetime(frame["population_extract"])  # a date, not the timestamp pandas makes of it
+    frame["population_extract"] = extract.dt.date.astype(object).where(extract.notna(), None)
     return write_mart(con, "standardised_rates", frame[mart_columns("standardised_rates")])
 
 

@@ -284,6 +284,22 @@ def test_a_count_of_one_to_nine_takes_every_figure_with_it(tmp_path: Path) -> No
         round_to="5",
     )
     assert con.execute(failures).fetchall() == []
+    # Nor does the publish audit, which attacks the table as a reader would, until a row's limits rest on the
+    # true count (12) instead of the published one (10): inverting them gives 12 back, and the audit says so.
+    from pipelines.publish.disclosure_audit import audit_disclosure
+
+    assert audit_disclosure(con) == []
+    lower, upper = byar_interval(12.0, 0.95)
+    con.execute(
+        """UPDATE marts.standardised_rates SET crude_lower_95 = ? / person_years * 1000,
+                  crude_upper_95 = ? / person_years * 1000
+           WHERE geography_code = 'X90002' AND geography_level = 'practice'""",
+        [float(lower), float(upper)],
+    )
+    findings = audit_disclosure(con)
+    assert [(f.method, f.recovered) for f in findings] == [
+        ("crude Byar/exact 95% limits inverted", "12 events, published 10")
+    ]
     con.close()
 
 
