@@ -10,5 +10,6 @@ MART_TABLES: tuple[str, ...] = (
     "gpps_question_options",
     "triangulation",
     "spc",
+    "standardised_rates",
     "data_dictionary",
 )

@@ -34,6 +34,8 @@ from pipelines.sources.shared.geography import AS_OF_PERIOD, BOUNDARIES, CURRENT
 HERE = Path(__file__).parent
 PIPELINES = HERE.parent
 REFERENCE = "reference"
+# The numerators' age bands of marts.standardised_rates (package data, so a change to it rebuilds the mart).
+AGE_BANDS_CSV = HERE / "standardisation_age_bands.csv"
 # The GPPS catalogue's data: which questions are measures, their options, polarity and wording (it is package
 # data, not a loaded file, so a change to it must rebuild what is built from it).
 GPPS_CATALOGUE: tuple[Path, ...] = tuple(
@@ -224,6 +226,8 @@ MART_INPUTS: dict[str, tuple[tuple[str, ...], bool]] = {
     "triangulation": (("gpps",), True),
     "representation": (("gpps",), True),
     "gpps_question_options": (("gpps",), False),
+    # Complaints returns and comments per registered population (marts.standardised_rates).
+    "standardised_rates": (("complaints",), True),
 }
 
 
@@ -239,7 +243,7 @@ MART_ROWS: dict[str, str] = {
 
 def marts_code() -> tuple[Path, ...]:
     """Every file of code a mart is built with."""
-    return (*DERIVED_CODE, *SHARED_CODE, *(path for family in FAMILIES for path in family.code))
+    return (*DERIVED_CODE, *SHARED_CODE, *(path for family in FAMILIES for path in family.code), AGE_BANDS_CSV)
 
 
 def reference_and_marts_code(con: duckdb.DuckDBPyConnection) -> str:

@@ -471,6 +471,47 @@ def _question_options(con: duckdb.DuckDBPyConnection) -> list[Finding]:
     ]  # fmt: skip
 
 
+STANDARDISED_KEY = ["geography_level", "geography_code", "period", "measure"]
+STANDARDISED_FIGURES = ["observed", "crude_rate", "crude_lower_95", "crude_upper_95", "crude_lower_998",
+                        "crude_upper_998", "dsr", "dsr_lower_95", "dsr_upper_95", "dsr_lower_998", "dsr_upper_998",
+                        "expected", "isr", "isr_lower_95", "isr_upper_95", "isr_lower_998", "isr_upper_998",
+                        "age_known_share"]  # fmt: skip
+
+
+def _standardised_rates(s: pd.DataFrame) -> list[Finding]:
+    """marts.standardised_rates: figures beside a withheld count, counts against the rules, and the crude rate's
+    and the ISR's Byar / exact limits solved for the count they rest on, which must be the published one."""
+    table = "marts.standardised_rates"
+    suppressed = s["suppressed"].fillna(False).astype(bool).to_numpy()
+    figures = [c for c in STANDARDISED_FIGURES if c in s.columns]
+    rows = np.flatnonzero(suppressed)
+    values = (
+        np.column_stack([_floats(s, c)[rows] for c in figures]) if len(rows) else np.empty((0, len(figures)))
+    )
+    shown = np.isfinite(values)
+    found = [(int(rows[r]), 0, Finding(table, _key(s, STANDARDISED_KEY, rows[r]), "figure shown on a suppressed row",
+                                        ", ".join(f"{c}={values[r, i]:g}" for i, c in enumerate(figures) if shown[r, i])))
+             for r in np.flatnonzero(shown.any(axis=1))]  # fmt: skip
+    observed = _floats(s, "observed")
+    with np.errstate(invalid="ignore"):
+        broken = (~suppressed & np.isfinite(observed)
+                  & (((observed > 0) & (observed <= SMALL_MAX)) | (np.mod(observed, ROUNDING) != 0)))  # fmt: skip
+    found += [(int(i), 1, Finding(table, _key(s, STANDARDISED_KEY, i), f"count shown unrounded or 1-{SMALL_MAX}",
+                                  f"observed={observed[i]:g}")) for i in np.flatnonzero(broken)]  # fmt: skip
+    for attack, (level, conf) in enumerate(CONFIDENCE.items(), start=2):
+        for name in ("crude", "isr"):
+            lower, upper = _floats(s, f"{name}_lower_{level}"), _floats(s, f"{name}_upper_{level}")
+            with np.errstate(invalid="ignore", divide="ignore"):
+                bounded = ~suppressed & (lower > 0) & np.isfinite(upper)
+                count = np.full(len(s), np.nan)
+                count[bounded] = invert_poisson_ratio(upper[bounded] / lower[bounded], conf)
+            for i in np.flatnonzero(np.isfinite(count) & (count != observed)):
+                found.append((int(i), attack, Finding(table, _key(s, STANDARDISED_KEY, i),
+                                                      f"{name} Byar/exact {level}% limits inverted",
+                                                      f"{int(count[i])} events, published {observed[i]:g}")))  # fmt: skip
+    return _in_row_order(found)
+
+
 def audit_disclosure(con: duckdb.DuckDBPyConnection) -> list[Finding]:
     """Every way the published marts give back a suppressed or rounded-away count (empty: none found)."""
     tables = _tables(con)
@@ -487,6 +528,8 @@ def audit_disclosure(con: duckdb.DuckDBPyConnection) -> list[Finding]:
         findings += _spc(con, tables)
     if "marts.gpps_question_options" in tables:
         findings += _question_options(con)
+    if "marts.standardised_rates" in tables:
+        findings += _standardised_rates(_read(con, "marts.standardised_rates"))
     return findings
 
 

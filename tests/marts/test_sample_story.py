@@ -3,8 +3,17 @@
 from pathlib import Path
 
 import dagster as dg
+import duckdb
+import pandas as pd
 
 from tests.conftest import query
+
+
+def frame(published: Path, sql: str) -> pd.DataFrame:
+    """A query's rows on the published store, as a frame."""
+    with duckdb.connect(str(published), read_only=True) as con:
+        return con.execute(sql).df()
+
 
 PLANTED_NOT = ("Male", "Female", "White", "Mixed", "Black", "Other", "45-54", "55-64", "65-74", "75-84")
 
@@ -117,3 +126,42 @@ def test_stories_explain_the_gap(sample_published: Path) -> None:
         "SELECT count(*) FROM marts.triangulation WHERE comments < 10 AND example_comments IS NOT NULL",
     )
     assert texts == [(0,)]
+
+
+def test_case_mix_complaints_are_indirectly_standardised_and_comments_directly(
+    sample_published: Path,
+) -> None:
+    """marts.standardised_rates on the sample. KO41 returns count complaints per practice, their ages only in three
+    broad bands: an ISR from each list's ages, no DSR, and the row says why. The generator gives deprived places
+    more complaints per head (pipelines/sources/complaints/sample.py), not older lists: the most deprived location
+    (ZC3, also the youngest lists) stays high once its ages are allowed for, the least deprived (ZB2) low."""
+    complaints = frame(
+        sample_published,
+        """SELECT geography_level, geography_code, period, observed, expected, isr, dsr, dsr_note, isr_reference,
+                  crude_funnel, isr_funnel, isr_judgement, period_kind
+           FROM marts.standardised_rates WHERE measure = 'complaints' AND NOT suppressed""",
+    )
+    assert len(complaints) >= 66 * 4 and set(complaints["period_kind"]) == {"financial_year"}
+    assert complaints["dsr"].isna().all() and complaints["dsr_note"].str.contains("three broad bands").all()
+    assert (complaints["isr"] - complaints["observed"] / complaints["expected"]).abs().max() < 1e-9
+    icb = complaints[complaints["geography_level"] == "icb"]
+    # The reference rates are the loaded practices' own: the ICB as a whole is as expected, up to rounding.
+    assert ((icb["isr"] - 1).abs() < 0.005).all()
+    assert set(icb["isr_reference"]) == {"practices loaded (1 ICB; not all of England)"}
+    latest = complaints[(complaints["geography_level"] == "sub_icb") & (complaints["period"] == "2024-25")]
+    by_code = latest.set_index("geography_code")
+    assert by_code.loc["ZC3", ["crude_funnel", "isr_funnel"]].tolist() == ["High (0.001)", "High (0.001)"]
+    assert by_code.loc["ZC3", "isr_judgement"] == "worse"  # fewer complaints is better
+    assert by_code.loc["ZB2", ["crude_funnel", "isr_funnel"]].tolist() == ["Low (0.001)", "Low (0.001)"]
+
+    comments = frame(
+        sample_published,
+        """SELECT geography_code, observed, crude_rate, dsr, dsr_lower_95, dsr_upper_95, dsr_note, standard_population,
+                  dsr_judgement
+           FROM marts.standardised_rates
+           WHERE measure = 'comments' AND geography_level = 'sub_icb' AND period = '2025'""",
+    )
+    assert len(comments) == 3 and comments["dsr"].notna().all() and comments["dsr_note"].isna().all()
+    assert set(comments["standard_population"]) == {"ESP2013"}
+    assert ((comments["dsr_lower_95"] < comments["dsr"]) & (comments["dsr"] < comments["dsr_upper_95"])).all()
+    assert set(comments["dsr_judgement"]) == {"not compared"}  # more comments is neither better nor worse

@@ -9,7 +9,7 @@ from pipelines.core.fingerprint import FULL_REBUILD_TAG, is_current, record_buil
 from pipelines.core.store import table_exists
 from pipelines.lib.metadata import query_markdown, table_metadata
 from pipelines.lib.resources import ChorusResource
-from pipelines.marts import build, triangulation
+from pipelines.marts import build, standardised_rates, triangulation
 from pipelines.marts.estimates import mart_fingerprint
 from pipelines.marts.spc import build_spc
 
@@ -193,6 +193,24 @@ spc = _mart(
                              any_value(series_variation) AS latest
                       FROM marts.spc GROUP BY ALL ORDER BY special DESC LIMIT 10""",
 )
+standardised = _mart(
+    "standardised_rates",
+    standardised_rates.build_standardised_rates,
+    "Case-mix: complaints (KO41b-style returns) and comments per 1,000 registered patients a year by practice, "
+    "sub-ICB location and ICB: crude rate, directly age-standardised rate (ESP 2013, Dobson limits) where the "
+    "numerator is by age, indirectly standardised ratio against the loaded practices' age-specific rates, and "
+    "PHE funnel positions on the crude and the adjusted values with the measure's polarity. Counts of 1-9 withheld.",
+    [
+        dg.AssetKey(["staged", "complaint_returns"]),
+        dg.AssetKey(["staged", "comment_sentiment"]),
+        dg.AssetKey(["ref", "registered_population"]),
+        dg.AssetKey(["ref", "registered_population_quinary"]),
+        dg.AssetKey(["ref", "practice_geography_versions"]),
+    ],
+    highlights_sql="""SELECT geography_code, period, measure, round(crude_rate, 2) AS crude, round(dsr, 2) AS dsr,
+                             round(isr, 2) AS isr, crude_funnel, isr_funnel FROM marts.standardised_rates
+                      WHERE crude_funnel <> isr_funnel ORDER BY period DESC, measure, geography_code LIMIT 10""",
+)
 data_dictionary = _mart(
     "data_dictionary",
     build.build_data_dictionary,
@@ -206,5 +224,6 @@ data_dictionary = _mart(
         gpps_question_options.key,
         triangulation.key,
         spc.key,
+        standardised.key,
     ],
 )

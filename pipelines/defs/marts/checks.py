@@ -4,6 +4,7 @@ from pathlib import Path
 
 from pipelines.core.sql import sql_file
 from pipelines.lib.asset_checks import sql_row_check
+from pipelines.marts.standardised_rates import MIN_EVENTS as STANDARDISED_MIN_EVENTS
 from pipelines.methods.disclosure import (
     COUNT_SUPPRESS_MAX,
     MIN_COMMENTS_FOR_BREAKDOWN,
@@ -53,6 +54,20 @@ representation_disclosure = sql_row_check(
                          FROM marts.representation
                          WHERE voices BETWEEN 1 AND {COUNT_SUPPRESS_MAX} OR voices % {ROUND_TO} <> 0
                             OR (voices IS NULL AND (share_of_voices IS NOT NULL OR ratio_lower_95 IS NOT NULL))""",
+    blocking=True,
+)
+standardised_rates_disclosure = sql_row_check(
+    asset="marts.standardised_rates",
+    name="disclosure_control",
+    description=(
+        f"No observed count is 1-{STANDARDISED_MIN_EVENTS - 1} or off the nearest {ROUND_TO}; a withheld row shows "
+        "no rate, ratio, interval, expected count or funnel position"
+    ),
+    failing_rows_sql=sql_file(
+        HERE / "standardised_rates_disclosure_failures.sql",
+        min_events=str(STANDARDISED_MIN_EVENTS),
+        round_to=RULE_NUMBERS["round_to"],
+    ),
     blocking=True,
 )
 gpps_question_options_disclosure = sql_row_check(
