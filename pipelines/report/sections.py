@@ -17,7 +17,7 @@ from pipelines.report.data import (
     metric_label,
 )
 from pipelines.report.data import is_missing as _missing
-from pipelines.report.inputs import fill_sentence
+from pipelines.report.inputs import NEEDS, fill_sentence
 from pipelines.report.page import Section, _count, _e, _figure, _pct, _pts, _ratio
 
 TOP_TRIANGULATION = 10
@@ -230,7 +230,11 @@ def section_gradient(d: IcbData) -> Section:
         "is a survey series break (the GP Patient Survey was redesigned in 2024): results either side are "
         "not compared.</p>",
     ]
-    for (source, basis), block in d.gradient.groupby(["source", "quintile_basis"], sort=False, dropna=False):
+    gradient = d.gradient
+    for column in ("quintile_basis", "series"):  # a store from before gradients had them: one of each
+        if column not in gradient:
+            gradient = gradient.assign(**{column: None})
+    for (source, basis), block in gradient.groupby(["source", "quintile_basis"], sort=False, dropna=False):
         parts.append(_gradient_years(d, block, str(source), basis))
     return Section("gradient", "Deprivation gradient", "".join(parts))
 
@@ -334,7 +338,8 @@ def section_representation(d: IcbData) -> Section:
         return Section(
             "representation",
             "Who we are not hearing from",
-            '<p class="empty">No representation figures in the published marts for this ICB.</p>',
+            '<p class="empty">No representation figures in the published marts for this ICB.</p>'
+            f'<p class="fill">{_e(fill_sentence("representation_voices", "who is heard by group", d.loaded))}</p>',
         )
     fig = charts.representation_chart(rep)
     flagged = rep[rep.under_represented.fillna(False).astype(bool)]
@@ -374,7 +379,97 @@ def section_representation(d: IcbData) -> Section:
         parts.append(
             f'<p class="note">Not compared, for want of a population:</p><ul class="note">{items}</ul>'
         )
+    parts.append(_representation_focus(d))
     return Section("representation", "Who we are not hearing from", "".join(parts))
+
+
+# The groups the report looks at one by one, whatever is flagged: (dimension, groups or None for all,
+# heading, what the registry sentence says it would let the reader see).
+REPRESENTATION_FOCUS = (
+    ("ethnicity_band", None, "By ethnic group", "representation by ethnic group"),
+    ("sex_by_age_band", ("Male 16-24", "Male 25-34"), "Young men", "representation of young men"),
+    ("learning_disability", None, "Learning disability", "representation by learning disability"),
+)
+# The population each dimension is compared with, by the inputs (pipelines/report/inputs.py) that give it.
+POPULATION_NEEDS = {
+    "ethnicity_band": "representation_ethnicity",
+    "sex_by_age_band": "representation_age_sex",
+}
+
+
+def _representation_rows(rows: pd.DataFrame) -> str:
+    """One row per channel and group, as published: voices (rounded, '*' when withheld), shares, the ratio
+    with its interval and the flag. Nothing is summed here, so no withheld count can be worked out."""
+    order = {c: i for i, c in enumerate(CHANNEL_NAMES)}
+    rows = rows.assign(_c=rows.channel.map(order).fillna(len(order))).sort_values(["_c", "group_value"])
+    out = []
+    for _, r in rows.iterrows():
+        compared = not _missing(r.population_share)
+        flagged = compared and not _missing(r.under_represented) and bool(r.under_represented)
+        if flagged:
+            flag = '<span class="tag worse">under-represented</span>'
+        elif not compared:
+            flag = '<span class="note">not compared</span>'
+        else:
+            flag = '<span class="note">–</span>'
+        if not compared:
+            ratio = '<span class="note">–</span>'
+        elif _missing(r.representation_ratio):  # withheld: its interval would give it back
+            ratio = _ratio(None)
+        else:
+            ratio = (
+                f"{_ratio(r.representation_ratio)} <span class='ci'>({_ratio(r.ratio_lower_95)} to "
+                f"{_ratio(r.ratio_upper_95)})</span>"
+            )
+        out.append(
+            f'<tr class="{"worse" if flagged else ""}"><td>{_e(CHANNEL_NAMES.get(r.channel, r.channel))}</td>'
+            f"<td>{_e(r.period)}</td><td>{_e(r.group_value)}</td>"
+            f'<td class="num">{_count(r.voices) if not _missing(r.voices) or bool(r.suppressed) else "–"}</td>'
+            f'<td class="num">{_pct(r.share_of_voices) if not _missing(r.voices) or bool(r.suppressed) else "–"}</td>'
+            f'<td class="num">{_pct(r.population_share) if compared else "–"}</td>'
+            f'<td class="num">{ratio}</td><td>{flag}</td></tr>'
+        )
+    return (
+        "<table><tr><th>Channel</th><th>Period</th><th>Group</th><th>Voices</th><th>Share of voices</th>"
+        "<th>Share of population</th><th>Ratio (95% CI)</th><th>Flag</th></tr>" + "".join(out) + "</table>"
+    )
+
+
+def _representation_focus(d: IcbData) -> str:
+    """Ethnic group, young men and learning disability, each shown whether flagged or not; a dimension with
+    no population to compare with says which files would give it."""
+    rep = d.representation
+    parts = []
+    for dimension, groups, heading, purpose in REPRESENTATION_FOCUS:
+        rows = rep[rep.dimension == dimension]
+        if groups is not None:
+            rows = rows[rows.group_value.isin(groups)]
+        parts.append(f"<h3>{_e(heading)}</h3>")
+        if rows.empty:
+            sentence = fill_sentence("representation_voices", purpose, d.loaded)
+            parts.append(
+                f'<p class="empty">No channel\'s voices by this group.</p><p class="fill">{_e(sentence)}</p>'
+            )
+            continue
+        # A table of rows with neither voices nor a population would say nothing the sentence below does not.
+        if (
+            rows.voices.notna().any()
+            or rows.suppressed.fillna(False).astype(bool).any()
+            or rows.population_share.notna().any()
+        ):
+            parts.append(_representation_rows(rows))
+        else:
+            channels = ", ".join(dict.fromkeys(CHANNEL_NAMES.get(c, c) for c in rows.channel))
+            parts.append(f'<p class="note">No voices by this group in any channel ({_e(channels)}).</p>')
+        if rows.population_share.notna().any():
+            continue
+        need = POPULATION_NEEDS.get(dimension)
+        if need and any(name not in d.loaded for name in NEEDS[need]):
+            parts.append(f'<p class="fill">{_e(fill_sentence(need, purpose, d.loaded))}</p>')
+        else:  # the files are loaded (or none exists in the registry): the mart says why
+            reasons = rows.population_missing_reason.dropna().unique()
+            parts.append("".join(f'<p class="fill">Not compared: {_e(reason)}.</p>' for reason in reasons))
+    return "".join(parts)
 
 
 # ---------------------------------------------------------------- triangulation
