@@ -5,6 +5,8 @@ polarity at 99.8%) and ``marts.national_variation`` (England's range, best-to-wo
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pandas as pd
 
 from pipelines.report.data import (
@@ -22,6 +24,7 @@ LEVELS = {"sub_icb": "sub-ICB locations", "practice": "practices"}
 # The polarity-aware judgement against England (marts.variation.vs_england_judgement) and how it is tagged.
 JUDGEMENT_TAGS = {"worse": "worse", "better": "better", "similar": "none"}
 ROWS_SHOWN = 12
+UNITS_LISTED = 100  # units worse than England listed by name (a national ICB can have hundreds)
 ENGLAND_BASIS = {
     "published": "as published",
     "pooled_england": "all ICBs pooled",
@@ -90,7 +93,7 @@ def _basis_note(basis: object) -> str:
     return f'<br><span class="ci">{_e(ENGLAND_BASIS.get(str(basis), str(basis)))}</span>'
 
 
-def _row(d: IcbData, r: pd.Series) -> str:
+def _row(d: IcbData, r: SimpleNamespace) -> str:
     worse, better = int(r.icb_worse), int(r.icb_better)
     tags = (
         (f'<span class="tag worse">{worse} worse</span> ' if worse else "")
@@ -98,7 +101,7 @@ def _row(d: IcbData, r: pd.Series) -> str:
         + f'<span class="note">{int(r.icb_similar)} similar</span>'
     )
     national = ""
-    if not _missing(r.get("units")):
+    if not _missing(getattr(r, "units", None)):
         ratio = "" if _missing(r.best_to_worst_ratio) else f"{float(r.best_to_worst_ratio):.2f}"
         national = (
             f'<td class="num">{_count(r.units)} in {_count(r.icbs)} ICB(s)</td>'
@@ -122,7 +125,8 @@ def _table(d: IcbData, rows: pd.DataFrame) -> str:
         "<th>Against England (99.8%)</th><th>Units compared nationally</th><th>National range</th>"
         "<th>Best-to-worst ratio</th><th>Nationally beyond 99.8%</th><th>England</th></tr>"
     )
-    body = [_row(d, r) for _, r in rows.iterrows()]
+    # Plain records, not rows of a frame: an ICB has a row per measure, level and period.
+    body = [_row(d, SimpleNamespace(**r)) for r in rows.to_dict("records")]
     shown, rest = body[:ROWS_SHOWN], body[ROWS_SHOWN:]
     html = header + "".join(shown) + "</table>"
     if rest:
@@ -131,29 +135,35 @@ def _table(d: IcbData, rows: pd.DataFrame) -> str:
 
 
 def _units_worse(d: IcbData, latest: pd.DataFrame) -> str:
-    """The ICB's sub-ICB locations and practices worse than England at 99.8% in each measure's latest period."""
+    """The ICB's sub-ICB locations and practices worse than England at 99.8% in each measure's latest period:
+    headline measures first, sub-ICB locations before practices, lowest values first; a long list is cut
+    (``marts.variation`` holds every row)."""
     v = d.variation
     keys = ["metric_id", "source", "unit_level", "period"]
     picked = v.merge(latest[keys], on=keys)
     worse = picked[picked.vs_england_judgement.eq("worse")]
     if worse.empty:
         return "<p>None of the ICB's sub-ICB locations or practices is worse than England at 99.8%.</p>"
+    units = worse.drop_duplicates(["unit_level", "unit_code"])
+    counts = ", ".join(f"{int((units.unit_level == level).sum())} {name}" for level, name in LEVELS.items())
+    headline = {m: i for i, m in enumerate(HEADLINE_MEASURES)}
+    worse = worse.assign(_headline=worse.metric_id.map(headline).fillna(len(headline))).sort_values(
+        ["_headline", "metric_id", "unit_level", "value"], ascending=[True, True, False, True]
+    )
+    more = len(worse) - UNITS_LISTED
     rows = "".join(
         f"<tr><td>{_e(LEVELS.get(r.unit_level, r.unit_level))}</td><td>{_e(r.unit_code)}</td>"
         f"<td>{_e(d.unit_names.get(r.unit_code, ''))}</td>"
         f"<td>{_e(metric_label(r.metric_id, d.metric_names.get(r.metric_id)))}</td><td>{_e(r.period)}</td>"
         f'<td class="num">{_pct(r.value)}</td><td class="num">{_pct(r.england_value)}</td>'
         f'<td class="num">{_count(r.unweighted_n)}</td></tr>'
-        for _, r in worse.sort_values(
-            ["unit_level", "metric_id", "value"], ascending=[False, True, True]
-        ).iterrows()
+        for r in (SimpleNamespace(**x) for x in worse.head(UNITS_LISTED).to_dict("records"))
     )
-    units = worse.drop_duplicates(["unit_level", "unit_code"])
-    counts = ", ".join(f"{int((units.unit_level == level).sum())} {name}" for level, name in LEVELS.items())
+    cut = f'<p class="note">{more} more in marts.variation.</p>' if more > 0 else ""
     return (
         f"<details><summary>Worse than England at 99.8% in the latest period: {_e(counts)}</summary>"
         "<table><tr><th>Level</th><th>Code</th><th>Name</th><th>Measure</th><th>Period</th><th>Value</th>"
-        f"<th>England</th><th>Respondents</th></tr>{rows}</table></details>"
+        f"<th>England</th><th>Respondents</th></tr>{rows}</table>{cut}</details>"
     )
 
 

@@ -262,15 +262,15 @@ QUINTILE_BASIS_NAMES = {
 }
 
 
-def _gradient_cell(r: pd.Series, series_break: bool) -> str:
-    tag, text, _ = DIRECTION_TAGS.get(str(r.direction), ("none", str(r.direction), ""))
+def _gradient_cell(r: dict, series_break: bool) -> str:
+    tag, text, _ = DIRECTION_TAGS.get(str(r["direction"]), ("none", str(r["direction"]), ""))
     trend = ""
     if not _missing(r.get("gap_trend")) and not _missing(r.get("previous_period")):
         trend = "<br>" + _gap_trend(r)
     return (
         f'<td class="yr{" brk" if series_break else ""}"><span class="tag {tag}">{_e(text)}</span><br>'
-        f"SII {_pts(r.sii)} <span class='ci'>({_pts(r.sii_lower_95)} to {_pts(r.sii_upper_95)})</span><br>"
-        f"RII {_ratio(r.rii)} <span class='ci'>({_ratio(r.rii_lower_95)} to {_ratio(r.rii_upper_95)})</span>"
+        f"SII {_pts(r['sii'])} <span class='ci'>({_pts(r['sii_lower_95'])} to {_pts(r['sii_upper_95'])})</span><br>"
+        f"RII {_ratio(r['rii'])} <span class='ci'>({_ratio(r['rii_lower_95'])} to {_ratio(r['rii_upper_95'])})</span>"
         f"{trend}</td>"
     )
 
@@ -281,13 +281,10 @@ def _gradient_years(d: IcbData, block: pd.DataFrame, source: str, basis: object)
     periods = block.drop_duplicates("period").sort_values("period_start")
     series = periods.series.fillna("").tolist()
     breaks = {p for i, p in enumerate(periods.period) if i and series[i] != series[i - 1]}
-    latest = latest_gradient(block).set_index("metric_id")
+    # Plain dicts, not rows of a frame: an ICB has a gradient per measure, year, source and basis.
+    latest = {r["metric_id"]: r for r in latest_gradient(block).to_dict("records")}
     order = sorted(
-        latest.index.unique(),
-        key=lambda m: (
-            latest.loc[[m]].direction.iloc[0] != "worse_in_more_deprived",
-            -abs(latest.loc[[m]].sii.iloc[0]),
-        ),
+        latest, key=lambda m: (latest[m]["direction"] != "worse_in_more_deprived", -abs(latest[m]["sii"]))
     )
     head = "".join(
         f'<th class="yr{" brk" if p in breaks else ""}">{_e(p)}'
@@ -295,7 +292,7 @@ def _gradient_years(d: IcbData, block: pd.DataFrame, source: str, basis: object)
         + "</th>"
         for p, s in zip(periods.period, series, strict=True)
     )
-    by_cell = {(r.metric_id, r.period): r for _, r in block.iterrows()}
+    by_cell = {(r["metric_id"], r["period"]): r for r in block.to_dict("records")}
     rows = []
     for metric in order:
         cells = "".join(
@@ -303,7 +300,7 @@ def _gradient_years(d: IcbData, block: pd.DataFrame, source: str, basis: object)
             else f'<td class="yr{" brk" if p in breaks else ""}"><span class="note">–</span></td>'
             for p in periods.period
         )  # fmt: skip
-        worse = latest.loc[[metric]].direction.iloc[0] == "worse_in_more_deprived"
+        worse = latest[metric]["direction"] == "worse_in_more_deprived"
         rows.append(
             f'<tr class="{"worse" if worse else ""}"><td>{_e(metric_label(metric, d.metric_names.get(metric)))}</td>'
             f"{cells}</tr>"
@@ -319,7 +316,7 @@ def _gradient_years(d: IcbData, block: pd.DataFrame, source: str, basis: object)
     return html
 
 
-def _gap_trend(row: pd.Series) -> str:
+def _gap_trend(row: pd.Series | dict) -> str:
     """'widening since 2021' tagged red, 'narrowing' green, else plain text; '–' without a comparison."""
     trend, previous = row.get("gap_trend"), row.get("previous_period")
     if _missing(trend) or _missing(previous):
