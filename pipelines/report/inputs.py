@@ -102,7 +102,7 @@ def _files(names: Iterable[str]) -> str:
             folder, layout = layouts[layout_name]
             if file_title(layout) not in titles:  # the GPPS generations share one title
                 titles.append(file_title(layout))
-        folders.setdefault(folder, []).append(" or ".join(titles))
+        folders.setdefault(folder, []).append(" or ".join(titles))  # an input's layouts are of one source
     return _join([f"{_join(files)} into landing/{folder}/" for folder, files in folders.items()])
 
 
