@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipelines.core.periods import describe
 from pipelines.core.sql import sql_file
+from pipelines.report.inputs import loaded_inputs
 
 HERE = Path(__file__).parent
 # Survey measures shown as dot-and-whisker charts, in order of preference (the first four present).
@@ -122,6 +123,7 @@ def is_missing(value: object) -> bool:
 SOURCE_NAMES: dict[str, str] = {
     "gpps_published": "GP Patient Survey published results",
     "gpps_respondents": "GP Patient Survey respondent-level extract",
+    "gpps_practices": "GP Patient Survey practice results, pooled by practice deprivation",
     "fft": "Friends and Family Test",
     "complaints": "complaints returns and register",
     "comments": "coded comments",
@@ -219,6 +221,43 @@ class IcbData:
     )  # ICB rows changed since their previous period
     trends: pd.DataFrame = field(default_factory=pd.DataFrame)  # ICB overall headline values over the years
     spc: pd.DataFrame = field(default_factory=pd.DataFrame)  # control-chart points of the ICB's organisations
+    # marts.national_variation (every ICB's units against England, per measure and period), the same for
+    # every ICB, and the inputs the store shows were loaded (pipelines/report/inputs.py).
+    national_variation: pd.DataFrame = field(default_factory=pd.DataFrame)
+    loaded: frozenset[str] = frozenset()
+    metric_names: dict[str, str] = field(default_factory=dict)  # metric_id -> the marts' metric_name
+
+
+@dataclass(frozen=True)
+class StoreFacts:
+    """What every ICB's page reads the same from the published store, read once per report run: national
+    variation, the inputs loaded and the metrics' names."""
+
+    national_variation: pd.DataFrame
+    loaded: frozenset[str]
+    metric_names: dict[str, str]
+
+
+def load_store_facts(published_db: Path) -> StoreFacts:
+    """Read the store-wide facts (one query each, however many ICBs the report has)."""
+    with duckdb.connect(str(published_db), read_only=True) as con:
+        tables = _tables(con)
+        national = _df(
+            con,
+            tables,
+            "marts.national_variation",
+            """SELECT * FROM marts.national_variation WHERE boundaries = 'as_of_period'
+               ORDER BY metric_id, source, unit_level, period_end""",
+            [],
+        )
+        names: dict[str, str] = {}
+        if "marts.metric_by_group" in tables:
+            rows = con.execute(
+                "SELECT metric_id, any_value(metric_name) FROM marts.metric_by_group "
+                "WHERE metric_name IS NOT NULL GROUP BY 1"
+            ).fetchall()
+            names = {m: n for m, n in rows if n}
+        return StoreFacts(national, loaded_inputs(con, tables), names)
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -284,8 +323,10 @@ def _unit_names(con: duckdb.DuckDBPyConnection, tables: set[str], icb: str) -> d
     return names
 
 
-def load_icb(published_db: Path, icb: str) -> IcbData:
-    """Read everything the report shows for ``icb`` from the published file (read-only)."""
+def load_icb(published_db: Path, icb: str, facts: StoreFacts | None = None) -> IcbData:
+    """Read everything the report shows for ``icb`` from the published file (read-only). ``facts``: the
+    store-wide facts when the caller read them once for every ICB (read here otherwise)."""
+    facts = facts or load_store_facts(published_db)
     with duckdb.connect(str(published_db), read_only=True) as con:
         tables = _tables(con)
         mbg = "marts.metric_by_group"
@@ -383,6 +424,9 @@ def load_icb(published_db: Path, icb: str) -> IcbData:
             changes=changes,
             trends=trends,
             spc=spc,
+            national_variation=facts.national_variation,
+            loaded=facts.loaded,
+            metric_names=facts.metric_names,
         )
 
 

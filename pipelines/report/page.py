@@ -66,6 +66,12 @@ details summary { cursor:pointer; color:var(--bright); font-size:14px; margin:6p
 footer { max-width:1180px; margin:0 auto; padding:0 24px 32px; font-size:13px; color:var(--grey); }
 .empty { color:var(--grey); font-style:italic; }
 td.quotes { width:40%; }
+h4 { color:var(--dark); margin:14px 0 2px; font-size:15px; }
+p.fill { color:var(--dark); background:#fff7e0; border-left:4px solid var(--yellow); padding:6px 10px; }
+.tag.none { background:var(--pale); color:var(--grey); }
+table.years td.yr, table.years th.yr { font-size:12.5px; line-height:1.35; min-width:120px; }
+table.years td.brk, table.years th.brk { border-left:2px dashed var(--red); }
+.ci { color:var(--grey); font-size:11.5px; white-space:nowrap; }
 """
 
 

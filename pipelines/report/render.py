@@ -5,8 +5,9 @@ no web font. Every value comes from the published marts (already disclosure-cont
 value is shown as '*' with a footnote, and comment text is HTML-escaped.
 
 This module assembles and writes the pages. The page skeleton and the value formatting are in ``page``;
-the sections in ``sections`` (by group, between practices, deprivation, representation, triangulation)
-and ``change_over_time``; the key findings in ``findings``.
+the sections in ``sections`` (by group, between practices, deprivation, representation, triangulation),
+``national`` (against England) and ``change_over_time``; the key findings in ``findings``. A section with
+nothing to show names the files that would fill it (``inputs``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from pathlib import Path
 
 from pipelines.report.change_over_time import section_time
 from pipelines.report.chart_cache import chart_cache
-from pipelines.report.data import IcbData, list_icbs, load_icb
+from pipelines.report.data import IcbData, list_icbs, load_icb, load_store_facts
 from pipelines.report.findings import key_findings
+from pipelines.report.national import section_national
 from pipelines.report.page import Section, _e, _page
 from pipelines.report.sections import (
     section_funnel,
@@ -37,6 +39,7 @@ def build_icb_html(d: IcbData, published_db: Path) -> str:
         Section("findings", "Key findings", key_findings(d)),
         section_groups(d),
         section_funnel(d),
+        section_national(d),
         section_gradient(d),
         section_time(d),
         section_representation(d),
@@ -109,9 +112,10 @@ def render_all_reports(published_db: Path, out_dir: Path) -> list[Path]:
         raise FileNotFoundError(f"no published store at {published_db}")
     written = []
     # Charts drawn from the same figures as last time are not drawn again (most of a report's time).
+    facts = load_store_facts(published_db)  # read once: the same for every ICB
     with chart_cache(out_dir / CHART_CACHE):
         for code in list_icbs(published_db):
-            data = load_icb(published_db, code)
+            data = load_icb(published_db, code, facts)
             path = out_dir / report_filename(code)
             _write_atomic(path, build_icb_html(data, published_db))
             written.append((code, data.icb_name, path))

@@ -11,11 +11,13 @@ from pipelines.report.data import (
     DIMENSIONS,
     GROUP_SIGNIFICANCE,
     NON_GROUPS,
+    SOURCE_NAMES,
     IcbData,
     compare_to_overall,
     metric_label,
 )
 from pipelines.report.data import is_missing as _missing
+from pipelines.report.inputs import NEEDS, fill_sentence
 from pipelines.report.page import Section, _count, _e, _figure, _pct, _pts, _ratio
 
 TOP_TRIANGULATION = 10
@@ -193,43 +195,128 @@ def latest_gradient(gradient: pd.DataFrame) -> pd.DataFrame:
 
 
 def section_gradient(d: IcbData) -> Section:
+    """The deprivation gradient: the latest period's quintile values and SII lines, then every period's SII
+    and RII with intervals, direction and whether the gap widened, measure by measure."""
     g = latest_gradient(d.gradient)
     if g.empty:
+        sentence = fill_sentence("gradient", "the deprivation gradient", d.loaded)
         return Section(
             "gradient",
             "Deprivation gradient",
-            '<p class="empty">No deprivation gradient in the published marts for this ICB.</p>',
+            '<p class="empty">No deprivation gradient in the published marts for this ICB.</p>'
+            f'<p class="fill">{_e(sentence)}</p>',
         )
     fig = charts.gradient_chart(d.quintiles, g)
     worse = g[g.direction == "worse_in_more_deprived"]
     caption = (
         "Dots: each practice deprivation quintile's value with its 95% interval, placed at the midpoint of "
         "its share of respondents. Line: the slope index of inequality (SII), the modelled gap between the "
-        "least and the most deprived end; red when experience is significantly worse in more deprived areas. "
-        "The relative index (RII) is the least deprived end's value divided by the most deprived end's."
+        "least and the most deprived end; red when experience is significantly worse in more deprived areas "
+        "(99.8%). The relative index (RII) is the least deprived end's value divided by the most deprived end's."
     )
     parts = [
         '<p class="lede">Does experience get worse with deprivation? '
-        f"{len(worse)} of {len(g)} measures have a significant gradient against the more deprived.</p>",
+        f"{len(worse)} of {len(g)} measures have a significant gradient against the more deprived in their "
+        "latest period.</p>",
         _figure(fig, "d0", caption, "Deprivation gradient: quintile values and SII lines"),
+        "<h3>Every year</h3>",
+        '<p class="note">SII in percentage points (least minus most deprived end, modelled) with its 95% '
+        "interval, and the RII with its interval. "
+        + "; ".join(
+            f'<span class="tag {tag}">{_e(text)}</span> {_e(meaning)}' for tag, text, meaning in DIRECTION_KEY
+        )
+        + '. <span class="tag worse">widening</span> / <span class="tag better">narrowing</span>: the gap '
+        "changed significantly (99.8%) since the previous comparable period. A dashed red line between years "
+        "is a survey series break (the GP Patient Survey was redesigned in 2024): results either side are "
+        "not compared.</p>",
     ]
-    rows = "".join(
-        f'<tr class="{"worse" if r.direction == "worse_in_more_deprived" else ""}">'
-        f"<td>{_e(metric_label(r.metric_id))}</td><td>{_e(r.period)}</td><td>{_e(r.source)}</td>"
-        f'<td class="num">{_pts(r.sii)}</td><td class="num">{_pts(r.sii_lower_95)} to {_pts(r.sii_upper_95)}</td>'
-        f'<td class="num">{_ratio(r.rii)}</td><td class="num">{_ratio(r.rii_lower_95)} to {_ratio(r.rii_upper_95)}</td>'
-        f"<td>{_e(str(r.direction).replace('_', ' '))}</td><td>{_gap_trend(r)}</td></tr>"
-        for _, r in g.iterrows()
-    )
-    parts.append(
-        "<details open><summary>SII and RII for every measure</summary><table><tr><th>Measure</th><th>Period</th>"
-        "<th>Source</th><th>SII</th><th>95% CI</th><th>RII</th><th>95% CI</th><th>Direction</th>"
-        f"<th>Since previous period</th></tr>{rows}</table></details>"
-    )
+    gradient = d.gradient
+    for column in ("quintile_basis", "series"):  # a store from before gradients had them: one of each
+        if column not in gradient:
+            gradient = gradient.assign(**{column: None})
+    for (source, basis), block in gradient.groupby(["source", "quintile_basis"], sort=False, dropna=False):
+        parts.append(_gradient_years(d, block, str(source), basis))
     return Section("gradient", "Deprivation gradient", "".join(parts))
 
 
-def _gap_trend(row: pd.Series) -> str:
+# How the gradient's direction is tagged: never green for a gradient against the more deprived, and a
+# gradient in their favour is an inequality too (neutral, not "better").
+DIRECTION_KEY = (
+    (
+        "worse",
+        "worse in more deprived",
+        "experience significantly worse towards the more deprived end (99.8%)",
+    ),
+    ("ns", "better in more deprived", "significantly better towards the more deprived end"),
+    ("none", "no clear gradient", "the 99.8% interval of the SII includes 0"),
+)
+DIRECTION_TAGS = {
+    "worse_in_more_deprived": DIRECTION_KEY[0],
+    "better_in_more_deprived": DIRECTION_KEY[1],
+    "no_clear_gradient": DIRECTION_KEY[2],
+}
+GRADIENT_ROWS_SHOWN = 12
+QUINTILE_BASIS_NAMES = {
+    "national": "quintiles of all England's practices",
+    "within_icb": "quintiles of the ICB's own practices",
+}
+
+
+def _gradient_cell(r: dict, series_break: bool) -> str:
+    tag, text, _ = DIRECTION_TAGS.get(str(r["direction"]), ("none", str(r["direction"]), ""))
+    trend = ""
+    if not _missing(r.get("gap_trend")) and not _missing(r.get("previous_period")):
+        trend = "<br>" + _gap_trend(r)
+    return (
+        f'<td class="yr{" brk" if series_break else ""}"><span class="tag {tag}">{_e(text)}</span><br>'
+        f"SII {_pts(r['sii'])} <span class='ci'>({_pts(r['sii_lower_95'])} to {_pts(r['sii_upper_95'])})</span><br>"
+        f"RII {_ratio(r['rii'])} <span class='ci'>({_ratio(r['rii_lower_95'])} to {_ratio(r['rii_upper_95'])})</span>"
+        f"{trend}</td>"
+    )
+
+
+def _gradient_years(d: IcbData, block: pd.DataFrame, source: str, basis: object) -> str:
+    """One table per source and quintile basis: a row per measure, a column per period (oldest first), a
+    dashed line at each series break; measures worse in more deprived areas in their latest period first."""
+    periods = block.drop_duplicates("period").sort_values("period_start")
+    series = periods.series.fillna("").tolist()
+    breaks = {p for i, p in enumerate(periods.period) if i and series[i] != series[i - 1]}
+    # Plain dicts, not rows of a frame: an ICB has a gradient per measure, year, source and basis.
+    latest = {r["metric_id"]: r for r in latest_gradient(block).to_dict("records")}
+    order = sorted(
+        latest, key=lambda m: (latest[m]["direction"] != "worse_in_more_deprived", -abs(latest[m]["sii"]))
+    )
+    head = "".join(
+        f'<th class="yr{" brk" if p in breaks else ""}">{_e(p)}'
+        + (f'<br><span class="ci">{_e(s)} series</span>' if s else "")
+        + "</th>"
+        for p, s in zip(periods.period, series, strict=True)
+    )
+    by_cell = {(r["metric_id"], r["period"]): r for r in block.to_dict("records")}
+    rows = []
+    for metric in order:
+        cells = "".join(
+            _gradient_cell(by_cell[(metric, p)], p in breaks) if (metric, p) in by_cell
+            else f'<td class="yr{" brk" if p in breaks else ""}"><span class="note">–</span></td>'
+            for p in periods.period
+        )  # fmt: skip
+        worse = latest[metric]["direction"] == "worse_in_more_deprived"
+        rows.append(
+            f'<tr class="{"worse" if worse else ""}"><td>{_e(metric_label(metric, d.metric_names.get(metric)))}</td>'
+            f"{cells}</tr>"
+        )
+    title = SOURCE_NAMES.get(source, source)
+    if isinstance(basis, str):
+        title += f", {QUINTILE_BASIS_NAMES.get(basis, basis)}"
+    header = f'<table class="years"><tr><th>Measure</th>{head}</tr>'
+    shown, rest = rows[:GRADIENT_ROWS_SHOWN], rows[GRADIENT_ROWS_SHOWN:]
+    html = f"<h4>{_e(title)}: {len(order)} measure(s)</h4>{header}{''.join(shown)}</table>"
+    if rest:
+        html += f"<details><summary>{len(rest)} more measure(s)</summary>{header}{''.join(rest)}</table></details>"
+    return html
+
+
+def _gap_trend(row: pd.Series | dict) -> str:
     """'widening since 2021' tagged red, 'narrowing' green, else plain text; '–' without a comparison."""
     trend, previous = row.get("gap_trend"), row.get("previous_period")
     if _missing(trend) or _missing(previous):
@@ -248,7 +335,8 @@ def section_representation(d: IcbData) -> Section:
         return Section(
             "representation",
             "Who we are not hearing from",
-            '<p class="empty">No representation figures in the published marts for this ICB.</p>',
+            '<p class="empty">No representation figures in the published marts for this ICB.</p>'
+            f'<p class="fill">{_e(fill_sentence("representation_voices", "who is heard by group", d.loaded))}</p>',
         )
     fig = charts.representation_chart(rep)
     flagged = rep[rep.under_represented.fillna(False).astype(bool)]
@@ -288,7 +376,97 @@ def section_representation(d: IcbData) -> Section:
         parts.append(
             f'<p class="note">Not compared, for want of a population:</p><ul class="note">{items}</ul>'
         )
+    parts.append(_representation_focus(d))
     return Section("representation", "Who we are not hearing from", "".join(parts))
+
+
+# The groups the report looks at one by one, whatever is flagged: (dimension, groups or None for all,
+# heading, what the registry sentence says it would let the reader see).
+REPRESENTATION_FOCUS = (
+    ("ethnicity_band", None, "By ethnic group", "representation by ethnic group"),
+    ("sex_by_age_band", ("Male 16-24", "Male 25-34"), "Young men", "representation of young men"),
+    ("learning_disability", None, "Learning disability", "representation by learning disability"),
+)
+# The population each dimension is compared with, by the inputs (pipelines/report/inputs.py) that give it.
+POPULATION_NEEDS = {
+    "ethnicity_band": "representation_ethnicity",
+    "sex_by_age_band": "representation_age_sex",
+}
+
+
+def _representation_rows(rows: pd.DataFrame) -> str:
+    """One row per channel and group, as published: voices (rounded, '*' when withheld), shares, the ratio
+    with its interval and the flag. Nothing is summed here, so no withheld count can be worked out."""
+    order = {c: i for i, c in enumerate(CHANNEL_NAMES)}
+    rows = rows.assign(_c=rows.channel.map(order).fillna(len(order))).sort_values(["_c", "group_value"])
+    out = []
+    for _, r in rows.iterrows():
+        compared = not _missing(r.population_share)
+        flagged = compared and not _missing(r.under_represented) and bool(r.under_represented)
+        if flagged:
+            flag = '<span class="tag worse">under-represented</span>'
+        elif not compared:
+            flag = '<span class="note">not compared</span>'
+        else:
+            flag = '<span class="note">–</span>'
+        if not compared:
+            ratio = '<span class="note">–</span>'
+        elif _missing(r.representation_ratio):  # withheld: its interval would give it back
+            ratio = _ratio(None)
+        else:
+            ratio = (
+                f"{_ratio(r.representation_ratio)} <span class='ci'>({_ratio(r.ratio_lower_95)} to "
+                f"{_ratio(r.ratio_upper_95)})</span>"
+            )
+        out.append(
+            f'<tr class="{"worse" if flagged else ""}"><td>{_e(CHANNEL_NAMES.get(r.channel, r.channel))}</td>'
+            f"<td>{_e(r.period)}</td><td>{_e(r.group_value)}</td>"
+            f'<td class="num">{_count(r.voices) if not _missing(r.voices) or bool(r.suppressed) else "–"}</td>'
+            f'<td class="num">{_pct(r.share_of_voices) if not _missing(r.voices) or bool(r.suppressed) else "–"}</td>'
+            f'<td class="num">{_pct(r.population_share) if compared else "–"}</td>'
+            f'<td class="num">{ratio}</td><td>{flag}</td></tr>'
+        )
+    return (
+        "<table><tr><th>Channel</th><th>Period</th><th>Group</th><th>Voices</th><th>Share of voices</th>"
+        "<th>Share of population</th><th>Ratio (95% CI)</th><th>Flag</th></tr>" + "".join(out) + "</table>"
+    )
+
+
+def _representation_focus(d: IcbData) -> str:
+    """Ethnic group, young men and learning disability, each shown whether flagged or not; a dimension with
+    no population to compare with says which files would give it."""
+    rep = d.representation
+    parts = []
+    for dimension, groups, heading, purpose in REPRESENTATION_FOCUS:
+        rows = rep[rep.dimension == dimension]
+        if groups is not None:
+            rows = rows[rows.group_value.isin(groups)]
+        parts.append(f"<h3>{_e(heading)}</h3>")
+        if rows.empty:
+            sentence = fill_sentence("representation_voices", purpose, d.loaded)
+            parts.append(
+                f'<p class="empty">No channel\'s voices by this group.</p><p class="fill">{_e(sentence)}</p>'
+            )
+            continue
+        # A table of rows with neither voices nor a population would say nothing the sentence below does not.
+        if (
+            rows.voices.notna().any()
+            or rows.suppressed.fillna(False).astype(bool).any()
+            or rows.population_share.notna().any()
+        ):
+            parts.append(_representation_rows(rows))
+        else:
+            channels = ", ".join(dict.fromkeys(CHANNEL_NAMES.get(c, c) for c in rows.channel))
+            parts.append(f'<p class="note">No voices by this group in any channel ({_e(channels)}).</p>')
+        if rows.population_share.notna().any():
+            continue
+        need = POPULATION_NEEDS.get(dimension)
+        if need and any(name not in d.loaded for name in NEEDS[need]):
+            parts.append(f'<p class="fill">{_e(fill_sentence(need, purpose, d.loaded))}</p>')
+        else:  # the files are loaded (or none exists in the registry): the mart says why
+            reasons = rows.population_missing_reason.dropna().unique()
+            parts.append("".join(f'<p class="fill">Not compared: {_e(reason)}.</p>' for reason in reasons))
+    return "".join(parts)
 
 
 # ---------------------------------------------------------------- triangulation

@@ -12,6 +12,7 @@ import pytest
 from pipelines.core.periods import add_period_columns
 
 ICB = "QAA"
+LEARNING_DISABILITY_REASON = "no population file by learning disability is loaded (a planted reason)"
 HOSTILE_COMMENT = 'c-1: The <script>alert("x")</script> receptionist & I <b>argued</b> about the phone queue'
 
 
@@ -74,13 +75,44 @@ def _practices() -> pd.DataFrame:
         n = 40 + 15 * i
         value = 0.6 + (0.25 if i == 3 else -0.3 if i == 7 else 0.01 * (i % 3))
         label = "High (0.001)" if i == 3 else "Low (0.001)" if i == 7 else "Not significant"
+        judgement = "better" if i == 3 else "worse" if i == 7 else "similar"
         rows.append(
             {"icb_code": ICB, "period": "2024", "metric_id": "phone_access", "source": "gpps_published",
              "unit_level": "practice", "unit_code": f"P{i:05d}", "value": value, "unweighted_n": n,
-             "icb_value": 0.6, "england_value": 0.62, "vs_icb": label, "vs_england": label, "units": 12,
+             "icb_value": 0.6, "england_value": 0.62, "england_value_basis": "published", "vs_icb": label,
+             "vs_icb_judgement": judgement, "vs_england": label, "vs_england_judgement": judgement, "units": 12,
              "range": 0.55, "best_to_worst_ratio": 2.8}
         )  # fmt: skip
+    # A measure where lower is better: sub-ICB ZZ2's high share of negative complaints is worse, never better.
+    for code, value, label, judgement in (
+        ("ZZ1", 0.30, "Not significant", "similar"),
+        ("ZZ2", 0.55, "High (0.001)", "worse"),
+    ):
+        rows.append(
+            {"icb_code": ICB, "period": "2024", "metric_id": "comments_negative_complaint", "source": "comments",
+             "unit_level": "sub_icb", "unit_code": code, "value": value, "unweighted_n": 400.0, "icb_value": 0.4,
+             "england_value": 0.35, "england_value_basis": "pooled_loaded_areas", "vs_icb": label,
+             "vs_icb_judgement": judgement, "vs_england": label, "vs_england_judgement": judgement, "units": 2,
+             "range": 0.25, "best_to_worst_ratio": 1.83}
+        )  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def _national_variation() -> pd.DataFrame:
+    """England's spread of the two measures the ICB's units are compared on."""
+    return pd.DataFrame(
+        [
+            {"period": "2024", "metric_id": "phone_access", "source": "gpps_published", "unit_level": "practice",
+             "higher_is_better": True, "england_value": 0.62, "england_value_basis": "published", "units": 6400,
+             "icbs": 42, "best_value": 0.97, "worst_value": 0.21, "range": 0.76, "best_to_worst_ratio": 4.62,
+             "units_outside_998": 310, "units_better_998": 140, "units_worse_998": 170},
+            {"period": "2024", "metric_id": "comments_negative_complaint", "source": "comments",
+             "unit_level": "sub_icb", "higher_is_better": False, "england_value": 0.35,
+             "england_value_basis": "pooled_loaded_areas", "units": 2, "icbs": 1, "best_value": 0.30,
+             "worst_value": 0.55, "range": 0.25, "best_to_worst_ratio": 1.83, "units_outside_998": 1,
+             "units_better_998": 0, "units_worse_998": 1},
+        ]
+    )  # fmt: skip
 
 
 def _spc() -> pd.DataFrame:
@@ -106,15 +138,22 @@ def build_published(path: Path) -> Path:
     practices = _practices()
     mbg_practice = practices.rename(columns={"unit_level": "geography_level", "unit_code": "geography_code"})
     mbg_practice = mbg_practice.assign(dimension="overall", group_value="All", n_eff=mbg_practice.unweighted_n,
-                                       higher_is_better=True)  # fmt: skip
+                                       higher_is_better=mbg_practice.metric_id != "comments_negative_complaint")  # fmt: skip
     gradient = pd.DataFrame(
         [
             {"geography_level": "icb", "geography_code": ICB, "period": "2024", "metric_id": m,
              "source": "gpps_respondents", "series": "2024+", "groups": 5, "sii": 0.22, "sii_lower_95": 0.15,
              "sii_upper_95": 0.29, "rii": 1.4, "rii_lower_95": 1.2, "rii_upper_95": 1.6,
-             "direction": "worse_in_more_deprived"}
+             "direction": "worse_in_more_deprived", "quintile_basis": "national"}
             for m in ("phone_access", "overall_experience")
         ]
+        # Practice results pooled by deprivation either side of the 2024 redesign: never compared across it.
+        + [{"geography_level": "icb", "geography_code": ICB, "period": period, "metric_id": "phone_access",
+            "source": "gpps_practices", "series": series, "quintile_basis": "within_icb", "groups": 5, "sii": sii,
+            "sii_lower_95": sii - 0.03, "sii_upper_95": sii + 0.03, "rii": 1 + sii, "rii_lower_95": 0.97 + sii,
+            "rii_upper_95": 1.03 + sii, "direction": direction, "previous_period": None, "gap_trend": None}
+           for period, series, sii, direction in (("2023", "2017-2023", 0.02, "no_clear_gradient"),
+                                                  ("2024", "2024+", 0.12, "worse_in_more_deprived"))]
         # Complaints negative across deprivation in two calendar years: the gap widened from 2023 to 2024.
         + [{"geography_level": "icb", "geography_code": ICB, "period": period, "metric_id": "comments_negative_complaint",
             "source": "comments", "series": None, "groups": 5, "sii": sii, "sii_lower_95": sii - 0.04,
@@ -122,7 +161,7 @@ def build_published(path: Path) -> Path:
             "direction": "worse_in_more_deprived", "previous_period": previous, "sii_change": change,
             "sii_change_lower_95": None if change is None else change - 0.06,
             "sii_change_upper_95": None if change is None else change + 0.06,
-            "gap_trend": None if change is None else "widening"}
+            "gap_trend": None if change is None else "widening", "quintile_basis": "national"}
            for period, sii, previous, change in (("2023", -0.10, None, None), ("2024", -0.30, "2023", -0.20))]
     )  # fmt: skip
     representation = pd.DataFrame(
@@ -136,6 +175,26 @@ def build_published(path: Path) -> Path:
                 ("25-34", 200.0, 0.2, 0.2, 1.0, 0.9, 1.1, False),
                 ("85+", None, None, 0.03, None, None, None, False),
             )
+        ]
+        + [
+            {"channel": "gpps_published", "geography_level": "icb", "geography_code": ICB, "period": "2024",
+             "dimension": d, "group_value": g, "voices": v, "voices_total": None, "share_of_voices": sh,
+             "population_share": p, "representation_ratio": r, "ratio_lower_95": lo, "ratio_upper_95": hi,
+             "under_represented": u, "suppressed": v is None, "suppression_reason": "small_count" if v is None else "",
+             "population_missing_reason": None}
+            for d, g, v, sh, p, r, lo, hi, u in (
+                ("ethnicity_band", "Asian", 120.0, 0.12, 0.2, 0.6, 0.5, 0.71, True),
+                ("ethnicity_band", "White", 860.0, 0.86, 0.7, 1.23, 1.2, 1.26, False),
+                ("ethnicity_band", "Black", None, None, 0.05, None, None, None, None),
+                ("sex_by_age_band", "Male 16-24", 20.0, 0.02, 0.075, 0.27, 0.17, 0.41, True),
+                ("sex_by_age_band", "Male 25-34", 90.0, 0.09, 0.1, 0.9, 0.74, 1.1, False),
+            )
+        ]
+        + [
+            {"channel": "gpps_published", "geography_level": "icb", "geography_code": ICB, "period": "2024",
+             "dimension": "learning_disability", "group_value": "Learning disability", "suppressed": False,
+             "suppression_reason": "", "under_represented": None,
+             "population_missing_reason": LEARNING_DISABILITY_REASON}
         ]
     )  # fmt: skip
     triangulation = pd.DataFrame(
@@ -160,11 +219,12 @@ def build_published(path: Path) -> Path:
             "metric_by_group": pd.concat([groups, mbg_practice], ignore_index=True)[list(groups.columns)],
             "deprivation_gradient": gradient,
             "variation": practices,
+            "national_variation": _national_variation(),
             "representation": representation,
             "triangulation": triangulation,
         }
         for name, frame in frames.items():
-            if name in ("metric_by_group", "deprivation_gradient", "variation"):
+            if name in ("metric_by_group", "deprivation_gradient", "variation", "national_variation"):
                 frame = frame.assign(boundaries="as_of_period")  # the areas of the time, as the report shows
             if "period" in frame.columns:  # typed periods, as every published mart carries them
                 frame = add_period_columns(frame, "source" if "source" in frame.columns else "channel")

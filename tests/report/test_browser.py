@@ -55,7 +55,7 @@ def test_report_renders_in_headless_chromium(tiny_report: Path, tmp_path: Path) 
     dom = _run(binary, tmp_path, "--enable-logging=stderr", "--v=0", "--dump-dom", url)
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert not _page_errors(dom.stderr), _page_errors(dom.stderr)
-    for anchor in ("findings", "groups", "funnel", "gradient", "representation", "triangulation"):
+    for anchor in ("findings", "groups", "funnel", "england", "gradient", "representation", "triangulation"):
         assert f'<section id="{anchor}">' in dom.stdout, anchor
     assert dom.stdout.count("<svg") >= 6
     assert "&lt;script&gt;" in dom.stdout  # the hostile comment stayed text

@@ -305,3 +305,58 @@ def test_the_report_shows_the_planted_changes_over_time(sample_published: Path, 
     ).n[0]
     shown = time.split("<h3>What changed since the previous period</h3>")[1].split("<details>")[0]
     assert strong > 0 and shown.count("99.8%</td>") == strong
+
+
+# ---------------------------------------------------------------- issue 18 item 9: the inequality sections
+
+
+def test_the_report_shows_every_years_gradient_the_icb_against_england_and_who_is_heard(
+    sample_published: Path, page: str
+) -> None:
+    from pipelines.sample.ics import PLANTED
+
+    gradient = page.split('<section id="gradient">')[1].split("</section>")[0]
+    earlier = PLANTED["widening_deprivation_gap"]["earlier_year"]
+    # The planted widening gap, in the every-year table of the respondent extract, tagged red.
+    respondents = gradient.split("<h4>GP Patient Survey respondent-level extract")[1].split("</table>")[0]
+    for measure in ("Easy to get through by phone", "Good experience of making an appointment"):
+        row = re.search(rf"<tr[^>]*><td>{measure}</td>(.*?)</tr>", respondents)
+        assert row and f'<span class="tag worse">widening since {earlier}</span>' in row.group(1), measure
+    # Every year of practice results the mart holds is a column, with the 2024 series break before 2025.
+    years = frame(
+        sample_published,
+        """SELECT DISTINCT period FROM marts.deprivation_gradient WHERE geography_level = 'icb'
+           AND geography_code = ? AND source = 'gpps_practices' AND boundaries = 'as_of_period' ORDER BY 1""",
+        [ICB],
+    ).period.tolist()
+    practices = gradient.split("<h4>GP Patient Survey practice results")[1].split("</table>")[0]
+    assert len(years) >= 3 and re.findall(r'<th class="yr[^"]*">(\d{4})', practices) == years
+    assert re.search(r'<th class="yr brk">2025<br><span class="ci">2024\+ series', practices)
+    # Against England: the counts are marts.variation's, with its polarity-aware judgement.
+    counts = frame(
+        sample_published,
+        """SELECT count(*) FILTER (vs_england_judgement = 'worse') AS worse,
+                  count(*) FILTER (vs_england_judgement = 'better') AS better
+           FROM marts.variation WHERE icb_code = ? AND metric_id = 'phone_access' AND source = 'gpps_published'
+             AND unit_level = 'practice' AND period = '2025' AND boundaries = 'as_of_period'""",
+        [ICB],
+    ).iloc[0]
+    england = page.split('<section id="england">')[1].split("</section>")[0]
+    row = re.search(
+        r"<tr[^>]*><td>Easy to get through by phone<br>.*?<td>2025</td><td>practices</td>(.*?)</tr>", england
+    )
+    assert row and counts.worse + counts.better > 0
+    for n, tag in ((counts.worse, "worse"), (counts.better, "better")):
+        assert (f'<span class="tag {tag}">{n} {tag}</span>' in row.group(1)) == (n > 0), tag
+    # Who is heard: ethnic groups are compared with the Census (its files are in the sample: no file named),
+    # and the planted young men are flagged in the respondents' channel.
+    representation = page.split('<section id="representation">')[1].split("</section>")[0]
+    ethnic = representation.split("<h3>By ethnic group</h3>")[1].split("<h3>")[0]
+    assert '<p class="fill">' not in ethnic and re.search(
+        r"<td>Asian</td>.*?\(\d\.\d\d to \d\.\d\d\)", ethnic
+    )
+    young = representation.split("<h3>Young men</h3>")[1].split("<h3>")[0]
+    assert re.search(
+        r"<td>GP Patient Survey respondents</td><td>\d{4}</td><td>Male 16-24</td>.*?under-represented</span>",
+        young,
+    )

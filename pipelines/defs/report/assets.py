@@ -45,9 +45,11 @@ def _key_charts(published: Path, icb: str) -> str:
     group_name="report",
     description=(
         "The inequalities report: one self-contained HTML file per ICB (inline SVG charts and CSS, no network "
-        "needed) with metric by group and 95% intervals, a PHE funnel plot of practices and sub-ICBs, the "
-        "deprivation gradient (SII/RII), representation ratios and the top convergent triangulation cells with "
-        "redacted example comments; plus index.html. Reads only the published (disclosure-controlled) store."
+        "needed) with metric by group and 95% intervals, a PHE funnel plot of practices and sub-ICBs, the ICB's "
+        "sub-ICBs and practices against England, the deprivation gradient (SII/RII) for every year loaded, "
+        "representation ratios (ethnic group, young men and learning disability shown row by row) and the top "
+        "convergent triangulation cells with redacted example comments; a section without data names the files "
+        "that would fill it; plus index.html. Reads only the published (disclosure-controlled) store."
     ),
     kinds={"html", "python"},
     deps=[dg.AssetKey("published_store")],

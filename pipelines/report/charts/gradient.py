@@ -26,6 +26,14 @@ from pipelines.report.charts.style import (
 )
 from pipelines.report.data import QUINTILE_DIMENSIONS, metric_label
 
+# The source of a gradient panel, short enough for its title.
+PANEL_SOURCES = {
+    "gpps_practices": "practice results",
+    "gpps_respondents": "respondent extract",
+    "gpps_published": "published results",
+    "comments": "comments",
+}
+
 
 @cached_chart
 def gradient_chart(quintiles: pd.DataFrame, gradient: pd.DataFrame, max_panels: int = 6) -> Figure | None:
@@ -55,7 +63,8 @@ def gradient_chart(quintiles: pd.DataFrame, gradient: pd.DataFrame, max_panels: 
             mid = np.cumsum(share) - share / 2  # population rank, 0 = most deprived
             value = q.value.to_numpy(dtype=float) * 100
             worse = g.direction == "worse_in_more_deprived"
-            colour = RED if worse else (AQUA_GREEN if g.direction == "better_in_more_deprived" else NHS_BLUE)
+            # Never green: a gradient in the more deprived's favour leaves the least deprived worse off.
+            colour = RED if worse else NHS_BLUE
             ax.errorbar(
                 mid,
                 value,
@@ -70,7 +79,9 @@ def gradient_chart(quintiles: pd.DataFrame, gradient: pd.DataFrame, max_panels: 
             ax.set_xlim(0, 1)
             ax.set_xticks(mid, ["1\nmost", "2", "3", "4", "5\nleast"])
             _pct(ax, "y")
-            ax.set_title(textwrap.fill(metric_label(g.metric_id), 30), loc="left", fontsize=9)
+            # Two panels of one measure differ by period or source: the title says which.
+            where = f"{g.period}, {PANEL_SOURCES.get(str(g.source), str(g.source))}"
+            ax.set_title(f"{textwrap.fill(metric_label(g.metric_id), 30)}\n{where}", loc="left", fontsize=9)
             ax.text(
                 0.02,
                 0.04,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib import rc_context
@@ -52,7 +54,9 @@ def representation_chart(rep: pd.DataFrame) -> Figure | None:
         for ax, channel in zip(axes, channels, strict=False):
             block = rep[rep.channel == channel]
             period = block.period.iloc[0]
-            ax.set_title(f"{CHANNEL_NAMES.get(channel, channel)} ({period})", loc="left", fontsize=9)
+            # Wrapped: a long channel name ran into the next panel's title.
+            title = textwrap.fill(f"{CHANNEL_NAMES.get(channel, channel)} ({period})", 40)
+            ax.set_title(title, loc="left", fontsize=9)
             ax.set_xscale("log", base=2)
             ax.axvspan(xmin, 0.8, color=PALE_GREY, alpha=0.6, lw=0)
             ax.axvline(1, color=DARK_GREY, lw=1)

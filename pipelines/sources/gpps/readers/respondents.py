@@ -172,7 +172,7 @@ def load_respondents(con: duckdb.DuckDBPyConnection, f: LandingFile) -> LoadCoun
 RESPONDENT_EXTRACT = Layout(
     name="gpps_respondent_extract",
     source="gpps",
-    description="Respondent-level extract: respondent_id, practice_code, survey_year, weight, age_band, sex, "
+    description="GP Patient Survey respondent-level extract: respondent_id, practice_code, survey_year, weight, age_band, sex, "
     "ethnicity (+ other demographics) and one column per question holding the answer code; other headers "
     "mapped by respondent_headers.csv.",
     tables=("staged.survey_responses", "raw.gpps_respondent_cells"),

@@ -399,6 +399,13 @@ def _sniff_generation(generation: str) -> Callable[[LandingFile], bool]:
     return sniff
 
 
+# The words every generation's description starts with (up to ": "): what a reader would look for. The
+# report names the files that would fill an empty section in these words (pipelines/report/inputs.py).
+GPPS_TITLE = (
+    "GP Patient Survey results files (GPPS_<year>_Practice_data_(weighted)_(csv)_PUBLIC.csv, and the PCN, "
+    "CCG / ICS and national files of the same year)"
+)
+
 RESULTS_TABLES = ("staged.gpps_results", "staged.gpps_organisations", "staged.gpps_response_rates")
 
 
@@ -416,17 +423,17 @@ def _results_layout(generation: str, description: str) -> Layout:
 
 RESULTS_2024_ON = _results_layout(
     G.GEN_C,
-    "2024+ new series: ad_practicecode / ad_icscode … identifiers, <stem>_<k>.count, .pct, "
+    f"{GPPS_TITLE}: 2024+ new series, ad_practicecode / ad_icscode … identifiers, <stem>_<k>.count, .pct, "
     ".pcteval, .basefulluw/.baseevaluw, .basefullw/.baseevalw, .lowileval/.hiwileval.",
 )
 RESULTS_2022_2023 = _results_layout(
     G.GEN_B,
-    "2022-2023: practice_code, pcn_code, ics_code … identifiers, qN_k counts, qN_kpct, qNbase, "
+    f"{GPPS_TITLE}: 2022-2023, practice_code, pcn_code, ics_code … identifiers, qN_k counts, qN_kpct, qNbase, "
     "qN_<codes>base, qNci_lower_wil/upper_wil.",
 )
 RESULTS_2017_2021 = _results_layout(
     G.GEN_A,
-    "2017-2021: Practice_Code, CCG_Code (+2021 STP / CR) identifiers, qN_k counts, qN_kpct, "
+    f"{GPPS_TITLE}: 2017-2021, Practice_Code, CCG_Code (+2021 STP / CR) identifiers, qN_k counts, qN_kpct, "
     "qN_12pct summaries, qNbase, qN_<codes>base.",
 )
 RESULTS_LAYOUTS: tuple[Layout, ...] = (RESULTS_2024_ON, RESULTS_2022_2023, RESULTS_2017_2021)

@@ -226,7 +226,7 @@ PRACTICE_LSOA = _layout(
 )
 CENSUS_ETHNIC_GROUP = _layout(
     "ons_census2021_ts021_lsoa",
-    "ONS / Nomis Census 2021 TS021 Ethnic group by LSOA, one column per category",
+    "ONS / Nomis Census 2021 TS021 Ethnic group by LSOA (census2021-ts021-lsoa): one column per category",
     "ref.lsoa_ethnic_group",
     load_census_ethnic_group,
     signature=frozenset({"geography code", TS021_TOTAL}),

@@ -158,7 +158,7 @@ def load_lsoa_deprivation_xlsx(con: duckdb.DuckDBPyConnection, f: LandingFile) -
 
 FINGERTIPS_DEPRIVATION = _layout(
     "fingertips_imd2019_score",
-    "Fingertips indicator 93553 export",
+    "Fingertips indicator 93553 export (IMD 2019 deprivation score per GP practice)",
     "ref.area_deprivation",
     load_fingertips_deprivation,
     signature=frozenset({"indicator id", "area code", "area type", "time period", "value"}),

@@ -177,7 +177,8 @@ PRACTICE_MAP_ICB = _layout(
 )
 REGISTERED_PATIENTS = _layout(
     "nhsd_registered_patients",
-    "NHS Digital patients registered at a GP practice",
+    "NHS Digital patients registered at a GP practice (gp-reg-pat-prac-all, and by single year of age "
+    "gp-reg-pat-prac-sing-age-male / -female)",
     "ref.registered_population",
     load_registered_patients,
     signature=frozenset({"extract_date", "sex", "age", "number_of_patients"}),
