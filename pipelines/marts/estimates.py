@@ -243,7 +243,12 @@ MART_ROWS: dict[str, str] = {
 
 def marts_code() -> tuple[Path, ...]:
     """Every file of code a mart is built with."""
-    return (*DERIVED_CODE, *SHARED_CODE, *(path for family in FAMILIES for path in family.code), AGE_BANDS_CSV)
+    return (
+        *DERIVED_CODE,
+        *SHARED_CODE,
+        *(path for family in FAMILIES for path in family.code),
+        AGE_BANDS_CSV,
+    )
 
 
 def reference_and_marts_code(con: duckdb.DuckDBPyConnection) -> str:
