@@ -16,6 +16,7 @@ import csv
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).parent
@@ -82,10 +83,9 @@ def label_coverage(estimates: pd.DataFrame, england: set[str] | None = None) -> 
 
 def metric_unit(metric_id: pd.Series) -> pd.Series:
     """The unit of each metric's ``value``."""
+    per_10k = metric_id.astype(str).str.endswith("_per_10k").to_numpy()
     return pd.Series(
-        [UNIT_RATE_PER_10K if str(m).endswith("_per_10k") else UNIT_PROPORTION for m in metric_id],
-        index=metric_id.index,
-        dtype=object,
+        np.where(per_10k, UNIT_RATE_PER_10K, UNIT_PROPORTION), index=metric_id.index, dtype=object
     )
 
 
@@ -129,5 +129,9 @@ def name_metrics(con: duckdb.DuckDBPyConnection, estimates: pd.DataFrame) -> pd.
         out.loc[gpps, "metric_name"] = keyed["wording"].where(
             keyed["wording"].notna(), out.loc[gpps, "metric_name"]
         )
-    out["metric_name"] = [_readable(m, n) for m, n in zip(out["metric_id"], out["metric_name"], strict=True)]
+    # Once per distinct (id, name): a national table repeats a few hundred of them over 500,000 rows.
+    pairs = pd.MultiIndex.from_arrays([out["metric_id"], out["metric_name"].astype(object)])
+    distinct = pairs.unique()
+    readable = pd.Series([_readable(m, n) for m, n in distinct], index=distinct, dtype=object)
+    out["metric_name"] = readable.reindex(pairs).to_numpy()
     return out

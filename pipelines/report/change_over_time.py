@@ -141,7 +141,7 @@ def _spc_part(d: IcbData) -> str:
         f"<tr><td>{_e(s.geography_code)}</td><td>{_e(s.geography_level)}</td>"
         f'<td>{_e(metric_label(s.metric_id, s.metric_name))}</td><td class="num">{int(s.points)}</td>'
         f'<td>{_e(s.latest)}</td><td class="num">{int(s.special)}</td><td>{_e(s.series_variation)}</td></tr>'
-        for _, s in series.iterrows()
+        for s in series.itertuples(index=False)
     )
     parts.append(
         f"<details><summary>All {len(series)} control charts</summary><table><tr><th>Organisation</th>"

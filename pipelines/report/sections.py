@@ -98,7 +98,8 @@ def _funnel_choices(v: pd.DataFrame, headline: list[str]) -> list[tuple[str, str
     if v.empty:
         return []
     choices = []
-    preferred = [m for m in ("phone_access", "overall_experience", *headline) if m in set(v.metric_id)]
+    present = set(v.metric_id)
+    preferred = [m for m in ("phone_access", "overall_experience", *headline) if m in present]
     if not preferred:
         preferred = list(v.groupby("metric_id").size().sort_values(ascending=False).index)
     for metric in dict.fromkeys(preferred):
@@ -124,7 +125,7 @@ def _outlier_table(block: pd.DataFrame, what: str, names: dict[str, str]) -> str
         f"<tr><td>{_e(r.unit_code)}</td><td>{_e(names.get(r.unit_code, ''))}</td>"
         f'<td class="num">{_pct(r.value)}</td><td class="num">{_count(r.unweighted_n)}</td>'
         f"<td>{_e(r.vs_icb)}</td><td>{_e(r.vs_england or '')}</td></tr>"
-        for _, r in outliers.sort_values("_gap", ascending=False).iterrows()
+        for r in outliers.sort_values("_gap", ascending=False).itertuples(index=False)
     )
     return (
         f"<details><summary>{len(outliers)} {what} outside the 95% limits</summary><table><tr>"
