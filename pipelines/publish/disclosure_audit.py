@@ -276,13 +276,14 @@ def _intersection_margins(cell_id: np.ndarray, dimension: np.ndarray, group: np.
     names them ('age_band x sex', '16-24 | Male'), against each margin it adds up to ('age_band' '16-24',
     'sex' 'Male') in the same cell; -1 where the margin row is not published. Local positions."""
     rows = pd.DataFrame({"cell": cell_id, "dimension": dimension, "group": group})
-    crossed = rows[rows["dimension"].fillna("").str.contains(" x ", regex=False)]
+    pairs = (rows["dimension"].fillna("").str.count(" x ") == 1) & (
+        rows["group"].fillna("").str.count(r" \| ") == 1
+    )
+    crossed = rows[pairs]
     if crossed.empty:
         return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
-    names = crossed["dimension"].str.split(" x ", n=1, expand=True, regex=False)
-    values = (
-        crossed["group"].fillna("").str.split(" | ", n=1, expand=True, regex=False).reindex(columns=[0, 1])
-    )
+    names = crossed["dimension"].str.split(" x ", expand=True, regex=False)
+    values = crossed["group"].str.split(" | ", expand=True, regex=False)
     margins = pd.concat(
         [
             pd.DataFrame(
