@@ -2,7 +2,7 @@
 -- n_eff is Kish's (Σw)² / Σw². Practices and PCNs get the overall cell only: their group cells are too small.
 -- Only measure-years whose stem the catalogue confirms are published; each row carries its series.
 -- Intersections (issue 18 item 6): three pairs of dimensions, named '<dimension> x <dimension>' with group_value
--- '<group> | <group>' in the same order (metric_by_group.INTERSECTIONS). Only for England and ICBs: a sub-ICB's
+-- '<group> | <group>' in the same order (metric_by_group.intersection_margins). Only for England and ICBs: a sub-ICB's
 -- cross-classified cells are mostly below the n_eff a group result needs, and every extra level multiplies the
 -- national table by the pairs' ~120 groups.
 WITH responses AS (

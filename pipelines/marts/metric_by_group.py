@@ -39,7 +39,7 @@ ESTIMATE_COLUMNS: dict[str, str] = {
     "metric_name": "VARCHAR",
     "source": "VARCHAR",  # gpps_published | gpps_respondents | fft | complaints | comments
     "series": "VARCHAR",  # GPPS comparable series (2017-2023 | 2024+); NULL for sources without a series break
-    "dimension": "VARCHAR",  # overall | age_band | sex | … | an intersection 'age_band x sex' (INTERSECTIONS)
+    "dimension": "VARCHAR",  # overall | age_band | sex | … | an intersection 'age_band x sex'
     "group_value": "VARCHAR",
     "numerator": "DOUBLE",
     "denominator": "DOUBLE",
@@ -65,14 +65,9 @@ NON_GROUPS = ("Not stated", "Prefer not to say", "Unknown", "Unmapped")
 # '<first> x <second>' and each group '<group of first> | <group of second>' ('age_band x sex', '16-24 | Male').
 # Each group adds up, with the other groups sharing its first (second) part, to that group of the first (second)
 # dimension, so secondary suppression protects every intersection against both its margins
-# (``intersection_margins``). The SQL that writes them: gpps_respondent_estimates.sql.
+# (``intersection_margins``). The pairs, and the levels they are written for, are in gpps_respondent_estimates.sql.
 INTERSECTION_JOIN = " x "
 INTERSECTION_SEPARATOR = " | "
-INTERSECTIONS = (
-    ("age_band", "ethnicity_band"),
-    ("age_band", "sex"),
-    ("ethnicity_band", "deprivation_quintile"),
-)
 
 
 def intersection_margins(dimension: str, group_value: str) -> list[tuple[str, str]]:
