@@ -317,6 +317,8 @@ def test_groups_within_groups_list_the_planted_intersections_and_draw_none(page:
         tagged = re.findall(rf"<tr><td>{name}</td><td>{re.escape(planted)}</td>(.*?)</tr>", within)
         assert tagged and '<span class="tag worse">worse</span>' in tagged[0], planted
     assert "45-54 | Female" not in within  # planted as noise, never flagged
-    assert (
-        "Age band x sex" not in groups.split("<h3>Groups within groups</h3>")[0]
-    )  # no chart of intersections
+    charted = groups.split("<h3>Groups within groups</h3>")[0]
+    assert "Age band x sex" not in charted  # no chart of intersections
+    # The key finding's biggest gap is a single group, as charted, not a crossed cell on fewer people.
+    biggest = re.search(r"Biggest group gap</b>(.*?)</div>", page)
+    assert biggest and " | " not in biggest.group(1) and "Bangladeshi" in biggest.group(1)
