@@ -356,6 +356,11 @@ def _secondary(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) 
             blocks_of.setdefault(row, []).append(b)
     dirty = np.ones(len(blocks), dtype=bool)
     crossed = _crossed_cells(e, blocks, counts)
+    # A crossed cell is solved again only when one of its rows was hidden since it was last solved.
+    cell_of_row = {
+        int(r): k for k, cell in enumerate(crossed) for total, parts in cell for r in (total, *parts)
+    }
+    solved_with = np.full(len(reason), None, dtype=object)
     changed = True
     while changed:
         changed = False
@@ -388,7 +393,12 @@ def _secondary(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) 
                     changed = True
                     dirty[blocks_of[total]] = True
         if not changed:  # every block holds on its own: now every cell's blocks together
-            for row in _pinned_by_every_equation(crossed, reason, columns["denominator"], groups):
+            moved = np.flatnonzero(reason != solved_with)
+            again = sorted({cell_of_row[r] for r in moved.tolist() if r in cell_of_row})
+            solved_with = reason.copy()
+            for row in _pinned_by_every_equation(
+                [crossed[k] for k in again], reason, columns["denominator"], groups
+            ):
                 reason[row] = "secondary"
                 changed = True
                 dirty[blocks_of[row]] = True
@@ -431,9 +441,7 @@ def _pinned_by_every_equation(
             for part in parts.tolist():
                 if part in column:
                     equations[b, column[part]] -= 1.0
-        _, singular, vt = np.linalg.svd(equations, full_matrices=True)
-        space = vt[: int((singular > 1e-9).sum())]
-        pinned = [hidden[k] for k in np.flatnonzero(np.isclose((space * space).sum(axis=0), 1.0, atol=1e-9))]
+        pinned = [hidden[k] for k in np.flatnonzero(_determined(equations))]
         if not pinned:
             continue
         around = [
@@ -446,6 +454,34 @@ def _pinned_by_every_equation(
         if around:
             extra.append(min(around, key=lambda row: (size[row], groups[row])))
     return extra
+
+
+def _determined(equations: np.ndarray) -> np.ndarray:
+    """Which unknowns the homogeneous equations ``equations @ x = 0`` fix, whatever values the others take: by
+    Gauss-Jordan elimination, a pivot unknown whose reduced row has no free unknown in it. (Small matrices of
+    0 and ±1; elimination with partial pivoting in plain numpy, where an SVD spent its time starting threads.)"""
+    a = equations.astype(float)
+    rows, columns = a.shape
+    pivots: list[tuple[int, int]] = []
+    r = 0
+    for c in range(columns):
+        if r == rows:
+            break
+        p = r + int(np.argmax(np.abs(a[r:, c])))
+        if abs(a[p, c]) < 1e-9:
+            continue
+        a[[r, p]] = a[[p, r]]
+        a[r] /= a[r, c]
+        others = np.arange(rows) != r
+        a[others] -= np.outer(a[others, c], a[r])
+        pivots.append((r, c))
+        r += 1
+    free = np.ones(columns, dtype=bool)
+    free[[c for _, c in pivots]] = False
+    fixed = np.zeros(columns, dtype=bool)
+    for row, c in pivots:
+        fixed[c] = not (np.abs(a[row, free]) > 1e-9).any()
+    return fixed
 
 
 def _blank_figures(e: pd.DataFrame) -> None:
