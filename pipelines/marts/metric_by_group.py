@@ -18,7 +18,9 @@ from pipelines.marts.labels import label_coverage, metric_unit
 from pipelines.methods.disclosure import (
     COUNT_SUPPRESS_MAX,
     MIN_COMMENTS_FOR_BREAKDOWN,
+    MIN_GROUP_N_EFF,
     MIN_SURVEY_BASE,
+    REASON_SMALL_N_EFF,
     percentage_from_rounded,
     protect_additive_block,
     round_to_base,
@@ -37,7 +39,7 @@ ESTIMATE_COLUMNS: dict[str, str] = {
     "metric_name": "VARCHAR",
     "source": "VARCHAR",  # gpps_published | gpps_respondents | fft | complaints | comments
     "series": "VARCHAR",  # GPPS comparable series (2017-2023 | 2024+); NULL for sources without a series break
-    "dimension": "VARCHAR",  # overall | age_band | sex | ethnicity | ethnicity_band | deprivation_quintile …
+    "dimension": "VARCHAR",  # overall | age_band | sex | … | an intersection 'age_band x sex'
     "group_value": "VARCHAR",
     "numerator": "DOUBLE",
     "denominator": "DOUBLE",
@@ -58,6 +60,30 @@ CELL = ["geography_level", "geography_code", "boundaries", "period", "metric_id"
 
 # Groups that are not comparable populations: never the "best group", never flagged.
 NON_GROUPS = ("Not stated", "Prefer not to say", "Unknown", "Unmapped")
+
+# Intersections of two dimensions (issue 18 item 6), from respondent-level files only: the dimension is named
+# '<first> x <second>' and each group '<group of first> | <group of second>' ('age_band x sex', '16-24 | Male').
+# Each group adds up, with the other groups sharing its first (second) part, to that group of the first (second)
+# dimension, so secondary suppression protects every intersection against both its margins
+# (``intersection_margins``). The pairs, and the levels they are written for, are in gpps_respondent_estimates.sql.
+INTERSECTION_JOIN = " x "
+INTERSECTION_SEPARATOR = " | "
+
+
+def intersection_margins(dimension: str, group_value: str) -> list[tuple[str, str]]:
+    """The (dimension, group) rows an intersection's group is a part of — ('age_band', '16-24') and ('sex',
+    'Male') for ('age_band x sex', '16-24 | Male') — or [] for a single dimension."""
+    dimensions = dimension.split(INTERSECTION_JOIN)
+    groups = group_value.split(INTERSECTION_SEPARATOR)
+    if len(dimensions) < 2 or len(groups) != len(dimensions):
+        return []
+    return list(zip(dimensions, groups, strict=True))
+
+
+def is_non_group(group_values: pd.Series) -> np.ndarray:
+    """Groups that are not a comparable population (``NON_GROUPS``), an intersection when any of its parts is."""
+    parts = group_values.fillna("").str.split(INTERSECTION_SEPARATOR, regex=False).explode()
+    return parts.str.startswith(NON_GROUPS).groupby(level=0).any().reindex(group_values.index).to_numpy()
 
 
 def empty_estimates() -> pd.DataFrame:
@@ -163,11 +189,7 @@ def _gaps(e: pd.DataFrame) -> None:
     e["worse_than_overall"] = is_group & np.asarray(sig_998, dtype=bool) & (sign * e["diff_from_overall"] < 0)
 
     # Best group: among real groups with enough people behind them.
-    eligible = (
-        is_group
-        & (e["_reason"] == "").to_numpy()
-        & ~e["group_value"].fillna("").str.startswith(NON_GROUPS).to_numpy()
-    )
+    eligible = is_group & (e["_reason"] == "").to_numpy() & ~is_non_group(e["group_value"])
     eligible &= (
         e["unweighted_n"].fillna(0) >= np.where(e["count_based"], MIN_COMMENTS_FOR_BREAKDOWN, MIN_SURVEY_BASE)
     ).to_numpy()
@@ -200,8 +222,9 @@ def _disclose(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) -
     Count rows (at every level: Chorus's "England" is the sum of the areas loaded, so an unrounded England
     row beside one loaded ICB would give the ICB's counts back): numerator 1–7 → ``small_count``; a base of
     1–7, or a breakdown on fewer than 10 comments → ``small_base``; numerator, denominator and n rounded
-    to 5. Survey rows: fewer than 10 unweighted respondents → ``small_base``; the unweighted base is
-    rounded to 5 (kept as published for a national publication's England row). Then secondary suppression
+    to 5. Survey rows: fewer than 10 unweighted respondents → ``small_base``; a group (not the
+    overall row) on an effective sample size under ``MIN_GROUP_N_EFF`` → ``small_n_eff``; the unweighted base
+    is rounded to 5 (kept as published for a national publication's England row). Then secondary suppression
     per total and its parts (:func:`pipelines.methods.disclosure.protect_additive_block`).
     """
     counts = e["count_based"].to_numpy()
@@ -213,6 +236,11 @@ def _disclose(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) -
 
     # Survey (weighted) cells: the base rule, on the true base.
     reason[~counts & ~(np.nan_to_num(true_n, nan=0) >= MIN_SURVEY_BASE)] = "small_base"
+    # Where a survey row has no n_eff of its own, its n_eff is its denominator (finalise_estimates).
+    effective = e["n_eff"].where(e["n_eff"].notna(), e["denominator"]).to_numpy(dtype=float)
+    reason[~counts & breakdown & (reason == "") & (np.nan_to_num(effective) < MIN_GROUP_N_EFF)] = (
+        REASON_SMALL_N_EFF
+    )
     national_publication = (e["geography_level"] == "england").to_numpy() & (
         e["source"] == "gpps_published"
     ).to_numpy()
@@ -277,7 +305,8 @@ def _boundary_difference(e: pd.DataFrame, true_size: np.ndarray) -> np.ndarray:
 
 def _blocks(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) -> list[tuple[int, list[int]]]:
     """Every (total row, part rows) that add up: a cell's overall row and the groups of each dimension,
-    and a parent group and its nested groups (``nesting``). Parts in a stable order (by group name)."""
+    a parent group and its nested groups (``nesting``), and each margin group of an intersection and the
+    intersection's groups within it (``intersection_margins``). Parts in a stable order (by group name)."""
     rows = e[e["dimension"].notna()].sort_values([*CELL, "dimension", "group_value"], kind="mergesort")
     cell_id = rows.groupby(CELL, sort=False, dropna=False).ngroup().to_numpy()
     dimension = rows["dimension"].to_numpy(dtype=object)
@@ -296,6 +325,10 @@ def _blocks(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) -> 
             parent = row_of.get((c, parent_dimension, parent_of.get(g)))
             if parent is not None:
                 parts.setdefault((parent, d), []).append(int(i))
+        for margin_dimension, margin_group in intersection_margins(d, g):
+            margin = row_of.get((c, margin_dimension, margin_group))
+            if margin is not None:
+                parts.setdefault((margin, d), []).append(int(i))
     return [(int(total), members) for (total, _), members in parts.items()]
 
 
@@ -304,7 +337,9 @@ def _secondary(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) 
 
     Count rows are protected on their rounded numerators and denominators; survey rows on their weighted
     sums (published exactly, so one hidden part beside a published total is always recoverable) and on
-    their rounded unweighted bases."""
+    their rounded unweighted bases. A cell holding an intersection is a two-way table with both margins, where
+    a chain of rows and columns can pin a hidden group although every total and its parts hides two or more:
+    there all of the cell's equations are solved at once as well (``_pinned_by_every_equation``)."""
     candidates = e[(e["_reason"] != "").groupby([e[c] for c in CELL], dropna=False).transform("any")]
     if candidates.empty:
         return
@@ -320,6 +355,12 @@ def _secondary(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) 
         for row in (total, *parts.tolist()):
             blocks_of.setdefault(row, []).append(b)
     dirty = np.ones(len(blocks), dtype=bool)
+    crossed = _crossed_cells(e, blocks, counts)
+    # A crossed cell is solved again only when one of its rows was hidden since it was last solved.
+    cell_of_row = {
+        int(r): k for k, cell in enumerate(crossed) for total, parts in cell for r in (total, *parts)
+    }
+    solved_with = np.full(len(reason), None, dtype=object)
     changed = True
     while changed:
         changed = False
@@ -351,7 +392,96 @@ def _secondary(e: pd.DataFrame, nesting: dict[str, tuple[str, dict[str, str]]]) 
                     reason[total] = "secondary"
                     changed = True
                     dirty[blocks_of[total]] = True
+        if not changed:  # every block holds on its own: now every cell's blocks together
+            moved = np.flatnonzero(reason != solved_with)
+            again = sorted({cell_of_row[r] for r in moved.tolist() if r in cell_of_row})
+            solved_with = reason.copy()
+            for row in _pinned_by_every_equation(
+                [crossed[k] for k in again], reason, columns["denominator"], groups
+            ):
+                reason[row] = "secondary"
+                changed = True
+                dirty[blocks_of[row]] = True
     e["_reason"] = reason
+
+
+def _crossed_cells(
+    e: pd.DataFrame, blocks: list[tuple[int, np.ndarray]], counts: np.ndarray
+) -> list[list[tuple[int, np.ndarray]]]:
+    """The blocks of each survey cell that holds an intersection (its weighted sums are published exactly)."""
+    crossed = e["dimension"].fillna("").str.contains(INTERSECTION_JOIN, regex=False).to_numpy()
+    cell_of = e.groupby(CELL, sort=False, dropna=False).ngroup().to_numpy()
+    holding = set(cell_of[crossed & ~counts].tolist())
+    by_cell: dict[int, list[tuple[int, np.ndarray]]] = {}
+    for total, parts in blocks:
+        if cell_of[total] in holding:
+            by_cell.setdefault(int(cell_of[total]), []).append((total, parts))
+    return list(by_cell.values())
+
+
+def _pinned_by_every_equation(
+    cells: list[list[tuple[int, np.ndarray]]], reason: np.ndarray, size: np.ndarray, groups: np.ndarray
+) -> list[int]:
+    """One more row to hide in each cell whose equations (every total = its parts), solved together over the
+    hidden rows, pin a hidden row: its unit vector lies in the equations' row space, so the published weighted
+    sums give it back exactly. The row hidden is the smallest published part (ties by group name) of a block the
+    pinned row is in; the caller checks the blocks again and comes back until nothing is pinned."""
+    extra: list[int] = []
+    for blocks in cells:
+        hidden = sorted(
+            {int(r) for total, parts in blocks for r in (total, *parts.tolist()) if reason[r] != ""}
+        )
+        if not hidden:
+            continue
+        column = {row: k for k, row in enumerate(hidden)}
+        equations = np.zeros((len(blocks), len(hidden)))
+        for b, (total, parts) in enumerate(blocks):
+            if total in column:
+                equations[b, column[total]] += 1.0
+            for part in parts.tolist():
+                if part in column:
+                    equations[b, column[part]] -= 1.0
+        pinned = [hidden[k] for k in np.flatnonzero(_determined(equations))]
+        if not pinned:
+            continue
+        around = [
+            int(part)
+            for total, parts in blocks
+            if pinned[0] == total or pinned[0] in parts
+            for part in parts.tolist()
+            if reason[part] == ""
+        ]
+        if around:
+            extra.append(min(around, key=lambda row: (size[row], groups[row])))
+    return extra
+
+
+def _determined(equations: np.ndarray) -> np.ndarray:
+    """Which unknowns the homogeneous equations ``equations @ x = 0`` fix, whatever values the others take: by
+    Gauss-Jordan elimination, a pivot unknown whose reduced row has no free unknown in it. (Small matrices of
+    0 and ±1; elimination with partial pivoting in plain numpy, where an SVD spent its time starting threads.)"""
+    a = equations.astype(float)
+    rows, columns = a.shape
+    pivots: list[tuple[int, int]] = []
+    r = 0
+    for c in range(columns):
+        if r == rows:
+            break
+        p = r + int(np.argmax(np.abs(a[r:, c])))
+        if abs(a[p, c]) < 1e-9:
+            continue
+        a[[r, p]] = a[[p, r]]
+        a[r] /= a[r, c]
+        others = np.arange(rows) != r
+        a[others] -= np.outer(a[others, c], a[r])
+        pivots.append((r, c))
+        r += 1
+    free = np.ones(columns, dtype=bool)
+    free[[c for _, c in pivots]] = False
+    fixed = np.zeros(columns, dtype=bool)
+    for row, c in pivots:
+        fixed[c] = not (np.abs(a[row, free]) > 1e-9).any()
+    return fixed
 
 
 def _blank_figures(e: pd.DataFrame) -> None:

@@ -8,5 +8,6 @@ FROM marts.metric_by_group m
 JOIN (SELECT DISTINCT measure_id, theme FROM ref.gpps_measures) g ON g.measure_id = m.metric_id
 WHERE m.source = 'gpps_respondents' AND m.geography_level IN ('icb', 'sub_icb') AND NOT m.suppressed
   AND m.boundaries = 'as_of_period'  -- the areas comments were placed in
+  AND m.dimension NOT LIKE '% x %'  -- intersections ('age_band x sex'): comments are not counted by two dimensions
   AND m.period = (SELECT arg_max(period, period_end) FROM marts.metric_by_group WHERE source = 'gpps_respondents')
 GROUP BY ALL;

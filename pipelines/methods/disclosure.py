@@ -28,6 +28,10 @@ COUNT_SUPPRESS_MAX = 7
 ROUND_TO = 5
 MIN_SURVEY_BASE = 10
 MIN_COMMENTS_FOR_BREAKDOWN = 10
+# A weighted survey group result stands on its effective sample size, not its respondents: below 30 effective
+# respondents its interval is too wide (and its Wilson limits too far from normal) for a gap to mean anything,
+# so the cell is not published as a group result (issue 18: the same threshold for single groups and intersections).
+MIN_GROUP_N_EFF = 30
 
 # Reason codes returned alongside suppressed values (empty string = published).
 REASON_PUBLISHED = ""
@@ -35,18 +39,21 @@ REASON_SMALL_COUNT = "small_count"
 REASON_MISSING = "missing"
 REASON_SMALL_BASE = "small_base"
 REASON_SECONDARY = "secondary"
+REASON_SMALL_N_EFF = "small_n_eff"  # a survey group on 10+ respondents whose n_eff is under MIN_GROUP_N_EFF
 
 FloatArray = NDArray[np.float64]
 
 __all__ = [
     "COUNT_SUPPRESS_MAX",
     "MIN_COMMENTS_FOR_BREAKDOWN",
+    "MIN_GROUP_N_EFF",
     "MIN_SURVEY_BASE",
     "REASON_MISSING",
     "REASON_PUBLISHED",
     "REASON_SECONDARY",
     "REASON_SMALL_BASE",
     "REASON_SMALL_COUNT",
+    "REASON_SMALL_N_EFF",
     "ROUND_TO",
     "disclosure_sql_count",
     "disclosure_sql_flag",
@@ -189,7 +196,8 @@ def attacker_domain(published: float, reason: str, role: str = "numerator", roun
     ``weighted`` (a survey's weighted sum, published unrounded: hidden means any amount ≥ 0). A
     published 0 is exactly 0; a published ``p`` rounded to 5 is one of ``p−2 … p+2``; ``small_count``
     means the numerator was 1–7 (and the base at least 1); ``small_base`` means a base under 10;
-    ``secondary`` means a cell that was published as 0 or ≥ 8 before being hidden.
+    ``secondary`` means a cell that was published as 0 or ≥ 8 before being hidden; ``small_n_eff`` a survey
+    group that passed the base rule (10 or more respondents) but not the effective-size one.
     """
     if reason == REASON_PUBLISHED and not math.isnan(published):
         if published == 0 or not rounded:
@@ -204,6 +212,8 @@ def attacker_domain(published: float, reason: str, role: str = "numerator", roun
         return [(0.0, MIN_COMMENTS_FOR_BREAKDOWN - 1)]
     if reason == REASON_SECONDARY:
         return [(0.0, 0.0), (COUNT_SUPPRESS_MAX + 1, _MANY)]
+    if reason == REASON_SMALL_N_EFF:
+        return [(float(MIN_SURVEY_BASE), _MANY)]
     return [(0.0, _MANY)]
 
 

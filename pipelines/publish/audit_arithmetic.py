@@ -197,7 +197,7 @@ def known_ranges(published: np.ndarray, reason: np.ndarray, role: str, rounded: 
 
     A published count is itself, or within rounding of itself when it is a multiple of 5 (other than 0);
     a withheld one is what its reason allows: 1-7 ("small_count"; 1 up for a base), 0-9 ("small_base"),
-    anything when the reason is not given. Fractions are truncated, as ``int()`` does."""
+    10 up ("small_n_eff"), anything when the reason is not given. Fractions are truncated, as ``int()`` does."""
     published = np.asarray(published, dtype=float)
     reason = np.asarray(reason, dtype=object)
     blank = (reason == "") | np.equal(reason, None)  # no reason given (NaN is not "no reason")
@@ -213,6 +213,8 @@ def known_ranges(published: np.ndarray, reason: np.ndarray, role: str, rounded: 
     lo[small], hi[small] = 1, (SMALL_MAX if role == "numerator" else np.inf)
     base = withheld & (reason == "small_base")
     hi[base] = MIN_BASE - 1
+    # A survey group withheld for its effective size passed the base rule first: 10 respondents or more.
+    lo[withheld & (reason == "small_n_eff")] = MIN_BASE
     gap = withheld & (reason == "secondary")
     return lo, hi, gap
 

@@ -9,7 +9,8 @@ rules in the README) and tries what an attacker would try (docs/DESIGN.md sectio
 * interval inversion: Wilson limits solved for (x, n); Byar / exact Poisson limits solved for the count;
 * share × total: a share that is not the published numerator / denominator, searched for the one integer
   pair within rounding of the published counts that gives it; n_eff that is not the published base;
-* differencing: a total and its parts (every dimension's groups, ethnicity within its band) solved exactly
+* differencing: a total and its parts (every dimension's groups, ethnicity within its band, an intersection's
+  groups within each margin group) solved exactly
   over the integers for the values each hidden or rounded cell can still take;
 * control charts: every point of marts.spc must be a value metric_by_group publishes.
 
@@ -228,7 +229,8 @@ class Blocks:
 
 
 def _blocks(frame: pd.DataFrame, cell: list[str], nesting: dict[str, str]) -> Blocks:
-    """Each cell's overall row and each dimension's groups; a band and its groups (ethnicity within band).
+    """Each cell's overall row and each dimension's groups; a band and its groups (ethnicity within band);
+    each margin group of an intersection and the intersection's groups within it.
 
     Positions are ``frame``'s index (the whole table's rows). Blocks come in the order their first part
     does, parts in row order; where a key repeats, the last row with it is the total (as a lookup built
@@ -252,6 +254,10 @@ def _blocks(frame: pd.DataFrame, cell: list[str], nesting: dict[str, str]) -> Bl
         totals.append(np.array([band_of.get((cell_id[i], nesting[group[i]]), -1) for i in nested], dtype=int))
         members.append(nested)
         seq.append(2 * nested + 1)
+    crossed_totals, crossed = _intersection_margins(cell_id, dimension, group)
+    totals.append(crossed_totals)
+    members.append(crossed)
+    seq.append(2 * crossed + 1)
     order = np.argsort(np.concatenate(seq), kind="stable")
     total, member = np.concatenate(totals)[order], np.concatenate(members)[order]
     member, total = member[total >= 0], total[total >= 0]
@@ -262,6 +268,38 @@ def _blocks(frame: pd.DataFrame, cell: list[str], nesting: dict[str, str]) -> Bl
     block_total[block] = total
     starts = np.concatenate([[0], np.cumsum(np.bincount(block, minlength=len(block_total)))])
     return Blocks(position[block_total], position[member[by_block]], starts)
+
+
+def _intersection_margins(cell_id: np.ndarray, dimension: np.ndarray, group: np.ndarray
+                          ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(margin row, intersection row) for every group of an intersection of two dimensions, as the contract
+    names them ('age_band x sex', '16-24 | Male'), against each margin it adds up to ('age_band' '16-24',
+    'sex' 'Male') in the same cell; -1 where the margin row is not published. Local positions."""
+    rows = pd.DataFrame({"cell": cell_id, "dimension": dimension, "group": group})
+    pairs = (rows["dimension"].fillna("").str.count(" x ") == 1) & (
+        rows["group"].fillna("").str.count(r" \| ") == 1
+    )
+    crossed = rows[pairs]
+    if crossed.empty:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    names = crossed["dimension"].str.split(" x ", expand=True, regex=False)
+    values = crossed["group"].str.split(" | ", expand=True, regex=False)
+    margins = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "cell": crossed["cell"],
+                    "dimension": names[side],
+                    "group": values[side],
+                    "member": crossed.index,
+                }
+            )
+            for side in (0, 1)
+        ]
+    )
+    margin_rows = rows.reset_index(names="total").drop_duplicates(["cell", "dimension", "group"], keep="last")
+    found = margins.merge(margin_rows, on=["cell", "dimension", "group"], how="left")
+    return found["total"].fillna(-1).to_numpy(dtype=int), found["member"].to_numpy(dtype=int)
 
 
 def _difference(table: str, frame: pd.DataFrame, blocks: Blocks, column: str, role: str, reasons: np.ndarray,

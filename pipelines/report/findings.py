@@ -15,13 +15,15 @@ from pipelines.report.data import (
     variation_finding,
 )
 from pipelines.report.page import _e, _pct, _pts
-from pipelines.report.sections import latest_gradient, top_convergent
+from pipelines.report.sections import INTERSECTION, latest_gradient, top_convergent
 
 
 def key_findings(d: IcbData) -> str:
     cards = []
     if not d.groups.empty:
-        headline = d.groups[d.groups.metric_id.isin(d.headline)]
+        # Single groups, as charted: an intersection's gap rests on fewer people and is listed on its own.
+        single = ~d.groups.dimension.str.contains(INTERSECTION, regex=False)
+        headline = d.groups[d.groups.metric_id.isin(d.headline) & single]
         worse = headline[headline.apply(compare_to_overall, axis=1) == "worse"] if len(headline) else headline
         if len(worse):
             # Largest gap in the worse direction (polarity-aware: a higher value is worse for some metrics).

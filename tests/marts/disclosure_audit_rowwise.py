@@ -147,6 +147,8 @@ def known_values(
         return [(0, float(MIN_BASE - 1))]
     if reason == "secondary":
         return [(0, 0.0), (SMALL_MAX + 1, np.inf)]
+    if reason == "small_n_eff":  # issue 18: a survey group on 10+ respondents but an n_eff under 30
+        return [(MIN_BASE, np.inf)]
     return [(0, np.inf)]
 
 
@@ -363,7 +365,8 @@ def _metric_rows(m: pd.DataFrame) -> list[Finding]:
 
 
 def _blocks(frame: pd.DataFrame, cell: list[str], nesting: dict[str, str]) -> list[tuple[int, list[int]]]:
-    """(total row, part rows): each cell's overall row and each dimension's groups; a band and its groups."""
+    """(total row, part rows): each cell's overall row and each dimension's groups; a band and its groups; each
+    margin group of an intersection and the intersection's groups within it."""
     keys = list(zip(*(frame[c].to_numpy(dtype=object) for c in cell), strict=True))
     dimensions = frame["dimension"].to_numpy(dtype=object)
     groups = frame["group_value"].to_numpy(dtype=object)
@@ -375,6 +378,10 @@ def _blocks(frame: pd.DataFrame, cell: list[str], nesting: dict[str, str]) -> li
         totals = [where.get((k, "overall", "All"))]
         if d == "ethnicity" and g in nesting:
             totals.append(where.get((k, "ethnicity_band", nesting[g])))
+        # Issue 18: an intersection's group ('age_band x sex', '16-24 | Male') is a part of each of its margins.
+        names, margins = str(d).split(" x "), str(g).split(" | ")
+        if len(names) == 2 and len(margins) == 2:
+            totals += [where.get((k, n, m)) for n, m in zip(names, margins, strict=True)]
         for total in totals:
             if total is not None:
                 blocks.setdefault((total, d), []).append(i)

@@ -173,6 +173,23 @@ def _true_estimates(rng: np.random.Generator, areas: int) -> pd.DataFrame:
             for i, (dimension, group) in enumerate([("overall", "All"), ("sex", "Female"), ("sex", "Male")]):
                 add(cell, survey, dimension, [group], numerator=[agreeing[i]], denominator=[weighted[i]],
                     unweighted_n=[respondents[i]], n_eff=[respondents[i] / 1.4])  # fmt: skip
+            # Issue 18: the same respondents by age band and by age band x sex, a fixed third of each sex young
+            # (no random draw, so every other figure and planted leak stays as it was).
+            young = np.floor(respondents[1:] / 3)
+            by_cross = np.column_stack([young, respondents[1:] - young])  # rows Female, Male; columns ages
+            rate_w, rate_a = (
+                weighted[1:] / np.maximum(respondents[1:], 1),
+                agreeing[1:] / np.maximum(weighted[1:], 1e-9),
+            )
+            cross_w = np.round(by_cross * rate_w[:, None], 3)
+            cross_w[:, 1] = weighted[1:] - cross_w[:, 0]  # each sex's ages add up to it exactly
+            cross_a = np.round(cross_w * rate_a[:, None], 3)
+            cross_a[:, 1] = agreeing[1:] - cross_a[:, 0]
+            for j, age in enumerate(("16-44", "45+")):
+                add(cell, survey, "age_band", [age], numerator=[cross_a[:, j].sum()], denominator=[cross_w[:, j].sum()],
+                    unweighted_n=[by_cross[:, j].sum()], n_eff=[by_cross[:, j].sum() / 1.4])  # fmt: skip
+                add(cell, survey, "age_band x sex", [f"{age} | Female", f"{age} | Male"], numerator=cross_a[:, j],
+                    denominator=cross_w[:, j], unweighted_n=by_cross[:, j], n_eff=by_cross[:, j] / 1.4)  # fmt: skip
     # A national publication's England row keeps its unrounded base.
     national = dict(geography_level="england", geography_code="E92000001", period=PERIODS[1])
     add(national, survey | {"source": "gpps_published"}, "overall", ["All"], numerator=[7001.5],

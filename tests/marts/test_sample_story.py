@@ -98,6 +98,75 @@ def test_nothing_planted_as_noise_is_flagged(sample_published: Path) -> None:
     assert flagged == []
 
 
+def test_the_intersections_surface_the_planted_groups(sample_published: Path) -> None:
+    """Issue 18 item 6: young men (the age gap) and Asian respondents at the most deprived practices (the
+    Bangladeshi gap on top of the deprivation gradient) stand out in the cross-classified view."""
+    by_sex = gaps(sample_published, "phone_access", "age_band x sex")
+    gap, significant, flagged = by_sex["16-24 | Male"]
+    assert gap < -0.08 and significant and flagged
+    by_deprivation = gaps(sample_published, "phone_access", "ethnicity_band x deprivation_quintile")
+    gap, significant, flagged = by_deprivation["Asian | 1"]
+    assert gap < -0.1 and significant and flagged
+    assert by_deprivation["Asian | 1"][0] < by_deprivation["White | 1"][0] < by_deprivation["White | 5"][0]
+    assert gaps(sample_published, "phone_access", "age_band x ethnicity_band")["16-24 | Asian"][2]
+
+
+def test_no_intersection_of_groups_planted_as_noise_is_flagged(sample_published: Path) -> None:
+    """Cells made only of groups the generator gave no effect (older ages, both sexes, the bands other than
+    Asian, the less deprived quintiles) are never flagged worse at 99.8%, in any measure or year."""
+    ages = ("45-54", "55-64", "65-74", "75-84")
+    bands = ("White", "Mixed", "Black", "Other")
+    noise = [f"{a} | {b}" for a in ages for b in (*bands, "Male", "Female")]
+    noise += [f"{b} | {q}" for b in bands for q in ("3", "4", "5")]
+    published = query(
+        sample_published,
+        """SELECT count(*) FILTER (NOT suppressed), count(*) FILTER (worse_than_overall)
+           FROM marts.metric_by_group
+           WHERE geography_level = 'icb' AND source = 'gpps_respondents' AND dimension LIKE '% x %'
+             AND list_contains(?, group_value)""",
+        [noise],
+    )[0]
+    assert published[0] > 100 and published[1] == 0
+
+
+def test_intersections_add_up_to_their_margins_and_give_no_withheld_cell_back(sample_published: Path) -> None:
+    """The reader's side of disclosure: the published intersection groups add up to their margins as the
+    contract says, intersections exist only for England and ICBs, and solving every published weighted base of a
+    cell at once gives back no withheld group (tests/marts/differencing_attack.py)."""
+    import pandas as pd
+
+    from tests.marts.differencing_attack import recoverable_rows
+
+    with duckdb.connect(str(sample_published), read_only=True) as con:
+        rows = con.execute("SELECT * FROM marts.metric_by_group WHERE source = 'gpps_respondents'").df()
+    crossed = rows[rows["dimension"].str.contains(" x ")]
+    assert set(crossed["dimension"]) == {
+        "age_band x ethnicity_band", "age_band x sex", "ethnicity_band x deprivation_quintile"
+    }  # fmt: skip
+    assert set(crossed["geography_level"]) == {"icb", "all_loaded_areas"}
+    assert crossed["suppressed"].any() and (crossed["suppression_reason"] == "small_n_eff").any()
+    # Each published margin group equals the sum of its intersection's groups when none of them is withheld
+    # (age band '16-24' = '16-24 | Asian' + '16-24 | Black' + …), and is never less than the published ones.
+    cell = ["geography_level", "geography_code", "boundaries", "period", "metric_id"]
+    checked = 0
+    for dimension in crossed["dimension"].unique():
+        for side, margin in enumerate(dimension.split(" x ")):
+            parts = crossed[crossed["dimension"] == dimension].assign(
+                margin=lambda f, side=side: f["group_value"].str.split(" | ", regex=False).str[side]
+            )
+            sums = parts.groupby([*cell, "margin"]).agg(
+                parts=("denominator", "sum"), hidden=("suppressed", "any")
+            )
+            totals = rows[rows["dimension"] == margin].rename(columns={"group_value": "margin"})
+            joined = sums.join(totals.set_index([*cell, "margin"])["denominator"], how="inner").dropna()
+            whole = joined[~joined["hidden"]]
+            pd.testing.assert_series_equal(whole["parts"], whole["denominator"], check_names=False, rtol=1e-9)
+            assert (joined["parts"] <= joined["denominator"] * (1 + 1e-9)).all()
+            checked += len(whole)
+    assert checked > 50
+    assert recoverable_rows(rows).empty
+
+
 def test_young_respondents_are_the_ones_we_do_not_hear(sample_published: Path) -> None:
     rows = dict(
         query(

@@ -155,6 +155,9 @@ def planted_direction(geography_level: str, geography_code: str, dimension: str,
     a less deprived one rises (its respondents' practices decide, whatever the group)."""
     if dimension.startswith("deprivation_quintile"):
         return {"1": -1, "2": -1, "4": 1, "5": 1}.get(group_value, 0)
+    names, parts = dimension.split(" x "), group_value.split(" | ")  # an intersection: its quintile decides
+    if "deprivation_quintile" in names and len(parts) == len(names):
+        return {"1": -1, "2": -1, "4": 1, "5": 1}.get(parts[names.index("deprivation_quintile")], 0)
     members = {
         "practice": lambda p: p.code == geography_code,
         "pcn": lambda p: p.pcn_code == geography_code,

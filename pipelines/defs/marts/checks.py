@@ -8,6 +8,7 @@ from pipelines.marts.standardised_rates import MIN_EVENTS as STANDARDISED_MIN_EV
 from pipelines.methods.disclosure import (
     COUNT_SUPPRESS_MAX,
     MIN_COMMENTS_FOR_BREAKDOWN,
+    MIN_GROUP_N_EFF,
     MIN_SURVEY_BASE,
     ROUND_TO,
 )
@@ -19,16 +20,18 @@ RULE_NUMBERS = {
     "round_to": str(ROUND_TO),
     "min_comments": str(MIN_COMMENTS_FOR_BREAKDOWN),
     "min_survey_base": str(MIN_SURVEY_BASE),
+    "min_group_n_eff": str(MIN_GROUP_N_EFF),
 }
-COMMENT_RULE_NUMBERS = {k: v for k, v in RULE_NUMBERS.items() if k != "min_survey_base"}
+SURVEY_RULES = ("min_survey_base", "min_group_n_eff")
+COMMENT_RULE_NUMBERS = {k: v for k, v in RULE_NUMBERS.items() if k not in SURVEY_RULES}
 
 metric_by_group_disclosure = sql_row_check(
     asset="marts.metric_by_group",
     name="disclosure_control",
     description=(
         f"No published count of people/comments below England is 1-{COUNT_SUPPRESS_MAX} or off the nearest "
-        f"{ROUND_TO}; no survey value rests on fewer than {MIN_SURVEY_BASE} respondents; no comment breakdown on "
-        f"fewer than {MIN_COMMENTS_FOR_BREAKDOWN} comments; a suppressed row shows no value, base, n_eff or interval"
+        f"{ROUND_TO}; no survey value rests on fewer than {MIN_SURVEY_BASE} respondents; no weighted survey group "
+        f"on an n_eff under {MIN_GROUP_N_EFF}; no comment breakdown on fewer than {MIN_COMMENTS_FOR_BREAKDOWN} comments; a suppressed row shows no value, base, n_eff or interval"
     ),
     failing_rows_sql=sql_file(HERE / "metric_by_group_disclosure_failures.sql", **RULE_NUMBERS),
     blocking=True,
