@@ -331,10 +331,19 @@ def test_triangulation_joins_survey_gaps_to_what_people_say(tiny_store: duckdb.D
            VALUES (?, 'fft', 'survey_comment', 'QZ9', DATE '2025-03-01', ?, TRUE, 1, '65-74', 'Female')""",
         [(f"o{i}", f"o{i}") for i in range(30)],
     )
-    tiny_store.execute(
-        """INSERT INTO staged.comment_text BY NAME SELECT comment_id, 'sha' AS file_sha256,
-                  'Could not get through on the phone for days, ' || comment_id AS text_redacted,
-                  0 AS redaction_count FROM staged.comments"""
+    # Each young person's comment in words of its own, but y1's is y0's again in other case and punctuation
+    # (the two longest): a near-duplicate, never quoted beside it.
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Easter", "Christmas",
+            "Boxing Day", "New Year", "half term"]  # fmt: skip
+    texts = {
+        f"y{i}": f"Could not get through on the phone on {day}, for days on end" for i, day in enumerate(days)
+    }
+    texts["y0"] = "Could not get through on the phone on Wednesday and Thursday, for days on end"
+    texts["y1"] = "COULD NOT get through on the phone -- on Wednesday and Thursday -- for days on end!!"
+    texts |= {f"o{i}": f"Could not get through on the phone at first, all fine now {i}" for i in range(30)}
+    tiny_store.executemany(
+        "INSERT INTO staged.comment_text (comment_id, file_sha256, text_redacted, redaction_count) VALUES (?, 'sha', ?, 0)",
+        list(texts.items()),
     )
     tiny_store.execute(
         """INSERT INTO staged.comment_themes SELECT comment_id, 'sha', 'Contacting services',
@@ -350,7 +359,7 @@ def test_triangulation_joins_survey_gaps_to_what_people_say(tiny_store: duckdb.D
     ])  # fmt: skip
     triangulation.build_triangulation(tiny_store)
     row = tiny_store.execute(
-        """SELECT survey_measures, survey_worst_gap, survey_gap_significant, comments, negative_comments,
+        """SELECT survey_measures, survey_worst_gap, survey_worse_998, comments, negative_comments,
                   negative_share, overall_negative_share, methods_agreeing_worse, convergent_rank, example_comments
            FROM marts.triangulation
            WHERE geography_level = 'icb' AND dimension = 'age_band' AND group_value = '16-24'
@@ -360,8 +369,11 @@ def test_triangulation_joins_survey_gaps_to_what_people_say(tiny_store: duckdb.D
     assert row[3] == 10.0 and row[4] == 10.0  # 12 rounds to 10
     # Shares from the published counts: 10 of 10 for the group, 10 of 40 overall (12 of 42 rounded).
     assert row[5] == pytest.approx(1.0) and row[6] == pytest.approx(10 / 40)
-    assert row[7] == 2 and row[8] == 1  # survey and comments agree: the strongest convergent cell
-    assert len(row[9]) == 3 and all(e.split(": ", 1)[0].startswith("y") for e in row[9])
+    assert row[7] == 2 and row[8] == 1  # survey and comments agree at 99.8%: the strongest convergent cell
+    # Three quotes, the longest first (y1, Boxing Day, then half term before Christmas by id), and y0 not
+    # beside y1; each says how sure the coding was.
+    assert [e.split(" (", 1)[0] for e in row[9]] == ["y1", "y9", "y11"]
+    assert all(" (theme 0.90): " in e for e in row[9])  # no sentiment model ran: the rating said negative
     older = tiny_store.execute(
         """SELECT comments, example_comments FROM marts.triangulation
            WHERE geography_level = 'icb' AND dimension = 'age_band' AND group_value = '65-74'"""
