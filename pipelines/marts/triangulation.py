@@ -103,13 +103,21 @@ def _disclose_counts(
     detailed groups (``nesting``), would give a hidden group back — until no block does. ``frame`` (with a
     RangeIndex) is changed in place."""
     blocks = _additive_blocks(frame, block) + _nested_blocks(frame, block, nesting)
+    blocks_of: dict[int, list[int]] = {}  # row -> the blocks it is in (as total or part)
+    for b, (total, parts) in enumerate(blocks):
+        for row in (total, *parts.tolist()):
+            blocks_of.setdefault(row, []).append(b)
     group_values = frame["group_value"].to_numpy(dtype=object)
     for column in columns:
         published, reason = suppress_and_round_counts(frame[column].fillna(0).to_numpy(dtype=float))
-        changed = True
-        while changed:  # a group hidden for its band can leave its dimension's block to check again
-            changed = False
-            for total, parts in blocks:
+        # A group hidden for its band can leave its dimension's block to check again (and the other way
+        # round): blocks are visited in the same order until none changes, each again only when a row of it
+        # was hidden since its last check, so every release hides the same cells.
+        dirty = np.ones(len(blocks), dtype=bool)
+        while dirty.any():
+            for b in np.flatnonzero(dirty):
+                dirty[b] = False
+                total, parts = blocks[b]
                 if (reason[parts] == REASON_PUBLISHED).all():
                     continue
                 extra, hide_total = protect_additive_block(
@@ -117,11 +125,13 @@ def _disclose_counts(
                     [(float(published[i]), str(reason[i])) for i in parts],
                     [str(g) for g in group_values[parts]],
                 )
-                reason[parts[extra]] = REASON_SECONDARY
+                hidden = parts[extra].tolist()
                 if hide_total and reason[total] == REASON_PUBLISHED:
-                    reason[total] = REASON_SECONDARY
-                    changed = True
-                changed |= bool(extra.any())
+                    hidden.append(total)
+                for row in hidden:
+                    reason[row] = REASON_SECONDARY
+                    for other in blocks_of[row]:
+                        dirty[other] = other != b
         frame[column] = np.where(reason == REASON_PUBLISHED, published, np.nan)
 
 

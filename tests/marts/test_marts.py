@@ -401,3 +401,36 @@ def test_todays_boundaries_never_publish_the_practices_that_moved_on_fewer_than_
     assert not bool(frame.loc[("16C", "as_of_period"), "suppressed"])
     # 40 moved into W2U3Z: a group of 10 or more may be published, on both boundaries.
     assert not frame.loc[[("W2U3Z", "as_of_period"), ("W2U3Z", "current")], "suppressed"].any()
+
+
+def test_triangulation_ranks_on_evidence_not_on_the_size_of_a_gap() -> None:
+    """Within each geography: methods agreeing at 99.8% first, then the weakest agreeing method's z; a large
+    gap that is not significant at 99.8% ranks below a small one that is; overall rows and non-groups
+    unranked."""
+    rows = [  # (geography, group, survey z, survey worse, comments z, comments worse, gap)
+        ("QZ9", "16-24", 2.9, False, None, False, -0.25),  # the largest gap, on few people
+        ("QZ9", "25-34", 4.0, True, None, False, -0.05),
+        ("QZ9", "35-44", 3.5, True, 3.2, True, -0.04),  # both methods, the weaker at z 3.2
+        ("QZ9", "45-54", 9.0, True, 3.1, True, -0.10),  # both, but its weaker method is weaker
+        ("QZ9", "Not stated", 12.0, True, 12.0, True, -0.30),
+        ("ZC3", "16-24", 3.3, True, None, False, -0.08),
+    ]
+    frame = pd.DataFrame(
+        [
+            {"geography_level": "sub_icb" if g == "ZC3" else "icb", "geography_code": g, "dimension": "age_band",
+             "group_value": v, "theme": "Access", "survey_z": sz, "survey_worse_998": sw, "comments_z": cz,
+             "comments_worse_998": cw, "methods_agreeing_worse": int(sw) + int(cw), "survey_worst_gap": gap,
+             "comments": 20.0}
+            for g, v, sz, sw, cz, cw, gap in rows
+        ]
+        + [{"geography_level": "icb", "geography_code": "QZ9", "dimension": "overall", "group_value": "All",
+            "theme": "Access", "survey_z": None, "survey_worse_998": False, "comments_z": None,
+            "comments_worse_998": False, "methods_agreeing_worse": 0, "survey_worst_gap": None, "comments": 90.0}]
+    )  # fmt: skip
+    frame["convergent_rank"] = triangulation._rank_by_evidence(frame)
+    rank = dict(
+        zip(frame["geography_code"] + " " + frame["group_value"], frame["convergent_rank"], strict=True)
+    )
+    assert [rank[f"QZ9 {g}"] for g in ("35-44", "45-54", "25-34", "16-24")] == [1, 2, 3, 4]
+    assert rank["ZC3 16-24"] == 1  # ranked within its own geography
+    assert pd.isna(rank["QZ9 Not stated"]) and pd.isna(rank["QZ9 All"])
