@@ -2,7 +2,7 @@
 -- counts (disclosure control follows in triangulation.py).
 -- Inputs (temp): _tri_survey (survey evidence per theme, triangulation_survey.sql), _tri_comments (one row per
 -- coded comment × category, with its geography and group columns side by side; triangulation_comments.sql).
--- The dimensions are those of the survey side; a new one goes in the three lists marked DIMENSIONS.
+-- The dimensions are those of the survey side; a new one goes in every place marked DIMENSIONS.
 WITH sets AS (
     -- Every (geography level × dimension [× theme]) cell counted in one pass: one grouping set per combination,
     -- so memory holds the cells, never a row per comment × dimension × level. The sets without the theme count
@@ -51,37 +51,61 @@ WITH sets AS (
     SELECT geography_level, geography_code, dimension, group_value, group_comments
     FROM placed_sets WHERE all_themes
 ), candidates AS (
-    -- Only negative comments of a readable length can be examples: the few rows unpivoted for the pick.
-    SELECT comment_id, category AS theme, text_length, text_key_start, text_key_end, theme_probability,
-           theme_by_keyword, sentiment_confidence, icb_code, sub_icb_code,
-           overall, age_band, sex, ethnicity_band, ethnicity, disability, deprivation_quintile
+    -- Only negative comments of a readable length can be examples. copy: 1 for the first comment of a theme
+    -- with its opening (by id), 2 for the second …, so a cell's best-placed comments are of different texts.
+    SELECT *, row_number() OVER (PARTITION BY category, text_key_start ORDER BY comment_id) AS copy
     FROM _tri_comments
     WHERE is_negative AND text_length BETWEEN 40 AND 400 AND channel <> 'report_finding'
-), long AS (
-    UNPIVOT candidates ON overall, age_band, sex, ethnicity_band, ethnicity, disability, deprivation_quintile  -- DIMENSIONS
-    INTO NAME dimension VALUE group_value
-), placed AS (
-    SELECT * EXCLUDE (icb_code, sub_icb_code), 'icb' AS geography_level, icb_code AS geography_code FROM long WHERE icb_code IS NOT NULL
-    UNION ALL
-    SELECT * EXCLUDE (icb_code, sub_icb_code), 'sub_icb', sub_icb_code FROM long WHERE sub_icb_code IS NOT NULL
+), shortlist AS (
+    -- Per cell, the first QUOTE_SHORTLIST comments in quoting order (fewest copies, then the most confidently
+    -- coded, then the longest, then by id), counted with the same GROUPING SETS as the cells: memory holds
+    -- a short list per cell, never a row per comment × dimension × level.
+    SELECT icb_code, sub_icb_code, category AS theme, GROUPING(icb_code) = 0 AS at_icb,
+           CASE 0 WHEN GROUPING(overall) THEN 'overall' WHEN GROUPING(age_band) THEN 'age_band'
+                  WHEN GROUPING(sex) THEN 'sex' WHEN GROUPING(ethnicity_band) THEN 'ethnicity_band'
+                  WHEN GROUPING(ethnicity) THEN 'ethnicity' WHEN GROUPING(disability) THEN 'disability'
+                  ELSE 'deprivation_quintile' END AS dimension,  -- DIMENSIONS
+           coalesce(overall, age_band, sex, ethnicity_band, ethnicity, disability, deprivation_quintile) AS group_value,
+           min_by({'comment_id': comment_id, 'text_key_start': text_key_start, 'text_key_end': text_key_end,
+                   'theme_probability': theme_probability, 'theme_by_keyword': theme_by_keyword,
+                   'sentiment_confidence': sentiment_confidence},
+                  {'copy': copy, 'p': -theme_probability, 'length': -text_length, 'comment_id': comment_id},
+                  12) AS picks  -- QUOTE_SHORTLIST
+    FROM candidates
+    GROUP BY GROUPING SETS (  -- DIMENSIONS
+        (icb_code, overall, category), (icb_code, age_band, category), (icb_code, sex, category),
+        (icb_code, ethnicity_band, category), (icb_code, ethnicity, category), (icb_code, disability, category),
+        (icb_code, deprivation_quintile, category),
+        (sub_icb_code, overall, category), (sub_icb_code, age_band, category), (sub_icb_code, sex, category),
+        (sub_icb_code, ethnicity_band, category), (sub_icb_code, ethnicity, category),
+        (sub_icb_code, disability, category), (sub_icb_code, deprivation_quintile, category)
+    )
 ), quotable AS (
-    -- Cells of 10+ comments only; the most confidently coded first, then the longest.
-    SELECT p.*
-    FROM placed p
-    JOIN comment_cells k USING (geography_level, geography_code, dimension, group_value, theme)
+    -- Cells of 10+ comments only, their short lists one row per comment, in quoting order (place).
+    SELECT k.geography_level, k.geography_code, k.dimension, k.group_value, k.theme, u.place,
+           u.pick.comment_id AS comment_id, u.pick.text_key_start AS text_key_start,
+           u.pick.text_key_end AS text_key_end, u.pick.theme_probability AS theme_probability,
+           u.pick.theme_by_keyword AS theme_by_keyword, u.pick.sentiment_confidence AS sentiment_confidence
+    FROM shortlist s
+    JOIN comment_cells k
+      ON k.geography_level = CASE WHEN s.at_icb THEN 'icb' ELSE 'sub_icb' END
+     AND k.geography_code = CASE WHEN s.at_icb THEN s.icb_code ELSE s.sub_icb_code END
+     AND k.dimension = s.dimension AND k.group_value = s.group_value AND k.theme = s.theme
+    CROSS JOIN LATERAL (SELECT unnest(s.picks) AS pick, generate_subscripts(s.picks, 1) AS place) u
     WHERE k.comments >= 10
 ), distinct_start AS (
-    -- Near-duplicates out: one comment per cell for each opening, then for each ending.
+    -- Near-duplicates out: one comment per cell for each opening, then for each ending (the first 60 and last
+    -- 60 letters).
     SELECT * FROM quotable
     QUALIFY row_number() OVER (PARTITION BY geography_level, geography_code, dimension, group_value, theme, text_key_start
-                               ORDER BY theme_probability DESC, text_length DESC, comment_id) = 1
+                               ORDER BY place) = 1
 ), distinct_text AS (
     SELECT * FROM distinct_start
     QUALIFY row_number() OVER (PARTITION BY geography_level, geography_code, dimension, group_value, theme, text_key_end
-                               ORDER BY theme_probability DESC, text_length DESC, comment_id) = 1
+                               ORDER BY place) = 1
 ), picked AS (
     SELECT *, row_number() OVER (PARTITION BY geography_level, geography_code, dimension, group_value, theme
-                                 ORDER BY theme_probability DESC, text_length DESC, comment_id) AS pick
+                                 ORDER BY place) AS pick
     FROM distinct_text
     QUALIFY pick <= 3
 ), examples AS (
