@@ -243,9 +243,12 @@ def build_triangulation(con: duckdb.DuckDBPyConnection) -> int:
         con.execute(_sql("triangulation_comments_empty.sql"))
     frame = con.execute(_sql("triangulation.sql")).df()
     frame = frame[frame["geography_level"].isin(levels)].reset_index(drop=True)
+    # A cell's own comment dates only where it has 10+ true comments (as for quotes): the first and last
+    # date of one or two people's comments would say when they wrote.
+    own_dates = (frame["comments"].fillna(0) >= MIN_COMMENTS_FOR_BREAKDOWN).to_numpy()
     _disclose_triangulation(frame, group_nesting(con))
     frame["convergent_rank"] = _rank_by_evidence(frame)
-    frame = _with_triangulation_period(con, frame)
+    frame = _with_triangulation_period(con, frame, own_dates)
     # Every column, the typed period ones included: the row's own dates, not a type's reading of its label.
     return write_mart(con, "triangulation", frame[contract("marts.triangulation").column_names])
 
@@ -265,10 +268,13 @@ def _sentiment_confidence_view(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
-def _with_triangulation_period(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pd.DataFrame:
+def _with_triangulation_period(
+    con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, own_dates: np.ndarray
+) -> pd.DataFrame:
     """Each row's own period: a ``date_span`` from the first day its evidence covers to the last (the latest
     GPPS survey's fieldwork when the row has survey results, the dates of its comments, complaints, reviews,
-    findings and stories), plus ``survey_period`` and ``survey_source``: the survey the row was looked up in. Set-based: the labels are built
+    findings and stories where it has 10+ comments, else of every comment loaded), plus ``survey_period`` and
+    ``survey_source``: the survey the row was looked up in. Set-based: the labels are built
     column-wise, not per distinct span (small cells at national scale have many)."""
     survey = con.execute(
         """SELECT arg_max(period, period_end), max(period_start), max(period_end) FROM marts.metric_by_group
@@ -280,6 +286,9 @@ def _with_triangulation_period(con: duckdb.DuckDBPyConnection, frame: pd.DataFra
     survey_end = no_date.where(~has_survey, pd.Timestamp(survey[2]) if survey[2] else pd.NaT)
     first = pd.to_datetime(frame["first_comment_date"])
     last = pd.to_datetime(frame["last_comment_date"])
+    # Rows of fewer than 10 comments (own_dates False) show the dates of every comment loaded instead.
+    first = first.where(own_dates, first.min())
+    last = last.where(own_dates, last.max())
     start = pd.concat([survey_start, first], axis=1).min(axis=1)
     end = pd.concat([survey_end, last], axis=1).max(axis=1)
     out = frame.copy()
