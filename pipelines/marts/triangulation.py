@@ -108,13 +108,20 @@ def _disclose_counts(
         for row in (total, *parts.tolist()):
             blocks_of.setdefault(row, []).append(b)
     group_values = frame["group_value"].to_numpy(dtype=object)
+    # All blocks' parts end to end, to find the blocks with a hidden part without a loop.
+    sizes = np.array([len(parts) for _, parts in blocks], dtype=int)
+    all_parts = np.concatenate([parts for _, parts in blocks]) if blocks else np.array([], dtype=int)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]] if blocks else np.array([], dtype=int)
     for column in columns:
         published, reason = suppress_and_round_counts(frame[column].fillna(0).to_numpy(dtype=float))
         # A group hidden for its band can leave its dimension's block to check again (and the other way
         # round): blocks are visited in the same order until none changes, each again only when a row of it
-        # was hidden since its last check, so every release hides the same cells.
+        # was hidden since its last check, so every release hides the same cells. A block whose parts are
+        # all published needs no check.
         dirty = np.ones(len(blocks), dtype=bool)
         while dirty.any():
+            hidden_parts = np.add.reduceat((reason[all_parts] != REASON_PUBLISHED).astype(int), starts) > 0
+            dirty &= hidden_parts
             for b in np.flatnonzero(dirty):
                 dirty[b] = False
                 total, parts = blocks[b]

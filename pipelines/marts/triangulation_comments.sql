@@ -8,25 +8,26 @@
 -- letters only, so two near-identical comments (the same words, different punctuation, spacing, case, or
 -- one differing end) are never both quoted for a cell.
 CREATE OR REPLACE TEMP TABLE _tri_comments AS
-WITH texts AS (
-    SELECT comment_id, length(text_redacted) AS text_length,
-           regexp_replace(lower(text_redacted), '[^a-z]+', '', 'g') AS letters
-    FROM staged.comment_text
-), c AS (
+WITH c AS (
     SELECT c.comment_id, c.source, c.channel, c.icb_code, c.sub_icb_code, c.comment_date,
            coalesce(n.is_negative, FALSE) AS is_negative, s.confidence AS sentiment_confidence,
-           coalesce(x.text_length, 0) AS text_length,
-           hash(left(x.letters, 60)) AS text_key_start, hash(right(x.letters, 60)) AS text_key_end,
+           coalesce(length(x.text_redacted), 0) AS text_length,
+           -- only for the comments that can be quoted (negative, 40-400 characters): the regex is the cost
+           CASE WHEN n.is_negative AND length(x.text_redacted) BETWEEN 40 AND 400
+                THEN regexp_replace(lower(x.text_redacted), '[^a-z]+', '', 'g') END AS letters,
            'All' AS overall, coalesce(c.age_band, 'Not stated') AS age_band,
            coalesce(c.sex, 'Not stated') AS sex, coalesce(c.ethnicity_band, 'Not stated') AS ethnicity_band,
            coalesce(c.ethnicity, 'Not stated') AS ethnicity, coalesce(c.disability, 'Not stated') AS disability,
            coalesce(CAST(d.deprivation_quintile AS VARCHAR), 'Unknown') AS deprivation_quintile
     FROM staged.comments c
-    LEFT JOIN texts x USING (comment_id)
+    LEFT JOIN staged.comment_text x USING (comment_id)
     LEFT JOIN _comment_negative n USING (comment_id)
     LEFT JOIN _comment_sentiment_confidence s USING (comment_id)
     LEFT JOIN ref.practice_deprivation d ON d.practice_code = c.practice_code
     WHERE c.is_substantive AND (c.icb_code IS NOT NULL OR c.sub_icb_code IS NOT NULL)
+), keyed AS (
+    SELECT * EXCLUDE (letters), hash(left(letters, 60)) AS text_key_start, hash(right(letters, 60)) AS text_key_end
+    FROM c
 ), themes AS (
     -- One row per comment and category: the model's most confident label in it (a keyword rule counts as 1),
     -- and first_theme on one of a comment's categories, so a group's coded comments are counted once each.
@@ -36,6 +37,6 @@ WITH texts AS (
     FROM staged.comment_themes
     GROUP BY comment_id, category
 )
-SELECT c.*, t.category, t.theme_probability, t.theme_by_keyword, t.first_theme
-FROM c
+SELECT k.*, t.category, t.theme_probability, t.theme_by_keyword, t.first_theme
+FROM keyed k
 JOIN themes t USING (comment_id);
