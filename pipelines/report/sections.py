@@ -334,12 +334,14 @@ def section_triangulation(d: IcbData) -> Section:
         gap = "" if _missing(r.survey_worst_gap) else _pts(r.survey_worst_gap)
         significant = not _missing(r.survey_worse_998) and bool(r.survey_worse_998)
         sig = ' <span class="tag worse">worse, 99.8%</span>' if significant and gap else ""
+        # The comment method's own figure: of the group's comments, the share negative about this theme
+        # (everyone who writes about interpreters may be negative; the group writes about them more often).
         no_comments = not _missing(r.comments) and float(r.comments) == 0
-        neg = "–" if no_comments else _pct(r.negative_share, 0)
+        neg = "–" if no_comments else _pct(r.negative_theme_share, 0)
         overall = (
             ""
-            if _missing(r.overall_negative_share)
-            else f" <span class='note'>vs {_pct(r.overall_negative_share, 0)}</span>"
+            if _missing(r.overall_negative_theme_share)
+            else f" <span class='note'>vs {_pct(r.overall_negative_theme_share, 0)}</span>"
         )
         rows.append(
             f'<tr class="worse"><td class="num">{int(r.convergent_rank)}</td>'
@@ -358,7 +360,7 @@ def section_triangulation(d: IcbData) -> Section:
         "it fares worse. Example comments are redacted, no two alike, and only drawn from cells of 10 or more "
         "comments; each is traceable to its source record by its id and shows how sure the coding was.</p>"
         "<table><tr><th>Rank</th><th>Group</th><th>Theme</th><th>Methods agreeing</th><th>Survey gap</th>"
-        "<th>Comments</th><th>Negative share</th><th>Complaints</th><th>Stories</th><th>Example comments</th></tr>"
+        "<th>Comments</th><th>Of the group's comments, negative on this theme</th><th>Complaints</th><th>Stories</th><th>Example comments</th></tr>"
         + "".join(rows)
         + "</table>"
     )
