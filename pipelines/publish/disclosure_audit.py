@@ -430,13 +430,17 @@ def _representation(r: pd.DataFrame) -> list[Finding]:
 
 TRIANGULATION_KEY = ["geography_level", "geography_code", "dimension", "group_value", "theme"]
 TRIANGULATION_COUNTS = ["comments", "negative_comments", "complaints", "healthwatch_findings", "stories"]
+# Counts per theme the mart gained after the row-by-row audit was retired, checked where the table has them.
+TRIANGULATION_LATER_COUNTS = ["healthwatch_reviews"]
 
 
-def _triangulation(t: pd.DataFrame) -> list[Finding]:
+def _triangulation(t: pd.DataFrame, nesting: dict[str, str]) -> list[Finding]:
     """Counts against the rules, negative shares beside withheld or other counts, and each dimension's
-    groups against the overall row of their area and theme (repeated findings once)."""
+    groups (and each band's detailed groups, ``nesting``) against the overall row of their area and theme
+    (repeated findings once); a group's comments on any theme likewise, per area."""
     table, key = "marts.triangulation", TRIANGULATION_KEY
-    out = _count_rule(table, t, np.arange(len(t)), TRIANGULATION_COUNTS, key)
+    counts = TRIANGULATION_COUNTS + [c for c in TRIANGULATION_LATER_COUNTS if c in t.columns]
+    out = _count_rule(table, t, np.arange(len(t)), counts, key)
     share, negative, comments = (_floats(t, c) for c in ("negative_share", "negative_comments", "comments"))
     beside = np.isfinite(share) & ~(np.isfinite(negative) & np.isfinite(comments))
     for i in np.flatnonzero(beside | share_mismatch(share, negative, comments)):
@@ -464,11 +468,35 @@ def _triangulation(t: pd.DataFrame) -> list[Finding]:
         out.append(Finding(table, row, "share x total (share not from the published counts)",
                            share_recovered(published[i], negative[o[i]], comments[o[i]])))  # fmt: skip
     # NULL counts carry no reason: a reader knows they are 1-7 or hidden to protect another group.
-    blocks = _blocks(t, ["geography_level", "geography_code", "theme"], {})
+    blocks = _blocks(t, ["geography_level", "geography_code", "theme"], nesting)
     unknown = np.full(len(t), None, dtype=object)
-    for column in TRIANGULATION_COUNTS:
+    for column in counts:
         out += _difference(table, t, blocks, column, "numerator", unknown, key)
+    if "group_comments" in t.columns:
+        out += _triangulation_group_comments(t, nesting)
     return list(dict.fromkeys(out))
+
+
+def _triangulation_group_comments(t: pd.DataFrame, nesting: dict[str, str]) -> list[Finding]:
+    """``group_comments`` (a group's comments on any theme, on each of its theme rows) against the rules, the
+    theme share taken over it, and per area each dimension's groups (each band's detailed groups) against the
+    overall count."""
+    table, key = "marts.triangulation", TRIANGULATION_KEY
+    out = _count_rule(table, t, np.arange(len(t)), ["group_comments"], key)
+    share, negative, base = (
+        _floats(t, c) for c in ("negative_theme_share", "negative_comments", "group_comments")
+    )
+    beside = np.isfinite(share) & ~(np.isfinite(negative) & np.isfinite(base))
+    for i in np.flatnonzero(beside | share_mismatch(share, negative, base)):
+        out.append(Finding(table, _key(t, key, i), "share shown beside a suppressed count", f"negative_theme_share={share[i]:g}")
+                   if beside[i] else Finding(table, _key(t, key, i), "share x total (share not from the published counts)",
+                                             share_recovered(share[i], negative[i], base[i])))  # fmt: skip
+    # One row per group (positions of its own: _blocks indexes the frame it is given).
+    groups = t.drop_duplicates(["geography_level", "geography_code", "dimension", "group_value"])
+    groups = groups.reset_index(drop=True).assign(theme="any theme")
+    blocks = _blocks(groups, ["geography_level", "geography_code"], nesting)
+    unknown = np.full(len(groups), None, dtype=object)
+    return out + _difference(table, groups, blocks, "group_comments", "numerator", unknown, key)
 
 
 SPC_KEY = ["geography_level", "geography_code", "metric_id", "source", "period"]
@@ -561,7 +589,7 @@ def audit_disclosure(con: duckdb.DuckDBPyConnection) -> list[Finding]:
     if "marts.representation" in tables:
         findings += _representation(_read(con, "marts.representation"))
     if "marts.triangulation" in tables:
-        findings += _triangulation(_read(con, "marts.triangulation"))
+        findings += _triangulation(_read(con, "marts.triangulation"), _nesting(con, tables))
     if "marts.spc" in tables:
         findings += _spc(con, tables)
     if "marts.gpps_question_options" in tables:

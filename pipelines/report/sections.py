@@ -509,7 +509,8 @@ def _representation_focus(d: IcbData) -> str:
 
 
 def top_convergent(tri: pd.DataFrame, n: int = TOP_TRIANGULATION) -> pd.DataFrame:
-    """The ICB's strongest convergent cells: real groups where at least one method says worse."""
+    """The ICB's strongest convergent cells: real groups where at least one method says worse at 99.8%, in
+    the mart's evidence order (``convergent_rank``: schemas/tables/marts/triangulation.yaml)."""
     if tri.empty:
         return tri
     keep = (tri.dimension != "overall") & ~tri.group_value.isin(NON_GROUPS) & (tri.methods_agreeing_worse > 0)
@@ -545,14 +546,16 @@ def section_triangulation(d: IcbData) -> Section:
     rows = []
     for _, r in top.iterrows():
         gap = "" if _missing(r.survey_worst_gap) else _pts(r.survey_worst_gap)
-        significant = not _missing(r.survey_gap_significant) and bool(r.survey_gap_significant)
-        sig = ' <span class="tag worse">sig.</span>' if significant and gap else ""
+        significant = not _missing(r.survey_worse_998) and bool(r.survey_worse_998)
+        sig = ' <span class="tag worse">worse, 99.8%</span>' if significant and gap else ""
+        # The comment method's own figure: of the group's comments, the share negative about this theme
+        # (everyone who writes about interpreters may be negative; the group writes about them more often).
         no_comments = not _missing(r.comments) and float(r.comments) == 0
-        neg = "–" if no_comments else _pct(r.negative_share, 0)
+        neg = "–" if no_comments else _pct(r.negative_theme_share, 0)
         overall = (
             ""
-            if _missing(r.overall_negative_share)
-            else f" <span class='note'>vs {_pct(r.overall_negative_share, 0)}</span>"
+            if _missing(r.overall_negative_theme_share)
+            else f" <span class='note'>vs {_pct(r.overall_negative_theme_share, 0)}</span>"
         )
         rows.append(
             f'<tr class="worse"><td class="num">{int(r.convergent_rank)}</td>'
@@ -564,10 +567,14 @@ def section_triangulation(d: IcbData) -> Section:
         )
     body = (
         '<p class="lede">Where the survey and what people tell us agree that a group fares worse. Ranked by '
-        "the number of methods agreeing, then by the survey gap. Example comments are redacted and only "
-        "drawn from cells of 10 or more comments; each is traceable to its source record by its id.</p>"
+        "the number of independent methods saying so at 99.8% (the survey; the share of the group's comments "
+        "that are negative about the theme, against everyone's), then by the strength of the weakest of them "
+        "(a gap on many people counts for more than the same gap on few), never by the size of a gap alone. "
+        "A group's comments on equality, diversity and inclusion are read beside every survey measure on which "
+        "it fares worse. Example comments are redacted, no two alike, and only drawn from cells of 10 or more "
+        "comments; each is traceable to its source record by its id and shows how sure the coding was.</p>"
         "<table><tr><th>Rank</th><th>Group</th><th>Theme</th><th>Methods agreeing</th><th>Survey gap</th>"
-        "<th>Comments</th><th>Negative share</th><th>Complaints</th><th>Stories</th><th>Example comments</th></tr>"
+        "<th>Comments</th><th>Of the group's comments, negative on this theme</th><th>Complaints</th><th>Stories</th><th>Example comments</th></tr>"
         + "".join(rows)
         + "</table>"
     )

@@ -331,10 +331,19 @@ def test_triangulation_joins_survey_gaps_to_what_people_say(tiny_store: duckdb.D
            VALUES (?, 'fft', 'survey_comment', 'QZ9', DATE '2025-03-01', ?, TRUE, 1, '65-74', 'Female')""",
         [(f"o{i}", f"o{i}") for i in range(30)],
     )
-    tiny_store.execute(
-        """INSERT INTO staged.comment_text BY NAME SELECT comment_id, 'sha' AS file_sha256,
-                  'Could not get through on the phone for days, ' || comment_id AS text_redacted,
-                  0 AS redaction_count FROM staged.comments"""
+    # Each young person's comment in words of its own, but y1's is y0's again in other case and punctuation
+    # (the two longest): a near-duplicate, never quoted beside it.
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "Easter", "Christmas",
+            "Boxing Day", "New Year", "half term"]  # fmt: skip
+    texts = {
+        f"y{i}": f"Could not get through on the phone on {day}, for days on end" for i, day in enumerate(days)
+    }
+    texts["y0"] = "Could not get through on the phone on Wednesday and Thursday, for days on end"
+    texts["y1"] = "COULD NOT get through on the phone -- on Wednesday and Thursday -- for days on end!!"
+    texts |= {f"o{i}": f"Could not get through on the phone at first, all fine now {i}" for i in range(30)}
+    tiny_store.executemany(
+        "INSERT INTO staged.comment_text (comment_id, file_sha256, text_redacted, redaction_count) VALUES (?, 'sha', ?, 0)",
+        list(texts.items()),
     )
     tiny_store.execute(
         """INSERT INTO staged.comment_themes SELECT comment_id, 'sha', 'Contacting services',
@@ -350,7 +359,7 @@ def test_triangulation_joins_survey_gaps_to_what_people_say(tiny_store: duckdb.D
     ])  # fmt: skip
     triangulation.build_triangulation(tiny_store)
     row = tiny_store.execute(
-        """SELECT survey_measures, survey_worst_gap, survey_gap_significant, comments, negative_comments,
+        """SELECT survey_measures, survey_worst_gap, survey_worse_998, comments, negative_comments,
                   negative_share, overall_negative_share, methods_agreeing_worse, convergent_rank, example_comments
            FROM marts.triangulation
            WHERE geography_level = 'icb' AND dimension = 'age_band' AND group_value = '16-24'
@@ -360,8 +369,11 @@ def test_triangulation_joins_survey_gaps_to_what_people_say(tiny_store: duckdb.D
     assert row[3] == 10.0 and row[4] == 10.0  # 12 rounds to 10
     # Shares from the published counts: 10 of 10 for the group, 10 of 40 overall (12 of 42 rounded).
     assert row[5] == pytest.approx(1.0) and row[6] == pytest.approx(10 / 40)
-    assert row[7] == 2 and row[8] == 1  # survey and comments agree: the strongest convergent cell
-    assert len(row[9]) == 3 and all(e.split(": ", 1)[0].startswith("y") for e in row[9])
+    assert row[7] == 2 and row[8] == 1  # survey and comments agree at 99.8%: the strongest convergent cell
+    # Three quotes, the longest first (y0, Boxing Day, then half term before Christmas by id), and y1, y0's
+    # near-duplicate, not beside it; each says how sure the coding was.
+    assert [e.split(" (", 1)[0] for e in row[9]] == ["y0", "y9", "y11"]
+    assert all(" (theme 0.90): " in e for e in row[9])  # no sentiment model ran: the rating said negative
     older = tiny_store.execute(
         """SELECT comments, example_comments FROM marts.triangulation
            WHERE geography_level = 'icb' AND dimension = 'age_band' AND group_value = '65-74'"""
@@ -389,3 +401,36 @@ def test_todays_boundaries_never_publish_the_practices_that_moved_on_fewer_than_
     assert not bool(frame.loc[("16C", "as_of_period"), "suppressed"])
     # 40 moved into W2U3Z: a group of 10 or more may be published, on both boundaries.
     assert not frame.loc[[("W2U3Z", "as_of_period"), ("W2U3Z", "current")], "suppressed"].any()
+
+
+def test_triangulation_ranks_on_evidence_not_on_the_size_of_a_gap() -> None:
+    """Within each geography: methods agreeing at 99.8% first, then the weakest agreeing method's z; a large
+    gap that is not significant at 99.8% ranks below a small one that is; overall rows and non-groups
+    unranked."""
+    rows = [  # (geography, group, survey z, survey worse, comments z, comments worse, gap)
+        ("QZ9", "16-24", 2.9, False, None, False, -0.25),  # the largest gap, on few people
+        ("QZ9", "25-34", 4.0, True, None, False, -0.05),
+        ("QZ9", "35-44", 3.5, True, 3.2, True, -0.04),  # both methods, the weaker at z 3.2
+        ("QZ9", "45-54", 9.0, True, 3.1, True, -0.10),  # both, but its weaker method is weaker
+        ("QZ9", "Not stated", 12.0, True, 12.0, True, -0.30),
+        ("ZC3", "16-24", 3.3, True, None, False, -0.08),
+    ]
+    frame = pd.DataFrame(
+        [
+            {"geography_level": "sub_icb" if g == "ZC3" else "icb", "geography_code": g, "dimension": "age_band",
+             "group_value": v, "theme": "Access", "survey_z": sz, "survey_worse_998": sw, "comments_z": cz,
+             "comments_worse_998": cw, "methods_agreeing_worse": int(sw) + int(cw), "survey_worst_gap": gap,
+             "comments": 20.0}
+            for g, v, sz, sw, cz, cw, gap in rows
+        ]
+        + [{"geography_level": "icb", "geography_code": "QZ9", "dimension": "overall", "group_value": "All",
+            "theme": "Access", "survey_z": None, "survey_worse_998": False, "comments_z": None,
+            "comments_worse_998": False, "methods_agreeing_worse": 0, "survey_worst_gap": None, "comments": 90.0}]
+    )  # fmt: skip
+    frame["convergent_rank"] = triangulation._rank_by_evidence(frame)
+    rank = dict(
+        zip(frame["geography_code"] + " " + frame["group_value"], frame["convergent_rank"], strict=True)
+    )
+    assert [rank[f"QZ9 {g}"] for g in ("35-44", "45-54", "25-34", "16-24")] == [1, 2, 3, 4]
+    assert rank["ZC3 16-24"] == 1  # ranked within its own geography
+    assert pd.isna(rank["QZ9 Not stated"]) and pd.isna(rank["QZ9 All"])

@@ -201,15 +201,16 @@ def build_published(path: Path) -> Path:
         [
             {"geography_level": "icb", "geography_code": ICB, "dimension": "age_band", "group_value": "16-24",
              "theme": "Access to medical care & support", "survey_measures": 2, "survey_worst_gap": -0.1,
-             "survey_gap_significant": True, "comments": 25.0, "negative_comments": 20.0, "complaints": None,
+             "survey_worse_998": True, "comments": 25.0, "negative_comments": 20.0, "complaints": None,
              "healthwatch_findings": 0.0, "stories": 5.0, "negative_share": 0.8, "overall_negative_share": 0.5,
+             "negative_theme_share": 0.4, "overall_negative_theme_share": 0.25,
              "example_comments": [HOSTILE_COMMENT, "c-2: Could not get through at 8am"],
              "methods_agreeing_worse": 2, "convergent_rank": 1},
             {"geography_level": "icb", "geography_code": ICB, "dimension": "overall", "group_value": "All",
              "theme": "Access to medical care & support", "survey_measures": 2, "survey_worst_gap": None,
-             "survey_gap_significant": False, "comments": 100.0, "negative_comments": 50.0, "complaints": 10.0,
+             "survey_worse_998": False, "comments": 100.0, "negative_comments": 50.0, "complaints": 10.0,
              "healthwatch_findings": 0.0, "stories": 5.0, "negative_share": 0.5, "overall_negative_share": 0.5,
-             "example_comments": None, "methods_agreeing_worse": 0, "convergent_rank": 2},
+             "negative_theme_share": 0.25, "overall_negative_theme_share": 0.25, "example_comments": None, "methods_agreeing_worse": 0, "convergent_rank": None},
         ]
     )  # fmt: skip
     with duckdb.connect(str(path)) as con:

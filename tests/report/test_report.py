@@ -79,6 +79,14 @@ def test_comments_are_html_escaped(page: str) -> None:
     assert "c-2" in page and "Could not get through at 8am" in page
 
 
+def test_triangulation_shows_the_comment_method_and_the_99_8_flag(page: str) -> None:
+    """The row shows what the comments method tested (of the group's comments, the share negative about the
+    theme, against everyone's) and that the survey gap is worse at 99.8%."""
+    section = page.split('<section id="triangulation">')[1].split("</section>")[0]
+    assert "40% <span class='note'>vs 25%</span>" in section
+    assert '<span class="tag worse">worse, 99.8%</span>' in section
+
+
 def test_flagged_and_outliers_are_reported(page: str) -> None:
     assert "Flagged groups" in page  # 16-24 under-represented
     assert "P00003" in page and "P00007" in page  # funnel outliers at 99.8%

@@ -175,12 +175,14 @@ gpps_question_options = _mart(
 triangulation = _mart(
     "triangulation",
     triangulation.build_triangulation,
-    "Numbers joined to stories: per geography × group × framework theme, the survey gaps, complaints, comment volume "
-    "and negativity, Healthwatch findings and redacted example comments (cells of 10+), ranked by convergent evidence.",
+    "Numbers joined to stories: per geography × group × framework theme, the survey evidence, complaints, comment "
+    "volume and negativity, Healthwatch findings and reviews and redacted example comments (cells of 10+), ranked "
+    "within each geography by the evidence that the group fares worse (methods agreeing at 99.8%, then strength).",
     [metric_by_group.key, *_source_tables()],
     highlights_sql="""SELECT geography_code, dimension, group_value, theme, round(survey_worst_gap, 3) AS survey_gap,
-                             comments, round(negative_share, 2) AS negative_share, methods_agreeing_worse
-                      FROM marts.triangulation ORDER BY convergent_rank LIMIT 10""",
+                             comments, round(negative_theme_share, 2) AS negative_theme_share, methods_agreeing_worse
+                      FROM marts.triangulation WHERE geography_level = 'icb' AND convergent_rank <= 3
+                      ORDER BY geography_code, convergent_rank LIMIT 10""",
 )
 spc = _mart(
     "spc",

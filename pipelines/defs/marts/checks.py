@@ -40,8 +40,9 @@ triangulation_disclosure = sql_row_check(
     asset="marts.triangulation",
     name="disclosure_control",
     description=(
-        f"Comment and complaint counts are 0 or rounded to {ROUND_TO} and never 1-{COUNT_SUPPRESS_MAX}; example "
-        f"comments and negative shares only in cells of {MIN_COMMENTS_FOR_BREAKDOWN}+ comments"
+        f"Comment, complaint, review, finding and story counts are 0 or rounded to {ROUND_TO} and never "
+        f"1-{COUNT_SUPPRESS_MAX}; example comments and negative shares only in cells of "
+        f"{MIN_COMMENTS_FOR_BREAKDOWN}+ comments"
     ),
     failing_rows_sql=sql_file(HERE / "triangulation_disclosure_failures.sql", **COMMENT_RULE_NUMBERS),
     blocking=True,
