@@ -9,8 +9,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipelines.core.sql import sql_file
 from pipelines.core.store import table_exists
-from pipelines.marts.build import _sql, group_nesting, write_mart
+from pipelines.marts.build import HERE, _sql, group_nesting, write_mart
 from pipelines.marts.estimates import comment_negative_view
 from pipelines.marts.metric_by_group import NON_GROUPS
 from pipelines.methods.disclosure import (
@@ -24,6 +25,26 @@ from pipelines.methods.disclosure import (
 from pipelines.methods.intervals import two_group_difference, z_for
 from pipelines.text.framework import KEYWORD_TOPICS
 from schemas.contracts import contract
+
+# The columns a triangulation cell is cut by (triangulation.sql's GROUPING SETS), at each level.
+CELL_DIMENSIONS = (
+    "overall",
+    "age_band",
+    "sex",
+    "ethnicity_band",
+    "ethnicity",
+    "disability",
+    "deprivation_quintile",
+)
+CELL_LEVELS = ("icb_code", "sub_icb_code")
+
+
+def _cells(extra: tuple[str, ...]) -> str:
+    """SQL grouping sets: every level x dimension, each with the ``extra`` columns."""
+    return ", ".join(
+        f"({', '.join((level, dimension, *extra))})" for level in CELL_LEVELS for dimension in CELL_DIMENSIONS
+    )
+
 
 TRIANGULATION_COUNTS = (
     "comments",
@@ -248,7 +269,9 @@ def build_triangulation(con: duckdb.DuckDBPyConnection) -> int:
         con.execute(_sql("triangulation_comments.sql"))
     else:
         con.execute(_sql("triangulation_comments_empty.sql"))
-    frame = con.execute(_sql("triangulation.sql")).df()
+    frame = con.execute(
+        sql_file(HERE / "triangulation.sql", theme_cells=_cells(("category",)), area_cells=_cells(()))
+    ).df()
     frame = frame[frame["geography_level"].isin(levels)].reset_index(drop=True)
     # A cell's own comment dates only where it has 10+ true comments (as for quotes): the first and last
     # date of one or two people's comments would say when they wrote.

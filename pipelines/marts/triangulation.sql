@@ -26,18 +26,7 @@ WITH sets AS (
            min(comment_date) AS first_comment_date,  -- the dates of all the row's evidence
            max(comment_date) AS last_comment_date
     FROM _tri_comments
-    GROUP BY GROUPING SETS (  -- DIMENSIONS
-        (icb_code, overall, category), (icb_code, age_band, category), (icb_code, sex, category),
-        (icb_code, ethnicity_band, category), (icb_code, ethnicity, category), (icb_code, disability, category),
-        (icb_code, deprivation_quintile, category),
-        (sub_icb_code, overall, category), (sub_icb_code, age_band, category), (sub_icb_code, sex, category),
-        (sub_icb_code, ethnicity_band, category), (sub_icb_code, ethnicity, category),
-        (sub_icb_code, disability, category), (sub_icb_code, deprivation_quintile, category),
-        (icb_code, overall), (icb_code, age_band), (icb_code, sex), (icb_code, ethnicity_band), (icb_code, ethnicity),
-        (icb_code, disability), (icb_code, deprivation_quintile),
-        (sub_icb_code, overall), (sub_icb_code, age_band), (sub_icb_code, sex), (sub_icb_code, ethnicity_band),
-        (sub_icb_code, ethnicity), (sub_icb_code, disability), (sub_icb_code, deprivation_quintile)
-    )
+    GROUP BY GROUPING SETS ({{theme_cells}}, {{area_cells}})
 ), placed_sets AS (
     SELECT CASE WHEN at_icb THEN 'icb' ELSE 'sub_icb' END AS geography_level,
            CASE WHEN at_icb THEN icb_code ELSE sub_icb_code END AS geography_code, * EXCLUDE (icb_code, sub_icb_code)
@@ -72,14 +61,7 @@ WITH sets AS (
                   {'copy': copy, 'p': -theme_probability, 'length': -text_length, 'comment_id': comment_id},
                   12) AS picks  -- QUOTE_SHORTLIST
     FROM candidates
-    GROUP BY GROUPING SETS (  -- DIMENSIONS
-        (icb_code, overall, category), (icb_code, age_band, category), (icb_code, sex, category),
-        (icb_code, ethnicity_band, category), (icb_code, ethnicity, category), (icb_code, disability, category),
-        (icb_code, deprivation_quintile, category),
-        (sub_icb_code, overall, category), (sub_icb_code, age_band, category), (sub_icb_code, sex, category),
-        (sub_icb_code, ethnicity_band, category), (sub_icb_code, ethnicity, category),
-        (sub_icb_code, disability, category), (sub_icb_code, deprivation_quintile, category)
-    )
+    GROUP BY GROUPING SETS ({{theme_cells}})
 ), quotable AS (
     -- Cells of 10+ comments only, their short lists one row per comment, in quoting order (place).
     SELECT k.geography_level, k.geography_code, k.dimension, k.group_value, k.theme, u.place,
