@@ -48,8 +48,9 @@ def wait_for(condition: Callable[[], T], what: str, ceiling: float = HUNG) -> T:
 
 @contextmanager
 def started(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> Iterator[subprocess.Popen]:
-    """``command`` in the background, its output to ``log``; on the way out it gets Ctrl-C, as at a
-    terminal, and is waited for (its process group killed only if it hangs)."""
+    """``command`` in the background, its output to ``log``; on the way out its process group gets Ctrl-C, as
+    at a terminal (where every process of the foreground group receives it, Dagster's webserver, daemon and
+    code servers as well as `dagster dev`), and is waited for (the group killed only if it hangs)."""
     with log.open("w") as out:
         proc = subprocess.Popen(
             command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
@@ -59,7 +60,7 @@ def started(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> It
             yield proc
         finally:
             if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
+                os.killpg(proc.pid, signal.SIGINT)
                 try:
                     proc.wait(timeout=HUNG)
                 except subprocess.TimeoutExpired:
