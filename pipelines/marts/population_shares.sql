@@ -7,7 +7,7 @@
 --  * ethnicity_band (all ages: the Census counts usual residents of every age): each LSOA's Census 2021
 --    TS021 broad-group shares, apportioned to a practice by its registered patients living there (latest
 --    LSOA extract; the -all file's ALL rows, else male + female). Patients in an LSOA the Census file does
---    not have are left out of both the numerator and the denominator.
+--    not have, or counts no resident in, are left out of both the numerator and the denominator.
 WITH single AS (
     SELECT practice_code, sex, age_band, patients::DOUBLE AS patients,
            'NHS Digital registered patients by single year of age' AS source
@@ -33,8 +33,11 @@ WITH single AS (
     JOIN _practice_geo g ON g.practice_code = a.practice_code AND g.valid_to IS NULL
     WHERE a.age_band <> 'Under 16'
 ), lsoa_shares AS (
-    SELECT lsoa_code, ethnicity_band, residents / sum(residents) OVER (PARTITION BY lsoa_code) AS share
-    FROM ref.lsoa_ethnic_group WHERE category_level = 'broad'
+    -- An LSOA the Census counts no resident in has no shares to give (0 / 0 would make its ICB's NaN).
+    SELECT * FROM (
+        SELECT lsoa_code, ethnicity_band, residents / sum(residents) OVER (PARTITION BY lsoa_code) AS share
+        FROM ref.lsoa_ethnic_group WHERE category_level = 'broad'
+    ) WHERE NOT isnan(share)
 ), practice_lsoa AS (
     SELECT practice_code, lsoa_code,
            CASE WHEN bool_or(sex = 'ALL') THEN sum(patients) FILTER (WHERE sex = 'ALL') ELSE sum(patients) END AS patients

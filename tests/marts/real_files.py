@@ -11,6 +11,8 @@ IMD 2019 score per practice, so the planted gradient runs along the same depriva
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -19,6 +21,11 @@ import numpy as np
 
 from pipelines.sample.ics import Practice, SubICB, SyntheticICS
 from pipelines.sources.gpps.sample import write_practice_file
+from pipelines.sources.reference.sample import (
+    write_census_ethnic_group,
+    write_practice_lsoa,
+    write_quinary_registrations,
+)
 
 # The real reference files an ICS analyst downloads (../shared/data/<folder>/<file>).
 REFERENCE_FILES = (
@@ -28,6 +35,24 @@ REFERENCE_FILES = (
     ("fingertips-gp-imd2019", "fingertips_93553_imd2019_by_gp.csv"),
     ("ccg-icb-crosswalk", "CCG_ICB_code.csv"),
 )
+
+# The population files an ICS analyst adds for representation, in NHS Digital's and the ONS's published layouts:
+# registered patients by sex and 5-year age band, patients by practice and LSOA, Census 2021 TS021 by LSOA. Their
+# counts are the sample writers' (the national files are 20–200 MB and not in ../shared/data); the practices and
+# LSOAs are real.
+POPULATION_FILES = (
+    ("gp-reg-pat-prac-quin-age.csv", write_quinary_registrations),
+    ("gp-reg-pat-prac-lsoa-all.csv", write_practice_lsoa),
+    ("census2021-ts021-lsoa.csv", write_census_ethnic_group),
+)
+
+# The local authorities (as IMD 2019 names them) each ICB covers: its practices' patients live in their LSOAs.
+ICB_AUTHORITIES = {
+    "QOC": ("Shropshire", "Telford and Wrekin"),
+    "QSL": ("Mendip", "Sedgemoor", "South Somerset", "Somerset West and Taunton"),
+    "QUY": ("Bristol, City of", "North Somerset", "South Gloucestershire"),
+}
+LSOAS_IN_ENGLAND = 32844
 
 # Three real ICBs (STP codes of the 2020 map, the ICB codes of July 2022): Shropshire, Telford and Wrekin
 # (practices in every national deprivation quintile), Somerset (none in the most deprived national quintile,
@@ -103,13 +128,58 @@ def real_systems(shared_data: Path, icbs: tuple[str, ...] = ICBS) -> list[Synthe
     return systems
 
 
+def with_home_lsoas(shared_data: Path, systems: list[SyntheticICS]) -> list[SyntheticICS]:
+    """Each practice given a home LSOA: a real LSOA of its ICB's local authorities (IMD 2019 file), the
+    free one whose national IMD rank is nearest the practice's own deprivation (1 = most deprived), so a
+    deprived practice's patients live in deprived neighbourhoods."""
+    with duckdb.connect() as con:
+        lsoas = con.execute(
+            f"""SELECT "LSOA code (2011)", "LSOA name (2011)", "Local Authority District code (2019)",
+                       "Local Authority District name (2019)", "Index of Multiple Deprivation (IMD) Rank"
+                FROM read_csv('{shared_data / "imd2019-lsoa/IMD2019_File1_sheet_IMD2019.csv"}', header = true)
+                ORDER BY 1"""
+        ).fetchall()
+    out = []
+    for ics in systems:
+        free = [row for row in lsoas if row[3] in ICB_AUTHORITIES[ics.icb_code]]
+        practices, homes = [], []
+        for p in sorted(ics.practices, key=lambda p: p.deprivation):
+            target = LSOAS_IN_ENGLAND * (1 - p.deprivation)
+            home = min(free, key=lambda row: (abs(row[4] - target), row[0]))
+            free.remove(home)
+            practices.append(replace(p, lsoa_code=home[0]))
+            homes.append((home[0], home[1], home[2], int(home[4])))
+        order = {p.code: i for i, p in enumerate(ics.practices)}
+        out.append(
+            replace(ics, practices=tuple(sorted(practices, key=lambda p: order[p.code])), lsoas=tuple(homes))
+        )
+    return out
+
+
+def _write_national(
+    systems: list[SyntheticICS], path: Path, write: Callable[[SyntheticICS, Path], None]
+) -> None:
+    """One national file as the publisher lays it out: ``write``'s file for each ICB, the header once."""
+    lines: list[str] = []
+    for ics in systems:
+        part = path.with_suffix(f".{ics.icb_code}.part")
+        write(ics, part)
+        text = part.read_text(encoding="utf-8").splitlines(keepends=True)
+        part.unlink()
+        lines += text if not lines else text[1:]
+    path.write_text("".join(lines), encoding="utf-8")
+
+
 def write_real_landing(shared_data: Path, landing: Path) -> list[SyntheticICS]:
-    """The landing folder: the real reference files copied (links out of a landing folder are refused) and
-    one GPPS practice file per year of ``YEARS``. Returns the ICBs written."""
+    """The landing folder: the real reference files copied (links out of a landing folder are refused), the
+    population files of ``POPULATION_FILES`` and one GPPS practice file per year of ``YEARS``. Returns the
+    ICBs written."""
     (landing / "reference").mkdir(parents=True, exist_ok=True)
     for folder, name in REFERENCE_FILES:
         shutil.copyfile(shared_data / folder / name, landing / "reference" / name)
-    systems = real_systems(shared_data)
+    systems = with_home_lsoas(shared_data, real_systems(shared_data))
+    for name, write in POPULATION_FILES:
+        _write_national(systems, landing / "reference" / name, write)
     for year in YEARS:
         rng = np.random.default_rng([SEED, year])
         write_practice_file(systems, landing / "gpps", year, rng, PLANTED_SLOPES)

@@ -1,6 +1,7 @@
-"""Inequality marts from the files an ICS team really has (issue 18, items 2 and 3): a landing folder of the
-real reference files (ODS, NHS Digital, Fingertips, the CCG → ICB crosswalk) and practice-level GPPS files of
-four years in all three header generations, for the real practices of three real ICBs, with a planted
+"""Inequality marts from the files an ICS team really has (issue 18, items 2, 3 and 4): a landing folder of
+the real reference files (ODS, NHS Digital, Fingertips, the CCG → ICB crosswalk), the population files in NHS
+Digital's and the ONS's layouts (quinary ages, patients by LSOA, Census 2021 TS021) and practice-level GPPS
+files of four years in all three header generations, for the real practices of three real ICBs, with a planted
 deprivation gradient (``tests/marts/real_files.py``). No respondent-level extract, no national or ICS file.
 
 The pipeline runs through Dagster as every other end-to-end test does; what it published is read back from the
@@ -182,3 +183,89 @@ def test_national_variation_counts_the_units_beyond_the_998_limits_each_year(
     for year in YEARS:
         _, _, _, _, better, worse, _ = national[(str(year), PLANTED[year])]
         assert better > 0 and worse > 0
+
+
+def test_representation_for_every_icb_against_its_registered_and_census_population(
+    real_run: tuple[Path, Path, dict[str, int]], shared_data: Path
+) -> None:
+    warehouse, published, _ = real_run
+    latest = str(max(YEARS))
+    rows = query(
+        published,
+        """SELECT geography_code, dimension, count(*), count(population_share), sum(population_share),
+                  count(*) FILTER (abs(representation_ratio - share_of_voices / population_share) < 1e-12),
+                  any_value(population_missing_reason)
+           FROM marts.representation
+           WHERE channel = 'gpps_published' AND geography_level = 'icb' AND period = ?
+           GROUP BY ALL ORDER BY ALL""",
+        [latest],
+    )
+    by_icb = {(icb, dimension): rest for icb, dimension, *rest in rows}
+    assert {icb for icb, _ in by_icb} == set(ICBS)
+    for icb in ICBS:
+        # Age, sex and ethnic group each compared with a population that sums to the whole area.
+        for dimension, groups in (("age_band", 8), ("sex", 2), ("ethnicity_band", 5)):
+            n, with_population, total, ratios, reason = by_icb[(icb, dimension)]
+            assert (n, with_population, ratios, reason) == (groups, groups, groups, None)
+            assert total == pytest.approx(1.0)
+        # Learning disability has no population file: listed, with the file that would fill it.
+        assert "LD004" in by_icb[(icb, "learning_disability")][4]
+    # Every sub-ICB location of the surveyed practices has its ethnic population too.
+    sub_icbs = query(
+        warehouse,
+        """SELECT DISTINCT g.sub_icb_code FROM ref.practice_geography g
+           JOIN staged.gpps_organisations o ON o.org_code = g.practice_code AND o.level = 'practice'""",
+    )
+    ethnic_subs = query(
+        published,
+        """SELECT DISTINCT geography_code FROM marts.representation
+           WHERE channel = 'gpps_published' AND geography_level = 'sub_icb' AND dimension = 'ethnicity_band'
+             AND period = ? AND population_share IS NOT NULL""",
+        [latest],
+    )
+    assert {code for (code,) in ethnic_subs} == {code for (code,) in sub_icbs}
+
+
+def test_an_icbs_ethnic_population_is_the_census_apportioned_by_where_its_patients_live(
+    real_run: tuple[Path, Path, dict[str, int]], shared_data: Path
+) -> None:
+    """Recomputed from the landing files themselves: each LSOA's Census 2021 broad-group shares, weighted by
+    the ICB's registered patients living in it."""
+    warehouse, published, _ = real_run
+    landing = warehouse.parent / "landing" / "reference"
+    expected = dict(
+        ((icb, band), share)
+        for icb, band, share in query(
+            warehouse,
+            f"""WITH census AS (
+                    UNPIVOT (SELECT "geography code" AS lsoa, COLUMNS('^Ethnic group: [A-Za-z ,]+$')
+                             FROM read_csv('{landing / "census2021-ts021-lsoa.csv"}', header = true))
+                    ON COLUMNS(* EXCLUDE (lsoa)) INTO NAME category VALUE residents
+                ), shares AS (
+                    SELECT lsoa, split_part(split_part(category, ': ', 2), ',', 1) AS band,
+                           residents / sum(residents) OVER (PARTITION BY lsoa) AS share
+                    FROM census WHERE category NOT LIKE '%Total%'
+                ), patients AS (
+                    SELECT r.PRACTICE_CODE AS practice, r.LSOA_CODE AS lsoa, r.NUMBER_OF_PATIENTS AS n, m.STP_CODE AS icb
+                    FROM read_csv('{landing / "gp-reg-pat-prac-lsoa-all.csv"}', header = true) r
+                    JOIN read_csv('{landing / "gp-reg-pat-prac-map_2020-09.csv"}', header = true) m
+                      ON m.PRACTICE_CODE = r.PRACTICE_CODE
+                ), placed AS (
+                    SELECT icb, CASE band WHEN 'Mixed or Multiple ethnic groups' THEN 'Mixed'
+                                          WHEN 'Other ethnic group' THEN 'Other' ELSE band END AS band,
+                           sum(n * share) AS people
+                    FROM patients JOIN shares USING (lsoa) WHERE NOT isnan(share) GROUP BY 1, 2
+                )
+                SELECT icb, band, people / sum(people) OVER (PARTITION BY icb) FROM placed""",
+        )
+    )
+    published_shares = query(
+        published,
+        """SELECT geography_code, group_value, population_share FROM marts.representation
+           WHERE channel = 'gpps_published' AND geography_level = 'icb' AND dimension = 'ethnicity_band'
+             AND period = ?""",
+        [str(max(YEARS))],
+    )
+    assert len(published_shares) == 5 * len(ICBS)
+    for icb, band, share in published_shares:
+        assert share == pytest.approx(expected[(icb, band)], abs=1e-9)
