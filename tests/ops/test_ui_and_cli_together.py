@@ -30,6 +30,9 @@ from pipelines.lib.asset_checks import WRITER_POOL
 from tests.ops.test_one_writer import cli_env, start_chorus_runs
 
 HUNG = 600  # a ceiling for one awaited event
+# How long Ctrl-C is given before the group is killed. No test here judges the shutdown, so a hung one (seen
+# once under load: `dagster dev` waiting on its subprocesses) only costs this, never the whole ceiling.
+STOP_GRACE = 90
 # Three whole sample runs taking turns at the one writer slot: over ten minutes each was seen at load 16.
 HUNG_RUNS = 3600
 DAGSTER = Path(sys.executable).with_name("dagster")
@@ -50,7 +53,8 @@ def wait_for(condition: Callable[[], T], what: str, ceiling: float = HUNG) -> T:
 def started(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> Iterator[subprocess.Popen]:
     """``command`` in the background, its output to ``log``; on the way out its process group gets Ctrl-C, as
     at a terminal (where every process of the foreground group receives it, Dagster's webserver, daemon and
-    code servers as well as `dagster dev`), and is waited for (the group killed only if it hangs)."""
+    code servers as well as `dagster dev`), and is waited for (the group killed if it has not stopped within
+    ``STOP_GRACE`` seconds)."""
     with log.open("w") as out:
         proc = subprocess.Popen(
             command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
@@ -62,7 +66,7 @@ def started(command: list[str], env: dict[str, str], cwd: Path, log: Path) -> It
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGINT)
                 try:
-                    proc.wait(timeout=HUNG)
+                    proc.wait(timeout=STOP_GRACE)
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
@@ -130,8 +134,9 @@ def test_chorus_ui_starts_on_a_fresh_instance_without_a_warning(
             wait_for(
                 lambda: consumer_cursor(instance) > before, "the run-retry consumer reading the event log"
             )
-    assert "Dagster services shut down" in log.read_text()
-    assert not warnings_in(log), warnings_in(log)
+        # The start is judged here, before Ctrl-C: under load, `dagster dev`'s own shutdown once hung for
+        # the whole ceiling (its subprocesses' exit, not Chorus's start), so shutting down is not the test.
+        assert not warnings_in(log), warnings_in(log)
 
 
 def writer_steps(definitions: dg.Definitions) -> set[str]:
